@@ -1,0 +1,44 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { AdminServiceClient as _palyra_v1_AdminServiceClient, AdminServiceDefinition as _palyra_v1_AdminServiceDefinition } from './palyra/v1/AdminService.js';
+import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from './palyra/v1/CreatePairingCodeRequest.js';
+import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from './palyra/v1/DaemonStatus.js';
+import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from './palyra/v1/DecideRequest.js';
+import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from './palyra/v1/GetStatusRequest.js';
+import type { ListNodesRequest as _palyra_v1_ListNodesRequest, ListNodesRequest__Output as _palyra_v1_ListNodesRequest__Output } from './palyra/v1/ListNodesRequest.js';
+import type { ListNodesResponse as _palyra_v1_ListNodesResponse, ListNodesResponse__Output as _palyra_v1_ListNodesResponse__Output } from './palyra/v1/ListNodesResponse.js';
+import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRequest__Output as _palyra_v1_ListPendingRequest__Output } from './palyra/v1/ListPendingRequest.js';
+import type { ListPendingResponse as _palyra_v1_ListPendingResponse, ListPendingResponse__Output as _palyra_v1_ListPendingResponse__Output } from './palyra/v1/ListPendingResponse.js';
+import type { NodeInfo as _palyra_v1_NodeInfo, NodeInfo__Output as _palyra_v1_NodeInfo__Output } from './palyra/v1/NodeInfo.js';
+import type { PairingCode as _palyra_v1_PairingCode, PairingCode__Output as _palyra_v1_PairingCode__Output } from './palyra/v1/PairingCode.js';
+import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Output as _palyra_v1_PendingRequest__Output } from './palyra/v1/PendingRequest.js';
+import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _palyra_v1_RemoveNodeRequest__Output } from './palyra/v1/RemoveNodeRequest.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  palyra: {
+    v1: {
+      /**
+       * Local operators reach AdminService on a Unix socket in the daemon's state dir (0600).
+       */
+      AdminService: SubtypeConstructor<typeof grpc.Client, _palyra_v1_AdminServiceClient> & { service: _palyra_v1_AdminServiceDefinition }
+      CreatePairingCodeRequest: MessageTypeDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_CreatePairingCodeRequest__Output>
+      DaemonStatus: MessageTypeDefinition<_palyra_v1_DaemonStatus, _palyra_v1_DaemonStatus__Output>
+      DecideRequest: MessageTypeDefinition<_palyra_v1_DecideRequest, _palyra_v1_DecideRequest__Output>
+      GetStatusRequest: MessageTypeDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_GetStatusRequest__Output>
+      ListNodesRequest: MessageTypeDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesRequest__Output>
+      ListNodesResponse: MessageTypeDefinition<_palyra_v1_ListNodesResponse, _palyra_v1_ListNodesResponse__Output>
+      ListPendingRequest: MessageTypeDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingRequest__Output>
+      ListPendingResponse: MessageTypeDefinition<_palyra_v1_ListPendingResponse, _palyra_v1_ListPendingResponse__Output>
+      NodeInfo: MessageTypeDefinition<_palyra_v1_NodeInfo, _palyra_v1_NodeInfo__Output>
+      PairingCode: MessageTypeDefinition<_palyra_v1_PairingCode, _palyra_v1_PairingCode__Output>
+      PendingRequest: MessageTypeDefinition<_palyra_v1_PendingRequest, _palyra_v1_PendingRequest__Output>
+      RemoveNodeRequest: MessageTypeDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_RemoveNodeRequest__Output>
+    }
+  }
+}
+

@@ -1,0 +1,45 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { CancelDispatch as _palyra_v1_CancelDispatch, CancelDispatch__Output as _palyra_v1_CancelDispatch__Output } from './palyra/v1/CancelDispatch.js';
+import type { Capability as _palyra_v1_Capability, Capability__Output as _palyra_v1_Capability__Output } from './palyra/v1/Capability.js';
+import type { DaemonMessage as _palyra_v1_DaemonMessage, DaemonMessage__Output as _palyra_v1_DaemonMessage__Output } from './palyra/v1/DaemonMessage.js';
+import type { Dispatch as _palyra_v1_Dispatch, Dispatch__Output as _palyra_v1_Dispatch__Output } from './palyra/v1/Dispatch.js';
+import type { DispatchOutput as _palyra_v1_DispatchOutput, DispatchOutput__Output as _palyra_v1_DispatchOutput__Output } from './palyra/v1/DispatchOutput.js';
+import type { DispatchResult as _palyra_v1_DispatchResult, DispatchResult__Output as _palyra_v1_DispatchResult__Output } from './palyra/v1/DispatchResult.js';
+import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1_ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
+import type { NodeMessage as _palyra_v1_NodeMessage, NodeMessage__Output as _palyra_v1_NodeMessage__Output } from './palyra/v1/NodeMessage.js';
+import type { NodeServiceClient as _palyra_v1_NodeServiceClient, NodeServiceDefinition as _palyra_v1_NodeServiceDefinition } from './palyra/v1/NodeService.js';
+import type { RegisterNodeRequest as _palyra_v1_RegisterNodeRequest, RegisterNodeRequest__Output as _palyra_v1_RegisterNodeRequest__Output } from './palyra/v1/RegisterNodeRequest.js';
+import type { RegisterNodeResponse as _palyra_v1_RegisterNodeResponse, RegisterNodeResponse__Output as _palyra_v1_RegisterNodeResponse__Output } from './palyra/v1/RegisterNodeResponse.js';
+import type { SessionHello as _palyra_v1_SessionHello, SessionHello__Output as _palyra_v1_SessionHello__Output } from './palyra/v1/SessionHello.js';
+import type { SessionWelcome as _palyra_v1_SessionWelcome, SessionWelcome__Output as _palyra_v1_SessionWelcome__Output } from './palyra/v1/SessionWelcome.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  palyra: {
+    v1: {
+      CancelDispatch: MessageTypeDefinition<_palyra_v1_CancelDispatch, _palyra_v1_CancelDispatch__Output>
+      Capability: MessageTypeDefinition<_palyra_v1_Capability, _palyra_v1_Capability__Output>
+      DaemonMessage: MessageTypeDefinition<_palyra_v1_DaemonMessage, _palyra_v1_DaemonMessage__Output>
+      Dispatch: MessageTypeDefinition<_palyra_v1_Dispatch, _palyra_v1_Dispatch__Output>
+      DispatchOutput: MessageTypeDefinition<_palyra_v1_DispatchOutput, _palyra_v1_DispatchOutput__Output>
+      DispatchResult: MessageTypeDefinition<_palyra_v1_DispatchResult, _palyra_v1_DispatchResult__Output>
+      ErrorInfo: MessageTypeDefinition<_palyra_v1_ErrorInfo, _palyra_v1_ErrorInfo__Output>
+      NodeMessage: MessageTypeDefinition<_palyra_v1_NodeMessage, _palyra_v1_NodeMessage__Output>
+      /**
+       * Every NodeService RPC requires a valid, non-revoked client certificate issued by the
+       * daemon's CA whose device id matches the device id in the request.
+       */
+      NodeService: SubtypeConstructor<typeof grpc.Client, _palyra_v1_NodeServiceClient> & { service: _palyra_v1_NodeServiceDefinition }
+      RegisterNodeRequest: MessageTypeDefinition<_palyra_v1_RegisterNodeRequest, _palyra_v1_RegisterNodeRequest__Output>
+      RegisterNodeResponse: MessageTypeDefinition<_palyra_v1_RegisterNodeResponse, _palyra_v1_RegisterNodeResponse__Output>
+      SessionHello: MessageTypeDefinition<_palyra_v1_SessionHello, _palyra_v1_SessionHello__Output>
+      SessionWelcome: MessageTypeDefinition<_palyra_v1_SessionWelcome, _palyra_v1_SessionWelcome__Output>
+    }
+  }
+}
+

@@ -1,0 +1,103 @@
+// Original file: proto/palyra/v1/admin.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from '../../palyra/v1/CreatePairingCodeRequest.js';
+import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from '../../palyra/v1/DaemonStatus.js';
+import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from '../../palyra/v1/DecideRequest.js';
+import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from '../../palyra/v1/GetStatusRequest.js';
+import type { ListNodesRequest as _palyra_v1_ListNodesRequest, ListNodesRequest__Output as _palyra_v1_ListNodesRequest__Output } from '../../palyra/v1/ListNodesRequest.js';
+import type { ListNodesResponse as _palyra_v1_ListNodesResponse, ListNodesResponse__Output as _palyra_v1_ListNodesResponse__Output } from '../../palyra/v1/ListNodesResponse.js';
+import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRequest__Output as _palyra_v1_ListPendingRequest__Output } from '../../palyra/v1/ListPendingRequest.js';
+import type { ListPendingResponse as _palyra_v1_ListPendingResponse, ListPendingResponse__Output as _palyra_v1_ListPendingResponse__Output } from '../../palyra/v1/ListPendingResponse.js';
+import type { NodeInfo as _palyra_v1_NodeInfo, NodeInfo__Output as _palyra_v1_NodeInfo__Output } from '../../palyra/v1/NodeInfo.js';
+import type { PairingCode as _palyra_v1_PairingCode, PairingCode__Output as _palyra_v1_PairingCode__Output } from '../../palyra/v1/PairingCode.js';
+import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Output as _palyra_v1_PendingRequest__Output } from '../../palyra/v1/PendingRequest.js';
+import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _palyra_v1_RemoveNodeRequest__Output } from '../../palyra/v1/RemoveNodeRequest.js';
+
+/**
+ * Local operators reach AdminService on a Unix socket in the daemon's state dir (0600).
+ */
+export interface AdminServiceClient extends grpc.Client {
+  CreatePairingCode(argument: _palyra_v1_CreatePairingCodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
+  CreatePairingCode(argument: _palyra_v1_CreatePairingCodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
+  CreatePairingCode(argument: _palyra_v1_CreatePairingCodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
+  CreatePairingCode(argument: _palyra_v1_CreatePairingCodeRequest, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
+  createPairingCode(argument: _palyra_v1_CreatePairingCodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
+  createPairingCode(argument: _palyra_v1_CreatePairingCodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
+  createPairingCode(argument: _palyra_v1_CreatePairingCodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
+  createPairingCode(argument: _palyra_v1_CreatePairingCodeRequest, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
+  
+  Decide(argument: _palyra_v1_DecideRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  Decide(argument: _palyra_v1_DecideRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  Decide(argument: _palyra_v1_DecideRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  Decide(argument: _palyra_v1_DecideRequest, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  decide(argument: _palyra_v1_DecideRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  decide(argument: _palyra_v1_DecideRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  decide(argument: _palyra_v1_DecideRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  decide(argument: _palyra_v1_DecideRequest, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  
+  GetStatus(argument: _palyra_v1_GetStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _palyra_v1_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _palyra_v1_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _palyra_v1_GetStatusRequest, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _palyra_v1_GetStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _palyra_v1_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _palyra_v1_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _palyra_v1_GetStatusRequest, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
+  
+  ListNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _palyra_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  ListNodes(argument: _palyra_v1_ListNodesRequest, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _palyra_v1_ListNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  listNodes(argument: _palyra_v1_ListNodesRequest, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListPending(argument: _palyra_v1_ListPendingRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
+  ListPending(argument: _palyra_v1_ListPendingRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
+  ListPending(argument: _palyra_v1_ListPendingRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
+  ListPending(argument: _palyra_v1_ListPendingRequest, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
+  listPending(argument: _palyra_v1_ListPendingRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
+  listPending(argument: _palyra_v1_ListPendingRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
+  listPending(argument: _palyra_v1_ListPendingRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
+  listPending(argument: _palyra_v1_ListPendingRequest, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
+  
+  RemoveNode(argument: _palyra_v1_RemoveNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  RemoveNode(argument: _palyra_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  RemoveNode(argument: _palyra_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  RemoveNode(argument: _palyra_v1_RemoveNodeRequest, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _palyra_v1_RemoveNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _palyra_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _palyra_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  removeNode(argument: _palyra_v1_RemoveNodeRequest, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  
+}
+
+/**
+ * Local operators reach AdminService on a Unix socket in the daemon's state dir (0600).
+ */
+export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation {
+  CreatePairingCode: grpc.handleUnaryCall<_palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode>;
+  
+  Decide: grpc.handleUnaryCall<_palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest>;
+  
+  GetStatus: grpc.handleUnaryCall<_palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus>;
+  
+  ListNodes: grpc.handleUnaryCall<_palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse>;
+  
+  ListPending: grpc.handleUnaryCall<_palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse>;
+  
+  RemoveNode: grpc.handleUnaryCall<_palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo>;
+  
+}
+
+export interface AdminServiceDefinition extends grpc.ServiceDefinition {
+  CreatePairingCode: MethodDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_PairingCode, _palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode__Output>
+  Decide: MethodDefinition<_palyra_v1_DecideRequest, _palyra_v1_PendingRequest, _palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest__Output>
+  GetStatus: MethodDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_DaemonStatus, _palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus__Output>
+  ListNodes: MethodDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesResponse, _palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse__Output>
+  ListPending: MethodDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingResponse, _palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse__Output>
+  RemoveNode: MethodDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_NodeInfo, _palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo__Output>
+}

@@ -1,0 +1,19 @@
+// Original file: proto/palyra/v1/node.proto
+
+import type { SessionWelcome as _palyra_v1_SessionWelcome, SessionWelcome__Output as _palyra_v1_SessionWelcome__Output } from '../../palyra/v1/SessionWelcome.js';
+import type { Dispatch as _palyra_v1_Dispatch, Dispatch__Output as _palyra_v1_Dispatch__Output } from '../../palyra/v1/Dispatch.js';
+import type { CancelDispatch as _palyra_v1_CancelDispatch, CancelDispatch__Output as _palyra_v1_CancelDispatch__Output } from '../../palyra/v1/CancelDispatch.js';
+
+export interface DaemonMessage {
+  'welcome'?: (_palyra_v1_SessionWelcome | null);
+  'dispatch'?: (_palyra_v1_Dispatch | null);
+  'cancel'?: (_palyra_v1_CancelDispatch | null);
+  'body'?: "welcome"|"dispatch"|"cancel";
+}
+
+export interface DaemonMessage__Output {
+  'welcome'?: (_palyra_v1_SessionWelcome__Output | null);
+  'dispatch'?: (_palyra_v1_Dispatch__Output | null);
+  'cancel'?: (_palyra_v1_CancelDispatch__Output | null);
+  'body'?: "welcome"|"dispatch"|"cancel";
+}

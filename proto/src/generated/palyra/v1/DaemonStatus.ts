@@ -1,0 +1,30 @@
+// Original file: proto/palyra/v1/admin.proto
+
+
+export interface DaemonStatus {
+  'version'?: (string);
+  'grpcAddress'?: (string);
+  'quicAddress'?: (string);
+  'adminSocket'?: (string);
+  'caFingerprint'?: (string);
+  'stateDir'?: (string);
+  'nodesOnline'?: (number);
+  'nodesOffline'?: (number);
+  'requestsPending'?: (number);
+  'startedAt'?: (string);
+  'pid'?: (number);
+}
+
+export interface DaemonStatus__Output {
+  'version': (string);
+  'grpcAddress': (string);
+  'quicAddress': (string);
+  'adminSocket': (string);
+  'caFingerprint': (string);
+  'stateDir': (string);
+  'nodesOnline': (number);
+  'nodesOffline': (number);
+  'requestsPending': (number);
+  'startedAt': (string);
+  'pid': (number);
+}

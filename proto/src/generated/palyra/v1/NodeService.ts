@@ -1,0 +1,57 @@
+// Original file: proto/palyra/v1/node.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { DaemonMessage as _palyra_v1_DaemonMessage, DaemonMessage__Output as _palyra_v1_DaemonMessage__Output } from '../../palyra/v1/DaemonMessage.js';
+import type { NodeMessage as _palyra_v1_NodeMessage, NodeMessage__Output as _palyra_v1_NodeMessage__Output } from '../../palyra/v1/NodeMessage.js';
+import type { RegisterNodeRequest as _palyra_v1_RegisterNodeRequest, RegisterNodeRequest__Output as _palyra_v1_RegisterNodeRequest__Output } from '../../palyra/v1/RegisterNodeRequest.js';
+import type { RegisterNodeResponse as _palyra_v1_RegisterNodeResponse, RegisterNodeResponse__Output as _palyra_v1_RegisterNodeResponse__Output } from '../../palyra/v1/RegisterNodeResponse.js';
+
+/**
+ * Every NodeService RPC requires a valid, non-revoked client certificate issued by the
+ * daemon's CA whose device id matches the device id in the request.
+ */
+export interface NodeServiceClient extends grpc.Client {
+  RegisterNode(argument: _palyra_v1_RegisterNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
+  RegisterNode(argument: _palyra_v1_RegisterNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
+  RegisterNode(argument: _palyra_v1_RegisterNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
+  RegisterNode(argument: _palyra_v1_RegisterNodeRequest, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
+  registerNode(argument: _palyra_v1_RegisterNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
+  registerNode(argument: _palyra_v1_RegisterNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
+  registerNode(argument: _palyra_v1_RegisterNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
+  registerNode(argument: _palyra_v1_RegisterNodeRequest, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * One Session stream per node: the first message is `hello`; the node counts as online
+   * while the stream is open. Dispatches flow down, results flow up.
+   */
+  Session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_NodeMessage, _palyra_v1_DaemonMessage__Output>;
+  Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_NodeMessage, _palyra_v1_DaemonMessage__Output>;
+  /**
+   * One Session stream per node: the first message is `hello`; the node counts as online
+   * while the stream is open. Dispatches flow down, results flow up.
+   */
+  session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_NodeMessage, _palyra_v1_DaemonMessage__Output>;
+  session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_NodeMessage, _palyra_v1_DaemonMessage__Output>;
+  
+}
+
+/**
+ * Every NodeService RPC requires a valid, non-revoked client certificate issued by the
+ * daemon's CA whose device id matches the device id in the request.
+ */
+export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
+  RegisterNode: grpc.handleUnaryCall<_palyra_v1_RegisterNodeRequest__Output, _palyra_v1_RegisterNodeResponse>;
+  
+  /**
+   * One Session stream per node: the first message is `hello`; the node counts as online
+   * while the stream is open. Dispatches flow down, results flow up.
+   */
+  Session: grpc.handleBidiStreamingCall<_palyra_v1_NodeMessage__Output, _palyra_v1_DaemonMessage>;
+  
+}
+
+export interface NodeServiceDefinition extends grpc.ServiceDefinition {
+  RegisterNode: MethodDefinition<_palyra_v1_RegisterNodeRequest, _palyra_v1_RegisterNodeResponse, _palyra_v1_RegisterNodeRequest__Output, _palyra_v1_RegisterNodeResponse__Output>
+  Session: MethodDefinition<_palyra_v1_NodeMessage, _palyra_v1_DaemonMessage, _palyra_v1_NodeMessage__Output, _palyra_v1_DaemonMessage__Output>
+}

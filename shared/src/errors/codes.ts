@@ -1,0 +1,55 @@
+/**
+ * Every error code the project can emit. Codes are stable and never reused: a retired code
+ * stays here with `retired: true`. docs/errors.md lists each one (a test keeps it complete).
+ */
+export const ERROR_CODES = {
+  PALYRA_E_INTERNAL: { exitCode: 1, grpc: 'INTERNAL', summary: 'An unexpected internal error.' },
+  PALYRA_E_USAGE: { exitCode: 64, grpc: 'INVALID_ARGUMENT', summary: 'The command line was not valid.' },
+  PALYRA_E_INVALID_ARGUMENT: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A request or input value was malformed.' },
+  PALYRA_E_DAEMON_UNREACHABLE: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'No daemon answers on the admin socket or address.' },
+  PALYRA_E_STATE_CORRUPT: { exitCode: 78, grpc: 'INTERNAL', summary: 'A state file could not be parsed or failed validation.' },
+  PALYRA_E_STATE_VERSION: { exitCode: 78, grpc: 'INTERNAL', summary: 'A state file has a version this build does not understand.' },
+  PALYRA_E_STATE_IO: { exitCode: 74, grpc: 'INTERNAL', summary: 'A state file could not be read or written.' },
+  PALYRA_E_STATE_PERMISSIONS: { exitCode: 77, grpc: 'INTERNAL', summary: 'A state directory or file is readable by others.' },
+  PALYRA_E_CA_INVALID: { exitCode: 78, grpc: 'INTERNAL', summary: 'The CA or server key material on disk is missing or does not match.' },
+  PALYRA_E_LISTEN_FAILED: { exitCode: 71, grpc: 'INTERNAL', summary: 'A listener could not bind its address.' },
+  PALYRA_E_DAEMON_RUNNING: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'Another daemon already uses this state directory.' },
+  PALYRA_E_PAIRING_NO_CODE: { exitCode: 66, grpc: 'FAILED_PRECONDITION', summary: 'No pairing code is active on the daemon.' },
+  PALYRA_E_PAIRING_FAILED: { exitCode: 66, grpc: 'PERMISSION_DENIED', summary: 'Pairing confirmation failed: wrong PIN or tampered exchange.' },
+  PALYRA_E_PAIRING_CODE_EXPIRED: { exitCode: 66, grpc: 'FAILED_PRECONDITION', summary: 'The pairing code expired.' },
+  PALYRA_E_PAIRING_CODE_BURNED: { exitCode: 66, grpc: 'FAILED_PRECONDITION', summary: 'The pairing code was burned after too many failed attempts.' },
+  PALYRA_E_PAIRING_CODE_USED: { exitCode: 66, grpc: 'FAILED_PRECONDITION', summary: 'The pairing code was already used.' },
+  PALYRA_E_PAIRING_PROTOCOL: { exitCode: 66, grpc: 'INVALID_ARGUMENT', summary: 'The peer broke the pairing protocol (bad message or order).' },
+  PALYRA_E_PAIRING_REJECTED: { exitCode: 67, grpc: 'PERMISSION_DENIED', summary: 'An operator rejected the pairing request.' },
+  PALYRA_E_PAIRING_EXPIRED: { exitCode: 67, grpc: 'DEADLINE_EXCEEDED', summary: 'The pairing request expired before an operator decided.' },
+  PALYRA_E_REQUEST_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No pending pairing request matches.' },
+  PALYRA_E_NODE_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No registered node matches.' },
+  PALYRA_E_UNAUTHENTICATED: { exitCode: 77, grpc: 'UNAUTHENTICATED', summary: 'The peer presented no valid client certificate.' },
+  PALYRA_E_PERMISSION_DENIED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: 'The certificate does not match the device, or was revoked.' },
+  PALYRA_E_CERT_INVALID: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A certificate or CSR failed validation.' },
+  PALYRA_E_NOT_JOINED: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'This node has no identity yet: run palyra-node join.' },
+  PALYRA_E_ALREADY_JOINED: { exitCode: 75, grpc: 'ALREADY_EXISTS', summary: 'This node already has an identity: run palyra-node leave first.' },
+  PALYRA_E_IDENTITY_CORRUPT: { exitCode: 78, grpc: 'INTERNAL', summary: 'The stored node identity could not be read.' },
+  PALYRA_E_SERVER_IDENTITY: { exitCode: 77, grpc: 'UNAUTHENTICATED', summary: 'The daemon presented a certificate this node does not trust.' },
+  PALYRA_E_CANCELLED: { exitCode: 130, grpc: 'CANCELLED', summary: 'The operation was cancelled.' },
+  PALYRA_E_TIMEOUT: { exitCode: 124, grpc: 'DEADLINE_EXCEEDED', summary: 'The operation did not finish in time.' },
+} as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
+
+export type GrpcStatusName =
+  | 'CANCELLED'
+  | 'INVALID_ARGUMENT'
+  | 'DEADLINE_EXCEEDED'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'PERMISSION_DENIED'
+  | 'RESOURCE_EXHAUSTED'
+  | 'FAILED_PRECONDITION'
+  | 'UNAVAILABLE'
+  | 'INTERNAL'
+  | 'UNAUTHENTICATED';
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
