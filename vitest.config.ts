@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests spawn real daemons and agents; two cores do not take many at once.
     maxWorkers: 2,
+    // clipanion's ESM build uses a directory import that Node's loader refuses under vitest.
+    server: { deps: { inline: ['clipanion'] } },
   },
 });

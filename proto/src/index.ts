@@ -39,3 +39,4 @@ export function loadPalyraProto(): PalyraPackage {
 }
 
 export type * from './generated/index.js';
+export { ERROR_METADATA_KEY, fromServiceError, toServiceError } from './errors.js';

@@ -11,6 +11,7 @@ export type { Dispatch, Dispatch__Output } from './palyra/v1/Dispatch.js';
 export type { DispatchOutput, DispatchOutput__Output } from './palyra/v1/DispatchOutput.js';
 export type { DispatchResult, DispatchResult__Output } from './palyra/v1/DispatchResult.js';
 export type { ErrorInfo, ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
+export type { GetPairingInfoRequest, GetPairingInfoRequest__Output } from './palyra/v1/GetPairingInfoRequest.js';
 export type { GetStatusRequest, GetStatusRequest__Output } from './palyra/v1/GetStatusRequest.js';
 export type { ListNodesRequest, ListNodesRequest__Output } from './palyra/v1/ListNodesRequest.js';
 export type { ListNodesResponse, ListNodesResponse__Output } from './palyra/v1/ListNodesResponse.js';
@@ -27,6 +28,7 @@ export type { PairServerHello, PairServerHello__Output } from './palyra/v1/PairS
 export type { PairServerMessage, PairServerMessage__Output } from './palyra/v1/PairServerMessage.js';
 export type { PairShare, PairShare__Output } from './palyra/v1/PairShare.js';
 export type { PairingCode, PairingCode__Output } from './palyra/v1/PairingCode.js';
+export type { PairingInfo, PairingInfo__Output } from './palyra/v1/PairingInfo.js';
 export type { PairingMethod, PairingMethod__Output } from './palyra/v1/PairingMethod.js';
 export type { PairingServiceClient, PairingServiceDefinition, PairingServiceHandlers } from './palyra/v1/PairingService.js';
 export type { PendingRequest, PendingRequest__Output } from './palyra/v1/PendingRequest.js';

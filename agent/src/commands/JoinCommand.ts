@@ -1,0 +1,68 @@
+import { Command, Option } from 'clipanion';
+import { PalyraError, ensurePrivateDir, parseHostPort } from '@palyra/shared';
+import { joinDaemon } from '../pairing/joinDaemon.js';
+import { AgentCommand } from './AgentCommand.js';
+
+export class JoinCommand extends AgentCommand {
+  static override paths = [['join']];
+  static override usage = Command.Usage({
+    description: 'Pair this node with a daemon',
+    details: `
+      Runs the PIN pairing handshake, prints the confirmation code (compare it with the one
+      \`palyrad nodes pending\` shows) and waits until an operator approves. Exits 0 once the
+      identity is stored; non-zero when the PIN is wrong, expired or burned, or the request is
+      rejected.
+    `,
+    examples: [['Join with a PIN', 'palyra-node join --pin 123456 --daemon 10.0.0.5:7443']],
+  });
+
+  pin = Option.String('--pin', { description: 'The 6-digit PIN from palyrad pairing code' });
+  daemon = Option.String('--daemon', { description: 'Daemon HOST:PORT (env PALYRA_DAEMON)' });
+  name = Option.String('--name', { description: 'Name shown to operators (default: the host name)' });
+  json = Option.Boolean('--json', false, { description: 'Print the result as one JSON object' });
+
+  async execute(): Promise<number> {
+    if (this.pin === undefined) throw new PalyraError('PALYRA_E_USAGE', 'give the PIN: palyra-node join --pin 123456 --daemon HOST:PORT');
+    if (!/^\d{6}$/.test(this.pin)) throw new PalyraError('PALYRA_E_USAGE', 'the PIN is six digits, e.g. --pin 123456');
+    const daemonAddress = this.daemon ?? process.env.PALYRA_DAEMON;
+    if (daemonAddress === undefined || daemonAddress === '') {
+      throw new PalyraError('PALYRA_E_USAGE', 'give the daemon address: --daemon HOST:PORT (or set PALYRA_DAEMON)');
+    }
+    parseHostPort(daemonAddress, '--daemon');
+    const store = this.identityStore();
+    const existing = await store.load();
+    if (existing !== undefined) {
+      throw new PalyraError('PALYRA_E_ALREADY_JOINED', `this node already joined ${existing.daemonAddress} as ${existing.deviceId}: run palyra-node leave first`);
+    }
+    await ensurePrivateDir(this.resolvedStateDir);
+
+    const controller = new AbortController();
+    const onSignal = (): void => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const identity = await joinDaemon({
+        daemonAddress,
+        pin: this.pin,
+        name: this.name,
+        signal: controller.signal,
+        onConfirmed: ({ sas, requestId, repair }) => {
+          const target = this.json ? this.context.stderr : this.context.stdout;
+          target.write(`confirmation code ${sas} (request ${requestId}${repair ? ', re-pairing a known device' : ''})\n`);
+          target.write('waiting for approval\n');
+        },
+      });
+      await store.save(identity);
+      if (this.json) {
+        this.printJson({ deviceId: identity.deviceId, name: identity.name, daemon: identity.daemonAddress, caFingerprint: identity.caFingerprint, certExpiresAt: identity.certExpiresAt });
+      } else {
+        this.print(`approved: joined ${identity.daemonAddress} as ${identity.deviceId} (certificate until ${identity.certExpiresAt})`);
+        this.print('start the agent with: palyra-node run');
+      }
+      return 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

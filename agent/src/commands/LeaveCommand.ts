@@ -1,0 +1,22 @@
+import { Command, Option } from 'clipanion';
+import { AgentCommand } from './AgentCommand.js';
+
+export class LeaveCommand extends AgentCommand {
+  static override paths = [['leave']];
+  static override usage = Command.Usage({
+    description: 'Delete this node’s local identity (keys and certificate)',
+    details: 'The daemon still lists the node until an operator runs `palyrad nodes remove`.',
+    examples: [['Forget the identity', 'palyra-node leave']],
+  });
+
+  json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
+
+  async execute(): Promise<number> {
+    const store = this.identityStore();
+    const identity = await store.load().catch(() => undefined);
+    const removed = await store.remove();
+    if (this.json) this.printJson({ removed, deviceId: identity?.deviceId ?? null });
+    else this.print(removed ? `identity ${identity?.deviceId ?? ''} deleted` : 'no identity to delete');
+    return 0;
+  }
+}

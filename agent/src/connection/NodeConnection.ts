@@ -1,0 +1,106 @@
+import { hostname as osHostname, platform as osPlatform, arch } from 'node:os';
+import { fromServiceError, loadPalyraProto, type DaemonMessage__Output, type NodeServiceClient } from '@palyra/proto';
+import { PalyraError } from '@palyra/shared';
+import type { NodeIdentity } from '../identity/index.js';
+import { AGENT_VERSION } from '../version.js';
+import { Backoff, sleep } from './backoff.js';
+import { CLIENT_CHANNEL_OPTIONS } from './clientOptions.js';
+import { createDaemonCredentials } from './daemonCredentials.js';
+
+export interface NodeConnectionEvents {
+  /** Registered and the session stream is open. */
+  onReady?: (info: { deviceId: string; reconnect: boolean }) => void;
+  /** The session ended or a connect attempt failed; the connection retries after `retryInMs`. */
+  onDisconnected?: (info: { error: PalyraError; retryInMs: number }) => void;
+}
+
+/** A session that lasted this long counts as healthy: the backoff starts over. */
+const HEALTHY_SESSION_MS = 10_000;
+
+/**
+ * Keeps one node connected: RegisterNode, then the Session stream, and again with jittered
+ * backoff after any error (grpc streams never come back by themselves). Stops when the signal
+ * aborts; rejects when the daemon refuses this node's identity (revoked or removed), since
+ * retrying cannot fix that.
+ */
+export class NodeConnection {
+  private readonly backoff = new Backoff();
+
+  constructor(
+    private readonly identity: NodeIdentity,
+    private readonly events: NodeConnectionEvents = {},
+  ) {}
+
+  async run({ signal }: { signal: AbortSignal }): Promise<void> {
+    let connectedBefore = false;
+    while (!signal.aborted) {
+      const client = this.createClient();
+      const openedAt = Date.now();
+      try {
+        await this.register(client, signal);
+        await this.session(client, signal, () => {
+          this.events.onReady?.({ deviceId: this.identity.deviceId, reconnect: connectedBefore });
+          connectedBefore = true;
+        });
+      } catch (error) {
+        const palyra = fromServiceError(error, `the daemon at ${this.identity.daemonAddress}`);
+        if (signal.aborted) break;
+        if (palyra.code === 'PALYRA_E_PERMISSION_DENIED' || palyra.code === 'PALYRA_E_UNAUTHENTICATED') throw palyra;
+        if (Date.now() - openedAt > HEALTHY_SESSION_MS) this.backoff.reset();
+        const retryInMs = this.backoff.nextDelayMs();
+        this.events.onDisconnected?.({ error: palyra, retryInMs });
+        await sleep(retryInMs, signal);
+      } finally {
+        client.close();
+      }
+    }
+  }
+
+  private createClient(): NodeServiceClient {
+    const { NodeService } = loadPalyraProto();
+    return new NodeService(this.identity.daemonAddress, createDaemonCredentials(this.identity), CLIENT_CHANNEL_OPTIONS);
+  }
+
+  private register(client: NodeServiceClient, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call = client.RegisterNode(
+        {
+          deviceId: this.identity.deviceId,
+          name: this.identity.name,
+          platform: `${osPlatform()}-${arch()}`,
+          hostname: osHostname(),
+          agentVersion: AGENT_VERSION,
+          capabilities: [],
+        },
+        { deadline: Date.now() + 15_000 },
+        (error) => {
+          signal.removeEventListener('abort', onAbort);
+          if (error) reject(error);
+          else resolve();
+        },
+      );
+      const onAbort = (): void => call.cancel();
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Runs one Session stream until it ends; always rejects with why it ended. */
+  private session(client: NodeServiceClient, signal: AbortSignal, onWelcome: () => void): Promise<never> {
+    return new Promise<never>((_resolve, reject) => {
+      const call = client.Session();
+      const onAbort = (): void => call.cancel();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const end = (error: unknown): void => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      };
+      call.on('data', (message: DaemonMessage__Output) => {
+        if (message.body === 'welcome') onWelcome();
+      });
+      call.on('error', end);
+      call.on('end', () => end(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon closed the session')));
+      call.write({ hello: { deviceId: this.identity.deviceId } });
+    });
+  }
+}
+

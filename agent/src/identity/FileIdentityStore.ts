@@ -1,0 +1,73 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assertPrivateFile, ensurePrivateDir, PalyraError, writePrivateFileAtomic } from '@palyra/shared';
+import type { IdentityStore, NodeIdentity } from './NodeIdentity.js';
+
+const FILE_NAME = 'identity.v1.json';
+
+const STRING_FIELDS = [
+  'deviceId',
+  'name',
+  'daemonAddress',
+  'caFingerprint',
+  'caCertPem',
+  'certPem',
+  'certExpiresAt',
+  'tlsPrivateKeyPem',
+  'ed25519PrivateKey',
+  'ed25519PublicKey',
+  'x25519PrivateKey',
+  'x25519PublicKey',
+  'joinedAt',
+] as const;
+
+/** The node identity in a 0600 JSON file inside the 0700 state dir. */
+export class FileIdentityStore implements IdentityStore {
+  readonly backend = 'file (0600, unencrypted)';
+  readonly path: string;
+
+  constructor(private readonly stateDir: string) {
+    this.path = join(stateDir, FILE_NAME);
+  }
+
+  async load(): Promise<NodeIdentity | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new PalyraError('PALYRA_E_STATE_IO', `cannot read ${this.path}: ${(error as Error).message}`, { cause: error });
+    }
+    await assertPrivateFile(this.path);
+    return parseIdentity(text, this.path);
+  }
+
+  async save(identity: NodeIdentity): Promise<void> {
+    await ensurePrivateDir(this.stateDir);
+    await writePrivateFileAtomic(this.path, `${JSON.stringify(identity, null, 2)}\n`);
+  }
+
+  async remove(): Promise<boolean> {
+    const existed = (await this.load().catch(() => 'unreadable')) !== undefined;
+    await rm(this.path, { force: true });
+    return existed;
+  }
+}
+
+function parseIdentity(text: string, path: string): NodeIdentity {
+  const corrupt = (what: string): PalyraError =>
+    new PalyraError('PALYRA_E_IDENTITY_CORRUPT', `${path}: ${what}; restore it, or run palyra-node leave and join again`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw corrupt('not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null) throw corrupt('not an object');
+  const record = value as Record<string, unknown>;
+  if (record.version !== 1) throw corrupt(`unknown version ${JSON.stringify(record.version)}`);
+  for (const field of STRING_FIELDS) {
+    if (typeof record[field] !== 'string' || record[field] === '') throw corrupt(`${field} is missing`);
+  }
+  return record as unknown as NodeIdentity;
+}

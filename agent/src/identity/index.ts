@@ -1,0 +1,2 @@
+export { FileIdentityStore } from './FileIdentityStore.js';
+export type { IdentityStore, NodeIdentity } from './NodeIdentity.js';

@@ -1,0 +1,210 @@
+import { X509Certificate, createPublicKey, randomBytes } from 'node:crypto';
+import { hostname as osHostname, platform as osPlatform, arch } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { fromServiceError, loadPalyraProto, type PairServerMessage__Output, type PairingInfo__Output } from '@palyra/proto';
+import {
+  PAIRING_PROTOCOL,
+  PairingInitiator,
+  PalyraError,
+  createCsr,
+  derivePinPrs,
+  derToPem,
+  fingerprint,
+  generateNodeIdentityKeys,
+  generateTlsKeyPair,
+  newDeviceId,
+  parseCertificate,
+  type NodeClaims,
+} from '@palyra/shared';
+import type { NodeIdentity } from '../identity/index.js';
+import { AGENT_VERSION } from '../version.js';
+import { CLIENT_CHANNEL_OPTIONS } from '../connection/clientOptions.js';
+import { checkDaemonCertificate } from '../connection/daemonCredentials.js';
+import { StreamReader } from './StreamReader.js';
+
+export interface JoinOptions {
+  daemonAddress: string;
+  pin: string;
+  name?: string;
+  capabilities?: string[];
+  signal?: AbortSignal;
+  /** Called once the daemon proved the PIN: show the SAS to the user. */
+  onConfirmed?: (info: { sas: string; requestId: string; repair: boolean; caFingerprint: string }) => void;
+}
+
+/**
+ * The node's side of PIN pairing (../shared/design/PAIRING.md). Trust comes from CPace:
+ * once the daemon's confirmation MAC verifies, the daemon has proven it knows the PIN, bound
+ * to the CA certificate it claimed and to the TLS certificate this connection saw.
+ */
+export async function joinDaemon(options: JoinOptions): Promise<NodeIdentity> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const deviceId = newDeviceId();
+  const identityKeys = generateNodeIdentityKeys();
+  const tlsKey = await generateTlsKeyPair({ signal });
+  const csrDer = createCsr({ deviceId, privateKeyPem: tlsKey.privateKeyPem });
+  const claims: NodeClaims = {
+    deviceId,
+    name: options.name ?? osHostname(),
+    platform: `${osPlatform()}-${arch()}`,
+    hostname: osHostname(),
+    agentVersion: AGENT_VERSION,
+    capabilities: options.capabilities ?? [],
+    ed25519PublicKey: identityKeys.ed25519.publicKey,
+    x25519PublicKey: identityKeys.x25519.publicKey,
+    csrDer,
+  };
+
+  const peer = `the daemon at ${options.daemonAddress}`;
+  const bootstrapCaDer = await fetchPairingCa(options.daemonAddress, peer, signal);
+  const { PairingService } = loadPalyraProto();
+  // Verified against the CA the daemon claims; CPace below proves that claim (the CA
+  // fingerprint is bound into it), so a substituted CA makes the exchange fail.
+  const client = new PairingService(
+    options.daemonAddress,
+    grpc.credentials.createSsl(Buffer.from(derToPem(bootstrapCaDer, 'CERTIFICATE')), null, null, { checkServerIdentity: (_host, cert) => checkDaemonCertificate(cert) }),
+    CLIENT_CHANNEL_OPTIONS,
+  );
+  const call = client.Pair();
+  const onAbort = (): void => call.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const reader = new StreamReader<PairServerMessage__Output>(call, peer);
+  try {
+    const nodeNonce = randomBytes(32);
+    call.write({ hello: { protocol: PAIRING_PROTOCOL, method: 'PAIRING_METHOD_PIN', nonce: nodeNonce } });
+
+    const serverHello = expect(await reader.next('its hello'), 'serverHello');
+    const serverCertDer = call.getAuthContext()?.sslPeerCertificate?.raw;
+    if (serverCertDer === undefined) {
+      throw new PalyraError('PALYRA_E_SERVER_IDENTITY', `${peer} presented no TLS certificate`);
+    }
+    const caCertDer = serverHello.caCertDer;
+    if (!caCertDer.equals(bootstrapCaDer)) {
+      throw new PalyraError('PALYRA_E_SERVER_IDENTITY', `${peer} changed its CA certificate during pairing`);
+    }
+    const prs = await derivePinPrs(options.pin, serverHello.pinSalt, { signal });
+    const initiator = PairingInitiator.create({
+      prs,
+      method: 'pin',
+      nodeNonce,
+      daemonNonce: serverHello.nonce,
+      caCertDer,
+      serverCertFingerprint: Buffer.from(fingerprint(serverCertDer), 'hex'),
+    });
+    call.write({ share: { share: Buffer.from(initiator.share) } });
+
+    initiator.receiveShare(expect(await reader.next('its CPace share'), 'share').share);
+    const { mac, signature } = initiator.confirm(claims, identityKeys.ed25519.privateKey);
+    call.write({
+      confirm: {
+        ...claims,
+        ed25519PublicKey: Buffer.from(claims.ed25519PublicKey),
+        x25519PublicKey: Buffer.from(claims.x25519PublicKey),
+        csrDer: Buffer.from(claims.csrDer),
+        mac: Buffer.from(mac),
+        signature: Buffer.from(signature),
+      },
+    });
+
+    const daemonConfirm = expect(await reader.next('its confirmation'), 'confirm');
+    initiator.verifyDaemonConfirm(daemonConfirm.mac);
+    // From here the CA is trusted: the daemon proved the PIN bound to it.
+    const caCert = new X509Certificate(caCertDer);
+    const caFingerprint = fingerprint(caCertDer);
+    options.onConfirmed?.({ sas: initiator.sas, requestId: daemonConfirm.requestId, repair: daemonConfirm.repair, caFingerprint });
+
+    for (;;) {
+      const decision = expect(await reader.next('the operator’s decision'), 'decision');
+      switch (decision.state) {
+        case 'STATE_PENDING_APPROVAL':
+          continue;
+        case 'STATE_REJECTED':
+          throw new PalyraError('PALYRA_E_PAIRING_REJECTED', 'an operator rejected this pairing request');
+        case 'STATE_EXPIRED':
+          throw new PalyraError('PALYRA_E_PAIRING_EXPIRED', 'no operator decided before the request expired: mint a new code and join again');
+        case 'STATE_APPROVED': {
+          const cert = verifyIssuedCertificate(decision.certDer, caCert, deviceId, tlsKey.publicKeyPem);
+          return {
+            version: 1,
+            deviceId,
+            name: claims.name,
+            daemonAddress: options.daemonAddress,
+            caFingerprint,
+            caCertPem: derToPem(caCertDer, 'CERTIFICATE'),
+            certPem: derToPem(decision.certDer, 'CERTIFICATE'),
+            certExpiresAt: cert.notAfter.toISOString(),
+            tlsPrivateKeyPem: tlsKey.privateKeyPem,
+            ed25519PrivateKey: Buffer.from(identityKeys.ed25519.privateKey).toString('base64'),
+            ed25519PublicKey: Buffer.from(identityKeys.ed25519.publicKey).toString('base64'),
+            x25519PrivateKey: Buffer.from(identityKeys.x25519.privateKey).toString('base64'),
+            x25519PublicKey: Buffer.from(identityKeys.x25519.publicKey).toString('base64'),
+            joinedAt: new Date().toISOString(),
+          };
+        }
+        default:
+          throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `${peer} sent an unknown decision`);
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted === true) throw new PalyraError('PALYRA_E_CANCELLED', 'join cancelled', { cause: error });
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    call.cancel();
+    client.close();
+  }
+}
+
+/**
+ * Fetches the CA certificate the daemon claims, over TLS that cannot be verified yet (the
+ * node does not know the CA). Nothing is trusted from this call until CPace confirms it.
+ */
+async function fetchPairingCa(daemonAddress: string, peer: string, signal?: AbortSignal): Promise<Buffer> {
+  const { PairingService } = loadPalyraProto();
+  const client = new PairingService(
+    daemonAddress,
+    grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false }),
+    CLIENT_CHANNEL_OPTIONS,
+  );
+  try {
+    const info = await new Promise<PairingInfo__Output>((resolve, reject) => {
+      const call = client.GetPairingInfo({}, { deadline: Date.now() + 15_000 }, (error, value) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(fromServiceError(error, peer));
+        else if (value === undefined) reject(new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `${peer} sent no pairing info`));
+        else resolve(value);
+      });
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    if (info.protocol !== PAIRING_PROTOCOL) {
+      throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `${peer} speaks pairing protocol "${info.protocol.slice(0, 32)}", this node ${PAIRING_PROTOCOL}: upgrade the older side`);
+    }
+    parseCertificate(info.caCertDer);
+    return info.caCertDer;
+  } finally {
+    client.close();
+  }
+}
+
+type Body = NonNullable<PairServerMessage__Output['body']>;
+
+function expect<K extends Exclude<Body, 'error'>>(message: PairServerMessage__Output, body: K): NonNullable<PairServerMessage__Output[K]> {
+  const value = message[body];
+  if (message.body !== body || value === null || value === undefined) {
+    throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `expected ${body} from the daemon, got ${message.body ?? 'an empty message'}`);
+  }
+  return value as NonNullable<PairServerMessage__Output[K]>;
+}
+
+/** The issued certificate must be for this device and this node's TLS key, signed by the CA. */
+function verifyIssuedCertificate(certDer: Buffer, ca: X509Certificate, deviceId: string, publicKeyPem: string) {
+  const cert = new X509Certificate(certDer);
+  const parsed = parseCertificate(certDer);
+  const ownKey = createPublicKey(publicKeyPem);
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey) || parsed.deviceId !== deviceId || !cert.publicKey.equals(ownKey)) {
+    throw new PalyraError('PALYRA_E_CERT_INVALID', 'the daemon sent a certificate that is not for this device and key');
+  }
+  return parsed;
+}

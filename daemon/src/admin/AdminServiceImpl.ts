@@ -1,0 +1,120 @@
+import type * as grpc from '@grpc/grpc-js';
+import { toServiceError, type AdminServiceHandlers, type DaemonStatus, type NodeInfo, type PendingRequest } from '@palyra/proto';
+import { PalyraError } from '@palyra/shared';
+import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
+import type { PairingDecisions } from '../pairing/PairingDecisions.js';
+import type { NodeRegistry } from '../registry/index.js';
+import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
+import type { SessionManager } from '../sessions/SessionManager.js';
+
+export interface AdminServiceDeps {
+  registry: NodeRegistry;
+  sessions: SessionManager;
+  minter: PairingCodeMinter;
+  decisions: PairingDecisions;
+  status: () => Omit<DaemonStatus, 'nodesOnline' | 'nodesOffline' | 'requestsPending'>;
+  advertisedAddress: string;
+  defaultCodeTtlMs: number;
+  maxCodeTtlMs: number;
+}
+
+/** AdminService: what local operators (the CLI, the TUI) can do through the admin socket. */
+export function createAdminServiceHandlers(deps: AdminServiceDeps): AdminServiceHandlers {
+  const { registry, sessions } = deps;
+
+  const toNodeInfo = (node: NodeRecord): NodeInfo => ({
+    deviceId: node.deviceId,
+    name: node.name,
+    platform: node.platform,
+    hostname: node.hostname,
+    agentVersion: node.agentVersion,
+    capabilities: node.capabilities,
+    labels: node.labels,
+    status: sessions.isOnline(node.deviceId) ? 'online' : 'offline',
+    lastSeen: sessions.isOnline(node.deviceId) ? new Date().toISOString() : (node.lastSeen ?? ''),
+    certFingerprint: node.certFingerprint,
+    certExpiresAt: node.certExpiresAt,
+    pairedAt: node.pairedAt,
+  });
+
+  return {
+    GetStatus: unary(async () => {
+      const nodes = registry.listNodes();
+      const online = nodes.filter((n) => sessions.isOnline(n.deviceId)).length;
+      return {
+        ...deps.status(),
+        nodesOnline: online,
+        nodesOffline: nodes.length - online,
+        requestsPending: (await registry.pendingRequests()).length,
+      };
+    }),
+
+    CreatePairingCode: unary(async (request) => {
+      if (request.method !== 'pin') {
+        throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `pairing method "${request.method}" is not available: use --method pin`);
+      }
+      const ttlMs = request.ttlSeconds > 0 ? request.ttlSeconds * 1000 : deps.defaultCodeTtlMs;
+      if (ttlMs > deps.maxCodeTtlMs) {
+        throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `--ttl must be at most ${deps.maxCodeTtlMs / 60_000}m`);
+      }
+      const minted = await deps.minter.mintPin({ ttlMs });
+      const status = deps.status();
+      return {
+        method: 'pin',
+        code: minted.pin,
+        expiresAt: minted.expiresAt.toISOString(),
+        daemon: deps.advertisedAddress,
+        caFingerprint: status.caFingerprint,
+        uri: '',
+        supersededPrevious: minted.supersededPrevious,
+      };
+    }),
+
+    ListPending: unary(async () => ({ requests: (await registry.pendingRequests()).map(toPendingRequest) })),
+
+    Decide: unary(async (request) => {
+      const decided = request.approve
+        ? await deps.decisions.approve(request.id)
+        : await deps.decisions.reject(request.id);
+      return toPendingRequest(decided);
+    }),
+
+    ListNodes: unary(async () => ({ nodes: registry.listNodes().map(toNodeInfo) })),
+
+    RemoveNode: unary(async (request) => {
+      const removed = await registry.removeNode(request.deviceId, 'removed by operator');
+      sessions.closeDevice(
+        removed.deviceId,
+        new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'),
+      );
+      return { ...toNodeInfo(removed), status: 'offline' };
+    }),
+  };
+}
+
+export function toPendingRequest(request: PairingRequestRecord): PendingRequest {
+  return {
+    requestId: request.requestId,
+    deviceId: request.deviceId,
+    name: request.name,
+    platform: request.platform,
+    hostname: request.hostname,
+    sas: request.sas,
+    requestedAt: request.requestedAt,
+    expiresAt: request.expiresAt,
+    repair: request.repair,
+    state: request.state,
+    remoteAddress: request.remoteAddress,
+  };
+}
+
+/** Adapts an async function to a grpc unary handler, mapping errors to PalyraError metadata. */
+function unary<Req, Res>(fn: (request: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    fn(call.request).then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(toServiceError(error)),
+    );
+  };
+}
+

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { Builtins, Cli } from 'clipanion';
+import { runProgram } from '@palyra/shared';
+import { NodesApproveCommand, NodesRejectCommand } from '../commands/NodesDecideCommands.js';
+import { NodesListCommand } from '../commands/NodesListCommand.js';
+import { NodesPendingCommand } from '../commands/NodesPendingCommand.js';
+import { NodesRemoveCommand } from '../commands/NodesRemoveCommand.js';
+import { PairingCodeCommand } from '../commands/PairingCodeCommand.js';
+import { StartCommand } from '../commands/StartCommand.js';
+import { StatusCommand } from '../commands/StatusCommand.js';
+import { DAEMON_VERSION } from '../version.js';
+
+const cli = new Cli({ binaryLabel: 'Palyra daemon', binaryName: 'palyrad', binaryVersion: DAEMON_VERSION });
+for (const command of [
+  StartCommand,
+  StatusCommand,
+  PairingCodeCommand,
+  NodesPendingCommand,
+  NodesApproveCommand,
+  NodesRejectCommand,
+  NodesListCommand,
+  NodesRemoveCommand,
+  Builtins.HelpCommand,
+  Builtins.VersionCommand,
+]) {
+  cli.register(command);
+}
+
+await runProgram(cli, process.argv.slice(2));

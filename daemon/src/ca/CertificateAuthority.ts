@@ -1,0 +1,386 @@
+import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import forge from 'node-forge';
+import {
+  DAEMON_URI,
+  EKU_SERVER_AUTH,
+  PalyraError,
+  deviceUri,
+  derToPem,
+  fingerprint,
+  generateTlsKeyPair,
+  isValidDeviceId,
+  parseCertificate,
+  pemToDer,
+} from '@palyra/shared';
+import {
+  BACKDATE_MS,
+  CA_CERT_FILE,
+  CA_KEY_BITS,
+  CA_KEY_FILE,
+  CA_VALIDITY_YEARS,
+  DAY_MS,
+  DEFAULT_SERVER_HOSTS,
+  NODE_DEFAULT_VALIDITY_DAYS,
+  NODE_MAX_VALIDITY_DAYS,
+  SERVER_CERT_FILE,
+  SERVER_COMMON_NAME,
+  SERVER_KEY_FILE,
+  SERVER_RENEW_BEFORE_DAYS,
+  SERVER_VALIDITY_DAYS,
+} from './constants.js';
+import { NodeCsr } from './NodeCsr.js';
+import { StateDirectory } from './StateDirectory.js';
+import type {
+  EnsureServerCertificateOptions,
+  LoadOrCreateOptions,
+  NodeCertificate,
+  ServerCertificate,
+  SignNodeCsrOptions,
+} from './types.js';
+import { normalizeHost, randomSerialHex, signCertificate, subjectNameAsn1, wholeSeconds, type HostName } from './utils.js';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+interface CaMaterial {
+  key: KeyObject;
+  certDer: Buffer;
+}
+
+function caInvalid(state: StateDirectory, problem: string, cause?: unknown): PalyraError {
+  return new PalyraError(
+    'PALYRA_E_CA_INVALID',
+    `${problem}. Nothing was changed in ${state.path}: restore ${CA_KEY_FILE} and ${CA_CERT_FILE} from a backup, ` +
+      'or move the state directory away to create a new CA (every node must then pair again).',
+    cause === undefined ? { details: { stateDir: state.path } } : { cause, details: { stateDir: state.path } },
+  );
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The daemon's private certificate authority: an RSA-3072 root kept in the state directory,
+ * the daemon's TLS server certificate, and client certificates for paired nodes.
+ * Certificates are assembled with node-forge and signed with node:crypto.
+ */
+export class CertificateAuthority {
+  readonly caCertDer: Buffer;
+  readonly caCertPem: string;
+  /** SHA-256 of caCertDer, lowercase hex: what nodes pin. */
+  readonly caFingerprint: string;
+  readonly caNotAfter: Date;
+  readonly stateDir: string;
+
+  private readonly state: StateDirectory;
+  private readonly caKey: KeyObject;
+  private readonly caPublicKey: KeyObject;
+  private readonly caX509: X509Certificate;
+  private readonly caSubject: forge.asn1.Asn1;
+  private readonly caKeyIdentifier: string;
+  private readonly caSubjectAttributes: forge.pki.CertificateField[];
+  /** Serializes ensureServerCertificate: its key and certificate are written as a pair. */
+  private serverQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(state: StateDirectory, material: CaMaterial) {
+    this.state = state;
+    this.stateDir = state.path;
+    this.caKey = material.key;
+    this.caPublicKey = createPublicKey(material.key);
+    this.caCertDer = material.certDer;
+    this.caCertPem = derToPem(material.certDer, 'CERTIFICATE');
+    this.caFingerprint = fingerprint(material.certDer);
+    this.caX509 = new X509Certificate(material.certDer);
+    this.caNotAfter = parseCertificate(material.certDer).notAfter;
+    this.caSubject = subjectNameAsn1(material.certDer);
+    const forgeCa = forge.pki.certificateFromAsn1(forge.asn1.fromDer(material.certDer.toString('binary')));
+    this.caSubjectAttributes = forgeCa.subject.attributes;
+    const ski = forgeCa.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | undefined;
+    this.caKeyIdentifier =
+      ski?.subjectKeyIdentifier !== undefined
+        ? forge.util.hexToBytes(ski.subjectKeyIdentifier)
+        : forgeCa.generateSubjectKeyIdentifier().getBytes();
+  }
+
+  /**
+   * Opens the state directory (creating it 0700) and loads the CA from `ca.key` / `ca.crt`,
+   * or creates a new CA when neither exists. Never overwrites existing key material: a
+   * missing half, an unreadable key or a key that does not match the certificate is
+   * PALYRA_E_CA_INVALID; loose permissions are PALYRA_E_STATE_PERMISSIONS.
+   */
+  static async loadOrCreate(options: LoadOrCreateOptions): Promise<CertificateAuthority> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const state = await StateDirectory.open(options.stateDir);
+    signal?.throwIfAborted();
+    const keyBytes = await state.readSecret(CA_KEY_FILE);
+    const certBytes = await state.readPublic(CA_CERT_FILE);
+    signal?.throwIfAborted();
+    if (keyBytes === null && certBytes === null) {
+      return new CertificateAuthority(state, await CertificateAuthority.create(state, signal));
+    }
+    if (keyBytes === null) throw caInvalid(state, `${CA_CERT_FILE} exists but ${CA_KEY_FILE} is missing`);
+    if (certBytes === null) throw caInvalid(state, `${CA_KEY_FILE} exists but ${CA_CERT_FILE} is missing`);
+    return new CertificateAuthority(state, CertificateAuthority.check(state, keyBytes, certBytes));
+  }
+
+  /** Validates the CA found on disk. */
+  private static check(state: StateDirectory, keyBytes: Buffer, certBytes: Buffer): CaMaterial {
+    let key: KeyObject;
+    try {
+      key = createPrivateKey(keyBytes);
+    } catch (error) {
+      throw caInvalid(state, `${state.file(CA_KEY_FILE)} could not be read as a private key (${reason(error)})`, error);
+    }
+    if (key.asymmetricKeyType !== 'rsa') {
+      throw caInvalid(state, `${state.file(CA_KEY_FILE)} holds a ${key.asymmetricKeyType ?? 'unknown'} key; the CA key must be RSA`);
+    }
+    let certDer: Buffer;
+    let x509: X509Certificate;
+    try {
+      certDer = pemToDer(certBytes.toString('latin1'), 'CERTIFICATE');
+      x509 = new X509Certificate(certDer);
+      parseCertificate(certDer);
+      subjectNameAsn1(certDer);
+      // The constructor reads the subject and key identifier with forge (RSA only).
+      forge.pki.certificateFromAsn1(forge.asn1.fromDer(certDer.toString('binary')));
+    } catch (error) {
+      throw caInvalid(state, `${state.file(CA_CERT_FILE)} could not be read as a certificate (${reason(error)})`, error);
+    }
+    if (!x509.checkPrivateKey(key)) {
+      throw caInvalid(state, `${state.file(CA_KEY_FILE)} does not match the certificate in ${state.file(CA_CERT_FILE)}`);
+    }
+    if (!x509.ca || !x509.verify(x509.publicKey) || !x509.checkIssued(x509)) {
+      throw caInvalid(state, `${state.file(CA_CERT_FILE)} is not a self-signed CA certificate`);
+    }
+    const notAfter = parseCertificate(certDer).notAfter;
+    if (notAfter.getTime() <= Date.now()) {
+      throw caInvalid(state, `the CA certificate in ${state.file(CA_CERT_FILE)} expired on ${notAfter.toISOString()}`);
+    }
+    return { key, certDer };
+  }
+
+  /** Generates the root key and self-signed certificate and writes them without overwriting anything. */
+  private static async create(state: StateDirectory, signal: AbortSignal | undefined): Promise<CaMaterial> {
+    const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: CA_KEY_BITS, publicExponent: 0x10001 });
+    signal?.throwIfAborted();
+
+    const now = Date.now();
+    const notBefore = wholeSeconds(now - BACKDATE_MS);
+    const notAfter = new Date(notBefore);
+    notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_VALIDITY_YEARS);
+    const subject = [{ name: 'commonName', value: `Palyra CA ${randomBytes(4).toString('hex')}` }];
+
+    const cert = forge.pki.createCertificate();
+    cert.version = 2;
+    cert.serialNumber = randomSerialHex();
+    cert.validity.notBefore = notBefore;
+    cert.validity.notAfter = notAfter;
+    cert.setSubject(subject);
+    cert.setIssuer(subject);
+    cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    cert.setExtensions([
+      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+      { name: 'subjectKeyIdentifier' },
+    ]);
+    const certDer = signCertificate(cert, privateKey);
+    const x509 = new X509Certificate(certDer);
+    if (!x509.verify(publicKey) || !x509.checkPrivateKey(privateKey)) {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'the new CA certificate does not verify with its own key');
+    }
+    signal?.throwIfAborted();
+
+    // From here on, no cancellation: the key and the certificate are written as a pair.
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    if (!(await state.createExclusive(CA_KEY_FILE, keyPem, 0o600))) {
+      throw caInvalid(state, `${state.file(CA_KEY_FILE)} appeared while a new CA was being created (is another palyrad starting?)`);
+    }
+    if (!(await state.createExclusive(CA_CERT_FILE, derToPem(certDer, 'CERTIFICATE'), 0o644))) {
+      throw caInvalid(state, `${state.file(CA_CERT_FILE)} appeared while a new CA was being created (is another palyrad starting?)`);
+    }
+    return { key: privateKey, certDer };
+  }
+
+  /**
+   * Returns the daemon's TLS server key and certificate (CN palyrad, SANs: `hosts`,
+   * localhost, 127.0.0.1 and URI urn:palyra:daemon; EKU serverAuth; one year). The pair on
+   * disk is reused when it was issued by this CA, matches, covers every host and has more
+   * than 30 days left; otherwise a new key and certificate atomically replace it.
+   */
+  async ensureServerCertificate(options: EnsureServerCertificateOptions): Promise<ServerCertificate> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const hosts = this.serverHosts(options.hosts);
+    const run = this.serverQueue.then(() => this.ensureServerCertificateNow(hosts, signal));
+    this.serverQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private serverHosts(requested: readonly string[]): HostName[] {
+    if (!Array.isArray(requested)) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'hosts must be an array of strings');
+    const hosts = new Map<string, HostName>();
+    for (const host of [...DEFAULT_SERVER_HOSTS, ...requested]) {
+      const name = normalizeHost(host);
+      if (name !== null) hosts.set(`${name.kind}:${name.value}`, name);
+    }
+    return [...hosts.values()];
+  }
+
+  private async ensureServerCertificateNow(hosts: HostName[], signal: AbortSignal | undefined): Promise<ServerCertificate> {
+    signal?.throwIfAborted();
+    const keyBytes = await this.state.readSecret(SERVER_KEY_FILE);
+    const certBytes = await this.state.readPublic(SERVER_CERT_FILE);
+    if (keyBytes !== null && certBytes !== null) {
+      const existing = this.reusableServerCertificate(keyBytes, certBytes, hosts);
+      if (existing !== null) return existing;
+    }
+    signal?.throwIfAborted();
+
+    const { privateKeyPem, publicKeyPem } = await generateTlsKeyPair(signal === undefined ? {} : { signal });
+    signal?.throwIfAborted();
+    const now = Date.now();
+    const notBefore = wholeSeconds(now - BACKDATE_MS);
+    const notAfter = this.capToCa(wholeSeconds(now + SERVER_VALIDITY_DAYS * DAY_MS));
+    const cert = forge.pki.createCertificate();
+    cert.version = 2;
+    cert.serialNumber = randomSerialHex();
+    cert.validity.notBefore = notBefore;
+    cert.validity.notAfter = notAfter;
+    cert.setSubject([{ name: 'commonName', value: SERVER_COMMON_NAME }]);
+    cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
+    cert.setExtensions([
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          ...hosts.map((host) => (host.kind === 'ip' ? { type: 7, ip: host.value } : { type: 2, value: host.value })),
+          { type: 6, value: DAEMON_URI },
+        ],
+      },
+      { name: 'subjectKeyIdentifier' },
+      { name: 'authorityKeyIdentifier', keyIdentifier: this.caKeyIdentifier },
+    ]);
+    const certDer = this.signLeaf(cert);
+
+    // Key first: a crash between the two renames leaves a mismatched pair, which the next
+    // call detects (checkPrivateKey) and replaces.
+    const certPem = derToPem(certDer, 'CERTIFICATE');
+    await this.state.replace(SERVER_KEY_FILE, privateKeyPem, 0o600);
+    await this.state.replace(SERVER_CERT_FILE, certPem, 0o644);
+    return { keyPem: privateKeyPem, certPem, certDer, fingerprint: fingerprint(certDer), notAfter, issued: true };
+  }
+
+  /** The pair on disk when it can serve `hosts` for more than 30 more days, else null. */
+  private reusableServerCertificate(keyBytes: Buffer, certBytes: Buffer, hosts: HostName[]): ServerCertificate | null {
+    try {
+      const key = createPrivateKey(keyBytes);
+      const certDer = pemToDer(certBytes.toString('latin1'), 'CERTIFICATE');
+      const x509 = new X509Certificate(certDer);
+      const parsed = parseCertificate(certDer);
+      const now = Date.now();
+      const dns = new Set(parsed.subjectAltNames.dns.map((name) => name.toLowerCase()));
+      const ips = new Set(parsed.subjectAltNames.ip);
+      const usable =
+        x509.checkIssued(this.caX509) &&
+        x509.verify(this.caPublicKey) &&
+        x509.checkPrivateKey(key) &&
+        !parsed.isCA &&
+        parsed.isDaemonServer &&
+        parsed.deviceId === null &&
+        parsed.extKeyUsage.includes(EKU_SERVER_AUTH) &&
+        parsed.notBefore.getTime() <= now + BACKDATE_MS &&
+        parsed.notAfter.getTime() - now > SERVER_RENEW_BEFORE_DAYS * DAY_MS &&
+        hosts.every((host) => (host.kind === 'ip' ? ips.has(host.value) : dns.has(host.value)));
+      if (!usable) return null;
+      return {
+        keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        certPem: derToPem(certDer, 'CERTIFICATE'),
+        certDer,
+        fingerprint: parsed.fingerprint,
+        notAfter: parsed.notAfter,
+        issued: false,
+      };
+    } catch {
+      // Unreadable or foreign material: it is replaced (the CA key is never touched here).
+      return null;
+    }
+  }
+
+  /**
+   * Checks a node's CSR as signNodeCsr will (self-signature, RSA 2048-8192 bits, SHA-2
+   * signature) without issuing anything: lets pairing refuse a bad CSR before it reaches the
+   * approval queue. Throws PALYRA_E_CERT_INVALID with the reason.
+   */
+  checkCsr(csrDer: Uint8Array): void {
+    NodeCsr.parse(csrDer);
+  }
+
+  /**
+   * Issues a client certificate for a paired node from its CSR. Only the CSR's public key is
+   * used, after checking its self-signature and size (PALYRA_E_CERT_INVALID otherwise): the
+   * certificate carries CN = deviceId, URI SAN urn:palyra:device:<deviceId>, EKU clientAuth,
+   * keyUsage digitalSignature+keyEncipherment, CA:false, and is valid from now-5min for
+   * `validityDays` (default 30), never past the CA's own expiry.
+   */
+  async signNodeCsr(options: SignNodeCsrOptions): Promise<NodeCertificate> {
+    const { csrDer, deviceId, validityDays = NODE_DEFAULT_VALIDITY_DAYS, signal } = options;
+    signal?.throwIfAborted();
+    if (!isValidDeviceId(deviceId)) {
+      throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `"${String(deviceId)}" is not a valid device id (ULID)`);
+    }
+    if (typeof validityDays !== 'number' || !Number.isFinite(validityDays) || validityDays <= 0 || validityDays > NODE_MAX_VALIDITY_DAYS) {
+      throw new PalyraError(
+        'PALYRA_E_INVALID_ARGUMENT',
+        `validityDays must be a number above 0 and at most ${NODE_MAX_VALIDITY_DAYS}, got ${String(validityDays)}`,
+      );
+    }
+    const csr = NodeCsr.parse(csrDer);
+    signal?.throwIfAborted();
+
+    const now = Date.now();
+    const notBefore = wholeSeconds(now - BACKDATE_MS);
+    const notAfter = this.capToCa(wholeSeconds(now + validityDays * DAY_MS));
+    const cert = forge.pki.createCertificate();
+    cert.version = 2;
+    cert.serialNumber = randomSerialHex();
+    cert.validity.notBefore = notBefore;
+    cert.validity.notAfter = notAfter;
+    cert.setSubject([{ name: 'commonName', value: deviceId }]);
+    cert.publicKey = csr.publicKey;
+    cert.setExtensions([
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', clientAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 6, value: deviceUri(deviceId) }] },
+      { name: 'subjectKeyIdentifier' },
+      { name: 'authorityKeyIdentifier', keyIdentifier: this.caKeyIdentifier },
+    ]);
+    const certDer = this.signLeaf(cert);
+    return {
+      certDer,
+      certPem: derToPem(certDer, 'CERTIFICATE'),
+      fingerprint: fingerprint(certDer),
+      notAfter,
+      serialNumber: new X509Certificate(certDer).serialNumber.toLowerCase(),
+    };
+  }
+
+  /** Signs with the CA key and checks the result verifies against the CA before handing it out. */
+  private signLeaf(cert: forge.pki.Certificate): Buffer {
+    cert.setIssuer(this.caSubjectAttributes);
+    const der = signCertificate(cert, this.caKey, this.caSubject);
+    const x509 = new X509Certificate(der);
+    if (!x509.checkIssued(this.caX509) || !x509.verify(this.caPublicKey)) {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'an issued certificate does not verify against the CA');
+    }
+    return der;
+  }
+
+  private capToCa(date: Date): Date {
+    return date.getTime() > this.caNotAfter.getTime() ? new Date(this.caNotAfter) : date;
+  }
+}

@@ -1,0 +1,66 @@
+import forge from 'node-forge';
+import { PalyraError } from '@palyra/shared';
+import { CSR_MAX_BYTES, CSR_MAX_RSA_BITS, CSR_MIN_RSA_BITS, CSR_SIGNATURE_OIDS } from './constants.js';
+import { parseDer } from './utils.js';
+
+const MIN_EXPONENT = new forge.jsbn.BigInteger('65537', 10);
+
+function rejected(reason: string, cause?: unknown): PalyraError {
+  return new PalyraError('PALYRA_E_CERT_INVALID', `the node's CSR was rejected: ${reason}`, cause === undefined ? {} : { cause });
+}
+
+/**
+ * A node's PKCS#10 request after the checks the CA relies on: well-formed DER, an RSA key of
+ * 2048-8192 bits with a sane public exponent, a SHA-2 RSA signature, and a self-signature
+ * that verifies (proof that the node holds the private key). Nothing else in the CSR
+ * (subject, requested extensions) is used.
+ */
+export class NodeCsr {
+  readonly publicKey: forge.pki.rsa.PublicKey;
+  readonly keyBits: number;
+
+  private constructor(publicKey: forge.pki.rsa.PublicKey) {
+    this.publicKey = publicKey;
+    this.keyBits = publicKey.n.bitLength();
+  }
+
+  static parse(csrDer: Uint8Array): NodeCsr {
+    if (!(csrDer instanceof Uint8Array) || csrDer.byteLength === 0) throw rejected('it is empty or not bytes');
+    if (csrDer.byteLength > CSR_MAX_BYTES) throw rejected(`it is ${csrDer.byteLength} bytes (limit ${CSR_MAX_BYTES})`);
+
+    let csr: forge.pki.CertificateSigningRequest;
+    try {
+      csr = forge.pki.certificationRequestFromAsn1(parseDer(csrDer));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/not RSA/i.test(message)) throw rejected('its key is not RSA (only RSA keys are accepted)', error);
+      throw rejected(`it is not a valid PKCS#10 request (${message})`, error);
+    }
+
+    const algorithm = csr.signatureOid === null ? undefined : CSR_SIGNATURE_OIDS[csr.signatureOid];
+    if (algorithm === undefined) {
+      throw rejected(
+        `it is signed with ${String(csr.signatureOid)}; only ${Object.values(CSR_SIGNATURE_OIDS).join(', ')} are accepted`,
+      );
+    }
+
+    const publicKey = csr.publicKey as forge.pki.rsa.PublicKey | null;
+    if (publicKey === null || !('n' in publicKey) || !('e' in publicKey)) throw rejected('it carries no RSA public key');
+    const bits = publicKey.n.bitLength();
+    if (bits < CSR_MIN_RSA_BITS) throw rejected(`its RSA key has ${bits} bits; at least ${CSR_MIN_RSA_BITS} are required`);
+    if (bits > CSR_MAX_RSA_BITS) throw rejected(`its RSA key has ${bits} bits; at most ${CSR_MAX_RSA_BITS} are accepted`);
+    const e = publicKey.e;
+    if (!e.testBit(0) || e.compareTo(MIN_EXPONENT) < 0 || e.bitLength() > 256) {
+      throw rejected('its RSA public exponent is not an odd number between 65537 and 2^256');
+    }
+
+    let verified: boolean;
+    try {
+      verified = (csr as forge.pki.CertificateSigningRequest & { verify(): boolean }).verify();
+    } catch (error) {
+      throw rejected('its signature could not be checked', error);
+    }
+    if (!verified) throw rejected('its self-signature does not verify (tampered, or not signed by the key it carries)');
+    return new NodeCsr(publicKey);
+  }
+}

@@ -1,0 +1,18 @@
+export { CertificateAuthority } from './CertificateAuthority.js';
+export { NodeCsr } from './NodeCsr.js';
+export { StateDirectory } from './StateDirectory.js';
+export {
+  CA_CERT_FILE,
+  CA_KEY_FILE,
+  NODE_DEFAULT_VALIDITY_DAYS,
+  NODE_MAX_VALIDITY_DAYS,
+  SERVER_CERT_FILE,
+  SERVER_KEY_FILE,
+} from './constants.js';
+export type {
+  EnsureServerCertificateOptions,
+  LoadOrCreateOptions,
+  NodeCertificate,
+  ServerCertificate,
+  SignNodeCsrOptions,
+} from './types.js';

@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import {
+  fromServiceError,
+  loadPalyraProto,
+  type AdminServiceClient,
+  type DaemonStatus__Output,
+  type NodeInfo__Output,
+  type PairingCode__Output,
+  type PendingRequest__Output,
+} from '@palyra/proto';
+import { PalyraError } from '@palyra/shared';
+import { ADMIN_SOCKET_NAME } from '../admin/AdminServer.js';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Milliseconds; default 10 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Typed client of a running daemon's admin API. The CLI uses it; so can any program of the
+ * same user on the same machine.
+ */
+export class ControlClient {
+  private constructor(
+    private readonly client: AdminServiceClient,
+    readonly socketPath: string,
+  ) {}
+
+  /** Connects to the daemon whose state dir is given; fails fast when none runs there. */
+  static async connect(stateDir: string, { signal, timeoutMs = 3_000 }: CallOptions = {}): Promise<ControlClient> {
+    const socketPath = join(stateDir, ADMIN_SOCKET_NAME);
+    const unreachable = (detail: string): PalyraError =>
+      new PalyraError(
+        'PALYRA_E_DAEMON_UNREACHABLE',
+        `no daemon answers on ${socketPath} (${detail}): start it with palyrad start --state-dir ${stateDir}`,
+      );
+    if (!existsSync(socketPath)) throw unreachable('no admin socket');
+    const { AdminService } = loadPalyraProto();
+    const client = new AdminService(`unix://${socketPath}`, grpc.credentials.createInsecure());
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => reject(new PalyraError('PALYRA_E_CANCELLED', 'cancelled while connecting'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        client.waitForReady(Date.now() + timeoutMs, (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (error) reject(unreachable(error.message));
+          else resolve();
+        });
+      });
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    return new ControlClient(client, socketPath);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  status(options?: CallOptions): Promise<DaemonStatus__Output> {
+    return this.unary((cb, o) => this.client.getStatus({}, o, cb), options);
+  }
+
+  createPairingCode(request: { method: 'pin' | 'qr'; ttlMs?: number }, options?: CallOptions): Promise<PairingCode__Output> {
+    const ttlSeconds = request.ttlMs === undefined ? 0 : Math.ceil(request.ttlMs / 1000);
+    return this.unary((cb, o) => this.client.createPairingCode({ method: request.method, ttlSeconds }, o, cb), options);
+  }
+
+  async listPending(options?: CallOptions): Promise<PendingRequest__Output[]> {
+    const response = await this.unary<{ requests: PendingRequest__Output[] }>(
+      (cb, o) => this.client.listPending({}, o, cb),
+      options,
+    );
+    return response.requests;
+  }
+
+  decide(id: string, approve: boolean, options?: CallOptions): Promise<PendingRequest__Output> {
+    return this.unary((cb, o) => this.client.decide({ id, approve }, o, cb), options);
+  }
+
+  async listNodes(options?: CallOptions): Promise<NodeInfo__Output[]> {
+    const response = await this.unary<{ nodes: NodeInfo__Output[] }>((cb, o) => this.client.listNodes({}, o, cb), options);
+    return response.nodes;
+  }
+
+  removeNode(deviceId: string, options?: CallOptions): Promise<NodeInfo__Output> {
+    return this.unary((cb, o) => this.client.removeNode({ deviceId }, o, cb), options);
+  }
+
+  private unary<T>(
+    start: (callback: (error: grpc.ServiceError | null, value?: T) => void, options: grpc.CallOptions) => grpc.ClientUnaryCall,
+    { signal, timeoutMs = 10_000 }: CallOptions = {},
+  ): Promise<T> {
+    signal?.throwIfAborted();
+    return new Promise<T>((resolve, reject) => {
+      const call = start(
+        (error, value) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (error) reject(fromServiceError(error));
+          else if (value === undefined) reject(new PalyraError('PALYRA_E_INTERNAL', 'the daemon sent an empty answer'));
+          else resolve(value);
+        },
+        { deadline: Date.now() + timeoutMs },
+      );
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

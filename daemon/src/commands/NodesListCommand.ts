@@ -1,0 +1,41 @@
+import { Command, Option } from 'clipanion';
+import { DaemonCommand } from './DaemonCommand.js';
+
+export class NodesListCommand extends DaemonCommand {
+  static override paths = [['nodes', 'list']];
+  static override usage = Command.Usage({
+    description: 'List registered nodes',
+    examples: [['As JSON', 'palyrad nodes list --json']],
+  });
+
+  json = Option.Boolean('--json', false, { description: 'Print one JSON array' });
+
+  async execute(): Promise<number> {
+    const nodes = await this.withClient((client) => client.listNodes());
+    const rows = nodes.map((n) => ({
+      deviceId: n.deviceId,
+      name: n.name,
+      platform: n.platform,
+      hostname: n.hostname,
+      agentVersion: n.agentVersion,
+      capabilities: n.capabilities,
+      labels: n.labels,
+      status: n.status,
+      lastSeen: n.lastSeen === '' ? null : n.lastSeen,
+      certFingerprint: n.certFingerprint,
+      certExpiresAt: n.certExpiresAt,
+    }));
+    if (this.json) {
+      this.printJson(rows);
+      return 0;
+    }
+    if (rows.length === 0) {
+      this.print('no nodes registered: pair one with palyrad pairing code --method pin');
+      return 0;
+    }
+    for (const n of rows) {
+      this.print(`${n.deviceId}  ${n.status.padEnd(7)}  ${n.name} (${n.platform})  last seen ${n.lastSeen ?? 'never'}  cert until ${n.certExpiresAt}`);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,42 @@
+import { Command, Option } from 'clipanion';
+import { DaemonCommand } from './DaemonCommand.js';
+
+export class NodesPendingCommand extends DaemonCommand {
+  static override paths = [['nodes', 'pending']];
+  static override usage = Command.Usage({
+    description: 'List pairing requests awaiting approval',
+    details: 'Check that the confirmation code (SAS) matches the one the node printed before approving.',
+    examples: [['As JSON', 'palyrad nodes pending --json']],
+  });
+
+  json = Option.Boolean('--json', false, { description: 'Print one JSON array' });
+
+  async execute(): Promise<number> {
+    const pending = await this.withClient((client) => client.listPending());
+    const rows = pending.map((r) => ({
+      requestId: r.requestId,
+      deviceId: r.deviceId,
+      name: r.name,
+      platform: r.platform,
+      hostname: r.hostname,
+      remoteAddress: r.remoteAddress,
+      sas: r.sas,
+      requestedAt: r.requestedAt,
+      expiresAt: r.expiresAt,
+      repair: r.repair,
+    }));
+    if (this.json) {
+      this.printJson(rows);
+      return 0;
+    }
+    if (rows.length === 0) {
+      this.print('no pairing requests awaiting approval');
+      return 0;
+    }
+    for (const r of rows) {
+      this.print(`${r.requestId}  sas ${r.sas}  ${r.name} (${r.platform}, ${r.hostname})  device ${r.deviceId}${r.repair ? '  RE-PAIR of a known device' : ''}  requested ${r.requestedAt}`);
+    }
+    this.print(`approve with: palyrad nodes approve <requestId>`);
+    return 0;
+  }
+}

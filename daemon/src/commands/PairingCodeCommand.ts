@@ -1,0 +1,47 @@
+import { Command, Option } from 'clipanion';
+import { PalyraError, parseDuration } from '@palyra/shared';
+import { DaemonCommand } from './DaemonCommand.js';
+
+export class PairingCodeCommand extends DaemonCommand {
+  static override paths = [['pairing', 'code'], ['nodes', 'pairing-code']];
+  static override usage = Command.Usage({
+    description: 'Mint a single-use pairing code',
+    details: `
+      A PIN is six digits, valid once, for --ttl (default 10m), burned after 5 failed
+      attempts. Only one PIN is active at a time: minting a new one retires the previous.
+      Give it to the node: \`palyra-node join --pin <PIN> --daemon HOST:PORT\`.
+    `,
+    examples: [
+      ['A PIN valid for 10 minutes', 'palyrad pairing code --method pin'],
+      ['A PIN valid for 2 minutes, as JSON', 'palyrad pairing code --method pin --ttl 2m --json'],
+    ],
+  });
+
+  method = Option.String('--method', 'pin', { description: 'pin (qr is not yet available)' });
+  ttl = Option.String('--ttl', { description: 'How long the code stays valid (default 10m)' });
+  json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
+
+  async execute(): Promise<number> {
+    if (this.method !== 'pin' && this.method !== 'qr') {
+      throw new PalyraError('PALYRA_E_USAGE', `--method must be pin or qr, not "${this.method}"`);
+    }
+    const method = this.method;
+    const ttlMs = this.ttl === undefined ? undefined : parseDuration(this.ttl, '--ttl');
+    const code = await this.withClient((client) => client.createPairingCode({ method, ttlMs }));
+    if (this.json) {
+      this.printJson({
+        method: code.method,
+        code: code.code,
+        expiresAt: code.expiresAt,
+        daemon: code.daemon,
+        caFingerprint: code.caFingerprint,
+        uri: code.uri === '' ? null : code.uri,
+      });
+      return 0;
+    }
+    this.print(`PIN ${code.code}  (valid until ${code.expiresAt}, single use)`);
+    this.print(`on the node: palyra-node join --pin ${code.code} --daemon ${code.daemon}`);
+    if (code.supersededPrevious) this.context.stderr.write('note: the previous unused PIN is no longer valid\n');
+    return 0;
+  }
+}

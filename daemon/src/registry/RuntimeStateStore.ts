@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import * as nodeFs from 'node:fs/promises';
+import path from 'node:path';
+import { PalyraError } from '@palyra/shared';
+import { stateCorruptError, stateIoError, statePermissionsError, stateVersionError } from './errors.js';
+import { RUNTIME_STATE_FILE, RUNTIME_STATE_VERSION, type RuntimeState } from './types.js';
+import { throwIfAborted } from './utils.js';
+import { StateValidationError, validateRuntimeState } from './validation.js';
+
+/** The file-system calls the store makes; injectable so tests can make any step fail. */
+export type StateFs = Pick<typeof nodeFs, 'open' | 'rename' | 'unlink'>;
+
+export interface RuntimeStateStoreOptions {
+  stateDir: string;
+  signal?: AbortSignal;
+  fs?: StateFs;
+}
+
+export function emptyRuntimeState(): RuntimeState {
+  return { version: RUNTIME_STATE_VERSION, pairingCodes: [], requests: [], nodes: [], revoked: [] };
+}
+
+/**
+ * Reads and atomically writes `node-runtime.v1.json`. A file that is corrupt, of another
+ * version or open to group/others is refused and never modified.
+ */
+export class RuntimeStateStore {
+  readonly path: string;
+  private readonly dir: string;
+  private readonly fs: StateFs;
+  private current: RuntimeState;
+  /** Saves run one after another in call order. */
+  private tail: Promise<void> = Promise.resolve();
+
+  private constructor(dir: string, fs: StateFs, state: RuntimeState) {
+    this.dir = dir;
+    this.path = path.join(dir, RUNTIME_STATE_FILE);
+    this.fs = fs;
+    this.current = state;
+  }
+
+  /**
+   * Loads the state file. A missing file gives an empty state, not written until the first
+   * save. Rejects with PALYRA_E_STATE_CORRUPT, _STATE_VERSION, _STATE_PERMISSIONS or _STATE_IO.
+   */
+  static async open({ stateDir, signal, fs = nodeFs }: RuntimeStateStoreOptions): Promise<RuntimeStateStore> {
+    throwIfAborted(signal);
+    const dir = path.resolve(stateDir);
+    const file = path.join(dir, RUNTIME_STATE_FILE);
+    const bytes = await readStateFile(fs, file);
+    throwIfAborted(signal);
+    const state = bytes === undefined ? emptyRuntimeState() : parseRuntimeState(bytes, file);
+    return new RuntimeStateStore(dir, fs, state);
+  }
+
+  /** A copy of the state as last loaded or saved. */
+  snapshot(): RuntimeState {
+    return structuredClone(this.current);
+  }
+
+  /**
+   * Writes `state` atomically: unique temp file (0600, 'wx') in the state dir, fsync,
+   * rename over the file, fsync the dir. The state is serialized when save() is called, and
+   * saves run in call order, so the last call wins. On failure (PALYRA_E_STATE_IO) the old
+   * file is intact and the temp file removed. Aborting is honoured up to the rename.
+   */
+  save(state: RuntimeState, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
+    let text: string;
+    let copy: RuntimeState;
+    try {
+      copy = structuredClone(state);
+      validateRuntimeState(copy);
+      text = `${JSON.stringify(copy, null, 2)}\n`;
+    } catch (error) {
+      const problem = error instanceof StateValidationError ? error.message : String(error);
+      return Promise.reject(
+        new PalyraError('PALYRA_E_INTERNAL', `refusing to write ${this.path}, it would not load back: ${problem}`, {
+          cause: error,
+        }),
+      );
+    }
+    const run = this.tail.then(() => this.write(copy, text, signal));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(state: RuntimeState, text: string, signal: AbortSignal | undefined): Promise<void> {
+    throwIfAborted(signal);
+    const temp = path.join(this.dir, `${RUNTIME_STATE_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    let handle: nodeFs.FileHandle | undefined;
+    let tempExists = false;
+    try {
+      handle = await this.fs.open(temp, 'wx', 0o600);
+      tempExists = true;
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      throwIfAborted(signal);
+      await this.fs.rename(temp, this.path);
+      tempExists = false;
+      this.current = state;
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      if (tempExists) await this.fs.unlink(temp).catch(() => undefined);
+      if (error instanceof PalyraError) throw error;
+      throw stateIoError(this.path, 'write', error);
+    }
+    await this.syncDir();
+  }
+
+  /** Makes the rename durable. Windows cannot open a directory; some file systems refuse. */
+  private async syncDir(): Promise<void> {
+    if (process.platform === 'win32') return;
+    let handle: nodeFs.FileHandle | undefined;
+    try {
+      handle = await this.fs.open(this.dir, 'r');
+      await handle.sync();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') {
+        throw stateIoError(this.path, 'make durable (fsync of the state directory failed after the rename)', error);
+      }
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+}
+
+/** The file's bytes, or undefined when it does not exist. Checks type and mode first. */
+async function readStateFile(fs: StateFs, file: string): Promise<Buffer | undefined> {
+  let handle: nodeFs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw stateIoError(file, 'open', error);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw stateIoError(file, 'read', new Error('not a regular file'));
+    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) throw statePermissionsError(file, stat.mode);
+    return await handle.readFile();
+  } catch (error) {
+    if (error instanceof PalyraError) throw error;
+    throw stateIoError(file, 'read', error);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** Decodes, parses and validates the file's bytes; `file` is only used in messages. */
+export function parseRuntimeState(bytes: Uint8Array, file: string): RuntimeState {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw stateCorruptError(file, 'not valid UTF-8', error);
+  }
+  if (text.trim() === '') throw stateCorruptError(file, 'the file is empty');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw stateCorruptError(file, `invalid JSON (${(error as Error).message})`, error);
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const version = (value as { version?: unknown }).version;
+    if (typeof version === 'number' && Number.isSafeInteger(version) && version !== RUNTIME_STATE_VERSION) {
+      throw stateVersionError(file, version, RUNTIME_STATE_VERSION);
+    }
+  }
+  try {
+    return validateRuntimeState(value);
+  } catch (error) {
+    if (error instanceof StateValidationError) throw stateCorruptError(file, error.message, error);
+    throw error;
+  }
+}

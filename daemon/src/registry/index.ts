@@ -1,0 +1,16 @@
+export * from './types.js';
+export { NodeRegistry } from './NodeRegistry.js';
+export type {
+  IssuedCertificate,
+  NewPairingCode,
+  NewPairingRequest,
+  NodeInfoUpdate,
+  NodeRegistryOptions,
+  RegistryStore,
+  RequestListener,
+  RevocationListener,
+  SignalOption,
+} from './NodeRegistry.js';
+export { RuntimeStateStore, emptyRuntimeState, parseRuntimeState } from './RuntimeStateStore.js';
+export type { RuntimeStateStoreOptions, StateFs } from './RuntimeStateStore.js';
+export { StateValidationError, validateRuntimeState } from './validation.js';

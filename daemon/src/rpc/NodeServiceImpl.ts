@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { toServiceError, type DaemonMessage, type NodeMessage__Output, type NodeServiceHandlers } from '@palyra/proto';
+import { PalyraError } from '@palyra/shared';
+import type { NodeRegistry } from '../registry/index.js';
+import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
+import { authenticatePeer } from './authenticatePeer.js';
+import { boundedString, boundedStringList } from './validate.js';
+
+export interface NodeServiceDeps {
+  registry: NodeRegistry;
+  sessions: SessionManager;
+  daemonVersion: string;
+  /** How long a new Session stream may stay silent before its hello. */
+  helloTimeoutMs?: number;
+}
+
+/** NodeService: every RPC authenticates the peer's certificate against the device it names. */
+export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHandlers {
+  const { registry, sessions } = deps;
+
+  return {
+    RegisterNode(call, callback) {
+      void (async () => {
+        const request = call.request;
+        const peer = authenticatePeer(call, request.deviceId, registry);
+        const node = await registry.updateNodeInfo(peer.deviceId, {
+          name: boundedString(request.name, 'name', 128, { allowEmpty: true }) || peer.node.name,
+          platform: boundedString(request.platform, 'platform', 64),
+          hostname: boundedString(request.hostname, 'hostname', 255),
+          agentVersion: boundedString(request.agentVersion, 'agentVersion', 64),
+          capabilities: boundedStringList(
+            request.capabilities.map((c) => c.id),
+            'capabilities',
+            { maxItems: 1024, maxLength: 128 },
+          ),
+        });
+        return { certExpiresAt: node.certExpiresAt, daemonVersion: deps.daemonVersion };
+      })().then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toServiceError(error)),
+      );
+    },
+
+    Session(call) {
+      let session: LiveSession | undefined;
+      const helloTimer = setTimeout(() => {
+        fail(new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'no hello on the session stream within the time allowed'));
+      }, deps.helloTimeoutMs ?? 10_000);
+      helloTimer.unref();
+
+      function fail(error: unknown): void {
+        clearTimeout(helloTimer);
+        if (call.writableEnded || call.destroyed) return;
+        call.emit('error', toServiceError(error));
+      }
+
+      function release(): void {
+        clearTimeout(helloTimer);
+        if (session === undefined) return;
+        const closing = session;
+        session = undefined;
+        sessions.detach(closing);
+        registry.touchLastSeen(closing.deviceId, new Date());
+      }
+
+      call.on('data', (message: NodeMessage__Output) => {
+        try {
+          if (session === undefined) {
+            if (message.body !== 'hello' || message.hello === null || message.hello === undefined) {
+              throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'the first session message must be hello');
+            }
+            const peer = authenticatePeer(call, message.hello.deviceId, registry);
+            clearTimeout(helloTimer);
+            const opened: LiveSession = {
+              deviceId: peer.deviceId,
+              remoteAddress: call.getPeer(),
+              openedAt: new Date(),
+              close: (error) => {
+                if (session === opened) session = undefined;
+                registry.touchLastSeen(opened.deviceId, new Date());
+                fail(error);
+              },
+            };
+            session = opened;
+            sessions.attach(
+              opened,
+              new PalyraError('PALYRA_E_PERMISSION_DENIED', 'another session of this device replaced this one'),
+            );
+            registry.touchLastSeen(peer.deviceId, new Date());
+            const welcome: DaemonMessage = { welcome: { sessionId: randomUUID() } };
+            call.write(welcome);
+            return;
+          }
+          // Dispatch results arrive here (capability dispatch is a later layer).
+          registry.touchLastSeen(session.deviceId, new Date());
+        } catch (error) {
+          fail(error);
+        }
+      });
+      call.on('end', () => {
+        release();
+        if (!call.writableEnded) call.end();
+      });
+      call.on('cancelled', release);
+      call.on('error', release);
+      call.on('close', release);
+    },
+  };
+}

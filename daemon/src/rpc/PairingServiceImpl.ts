@@ -1,0 +1,240 @@
+import { randomBytes } from 'node:crypto';
+import type * as grpc from '@grpc/grpc-js';
+import {
+  toServiceError,
+  type PairClientMessage__Output,
+  type PairServerMessage,
+  type PairingServiceHandlers,
+} from '@palyra/proto';
+import { PalyraError, PairingResponder, PAIRING_PROTOCOL, isValidDeviceId, newDeviceId, type NodeClaims } from '@palyra/shared';
+import type { CertificateAuthority } from '../ca/index.js';
+import type { NodeRegistry } from '../registry/index.js';
+import type { PairingCodeRecord, PairingRequestRecord } from '../registry/types.js';
+import { boundedString, boundedStringList, bytesField } from './validate.js';
+
+export interface PairingServiceDeps {
+  registry: NodeRegistry;
+  ca: CertificateAuthority;
+  /** SHA-256 fingerprint (hex) of the TLS server certificate this port presents. */
+  serverCertFingerprint: () => string;
+  daemonVersion: string;
+  /** How long a request waits for an operator's decision. */
+  requestTtlMs: number;
+  /** How long the exchange may take from hello to confirm. */
+  handshakeTimeoutMs?: number;
+  now?: () => Date;
+}
+
+type Stage = 'hello' | 'share' | 'confirm' | 'waiting' | 'done';
+
+/**
+ * PairingService.Pair: one stream is one pairing attempt (see proto/palyra/v1/pairing.proto
+ * and ../shared/design/PAIRING.md). Runs without a client certificate. The attempt counts
+ * against the pairing code as soon as the daemon answers with its CPace share, so a peer that
+ * hangs up before confirming still spends one guess.
+ */
+export function createPairingServiceHandlers(deps: PairingServiceDeps): PairingServiceHandlers {
+  const now = deps.now ?? (() => new Date());
+  return {
+    GetPairingInfo(_call, callback) {
+      callback(null, { protocol: PAIRING_PROTOCOL, caCertDer: Buffer.from(deps.ca.caCertDer), daemonVersion: deps.daemonVersion });
+    },
+    Pair(call) {
+      new PairingAttempt(call, deps, now).start();
+    },
+  };
+}
+
+class PairingAttempt {
+  private stage: Stage = 'hello';
+  private code: PairingCodeRecord | undefined;
+  private nodeNonce: Buffer | undefined;
+  private readonly daemonNonce = randomBytes(32);
+  private responder: PairingResponder | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly handshakeTimer: NodeJS.Timeout;
+  /** Messages are handled one at a time; async steps (persistence) must not interleave. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly call: grpc.ServerDuplexStream<PairClientMessage__Output, PairServerMessage>,
+    private readonly deps: PairingServiceDeps,
+    private readonly now: () => Date,
+  ) {
+    this.handshakeTimer = setTimeout(() => {
+      this.fail(new PalyraError('PALYRA_E_TIMEOUT', 'the pairing exchange took too long; run palyra-node join again'));
+    }, deps.handshakeTimeoutMs ?? 30_000);
+    this.handshakeTimer.unref();
+  }
+
+  start(): void {
+    this.call.on('data', (message: PairClientMessage__Output) => {
+      this.queue = this.queue.then(() => this.handle(message)).catch((error: unknown) => this.fail(error));
+    });
+    this.call.on('end', () => this.finish());
+    this.call.on('cancelled', () => this.finish());
+    this.call.on('error', () => this.finish());
+    this.call.on('close', () => this.finish());
+  }
+
+  private async handle(message: PairClientMessage__Output): Promise<void> {
+    if (this.stage === 'done') return;
+    switch (this.stage) {
+      case 'hello':
+        return this.onHello(message);
+      case 'share':
+        return this.onShare(message);
+      case 'confirm':
+        return this.onConfirm(message);
+      default:
+        throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `unexpected ${message.body ?? 'empty'} message while waiting for approval`);
+    }
+  }
+
+  private async onHello(message: PairClientMessage__Output): Promise<void> {
+    const hello = message.body === 'hello' ? message.hello : null;
+    if (hello === null || hello === undefined) throw expected('hello', message);
+    if (hello.protocol !== PAIRING_PROTOCOL) {
+      throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `unsupported pairing protocol "${hello.protocol.slice(0, 32)}": upgrade palyra-node or palyrad`);
+    }
+    if (hello.method !== 'PAIRING_METHOD_PIN') {
+      throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'this daemon accepts PIN pairing only');
+    }
+    this.nodeNonce = bytesField(hello.nonce, 'hello.nonce', { exact: 32 });
+    this.code = await this.deps.registry.activePinCode();
+    this.send({
+      serverHello: {
+        nonce: this.daemonNonce,
+        caCertDer: Buffer.from(this.deps.ca.caCertDer),
+        pinSalt: Buffer.from(this.code.salt, 'base64'),
+        daemonName: 'palyrad',
+      },
+    });
+    this.stage = 'share';
+  }
+
+  private async onShare(message: PairClientMessage__Output): Promise<void> {
+    const share = message.body === 'share' ? message.share : null;
+    if (share === null || share === undefined || this.code === undefined || this.nodeNonce === undefined) {
+      throw expected('share', message);
+    }
+    const ya = bytesField(share.share, 'share', { exact: 32 });
+    // Count the guess before anything that depends on the PIN leaves the daemon.
+    this.code = await this.deps.registry.recordAttempt(this.code.id);
+    this.responder = PairingResponder.create({
+      prs: Buffer.from(this.code.prs, 'base64'),
+      method: 'pin',
+      nodeNonce: this.nodeNonce,
+      daemonNonce: this.daemonNonce,
+      caCertDer: this.deps.ca.caCertDer,
+      serverCertFingerprint: Buffer.from(this.deps.serverCertFingerprint(), 'hex'),
+    });
+    const yb = this.responder.receiveShare(ya);
+    this.send({ share: { share: Buffer.from(yb) } });
+    this.stage = 'confirm';
+  }
+
+  private async onConfirm(message: PairClientMessage__Output): Promise<void> {
+    const confirm = message.body === 'confirm' ? message.confirm : null;
+    if (confirm === null || confirm === undefined || this.responder === undefined || this.code === undefined) {
+      throw expected('confirm', message);
+    }
+    const claims: NodeClaims = {
+      deviceId: boundedString(confirm.deviceId, 'deviceId', 26),
+      name: boundedString(confirm.name, 'name', 128),
+      platform: boundedString(confirm.platform, 'platform', 64),
+      hostname: boundedString(confirm.hostname, 'hostname', 255),
+      agentVersion: boundedString(confirm.agentVersion, 'agentVersion', 64),
+      capabilities: boundedStringList(confirm.capabilities, 'capabilities', { maxItems: 256, maxLength: 128 }),
+      ed25519PublicKey: bytesField(confirm.ed25519PublicKey, 'ed25519PublicKey', { exact: 32 }),
+      x25519PublicKey: bytesField(confirm.x25519PublicKey, 'x25519PublicKey', { exact: 32 }),
+      csrDer: bytesField(confirm.csrDer, 'csr', { max: 16 * 1024 }),
+    };
+    // A wrong PIN fails here (PALYRA_E_PAIRING_FAILED); the guess was already counted.
+    this.responder.verifyNodeConfirm(
+      claims,
+      bytesField(confirm.mac, 'mac', { max: 128 }),
+      bytesField(confirm.signature, 'signature', { max: 128 }),
+    );
+    if (!isValidDeviceId(claims.deviceId)) {
+      throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'the device id is not a ULID');
+    }
+    this.deps.ca.checkCsr(claims.csrDer);
+    await this.deps.registry.consumeCode(this.code.id);
+
+    const requestedAt = this.now();
+    const request = await this.deps.registry.addRequest({
+      requestId: newDeviceId(),
+      deviceId: claims.deviceId,
+      codeId: this.code.id,
+      method: 'pin',
+      name: claims.name,
+      platform: claims.platform,
+      hostname: claims.hostname,
+      agentVersion: claims.agentVersion,
+      capabilities: claims.capabilities,
+      remoteAddress: this.call.getPeer(),
+      ed25519PublicKey: Buffer.from(claims.ed25519PublicKey).toString('base64'),
+      x25519PublicKey: Buffer.from(claims.x25519PublicKey).toString('base64'),
+      csr: Buffer.from(claims.csrDer).toString('base64'),
+      sas: this.responder.sas,
+      repair: false,
+      requestedAt: requestedAt.toISOString(),
+      expiresAt: new Date(requestedAt.getTime() + this.deps.requestTtlMs).toISOString(),
+      state: 'pending_approval',
+    });
+    clearTimeout(this.handshakeTimer);
+    this.stage = 'waiting';
+    this.send({ confirm: { mac: Buffer.from(this.responder.confirm()), requestId: request.requestId, repair: request.repair } });
+    this.send({ decision: { state: 'STATE_PENDING_APPROVAL', certDer: Buffer.alloc(0), expiresAt: request.expiresAt } });
+    this.unsubscribe = this.deps.registry.onRequestChange((changed) => {
+      if (changed.requestId === request.requestId) this.onDecision(changed);
+    });
+  }
+
+  private onDecision(request: PairingRequestRecord): void {
+    if (this.stage !== 'waiting') return;
+    switch (request.state) {
+      case 'approved':
+        this.send({
+          decision: {
+            state: 'STATE_APPROVED',
+            certDer: Buffer.from(request.certificate ?? '', 'base64'),
+            expiresAt: request.expiresAt,
+          },
+        });
+        break;
+      case 'rejected':
+        this.send({ decision: { state: 'STATE_REJECTED', certDer: Buffer.alloc(0), expiresAt: request.expiresAt } });
+        break;
+      case 'expired':
+        this.send({ decision: { state: 'STATE_EXPIRED', certDer: Buffer.alloc(0), expiresAt: request.expiresAt } });
+        break;
+      default:
+        return;
+    }
+    this.finish();
+    if (!this.call.writableEnded) this.call.end();
+  }
+
+  private send(message: PairServerMessage): void {
+    if (!this.call.writableEnded && !this.call.destroyed) this.call.write(message);
+  }
+
+  private fail(error: unknown): void {
+    this.finish();
+    if (this.call.writableEnded || this.call.destroyed) return;
+    this.call.emit('error', toServiceError(error));
+  }
+
+  private finish(): void {
+    this.stage = 'done';
+    clearTimeout(this.handshakeTimer);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+}
+
+function expected(what: string, message: PairClientMessage__Output): PalyraError {
+  return new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `expected ${what}, got ${message.body ?? 'an empty message'}`);
+}

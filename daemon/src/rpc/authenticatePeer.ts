@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { PalyraError } from '@palyra/shared';
+import type { NodeRecord } from '../registry/types.js';
+
+export interface PeerIdentityLookup {
+  isRevoked(fingerprint: string): boolean;
+  nodeForFingerprint(fingerprint: string): NodeRecord | undefined;
+}
+
+/** What grpc-js exposes of a call's TLS session (its AuthContext type is not exported). */
+export interface CallWithAuthContext {
+  getAuthContext(): { sslPeerCertificate?: { raw?: Buffer } } | null;
+}
+
+export interface AuthenticatedPeer {
+  deviceId: string;
+  fingerprint: string;
+  node: NodeRecord;
+}
+
+/**
+ * Verifies the caller of a NodeService RPC. grpc-js only exposes a certificate that the TLS
+ * layer verified against our CA (otherwise the auth context is empty); on top of that the
+ * certificate must be the one we issued to a registered node (exact fingerprint), not be
+ * revoked, not have expired since the handshake, and belong to the device the request
+ * names. Runs on every RPC, so lookups are O(1).
+ */
+export function authenticatePeer(
+  call: CallWithAuthContext,
+  claimedDeviceId: string,
+  lookup: PeerIdentityLookup,
+  now: Date = new Date(),
+): AuthenticatedPeer {
+  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+  if (raw === undefined || raw.length === 0) {
+    throw new PalyraError(
+      'PALYRA_E_UNAUTHENTICATED',
+      'a client certificate issued by this daemon is required: pair the node with palyra-node join first',
+    );
+  }
+  const fingerprint = createHash('sha256').update(raw).digest('hex');
+  if (lookup.isRevoked(fingerprint)) {
+    throw new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node certificate was revoked: pair the node again');
+  }
+  const node = lookup.nodeForFingerprint(fingerprint);
+  if (node === undefined) {
+    throw new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this certificate belongs to no registered node: pair the node again');
+  }
+  if (Date.parse(node.certExpiresAt) <= now.getTime()) {
+    throw new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node certificate has expired: pair the node again');
+  }
+  if (node.deviceId !== claimedDeviceId) {
+    throw new PalyraError(
+      'PALYRA_E_PERMISSION_DENIED',
+      `the certificate belongs to device ${node.deviceId}, not to device ${claimedDeviceId}`,
+    );
+  }
+  return { deviceId: node.deviceId, fingerprint, node };
+}

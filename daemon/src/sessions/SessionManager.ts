@@ -1,0 +1,63 @@
+import { EventEmitter } from 'node:events';
+import type { PalyraError } from '@palyra/shared';
+
+/** A live Session stream of one node, as the manager sees it. */
+export interface LiveSession {
+  readonly deviceId: string;
+  readonly remoteAddress: string;
+  readonly openedAt: Date;
+  /** Ends the stream with this error (the node sees its code) and releases the session. */
+  close(error: PalyraError): void;
+}
+
+export interface SessionEvents {
+  online: [deviceId: string];
+  offline: [deviceId: string];
+}
+
+/**
+ * Which nodes have a live Session stream right now. A node is online exactly while its
+ * stream is open; a second stream from the same device replaces the first (a reconnect that
+ * raced the old stream's teardown).
+ */
+export class SessionManager extends EventEmitter<SessionEvents> {
+  private readonly sessions = new Map<string, LiveSession>();
+
+  attach(session: LiveSession, replacedError: PalyraError): void {
+    const previous = this.sessions.get(session.deviceId);
+    this.sessions.set(session.deviceId, session);
+    if (previous !== undefined) previous.close(replacedError);
+    else this.emit('online', session.deviceId);
+  }
+
+  /** Releases a session; a no-op when it was already replaced or closed. */
+  detach(session: LiveSession): void {
+    if (this.sessions.get(session.deviceId) !== session) return;
+    this.sessions.delete(session.deviceId);
+    this.emit('offline', session.deviceId);
+  }
+
+  get(deviceId: string): LiveSession | undefined {
+    return this.sessions.get(deviceId);
+  }
+
+  isOnline(deviceId: string): boolean {
+    return this.sessions.has(deviceId);
+  }
+
+  get onlineCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Closes a device's live stream at once (revocation). */
+  closeDevice(deviceId: string, error: PalyraError): void {
+    const session = this.sessions.get(deviceId);
+    if (session === undefined) return;
+    this.detach(session);
+    session.close(error);
+  }
+
+  closeAll(error: PalyraError): void {
+    for (const session of [...this.sessions.values()]) this.closeDevice(session.deviceId, error);
+  }
+}

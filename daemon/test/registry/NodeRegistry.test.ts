@@ -1,0 +1,519 @@
+import * as fsp from 'node:fs/promises';
+import { PalyraError } from '@palyra/shared';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  MAX_PIN_ATTEMPTS,
+  NodeRegistry,
+  RuntimeStateStore,
+  type NodeRegistryOptions,
+  type PairingRequestRecord,
+  type RevokedCertRecord,
+} from '../../src/registry/index.js';
+import {
+  FakeClock,
+  FaultyFs,
+  certificate,
+  deviceId,
+  fingerprint,
+  key32,
+  makeStateDir,
+  newRequest,
+  pinCode,
+  readStateFile,
+} from './fixtures.js';
+
+const MINUTE = 60_000;
+
+let dir: string;
+let clock: FakeClock;
+let fs: FaultyFs;
+let registries: NodeRegistry[];
+
+beforeEach(async () => {
+  dir = await makeStateDir();
+  clock = new FakeClock();
+  fs = new FaultyFs();
+  registries = [];
+});
+afterEach(async () => {
+  for (const registry of registries) await registry.flush().catch(() => undefined);
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+async function open(options: NodeRegistryOptions = {}): Promise<NodeRegistry> {
+  const store = await RuntimeStateStore.open({ stateDir: dir, fs });
+  const registry = new NodeRegistry(store, { now: clock.now, lastSeenFlushMs: 60 * MINUTE, ...options });
+  registries.push(registry);
+  return registry;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<PalyraError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PalyraError);
+  return error as PalyraError;
+}
+
+/** A registry with node `n` paired and approved. */
+async function withNode(n = 1): Promise<NodeRegistry> {
+  const registry = await open();
+  await registry.addRequest(newRequest(n));
+  await registry.approve(`req-${n}`, certificate(n));
+  return registry;
+}
+
+describe('pairing codes', () => {
+  it('adds an active code with defaults, persisted before it resolves', async () => {
+    const registry = await open();
+    const { code, superseded } = await registry.addPairingCode(pinCode('a'));
+    expect(superseded).toBe(false);
+    expect(code).toMatchObject({ id: 'a', state: 'active', attempts: 0, createdAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:10:00.000Z' });
+    expect((await readStateFile(dir)).pairingCodes).toEqual([code]);
+    expect(await registry.activePinCode()).toEqual(code);
+  });
+
+  it('a new PIN supersedes the active PIN; a QR code does not', async () => {
+    const registry = await open();
+    await registry.addPairingCode(pinCode('a'));
+    expect((await registry.addPairingCode({ ...pinCode('q'), method: 'qr' })).superseded).toBe(false);
+    expect((await registry.addPairingCode(pinCode('b'))).superseded).toBe(true);
+    const codes = (await readStateFile(dir)).pairingCodes;
+    expect(codes.map((c) => [c.id, c.state])).toEqual([['a', 'superseded'], ['q', 'active'], ['b', 'active']]);
+    expect((await registry.activePinCode()).id).toBe('b');
+    const error = await rejection(registry.recordAttempt('a'));
+    expect(error.code).toBe('PALYRA_E_PAIRING_NO_CODE');
+    expect(error.message).toContain('replaced by a newer one');
+  });
+
+  it('a new PIN marks an active PIN past its expiry expired, not superseded', async () => {
+    const registry = await open();
+    await registry.addPairingCode(pinCode('a'));
+    clock.advance(11 * MINUTE);
+    expect((await registry.addPairingCode(pinCode('b'))).superseded).toBe(false);
+    expect((await readStateFile(dir)).pairingCodes[0]!.state).toBe('expired');
+  });
+
+  it('no code at all: PALYRA_E_PAIRING_NO_CODE', async () => {
+    const registry = await open();
+    expect((await rejection(registry.activePinCode())).code).toBe('PALYRA_E_PAIRING_NO_CODE');
+    expect((await rejection(registry.recordAttempt('nope'))).code).toBe('PALYRA_E_PAIRING_NO_CODE');
+    expect((await rejection(registry.findActiveCode('nope'))).code).toBe('PALYRA_E_PAIRING_NO_CODE');
+  });
+
+  it('an expired active code is marked expired and persisted, then refused', async () => {
+    const registry = await open();
+    await registry.addPairingCode(pinCode('a'), {});
+    clock.advance(10 * MINUTE);
+    const error = await rejection(registry.activePinCode());
+    expect(error.code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+    expect(error.message).toContain('2025-01-01T00:10:00.000Z');
+    expect((await readStateFile(dir)).pairingCodes[0]!.state).toBe('expired');
+    expect((await rejection(registry.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+    expect((await rejection(registry.findActiveCode('a'))).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+    expect((await rejection(registry.recordAttempt('a'))).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+    expect((await rejection(registry.consumeCode('a'))).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+  });
+
+  it('honours ttlMs and an explicit expiresAt', async () => {
+    const registry = await open();
+    expect((await registry.addPairingCode({ ...pinCode('a'), ttlMs: MINUTE })).code.expiresAt).toBe('2025-01-01T00:01:00.000Z');
+    const expiresAt = '2025-01-01T00:05:00.000Z';
+    expect((await registry.addPairingCode({ ...pinCode('b'), expiresAt })).code.expiresAt).toBe(expiresAt);
+  });
+
+  it('refuses malformed or duplicate codes without writing', async () => {
+    const registry = await open();
+    expect((await rejection(registry.addPairingCode({ ...pinCode('a'), prs: 'not base64' }))).message).toContain('code.prs');
+    expect((await rejection(registry.addPairingCode({ ...pinCode('a'), ttlMs: -1 }))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
+    await expect(fsp.access(`${dir}/node-runtime.v1.json`)).rejects.toThrow();
+    await registry.addPairingCode(pinCode('a'));
+    expect((await rejection(registry.addPairingCode(pinCode('a')))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
+  });
+
+  it(`counts attempts and burns the code at ${MAX_PIN_ATTEMPTS}`, async () => {
+    const registry = await open();
+    await registry.addPairingCode(pinCode('a'));
+    for (let i = 1; i < MAX_PIN_ATTEMPTS; i++) {
+      expect(await registry.recordAttempt('a')).toMatchObject({ attempts: i, state: 'active' });
+      expect((await readStateFile(dir)).pairingCodes[0]!.attempts).toBe(i);
+    }
+    expect(await registry.recordAttempt('a')).toMatchObject({ attempts: MAX_PIN_ATTEMPTS, state: 'burned' });
+    expect((await readStateFile(dir)).pairingCodes[0]!.state).toBe('burned');
+    const error = await rejection(registry.recordAttempt('a'));
+    expect(error.code).toBe('PALYRA_E_PAIRING_CODE_BURNED');
+    expect((await rejection(registry.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_BURNED');
+    expect((await readStateFile(dir)).pairingCodes[0]!.attempts).toBe(MAX_PIN_ATTEMPTS);
+  });
+
+  it('the attempt that burned the code may still complete', async () => {
+    const registry = await open();
+    await registry.addPairingCode(pinCode('a'));
+    for (let i = 0; i < MAX_PIN_ATTEMPTS; i++) await registry.recordAttempt('a');
+    expect(await registry.consumeCode('a')).toMatchObject({ state: 'used' });
+  });
+
+  it('concurrent attempts: exactly MAX_PIN_ATTEMPTS are counted', async () => {
+    const registry = await open();
+    await registry.addPairingCode(pinCode('a'));
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => registry.recordAttempt('a')));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(MAX_PIN_ATTEMPTS);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'PALYRA_E_PAIRING_CODE_BURNED' });
+    }
+  });
+
+  it('a used code is refused', async () => {
+    const registry = await open();
+    await registry.addPairingCode(pinCode('a'));
+    await registry.recordAttempt('a');
+    expect(await registry.consumeCode('a')).toMatchObject({ state: 'used', attempts: 1 });
+    expect((await readStateFile(dir)).pairingCodes[0]!.state).toBe('used');
+    expect((await rejection(registry.consumeCode('a'))).code).toBe('PALYRA_E_PAIRING_CODE_USED');
+    expect((await rejection(registry.recordAttempt('a'))).code).toBe('PALYRA_E_PAIRING_CODE_USED');
+    expect((await rejection(registry.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_USED');
+  });
+
+  it('returns frozen records', async () => {
+    const registry = await open();
+    const { code } = await registry.addPairingCode(pinCode('a'));
+    expect(Object.isFrozen(code)).toBe(true);
+    expect(Object.isFrozen(await registry.activePinCode())).toBe(true);
+  });
+});
+
+describe('pairing requests', () => {
+  it('adds a pending request and tells listeners after persisting it', async () => {
+    const registry = await open();
+    const seen: PairingRequestRecord[] = [];
+    registry.onRequestChange((r) => seen.push(r));
+    const request = await registry.addRequest({ ...newRequest(1), repair: true, state: 'pending_approval' });
+    expect(request).toMatchObject({
+      state: 'pending_approval',
+      repair: false,
+      requestedAt: '2025-01-01T00:00:00.000Z',
+      expiresAt: '2025-01-01T00:15:00.000Z',
+    });
+    expect(request.decidedAt).toBeUndefined();
+    expect(seen).toEqual([request]);
+    expect((await readStateFile(dir)).requests).toEqual([request]);
+    expect(await registry.pendingRequests()).toEqual([request]);
+  });
+
+  it('finds a request by id (any state) or the pending one by deviceId', async () => {
+    const registry = await open();
+    await registry.addRequest(newRequest(1));
+    expect(registry.findRequest('req-1')?.requestId).toBe('req-1');
+    expect(registry.findRequest(deviceId(1))?.requestId).toBe('req-1');
+    expect(registry.findRequest(deviceId(1).toLowerCase())?.requestId).toBe('req-1');
+    expect(registry.findRequest('nope')).toBeUndefined();
+    await registry.reject(deviceId(1));
+    expect(registry.findRequest('req-1')?.state).toBe('rejected');
+    expect(registry.findRequest(deviceId(1))).toBeUndefined();
+  });
+
+  it('approve stores the certificate and registers the node', async () => {
+    const registry = await open();
+    const seen: PairingRequestRecord[] = [];
+    registry.onRequestChange((r) => seen.push(r));
+    await registry.addRequest(newRequest(1));
+    clock.advance(MINUTE);
+    const approved = await registry.approve(deviceId(1), certificate(1));
+    expect(approved).toMatchObject({ state: 'approved', decidedAt: '2025-01-01T00:01:00.000Z', certificate: certificate(1).certDer });
+    expect(seen.map((r) => r.state)).toEqual(['pending_approval', 'approved']);
+    const node = registry.getNode(deviceId(1));
+    expect(node).toEqual({
+      deviceId: deviceId(1),
+      name: 'node-1',
+      platform: 'linux-x64',
+      hostname: 'host-1',
+      agentVersion: '0.1.0',
+      capabilities: ['fs.read'],
+      labels: {},
+      ed25519PublicKey: key32(1),
+      x25519PublicKey: key32(101),
+      certFingerprint: fingerprint(1),
+      certExpiresAt: '2025-02-01T00:00:00.000Z',
+      pairedAt: '2025-01-01T00:01:00.000Z',
+      lastSeen: null,
+    });
+    expect(registry.nodeForFingerprint(fingerprint(1))).toEqual(node);
+    expect(registry.nodeForFingerprint(fingerprint(1).toUpperCase())).toEqual(node);
+    expect(registry.listNodes()).toEqual([node]);
+    const file = await readStateFile(dir);
+    expect(file.nodes).toEqual([node]);
+    expect(file.requests).toEqual([approved]);
+    expect(await registry.pendingRequests()).toEqual([]);
+  });
+
+  it('approve takes notAfter as a Date', async () => {
+    const registry = await open();
+    await registry.addRequest(newRequest(1));
+    await registry.approve('req-1', { ...certificate(1), notAfter: new Date('2025-03-01T00:00:00Z') });
+    expect(registry.getNode(deviceId(1))?.certExpiresAt).toBe('2025-03-01T00:00:00.000Z');
+  });
+
+  it('approve refuses a malformed certificate and changes nothing', async () => {
+    const registry = await open();
+    await registry.addRequest(newRequest(1));
+    const error = await rejection(registry.approve('req-1', { ...certificate(1), fingerprint: 'xyz' }));
+    expect(error.code).toBe('PALYRA_E_INVALID_ARGUMENT');
+    expect(error.message).toContain('certFingerprint');
+    expect(registry.findRequest('req-1')?.state).toBe('pending_approval');
+    expect(registry.listNodes()).toEqual([]);
+    expect((await readStateFile(dir)).requests[0]!.state).toBe('pending_approval');
+  });
+
+  it('reject decides the request and registers nothing', async () => {
+    const registry = await open();
+    const seen: string[] = [];
+    registry.onRequestChange((r) => seen.push(r.state));
+    await registry.addRequest(newRequest(1));
+    expect(await registry.reject('req-1')).toMatchObject({ state: 'rejected', decidedAt: '2025-01-01T00:00:00.000Z' });
+    expect(seen).toEqual(['pending_approval', 'rejected']);
+    expect(registry.listNodes()).toEqual([]);
+    expect((await readStateFile(dir)).requests[0]!.state).toBe('rejected');
+  });
+
+  it('deciding a request that is not pending: PALYRA_E_REQUEST_NOT_FOUND saying why', async () => {
+    const registry = await withNode(1);
+    await registry.addRequest(newRequest(2));
+    await registry.reject('req-2');
+    let error = await rejection(registry.approve('req-1', certificate(5)));
+    expect(error.code).toBe('PALYRA_E_REQUEST_NOT_FOUND');
+    expect(error.message).toContain('it was approved at');
+    error = await rejection(registry.reject('req-2'));
+    expect(error.message).toContain('it was rejected at');
+    error = await rejection(registry.reject('nope'));
+    expect(error.code).toBe('PALYRA_E_REQUEST_NOT_FOUND');
+    expect(error.message).toContain('palyrad nodes pending');
+  });
+
+  it('expires stale requests: expireRequests, pendingRequests, and deciding one', async () => {
+    const registry = await open();
+    const seen: string[] = [];
+    registry.onRequestChange((r) => seen.push(`${r.requestId}:${r.state}`));
+    await registry.addRequest(newRequest(1, { ttlMs: MINUTE }));
+    await registry.addRequest(newRequest(2, { ttlMs: 2 * MINUTE }));
+    await registry.addRequest(newRequest(3, { ttlMs: 3 * MINUTE }));
+    clock.advance(MINUTE);
+    expect((await registry.expireRequests()).map((r) => r.requestId)).toEqual(['req-1']);
+    expect(await registry.expireRequests()).toEqual([]);
+    clock.advance(MINUTE);
+    expect((await registry.pendingRequests()).map((r) => r.requestId)).toEqual(['req-3']);
+    clock.advance(MINUTE);
+    const error = await rejection(registry.approve('req-3', certificate(3)));
+    expect(error.code).toBe('PALYRA_E_REQUEST_NOT_FOUND');
+    expect(error.message).toContain('expired at 2025-01-01T00:03:00.000Z');
+    expect(seen.slice(3)).toEqual(['req-1:expired', 'req-2:expired', 'req-3:expired']);
+    const file = await readStateFile(dir);
+    expect(file.requests.map((r) => [r.state, r.decidedAt])).toEqual([
+      ['expired', '2025-01-01T00:01:00.000Z'],
+      ['expired', '2025-01-01T00:02:00.000Z'],
+      ['expired', '2025-01-01T00:03:00.000Z'],
+    ]);
+    expect(registry.listNodes()).toEqual([]);
+  });
+
+  it('a new request of the same device replaces its pending one', async () => {
+    const registry = await open();
+    await registry.addRequest(newRequest(1));
+    await registry.addRequest(newRequest(1, { requestId: 'req-1b' }));
+    expect(registry.findRequest('req-1')?.state).toBe('expired');
+    expect(registry.findRequest(deviceId(1))?.requestId).toBe('req-1b');
+  });
+
+  it('refuses a duplicate requestId or malformed request', async () => {
+    const registry = await open();
+    await registry.addRequest(newRequest(1));
+    expect((await rejection(registry.addRequest(newRequest(2, { requestId: 'req-1' })))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
+    const error = await rejection(registry.addRequest(newRequest(3, { deviceId: 'not-a-ulid' })));
+    expect(error.code).toBe('PALYRA_E_INVALID_ARGUMENT');
+    expect(error.message).toContain('request.deviceId');
+    expect((await readStateFile(dir)).requests).toHaveLength(1);
+  });
+
+  it('flags a re-pair of a known identity key', async () => {
+    const registry = await withNode(1);
+    expect((await registry.addRequest(newRequest(1, { requestId: 'again' }))).repair).toBe(true);
+    expect((await registry.addRequest(newRequest(2))).repair).toBe(false);
+    // Removed, but paired before: the approved request remembers the key.
+    await registry.removeNode(deviceId(1), 'test');
+    expect((await registry.addRequest(newRequest(3, { ed25519PublicKey: key32(1) }))).repair).toBe(true);
+  });
+
+  it('approving a re-pair updates the node, keeps its labels and revokes the old certificate', async () => {
+    const registry = await withNode(1);
+    const revoked: RevokedCertRecord[] = [];
+    registry.onRevoked((r) => revoked.push(r));
+    clock.advance(MINUTE);
+    await registry.addRequest(newRequest(1, { requestId: 'again', name: 'renamed' }));
+    await registry.approve('again', certificate(2));
+    expect(registry.getNode(deviceId(1))).toMatchObject({ name: 'renamed', certFingerprint: fingerprint(2), pairedAt: '2025-01-01T00:01:00.000Z' });
+    expect(registry.isRevoked(fingerprint(1))).toBe(true);
+    expect(registry.isRevoked(fingerprint(2))).toBe(false);
+    expect(registry.nodeForFingerprint(fingerprint(1))).toBeUndefined();
+    expect(registry.nodeForFingerprint(fingerprint(2))?.deviceId).toBe(deviceId(1));
+    expect(revoked).toEqual([{ fingerprint: fingerprint(1), deviceId: deviceId(1), revokedAt: '2025-01-01T00:01:00.000Z', reason: 'replaced by a new pairing' }]);
+    expect(registry.listNodes()).toHaveLength(1);
+    // A revoked certificate can never be registered again.
+    await registry.addRequest(newRequest(1, { requestId: 'third' }));
+    expect((await rejection(registry.approve('third', certificate(1)))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
+  });
+
+  it('keeps decided requests for a bounded time and number', async () => {
+    const registry = await open({ maxRetained: 3 });
+    for (let i = 1; i <= 5; i++) {
+      await registry.addRequest(newRequest(i));
+      await registry.reject(`req-${i}`);
+      clock.advance(1000);
+    }
+    expect((await readStateFile(dir)).requests.map((r) => r.requestId)).toEqual(['req-3', 'req-4', 'req-5']);
+    clock.advance(8 * 24 * 60 * MINUTE);
+    await registry.addRequest(newRequest(6));
+    expect((await readStateFile(dir)).requests.map((r) => r.requestId)).toEqual(['req-6']);
+    expect(registry.findRequest('req-5')).toBeUndefined();
+  });
+
+  it('listeners can be removed, and a throwing listener breaks nothing', async () => {
+    const errors: unknown[] = [];
+    const registry = await open({ onError: (e) => errors.push(e) });
+    const calls: string[] = [];
+    const off = registry.onRequestChange((r) => calls.push(r.state));
+    registry.onRequestChange(() => {
+      throw new Error('listener bug');
+    });
+    const offSelf: () => void = registry.onRequestChange(() => offSelf());
+    await registry.addRequest(newRequest(1));
+    off();
+    off();
+    await registry.reject('req-1');
+    expect(calls).toEqual(['pending_approval']);
+    expect(errors).toHaveLength(2);
+    expect(registry.findRequest('req-1')?.state).toBe('rejected');
+  });
+});
+
+describe('nodes', () => {
+  it('removeNode revokes the certificate and returns the record', async () => {
+    const registry = await withNode(1);
+    const revoked: RevokedCertRecord[] = [];
+    registry.onRevoked((r) => revoked.push(r));
+    const removed = await registry.removeNode(deviceId(1), 'removed by operator');
+    expect(removed.certFingerprint).toBe(fingerprint(1));
+    expect(registry.getNode(deviceId(1))).toBeUndefined();
+    expect(registry.listNodes()).toEqual([]);
+    expect(registry.nodeForFingerprint(fingerprint(1))).toBeUndefined();
+    expect(registry.isRevoked(fingerprint(1))).toBe(true);
+    const record = { fingerprint: fingerprint(1), deviceId: deviceId(1), revokedAt: '2025-01-01T00:00:00.000Z', reason: 'removed by operator' };
+    expect(revoked).toEqual([record]);
+    const file = await readStateFile(dir);
+    expect(file.nodes).toEqual([]);
+    expect(file.revoked).toEqual([record]);
+    expect((await rejection(registry.removeNode(deviceId(1), 'again'))).code).toBe('PALYRA_E_NODE_NOT_FOUND');
+
+    const reopened = await open();
+    expect(reopened.isRevoked(fingerprint(1))).toBe(true);
+  });
+
+  it('updateNodeInfo persists changes and writes nothing when nothing changed', async () => {
+    const registry = await withNode(1);
+    const save = vi.spyOn(RuntimeStateStore.prototype, 'save');
+    const info = { platform: 'darwin-arm64', hostname: 'mac', agentVersion: '0.2.0', capabilities: ['fs.read', 'shell.exec'] };
+    const updated = await registry.updateNodeInfo(deviceId(1), info);
+    expect(updated).toMatchObject({ ...info, name: 'node-1' });
+    expect((await readStateFile(dir)).nodes[0]).toMatchObject(info);
+    expect(save).toHaveBeenCalledTimes(1);
+    await registry.updateNodeInfo(deviceId(1), info);
+    expect(save).toHaveBeenCalledTimes(1);
+    await registry.updateNodeInfo(deviceId(1), { ...info, name: 'new name' });
+    expect(registry.getNode(deviceId(1))?.name).toBe('new name');
+    save.mockRestore();
+    expect((await rejection(registry.updateNodeInfo(deviceId(7), info))).code).toBe('PALYRA_E_NODE_NOT_FOUND');
+    expect((await rejection(registry.updateNodeInfo(deviceId(1), { ...info, capabilities: [''] }))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
+  });
+
+  it('touchLastSeen is visible at once, written on flush, with other changes, and never goes back', async () => {
+    const registry = await withNode(1);
+    registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:05:00.000Z'));
+    expect(registry.getNode(deviceId(1))?.lastSeen).toBe('2025-01-01T00:05:00.000Z');
+    expect(registry.listNodes()[0]?.lastSeen).toBe('2025-01-01T00:05:00.000Z');
+    expect((await readStateFile(dir)).nodes[0]!.lastSeen).toBeNull();
+    await registry.flush();
+    expect((await readStateFile(dir)).nodes[0]!.lastSeen).toBe('2025-01-01T00:05:00.000Z');
+
+    registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:04:00.000Z'));
+    expect(registry.getNode(deviceId(1))?.lastSeen).toBe('2025-01-01T00:05:00.000Z');
+    registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:06:00.000Z'));
+    await registry.addRequest(newRequest(2));
+    expect((await readStateFile(dir)).nodes[0]!.lastSeen).toBe('2025-01-01T00:06:00.000Z');
+    registry.touchLastSeen(deviceId(42), new Date());
+  });
+
+  it('lastSeen is written by itself after lastSeenFlushMs', async () => {
+    const store = await RuntimeStateStore.open({ stateDir: dir });
+    const first = new NodeRegistry(store, { now: clock.now });
+    await first.addRequest(newRequest(1));
+    await first.approve('req-1', certificate(1));
+    const registry = new NodeRegistry(store, { now: clock.now, lastSeenFlushMs: 20 });
+    registries.push(registry);
+    registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:07:00.000Z'));
+    await vi.waitFor(async () => expect((await readStateFile(dir)).nodes[0]!.lastSeen).toBe('2025-01-01T00:07:00.000Z'));
+  });
+
+  it('the removed record carries the latest lastSeen', async () => {
+    const registry = await withNode(1);
+    registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:05:00.000Z'));
+    expect((await registry.removeNode(deviceId(1), 'x')).lastSeen).toBe('2025-01-01T00:05:00.000Z');
+    await registry.flush();
+  });
+});
+
+describe('persistence and failures', () => {
+  it('reloads everything it persisted', async () => {
+    const registry = await withNode(1);
+    await registry.addPairingCode(pinCode('a'));
+    await registry.addRequest(newRequest(2));
+    const reopened = await open();
+    expect(reopened.listNodes()).toEqual(registry.listNodes());
+    expect(await reopened.pendingRequests()).toEqual(await registry.pendingRequests());
+    expect(await reopened.activePinCode()).toEqual(await registry.activePinCode());
+  });
+
+  it('a failed save changes nothing in memory and tells no listener', async () => {
+    const registry = await open();
+    await registry.addRequest(newRequest(1));
+    const before = await fsp.readFile(`${dir}/node-runtime.v1.json`);
+    const seen: PairingRequestRecord[] = [];
+    registry.onRequestChange((r) => seen.push(r));
+    fs.renameFails = true;
+    const error = await rejection(registry.approve('req-1', certificate(1)));
+    expect(error.code).toBe('PALYRA_E_STATE_IO');
+    expect(seen).toEqual([]);
+    expect(registry.findRequest('req-1')?.state).toBe('pending_approval');
+    expect(registry.listNodes()).toEqual([]);
+    expect(registry.nodeForFingerprint(fingerprint(1))).toBeUndefined();
+    expect(await fsp.readFile(`${dir}/node-runtime.v1.json`)).toEqual(before);
+    expect((await fsp.readdir(dir)).length).toBe(1);
+
+    fs.renameFails = false;
+    await registry.approve('req-1', certificate(1));
+    expect(registry.getNode(deviceId(1))).toBeDefined();
+  });
+
+  it('an aborted signal: PALYRA_E_CANCELLED and nothing changes', async () => {
+    const registry = await open();
+    const error = await rejection(registry.addRequest(newRequest(1), { signal: AbortSignal.abort() }));
+    expect(error.code).toBe('PALYRA_E_CANCELLED');
+    expect(registry.findRequest('req-1')).toBeUndefined();
+  });
+
+  it('serializes concurrent mutations: none is lost', async () => {
+    const registry = await open();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => registry.addRequest(newRequest(i + 1))));
+    expect(fs.maxInFlight).toBe(1);
+    expect((await readStateFile(dir)).requests).toHaveLength(10);
+    expect(await registry.pendingRequests()).toHaveLength(10);
+  });
+});

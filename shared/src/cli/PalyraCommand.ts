@@ -1,0 +1,50 @@
+import { Command, UsageError, type Cli } from 'clipanion';
+import { PalyraError, formatErrorLine } from '../errors/index.js';
+
+/**
+ * Base of every command of both programs. Errors leave as one stderr line
+ * `error PALYRA_E_<CODE>: ...` with the code's exit status; `--json` output is exactly one
+ * JSON document on stdout.
+ */
+export abstract class PalyraCommand extends Command {
+  protected printJson(value: unknown): void {
+    this.context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  protected print(line = ''): void {
+    this.context.stdout.write(`${line}\n`);
+  }
+
+  override async catch(error: unknown): Promise<void> {
+    const palyra =
+      error instanceof PalyraError
+        ? error
+        : error instanceof UsageError || (error instanceof Error && error.name === 'UnknownSyntaxError')
+          ? new PalyraError('PALYRA_E_USAGE', `${error.message.split('\n')[0] ?? 'invalid command line'} (see --help)`)
+          : PalyraError.from(error);
+    this.context.stderr.write(`${formatErrorLine(palyra)}\n`);
+    if (process.env.PALYRA_DEBUG === '1' && palyra.cause !== undefined) {
+      this.context.stderr.write(`${String((palyra.cause as Error).stack ?? palyra.cause)}\n`);
+    }
+    process.exitCode = palyra.exitCode;
+  }
+}
+
+/** Runs a clipanion program and turns a parse failure into a one-line usage error. */
+export async function runProgram(
+  cli: Cli,
+  argv: string[],
+  stderr: NodeJS.WritableStream = process.stderr,
+): Promise<void> {
+  let command: Command;
+  try {
+    command = cli.process(argv);
+  } catch (error) {
+    const message = error instanceof Error ? (error.message.split('\n').find((l) => l.trim() !== '') ?? error.message) : String(error);
+    stderr.write(`${formatErrorLine(new PalyraError('PALYRA_E_USAGE', `${message.trim()} (see --help)`))}\n`);
+    process.exitCode = 64;
+    return;
+  }
+  const code = await cli.run(command);
+  if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;
+}

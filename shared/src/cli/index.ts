@@ -1,0 +1,1 @@
+export { PalyraCommand, runProgram } from './PalyraCommand.js';

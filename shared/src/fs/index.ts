@@ -1,0 +1,1 @@
+export { assertPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from './privateFiles.js';

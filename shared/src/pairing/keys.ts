@@ -1,0 +1,80 @@
+/**
+ * The node's long-term identity keys and the transcript signature made with them.
+ *
+ * The Ed25519 key identifies the node (it signs the pairing transcript and, later, renewals);
+ * the X25519 key is for key agreement. Both private keys stay on the node: the daemon only
+ * ever sees the public halves, inside the signed transcript and the CSR.
+ */
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { PalyraError } from '../errors/index.js';
+import { lvCat, utf8 } from './encoding.js';
+import { PAIRING_LIMITS, PAIRING_PROTOCOL } from './types.js';
+import { assertBytes, isUsableEd25519PublicKey } from './validate.js';
+
+export interface KeyPair {
+  /** Ed25519: the 32-byte RFC 8032 seed. X25519: the 32-byte scalar. */
+  privateKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+export interface NodeIdentityKeys {
+  ed25519: KeyPair;
+  x25519: KeyPair;
+}
+
+/**
+ * Prefix of every message the node signs during pairing, so a pairing signature can never be
+ * replayed as a signature for another purpose of the same key (renewal, for instance).
+ */
+export const NODE_SIGNATURE_CONTEXT = `${PAIRING_PROTOCOL} node-signature`;
+
+const TRANSCRIPT_HASH_BYTES = 64;
+
+export function generateNodeIdentityKeys(): NodeIdentityKeys {
+  const signing = ed25519.keygen();
+  const agreement = x25519.keygen();
+  return {
+    ed25519: { privateKey: signing.secretKey, publicKey: signing.publicKey },
+    x25519: { privateKey: agreement.secretKey, publicKey: agreement.publicKey },
+  };
+}
+
+/** The Ed25519 public key of a 32-byte seed. */
+export function ed25519PublicKeyOf(privateKey: Uint8Array): Uint8Array {
+  assertBytes(privateKey, PAIRING_LIMITS.privateKeyBytes, 'ed25519PrivateKey', 'PALYRA_E_INVALID_ARGUMENT');
+  return ed25519.getPublicKey(privateKey);
+}
+
+function signedMessage(transcriptHash: Uint8Array): Uint8Array {
+  return lvCat(utf8(NODE_SIGNATURE_CONTEXT), transcriptHash);
+}
+
+/** Ed25519 signature over lv_cat(NODE_SIGNATURE_CONTEXT, transcriptHash). */
+export function signTranscript(transcriptHash: Uint8Array, ed25519PrivateKey: Uint8Array): Uint8Array {
+  assertBytes(transcriptHash, TRANSCRIPT_HASH_BYTES, 'transcriptHash', 'PALYRA_E_INVALID_ARGUMENT');
+  assertBytes(ed25519PrivateKey, PAIRING_LIMITS.privateKeyBytes, 'ed25519PrivateKey', 'PALYRA_E_INVALID_ARGUMENT');
+  return ed25519.sign(signedMessage(transcriptHash), ed25519PrivateKey);
+}
+
+/**
+ * Strict RFC 8032 verification (no ZIP-215 leniency) that also refuses small-order and
+ * mixed-order public keys. Returns false for anything malformed instead of throwing, so a
+ * peer-supplied signature can never turn into an unexpected exception.
+ */
+export function verifyTranscriptSignature(
+  transcriptHash: Uint8Array,
+  signature: Uint8Array,
+  ed25519PublicKey: Uint8Array,
+): boolean {
+  if (!(transcriptHash instanceof Uint8Array) || transcriptHash.length !== TRANSCRIPT_HASH_BYTES) {
+    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the transcript hash must be ${TRANSCRIPT_HASH_BYTES} bytes`);
+  }
+  if (!(signature instanceof Uint8Array) || signature.length !== PAIRING_LIMITS.signatureBytes) return false;
+  if (!(ed25519PublicKey instanceof Uint8Array) || ed25519PublicKey.length !== PAIRING_LIMITS.publicKeyBytes) return false;
+  if (!isUsableEd25519PublicKey(ed25519PublicKey)) return false;
+  try {
+    return ed25519.verify(signature, signedMessage(transcriptHash), ed25519PublicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
