@@ -72,7 +72,7 @@ if (check) {
   ];
   rmSync(outDir, { recursive: true, force: true });
   if (drift.length > 0) {
-    console.error(`error PALYRA_E_PROTO_DRIFT: generated types differ from the .proto files in: ${drift.join(', ')}. Run npm run proto:gen and commit.`);
+    console.error(`proto types drift: generated types differ from the .proto files in: ${drift.join(', ')}. Run npm run proto:gen and commit.`);
     process.exit(1);
   }
   console.log(`proto types match ${protoFiles.length} .proto files (${relative(root, committed)})`);
