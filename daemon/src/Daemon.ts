@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PalyraError, formatHostPort, type HostPort } from '@palyra/shared';
 import { ADMIN_SOCKET_NAME, AdminServer } from './admin/AdminServer.js';
 import { CertificateAuthority, StateDirectory } from './ca/index.js';
+import { DispatchCoordinator, NodeCapabilities } from './dispatch/index.js';
 import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
 import { NodeRegistry, RuntimeStateStore } from './registry/index.js';
@@ -77,9 +78,18 @@ export class Daemon {
         serverKeyPem: server.keyPem,
       });
       const sessions = new SessionManager();
+      const capabilities = new NodeCapabilities();
+      const dispatcher = new DispatchCoordinator({
+        capabilities,
+        isRegistered: (deviceId) => registry.getNode(deviceId) !== undefined,
+      });
+      sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message)));
+      sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const rpc = new NodeRpcServer(options.listen, provider, {
         registry,
         sessions,
+        capabilities,
+        dispatcher,
         ca,
         daemonVersion: DAEMON_VERSION,
         serverCertFingerprint: () => server.fingerprint,
@@ -115,6 +125,8 @@ export class Daemon {
         sessions,
         minter: new PairingCodeMinter(registry),
         decisions: new PairingDecisions(registry, ca, options.certValidityDays ?? 30),
+        dispatcher,
+        capabilities,
         advertisedAddress: info.advertisedAddress,
         defaultCodeTtlMs: options.codeTtlMs ?? DEFAULT_CODE_TTL_MS,
         maxCodeTtlMs: MAX_CODE_TTL_MS,

@@ -4,3 +4,5 @@ export * from './cli/index.js';
 export * from './x509/index.js';
 export * from './fs/index.js';
 export * from './pairing/index.js';
+export * from './plugins/index.js';
+export * from './schema/index.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PALYRA_NODE, PALYRAD, runBin, spawnBin, type CommandResult, type RunningProcess } from './processes.js';
+import { PALYRA_NODE, PALYRAD, runBin, spawnBin, type CommandResult, type RunningProcess, type SpawnOptions } from './processes.js';
 
 export interface ReadyInfo {
   grpc: string;
@@ -10,7 +10,7 @@ export interface ReadyInfo {
   pid: number;
 }
 
-/** A real palyrad process on 127.0.0.1, port 0, in its own state dir. */
+/** A real palyrad process in its own state dir, on 127.0.0.1 port 0 unless `--listen` is given. */
 export class DaemonProcess {
   private constructor(
     readonly process: RunningProcess,
@@ -18,10 +18,21 @@ export class DaemonProcess {
     readonly ready: ReadyInfo,
   ) {}
 
-  static async start(stateDir: string, extraArgs: string[] = []): Promise<DaemonProcess> {
-    const proc = spawnBin(PALYRAD, ['start', '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--json', ...extraArgs]);
-    const [line] = await proc.waitFor(/^\{.*"event":"ready".*\}$/m, 30_000);
-    return new DaemonProcess(proc, stateDir, JSON.parse(line) as ReadyInfo);
+  static async start(stateDir: string, extraArgs: string[] = [], options: SpawnOptions = {}): Promise<DaemonProcess> {
+    const listen = extraArgs.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
+    const proc = spawnBin(PALYRAD, ['start', '--state-dir', stateDir, ...listen, '--json', ...extraArgs], {}, options);
+    try {
+      const [line] = await proc.waitFor(/^\{.*"event":"ready".*\}$/m, 30_000);
+      return new DaemonProcess(proc, stateDir, JSON.parse(line) as ReadyInfo);
+    } catch (error) {
+      await proc.stop();
+      throw error;
+    }
+  }
+
+  /** The gRPC port it listens on. */
+  get port(): number {
+    return Number(this.ready.grpc.slice(this.ready.grpc.lastIndexOf(':') + 1));
   }
 
   /** Runs a palyrad CLI command against this daemon. */
@@ -57,37 +68,74 @@ export interface PendingRow {
 export interface NodeRow {
   deviceId: string;
   name: string;
+  platform: string;
+  capabilities: string[];
+  labels: Record<string, string>;
   status: 'online' | 'offline';
   lastSeen: string | null;
   certFingerprint: string;
   certExpiresAt: string;
 }
 
-export function spawnJoin(nodeStateDir: string, daemon: DaemonProcess, pin: string, extra: string[] = []): RunningProcess {
-  return spawnBin(PALYRA_NODE, ['join', '--pin', pin, '--daemon', daemon.ready.grpc, '--state-dir', nodeStateDir, ...extra]);
+/** `palyrad status --json` */
+export interface DaemonStatusJson {
+  running: boolean;
+  pid: number;
+  grpc: string;
+  admin: string;
+  caFingerprint: string;
+  stateDir: string;
+  nodes: { online: number; offline: number; pending: number };
 }
 
-export function spawnRun(nodeStateDir: string): RunningProcess {
-  return spawnBin(PALYRA_NODE, ['run', '--state-dir', nodeStateDir]);
+/** `palyrad pairing code --json` */
+export interface PairingCodeJson {
+  method: string;
+  code: string;
+  expiresAt: string;
+  daemon: string;
+  caFingerprint: string;
+  uri: string | null;
+}
+
+export function spawnJoin(nodeStateDir: string, daemon: DaemonProcess, pin: string, extra: string[] = [], options: SpawnOptions = {}): RunningProcess {
+  return spawnBin(PALYRA_NODE, ['join', '--pin', pin, '--daemon', daemon.ready.grpc, '--state-dir', nodeStateDir, ...extra], {}, options);
+}
+
+export function spawnRun(nodeStateDir: string, options: SpawnOptions = {}): RunningProcess {
+  return spawnBin(PALYRA_NODE, ['run', '--state-dir', nodeStateDir], {}, options);
 }
 
 export function nodeCli(nodeStateDir: string, ...args: string[]): Promise<CommandResult> {
   return runBin(PALYRA_NODE, [...args, '--state-dir', nodeStateDir]);
 }
 
+/** Runs a palyrad CLI command against a state dir, whether or not a daemon runs there. */
+export function daemonCli(stateDir: string, ...args: string[]): Promise<CommandResult> {
+  return runBin(PALYRAD, [...args, '--state-dir', stateDir]);
+}
+
 /** Pairs a node end to end (join, approve) and returns its device id. */
-export async function pairNode(daemon: DaemonProcess, nodeStateDir: string, name = 'test-node'): Promise<string> {
+export async function pairNode(daemon: DaemonProcess, nodeStateDir: string, name = 'test-node', options: SpawnOptions = {}): Promise<string> {
   const pin = await daemon.mintPin();
-  const join = spawnJoin(nodeStateDir, daemon, pin, ['--name', name]);
+  const join = spawnJoin(nodeStateDir, daemon, pin, ['--name', name], options);
+  const [, requestId] = await join.waitFor(/\(request (\S+?)[,)]/);
   await join.waitFor(/waiting for approval/);
   const pending = await daemon.json<PendingRow[]>('nodes', 'pending');
-  const request = pending.find((r) => r.name === name);
-  if (request === undefined) throw new Error(`no pending request for ${name}: ${JSON.stringify(pending)}`);
+  const request = pending.find((r) => r.requestId === requestId);
+  if (request === undefined) throw new Error(`no pending request ${requestId} for ${name}: ${JSON.stringify(pending)}`);
   const approved = await daemon.cli('nodes', 'approve', request.requestId);
   if (approved.code !== 0) throw new Error(`approve failed: ${approved.stderr}`);
-  const result = await join.exited;
+  const result = await join.waitForExit(30_000);
   if (result.code !== 0) throw new Error(`join failed (${result.code}): ${result.stderr}`);
   return request.deviceId;
+}
+
+/** Starts `palyra-node run` and waits until it registered with the daemon. */
+export async function startNode(nodeStateDir: string, options: SpawnOptions = {}): Promise<RunningProcess> {
+  const run = spawnRun(nodeStateDir, options);
+  await run.waitFor(/^palyra-node ready device=\S+$/m, 30_000);
+  return run;
 }
 
 export const stateFile = (stateDir: string): string => join(stateDir, 'node-runtime.v1.json');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions as NodeSpawnOptions } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,21 @@ export interface CommandResult {
   stderr: string;
 }
 
+export interface SpawnOptions {
+  /** Runs the program under this umask (e.g. 0o000 to check that it sets file modes itself). */
+  umask?: number;
+}
+
+/**
+ * Timeouts for tests that drive several real processes. Generous on purpose: they bound a
+ * hang, they do not measure speed, and a loaded 2-core machine runs a pairing in seconds.
+ */
+export const E2E_TEST_TIMEOUT_MS = 120_000;
+export const E2E_HOOK_TIMEOUT_MS = 60_000;
+
+/** Every process spawned through these helpers that has not exited yet. */
+const live = new Set<RunningProcess>();
+
 /** A child process whose output is collected, with a way to wait for a line. */
 export class RunningProcess {
   stdout = '';
@@ -22,7 +37,12 @@ export class RunningProcess {
   readonly exited: Promise<CommandResult>;
   private readonly waiters = new Set<() => void>();
 
-  constructor(readonly child: ChildProcess) {
+  constructor(
+    readonly child: ChildProcess,
+    /** What ran, for messages. */
+    readonly label = 'process',
+  ) {
+    live.add(this);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stdout += chunk;
       for (const waiter of this.waiters) waiter();
@@ -33,32 +53,38 @@ export class RunningProcess {
     });
     this.exited = new Promise((resolve) => {
       child.on('close', (code, signal) => {
+        live.delete(this);
         for (const waiter of this.waiters) waiter();
         resolve({ code, signal, stdout: this.stdout, stderr: this.stderr });
       });
     });
   }
 
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.label} has no pid (spawn failed)`);
+    return this.child.pid;
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Waits until stdout matches; fails with the output so far if the process exits first. */
-  waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  /** Waits until stdout (or stderr) matches; fails with the output so far if the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs = 20_000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        const match = this.stdout.match(pattern);
+        const match = this[stream].match(pattern);
         if (match !== null) {
           cleanup();
           resolve(match);
         } else if (!this.running) {
           cleanup();
-          reject(new Error(`process exited before ${pattern}: stdout=${this.stdout} stderr=${this.stderr}`));
+          reject(new Error(`${this.label} exited (${this.child.exitCode ?? this.child.signalCode}) before ${stream} matched ${pattern}: ${this.describe()}`));
         }
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out waiting for ${pattern}: stdout=${this.stdout} stderr=${this.stderr}`));
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} on ${stream} of ${this.label}: ${this.describe()}`));
       }, timeoutMs);
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -69,10 +95,34 @@ export class RunningProcess {
     });
   }
 
-  /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits for it. */
+  /** Waits for the process to exit by itself; fails (leaving it running) after `timeoutMs`. */
+  async waitForExit(timeoutMs = 20_000): Promise<CommandResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`${this.label} still runs after ${timeoutMs} ms: ${this.describe()}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends a signal if the process still runs. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  /**
+   * Stops the process (SIGTERM, then SIGKILL after a grace period) and waits for it. Also
+   * continues a process a test stopped with SIGSTOP, which would otherwise never see SIGTERM.
+   */
   async stop(graceMs = 5_000): Promise<CommandResult> {
     if (this.running) {
       this.child.kill('SIGTERM');
+      this.child.kill('SIGCONT');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
       const result = await this.exited;
       clearTimeout(timer);
@@ -80,19 +130,45 @@ export class RunningProcess {
     }
     return this.exited;
   }
+
+  private describe(): string {
+    return `stdout=${JSON.stringify(this.stdout)} stderr=${JSON.stringify(this.stderr)}`;
+  }
 }
 
-export function spawnBin(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningProcess {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, PALYRA_STATE_DIR: '', PALYRA_DAEMON: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new RunningProcess(child);
+/**
+ * Spawns `node <bin> ...args`. `env` comes on top of this process's environment, in which
+ * PALYRA_STATE_DIR and PALYRA_DAEMON are cleared so a developer's settings never leak in.
+ */
+export function spawnBin(bin: string, args: string[], env: NodeJS.ProcessEnv = {}, { umask }: SpawnOptions = {}): RunningProcess {
+  const options: NodeSpawnOptions = { env: { ...process.env, PALYRA_STATE_DIR: '', PALYRA_DAEMON: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
+  const argv = [bin, ...args];
+  // A umask is per process: set it in a shell that then execs node (same pid, so signals reach node).
+  const child =
+    umask === undefined
+      ? spawn(process.execPath, argv, options)
+      : spawn('/bin/sh', ['-c', `umask ${umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, process.execPath, ...argv], options);
+  const name = bin === PALYRAD ? 'palyrad' : bin === PALYRA_NODE ? 'palyra-node' : bin;
+  return new RunningProcess(child, `${name} ${args.join(' ')}`);
 }
 
 /** Runs a CLI command to completion. */
-export function runBin(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
-  return spawnBin(bin, args, env).exited;
+export function runBin(bin: string, args: string[], env: NodeJS.ProcessEnv = {}, options: SpawnOptions = {}): Promise<CommandResult> {
+  return spawnBin(bin, args, env, options).exited;
+}
+
+/** The processes spawned by these helpers that still run. */
+export function liveProcesses(): RunningProcess[] {
+  return [...live];
+}
+
+/**
+ * Stops every process spawned by these helpers that still runs, except `keep` (e.g. a daemon
+ * shared by the tests of a file). Call it in afterEach/afterAll so no test leaks a process.
+ */
+export async function stopProcesses(keep: Iterable<RunningProcess | undefined> = []): Promise<void> {
+  const kept = new Set(keep);
+  await Promise.all(liveProcesses().filter((p) => !kept.has(p)).map((p) => p.stop()));
 }
 
 /** Temp dirs removed by `cleanup()`. */
@@ -107,5 +183,19 @@ export class TempDirs {
 
   async cleanup(): Promise<void> {
     await Promise.all(this.dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined; fails after `timeoutMs` with the last value seen. */
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 20_000, intervalMs = 250, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

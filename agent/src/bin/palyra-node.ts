@@ -3,12 +3,13 @@ import { Builtins, Cli } from 'clipanion';
 import { runProgram } from '@palyra/shared';
 import { JoinCommand } from '../commands/JoinCommand.js';
 import { LeaveCommand } from '../commands/LeaveCommand.js';
+import { PluginsCommand } from '../commands/PluginsCommand.js';
 import { RunCommand } from '../commands/RunCommand.js';
 import { StatusCommand } from '../commands/StatusCommand.js';
 import { AGENT_VERSION } from '../version.js';
 
 const cli = new Cli({ binaryLabel: 'Palyra node agent', binaryName: 'palyra-node', binaryVersion: AGENT_VERSION });
-for (const command of [JoinCommand, RunCommand, StatusCommand, LeaveCommand, Builtins.HelpCommand, Builtins.VersionCommand]) {
+for (const command of [JoinCommand, RunCommand, StatusCommand, PluginsCommand, LeaveCommand, Builtins.HelpCommand, Builtins.VersionCommand]) {
   cli.register(command);
 }
 

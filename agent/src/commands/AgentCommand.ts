@@ -6,6 +6,8 @@ import { FileIdentityStore, type IdentityStore } from '../identity/index.js';
 export abstract class AgentCommand extends PalyraCommand {
   stateDir = Option.String('--state-dir', { description: 'Node state directory (default: PALYRA_STATE_DIR, then the XDG state dir)' });
 
+  config = Option.String('--config', { description: 'Config file (default: PALYRA_NODE_CONFIG, else a palyra-node config found from the working directory up)' });
+
   protected get resolvedStateDir(): string {
     return resolveStateDir('palyra-node', this.stateDir);
   }

@@ -19,6 +19,7 @@ export class RunCommand extends AgentCommand {
     try {
       const agent = await NodeAgent.create({
         store: this.identityStore(),
+        configPath: this.config,
         signal: controller.signal,
         onReady: ({ deviceId }) => this.print(`palyra-node ready device=${deviceId}`),
         onDisconnected: ({ error, retryInMs }) => {

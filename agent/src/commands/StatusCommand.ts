@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { AgentCommand } from './AgentCommand.js';
+import { loadPluginsForListing } from './loadPluginsForListing.js';
 
 export class StatusCommand extends AgentCommand {
   static override paths = [['status']];
@@ -13,9 +14,10 @@ export class StatusCommand extends AgentCommand {
   async execute(): Promise<number> {
     const store = this.identityStore();
     const identity = await store.load();
+    const plugins = (await loadPluginsForListing(this.config)).plugins.map((p) => ({ name: p.name, version: p.version, capabilities: p.capabilities }));
     const document =
       identity === undefined
-        ? { joined: false, stateDir: this.resolvedStateDir, vault: store.backend, plugins: [] as string[] }
+        ? { joined: false, stateDir: this.resolvedStateDir, vault: store.backend, plugins }
         : {
             joined: true,
             deviceId: identity.deviceId,
@@ -26,7 +28,7 @@ export class StatusCommand extends AgentCommand {
             joinedAt: identity.joinedAt,
             stateDir: this.resolvedStateDir,
             vault: store.backend,
-            plugins: [] as string[],
+            plugins,
           };
     if (this.json) {
       this.printJson(document);
@@ -40,7 +42,7 @@ export class StatusCommand extends AgentCommand {
     this.print(`daemon  ${identity.daemonAddress}  ca ${identity.caFingerprint}`);
     this.print(`cert    valid until ${identity.certExpiresAt}`);
     this.print(`vault   ${store.backend}`);
-    this.print('plugins none loaded');
+    this.print(`plugins ${plugins.length === 0 ? 'none loaded' : plugins.map((p) => `${p.name} (${p.capabilities.length} capabilities)`).join(', ')}`);
     return 0;
   }
 }

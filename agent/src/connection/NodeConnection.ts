@@ -4,6 +4,8 @@ import { PalyraError } from '@palyra/shared';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';
+import type { CapabilityExecutor } from './CapabilityExecutor.js';
+import { SessionDispatches } from './SessionDispatches.js';
 import { CLIENT_CHANNEL_OPTIONS } from './clientOptions.js';
 import { createDaemonCredentials } from './daemonCredentials.js';
 
@@ -28,6 +30,7 @@ export class NodeConnection {
 
   constructor(
     private readonly identity: NodeIdentity,
+    private readonly executor: CapabilityExecutor,
     private readonly events: NodeConnectionEvents = {},
   ) {}
 
@@ -70,7 +73,14 @@ export class NodeConnection {
           platform: `${osPlatform()}-${arch()}`,
           hostname: osHostname(),
           agentVersion: AGENT_VERSION,
-          capabilities: [],
+          capabilities: this.executor.capabilities().map((c) => ({
+            id: c.id,
+            kind: c.kind,
+            description: c.description,
+            plugin: c.plugin,
+            inputSchemaJson: JSON.stringify(c.inputSchema),
+            outputSchemaJson: JSON.stringify(c.outputSchema),
+          })),
         },
         { deadline: Date.now() + 15_000 },
         (error) => {
@@ -88,14 +98,30 @@ export class NodeConnection {
   private session(client: NodeServiceClient, signal: AbortSignal, onWelcome: () => void): Promise<never> {
     return new Promise<never>((_resolve, reject) => {
       const call = client.Session();
+      const dispatches = new SessionDispatches(this.executor, (message) => {
+        if (!call.writableEnded && !call.destroyed) call.write(message);
+      });
       const onAbort = (): void => call.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       const end = (error: unknown): void => {
         signal.removeEventListener('abort', onAbort);
+        dispatches.abortAll();
         reject(error);
       };
       call.on('data', (message: DaemonMessage__Output) => {
-        if (message.body === 'welcome') onWelcome();
+        switch (message.body) {
+          case 'welcome':
+            onWelcome();
+            break;
+          case 'dispatch':
+            if (message.dispatch) dispatches.start(message.dispatch);
+            break;
+          case 'cancel':
+            if (message.cancel) dispatches.cancel(message.cancel.dispatchId);
+            break;
+          default:
+            break;
+        }
       });
       call.on('error', end);
       call.on('end', () => end(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon closed the session')));

@@ -1,17 +1,21 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type DaemonStatus, type NodeInfo, type PendingRequest } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared';
+import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
 import type { PairingDecisions } from '../pairing/PairingDecisions.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
+import { createInvokeHandler } from './invokeHandler.js';
 
 export interface AdminServiceDeps {
   registry: NodeRegistry;
   sessions: SessionManager;
   minter: PairingCodeMinter;
   decisions: PairingDecisions;
+  dispatcher: DispatchCoordinator;
+  capabilities: NodeCapabilities;
   status: () => Omit<DaemonStatus, 'nodesOnline' | 'nodesOffline' | 'requestsPending'>;
   advertisedAddress: string;
   defaultCodeTtlMs: number;
@@ -35,6 +39,14 @@ export function createAdminServiceHandlers(deps: AdminServiceDeps): AdminService
     certFingerprint: node.certFingerprint,
     certExpiresAt: node.certExpiresAt,
     pairedAt: node.pairedAt,
+    capabilityDetails: deps.capabilities.list(node.deviceId).map((c) => ({
+      id: c.id,
+      kind: c.kind,
+      description: c.description,
+      plugin: c.plugin,
+      inputSchemaJson: c.inputSchemaJson,
+      outputSchemaJson: c.outputSchemaJson,
+    })),
   });
 
   return {
@@ -87,8 +99,13 @@ export function createAdminServiceHandlers(deps: AdminServiceDeps): AdminService
         removed.deviceId,
         new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'),
       );
+      deps.capabilities.forget(removed.deviceId);
       return { ...toNodeInfo(removed), status: 'offline' };
     }),
+
+    Invoke: createInvokeHandler(deps.dispatcher),
+
+    CancelDispatch: unary(async (request) => ({ cancelled: deps.dispatcher.cancel(request.dispatchId) })),
   };
 }
 

@@ -2,6 +2,7 @@
 import { Builtins, Cli } from 'clipanion';
 import { runProgram } from '@palyra/shared';
 import { NodesApproveCommand, NodesRejectCommand } from '../commands/NodesDecideCommands.js';
+import { NodesInvokeCommand } from '../commands/NodesInvokeCommand.js';
 import { NodesListCommand } from '../commands/NodesListCommand.js';
 import { NodesPendingCommand } from '../commands/NodesPendingCommand.js';
 import { NodesRemoveCommand } from '../commands/NodesRemoveCommand.js';
@@ -20,6 +21,7 @@ for (const command of [
   NodesRejectCommand,
   NodesListCommand,
   NodesRemoveCommand,
+  NodesInvokeCommand,
   Builtins.HelpCommand,
   Builtins.VersionCommand,
 ]) {

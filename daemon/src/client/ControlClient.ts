@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -12,6 +13,7 @@ import {
 } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared';
 import { ADMIN_SOCKET_NAME } from '../admin/AdminServer.js';
+import { readInvocation, type InvocationEvent, type InvocationResult, type InvokeRequestOptions } from './invocation.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -38,6 +40,11 @@ export class ControlClient {
         `no daemon answers on ${socketPath} (${detail}): start it with palyrad start --state-dir ${stateDir}`,
       );
     if (!existsSync(socketPath)) throw unreachable('no admin socket');
+    // A daemon that crashed (or a reboot) leaves its socket file behind. grpc would keep
+    // retrying a refused connection until the deadline; one plain connect tells at once.
+    await probeSocket(socketPath, signal).catch((error: NodeJS.ErrnoException) => {
+      throw unreachable(error.code ?? error.message);
+    });
     const { AdminService } = loadPalyraProto();
     const client = new AdminService(`unix://${socketPath}`, grpc.credentials.createInsecure());
     try {
@@ -91,6 +98,38 @@ export class ControlClient {
     return this.unary((cb, o) => this.client.removeNode({ deviceId }, o, cb), options);
   }
 
+  /**
+   * Dispatches one capability request: yields `accepted`, state changes, output chunks and
+   * progress as they happen, and ends with the `result`. Aborting `signal` (or breaking out
+   * of the loop) cancels the dispatch on the node.
+   */
+  invoke(request: InvokeRequestOptions): AsyncGenerator<InvocationEvent, void, undefined> {
+    const call = this.client.invoke({
+      deviceId: request.deviceId,
+      capability: request.capability,
+      inputJson: JSON.stringify(request.input ?? {}),
+      timeoutMs: request.timeoutMs ?? 0,
+      idempotencyKey: request.idempotencyKey ?? '',
+    });
+    return readInvocation(call, request.signal);
+  }
+
+  /** Dispatches and waits for the result, collecting output chunks. */
+  async invokeAndWait(request: InvokeRequestOptions): Promise<InvocationResult & { stdout: Buffer }> {
+    const chunks: Buffer[] = [];
+    for await (const event of this.invoke(request)) {
+      if (event.type === 'output') chunks.push(event.chunk);
+      if (event.type === 'result') return { ...event.result, stdout: Buffer.concat(chunks) };
+    }
+    throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the invocation without a result');
+  }
+
+  /** Cancels a running dispatch by id; false when it had already finished. */
+  async cancelDispatch(dispatchId: string, options?: CallOptions): Promise<boolean> {
+    const response = await this.unary<{ cancelled: boolean }>((cb, o) => this.client.cancelDispatch({ dispatchId }, o, cb), options);
+    return response.cancelled;
+  }
+
   private unary<T>(
     start: (callback: (error: grpc.ServiceError | null, value?: T) => void, options: grpc.CallOptions) => grpc.ClientUnaryCall,
     { signal, timeoutMs = 10_000 }: CallOptions = {},
@@ -110,4 +149,19 @@ export class ControlClient {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** Resolves when something accepts connections on the Unix socket, rejects with the errno otherwise. */
+function probeSocket(socketPath: string, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ path: socketPath, signal });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      socket.destroy();
+      reject(error);
+    });
+  });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toServiceError, type DaemonMessage, type NodeMessage__Output, type NodeServiceHandlers } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared';
+import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
 import { authenticatePeer } from './authenticatePeer.js';
@@ -9,6 +10,8 @@ import { boundedString, boundedStringList } from './validate.js';
 export interface NodeServiceDeps {
   registry: NodeRegistry;
   sessions: SessionManager;
+  capabilities: NodeCapabilities;
+  dispatcher: DispatchCoordinator;
   daemonVersion: string;
   /** How long a new Session stream may stay silent before its hello. */
   helloTimeoutMs?: number;
@@ -23,13 +26,14 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       void (async () => {
         const request = call.request;
         const peer = authenticatePeer(call, request.deviceId, registry);
+        const announced = deps.capabilities.set(peer.deviceId, request.capabilities);
         const node = await registry.updateNodeInfo(peer.deviceId, {
           name: boundedString(request.name, 'name', 128, { allowEmpty: true }) || peer.node.name,
           platform: boundedString(request.platform, 'platform', 64),
           hostname: boundedString(request.hostname, 'hostname', 255),
           agentVersion: boundedString(request.agentVersion, 'agentVersion', 64),
           capabilities: boundedStringList(
-            request.capabilities.map((c) => c.id),
+            announced.map((c) => c.id),
             'capabilities',
             { maxItems: 1024, maxLength: 128 },
           ),
@@ -75,6 +79,9 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
               deviceId: peer.deviceId,
               remoteAddress: call.getPeer(),
               openedAt: new Date(),
+              send: (message) => {
+                if (!call.writableEnded && !call.destroyed) call.write(message);
+              },
               close: (error) => {
                 if (session === opened) session = undefined;
                 registry.touchLastSeen(opened.deviceId, new Date());
@@ -82,17 +89,18 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
               },
             };
             session = opened;
+            // Welcome first: attaching lets queued dispatches flow down this stream.
+            const welcome: DaemonMessage = { welcome: { sessionId: randomUUID() } };
+            call.write(welcome);
             sessions.attach(
               opened,
               new PalyraError('PALYRA_E_PERMISSION_DENIED', 'another session of this device replaced this one'),
             );
             registry.touchLastSeen(peer.deviceId, new Date());
-            const welcome: DaemonMessage = { welcome: { sessionId: randomUUID() } };
-            call.write(welcome);
             return;
           }
-          // Dispatch results arrive here (capability dispatch is a later layer).
           registry.touchLastSeen(session.deviceId, new Date());
+          deps.dispatcher.handleNodeMessage(session.deviceId, message);
         } catch (error) {
           fail(error);
         }

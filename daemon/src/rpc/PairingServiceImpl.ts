@@ -71,6 +71,7 @@ class PairingAttempt {
     this.call.on('data', (message: PairClientMessage__Output) => {
       this.queue = this.queue.then(() => this.handle(message)).catch((error: unknown) => this.fail(error));
     });
+    // In order with the messages before it: a node may half-close right after its confirm.
     this.call.on('end', () => this.finish());
     this.call.on('cancelled', () => this.finish());
     this.call.on('error', () => this.finish());
@@ -89,6 +90,18 @@ class PairingAttempt {
       default:
         throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `unexpected ${message.body ?? 'empty'} message while waiting for approval`);
     }
+  }
+
+  /**
+   * The node half-closed the stream. After its confirm it has nothing more to send and may
+   * still wait for the decision (which, or the request's expiry, ends the stream). Before that
+   * the exchange can no longer finish, so the stream must end now: merely finishing the attempt
+   * would also stop the handshake timer and leave an unauthenticated peer's stream open for as
+   * long as it likes.
+   */
+  private onPeerEnd(): void {
+    if (this.stage === 'waiting' || this.stage === 'done') return;
+    throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'the node closed its side of the pairing stream before the exchange finished');
   }
 
   private async onHello(message: PairClientMessage__Output): Promise<void> {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { DaemonMessage } from '@palyra/proto';
 import type { PalyraError } from '@palyra/shared';
 
 /** A live Session stream of one node, as the manager sees it. */
@@ -6,13 +7,15 @@ export interface LiveSession {
   readonly deviceId: string;
   readonly remoteAddress: string;
   readonly openedAt: Date;
+  /** Sends a message down the stream. */
+  send(message: DaemonMessage): void;
   /** Ends the stream with this error (the node sees its code) and releases the session. */
   close(error: PalyraError): void;
 }
 
 export interface SessionEvents {
-  online: [deviceId: string];
-  offline: [deviceId: string];
+  online: [session: LiveSession];
+  offline: [session: LiveSession];
 }
 
 /**
@@ -25,16 +28,19 @@ export class SessionManager extends EventEmitter<SessionEvents> {
 
   attach(session: LiveSession, replacedError: PalyraError): void {
     const previous = this.sessions.get(session.deviceId);
+    if (previous !== undefined) {
+      this.detach(previous);
+      previous.close(replacedError);
+    }
     this.sessions.set(session.deviceId, session);
-    if (previous !== undefined) previous.close(replacedError);
-    else this.emit('online', session.deviceId);
+    this.emit('online', session);
   }
 
   /** Releases a session; a no-op when it was already replaced or closed. */
   detach(session: LiveSession): void {
     if (this.sessions.get(session.deviceId) !== session) return;
     this.sessions.delete(session.deviceId);
-    this.emit('offline', session.deviceId);
+    this.emit('offline', session);
   }
 
   get(deviceId: string): LiveSession | undefined {

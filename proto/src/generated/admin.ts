@@ -2,10 +2,21 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AdminServiceClient as _palyra_v1_AdminServiceClient, AdminServiceDefinition as _palyra_v1_AdminServiceDefinition } from './palyra/v1/AdminService.js';
+import type { CancelDispatchRequest as _palyra_v1_CancelDispatchRequest, CancelDispatchRequest__Output as _palyra_v1_CancelDispatchRequest__Output } from './palyra/v1/CancelDispatchRequest.js';
+import type { CancelDispatchResponse as _palyra_v1_CancelDispatchResponse, CancelDispatchResponse__Output as _palyra_v1_CancelDispatchResponse__Output } from './palyra/v1/CancelDispatchResponse.js';
+import type { Capability as _palyra_v1_Capability, Capability__Output as _palyra_v1_Capability__Output } from './palyra/v1/Capability.js';
 import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from './palyra/v1/CreatePairingCodeRequest.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from './palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from './palyra/v1/DecideRequest.js';
+import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1_ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
 import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from './palyra/v1/GetStatusRequest.js';
+import type { InvokeAccepted as _palyra_v1_InvokeAccepted, InvokeAccepted__Output as _palyra_v1_InvokeAccepted__Output } from './palyra/v1/InvokeAccepted.js';
+import type { InvokeEvent as _palyra_v1_InvokeEvent, InvokeEvent__Output as _palyra_v1_InvokeEvent__Output } from './palyra/v1/InvokeEvent.js';
+import type { InvokeOutput as _palyra_v1_InvokeOutput, InvokeOutput__Output as _palyra_v1_InvokeOutput__Output } from './palyra/v1/InvokeOutput.js';
+import type { InvokeProgress as _palyra_v1_InvokeProgress, InvokeProgress__Output as _palyra_v1_InvokeProgress__Output } from './palyra/v1/InvokeProgress.js';
+import type { InvokeRequest as _palyra_v1_InvokeRequest, InvokeRequest__Output as _palyra_v1_InvokeRequest__Output } from './palyra/v1/InvokeRequest.js';
+import type { InvokeResult as _palyra_v1_InvokeResult, InvokeResult__Output as _palyra_v1_InvokeResult__Output } from './palyra/v1/InvokeResult.js';
+import type { InvokeState as _palyra_v1_InvokeState, InvokeState__Output as _palyra_v1_InvokeState__Output } from './palyra/v1/InvokeState.js';
 import type { ListNodesRequest as _palyra_v1_ListNodesRequest, ListNodesRequest__Output as _palyra_v1_ListNodesRequest__Output } from './palyra/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _palyra_v1_ListNodesResponse, ListNodesResponse__Output as _palyra_v1_ListNodesResponse__Output } from './palyra/v1/ListNodesResponse.js';
 import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRequest__Output as _palyra_v1_ListPendingRequest__Output } from './palyra/v1/ListPendingRequest.js';
@@ -26,10 +37,21 @@ export interface ProtoGrpcType {
        * Local operators reach AdminService on a Unix socket in the daemon's state dir (0600).
        */
       AdminService: SubtypeConstructor<typeof grpc.Client, _palyra_v1_AdminServiceClient> & { service: _palyra_v1_AdminServiceDefinition }
+      CancelDispatchRequest: MessageTypeDefinition<_palyra_v1_CancelDispatchRequest, _palyra_v1_CancelDispatchRequest__Output>
+      CancelDispatchResponse: MessageTypeDefinition<_palyra_v1_CancelDispatchResponse, _palyra_v1_CancelDispatchResponse__Output>
+      Capability: MessageTypeDefinition<_palyra_v1_Capability, _palyra_v1_Capability__Output>
       CreatePairingCodeRequest: MessageTypeDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_CreatePairingCodeRequest__Output>
       DaemonStatus: MessageTypeDefinition<_palyra_v1_DaemonStatus, _palyra_v1_DaemonStatus__Output>
       DecideRequest: MessageTypeDefinition<_palyra_v1_DecideRequest, _palyra_v1_DecideRequest__Output>
+      ErrorInfo: MessageTypeDefinition<_palyra_v1_ErrorInfo, _palyra_v1_ErrorInfo__Output>
       GetStatusRequest: MessageTypeDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_GetStatusRequest__Output>
+      InvokeAccepted: MessageTypeDefinition<_palyra_v1_InvokeAccepted, _palyra_v1_InvokeAccepted__Output>
+      InvokeEvent: MessageTypeDefinition<_palyra_v1_InvokeEvent, _palyra_v1_InvokeEvent__Output>
+      InvokeOutput: MessageTypeDefinition<_palyra_v1_InvokeOutput, _palyra_v1_InvokeOutput__Output>
+      InvokeProgress: MessageTypeDefinition<_palyra_v1_InvokeProgress, _palyra_v1_InvokeProgress__Output>
+      InvokeRequest: MessageTypeDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeRequest__Output>
+      InvokeResult: MessageTypeDefinition<_palyra_v1_InvokeResult, _palyra_v1_InvokeResult__Output>
+      InvokeState: MessageTypeDefinition<_palyra_v1_InvokeState, _palyra_v1_InvokeState__Output>
       ListNodesRequest: MessageTypeDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesRequest__Output>
       ListNodesResponse: MessageTypeDefinition<_palyra_v1_ListNodesResponse, _palyra_v1_ListNodesResponse__Output>
       ListPendingRequest: MessageTypeDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingRequest__Output>

@@ -7,6 +7,7 @@ import type { DaemonMessage as _palyra_v1_DaemonMessage, DaemonMessage__Output a
 import type { Dispatch as _palyra_v1_Dispatch, Dispatch__Output as _palyra_v1_Dispatch__Output } from './palyra/v1/Dispatch.js';
 import type { DispatchOutput as _palyra_v1_DispatchOutput, DispatchOutput__Output as _palyra_v1_DispatchOutput__Output } from './palyra/v1/DispatchOutput.js';
 import type { DispatchResult as _palyra_v1_DispatchResult, DispatchResult__Output as _palyra_v1_DispatchResult__Output } from './palyra/v1/DispatchResult.js';
+import type { DispatchStarted as _palyra_v1_DispatchStarted, DispatchStarted__Output as _palyra_v1_DispatchStarted__Output } from './palyra/v1/DispatchStarted.js';
 import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1_ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
 import type { NodeMessage as _palyra_v1_NodeMessage, NodeMessage__Output as _palyra_v1_NodeMessage__Output } from './palyra/v1/NodeMessage.js';
 import type { NodeServiceClient as _palyra_v1_NodeServiceClient, NodeServiceDefinition as _palyra_v1_NodeServiceDefinition } from './palyra/v1/NodeService.js';
@@ -28,6 +29,7 @@ export interface ProtoGrpcType {
       Dispatch: MessageTypeDefinition<_palyra_v1_Dispatch, _palyra_v1_Dispatch__Output>
       DispatchOutput: MessageTypeDefinition<_palyra_v1_DispatchOutput, _palyra_v1_DispatchOutput__Output>
       DispatchResult: MessageTypeDefinition<_palyra_v1_DispatchResult, _palyra_v1_DispatchResult__Output>
+      DispatchStarted: MessageTypeDefinition<_palyra_v1_DispatchStarted, _palyra_v1_DispatchStarted__Output>
       ErrorInfo: MessageTypeDefinition<_palyra_v1_ErrorInfo, _palyra_v1_ErrorInfo__Output>
       NodeMessage: MessageTypeDefinition<_palyra_v1_NodeMessage, _palyra_v1_NodeMessage__Output>
       /**

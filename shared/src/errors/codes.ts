@@ -33,6 +33,23 @@ export const ERROR_CODES = {
   PALYRA_E_SERVER_IDENTITY: { exitCode: 77, grpc: 'UNAUTHENTICATED', summary: 'The daemon presented a certificate this node does not trust.' },
   PALYRA_E_CANCELLED: { exitCode: 130, grpc: 'CANCELLED', summary: 'The operation was cancelled.' },
   PALYRA_E_TIMEOUT: { exitCode: 124, grpc: 'DEADLINE_EXCEEDED', summary: 'The operation did not finish in time.' },
+  PALYRA_E_CONFIG_INVALID: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'A configuration file or value is invalid.' },
+  PALYRA_E_PLUGIN_INVALID: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'A plugin manifest failed validation.' },
+  PALYRA_E_PLUGIN_LOAD_FAILED: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'A plugin listed in the config could not be imported.' },
+  PALYRA_E_PLUGIN_DUPLICATE: { exitCode: 78, grpc: 'ALREADY_EXISTS', summary: 'Two plugins declare the same plugin name or capability id.' },
+  PALYRA_E_PLUGIN_SETUP_FAILED: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'A plugin setup threw or did not finish in time.' },
+  PALYRA_E_PLUGIN_FAILED: { exitCode: 1, grpc: 'INTERNAL', summary: 'A capability threw while executing.' },
+  PALYRA_E_CAPABILITY_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'The node has no such capability.' },
+  PALYRA_E_CAPABILITY_DENIED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: 'The node config does not grant what the request needs.' },
+  PALYRA_E_INPUT_INVALID: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'Capability input is not valid JSON or fails its schema.' },
+  PALYRA_E_OUTPUT_INVALID: { exitCode: 1, grpc: 'INTERNAL', summary: 'A capability returned output that fails its schema.' },
+  PALYRA_E_LIMIT_EXCEEDED: { exitCode: 1, grpc: 'RESOURCE_EXHAUSTED', summary: 'A size or count limit was exceeded.' },
+  PALYRA_E_QUEUE_FULL: { exitCode: 75, grpc: 'RESOURCE_EXHAUSTED', summary: 'The node dispatch queue is full; retry later.' },
+  PALYRA_E_NODE_UNAVAILABLE: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'The node is offline or disconnected during the dispatch.' },
+  PALYRA_E_DISPATCH_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No dispatch has this id.' },
+  PALYRA_E_FS_NOT_FOUND: { exitCode: 66, grpc: 'NOT_FOUND', summary: 'A file or directory does not exist.' },
+  PALYRA_E_FS_IO: { exitCode: 74, grpc: 'INTERNAL', summary: 'A file system operation failed.' },
+  PALYRA_E_EXEC_FAILED: { exitCode: 1, grpc: 'FAILED_PRECONDITION', summary: 'A command could not be started.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

@@ -2,10 +2,14 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CancelDispatchRequest as _palyra_v1_CancelDispatchRequest, CancelDispatchRequest__Output as _palyra_v1_CancelDispatchRequest__Output } from '../../palyra/v1/CancelDispatchRequest.js';
+import type { CancelDispatchResponse as _palyra_v1_CancelDispatchResponse, CancelDispatchResponse__Output as _palyra_v1_CancelDispatchResponse__Output } from '../../palyra/v1/CancelDispatchResponse.js';
 import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from '../../palyra/v1/CreatePairingCodeRequest.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from '../../palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from '../../palyra/v1/DecideRequest.js';
 import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from '../../palyra/v1/GetStatusRequest.js';
+import type { InvokeEvent as _palyra_v1_InvokeEvent, InvokeEvent__Output as _palyra_v1_InvokeEvent__Output } from '../../palyra/v1/InvokeEvent.js';
+import type { InvokeRequest as _palyra_v1_InvokeRequest, InvokeRequest__Output as _palyra_v1_InvokeRequest__Output } from '../../palyra/v1/InvokeRequest.js';
 import type { ListNodesRequest as _palyra_v1_ListNodesRequest, ListNodesRequest__Output as _palyra_v1_ListNodesRequest__Output } from '../../palyra/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _palyra_v1_ListNodesResponse, ListNodesResponse__Output as _palyra_v1_ListNodesResponse__Output } from '../../palyra/v1/ListNodesResponse.js';
 import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRequest__Output as _palyra_v1_ListPendingRequest__Output } from '../../palyra/v1/ListPendingRequest.js';
@@ -19,6 +23,15 @@ import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeReque
  * Local operators reach AdminService on a Unix socket in the daemon's state dir (0600).
  */
 export interface AdminServiceClient extends grpc.Client {
+  CancelDispatch(argument: _palyra_v1_CancelDispatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CancelDispatchResponse__Output>): grpc.ClientUnaryCall;
+  CancelDispatch(argument: _palyra_v1_CancelDispatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_CancelDispatchResponse__Output>): grpc.ClientUnaryCall;
+  CancelDispatch(argument: _palyra_v1_CancelDispatchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CancelDispatchResponse__Output>): grpc.ClientUnaryCall;
+  CancelDispatch(argument: _palyra_v1_CancelDispatchRequest, callback: grpc.requestCallback<_palyra_v1_CancelDispatchResponse__Output>): grpc.ClientUnaryCall;
+  cancelDispatch(argument: _palyra_v1_CancelDispatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CancelDispatchResponse__Output>): grpc.ClientUnaryCall;
+  cancelDispatch(argument: _palyra_v1_CancelDispatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_CancelDispatchResponse__Output>): grpc.ClientUnaryCall;
+  cancelDispatch(argument: _palyra_v1_CancelDispatchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CancelDispatchResponse__Output>): grpc.ClientUnaryCall;
+  cancelDispatch(argument: _palyra_v1_CancelDispatchRequest, callback: grpc.requestCallback<_palyra_v1_CancelDispatchResponse__Output>): grpc.ClientUnaryCall;
+  
   CreatePairingCode(argument: _palyra_v1_CreatePairingCodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
   CreatePairingCode(argument: _palyra_v1_CreatePairingCodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
   CreatePairingCode(argument: _palyra_v1_CreatePairingCodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
@@ -45,6 +58,19 @@ export interface AdminServiceClient extends grpc.Client {
   getStatus(argument: _palyra_v1_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
   getStatus(argument: _palyra_v1_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
   getStatus(argument: _palyra_v1_GetStatusRequest, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Dispatches one capability request and streams its progress until the result. Cancelling
+   * the call cancels the dispatch on the node.
+   */
+  Invoke(argument: _palyra_v1_InvokeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
+  Invoke(argument: _palyra_v1_InvokeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
+  /**
+   * Dispatches one capability request and streams its progress until the result. Cancelling
+   * the call cancels the dispatch on the node.
+   */
+  invoke(argument: _palyra_v1_InvokeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
+  invoke(argument: _palyra_v1_InvokeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
   
   ListNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   ListNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
@@ -79,11 +105,19 @@ export interface AdminServiceClient extends grpc.Client {
  * Local operators reach AdminService on a Unix socket in the daemon's state dir (0600).
  */
 export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation {
+  CancelDispatch: grpc.handleUnaryCall<_palyra_v1_CancelDispatchRequest__Output, _palyra_v1_CancelDispatchResponse>;
+  
   CreatePairingCode: grpc.handleUnaryCall<_palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode>;
   
   Decide: grpc.handleUnaryCall<_palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest>;
   
   GetStatus: grpc.handleUnaryCall<_palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus>;
+  
+  /**
+   * Dispatches one capability request and streams its progress until the result. Cancelling
+   * the call cancels the dispatch on the node.
+   */
+  Invoke: grpc.handleServerStreamingCall<_palyra_v1_InvokeRequest__Output, _palyra_v1_InvokeEvent>;
   
   ListNodes: grpc.handleUnaryCall<_palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse>;
   
@@ -94,9 +128,11 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
 }
 
 export interface AdminServiceDefinition extends grpc.ServiceDefinition {
+  CancelDispatch: MethodDefinition<_palyra_v1_CancelDispatchRequest, _palyra_v1_CancelDispatchResponse, _palyra_v1_CancelDispatchRequest__Output, _palyra_v1_CancelDispatchResponse__Output>
   CreatePairingCode: MethodDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_PairingCode, _palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode__Output>
   Decide: MethodDefinition<_palyra_v1_DecideRequest, _palyra_v1_PendingRequest, _palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest__Output>
   GetStatus: MethodDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_DaemonStatus, _palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus__Output>
+  Invoke: MethodDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeEvent, _palyra_v1_InvokeRequest__Output, _palyra_v1_InvokeEvent__Output>
   ListNodes: MethodDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesResponse, _palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse__Output>
   ListPending: MethodDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingResponse, _palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse__Output>
   RemoveNode: MethodDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_NodeInfo, _palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo__Output>

@@ -1,5 +1,6 @@
 // Original file: proto/palyra/v1/admin.proto
 
+import type { Capability as _palyra_v1_Capability, Capability__Output as _palyra_v1_Capability__Output } from '../../palyra/v1/Capability.js';
 
 export interface NodeInfo {
   'deviceId'?: (string);
@@ -17,6 +18,7 @@ export interface NodeInfo {
   'certFingerprint'?: (string);
   'certExpiresAt'?: (string);
   'pairedAt'?: (string);
+  'capabilityDetails'?: (_palyra_v1_Capability)[];
 }
 
 export interface NodeInfo__Output {
@@ -35,4 +37,5 @@ export interface NodeInfo__Output {
   'certFingerprint': (string);
   'certExpiresAt': (string);
   'pairedAt': (string);
+  'capabilityDetails': (_palyra_v1_Capability__Output)[];
 }

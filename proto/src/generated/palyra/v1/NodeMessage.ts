@@ -3,17 +3,20 @@
 import type { SessionHello as _palyra_v1_SessionHello, SessionHello__Output as _palyra_v1_SessionHello__Output } from '../../palyra/v1/SessionHello.js';
 import type { DispatchOutput as _palyra_v1_DispatchOutput, DispatchOutput__Output as _palyra_v1_DispatchOutput__Output } from '../../palyra/v1/DispatchOutput.js';
 import type { DispatchResult as _palyra_v1_DispatchResult, DispatchResult__Output as _palyra_v1_DispatchResult__Output } from '../../palyra/v1/DispatchResult.js';
+import type { DispatchStarted as _palyra_v1_DispatchStarted, DispatchStarted__Output as _palyra_v1_DispatchStarted__Output } from '../../palyra/v1/DispatchStarted.js';
 
 export interface NodeMessage {
   'hello'?: (_palyra_v1_SessionHello | null);
   'output'?: (_palyra_v1_DispatchOutput | null);
   'result'?: (_palyra_v1_DispatchResult | null);
-  'body'?: "hello"|"output"|"result";
+  'started'?: (_palyra_v1_DispatchStarted | null);
+  'body'?: "hello"|"output"|"result"|"started";
 }
 
 export interface NodeMessage__Output {
   'hello'?: (_palyra_v1_SessionHello__Output | null);
   'output'?: (_palyra_v1_DispatchOutput__Output | null);
   'result'?: (_palyra_v1_DispatchResult__Output | null);
-  'body'?: "hello"|"output"|"result";
+  'started'?: (_palyra_v1_DispatchStarted__Output | null);
+  'body'?: "hello"|"output"|"result"|"started";
 }

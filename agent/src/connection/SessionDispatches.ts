@@ -1,0 +1,96 @@
+import type { Dispatch__Output, NodeMessage } from '@palyra/proto';
+import { PalyraError } from '@palyra/shared';
+import type { CapabilityExecutor } from './CapabilityExecutor.js';
+
+/** Chunks above this are split, keeping each gRPC message well under the 4 MiB limit. */
+const MAX_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Executes the dispatches that arrive on one Session stream and reports their output and
+ * results on it. Cancel messages abort the capability's signal; when the stream ends, every
+ * running capability is aborted, since its result could not be delivered anyway.
+ */
+export class SessionDispatches {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(
+    private readonly executor: CapabilityExecutor,
+    private readonly send: (message: NodeMessage) => void,
+  ) {}
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  start(dispatch: Dispatch__Output): void {
+    const id = dispatch.dispatchId;
+    if (id === '' || this.running.has(id)) return;
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    void this.run(dispatch, controller).finally(() => this.running.delete(id));
+  }
+
+  cancel(dispatchId: string): void {
+    this.running.get(dispatchId)?.abort(new PalyraError('PALYRA_E_CANCELLED', 'cancelled by the daemon'));
+  }
+
+  abortAll(): void {
+    for (const controller of this.running.values()) {
+      controller.abort(new PalyraError('PALYRA_E_CANCELLED', 'the session to the daemon ended'));
+    }
+  }
+
+  private async run(dispatch: Dispatch__Output, controller: AbortController): Promise<void> {
+    const dispatchId = dispatch.dispatchId;
+    let input: unknown;
+    try {
+      input = dispatch.inputJson === '' ? {} : (JSON.parse(dispatch.inputJson) as unknown);
+    } catch {
+      this.sendResult(dispatchId, 'rejected', undefined, new PalyraError('PALYRA_E_INPUT_INVALID', 'the dispatch input is not JSON'));
+      return;
+    }
+    this.send({ started: { dispatchId } });
+    const deadlineMs = Number(dispatch.deadlineUnixMs);
+    const outcome = await this.executor.execute(
+      {
+        dispatchId,
+        capability: dispatch.capability,
+        input,
+        deadline: new Date(Number.isFinite(deadlineMs) && deadlineMs > 0 ? deadlineMs : Date.now() + 30_000),
+        signal: controller.signal,
+      },
+      {
+        write: (chunk) => {
+          for (let offset = 0; offset < chunk.length; offset += MAX_CHUNK_BYTES) {
+            this.send({ output: { dispatchId, chunk: Buffer.from(chunk.subarray(offset, offset + MAX_CHUNK_BYTES)) } });
+          }
+        },
+        progress: ({ ratio, message }) => {
+          this.send({ output: { dispatchId, progressRatio: ratio ?? 0, progressMessage: message ?? '' } });
+        },
+      },
+    );
+    if (outcome.status === 'succeeded') this.sendResult(dispatchId, 'succeeded', outcome.output);
+    else this.sendResult(dispatchId, outcome.status, undefined, outcome.error);
+  }
+
+  private sendResult(dispatchId: string, status: string, output?: unknown, error?: PalyraError): void {
+    let outputJson = '';
+    if (output !== undefined) {
+      try {
+        outputJson = JSON.stringify(output);
+      } catch {
+        status = 'failed';
+        error = new PalyraError('PALYRA_E_OUTPUT_INVALID', 'the capability returned output that cannot be serialised as JSON');
+      }
+    }
+    this.send({
+      result: {
+        dispatchId,
+        status,
+        outputJson,
+        error: error === undefined ? null : { code: error.code, message: error.message, detailsJson: error.details === undefined ? '' : JSON.stringify(error.details) },
+      },
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import type { CapabilityKind, JsonSchema, PalyraError, PluginLogger, ProgressUpdate } from '@palyra/shared';
+import type { AgentConfig } from '../config/index.js';
+
+/** What the agent announces for one enabled capability (RegisterNode's `Capability`). */
+export interface CapabilityDescriptor {
+  readonly id: string;
+  readonly kind: CapabilityKind;
+  readonly description: string;
+  readonly inputSchema: JsonSchema;
+  readonly outputSchema: JsonSchema;
+  /** Name of the plugin that provides it. */
+  readonly plugin: string;
+}
+
+/** One loaded plugin, for `palyra-node status` and logs. */
+export interface LoadedPluginInfo {
+  readonly name: string;
+  readonly version: string;
+  /** The built-in's package name, the custom plugin's resolved file path, or its package name. */
+  readonly source: string;
+  /** Ids of its enabled capabilities (after the config's allowlist). */
+  readonly capabilities: readonly string[];
+}
+
+/**
+ * A built-in plugin the host loads unless the config turns it off. `load` resolves to the
+ * module namespace (whose default export is the plugin) or to the plugin object itself.
+ */
+export interface BuiltinPlugin {
+  /** Package name, shown as the plugin's source. */
+  readonly source: string;
+  load(): Promise<unknown>;
+}
+
+export interface PluginHostLoadOptions {
+  config: AgentConfig;
+  /** Directory relative `use` paths resolve against: the config file's directory. */
+  baseDir: string;
+  /** Aborting it stops loading (PALYRA_E_CANCELLED) and disposes what was set up. */
+  signal: AbortSignal;
+  /** Receives the host's and the plugins' log lines (each plugin's stamped with its name). */
+  logger?: PluginLogger;
+  /** Replaces the built-ins (`filesystem`, `shell`), keyed by their `use` name. For tests. */
+  builtins?: Readonly<Record<string, BuiltinPlugin>>;
+}
+
+/** One dispatch to run. */
+export interface ExecuteRequest {
+  dispatchId: string;
+  /** Capability id, e.g. `fs.read`. */
+  capability: string;
+  /** Parsed JSON input, validated against the capability's inputSchema before it runs. */
+  input: unknown;
+  /** When the dispatch must be done; the plugin's signal aborts then. */
+  deadline: Date;
+  /** The caller's cancel (CancelDispatch, lost session, agent stop). */
+  signal: AbortSignal;
+}
+
+/** Where a running capability's streamed output goes. Never called after the dispatch ended. */
+export interface ExecutionSink {
+  write(chunk: Uint8Array): void;
+  progress(update: ProgressUpdate): void;
+}
+
+/** How a dispatch ended; the statuses are DispatchResult's. */
+export type ExecutionOutcome =
+  | { readonly status: 'succeeded'; readonly output: unknown }
+  | { readonly status: 'failed' | 'timed_out' | 'cancelled' | 'rejected'; readonly error: PalyraError };
+
+export type ExecutionStatus = ExecutionOutcome['status'];

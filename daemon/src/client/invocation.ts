@@ -1,0 +1,95 @@
+import type * as grpc from '@grpc/grpc-js';
+import { fromServiceError, type InvokeEvent__Output } from '@palyra/proto';
+import { PalyraError, type PalyraErrorJson } from '@palyra/shared';
+import type { DispatchStatus } from '../dispatch/types.js';
+
+export interface InvokeRequestOptions {
+  deviceId: string;
+  capability: string;
+  input?: unknown;
+  /** Milliseconds; default the daemon's (30 s). */
+  timeoutMs?: number;
+  idempotencyKey?: string;
+  /** Aborting cancels the dispatch on the node. */
+  signal?: AbortSignal;
+}
+
+export interface InvocationResult {
+  dispatchId: string;
+  status: DispatchStatus;
+  output: unknown;
+  error: PalyraErrorJson | null;
+  durationMs: number;
+}
+
+export type InvocationEvent =
+  | { type: 'accepted'; dispatchId: string; deduplicated: boolean }
+  | { type: 'state'; state: 'queued' | 'sent' | 'running' }
+  | { type: 'output'; chunk: Buffer }
+  | { type: 'progress'; ratio: number; message: string }
+  | { type: 'result'; result: InvocationResult };
+
+/**
+ * Turns an AdminService.Invoke stream into typed events, ending after the result. A
+ * dispatch that fails is a result (status != succeeded), not an exception; exceptions are
+ * reserved for requests the daemon refused outright and transport failures.
+ */
+export async function* readInvocation(
+  call: grpc.ClientReadableStream<InvokeEvent__Output>,
+  signal?: AbortSignal,
+): AsyncGenerator<InvocationEvent, void, undefined> {
+  const onAbort = (): void => call.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const message of call as AsyncIterable<InvokeEvent__Output>) {
+      const event = toEvent(message);
+      if (event === undefined) continue;
+      yield event;
+      if (event.type === 'result') return;
+    }
+    throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the invocation without a result');
+  } catch (error) {
+    if (signal?.aborted === true) throw new PalyraError('PALYRA_E_CANCELLED', 'the invocation was cancelled', { cause: error });
+    throw fromServiceError(error);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    call.cancel();
+  }
+}
+
+function toEvent(message: InvokeEvent__Output): InvocationEvent | undefined {
+  switch (message.body) {
+    case 'accepted':
+      return message.accepted ? { type: 'accepted', dispatchId: message.accepted.dispatchId, deduplicated: message.accepted.deduplicated } : undefined;
+    case 'state':
+      return message.state ? { type: 'state', state: message.state.state as 'queued' | 'sent' | 'running' } : undefined;
+    case 'output':
+      return message.output ? { type: 'output', chunk: message.output.chunk } : undefined;
+    case 'progress':
+      return message.progress ? { type: 'progress', ratio: message.progress.ratio, message: message.progress.message } : undefined;
+    case 'result': {
+      const result = message.result;
+      if (!result) return undefined;
+      let output: unknown = null;
+      if (result.outputJson !== '') {
+        try {
+          output = JSON.parse(result.outputJson) as unknown;
+        } catch {
+          output = null;
+        }
+      }
+      return {
+        type: 'result',
+        result: {
+          dispatchId: result.dispatchId,
+          status: result.status as DispatchStatus,
+          output,
+          error: result.error ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message }).toJSON() : null,
+          durationMs: result.durationMs,
+        },
+      };
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,204 @@
+import type { NodeMessage__Output } from '@palyra/proto';
+import { PalyraError, newDeviceId } from '@palyra/shared';
+import { Dispatch } from './Dispatch.js';
+import type { NodeCapabilities } from './NodeCapabilities.js';
+import { NodeDispatchQueue, type QueueLimits } from './NodeDispatchQueue.js';
+import { DISPATCH_STATUSES, type DispatchRequest, type DispatchStatus } from './types.js';
+
+export interface DispatchCoordinatorOptions extends Partial<QueueLimits> {
+  capabilities: NodeCapabilities;
+  /** Is this device registered at all? */
+  isRegistered: (deviceId: string) => boolean;
+  /** Finished dispatches kept for idempotency keys and lookups. */
+  maxRetained?: number;
+  maxTimeoutMs?: number;
+}
+
+const MAX_OUTPUT_JSON_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Routes capability requests to nodes and their results back. Input is validated against
+ * the node's announced schema before anything is sent; each dispatch has a deadline; a node
+ * that disconnects turns its queued and in-flight dispatches into node_unavailable.
+ */
+export class DispatchCoordinator {
+  private readonly queues = new Map<string, NodeDispatchQueue>();
+  private readonly online = new Set<string>();
+  /** Recent dispatches by id and by (device, idempotency key), oldest first. */
+  private readonly recent = new Map<string, Dispatch>();
+  private readonly byIdempotencyKey = new Map<string, Dispatch>();
+  private readonly limits: QueueLimits;
+
+  constructor(private readonly options: DispatchCoordinatorOptions) {
+    this.limits = { maxQueued: options.maxQueued ?? 1024, maxInFlight: options.maxInFlight ?? 64 };
+  }
+
+  /**
+   * Starts a dispatch. Problems of the request itself (unknown node, unknown capability,
+   * invalid input, full queue, offline node) still give a Dispatch, finished at once with
+   * status rejected or node_unavailable, so every caller sees one uniform result.
+   */
+  submit(request: DispatchRequest): { dispatch: Dispatch; deduplicated: boolean } {
+    if (!this.options.isRegistered(request.deviceId)) {
+      throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.deviceId}": list them with palyrad nodes list`);
+    }
+    const maxTimeoutMs = this.options.maxTimeoutMs ?? 24 * 60 * 60_000;
+    if (!(request.timeoutMs > 0 && request.timeoutMs <= maxTimeoutMs)) {
+      throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the timeout must be between 1 ms and ${maxTimeoutMs / 60_000} minutes`);
+    }
+    const key = request.idempotencyKey ? `${request.deviceId}\u0000${request.idempotencyKey}` : undefined;
+    const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
+    if (existing !== undefined) return { dispatch: existing, deduplicated: true };
+
+    const dispatch = new Dispatch(
+      newDeviceId(),
+      request.deviceId,
+      request.capability,
+      request.input,
+      new Date(Date.now() + request.timeoutMs),
+      request.idempotencyKey || undefined,
+    );
+    this.remember(dispatch, key);
+
+    const capability = this.options.capabilities.get(request.deviceId, request.capability);
+    const queue = this.queueOf(request.deviceId);
+    if (!this.online.has(request.deviceId)) {
+      dispatch.finish('node_unavailable', {
+        error: new PalyraError('PALYRA_E_NODE_UNAVAILABLE', `node ${request.deviceId} is offline`),
+      });
+    } else if (capability === undefined) {
+      dispatch.finish('rejected', {
+        error: new PalyraError('PALYRA_E_CAPABILITY_NOT_FOUND', `node ${request.deviceId} has no capability "${request.capability}"`),
+      });
+    } else {
+      const problems = capability.validateInput(request.input);
+      if (problems.length > 0) {
+        dispatch.finish('rejected', {
+          error: new PalyraError('PALYRA_E_INPUT_INVALID', `input for ${request.capability} is invalid: ${problems.join('; ')}`, {
+            details: { capability: request.capability, problems },
+          }),
+        });
+      } else if (queue.full) {
+        dispatch.finish('rejected', {
+          error: new PalyraError('PALYRA_E_QUEUE_FULL', `node ${request.deviceId} has ${queue.size} dispatches waiting; retry later`),
+        });
+      }
+    }
+    if (!dispatch.finished) {
+      dispatch.armDeadline(() => this.finish(dispatch, 'timed_out', new PalyraError('PALYRA_E_TIMEOUT', `${request.capability} did not finish within ${request.timeoutMs} ms`)));
+      queue.enqueue(dispatch);
+    }
+    return { dispatch, deduplicated: false };
+  }
+
+  /** Cancels a dispatch; false when it had already finished. */
+  cancel(dispatchId: string, reason = 'cancelled by the caller'): boolean {
+    const dispatch = this.recent.get(dispatchId);
+    if (dispatch === undefined) {
+      throw new PalyraError('PALYRA_E_DISPATCH_NOT_FOUND', `no dispatch "${dispatchId}"`);
+    }
+    return this.finish(dispatch, 'cancelled', new PalyraError('PALYRA_E_CANCELLED', reason));
+  }
+
+  get(dispatchId: string): Dispatch | undefined {
+    return this.recent.get(dispatchId);
+  }
+
+  /** A node's session opened. */
+  nodeOnline(deviceId: string, send: Parameters<NodeDispatchQueue['attach']>[0]): void {
+    this.online.add(deviceId);
+    this.queueOf(deviceId).attach(send);
+  }
+
+  /** A node's session closed: whatever it held cannot finish. */
+  nodeOffline(deviceId: string): void {
+    this.online.delete(deviceId);
+    const queue = this.queues.get(deviceId);
+    if (queue === undefined) return;
+    for (const dispatch of queue.detach()) {
+      dispatch.finish('node_unavailable', {
+        error: new PalyraError('PALYRA_E_NODE_UNAVAILABLE', `node ${deviceId} disconnected before ${dispatch.capability} finished`),
+      });
+    }
+  }
+
+  /** A dispatch-related message from a node's session. Only the node a dispatch went to may report on it. */
+  handleNodeMessage(deviceId: string, message: NodeMessage__Output): void {
+    const queue = this.queues.get(deviceId);
+    const id = message.started?.dispatchId ?? message.output?.dispatchId ?? message.result?.dispatchId ?? '';
+    const dispatch = queue?.find(id);
+    if (queue === undefined || dispatch === undefined || dispatch.deviceId !== deviceId) return;
+    switch (message.body) {
+      case 'started':
+        dispatch.advance('running');
+        return;
+      case 'output': {
+        const output = message.output;
+        if (output === null || output === undefined) return;
+        dispatch.advance('running');
+        if (output.chunk.length > 0) dispatch.output(output.chunk);
+        if (output.progressMessage !== '' || output.progressRatio > 0) dispatch.progress(output.progressRatio, output.progressMessage);
+        return;
+      }
+      case 'result': {
+        const result = message.result;
+        if (result === null || result === undefined) return;
+        const status = DISPATCH_STATUSES.includes(result.status as DispatchStatus) ? (result.status as DispatchStatus) : 'failed';
+        if (status === 'succeeded') {
+          const output = parseOutput(result.outputJson);
+          if (output instanceof PalyraError) this.finish(dispatch, 'failed', output);
+          else this.finish(dispatch, 'succeeded', undefined, output.value);
+        } else {
+          const error = result.error
+            ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message })
+            : new PalyraError('PALYRA_E_PLUGIN_FAILED', `${dispatch.capability} ended with status ${status}`);
+          this.finish(dispatch, status, error);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private finish(dispatch: Dispatch, status: DispatchStatus, error?: PalyraError, output?: unknown): boolean {
+    const queue = this.queues.get(dispatch.deviceId);
+    if (status === 'cancelled' || status === 'timed_out') queue?.cancelOnNode(dispatch, error?.message ?? status);
+    const finished = dispatch.finish(status, { error, output });
+    queue?.release(dispatch);
+    return finished;
+  }
+
+  private queueOf(deviceId: string): NodeDispatchQueue {
+    let queue = this.queues.get(deviceId);
+    if (queue === undefined) {
+      queue = new NodeDispatchQueue(this.limits);
+      this.queues.set(deviceId, queue);
+    }
+    return queue;
+  }
+
+  private remember(dispatch: Dispatch, key: string | undefined): void {
+    this.recent.set(dispatch.id, dispatch);
+    if (key !== undefined) this.byIdempotencyKey.set(key, dispatch);
+    const maxRetained = this.options.maxRetained ?? 10_000;
+    // Evict the oldest finished dispatches beyond the bound; running ones stay reachable.
+    for (const [id, old] of this.recent) {
+      if (this.recent.size <= maxRetained) break;
+      if (!old.finished) continue;
+      this.recent.delete(id);
+      if (old.idempotencyKey !== undefined) this.byIdempotencyKey.delete(`${old.deviceId}\u0000${old.idempotencyKey}`);
+    }
+  }
+}
+
+function parseOutput(json: string): { value: unknown } | PalyraError {
+  if (json.length > MAX_OUTPUT_JSON_BYTES) {
+    return new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the node returned more than ${MAX_OUTPUT_JSON_BYTES} bytes of output`);
+  }
+  try {
+    return { value: json === '' ? null : (JSON.parse(json) as unknown) };
+  } catch {
+    return new PalyraError('PALYRA_E_OUTPUT_INVALID', 'the node returned output that is not JSON');
+  }
+}

@@ -1,0 +1,4 @@
+export { Dispatch } from './Dispatch.js';
+export { DispatchCoordinator, type DispatchCoordinatorOptions } from './DispatchCoordinator.js';
+export { NodeCapabilities, type KnownCapability } from './NodeCapabilities.js';
+export * from './types.js';

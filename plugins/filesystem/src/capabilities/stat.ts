@@ -1,0 +1,59 @@
+import type { Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { defineCapability } from '@palyra/shared';
+import { confinePath } from '../confine.js';
+import { fsError, notFound, throwIfAborted } from '../errors.js';
+import { effectiveGrants, type FsGrants } from '../grants.js';
+import { BYTE_COUNT_SCHEMA, ENTRY_TYPE_SCHEMA, PATH_SCHEMA, TIMESTAMP_SCHEMA } from '../schemas.js';
+import { entryType, modifiedAt, octalMode, type EntryType } from '../stats.js';
+
+export interface StatInput {
+  path: string;
+}
+
+export interface StatOutput {
+  path: string;
+  /** A symlink is reported as 'symlink', not followed. */
+  type: EntryType;
+  size: number;
+  modifiedAt: string;
+  /** Permission and special bits, four octal digits: '0644'. */
+  mode: string;
+}
+
+export const statCapability = defineCapability<StatInput, StatOutput, FsGrants>({
+  id: 'fs.stat',
+  kind: 'read',
+  description: 'Describes a file, directory or symlink (not followed) inside a granted root: type, size, modification time, mode.',
+  inputSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['path'],
+    properties: { path: PATH_SCHEMA },
+  },
+  outputSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['path', 'type', 'size', 'modifiedAt', 'mode'],
+    properties: {
+      path: { type: 'string' },
+      type: ENTRY_TYPE_SCHEMA,
+      size: BYTE_COUNT_SCHEMA,
+      modifiedAt: TIMESTAMP_SCHEMA,
+      mode: { type: 'string', pattern: '^[0-7]{4}$' },
+    },
+  },
+  async execute(input, ctx) {
+    throwIfAborted(ctx.signal);
+    const grants = effectiveGrants(ctx.grants);
+    const target = await confinePath(input.path, grants.roots, { followFinal: false });
+    if (target.missing.length > 0) throw notFound(input.path, 'stat');
+    let stats: Stats;
+    try {
+      stats = await lstat(target.real);
+    } catch (error) {
+      throw fsError(error, input.path, 'stat');
+    }
+    return { path: target.display, type: entryType(stats), size: stats.size, modifiedAt: modifiedAt(stats), mode: octalMode(stats) };
+  },
+});

@@ -1,0 +1,88 @@
+import { PalyraError, defineCapability } from '@palyra/shared';
+import { confinePath } from '../confine.js';
+import { decodeContent, decodedLength, type ContentEncoding } from '../encoding.js';
+import { throwIfAborted } from '../errors.js';
+import { effectiveGrants, requireWrite, type FsGrants } from '../grants.js';
+import { makeDirectories } from '../makeDirectories.js';
+import { BYTE_COUNT_SCHEMA, ENCODING_SCHEMA, PATH_SCHEMA } from '../schemas.js';
+import { writeContent, type WriteMode } from '../writeContent.js';
+
+export interface WriteInput {
+  path: string;
+  content: string;
+  encoding?: ContentEncoding;
+  /** create (default) fails when the file exists; overwrite replaces it atomically. */
+  mode?: WriteMode;
+  /** Creates missing parent directories. Default false. */
+  mkdirs?: boolean;
+}
+
+export interface WriteOutput {
+  path: string;
+  bytesWritten: number;
+}
+
+export const writeCapability = defineCapability<WriteInput, WriteOutput, FsGrants>({
+  id: 'fs.write',
+  kind: 'mutate',
+  description:
+    'Writes a file inside a granted root: create (fails if it exists), overwrite (atomic replace) or append. Needs grants.write.',
+  inputSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['path', 'content'],
+    properties: {
+      path: PATH_SCHEMA,
+      content: { type: 'string' },
+      encoding: ENCODING_SCHEMA,
+      mode: { type: 'string', enum: ['create', 'overwrite', 'append'] },
+      mkdirs: { type: 'boolean' },
+    },
+  },
+  outputSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['path', 'bytesWritten'],
+    properties: {
+      path: { type: 'string' },
+      bytesWritten: BYTE_COUNT_SCHEMA,
+    },
+  },
+  async execute(input, ctx) {
+    throwIfAborted(ctx.signal);
+    const grants = effectiveGrants(ctx.grants);
+    requireWrite(grants, 'fs.write', input.path);
+    const encoding = input.encoding ?? 'utf8';
+    const size = decodedLength(input.content, encoding);
+    if (size > grants.maxWriteBytes) {
+      throw new PalyraError(
+        'PALYRA_E_LIMIT_EXCEEDED',
+        `cannot write ${JSON.stringify(input.path)}: ${size} bytes, maxWriteBytes is ${grants.maxWriteBytes}`,
+        { details: { path: input.path, size, maxWriteBytes: grants.maxWriteBytes } },
+      );
+    }
+    const data = decodeContent(input.content, encoding);
+
+    const target = await confinePath(input.path, grants.roots, { followFinal: true });
+    if (target.relative === '' || target.real === target.realRoot) {
+      throw new PalyraError('PALYRA_E_FS_IO', `cannot write ${JSON.stringify(input.path)}: it is a granted root directory`, {
+        details: { path: input.path },
+      });
+    }
+    const scope = { real: target.real, realRoot: target.realRoot, input: input.path, roots: grants.roots };
+    const parents = target.missing.slice(0, -1);
+    if (parents.length > 0) {
+      if (input.mkdirs !== true) {
+        throw new PalyraError(
+          'PALYRA_E_FS_NOT_FOUND',
+          `cannot write ${JSON.stringify(input.path)}: its parent directory does not exist (pass mkdirs: true to create it)`,
+          { details: { path: input.path, errno: 'ENOENT' } },
+        );
+      }
+      await makeDirectories(target.existing, parents, { ...scope, signal: ctx.signal });
+    }
+    throwIfAborted(ctx.signal);
+    await writeContent(scope, input.mode ?? 'create', data, ctx.signal);
+    return { path: target.display, bytesWritten: data.byteLength };
+  },
+});

@@ -1,0 +1,12 @@
+import { isAbsolute, relative, sep } from 'node:path';
+
+/** True when `child` is `parent` or lies below it (both absolute and normalised). */
+export function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/** A path below a root as reported to callers: `/`-separated, '' for the root itself. */
+export function toPortable(relativePath: string): string {
+  return sep === '/' ? relativePath : relativePath.split(sep).join('/');
+}

@@ -1,0 +1,12 @@
+export {
+  PLUGIN_API_VERSION,
+  type CapabilityContext,
+  type CapabilityDefinition,
+  type CapabilityKind,
+  type JsonSchema,
+  type PluginDefinition,
+  type PluginLogger,
+  type PluginSetupContext,
+  type ProgressUpdate,
+} from './types.js';
+export { defineCapability, definePlugin } from './definePlugin.js';

@@ -1,0 +1,75 @@
+/**
+ * The capability plugin contract (API version 1). A plugin is a plain object made with
+ * `definePlugin`; the agent's plugin host validates it, grants it permissions from the node's
+ * config, and runs its capabilities for the daemon's dispatches.
+ */
+
+export const PLUGIN_API_VERSION = 1;
+
+/** What a capability does to the node: the operator grants by plugin, reviews by kind. */
+export type CapabilityKind = 'read' | 'mutate' | 'exec' | 'net';
+
+/** A JSON Schema (draft 2020-12 subset that ajv understands). */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+export interface PluginLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ProgressUpdate {
+  /** 0..1 when known. */
+  ratio?: number;
+  message?: string;
+}
+
+/** What a capability's `execute` receives besides its input. */
+export interface CapabilityContext<Grants = unknown> {
+  /** Fires on cancel, on the dispatch deadline, and when the agent stops. Honour it. */
+  readonly signal: AbortSignal;
+  /** When the dispatch must be done. */
+  readonly deadline: Date;
+  readonly dispatchId: string;
+  /** The permissions the node's config grants this plugin, validated against `grantsSchema`. */
+  readonly grants: Grants;
+  readonly logger: PluginLogger;
+  /** Streams a chunk of output to the caller as it is produced. */
+  write(chunk: string | Uint8Array): void;
+  progress(update: ProgressUpdate): void;
+}
+
+export interface CapabilityDefinition<Input = unknown, Output = unknown, Grants = unknown> {
+  /** Dotted id, unique on a node: `fs.read`, `shell.exec`. */
+  readonly id: string;
+  readonly kind: CapabilityKind;
+  readonly description: string;
+  readonly inputSchema: JsonSchema;
+  readonly outputSchema: JsonSchema;
+  execute(input: Input, ctx: CapabilityContext<Grants>): Promise<Output>;
+}
+
+export interface PluginSetupContext<Grants = unknown> {
+  readonly signal: AbortSignal;
+  readonly grants: Grants;
+  readonly logger: PluginLogger;
+}
+
+export interface PluginDefinition<Grants = unknown> {
+  readonly name: string;
+  /** The plugin's own semver version. */
+  readonly version: string;
+  readonly apiVersion: typeof PLUGIN_API_VERSION;
+  readonly description?: string;
+  /**
+   * Schema of the permissions this plugin can be granted in the node's config (roots,
+   * allowlists, limits). Absent grants are `{}`: a plugin must deny what is not granted.
+   */
+  readonly grantsSchema?: JsonSchema;
+  // Capabilities differ in input and output types; the host only sees `unknown`.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly capabilities: readonly CapabilityDefinition<any, any, Grants>[];
+  setup?(ctx: PluginSetupContext<Grants>): Promise<void> | void;
+  dispose?(): Promise<void> | void;
+}

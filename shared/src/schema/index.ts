@@ -1,0 +1,1 @@
+export { compileSchema, type Validate } from './SchemaValidator.js';
