@@ -2,9 +2,14 @@
 # Installs the Debian packages the test suite needs (run as root, or with sudo).
 #  - openssl: the CA tests check issued certificates with `openssl verify`.
 #  - procps: process inspection used by end-to-end tests (ps).
-# Later layers add gnome-keyring (the OS vault) and chromium (the browser plugin) here.
+#  - tmux: the approvals TUI end-to-end test drives `palyrad approvals` in a real terminal.
+#  - gnome-keyring, dbus-daemon, dbus-bin, libsecret-tools: the OS vault tests run against a real
+#    Secret Service (gnome-keyring-daemon) on a private bus (dbus-run-session, dbus-send), see
+#    scripts/with-secret-service.sh; secret-tool checks what was stored.
+#  - chromium: the browser plugin's tests drive the real Chromium (headless); the plugin never
+#    downloads a browser.
 set -euo pipefail
-packages=(openssl procps)
+packages=(openssl procps tmux gnome-keyring dbus-daemon dbus-bin libsecret-tools chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,6 +1,8 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError, type SecretStore } from '@palyra/shared';
 import { loadAgentConfig } from './config/index.js';
 import { NodeConnection, type NodeConnectionEvents } from './connection/NodeConnection.js';
+import { HealthChannel, type HealthChannelOptions, type TransportFallback, type TransportStatus } from './connection/HealthChannel.js';
+import { RuntimeStatusWriter } from './status/RuntimeStatus.js';
 import type { IdentityStore, NodeIdentity } from './identity/index.js';
 import { PluginHost, stderrLogger } from './plugins/index.js';
 
@@ -8,7 +10,26 @@ export interface NodeAgentOptions extends NodeConnectionEvents {
   store: IdentityStore;
   /** Explicit config file (else PALYRA_NODE_CONFIG, else cosmiconfig's search). */
   configPath?: string;
+  /** The node's scoped secrets; each plugin sees its own scope as `ctx.secrets`. */
+  secrets?: () => Promise<SecretStore>;
   signal?: AbortSignal;
+  /** When QUIC fails: auto (fall back to gRPC), never (fatal), always (gRPC only). Default auto. */
+  transportFallback?: TransportFallback;
+  /** Use this QUIC endpoint instead of the one the daemon announces. */
+  quicAddress?: string;
+  /** Health ping period (default 10 s), QUIC handshake timeout (5 s), QUIC retry on gRPC (60 s). */
+  healthIntervalMs?: number;
+  quicConnectTimeoutMs?: number;
+  quicRetryMs?: number;
+  /** Loads @matrixai/quic (tests play a platform without the binary). */
+  loadQuic?: HealthChannelOptions['loadQuic'];
+  /** Where the running agent keeps its status for `palyra-node status` (0600); none when omitted. */
+  statusFile?: string;
+  /** The health/events transport changed (quic, grpc, and why). */
+  onTransport?: (status: TransportStatus) => void;
+  onHealth?: HealthChannelOptions['onHealth'];
+  /** This node's own dispatch events, as the daemon streams them over QUIC. */
+  onDaemonEvent?: HealthChannelOptions['onEvent'];
 }
 
 /**
@@ -23,7 +44,14 @@ export class NodeAgent {
     readonly identity: NodeIdentity,
     readonly plugins: PluginHost,
     private readonly connection: NodeConnection,
+    private readonly health: HealthChannel,
+    private readonly status: RuntimeStatusWriter | undefined,
   ) {}
+
+  /** The transport health and events use right now. */
+  get transport(): TransportStatus | undefined {
+    return this.health.status;
+  }
 
   static async create(options: NodeAgentOptions): Promise<NodeAgent> {
     const identity = await options.store.load({ signal: options.signal });
@@ -34,17 +62,63 @@ export class NodeAgent {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const plugins = await PluginHost.load({ config, baseDir, signal: controller.signal, logger: stderrLogger });
-    const agent = new NodeAgent(identity, plugins, new NodeConnection(identity, plugins, options));
+    const secrets = options.secrets === undefined ? undefined : await options.secrets();
+    const plugins = await PluginHost.load({ config, baseDir, signal: controller.signal, logger: stderrLogger, ...(secrets === undefined ? {} : { secrets }) });
+    const fallback = options.transportFallback ?? 'auto';
+    const status =
+      options.statusFile === undefined
+        ? undefined
+        : new RuntimeStatusWriter(options.statusFile, { deviceId: identity.deviceId, daemon: identity.daemonAddress, fallback });
+    const health = new HealthChannel({
+      identity,
+      fallback,
+      ...(options.pinnedFingerprint === undefined ? {} : { pinnedFingerprint: options.pinnedFingerprint }),
+      ...(options.quicAddress === undefined ? {} : { quicAddress: options.quicAddress }),
+      ...(options.healthIntervalMs === undefined ? {} : { intervalMs: options.healthIntervalMs }),
+      ...(options.quicConnectTimeoutMs === undefined ? {} : { quicConnectTimeoutMs: options.quicConnectTimeoutMs }),
+      ...(options.quicRetryMs === undefined ? {} : { quicRetryMs: options.quicRetryMs }),
+      ...(options.loadQuic === undefined ? {} : { loadQuic: options.loadQuic }),
+      onStatus: (transport) => {
+        status?.transport(transport);
+        options.onTransport?.(transport);
+      },
+      onHealth: (sample) => {
+        status?.health(sample);
+        options.onHealth?.(sample);
+      },
+      ...(options.onDaemonEvent === undefined ? {} : { onEvent: options.onDaemonEvent }),
+    });
+    const connection = new NodeConnection(identity, plugins, {
+      ...options,
+      onRegistered: (info) => {
+        health.announce(info.quicAddress);
+        options.onRegistered?.(info);
+      },
+    });
+    const agent = new NodeAgent(identity, plugins, connection, health, status);
     options.signal?.removeEventListener('abort', onAbort);
     options.signal?.addEventListener('abort', () => agent.stop(), { once: true });
     return agent;
   }
 
+  /**
+   * Runs the gRPC connection (registration, dispatches) and the health/events channel side by
+   * side. When either fails for good, the other stops and run() rejects with that failure.
+   */
   async run(): Promise<void> {
+    const { signal } = this.controller;
+    let failure: unknown;
+    const fail = (error: unknown): void => {
+      failure ??= error;
+      this.controller.abort();
+    };
     try {
-      await this.connection.run({ signal: this.controller.signal });
+      const health = this.health.run({ signal }).catch(fail);
+      await this.connection.run({ signal }).catch(fail);
+      await health;
+      if (failure !== undefined) throw failure;
     } finally {
+      await this.status?.remove();
       await this.plugins.dispose();
     }
   }

@@ -1,8 +1,8 @@
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
-import { PalyraError, formatHostPort, type HostPort } from '@palyra/shared';
+import { PalyraError, formatHostPort, type HostPort, type OsKeyring, type PassphraseSource, type VaultBackendInfo, type VaultSettings } from '@palyra/shared';
 import { ADMIN_SOCKET_NAME, AdminServer } from './admin/AdminServer.js';
-import { CertificateAuthority, StateDirectory } from './ca/index.js';
+import { CertificateAuthority, StateDirectory, VaultKeyStore } from './ca/index.js';
 import { DispatchCoordinator, NodeCapabilities } from './dispatch/index.js';
 import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
@@ -12,6 +12,10 @@ import { TlsCertificateProvider } from './rpc/TlsCertificateProvider.js';
 import { SessionManager } from './sessions/SessionManager.js';
 import { StateDirLock } from './state/StateDirLock.js';
 import { DAEMON_VERSION } from './version.js';
+import { DaemonEvents } from './events/DaemonEvents.js';
+import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
+import { NodeHealth } from './health/NodeHealth.js';
+import { DEFAULT_QUIC_MAX_CONNECTIONS, QuicNodeServer } from './quic/QuicNodeServer.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -21,6 +25,18 @@ export interface DaemonOptions {
   /** How long a pairing request waits for an operator. */
   requestTtlMs?: number;
   certValidityDays?: number;
+  /** Where the CA and server keys are kept encrypted (default `auto`: the OS vault, else a passphrase). */
+  vault?: VaultSettings & { passphrase?: PassphraseSource; keyring?: OsKeyring; env?: NodeJS.ProcessEnv };
+  /** Receives one line for people (e.g. when plaintext keys were migrated into the vault). */
+  onNotice?: (line: string) => void;
+  /**
+   * The QUIC endpoint: an address, 'disabled', or undefined for the default (the gRPC host,
+   * port 7444, or a free port when the gRPC port is 0; quietly disabled when this platform
+   * has no QUIC binary).
+   */
+  quicListen?: HostPort | 'disabled';
+  /** QUIC connections held at once (default 256). */
+  quicMaxConnections?: number;
   signal?: AbortSignal;
 }
 
@@ -28,10 +44,15 @@ export interface DaemonInfo {
   grpcAddress: string;
   /** The address nodes should dial: the listen address, or this host's name when it is a wildcard. */
   advertisedAddress: string;
+  /** HOST:PORT of the QUIC endpoint, or 'disabled'. */
   quicAddress: string;
+  /** Why QUIC is disabled, when it is. */
+  quicDisabledReason?: string;
   adminSocket: string;
   caFingerprint: string;
   stateDir: string;
+  /** Which backend holds the CA and server keys. */
+  vault: VaultBackendInfo;
 }
 
 interface Service {
@@ -42,6 +63,8 @@ const DEFAULT_CODE_TTL_MS = 10 * 60_000;
 const MAX_CODE_TTL_MS = 24 * 60 * 60_000;
 const DEFAULT_REQUEST_TTL_MS = 15 * 60_000;
 const EXPIRY_SWEEP_MS = 1_000;
+/** The default QUIC port, beside gRPC's 7443. */
+const DEFAULT_QUIC_PORT = 7444;
 
 /**
  * The daemon's composition root: builds its services in order and stops them in reverse,
@@ -65,11 +88,16 @@ export class Daemon {
       const lock = new StateDirLock(stateDir);
       await lock.acquire();
       started.push({ stop: () => lock.release() });
-      const ca = await CertificateAuthority.loadOrCreate({ stateDir, signal });
+      const keys = await VaultKeyStore.open({ stateDir, ...options.vault, signal, onNotice: options.onNotice });
+      const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
 
       const store = await RuntimeStateStore.open({ stateDir, signal });
       const registry = new NodeRegistry(store);
       started.push({ stop: () => registry.flush() });
+      // Requests left pending by a previous run (a crash) have lost the Pair stream that is
+      // the only way to hand the node its certificate: approving one would register a node
+      // that can never connect. The nodes must join again.
+      await registry.withdrawRequests(undefined, { signal });
 
       const server = await ca.ensureServerCertificate({ hosts: certificateHosts(options.listen.host), signal });
       const provider = new TlsCertificateProvider({
@@ -78,11 +106,39 @@ export class Daemon {
         serverKeyPem: server.keyPem,
       });
       const sessions = new SessionManager();
+      // A revoked certificate must lose its live Session at once, whatever revoked it: peers
+      // are authenticated only when a stream opens, and besides `nodes remove` (which closes
+      // the session itself) a re-pairing that replaces a device's certificate revokes the old
+      // one here. No session can use the replacement yet: it was issued in that same step.
+      const stopClosingRevoked = registry.onRevoked((revoked) =>
+        sessions.closeDevice(
+          revoked.deviceId,
+          new PalyraError('PALYRA_E_PERMISSION_DENIED', `this node certificate was revoked (${revoked.reason})`),
+        ),
+      );
+      started.push({ stop: async () => stopClosingRevoked() });
       const capabilities = new NodeCapabilities();
+      const events = new DaemonEvents();
+      const health = new NodeHealth();
+      const unwireEvents = wireDaemonEvents(events, sessions, registry);
+      started.push({ stop: async () => unwireEvents() });
       const dispatcher = new DispatchCoordinator({
         capabilities,
         isRegistered: (deviceId) => registry.getNode(deviceId) !== undefined,
+        onDispatch: (dispatch) => publishDispatchEvents(events, dispatch),
       });
+      const quic = await startQuic(options, { registry, health, events, ca, server });
+      if (quic.server !== undefined) {
+        const quicServer = quic.server;
+        const stopClosingQuic = registry.onRevoked((revoked) => quicServer.closeFingerprint(revoked.fingerprint, `this node certificate was revoked (${revoked.reason})`));
+        started.push({
+          stop: async () => {
+            stopClosingQuic();
+            await quicServer.stop();
+          },
+        });
+      }
+      const quicAddress = quic.server === undefined ? '' : formatHostPort(quic.server.address);
       sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message)));
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const rpc = new NodeRpcServer(options.listen, provider, {
@@ -92,6 +148,8 @@ export class Daemon {
         dispatcher,
         ca,
         daemonVersion: DAEMON_VERSION,
+        health,
+        quicAddress: () => quicAddress,
         serverCertFingerprint: () => server.fingerprint,
         requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
       });
@@ -115,10 +173,12 @@ export class Daemon {
         advertisedAddress: isWildcard(options.listen.host)
           ? formatHostPort({ host: hostname(), port: rpc.address.port })
           : formatHostPort(rpc.address),
-        quicAddress: 'disabled',
+        quicAddress: quicAddress === '' ? 'disabled' : quicAddress,
+        ...(quic.disabledReason === undefined ? {} : { quicDisabledReason: quic.disabledReason }),
         adminSocket: join(stateDir, ADMIN_SOCKET_NAME),
         caFingerprint: ca.caFingerprint,
         stateDir,
+        vault: keys.backend,
       };
       const admin = new AdminServer(info.adminSocket, {
         registry,
@@ -128,6 +188,9 @@ export class Daemon {
         dispatcher,
         capabilities,
         advertisedAddress: info.advertisedAddress,
+        health,
+        events,
+        caFingerprint: info.caFingerprint,
         defaultCodeTtlMs: options.codeTtlMs ?? DEFAULT_CODE_TTL_MS,
         maxCodeTtlMs: MAX_CODE_TTL_MS,
         status: () => ({
@@ -175,4 +238,44 @@ function certificateHosts(listenHost: string): string[] {
 
 function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '';
+}
+
+/**
+ * Starts the QUIC endpoint as the options ask. By default it sits beside the gRPC port; a
+ * platform without the QUIC binary then runs without it (the reason is reported), while an
+ * explicit --quic-listen makes that a start-up error.
+ */
+async function startQuic(
+  options: DaemonOptions,
+  deps: {
+    registry: NodeRegistry;
+    health: NodeHealth;
+    events: DaemonEvents;
+    ca: CertificateAuthority;
+    server: { certPem: string; keyPem: string };
+  },
+): Promise<{ server?: QuicNodeServer; disabledReason?: string }> {
+  if (options.quicListen === 'disabled') return { disabledReason: 'disabled by --quic-listen off' };
+  const explicit = options.quicListen !== undefined;
+  const listen = options.quicListen ?? { host: options.listen.host, port: options.listen.port === 0 ? 0 : DEFAULT_QUIC_PORT };
+  const quic = new QuicNodeServer({
+    listen,
+    caCertPem: deps.ca.caCertPem,
+    serverCertPem: deps.server.certPem,
+    serverKeyPem: deps.server.keyPem,
+    lookup: deps.registry,
+    health: deps.health,
+    events: deps.events,
+    daemonVersion: DAEMON_VERSION,
+    maxConnections: options.quicMaxConnections ?? DEFAULT_QUIC_MAX_CONNECTIONS,
+  });
+  try {
+    await quic.start();
+    return { server: quic };
+  } catch (error) {
+    if (!explicit && error instanceof PalyraError && error.code === 'PALYRA_E_QUIC_UNAVAILABLE') {
+      return { disabledReason: error.message };
+    }
+    throw error;
+  }
 }

@@ -2,3 +2,4 @@ export { Daemon, type DaemonInfo, type DaemonOptions } from './Daemon.js';
 export { ControlClient, type CallOptions } from './client/ControlClient.js';
 export type { InvocationEvent, InvocationResult, InvokeRequestOptions } from './client/invocation.js';
 export type { DispatchStatus } from './dispatch/types.js';
+export type { ApprovalNode, ApprovalRequest, ApprovalsEvent, RequestOutcome } from './client/approvals.js';

@@ -6,3 +6,6 @@ export * from './fs/index.js';
 export * from './pairing/index.js';
 export * from './plugins/index.js';
 export * from './schema/index.js';
+export * from './logging/index.js';
+export * from './quic/index.js';
+export * from './vault/index.js';

@@ -30,6 +30,12 @@ export const E2E_HOOK_TIMEOUT_MS = 60_000;
 /** Every process spawned through these helpers that has not exited yet. */
 const live = new Set<RunningProcess>();
 
+// Last resort when a test run is torn down without its hooks: no daemon or agent outlives
+// the test process (SIGKILL also ends a process a test stopped with SIGSTOP).
+process.once('exit', () => {
+  for (const running of live) running.child.kill('SIGKILL');
+});
+
 /** A child process whose output is collected, with a way to wait for a line. */
 export class RunningProcess {
   stdout = '';
@@ -137,11 +143,20 @@ export class RunningProcess {
 }
 
 /**
- * Spawns `node <bin> ...args`. `env` comes on top of this process's environment, in which
- * PALYRA_STATE_DIR and PALYRA_DAEMON are cleared so a developer's settings never leak in.
+ * What every spawned program gets: the node keeps its identity in the encrypted file vault
+ * with its key file in the state dir (tests run headless: no OS vault, no prompt).
+ */
+export const TEST_ENV: Readonly<NodeJS.ProcessEnv> = { PALYRA_VAULT: 'file' };
+
+/**
+ * Spawns `node <bin> ...args` in the temp dir (so no config file is found from the
+ * repository) with this process's environment minus PALYRA_* (but PALYRA_DEBUG), plus
+ * TEST_ENV, plus `env`.
  */
 export function spawnBin(bin: string, args: string[], env: NodeJS.ProcessEnv = {}, { umask }: SpawnOptions = {}): RunningProcess {
-  const options: NodeSpawnOptions = { env: { ...process.env, PALYRA_STATE_DIR: '', PALYRA_DAEMON: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
+  // A developer's own PALYRA_* settings (state dir, daemon, vault, config...) must not leak in.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PALYRA_') || name === 'PALYRA_DEBUG'));
+  const options: NodeSpawnOptions = { cwd: tmpdir(), env: { ...base, ...TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
   const argv = [bin, ...args];
   // A umask is per process: set it in a shell that then execs node (same pid, so signals reach node).
   const child =

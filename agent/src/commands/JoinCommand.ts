@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { PalyraError, ensurePrivateDir, parseHostPort } from '@palyra/shared';
-import { joinDaemon } from '../pairing/joinDaemon.js';
+import { PalyraError, ensurePrivateDir, parseHostPort, parseQrUri } from '@palyra/shared';
+import { joinDaemon, type JoinSecret } from '../pairing/joinDaemon.js';
 import { AgentCommand } from './AgentCommand.js';
 
 export class JoinCommand extends AgentCommand {
@@ -13,18 +13,33 @@ export class JoinCommand extends AgentCommand {
       identity is stored; non-zero when the PIN is wrong, expired or burned, or the request is
       rejected.
     `,
-    examples: [['Join with a PIN', 'palyra-node join --pin 123456 --daemon 10.0.0.5:7443']],
+    examples: [
+      ['Join with a PIN', 'palyra-node join --pin 123456 --daemon 10.0.0.5:7443'],
+      ['Join with a QR payload', "palyra-node join --qr 'palyra://pair?v=1&daemon=10.0.0.5:7443&ca=...&id=...&token=...'"],
+    ],
   });
 
-  pin = Option.String('--pin', { description: 'The 6-digit PIN from palyrad pairing code' });
+  pin = Option.String('--pin', { description: 'The 6-digit PIN from palyrad pairing code --method pin' });
+  qr = Option.String('--qr', { description: 'The palyra://pair URI from palyrad pairing code --method qr (carries the address and pins the CA)' });
   daemon = Option.String('--daemon', { description: 'Daemon HOST:PORT (env PALYRA_DAEMON)' });
   name = Option.String('--name', { description: 'Name shown to operators (default: the host name)' });
   json = Option.Boolean('--json', false, { description: 'Print the result as one JSON object' });
 
   async execute(): Promise<number> {
-    if (this.pin === undefined) throw new PalyraError('PALYRA_E_USAGE', 'give the PIN: palyra-node join --pin 123456 --daemon HOST:PORT');
-    if (!/^\d{6}$/.test(this.pin)) throw new PalyraError('PALYRA_E_USAGE', 'the PIN is six digits, e.g. --pin 123456');
-    const daemonAddress = this.daemon ?? process.env.PALYRA_DAEMON;
+    if ((this.pin === undefined) === (this.qr === undefined)) {
+      throw new PalyraError('PALYRA_E_USAGE', 'give either the PIN (--pin 123456 --daemon HOST:PORT) or the QR payload (--qr palyra://pair?...)');
+    }
+    let secret: JoinSecret;
+    let fromQr: string | undefined;
+    if (this.qr !== undefined) {
+      const payload = parseQrUri(this.qr);
+      secret = { method: 'qr', codeId: payload.codeId, token: payload.token, caFingerprint: payload.caFingerprint };
+      fromQr = payload.daemon;
+    } else {
+      if (!/^\d{6}$/.test(this.pin ?? '')) throw new PalyraError('PALYRA_E_USAGE', 'the PIN is six digits, e.g. --pin 123456');
+      secret = { method: 'pin', pin: this.pin ?? '' };
+    }
+    const daemonAddress = this.daemon ?? fromQr ?? process.env.PALYRA_DAEMON;
     if (daemonAddress === undefined || daemonAddress === '') {
       throw new PalyraError('PALYRA_E_USAGE', 'give the daemon address: --daemon HOST:PORT (or set PALYRA_DAEMON)');
     }
@@ -35,6 +50,11 @@ export class JoinCommand extends AgentCommand {
       throw new PalyraError('PALYRA_E_ALREADY_JOINED', `this node already joined ${existing.daemonAddress} as ${existing.deviceId}: run palyra-node leave first`);
     }
     await ensurePrivateDir(this.resolvedStateDir);
+    // Where the identity will live is settled before pairing: never pair, then fail to store.
+    const vault = await store.prepare();
+    if (vault.fallbackReason !== undefined) {
+      this.context.stderr.write(`palyra-node: ${vault.fallbackReason}; the identity goes into the ${vault.description}\n`);
+    }
 
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
@@ -43,7 +63,7 @@ export class JoinCommand extends AgentCommand {
     try {
       const identity = await joinDaemon({
         daemonAddress,
-        pin: this.pin,
+        secret,
         name: this.name,
         signal: controller.signal,
         onConfirmed: ({ sas, requestId, repair }) => {
@@ -54,9 +74,17 @@ export class JoinCommand extends AgentCommand {
       });
       await store.save(identity);
       if (this.json) {
-        this.printJson({ deviceId: identity.deviceId, name: identity.name, daemon: identity.daemonAddress, caFingerprint: identity.caFingerprint, certExpiresAt: identity.certExpiresAt });
+        this.printJson({
+          deviceId: identity.deviceId,
+          name: identity.name,
+          daemon: identity.daemonAddress,
+          caFingerprint: identity.caFingerprint,
+          certExpiresAt: identity.certExpiresAt,
+          vault: store.backendInfo ?? vault,
+        });
       } else {
         this.print(`approved: joined ${identity.daemonAddress} as ${identity.deviceId} (certificate until ${identity.certExpiresAt})`);
+        this.print(`identity stored in ${store.backend}`);
         this.print('start the agent with: palyra-node run');
       }
       return 0;

@@ -4,8 +4,10 @@ import { AgentCommand } from './AgentCommand.js';
 export class LeaveCommand extends AgentCommand {
   static override paths = [['leave']];
   static override usage = Command.Usage({
-    description: 'Delete this node’s local identity (keys and certificate)',
-    details: 'The daemon still lists the node until an operator runs `palyrad nodes remove`.',
+    description: 'Delete this node’s local identity (keys and certificate) and its vault',
+    details:
+      'Removes the vault: its data key in the OS vault (or the key file Palyra generated), the encrypted file with the identity and every ' +
+      'secret, and an identity file left by older versions. The daemon still lists the node until an operator runs `palyrad nodes remove`.',
     examples: [['Forget the identity', 'palyra-node leave']],
   });
 
@@ -13,6 +15,7 @@ export class LeaveCommand extends AgentCommand {
 
   async execute(): Promise<number> {
     const store = this.identityStore();
+    // Leaving never needs the key: a vault that no longer opens can still be removed.
     const identity = await store.load().catch(() => undefined);
     const removed = await store.remove();
     if (this.json) this.printJson({ removed, deviceId: identity?.deviceId ?? null });

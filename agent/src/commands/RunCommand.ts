@@ -1,14 +1,36 @@
-import { Command } from 'clipanion';
-import { formatErrorLine } from '@palyra/shared';
+import { Command, Option } from 'clipanion';
+import { formatErrorLine, parseSha256Fingerprint, PalyraError } from '@palyra/shared';
 import { NodeAgent } from '../NodeAgent.js';
+import { TRANSPORT_FALLBACKS, type TransportFallback } from '../connection/HealthChannel.js';
+import { runtimeStatusPath } from '../status/RuntimeStatus.js';
 import { AgentCommand } from './AgentCommand.js';
 
 export class RunCommand extends AgentCommand {
   static override paths = [['run']];
   static override usage = Command.Usage({
     description: 'Connect to the daemon with mTLS and serve it until stopped',
-    details: 'Prints `palyra-node ready device=<ID>` once registered; reconnects with backoff when the connection drops. SIGINT/SIGTERM stop it.',
-    examples: [['Run the agent', 'palyra-node run']],
+    details: `
+      Prints \`palyra-node ready device=<ID>\` once registered; reconnects with backoff when the
+      connection drops. Health pings (every 10 s) and this node's events use QUIC when it can
+      (the daemon announces its QUIC endpoint at registration), else gRPC over TCP:
+      \`--transport-fallback auto\` falls back to gRPC when QUIC fails (UDP blocked, a refused
+      handshake, no QUIC binary for this platform) and tries QUIC again later; \`never\` makes a
+      QUIC failure fatal; \`always\` never tries QUIC. It prints
+      \`palyra-node transport quic|grpc ...\` when the choice changes, and \`palyra-node status\`
+      shows it. SIGINT/SIGTERM stop it.
+    `,
+    examples: [
+      ['Run the agent', 'palyra-node run'],
+      ['gRPC only (UDP is known to be blocked)', 'palyra-node run --transport-fallback always'],
+      ['Require QUIC and this exact daemon certificate', 'palyra-node run --transport-fallback never --pin-server-fingerprint 3f2a...c9'],
+    ],
+  });
+
+  transportFallback = Option.String('--transport-fallback', {
+    description: 'auto (default): gRPC when QUIC fails; never: QUIC failure is fatal; always: gRPC only (env PALYRA_TRANSPORT_FALLBACK)',
+  });
+  pinServerFingerprint = Option.String('--pin-server-fingerprint', {
+    description: "SHA-256 of the daemon's server certificate, enforced on QUIC and gRPC (env PALYRA_PIN_SERVER_FINGERPRINT)",
   });
 
   async execute(): Promise<number> {
@@ -16,12 +38,24 @@ export class RunCommand extends AgentCommand {
     const onSignal = (): void => controller.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    const fallback = parseFallback(this.transportFallback ?? process.env.PALYRA_TRANSPORT_FALLBACK ?? 'auto');
+    const pin = this.pinServerFingerprint ?? process.env.PALYRA_PIN_SERVER_FINGERPRINT;
+    const pinnedFingerprint = pin === undefined || pin === '' ? undefined : parseSha256Fingerprint(pin);
     try {
+      const store = this.identityStore();
       const agent = await NodeAgent.create({
-        store: this.identityStore(),
+        store,
+        secrets: () => store.secretStore(),
         configPath: this.config,
         signal: controller.signal,
         onReady: ({ deviceId }) => this.print(`palyra-node ready device=${deviceId}`),
+        transportFallback: fallback,
+        ...(pinnedFingerprint === undefined ? {} : { pinnedFingerprint }),
+        statusFile: runtimeStatusPath(this.resolvedStateDir),
+        onTransport: (status) => {
+          if (status.transport === 'quic') this.print(`palyra-node transport quic quic=${status.quicAddress ?? '?'}`);
+          else if (status.transport === 'grpc') this.print(`palyra-node transport grpc fallback=${status.fallback} reason=${JSON.stringify(status.reason ?? '')}`);
+        },
         onDisconnected: ({ error, retryInMs }) => {
           this.context.stderr.write(`${formatErrorLine(error)} (retrying in ${(retryInMs / 1000).toFixed(1)}s)\n`);
         },
@@ -33,4 +67,9 @@ export class RunCommand extends AgentCommand {
       process.off('SIGTERM', onSignal);
     }
   }
+}
+
+function parseFallback(value: string): TransportFallback {
+  if ((TRANSPORT_FALLBACKS as readonly string[]).includes(value)) return value as TransportFallback;
+  throw new PalyraError('PALYRA_E_USAGE', `--transport-fallback must be one of ${TRANSPORT_FALLBACKS.join(', ')}, got "${value}"`);
 }

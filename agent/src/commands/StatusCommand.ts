@@ -1,11 +1,13 @@
 import { Command, Option } from 'clipanion';
 import { AgentCommand } from './AgentCommand.js';
 import { loadPluginsForListing } from './loadPluginsForListing.js';
+import { readRuntimeStatus } from '../status/RuntimeStatus.js';
 
 export class StatusCommand extends AgentCommand {
   static override paths = [['status']];
   static override usage = Command.Usage({
     description: 'Show this node’s identity, daemon, certificate expiry and where the identity is kept',
+    details: 'The `vault` field says which backend holds the identity: `backend` is `os` (the data key in the OS vault) or `file` (an encrypted file whose key comes from a passphrase or a key file).',
     examples: [['As JSON', 'palyra-node status --json']],
   });
 
@@ -14,10 +16,25 @@ export class StatusCommand extends AgentCommand {
   async execute(): Promise<number> {
     const store = this.identityStore();
     const identity = await store.load();
+    // What the running agent (if any) reports: its health/events transport and last round trip.
+    const running = await readRuntimeStatus(this.resolvedStateDir);
+    const agent =
+      running === null
+        ? { running: false, pid: null, transport: null, fallback: null, reason: null, quicAddress: null, healthRttMs: null, lastHealthAt: null }
+        : {
+            running: true,
+            pid: running.pid,
+            transport: running.transport,
+            fallback: running.fallback,
+            reason: running.reason,
+            quicAddress: running.quicAddress,
+            healthRttMs: running.healthRttMs,
+            lastHealthAt: running.lastHealthAt,
+          };
     const plugins = (await loadPluginsForListing(this.config)).plugins.map((p) => ({ name: p.name, version: p.version, capabilities: p.capabilities }));
     const document =
       identity === undefined
-        ? { joined: false, stateDir: this.resolvedStateDir, vault: store.backend, plugins }
+        ? { joined: false, stateDir: this.resolvedStateDir, vault: null, plugins }
         : {
             joined: true,
             deviceId: identity.deviceId,
@@ -27,8 +44,10 @@ export class StatusCommand extends AgentCommand {
             certExpiresAt: identity.certExpiresAt,
             joinedAt: identity.joinedAt,
             stateDir: this.resolvedStateDir,
-            vault: store.backend,
+            vault: store.backendInfo ?? null,
             plugins,
+            agent,
+            transport: agent.transport,
           };
     if (this.json) {
       this.printJson(document);
@@ -41,7 +60,14 @@ export class StatusCommand extends AgentCommand {
     this.print(`device  ${identity.deviceId} (${identity.name})`);
     this.print(`daemon  ${identity.daemonAddress}  ca ${identity.caFingerprint}`);
     this.print(`cert    valid until ${identity.certExpiresAt}`);
-    this.print(`vault   ${store.backend}`);
+    this.print(`vault   ${store.backendInfo === undefined ? store.backend : `${store.backendInfo.backend}: ${store.backendInfo.description}`}`);
+    this.print(
+      `agent   ${
+        running === null
+          ? 'not running (start it with palyra-node run)'
+          : `running (pid ${running.pid}), transport ${running.transport}${running.reason === null ? '' : ` (${running.reason})`}${running.healthRttMs === null ? '' : `, health rtt ${running.healthRttMs} ms`}`
+      }`,
+    );
     this.print(`plugins ${plugins.length === 0 ? 'none loaded' : plugins.map((p) => `${p.name} (${p.capabilities.length} capabilities)`).join(', ')}`);
     return 0;
   }

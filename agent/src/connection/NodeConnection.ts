@@ -14,6 +14,10 @@ export interface NodeConnectionEvents {
   onReady?: (info: { deviceId: string; reconnect: boolean }) => void;
   /** The session ended or a connect attempt failed; the connection retries after `retryInMs`. */
   onDisconnected?: (info: { error: PalyraError; retryInMs: number }) => void;
+  /** RegisterNode succeeded; `quicAddress` is the daemon's QUIC endpoint ('' when disabled). */
+  onRegistered?: (info: { quicAddress: string }) => void;
+  /** SHA-256 (lowercase hex) the daemon's server certificate must have; a mismatch is fatal. */
+  pinnedFingerprint?: string;
 }
 
 /** A session that lasted this long counts as healthy: the backoff starts over. */
@@ -37,7 +41,10 @@ export class NodeConnection {
   async run({ signal }: { signal: AbortSignal }): Promise<void> {
     let connectedBefore = false;
     while (!signal.aborted) {
-      const client = this.createClient();
+      let pinMismatch: string | undefined;
+      const client = this.createClient((actual) => {
+        pinMismatch = actual;
+      });
       const openedAt = Date.now();
       try {
         await this.register(client, signal);
@@ -48,6 +55,13 @@ export class NodeConnection {
       } catch (error) {
         const palyra = fromServiceError(error, `the daemon at ${this.identity.daemonAddress}`);
         if (signal.aborted) break;
+        if (pinMismatch !== undefined) {
+          throw new PalyraError(
+            'PALYRA_E_SERVER_IDENTITY',
+            `the daemon at ${this.identity.daemonAddress} presented a certificate with fingerprint ${pinMismatch}, not the pinned ${String(this.events.pinnedFingerprint)}`,
+            { cause: palyra },
+          );
+        }
         if (palyra.code === 'PALYRA_E_PERMISSION_DENIED' || palyra.code === 'PALYRA_E_UNAUTHENTICATED') throw palyra;
         if (Date.now() - openedAt > HEALTHY_SESSION_MS) this.backoff.reset();
         const retryInMs = this.backoff.nextDelayMs();
@@ -59,9 +73,13 @@ export class NodeConnection {
     }
   }
 
-  private createClient(): NodeServiceClient {
+  private createClient(onPinMismatch: (actual: string) => void): NodeServiceClient {
     const { NodeService } = loadPalyraProto();
-    return new NodeService(this.identity.daemonAddress, createDaemonCredentials(this.identity), CLIENT_CHANNEL_OPTIONS);
+    return new NodeService(
+      this.identity.daemonAddress,
+      createDaemonCredentials(this.identity, this.events.pinnedFingerprint, onPinMismatch),
+      CLIENT_CHANNEL_OPTIONS,
+    );
   }
 
   private register(client: NodeServiceClient, signal: AbortSignal): Promise<void> {
@@ -83,10 +101,13 @@ export class NodeConnection {
           })),
         },
         { deadline: Date.now() + 15_000 },
-        (error) => {
+        (error, response) => {
           signal.removeEventListener('abort', onAbort);
           if (error) reject(error);
-          else resolve();
+          else {
+            this.events.onRegistered?.({ quicAddress: response?.quicAddress ?? '' });
+            resolve();
+          }
         },
       );
       const onAbort = (): void => call.cancel();

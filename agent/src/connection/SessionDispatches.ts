@@ -89,8 +89,23 @@ export class SessionDispatches {
         dispatchId,
         status,
         outputJson,
-        error: error === undefined ? null : { code: error.code, message: error.message, detailsJson: error.details === undefined ? '' : JSON.stringify(error.details) },
+        error: error === undefined ? null : { code: error.code, message: error.message, detailsJson: detailsJson(error) },
       },
     });
+  }
+}
+
+/**
+ * An error's details as JSON. They carry what the plugin put there, which need not be JSON
+ * (a cycle, a BigInt): JSON.stringify would throw here, outside any try, and the unhandled
+ * rejection would take the whole agent down. Then only the host's own stamp is kept.
+ */
+function detailsJson(error: PalyraError): string {
+  if (error.details === undefined) return '';
+  try {
+    return JSON.stringify(error.details);
+  } catch {
+    const { plugin, capability } = error.details;
+    return JSON.stringify({ plugin, capability });
   }
 }

@@ -1,5 +1,6 @@
 import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { fingerprint } from '@palyra/shared';
 import type { NodeIdentity } from '../identity/index.js';
 
 const SERVER_AUTH_OID = '1.3.6.1.5.5.7.3.1';
@@ -18,13 +19,33 @@ export const DAEMON_TLS_NAME = 'palyrad';
  * certificate chains to the same CA, so a node must never be able to pose as the daemon to
  * another node.
  */
-export function createDaemonCredentials(identity: NodeIdentity): grpc.ChannelCredentials {
+export function createDaemonCredentials(
+  identity: NodeIdentity,
+  pinnedFingerprint?: string,
+  onPinMismatch?: (actual: string) => void,
+): grpc.ChannelCredentials {
   return grpc.credentials.createSsl(
     Buffer.from(identity.caCertPem),
     Buffer.from(identity.tlsPrivateKeyPem),
     Buffer.from(identity.certPem),
-    { checkServerIdentity: (_host, cert) => checkDaemonCertificate(cert) },
+    { checkServerIdentity: (_host, cert) => checkDaemonCertificate(cert) ?? checkPinnedFingerprint(cert, pinnedFingerprint, onPinMismatch) },
   );
+}
+
+/**
+ * With --pin-server-fingerprint: the daemon's server certificate must be exactly that one
+ * (SHA-256 of its DER), on top of the CA check. `pinned` is lowercase hex.
+ */
+export function checkPinnedFingerprint(
+  cert: PeerCertificate,
+  pinned: string | undefined,
+  onMismatch?: (actual: string) => void,
+): Error | undefined {
+  if (pinned === undefined) return undefined;
+  const actual = cert.raw === undefined ? '' : fingerprint(cert.raw);
+  if (actual === pinned) return undefined;
+  onMismatch?.(actual);
+  return new Error(`the daemon's certificate fingerprint ${actual} is not the pinned ${pinned}`);
 }
 
 /** Called by TLS after the chain verified against the CA: is this the daemon's certificate? */

@@ -21,7 +21,10 @@ const STRING_FIELDS = [
   'joinedAt',
 ] as const;
 
-/** The node identity in a 0600 JSON file inside the 0700 state dir. */
+/**
+ * The first slice's store: the node identity in a plain 0600 JSON file in the 0700 state dir.
+ * Kept to read (and migrate, see VaultIdentityStore) identities stored that way.
+ */
 export class FileIdentityStore implements IdentityStore {
   readonly backend = 'file (0600, unencrypted)';
   readonly path: string;
@@ -54,7 +57,8 @@ export class FileIdentityStore implements IdentityStore {
   }
 }
 
-function parseIdentity(text: string, path: string): NodeIdentity {
+/** Parses and checks a stored identity document; PALYRA_E_IDENTITY_CORRUPT names `path`. */
+export function parseIdentity(text: string, path: string): NodeIdentity {
   const corrupt = (what: string): PalyraError =>
     new PalyraError('PALYRA_E_IDENTITY_CORRUPT', `${path}: ${what}; restore it, or run palyra-node leave and join again`);
   let value: unknown;

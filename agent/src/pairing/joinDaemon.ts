@@ -8,6 +8,7 @@ import {
   PalyraError,
   createCsr,
   derivePinPrs,
+  deriveQrPrs,
   derToPem,
   fingerprint,
   generateNodeIdentityKeys,
@@ -22,9 +23,14 @@ import { CLIENT_CHANNEL_OPTIONS } from '../connection/clientOptions.js';
 import { checkDaemonCertificate } from '../connection/daemonCredentials.js';
 import { StreamReader } from './StreamReader.js';
 
+/** The secret the operator handed over: a PIN, or the token of a QR code (which also pins the CA). */
+export type JoinSecret =
+  | { method: 'pin'; pin: string }
+  | { method: 'qr'; codeId: string; token: Uint8Array; caFingerprint: string };
+
 export interface JoinOptions {
   daemonAddress: string;
-  pin: string;
+  secret: JoinSecret;
   name?: string;
   capabilities?: string[];
   signal?: AbortSignal;
@@ -33,7 +39,7 @@ export interface JoinOptions {
 }
 
 /**
- * The node's side of PIN pairing (../shared/design/PAIRING.md). Trust comes from CPace:
+ * The node's side of PIN and QR pairing (../shared/design/PAIRING.md). Trust comes from CPace:
  * once the daemon's confirmation MAC verifies, the daemon has proven it knows the PIN, bound
  * to the CA certificate it claimed and to the TLS certificate this connection saw.
  */
@@ -57,7 +63,14 @@ export async function joinDaemon(options: JoinOptions): Promise<NodeIdentity> {
   };
 
   const peer = `the daemon at ${options.daemonAddress}`;
+  const { secret } = options;
   const bootstrapCaDer = await fetchPairingCa(options.daemonAddress, peer, signal);
+  if (secret.method === 'qr' && fingerprint(bootstrapCaDer) !== secret.caFingerprint) {
+    throw new PalyraError(
+      'PALYRA_E_SERVER_IDENTITY',
+      `${peer} presented CA ${fingerprint(bootstrapCaDer)}, but the QR code pins CA ${secret.caFingerprint}: this is not the daemon that issued the code`,
+    );
+  }
   const { PairingService } = loadPalyraProto();
   // Verified against the CA the daemon claims; CPace below proves that claim (the CA
   // fingerprint is bound into it), so a substituted CA makes the exchange fail.
@@ -72,7 +85,14 @@ export async function joinDaemon(options: JoinOptions): Promise<NodeIdentity> {
   const reader = new StreamReader<PairServerMessage__Output>(call, peer);
   try {
     const nodeNonce = randomBytes(32);
-    call.write({ hello: { protocol: PAIRING_PROTOCOL, method: 'PAIRING_METHOD_PIN', nonce: nodeNonce } });
+    call.write({
+      hello: {
+        protocol: PAIRING_PROTOCOL,
+        method: secret.method === 'pin' ? 'PAIRING_METHOD_PIN' : 'PAIRING_METHOD_QR',
+        nonce: nodeNonce,
+        codeId: secret.method === 'qr' ? secret.codeId : '',
+      },
+    });
 
     const serverHello = expect(await reader.next('its hello'), 'serverHello');
     const serverCertDer = call.getAuthContext()?.sslPeerCertificate?.raw;
@@ -83,10 +103,13 @@ export async function joinDaemon(options: JoinOptions): Promise<NodeIdentity> {
     if (!caCertDer.equals(bootstrapCaDer)) {
       throw new PalyraError('PALYRA_E_SERVER_IDENTITY', `${peer} changed its CA certificate during pairing`);
     }
-    const prs = await derivePinPrs(options.pin, serverHello.pinSalt, { signal });
+    const prs =
+      secret.method === 'pin'
+        ? await derivePinPrs(secret.pin, serverHello.pinSalt, { signal })
+        : deriveQrPrs(secret.token, serverHello.pinSalt);
     const initiator = PairingInitiator.create({
       prs,
-      method: 'pin',
+      method: secret.method,
       nodeNonce,
       daemonNonce: serverHello.nonce,
       caCertDer,

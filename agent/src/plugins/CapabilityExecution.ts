@@ -1,4 +1,4 @@
-import { PalyraError, isErrorCode, type CapabilityContext, type ProgressUpdate } from '@palyra/shared';
+import { PalyraError, isErrorCode, type CapabilityContext, type PluginSecrets, type ProgressUpdate } from '@palyra/shared';
 import type { ScopedLogger } from './ScopedLogger.js';
 import type { ExecuteRequest, ExecutionOutcome, ExecutionSink } from './types.js';
 import type { ValidatedCapability } from './validatePluginManifest.js';
@@ -17,6 +17,8 @@ export interface CapabilityExecutionOptions {
   readonly grants: unknown;
   /** The plugin's logger; the execution stamps capability and dispatch id on top. */
   readonly logger: ScopedLogger;
+  /** The plugin's own secrets (scope `plugin:<name>`). */
+  readonly secrets: PluginSecrets;
   /** Aborts when the host is disposed (the agent stops). */
   readonly hostSignal: AbortSignal;
 }
@@ -109,6 +111,7 @@ export class CapabilityExecution {
       dispatchId: this.request.dispatchId,
       grants: this.options.grants,
       logger: this.logger,
+      secrets: this.options.secrets,
       write: (chunk: string | Uint8Array) => this.write(chunk),
       progress: (update: ProgressUpdate) => this.progress(update),
     });

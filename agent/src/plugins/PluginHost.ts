@@ -1,4 +1,13 @@
-import { PalyraError, compileSchema, isErrorCode, type PluginLogger } from '@palyra/shared';
+import {
+  PalyraError,
+  compileSchema,
+  isErrorCode,
+  pluginScope,
+  unavailableSecrets,
+  type PluginLogger,
+  type PluginSecrets,
+  type SecretStore,
+} from '@palyra/shared';
 import { AGENT_CONFIG_SCHEMA, type AgentConfig, type PluginConfigEntry } from '../config/index.js';
 import { CapabilityExecution } from './CapabilityExecution.js';
 import { DEFAULT_BUILTINS } from './builtins.js';
@@ -39,6 +48,8 @@ interface LoadedPlugin {
   /** Ids of the capabilities the config's allowlist enables, in declaration order. */
   readonly enabled: readonly string[];
   readonly logger: ScopedLogger;
+  /** Its own secrets only (scope `plugin:<name>`). */
+  readonly secrets: PluginSecrets;
 }
 
 interface CapabilityEntry {
@@ -84,7 +95,7 @@ export class PluginHost {
     for (const item of plan(config, options.builtins ?? DEFAULT_BUILTINS)) {
       throwIfCancelled(signal);
       const validated = validatePluginManifest(...(await importPlugin(item, baseDir)));
-      loaded.push(configure(item, validated, logger));
+      loaded.push(configure(item, validated, logger, options.secrets));
     }
     const byCapability = index(loaded);
 
@@ -95,7 +106,8 @@ export class PluginHost {
       const setup = plugin.validated.definition.setup;
       if (setup !== undefined) {
         const result = await runBounded(
-          (setupSignal) => setup.call(plugin.validated.definition, Object.freeze({ signal: setupSignal, grants: plugin.grants, logger: plugin.logger })),
+          (setupSignal) =>
+            setup.call(plugin.validated.definition, Object.freeze({ signal: setupSignal, grants: plugin.grants, logger: plugin.logger, secrets: plugin.secrets })),
           setupTimeoutMs,
           signal,
         );
@@ -182,7 +194,14 @@ export class PluginHost {
       };
     }
     const execution = new CapabilityExecution(
-      { plugin: entry.plugin.name, capability: entry.capability, grants: entry.plugin.grants, logger: entry.plugin.logger, hostSignal: this.shutdown.signal },
+      {
+        plugin: entry.plugin.name,
+        capability: entry.capability,
+        grants: entry.plugin.grants,
+        logger: entry.plugin.logger,
+        secrets: entry.plugin.secrets,
+        hostSignal: this.shutdown.signal,
+      },
       request,
       sink,
     );
@@ -282,7 +301,7 @@ function defaultExport(module: unknown): unknown {
 }
 
 /** Checks the config's grants and allowlist against a validated plugin. */
-function configure(item: PluginToLoad, validated: ValidatedPlugin, logger: PluginLogger): LoadedPlugin {
+function configure(item: PluginToLoad, validated: ValidatedPlugin, logger: PluginLogger, secrets: SecretStore | undefined): LoadedPlugin {
   const { entry, where } = item;
   const name = validated.definition.name;
   const grants = entry.grants ?? {};
@@ -316,6 +335,12 @@ function configure(item: PluginToLoad, validated: ValidatedPlugin, logger: Plugi
     grants: freezeGrants(grants, `${where} (plugin "${name}")`),
     enabled,
     logger: new ScopedLogger(logger, { plugin: name }),
+    secrets:
+      secrets === undefined
+        ? unavailableSecrets(
+            () => new PalyraError('PALYRA_E_VAULT_UNAVAILABLE', `plugin "${name}" asked for a secret, but this agent runs without its vault (not joined, or only listing plugins)`),
+          )
+        : secrets.forScope(pluginScope(name)),
   };
 }
 

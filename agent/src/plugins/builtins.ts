@@ -4,4 +4,5 @@ import type { BuiltinPlugin } from './types.js';
 export const DEFAULT_BUILTINS: Readonly<Record<string, BuiltinPlugin>> = Object.freeze({
   filesystem: Object.freeze({ source: '@palyra/plugin-filesystem', load: () => import('@palyra/plugin-filesystem') }),
   shell: Object.freeze({ source: '@palyra/plugin-shell', load: () => import('@palyra/plugin-shell') }),
+  browser: Object.freeze({ source: '@palyra/plugin-browser', load: () => import('@palyra/plugin-browser') }),
 });

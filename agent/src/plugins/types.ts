@@ -1,4 +1,4 @@
-import type { CapabilityKind, JsonSchema, PalyraError, PluginLogger, ProgressUpdate } from '@palyra/shared';
+import type { CapabilityKind, JsonSchema, PalyraError, PluginLogger, ProgressUpdate, SecretStore } from '@palyra/shared';
 import type { AgentConfig } from '../config/index.js';
 
 /** What the agent announces for one enabled capability (RegisterNode's `Capability`). */
@@ -40,6 +40,11 @@ export interface PluginHostLoadOptions {
   signal: AbortSignal;
   /** Receives the host's and the plugins' log lines (each plugin's stamped with its name). */
   logger?: PluginLogger;
+  /**
+   * The node's secrets: each plugin gets the scope `plugin:<name>` as `ctx.secrets`. Without
+   * it (listing plugins, tests) every `ctx.secrets` call fails with PALYRA_E_VAULT_UNAVAILABLE.
+   */
+  secrets?: SecretStore;
   /** Replaces the built-ins (`filesystem`, `shell`), keyed by their `use` name. For tests. */
   builtins?: Readonly<Record<string, BuiltinPlugin>>;
 }

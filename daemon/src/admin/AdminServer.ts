@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadPalyraProto } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared';
 import { createAdminServiceHandlers, type AdminServiceDeps } from './AdminServiceImpl.js';
+import { ApprovalsWatchers } from './watchApprovalsHandler.js';
 import { closeGrpcServer } from '../rpc/closeGrpcServer.js';
 
 export const ADMIN_SOCKET_NAME = 'admin.sock';
@@ -13,6 +14,7 @@ export const ADMIN_SOCKET_NAME = 'admin.sock';
  */
 export class AdminServer {
   private server: grpc.Server | undefined;
+  private readonly watchers = new ApprovalsWatchers();
 
   constructor(
     private readonly socketPath: string,
@@ -24,7 +26,7 @@ export class AdminServer {
     // A socket left by a daemon that crashed; the state-dir lock proved no daemon owns it.
     await rm(this.socketPath, { force: true });
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
-    server.addService(loadPalyraProto().AdminService.service, createAdminServiceHandlers(this.deps));
+    server.addService(loadPalyraProto().AdminService.service, createAdminServiceHandlers(this.deps, { watchers: this.watchers }));
     await new Promise<void>((resolve, reject) => {
       server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => {
         if (error) {
@@ -40,6 +42,8 @@ export class AdminServer {
     const server = this.server;
     this.server = undefined;
     if (server === undefined) return;
+    // Operators' watch streams would hold a graceful shutdown open until it is forced.
+    this.watchers.closeAll(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon is shutting down'));
     await closeGrpcServer(server);
     await rm(this.socketPath, { force: true });
   }

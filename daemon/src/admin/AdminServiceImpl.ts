@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type DaemonStatus, type NodeInfo, type PendingRequest } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError, formatQrUri } from '@palyra/shared';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
 import type { PairingDecisions } from '../pairing/PairingDecisions.js';
@@ -8,6 +8,10 @@ import type { NodeRegistry } from '../registry/index.js';
 import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
 import { createInvokeHandler } from './invokeHandler.js';
+import { DaemonEvents } from '../events/DaemonEvents.js';
+import type { NodeHealth } from '../health/NodeHealth.js';
+import { createStreamEventsHandler } from './streamEventsHandler.js';
+import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
 
 export interface AdminServiceDeps {
   registry: NodeRegistry;
@@ -18,12 +22,20 @@ export interface AdminServiceDeps {
   capabilities: NodeCapabilities;
   status: () => Omit<DaemonStatus, 'nodesOnline' | 'nodesOffline' | 'requestsPending'>;
   advertisedAddress: string;
+  caFingerprint: string;
   defaultCodeTtlMs: number;
   maxCodeTtlMs: number;
+  /** Transport and last health round trip per node (nodes list); absent: not shown. */
+  health?: NodeHealth;
+  /** The event bus operators follow with StreamEvents; absent: StreamEvents sees nothing. */
+  events?: DaemonEvents;
 }
 
 /** AdminService: what local operators (the CLI, the TUI) can do through the admin socket. */
-export function createAdminServiceHandlers(deps: AdminServiceDeps): AdminServiceHandlers {
+export function createAdminServiceHandlers(
+  deps: AdminServiceDeps,
+  { watchers = new ApprovalsWatchers() }: { watchers?: ApprovalsWatchers } = {},
+): AdminServiceHandlers {
   const { registry, sessions } = deps;
 
   const toNodeInfo = (node: NodeRecord): NodeInfo => ({
@@ -35,6 +47,9 @@ export function createAdminServiceHandlers(deps: AdminServiceDeps): AdminService
     capabilities: node.capabilities,
     labels: node.labels,
     status: sessions.isOnline(node.deviceId) ? 'online' : 'offline',
+    transport: deps.health?.transportOf(node.deviceId, sessions.isOnline(node.deviceId)) ?? '',
+    healthRttMs: deps.health?.get(node.deviceId)?.rttMs ?? 0,
+    lastHealthAt: deps.health?.get(node.deviceId)?.at ?? '',
     lastSeen: sessions.isOnline(node.deviceId) ? new Date().toISOString() : (node.lastSeen ?? ''),
     certFingerprint: node.certFingerprint,
     certExpiresAt: node.certExpiresAt,
@@ -62,24 +77,22 @@ export function createAdminServiceHandlers(deps: AdminServiceDeps): AdminService
     }),
 
     CreatePairingCode: unary(async (request) => {
-      if (request.method !== 'pin') {
-        throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `pairing method "${request.method}" is not available: use --method pin`);
+      if (request.method !== 'pin' && request.method !== 'qr') {
+        throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `pairing method "${request.method}" is unknown: use pin or qr`);
       }
       const ttlMs = request.ttlSeconds > 0 ? request.ttlSeconds * 1000 : deps.defaultCodeTtlMs;
       if (ttlMs > deps.maxCodeTtlMs) {
         throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `--ttl must be at most ${deps.maxCodeTtlMs / 60_000}m`);
       }
+      const common = { daemon: deps.advertisedAddress, caFingerprint: deps.caFingerprint };
+      if (request.method === 'qr') {
+        const minted = await deps.minter.mintQr({ ttlMs });
+        const token = Buffer.from(minted.token).toString('base64url');
+        const uri = formatQrUri({ ...common, codeId: minted.codeId, token: minted.token });
+        return { ...common, method: 'qr', code: token, expiresAt: minted.expiresAt.toISOString(), uri, supersededPrevious: false };
+      }
       const minted = await deps.minter.mintPin({ ttlMs });
-      const status = deps.status();
-      return {
-        method: 'pin',
-        code: minted.pin,
-        expiresAt: minted.expiresAt.toISOString(),
-        daemon: deps.advertisedAddress,
-        caFingerprint: status.caFingerprint,
-        uri: '',
-        supersededPrevious: minted.supersededPrevious,
-      };
+      return { ...common, method: 'pin', code: minted.pin, expiresAt: minted.expiresAt.toISOString(), uri: '', supersededPrevious: minted.supersededPrevious };
     }),
 
     ListPending: unary(async () => ({ requests: (await registry.pendingRequests()).map(toPendingRequest) })),
@@ -100,12 +113,17 @@ export function createAdminServiceHandlers(deps: AdminServiceDeps): AdminService
         new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'),
       );
       deps.capabilities.forget(removed.deviceId);
+      deps.health?.forget(removed.deviceId);
       return { ...toNodeInfo(removed), status: 'offline' };
     }),
 
     Invoke: createInvokeHandler(deps.dispatcher),
 
     CancelDispatch: unary(async (request) => ({ cancelled: deps.dispatcher.cancel(request.dispatchId) })),
+
+    StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents()),
+
+    WatchApprovals: createWatchApprovalsHandler({ registry, sessions, nodeInfo: toNodeInfo, watchers }),
   };
 }
 

@@ -47,7 +47,15 @@ export function createInvokeHandler(dispatcher: DispatchCoordinator): grpc.handl
                 dispatchId: result.dispatchId,
                 status: result.status,
                 outputJson: result.output === null ? '' : JSON.stringify(result.output),
-                error: result.error === null ? null : { code: result.error.code, message: result.error.message, detailsJson: '' },
+                error:
+                  result.error === null
+                    ? null
+                    : {
+                        code: result.error.code,
+                        message: result.error.message,
+                        // The plugin and capability at fault (and the plugin's own details) travel on.
+                        detailsJson: result.error.details === undefined ? '' : JSON.stringify(result.error.details),
+                      },
                 durationMs: result.durationMs,
               },
             });

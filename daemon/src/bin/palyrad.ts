@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Builtins, Cli } from 'clipanion';
 import { runProgram } from '@palyra/shared';
+import { ApprovalsCommand } from '../commands/ApprovalsCommand.js';
+import { EventsCommand } from '../commands/EventsCommand.js';
 import { NodesApproveCommand, NodesRejectCommand } from '../commands/NodesDecideCommands.js';
 import { NodesInvokeCommand } from '../commands/NodesInvokeCommand.js';
 import { NodesListCommand } from '../commands/NodesListCommand.js';
@@ -22,6 +24,8 @@ for (const command of [
   NodesListCommand,
   NodesRemoveCommand,
   NodesInvokeCommand,
+  ApprovalsCommand,
+  EventsCommand,
   Builtins.HelpCommand,
   Builtins.VersionCommand,
 ]) {

@@ -30,8 +30,10 @@ import {
   SERVER_VALIDITY_DAYS,
 } from './constants.js';
 import { NodeCsr } from './NodeCsr.js';
+import { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
 import { StateDirectory } from './StateDirectory.js';
 import type {
+  CaKeyStore,
   EnsureServerCertificateOptions,
   LoadOrCreateOptions,
   NodeCertificate,
@@ -47,10 +49,10 @@ interface CaMaterial {
   certDer: Buffer;
 }
 
-function caInvalid(state: StateDirectory, problem: string, cause?: unknown): PalyraError {
+function caInvalid(state: StateDirectory, keys: CaKeyStore, problem: string, cause?: unknown): PalyraError {
   return new PalyraError(
     'PALYRA_E_CA_INVALID',
-    `${problem}. Nothing was changed in ${state.path}: restore ${CA_KEY_FILE} and ${CA_CERT_FILE} from a backup, ` +
+    `${problem}. Nothing was changed in ${state.path}: restore ${keys.where(CA_KEY_FILE)} and ${CA_CERT_FILE} from a backup, ` +
       'or move the state directory away to create a new CA (every node must then pair again).',
     cause === undefined ? { details: { stateDir: state.path } } : { cause, details: { stateDir: state.path } },
   );
@@ -74,6 +76,8 @@ export class CertificateAuthority {
   readonly stateDir: string;
 
   private readonly state: StateDirectory;
+  /** Where the CA and server private keys live (the daemon: its encrypted vault). */
+  private readonly keys: CaKeyStore;
   private readonly caKey: KeyObject;
   private readonly caPublicKey: KeyObject;
   private readonly caX509: X509Certificate;
@@ -83,8 +87,9 @@ export class CertificateAuthority {
   /** Serializes ensureServerCertificate: its key and certificate are written as a pair. */
   private serverQueue: Promise<unknown> = Promise.resolve();
 
-  private constructor(state: StateDirectory, material: CaMaterial) {
+  private constructor(state: StateDirectory, keys: CaKeyStore, material: CaMaterial) {
     this.state = state;
+    this.keys = keys;
     this.stateDir = state.path;
     this.caKey = material.key;
     this.caPublicKey = createPublicKey(material.key);
@@ -113,28 +118,29 @@ export class CertificateAuthority {
     const { signal } = options;
     signal?.throwIfAborted();
     const state = await StateDirectory.open(options.stateDir);
+    const keys = options.keys ?? new PlaintextKeyFiles(state);
     signal?.throwIfAborted();
-    const keyBytes = await state.readSecret(CA_KEY_FILE);
+    const keyBytes = await keys.read(CA_KEY_FILE);
     const certBytes = await state.readPublic(CA_CERT_FILE);
     signal?.throwIfAborted();
     if (keyBytes === null && certBytes === null) {
-      return new CertificateAuthority(state, await CertificateAuthority.create(state, signal));
+      return new CertificateAuthority(state, keys, await CertificateAuthority.create(state, keys, signal));
     }
-    if (keyBytes === null) throw caInvalid(state, `${CA_CERT_FILE} exists but ${CA_KEY_FILE} is missing`);
-    if (certBytes === null) throw caInvalid(state, `${CA_KEY_FILE} exists but ${CA_CERT_FILE} is missing`);
-    return new CertificateAuthority(state, CertificateAuthority.check(state, keyBytes, certBytes));
+    if (keyBytes === null) throw caInvalid(state, keys, `${CA_CERT_FILE} exists but ${keys.where(CA_KEY_FILE)} is missing`);
+    if (certBytes === null) throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} exists but ${CA_CERT_FILE} is missing`);
+    return new CertificateAuthority(state, keys, CertificateAuthority.check(state, keys, keyBytes, certBytes));
   }
 
   /** Validates the CA found on disk. */
-  private static check(state: StateDirectory, keyBytes: Buffer, certBytes: Buffer): CaMaterial {
+  private static check(state: StateDirectory, keys: CaKeyStore, keyBytes: Buffer, certBytes: Buffer): CaMaterial {
     let key: KeyObject;
     try {
       key = createPrivateKey(keyBytes);
     } catch (error) {
-      throw caInvalid(state, `${state.file(CA_KEY_FILE)} could not be read as a private key (${reason(error)})`, error);
+      throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} could not be read as a private key (${reason(error)})`, error);
     }
     if (key.asymmetricKeyType !== 'rsa') {
-      throw caInvalid(state, `${state.file(CA_KEY_FILE)} holds a ${key.asymmetricKeyType ?? 'unknown'} key; the CA key must be RSA`);
+      throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} holds a ${key.asymmetricKeyType ?? 'unknown'} key; the CA key must be RSA`);
     }
     let certDer: Buffer;
     let x509: X509Certificate;
@@ -146,23 +152,23 @@ export class CertificateAuthority {
       // The constructor reads the subject and key identifier with forge (RSA only).
       forge.pki.certificateFromAsn1(forge.asn1.fromDer(certDer.toString('binary')));
     } catch (error) {
-      throw caInvalid(state, `${state.file(CA_CERT_FILE)} could not be read as a certificate (${reason(error)})`, error);
+      throw caInvalid(state, keys, `${state.file(CA_CERT_FILE)} could not be read as a certificate (${reason(error)})`, error);
     }
     if (!x509.checkPrivateKey(key)) {
-      throw caInvalid(state, `${state.file(CA_KEY_FILE)} does not match the certificate in ${state.file(CA_CERT_FILE)}`);
+      throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} does not match the certificate in ${state.file(CA_CERT_FILE)}`);
     }
     if (!x509.ca || !x509.verify(x509.publicKey) || !x509.checkIssued(x509)) {
-      throw caInvalid(state, `${state.file(CA_CERT_FILE)} is not a self-signed CA certificate`);
+      throw caInvalid(state, keys, `${state.file(CA_CERT_FILE)} is not a self-signed CA certificate`);
     }
     const notAfter = parseCertificate(certDer).notAfter;
     if (notAfter.getTime() <= Date.now()) {
-      throw caInvalid(state, `the CA certificate in ${state.file(CA_CERT_FILE)} expired on ${notAfter.toISOString()}`);
+      throw caInvalid(state, keys, `the CA certificate in ${state.file(CA_CERT_FILE)} expired on ${notAfter.toISOString()}`);
     }
     return { key, certDer };
   }
 
   /** Generates the root key and self-signed certificate and writes them without overwriting anything. */
-  private static async create(state: StateDirectory, signal: AbortSignal | undefined): Promise<CaMaterial> {
+  private static async create(state: StateDirectory, keys: CaKeyStore, signal: AbortSignal | undefined): Promise<CaMaterial> {
     const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: CA_KEY_BITS, publicExponent: 0x10001 });
     signal?.throwIfAborted();
 
@@ -194,11 +200,11 @@ export class CertificateAuthority {
 
     // From here on, no cancellation: the key and the certificate are written as a pair.
     const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    if (!(await state.createExclusive(CA_KEY_FILE, keyPem, 0o600))) {
-      throw caInvalid(state, `${state.file(CA_KEY_FILE)} appeared while a new CA was being created (is another palyrad starting?)`);
+    if (!(await keys.create(CA_KEY_FILE, keyPem))) {
+      throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} appeared while a new CA was being created (is another palyrad starting?)`);
     }
     if (!(await state.createExclusive(CA_CERT_FILE, derToPem(certDer, 'CERTIFICATE'), 0o644))) {
-      throw caInvalid(state, `${state.file(CA_CERT_FILE)} appeared while a new CA was being created (is another palyrad starting?)`);
+      throw caInvalid(state, keys, `${state.file(CA_CERT_FILE)} appeared while a new CA was being created (is another palyrad starting?)`);
     }
     return { key: privateKey, certDer };
   }
@@ -230,7 +236,7 @@ export class CertificateAuthority {
 
   private async ensureServerCertificateNow(hosts: HostName[], signal: AbortSignal | undefined): Promise<ServerCertificate> {
     signal?.throwIfAborted();
-    const keyBytes = await this.state.readSecret(SERVER_KEY_FILE);
+    const keyBytes = await this.keys.read(SERVER_KEY_FILE);
     const certBytes = await this.state.readPublic(SERVER_CERT_FILE);
     if (keyBytes !== null && certBytes !== null) {
       const existing = this.reusableServerCertificate(keyBytes, certBytes, hosts);
@@ -269,7 +275,7 @@ export class CertificateAuthority {
     // Key first: a crash between the two renames leaves a mismatched pair, which the next
     // call detects (checkPrivateKey) and replaces.
     const certPem = derToPem(certDer, 'CERTIFICATE');
-    await this.state.replace(SERVER_KEY_FILE, privateKeyPem, 0o600);
+    await this.keys.replace(SERVER_KEY_FILE, privateKeyPem);
     await this.state.replace(SERVER_CERT_FILE, certPem, 0o644);
     return { keyPem: privateKeyPem, certPem, certDer, fingerprint: fingerprint(certDer), notAfter, issued: true };
   }

@@ -1,6 +1,8 @@
 export { CertificateAuthority } from './CertificateAuthority.js';
 export { NodeCsr } from './NodeCsr.js';
 export { StateDirectory } from './StateDirectory.js';
+export { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
+export { VaultKeyStore, DAEMON_VAULT_NAME, type OpenVaultKeyStoreOptions } from './VaultKeyStore.js';
 export {
   CA_CERT_FILE,
   CA_KEY_FILE,
@@ -10,6 +12,7 @@ export {
   SERVER_KEY_FILE,
 } from './constants.js';
 export type {
+  CaKeyStore,
   EnsureServerCertificateOptions,
   LoadOrCreateOptions,
   NodeCertificate,

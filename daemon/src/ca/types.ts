@@ -1,6 +1,24 @@
+/**
+ * Where the CA key (`ca.key`) and the server key (`server.key`) are kept, as PKCS#8 PEM.
+ * The daemon keeps them in its encrypted vault (VaultKeyStore); PlaintextKeyFiles is the
+ * first slice's layout (0600 PEM files), read when migrating.
+ */
+export interface CaKeyStore {
+  /** The key stored under `name`, or null. */
+  read(name: string): Promise<Buffer | null>;
+  /** Stores a key that must not exist yet; false (nothing written) when it does. */
+  create(name: string, pem: string): Promise<boolean>;
+  /** Stores or replaces a key atomically. */
+  replace(name: string, pem: string): Promise<void>;
+  /** Where `name` lives, for messages: a path, or `ca.key in <vault>`. */
+  where(name: string): string;
+}
+
 export interface LoadOrCreateOptions {
   /** The daemon's state directory; created 0700 when missing. */
   stateDir: string;
+  /** Where the private keys live. Default: plaintext 0600 PEM files in the state dir (the daemon passes its vault). */
+  keys?: CaKeyStore;
   signal?: AbortSignal;
 }
 

@@ -11,8 +11,10 @@ import {
   type PairingCode__Output,
   type PendingRequest__Output,
 } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError, type DaemonEvent, type DaemonEventType } from '@palyra/shared';
 import { ADMIN_SOCKET_NAME } from '../admin/AdminServer.js';
+import { readApprovals, type ApprovalsEvent } from './approvals.js';
+import { readEvents } from './events.js';
 import { readInvocation, type InvocationEvent, type InvocationResult, type InvokeRequestOptions } from './invocation.js';
 
 export interface CallOptions {
@@ -122,6 +124,25 @@ export class ControlClient {
       if (event.type === 'result') return { ...event.result, stdout: Buffer.concat(chunks) };
     }
     throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the invocation without a result');
+  }
+
+  /**
+   * Follows the approval queue live: yields a `snapshot` (pending requests and nodes) first,
+   * then `request-added`, `request-decided` (approved, rejected, expired), `node-online` and
+   * `node-offline` as they happen. Never ends by itself: abort `signal` (or leave the loop) to
+   * stop, which ends the iteration quietly; a daemon that goes away ends it with
+   * PALYRA_E_DAEMON_UNREACHABLE (watch again to resume from a new snapshot).
+   */
+  watchApprovals({ signal }: { signal?: AbortSignal } = {}): AsyncGenerator<ApprovalsEvent, void, undefined> {
+    return readApprovals(this.client.watchApprovals({}), signal);
+  }
+
+  /**
+   * Follows the daemon's events (dispatch state changes, nodes online/offline, pairing
+   * requests), only `types` when given. Never ends by itself: abort `signal` to stop.
+   */
+  streamEvents({ types = [], signal }: { types?: DaemonEventType[]; signal?: AbortSignal } = {}): AsyncGenerator<DaemonEvent, void, undefined> {
+    return readEvents(this.client.streamEvents({ types }), signal);
   }
 
   /** Cancels a running dispatch by id; false when it had already finished. */

@@ -84,12 +84,23 @@ function toEvent(message: InvokeEvent__Output): InvocationEvent | undefined {
           dispatchId: result.dispatchId,
           status: result.status as DispatchStatus,
           output,
-          error: result.error ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message }).toJSON() : null,
+          error: result.error ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message, details: parseDetails(result.error.detailsJson) }).toJSON() : null,
           durationMs: result.durationMs,
         },
       };
     }
     default:
       return undefined;
+  }
+}
+
+/** An error's details as the daemon sent them (a JSON object), or undefined. */
+function parseDetails(json: string): Record<string, unknown> | undefined {
+  if (json === '') return undefined;
+  try {
+    const details: unknown = JSON.parse(json);
+    return typeof details === 'object' && details !== null && !Array.isArray(details) ? (details as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -24,6 +24,10 @@ export class NodesListCommand extends DaemonCommand {
       lastSeen: n.lastSeen === '' ? null : n.lastSeen,
       certFingerprint: n.certFingerprint,
       certExpiresAt: n.certExpiresAt,
+      // quic | grpc: the channel the node's health pings and events use; null when offline.
+      transport: n.transport === 'quic' || n.transport === 'grpc' ? n.transport : null,
+      // The last health round trip in ms; null before the first ping.
+      healthRttMs: n.lastHealthAt === '' ? null : n.healthRttMs,
     }));
     if (this.json) {
       this.printJson(rows);
@@ -34,7 +38,8 @@ export class NodesListCommand extends DaemonCommand {
       return 0;
     }
     for (const n of rows) {
-      this.print(`${n.deviceId}  ${n.status.padEnd(7)}  ${n.name} (${n.platform})  last seen ${n.lastSeen ?? 'never'}  cert until ${n.certExpiresAt}`);
+      const health = n.transport === null ? '' : `  ${n.transport}${n.healthRttMs === null ? '' : ` rtt ${n.healthRttMs.toFixed(2)} ms`}`;
+      this.print(`${n.deviceId}  ${n.status.padEnd(7)}  ${n.name} (${n.platform})${health}  last seen ${n.lastSeen ?? 'never'}  cert until ${n.certExpiresAt}`);
     }
     return 0;
   }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import QRCode from 'qrcode';
 import { PalyraError, parseDuration } from '@palyra/shared';
 import { DaemonCommand } from './DaemonCommand.js';
 
@@ -10,14 +11,19 @@ export class PairingCodeCommand extends DaemonCommand {
       A PIN is six digits, valid once, for --ttl (default 10m), burned after 5 failed
       attempts. Only one PIN is active at a time: minting a new one retires the previous.
       Give it to the node: \`palyra-node join --pin <PIN> --daemon HOST:PORT\`.
+
+      A QR code carries the daemon address, the CA fingerprint (the node pins it) and a
+      128-bit single-use token; it is shown as a QR code and as a URI for
+      \`palyra-node join --qr <URI>\`.
     `,
     examples: [
       ['A PIN valid for 10 minutes', 'palyrad pairing code --method pin'],
       ['A PIN valid for 2 minutes, as JSON', 'palyrad pairing code --method pin --ttl 2m --json'],
+      ['A QR code', 'palyrad pairing code --method qr'],
     ],
   });
 
-  method = Option.String('--method', 'pin', { description: 'pin (qr is not yet available)' });
+  method = Option.String('--method', 'pin', { description: 'pin or qr' });
   ttl = Option.String('--ttl', { description: 'How long the code stays valid (default 10m)' });
   json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
 
@@ -37,6 +43,12 @@ export class PairingCodeCommand extends DaemonCommand {
         caFingerprint: code.caFingerprint,
         uri: code.uri === '' ? null : code.uri,
       });
+      return 0;
+    }
+    if (code.method === 'qr') {
+      this.print(await QRCode.toString(code.uri, { type: 'terminal', small: true, errorCorrectionLevel: 'M' }));
+      this.print(`valid until ${code.expiresAt}, single use; on the node:`);
+      this.print(`palyra-node join --qr '${code.uri}'`);
       return 0;
     }
     this.print(`PIN ${code.code}  (valid until ${code.expiresAt}, single use)`);

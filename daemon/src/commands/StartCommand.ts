@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { formatErrorLine, parseDuration, parseHostPort, PalyraError } from '@palyra/shared';
+import { formatErrorLine, parseDuration, parseHostPort, PalyraError, resolveVaultSettings, type HostPort } from '@palyra/shared';
 import { Daemon } from '../Daemon.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
@@ -15,11 +15,24 @@ export class StartCommand extends DaemonCommand {
     examples: [
       ['Listen on all interfaces, port 7443', 'palyrad start'],
       ['Loopback only, on a free port, JSON ready line', 'palyrad start --listen 127.0.0.1:0 --json'],
+      ['QUIC on its own port, at most 1000 connections', 'palyrad start --quic-listen 0.0.0.0:9444 --quic-max-connections 1000'],
+      ['gRPC only', 'palyrad start --quic-listen off'],
     ],
   });
 
   listen = Option.String('--listen', { description: 'gRPC TLS address HOST:PORT (env PALYRA_LISTEN; default 0.0.0.0:7443; port 0 picks a free port)' });
-  quicListen = Option.String('--quic-listen', { description: 'QUIC address HOST:PORT (not yet available)' });
+  quicListen = Option.String('--quic-listen', {
+    description: 'QUIC address HOST:PORT for node health and events, or off (env PALYRA_QUIC_LISTEN; default: the --listen host, port 7444, or a free port when --listen has port 0)',
+  });
+  quicMaxConnections = Option.String('--quic-max-connections', {
+    description: 'QUIC connections held at once; the next one is refused (env PALYRA_QUIC_MAX_CONNECTIONS; default 256)',
+  });
+  vault = Option.String('--vault', {
+    description:
+      'Where the CA and server keys are kept encrypted (env PALYRA_VAULT): auto (default: the OS vault when it answers, else an encrypted file ' +
+      'with PALYRA_VAULT_PASSPHRASE or a prompt), os, or file (an encrypted file: passphrase, else a 0600 key file in the state dir)',
+  });
+  vaultKeyFile = Option.String('--vault-key-file', { description: 'A 0600 file holding the vault key (64 hex characters; created when missing; env PALYRA_VAULT_KEY_FILE)' });
   codeTtl = Option.String('--code-ttl', { description: 'Default pairing code lifetime (default 10m)' });
   json = Option.Boolean('--json', false, { description: 'Print the ready line as one JSON object' });
 
@@ -40,6 +53,10 @@ export class StartCommand extends DaemonCommand {
         stateDir: this.resolvedStateDir,
         listen,
         codeTtlMs: this.codeTtl === undefined ? undefined : parseDuration(this.codeTtl, '--code-ttl'),
+        vault: resolveVaultSettings({ vault: this.vault, vaultKeyFile: this.vaultKeyFile }),
+        onNotice: (line) => this.context.stderr.write(`palyrad: ${line}\n`),
+        quicListen: parseQuicListen(this.quicListen ?? process.env.PALYRA_QUIC_LISTEN),
+        quicMaxConnections: parseMaxConnections(this.quicMaxConnections ?? process.env.PALYRA_QUIC_MAX_CONNECTIONS),
         signal: controller.signal,
       });
     } catch (error) {
@@ -48,8 +65,11 @@ export class StartCommand extends DaemonCommand {
       throw error;
     }
     const { info } = daemon;
+    if (info.vault.fallbackReason !== undefined) this.context.stderr.write(`palyrad: ${info.vault.fallbackReason}; using the encrypted file\n`);
+    this.context.stderr.write(`palyrad: keys encrypted at rest, ${info.vault.backend === 'os' ? 'data key in the OS vault: ' : ''}${info.vault.description}\n`);
+    if (info.quicDisabledReason !== undefined) this.context.stderr.write(`palyrad: QUIC is disabled (${info.quicDisabledReason}); nodes use gRPC only\n`);
     if (this.json) {
-      this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid })}\n`);
+      this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault })}\n`);
     } else {
       this.print(`palyrad ready grpc=${info.grpcAddress} quic=${info.quicAddress} admin=${info.adminSocket} ca=${info.caFingerprint}`);
     }
@@ -63,4 +83,19 @@ export class StartCommand extends DaemonCommand {
     for (const name of stopSignals) process.off(name, onSignal);
     return 0;
   }
+}
+
+function parseQuicListen(value: string | undefined): HostPort | 'disabled' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (['off', 'disabled', 'none'].includes(value.toLowerCase())) return 'disabled';
+  return parseHostPort(value, '--quic-listen');
+}
+
+function parseMaxConnections(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
+    throw new PalyraError('PALYRA_E_USAGE', `--quic-max-connections must be a whole number from 1 to 1000000, got "${value}"`);
+  }
+  return n;
 }

@@ -12,9 +12,12 @@ export interface DispatchCoordinatorOptions extends Partial<QueueLimits> {
   /** Finished dispatches kept for idempotency keys and lookups. */
   maxRetained?: number;
   maxTimeoutMs?: number;
+  /** Called with every new dispatch before it is queued or finished (the event bus subscribes to its states). */
+  onDispatch?: (dispatch: Dispatch) => void;
 }
 
 const MAX_OUTPUT_JSON_BYTES = 4 * 1024 * 1024;
+const MAX_ERROR_DETAILS_JSON_BYTES = 64 * 1024;
 
 /**
  * Routes capability requests to nodes and their results back. Input is validated against
@@ -59,6 +62,7 @@ export class DispatchCoordinator {
       request.idempotencyKey || undefined,
     );
     this.remember(dispatch, key);
+    this.options.onDispatch?.(dispatch);
 
     const capability = this.options.capabilities.get(request.deviceId, request.capability);
     const queue = this.queueOf(request.deviceId);
@@ -85,7 +89,18 @@ export class DispatchCoordinator {
       }
     }
     if (!dispatch.finished) {
-      dispatch.armDeadline(() => this.finish(dispatch, 'timed_out', new PalyraError('PALYRA_E_TIMEOUT', `${request.capability} did not finish within ${request.timeoutMs} ms`)));
+      // The daemon's deadline usually fires before the node's own timed_out result arrives,
+      // so this is the error callers see: name the plugin too, as the node's error would.
+      const plugin = capability?.plugin ?? '';
+      dispatch.armDeadline(() =>
+        this.finish(
+          dispatch,
+          'timed_out',
+          new PalyraError('PALYRA_E_TIMEOUT', `capability ${request.capability} of plugin "${plugin}" did not finish within ${request.timeoutMs} ms`, {
+            details: { capability: request.capability, plugin },
+          }),
+        ),
+      );
       queue.enqueue(dispatch);
     }
     return { dispatch, deduplicated: false };
@@ -126,7 +141,7 @@ export class DispatchCoordinator {
   handleNodeMessage(deviceId: string, message: NodeMessage__Output): void {
     const queue = this.queues.get(deviceId);
     const id = message.started?.dispatchId ?? message.output?.dispatchId ?? message.result?.dispatchId ?? '';
-    const dispatch = queue?.find(id);
+    const dispatch = queue?.findInFlight(id);
     if (queue === undefined || dispatch === undefined || dispatch.deviceId !== deviceId) return;
     switch (message.body) {
       case 'started':
@@ -150,7 +165,7 @@ export class DispatchCoordinator {
           else this.finish(dispatch, 'succeeded', undefined, output.value);
         } else {
           const error = result.error
-            ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message })
+            ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message, details: parseDetails(result.error.detailsJson) })
             : new PalyraError('PALYRA_E_PLUGIN_FAILED', `${dispatch.capability} ended with status ${status}`);
           this.finish(dispatch, status, error);
         }
@@ -189,6 +204,20 @@ export class DispatchCoordinator {
       this.recent.delete(id);
       if (old.idempotencyKey !== undefined) this.byIdempotencyKey.delete(`${old.deviceId}\u0000${old.idempotencyKey}`);
     }
+  }
+}
+
+/**
+ * The details of a node's error (the plugin and capability at fault, plus the plugin's own):
+ * kept so callers see them, when they are a JSON object of a sane size; else dropped.
+ */
+function parseDetails(json: string): Record<string, unknown> | undefined {
+  if (json === '' || json.length > MAX_ERROR_DETAILS_JSON_BYTES) return undefined;
+  try {
+    const details: unknown = JSON.parse(json);
+    return typeof details === 'object' && details !== null && !Array.isArray(details) ? (details as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -48,8 +48,13 @@ export class NodeDispatchQueue {
     this.pump();
   }
 
-  find(dispatchId: string): Dispatch | undefined {
-    return this.inFlight.get(dispatchId) ?? this.queued.find((d) => d.id === dispatchId);
+  /**
+   * A dispatch sent down this node's session and not finished yet. Queued ones are not
+   * found: the node has not been sent them, so a report on one (which would skip `sent`
+   * and free no slot) cannot be genuine.
+   */
+  findInFlight(dispatchId: string): Dispatch | undefined {
+    return this.inFlight.get(dispatchId);
   }
 
   /** Removes a finished dispatch and lets the next one go. */

@@ -1,6 +1,12 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { derivePinPrs } from '@palyra/shared';
+import { derivePinPrs, deriveQrPrs } from '@palyra/shared';
 import type { NodeRegistry } from '../registry/index.js';
+
+export interface MintedQrCode {
+  codeId: string;
+  token: Uint8Array;
+  expiresAt: Date;
+}
 
 export interface MintedPinCode {
   pin: string;
@@ -9,8 +15,8 @@ export interface MintedPinCode {
 }
 
 /**
- * Mints PIN pairing codes. The PIN is returned to the operator once and never stored: only
- * its scrypt derivation (what CPace is keyed with) and the salt are persisted.
+ * Mints pairing codes. The PIN or QR token is returned to the operator once and never
+ * stored: only its derivation (what CPace is keyed with) and the salt are persisted.
  */
 export class PairingCodeMinter {
   constructor(
@@ -35,5 +41,31 @@ export class PairingCodeMinter {
       state: 'active',
     });
     return { pin, expiresAt, supersededPrevious: superseded };
+  }
+
+  /**
+   * A QR code: a 128-bit single-use token. Several QR codes may be active at once, because
+   * the node names the code by id (the token stays secret); high entropy needs no slow hash.
+   */
+  async mintQr({ ttlMs, signal }: { ttlMs: number; signal?: AbortSignal }): Promise<MintedQrCode> {
+    const token = randomBytes(16);
+    const salt = randomBytes(16);
+    const createdAt = this.now();
+    const expiresAt = new Date(createdAt.getTime() + ttlMs);
+    const codeId = randomUUID();
+    await this.registry.addPairingCode(
+      {
+        id: codeId,
+        method: 'qr',
+        prs: Buffer.from(deriveQrPrs(token, salt)).toString('base64'),
+        salt: salt.toString('base64'),
+        createdAt: createdAt.toISOString(),
+        expiresAt: expiresAt.toISOString(),
+        attempts: 0,
+        state: 'active',
+      },
+      { signal },
+    );
+    return { codeId, token, expiresAt };
   }
 }

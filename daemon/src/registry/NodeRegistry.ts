@@ -416,6 +416,28 @@ export class NodeRegistry {
   }
 
   /**
+   * Expires pending requests at once, whatever their expiresAt: those of `requestIds`, or all
+   * of them when omitted. For requests nobody waits on any more: the certificate can only
+   * reach the node on the Pair stream that made the request, so once that stream is gone an
+   * approval would register a node that can never connect. Returns the requests it expired;
+   * requests already decided are left alone.
+   */
+  withdrawRequests(
+    requestIds?: readonly string[],
+    { signal }: SignalOption = {},
+  ): Promise<readonly Readonly<PairingRequestRecord>[]> {
+    const wanted = requestIds === undefined ? undefined : new Set(requestIds);
+    const matches = (r: PairingRequestRecord): boolean =>
+      r.state === 'pending_approval' && (wanted === undefined || wanted.has(r.requestId));
+    if (!this.state.requests.some(matches)) return Promise.resolve([]);
+    return this.mutate(signal, (tx) => {
+      const withdrawn = tx.state.requests.filter(matches);
+      for (const request of withdrawn) this.decide(tx, request, 'expired');
+      return withdrawn;
+    });
+  }
+
+  /**
    * Calls `listener` with the stored request after it was added, approved, rejected or
    * expired (and persisted). Returns the function that removes it.
    */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { toServiceError, type DaemonMessage, type NodeMessage__Output, type NodeServiceHandlers } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError, parseHealthParams } from '@palyra/shared';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
+import type { NodeHealth } from '../health/NodeHealth.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
 import { authenticatePeer } from './authenticatePeer.js';
@@ -15,6 +16,10 @@ export interface NodeServiceDeps {
   daemonVersion: string;
   /** How long a new Session stream may stay silent before its hello. */
   helloTimeoutMs?: number;
+  /** Health figures per node (the Health RPC records into it). */
+  health?: NodeHealth;
+  /** The QUIC endpoint nodes are told about in RegisterNodeResponse; '' when disabled. */
+  quicAddress?: () => string;
 }
 
 /** NodeService: every RPC authenticates the peer's certificate against the device it names. */
@@ -38,11 +43,36 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
             { maxItems: 1024, maxLength: 128 },
           ),
         });
-        return { certExpiresAt: node.certExpiresAt, daemonVersion: deps.daemonVersion };
+        return { certExpiresAt: node.certExpiresAt, daemonVersion: deps.daemonVersion, quicAddress: deps.quicAddress?.() ?? '' };
       })().then(
         (response) => callback(null, response),
         (error: unknown) => callback(toServiceError(error)),
       );
+    },
+
+    Health(call, callback) {
+      try {
+        const request = call.request;
+        const peer = authenticatePeer(call, request.deviceId, registry);
+        const loadAvg = request.loadAvg;
+        const params = parseHealthParams({
+          sentAtMs: Number(request.sentAtMs),
+          agentVersion: request.agentVersion,
+          uptimeSec: request.uptimeSec,
+          loadAvg: loadAvg.length === 3 ? loadAvg : [0, 0, 0],
+          memory: {
+            totalBytes: Number(request.memoryTotalBytes),
+            freeBytes: Number(request.memoryFreeBytes),
+            rssBytes: Number(request.memoryRssBytes),
+          },
+        });
+        deps.health?.recordPing(peer.deviceId, params, 'grpc');
+        if (request.lastRttMs > 0 && request.lastRttMs < 3_600_000) deps.health?.recordRtt(peer.deviceId, request.lastRttMs, 'grpc');
+        registry.touchLastSeen(peer.deviceId, new Date());
+        callback(null, { receivedAtMs: String(Date.now()), daemonVersion: deps.daemonVersion });
+      } catch (error) {
+        callback(toServiceError(error));
+      }
     },
 
     Session(call) {

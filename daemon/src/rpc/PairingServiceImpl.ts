@@ -48,6 +48,8 @@ export function createPairingServiceHandlers(deps: PairingServiceDeps): PairingS
 class PairingAttempt {
   private stage: Stage = 'hello';
   private code: PairingCodeRecord | undefined;
+  /** The request this attempt created, once it waits for the operator. */
+  private requestId: string | undefined;
   private nodeNonce: Buffer | undefined;
   private readonly daemonNonce = randomBytes(32);
   private responder: PairingResponder | undefined;
@@ -72,10 +74,24 @@ class PairingAttempt {
       this.queue = this.queue.then(() => this.handle(message)).catch((error: unknown) => this.fail(error));
     });
     // In order with the messages before it: a node may half-close right after its confirm.
-    this.call.on('end', () => this.finish());
-    this.call.on('cancelled', () => this.finish());
-    this.call.on('error', () => this.finish());
-    this.call.on('close', () => this.finish());
+    this.call.on('end', () => {
+      this.queue = this.queue.then(() => this.onPeerEnd()).catch((error: unknown) => this.fail(error));
+    });
+    this.call.on('cancelled', () => this.abandon());
+    this.call.on('error', () => this.abandon());
+    this.call.on('close', () => this.abandon());
+  }
+
+  /**
+   * The stream is gone (the node gave up, crashed or lost the connection, or the daemon is
+   * stopping). If the request was still waiting, it is withdrawn: the certificate can only
+   * travel on this stream, so approving it would register a node that can never connect.
+   * A half-close ('end') is not this: the node may still be waiting for the decision.
+   */
+  private abandon(): void {
+    const orphaned = this.stage === 'waiting' ? this.requestId : undefined;
+    this.finish();
+    if (orphaned !== undefined) this.deps.registry.withdrawRequests([orphaned]).catch(() => undefined);
   }
 
   private async handle(message: PairClientMessage__Output): Promise<void> {
@@ -110,11 +126,17 @@ class PairingAttempt {
     if (hello.protocol !== PAIRING_PROTOCOL) {
       throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `unsupported pairing protocol "${hello.protocol.slice(0, 32)}": upgrade palyra-node or palyrad`);
     }
-    if (hello.method !== 'PAIRING_METHOD_PIN') {
-      throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'this daemon accepts PIN pairing only');
-    }
     this.nodeNonce = bytesField(hello.nonce, 'hello.nonce', { exact: 32 });
-    this.code = await this.deps.registry.activePinCode();
+    if (hello.method === 'PAIRING_METHOD_PIN') {
+      this.code = await this.deps.registry.activePinCode();
+    } else if (hello.method === 'PAIRING_METHOD_QR') {
+      const code = await this.deps.registry.findActiveCode(boundedString(hello.codeId, 'hello.codeId', 64));
+      // A QR hello may only name a QR code: a PIN's low-entropy key must never be usable here.
+      if (code.method !== 'qr') throw new PalyraError('PALYRA_E_PAIRING_NO_CODE', 'no active QR pairing code has this id');
+      this.code = code;
+    } else {
+      throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'unknown pairing method: use PIN or QR');
+    }
     this.send({
       serverHello: {
         nonce: this.daemonNonce,
@@ -136,7 +158,7 @@ class PairingAttempt {
     this.code = await this.deps.registry.recordAttempt(this.code.id);
     this.responder = PairingResponder.create({
       prs: Buffer.from(this.code.prs, 'base64'),
-      method: 'pin',
+      method: this.code.method,
       nodeNonce: this.nodeNonce,
       daemonNonce: this.daemonNonce,
       caCertDer: this.deps.ca.caCertDer,
@@ -180,7 +202,7 @@ class PairingAttempt {
       requestId: newDeviceId(),
       deviceId: claims.deviceId,
       codeId: this.code.id,
-      method: 'pin',
+      method: this.code.method,
       name: claims.name,
       platform: claims.platform,
       hostname: claims.hostname,
@@ -197,6 +219,7 @@ class PairingAttempt {
       state: 'pending_approval',
     });
     clearTimeout(this.handshakeTimer);
+    this.requestId = request.requestId;
     this.stage = 'waiting';
     this.send({ confirm: { mac: Buffer.from(this.responder.confirm()), requestId: request.requestId, repair: request.repair } });
     this.send({ decision: { state: 'STATE_PENDING_APPROVAL', certDer: Buffer.alloc(0), expiresAt: request.expiresAt } });

@@ -276,6 +276,30 @@ describe('pairing requests', () => {
     expect((await readStateFile(dir)).requests[0]!.state).toBe('rejected');
   });
 
+  it('withdrawRequests expires the given pending requests (or all), now, and leaves decided ones alone', async () => {
+    const registry = await withNode(1);
+    const seen: string[] = [];
+    registry.onRequestChange((r) => seen.push(`${r.requestId}:${r.state}`));
+    await registry.addRequest(newRequest(2));
+    await registry.addRequest(newRequest(3));
+    await registry.addRequest(newRequest(4));
+
+    const some = await registry.withdrawRequests(['req-2', 'req-1', 'nope']);
+    expect(some.map((r) => [r.requestId, r.state, r.decidedAt])).toEqual([['req-2', 'expired', '2025-01-01T00:00:00.000Z']]);
+    expect(registry.findRequest('req-1')?.state).toBe('approved');
+    expect((await registry.pendingRequests()).map((r) => r.requestId)).toEqual(['req-3', 'req-4']);
+
+    const rest = await registry.withdrawRequests();
+    expect(rest.map((r) => r.requestId)).toEqual(['req-3', 'req-4']);
+    expect(await registry.pendingRequests()).toEqual([]);
+    expect(await registry.withdrawRequests()).toEqual([]);
+    expect(seen).toEqual(['req-2:pending_approval', 'req-3:pending_approval', 'req-4:pending_approval', 'req-2:expired', 'req-3:expired', 'req-4:expired']);
+    const stored = (await readStateFile(dir)).requests.map((r) => `${r.requestId}:${r.state}`);
+    expect(stored).toEqual(['req-1:approved', 'req-2:expired', 'req-3:expired', 'req-4:expired']);
+    const error = await rejection(registry.approve('req-3', certificate(3)));
+    expect(error.code).toBe('PALYRA_E_REQUEST_NOT_FOUND');
+  });
+
   it('deciding a request that is not pending: PALYRA_E_REQUEST_NOT_FOUND saying why', async () => {
     const registry = await withNode(1);
     await registry.addRequest(newRequest(2));

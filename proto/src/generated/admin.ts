@@ -2,10 +2,13 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AdminServiceClient as _palyra_v1_AdminServiceClient, AdminServiceDefinition as _palyra_v1_AdminServiceDefinition } from './palyra/v1/AdminService.js';
+import type { ApprovalsEvent as _palyra_v1_ApprovalsEvent, ApprovalsEvent__Output as _palyra_v1_ApprovalsEvent__Output } from './palyra/v1/ApprovalsEvent.js';
+import type { ApprovalsSnapshot as _palyra_v1_ApprovalsSnapshot, ApprovalsSnapshot__Output as _palyra_v1_ApprovalsSnapshot__Output } from './palyra/v1/ApprovalsSnapshot.js';
 import type { CancelDispatchRequest as _palyra_v1_CancelDispatchRequest, CancelDispatchRequest__Output as _palyra_v1_CancelDispatchRequest__Output } from './palyra/v1/CancelDispatchRequest.js';
 import type { CancelDispatchResponse as _palyra_v1_CancelDispatchResponse, CancelDispatchResponse__Output as _palyra_v1_CancelDispatchResponse__Output } from './palyra/v1/CancelDispatchResponse.js';
 import type { Capability as _palyra_v1_Capability, Capability__Output as _palyra_v1_Capability__Output } from './palyra/v1/Capability.js';
 import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from './palyra/v1/CreatePairingCodeRequest.js';
+import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from './palyra/v1/DaemonEventMessage.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from './palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from './palyra/v1/DecideRequest.js';
 import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1_ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
@@ -22,9 +25,12 @@ import type { ListNodesResponse as _palyra_v1_ListNodesResponse, ListNodesRespon
 import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRequest__Output as _palyra_v1_ListPendingRequest__Output } from './palyra/v1/ListPendingRequest.js';
 import type { ListPendingResponse as _palyra_v1_ListPendingResponse, ListPendingResponse__Output as _palyra_v1_ListPendingResponse__Output } from './palyra/v1/ListPendingResponse.js';
 import type { NodeInfo as _palyra_v1_NodeInfo, NodeInfo__Output as _palyra_v1_NodeInfo__Output } from './palyra/v1/NodeInfo.js';
+import type { NodeStatusEvent as _palyra_v1_NodeStatusEvent, NodeStatusEvent__Output as _palyra_v1_NodeStatusEvent__Output } from './palyra/v1/NodeStatusEvent.js';
 import type { PairingCode as _palyra_v1_PairingCode, PairingCode__Output as _palyra_v1_PairingCode__Output } from './palyra/v1/PairingCode.js';
 import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Output as _palyra_v1_PendingRequest__Output } from './palyra/v1/PendingRequest.js';
 import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _palyra_v1_RemoveNodeRequest__Output } from './palyra/v1/RemoveNodeRequest.js';
+import type { StreamEventsRequest as _palyra_v1_StreamEventsRequest, StreamEventsRequest__Output as _palyra_v1_StreamEventsRequest__Output } from './palyra/v1/StreamEventsRequest.js';
+import type { WatchApprovalsRequest as _palyra_v1_WatchApprovalsRequest, WatchApprovalsRequest__Output as _palyra_v1_WatchApprovalsRequest__Output } from './palyra/v1/WatchApprovalsRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -37,10 +43,13 @@ export interface ProtoGrpcType {
        * Local operators reach AdminService on a Unix socket in the daemon's state dir (0600).
        */
       AdminService: SubtypeConstructor<typeof grpc.Client, _palyra_v1_AdminServiceClient> & { service: _palyra_v1_AdminServiceDefinition }
+      ApprovalsEvent: MessageTypeDefinition<_palyra_v1_ApprovalsEvent, _palyra_v1_ApprovalsEvent__Output>
+      ApprovalsSnapshot: MessageTypeDefinition<_palyra_v1_ApprovalsSnapshot, _palyra_v1_ApprovalsSnapshot__Output>
       CancelDispatchRequest: MessageTypeDefinition<_palyra_v1_CancelDispatchRequest, _palyra_v1_CancelDispatchRequest__Output>
       CancelDispatchResponse: MessageTypeDefinition<_palyra_v1_CancelDispatchResponse, _palyra_v1_CancelDispatchResponse__Output>
       Capability: MessageTypeDefinition<_palyra_v1_Capability, _palyra_v1_Capability__Output>
       CreatePairingCodeRequest: MessageTypeDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_CreatePairingCodeRequest__Output>
+      DaemonEventMessage: MessageTypeDefinition<_palyra_v1_DaemonEventMessage, _palyra_v1_DaemonEventMessage__Output>
       DaemonStatus: MessageTypeDefinition<_palyra_v1_DaemonStatus, _palyra_v1_DaemonStatus__Output>
       DecideRequest: MessageTypeDefinition<_palyra_v1_DecideRequest, _palyra_v1_DecideRequest__Output>
       ErrorInfo: MessageTypeDefinition<_palyra_v1_ErrorInfo, _palyra_v1_ErrorInfo__Output>
@@ -57,9 +66,12 @@ export interface ProtoGrpcType {
       ListPendingRequest: MessageTypeDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingRequest__Output>
       ListPendingResponse: MessageTypeDefinition<_palyra_v1_ListPendingResponse, _palyra_v1_ListPendingResponse__Output>
       NodeInfo: MessageTypeDefinition<_palyra_v1_NodeInfo, _palyra_v1_NodeInfo__Output>
+      NodeStatusEvent: MessageTypeDefinition<_palyra_v1_NodeStatusEvent, _palyra_v1_NodeStatusEvent__Output>
       PairingCode: MessageTypeDefinition<_palyra_v1_PairingCode, _palyra_v1_PairingCode__Output>
       PendingRequest: MessageTypeDefinition<_palyra_v1_PendingRequest, _palyra_v1_PendingRequest__Output>
       RemoveNodeRequest: MessageTypeDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_RemoveNodeRequest__Output>
+      StreamEventsRequest: MessageTypeDefinition<_palyra_v1_StreamEventsRequest, _palyra_v1_StreamEventsRequest__Output>
+      WatchApprovalsRequest: MessageTypeDefinition<_palyra_v1_WatchApprovalsRequest, _palyra_v1_WatchApprovalsRequest__Output>
     }
   }
 }

@@ -50,6 +50,20 @@ export const ERROR_CODES = {
   PALYRA_E_FS_NOT_FOUND: { exitCode: 66, grpc: 'NOT_FOUND', summary: 'A file or directory does not exist.' },
   PALYRA_E_FS_IO: { exitCode: 74, grpc: 'INTERNAL', summary: 'A file system operation failed.' },
   PALYRA_E_EXEC_FAILED: { exitCode: 1, grpc: 'FAILED_PRECONDITION', summary: 'A command could not be started.' },
+  PALYRA_E_VAULT_UNAVAILABLE: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'No usable vault: no OS vault (no D-Bus session, no secret service, locked, or no answer in time) and no fallback allowed.' },
+  PALYRA_E_VAULT_CORRUPT: { exitCode: 78, grpc: 'INTERNAL', summary: 'The encrypted vault file is truncated, altered or not a vault file; nothing was changed.' },
+  PALYRA_E_VAULT_KEY_REJECTED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: 'The passphrase or key file does not open the encrypted vault; nothing was changed.' },
+  PALYRA_E_VAULT_KEY_MISSING: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'The OS vault or the key file no longer holds the data key of the encrypted vault file.' },
+  PALYRA_E_VAULT_MISMATCH: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'The vault belongs to another backend, device or daemon than the one requested.' },
+  PALYRA_E_VAULT_PASSPHRASE_REQUIRED: { exitCode: 77, grpc: 'FAILED_PRECONDITION', summary: 'The encrypted vault needs a passphrase: set PALYRA_VAULT_PASSPHRASE or run in a terminal.' },
+  PALYRA_E_VAULT_SECRET_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No secret with this scope and key.' },
+  PALYRA_E_QUIC_UNAVAILABLE: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'QUIC cannot be used here: no native binary for this platform, or the daemon has QUIC disabled.' },
+  PALYRA_E_QUIC_HANDSHAKE: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'The QUIC handshake failed or timed out (UDP blocked, wrong port, or a certificate was refused).' },
+  PALYRA_E_QUIC_TOO_MANY_CONNECTIONS: { exitCode: 75, grpc: 'RESOURCE_EXHAUSTED', summary: 'The daemon refused a QUIC connection: it holds its maximum number of connections.' },
+  PALYRA_E_QUIC_CLOSED: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'The QUIC connection or stream was closed by the peer.' },
+  PALYRA_E_FRAME_MALFORMED: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A length-prefixed frame was truncated or its payload is not a valid message.' },
+  PALYRA_E_FRAME_TOO_LARGE: { exitCode: 65, grpc: 'RESOURCE_EXHAUSTED', summary: 'A length-prefixed frame announced more than the maximum frame size.' },
+  PALYRA_E_NAVIGATION_FAILED: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'A page could not be loaded: DNS, connection, TLS or another network error.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

@@ -17,3 +17,4 @@ export { certificateFingerprint } from './binding.js';
 export { type PairingSessionParams } from './protocol.js';
 export { PairingInitiator, type NodeConfirmation } from './PairingInitiator.js';
 export { PairingResponder } from './PairingResponder.js';
+export { formatQrUri, parseQrUri, type QrPairingPayload } from './qrUri.js';

@@ -6,7 +6,9 @@ export {
   type JsonSchema,
   type PluginDefinition,
   type PluginLogger,
+  type PluginSecrets,
   type PluginSetupContext,
   type ProgressUpdate,
+  type SecretInfo,
 } from './types.js';
 export { defineCapability, definePlugin } from './definePlugin.js';

@@ -25,6 +25,34 @@ export interface ProgressUpdate {
   message?: string;
 }
 
+/** Metadata of a stored secret (never its value). */
+export interface SecretInfo {
+  readonly scope: string;
+  readonly key: string;
+  /** ISO 8601. */
+  readonly created: string;
+  /** ISO 8601. */
+  readonly updated: string;
+  /** 1 when created, +1 on every change. */
+  readonly version: number;
+}
+
+/**
+ * A plugin's own secrets, kept encrypted in the node's vault under the scope
+ * `plugin:<name>`. A plugin sees its own scope only: there is no way to name another.
+ * Keys are letters, digits and `._-/`; values are UTF-8 text of at most 64 KiB. Set them
+ * from the node with `palyra-node secrets set plugin:<name> <key>` (value on stdin).
+ */
+export interface PluginSecrets {
+  /** The value, or undefined when there is no such secret. */
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<SecretInfo>;
+  /** This plugin's secrets, metadata only. */
+  list(): Promise<SecretInfo[]>;
+  /** True when the secret existed. */
+  delete(key: string): Promise<boolean>;
+}
+
 /** What a capability's `execute` receives besides its input. */
 export interface CapabilityContext<Grants = unknown> {
   /** Fires on cancel, on the dispatch deadline, and when the agent stops. Honour it. */
@@ -35,6 +63,8 @@ export interface CapabilityContext<Grants = unknown> {
   /** The permissions the node's config grants this plugin, validated against `grantsSchema`. */
   readonly grants: Grants;
   readonly logger: PluginLogger;
+  /** The plugin's own secrets (scope `plugin:<name>`). */
+  readonly secrets: PluginSecrets;
   /** Streams a chunk of output to the caller as it is produced. */
   write(chunk: string | Uint8Array): void;
   progress(update: ProgressUpdate): void;
@@ -54,6 +84,8 @@ export interface PluginSetupContext<Grants = unknown> {
   readonly signal: AbortSignal;
   readonly grants: Grants;
   readonly logger: PluginLogger;
+  /** The plugin's own secrets (scope `plugin:<name>`). */
+  readonly secrets: PluginSecrets;
 }
 
 export interface PluginDefinition<Grants = unknown> {

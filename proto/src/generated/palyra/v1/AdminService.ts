@@ -2,9 +2,11 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { ApprovalsEvent as _palyra_v1_ApprovalsEvent, ApprovalsEvent__Output as _palyra_v1_ApprovalsEvent__Output } from '../../palyra/v1/ApprovalsEvent.js';
 import type { CancelDispatchRequest as _palyra_v1_CancelDispatchRequest, CancelDispatchRequest__Output as _palyra_v1_CancelDispatchRequest__Output } from '../../palyra/v1/CancelDispatchRequest.js';
 import type { CancelDispatchResponse as _palyra_v1_CancelDispatchResponse, CancelDispatchResponse__Output as _palyra_v1_CancelDispatchResponse__Output } from '../../palyra/v1/CancelDispatchResponse.js';
 import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from '../../palyra/v1/CreatePairingCodeRequest.js';
+import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from '../../palyra/v1/DaemonEventMessage.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from '../../palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from '../../palyra/v1/DecideRequest.js';
 import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from '../../palyra/v1/GetStatusRequest.js';
@@ -18,6 +20,8 @@ import type { NodeInfo as _palyra_v1_NodeInfo, NodeInfo__Output as _palyra_v1_No
 import type { PairingCode as _palyra_v1_PairingCode, PairingCode__Output as _palyra_v1_PairingCode__Output } from '../../palyra/v1/PairingCode.js';
 import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Output as _palyra_v1_PendingRequest__Output } from '../../palyra/v1/PendingRequest.js';
 import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _palyra_v1_RemoveNodeRequest__Output } from '../../palyra/v1/RemoveNodeRequest.js';
+import type { StreamEventsRequest as _palyra_v1_StreamEventsRequest, StreamEventsRequest__Output as _palyra_v1_StreamEventsRequest__Output } from '../../palyra/v1/StreamEventsRequest.js';
+import type { WatchApprovalsRequest as _palyra_v1_WatchApprovalsRequest, WatchApprovalsRequest__Output as _palyra_v1_WatchApprovalsRequest__Output } from '../../palyra/v1/WatchApprovalsRequest.js';
 
 /**
  * Local operators reach AdminService on a Unix socket in the daemon's state dir (0600).
@@ -99,6 +103,34 @@ export interface AdminServiceClient extends grpc.Client {
   removeNode(argument: _palyra_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
   removeNode(argument: _palyra_v1_RemoveNodeRequest, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Streams daemon events (dispatch state changes, nodes online/offline, pairing requests)
+   * as they happen, until cancelled. The same events nodes follow over QUIC (node.stream_events).
+   */
+  StreamEvents(argument: _palyra_v1_StreamEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_DaemonEventMessage__Output>;
+  StreamEvents(argument: _palyra_v1_StreamEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_DaemonEventMessage__Output>;
+  /**
+   * Streams daemon events (dispatch state changes, nodes online/offline, pairing requests)
+   * as they happen, until cancelled. The same events nodes follow over QUIC (node.stream_events).
+   */
+  streamEvents(argument: _palyra_v1_StreamEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_DaemonEventMessage__Output>;
+  streamEvents(argument: _palyra_v1_StreamEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_DaemonEventMessage__Output>;
+  
+  /**
+   * Follows the approval queue live: first a snapshot (pending requests and nodes), then one
+   * event per change as it happens (request added or decided, node online or offline) until
+   * the caller cancels. Feeds `palyrad approvals`.
+   */
+  WatchApprovals(argument: _palyra_v1_WatchApprovalsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_ApprovalsEvent__Output>;
+  WatchApprovals(argument: _palyra_v1_WatchApprovalsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_ApprovalsEvent__Output>;
+  /**
+   * Follows the approval queue live: first a snapshot (pending requests and nodes), then one
+   * event per change as it happens (request added or decided, node online or offline) until
+   * the caller cancels. Feeds `palyrad approvals`.
+   */
+  watchApprovals(argument: _palyra_v1_WatchApprovalsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_ApprovalsEvent__Output>;
+  watchApprovals(argument: _palyra_v1_WatchApprovalsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_ApprovalsEvent__Output>;
+  
 }
 
 /**
@@ -125,6 +157,19 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   RemoveNode: grpc.handleUnaryCall<_palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo>;
   
+  /**
+   * Streams daemon events (dispatch state changes, nodes online/offline, pairing requests)
+   * as they happen, until cancelled. The same events nodes follow over QUIC (node.stream_events).
+   */
+  StreamEvents: grpc.handleServerStreamingCall<_palyra_v1_StreamEventsRequest__Output, _palyra_v1_DaemonEventMessage>;
+  
+  /**
+   * Follows the approval queue live: first a snapshot (pending requests and nodes), then one
+   * event per change as it happens (request added or decided, node online or offline) until
+   * the caller cancels. Feeds `palyrad approvals`.
+   */
+  WatchApprovals: grpc.handleServerStreamingCall<_palyra_v1_WatchApprovalsRequest__Output, _palyra_v1_ApprovalsEvent>;
+  
 }
 
 export interface AdminServiceDefinition extends grpc.ServiceDefinition {
@@ -136,4 +181,6 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   ListNodes: MethodDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesResponse, _palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse__Output>
   ListPending: MethodDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingResponse, _palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse__Output>
   RemoveNode: MethodDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_NodeInfo, _palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo__Output>
+  StreamEvents: MethodDefinition<_palyra_v1_StreamEventsRequest, _palyra_v1_DaemonEventMessage, _palyra_v1_StreamEventsRequest__Output, _palyra_v1_DaemonEventMessage__Output>
+  WatchApprovals: MethodDefinition<_palyra_v1_WatchApprovalsRequest, _palyra_v1_ApprovalsEvent, _palyra_v1_WatchApprovalsRequest__Output, _palyra_v1_ApprovalsEvent__Output>
 }

@@ -19,6 +19,15 @@ export interface NodeInfo {
   'certExpiresAt'?: (string);
   'pairedAt'?: (string);
   'capabilityDetails'?: (_palyra_v1_Capability)[];
+  /**
+   * quic | grpc: the node's health/events channel; empty when offline
+   */
+  'transport'?: (string);
+  /**
+   * last health round trip; 0 with last_health_at empty when none
+   */
+  'healthRttMs'?: (number | string);
+  'lastHealthAt'?: (string);
 }
 
 export interface NodeInfo__Output {
@@ -38,4 +47,13 @@ export interface NodeInfo__Output {
   'certExpiresAt': (string);
   'pairedAt': (string);
   'capabilityDetails': (_palyra_v1_Capability__Output)[];
+  /**
+   * quic | grpc: the node's health/events channel; empty when offline
+   */
+  'transport': (string);
+  /**
+   * last health round trip; 0 with last_health_at empty when none
+   */
+  'healthRttMs': (number);
+  'lastHealthAt': (string);
 }

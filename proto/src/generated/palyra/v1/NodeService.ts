@@ -3,6 +3,8 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { DaemonMessage as _palyra_v1_DaemonMessage, DaemonMessage__Output as _palyra_v1_DaemonMessage__Output } from '../../palyra/v1/DaemonMessage.js';
+import type { HealthRequest as _palyra_v1_HealthRequest, HealthRequest__Output as _palyra_v1_HealthRequest__Output } from '../../palyra/v1/HealthRequest.js';
+import type { HealthResponse as _palyra_v1_HealthResponse, HealthResponse__Output as _palyra_v1_HealthResponse__Output } from '../../palyra/v1/HealthResponse.js';
 import type { NodeMessage as _palyra_v1_NodeMessage, NodeMessage__Output as _palyra_v1_NodeMessage__Output } from '../../palyra/v1/NodeMessage.js';
 import type { RegisterNodeRequest as _palyra_v1_RegisterNodeRequest, RegisterNodeRequest__Output as _palyra_v1_RegisterNodeRequest__Output } from '../../palyra/v1/RegisterNodeRequest.js';
 import type { RegisterNodeResponse as _palyra_v1_RegisterNodeResponse, RegisterNodeResponse__Output as _palyra_v1_RegisterNodeResponse__Output } from '../../palyra/v1/RegisterNodeResponse.js';
@@ -12,6 +14,23 @@ import type { RegisterNodeResponse as _palyra_v1_RegisterNodeResponse, RegisterN
  * daemon's CA whose device id matches the device id in the request.
  */
 export interface NodeServiceClient extends grpc.Client {
+  /**
+   * A health ping over gRPC, for nodes that cannot use QUIC (node.health there). The round
+   * trip a node measured is reported with its next ping.
+   */
+  Health(argument: _palyra_v1_HealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
+  Health(argument: _palyra_v1_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
+  Health(argument: _palyra_v1_HealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
+  Health(argument: _palyra_v1_HealthRequest, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * A health ping over gRPC, for nodes that cannot use QUIC (node.health there). The round
+   * trip a node measured is reported with its next ping.
+   */
+  health(argument: _palyra_v1_HealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
+  health(argument: _palyra_v1_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
+  health(argument: _palyra_v1_HealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
+  health(argument: _palyra_v1_HealthRequest, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
+  
   RegisterNode(argument: _palyra_v1_RegisterNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
   RegisterNode(argument: _palyra_v1_RegisterNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
   RegisterNode(argument: _palyra_v1_RegisterNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RegisterNodeResponse__Output>): grpc.ClientUnaryCall;
@@ -41,6 +60,12 @@ export interface NodeServiceClient extends grpc.Client {
  * daemon's CA whose device id matches the device id in the request.
  */
 export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * A health ping over gRPC, for nodes that cannot use QUIC (node.health there). The round
+   * trip a node measured is reported with its next ping.
+   */
+  Health: grpc.handleUnaryCall<_palyra_v1_HealthRequest__Output, _palyra_v1_HealthResponse>;
+  
   RegisterNode: grpc.handleUnaryCall<_palyra_v1_RegisterNodeRequest__Output, _palyra_v1_RegisterNodeResponse>;
   
   /**
@@ -52,6 +77,7 @@ export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface NodeServiceDefinition extends grpc.ServiceDefinition {
+  Health: MethodDefinition<_palyra_v1_HealthRequest, _palyra_v1_HealthResponse, _palyra_v1_HealthRequest__Output, _palyra_v1_HealthResponse__Output>
   RegisterNode: MethodDefinition<_palyra_v1_RegisterNodeRequest, _palyra_v1_RegisterNodeResponse, _palyra_v1_RegisterNodeRequest__Output, _palyra_v1_RegisterNodeResponse__Output>
   Session: MethodDefinition<_palyra_v1_NodeMessage, _palyra_v1_DaemonMessage, _palyra_v1_NodeMessage__Output, _palyra_v1_DaemonMessage__Output>
 }

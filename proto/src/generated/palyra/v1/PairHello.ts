@@ -13,9 +13,9 @@ export interface PairHello {
    */
   'nonce'?: (Buffer | Uint8Array | string);
   /**
-   * QR method only
+   * QR method only: which QR code (the token itself never travels)
    */
-  'qrTokenId'?: (Buffer | Uint8Array | string);
+  'codeId'?: (string);
 }
 
 export interface PairHello__Output {
@@ -29,7 +29,7 @@ export interface PairHello__Output {
    */
   'nonce': (Buffer);
   /**
-   * QR method only
+   * QR method only: which QR code (the token itself never travels)
    */
-  'qrTokenId': (Buffer);
+  'codeId': (string);
 }

@@ -1,0 +1,40 @@
+import { PalyraError, MAX_SECRET_BYTES, promptHidden, type SecretStore } from '@palyra/shared';
+import { AgentCommand } from './AgentCommand.js';
+
+/** Base of `palyra-node secrets ...`: the node's scoped secrets, in its vault. */
+export abstract class SecretsCommand extends AgentCommand {
+  protected secretStore(): Promise<SecretStore> {
+    return this.identityStore().secretStore();
+  }
+
+  /**
+   * The value to store, from stdin only (never argv, where other users and shell history see
+   * it): piped bytes with one trailing newline removed, or typed at a hidden prompt.
+   */
+  protected async readValue(label: string): Promise<string> {
+    const stdin = process.stdin;
+    let value: string;
+    if (stdin.isTTY === true) {
+      value = await promptHidden(`value of ${label}: `);
+    } else {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of stdin) {
+        const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        size += buffer.length;
+        if (size > MAX_SECRET_BYTES + 2) {
+          throw new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the value on stdin is larger than ${MAX_SECRET_BYTES} bytes`);
+        }
+        chunks.push(buffer);
+      }
+      try {
+        value = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+      } catch {
+        throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'the value on stdin is not UTF-8 text');
+      }
+      value = value.replace(/\r?\n$/, '');
+    }
+    if (value === '') throw new PalyraError('PALYRA_E_USAGE', `no value for ${label}: pipe it on stdin, e.g. printf %s "$TOKEN" | palyra-node secrets set <scope> <key>`);
+    return value;
+  }
+}

@@ -1,0 +1,295 @@
+import { freemem, loadavg, totalmem, uptime } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fromServiceError, loadPalyraProto, type NodeServiceClient } from '@palyra/proto';
+import { PalyraError, parseHostPort, type DaemonEvent, type HealthParams, type HostPort } from '@palyra/shared';
+import type { NodeIdentity } from '../identity/index.js';
+import { AGENT_VERSION } from '../version.js';
+import { Backoff, sleep } from './backoff.js';
+import { CLIENT_CHANNEL_OPTIONS } from './clientOptions.js';
+import { createDaemonCredentials } from './daemonCredentials.js';
+import { loadQuic, type QuicModule } from './quic/loadQuic.js';
+import { QuicDaemonClient } from './quic/QuicDaemonClient.js';
+
+/** The seeds' TcpFallbackPolicy: when the node gives up on QUIC for gRPC over TCP. */
+export type TransportFallback = 'auto' | 'never' | 'always';
+export const TRANSPORT_FALLBACKS: readonly TransportFallback[] = ['auto', 'never', 'always'];
+
+export interface TransportStatus {
+  /** quic: health and events over QUIC; grpc: health over gRPC; connecting: not settled yet. */
+  transport: 'quic' | 'grpc' | 'connecting';
+  fallback: TransportFallback;
+  /** Why the node is on gRPC (or still connecting), when it is. */
+  reason?: string;
+  /** The QUIC endpoint in use or last tried. */
+  quicAddress?: string;
+}
+
+export interface HealthChannelOptions {
+  identity: NodeIdentity;
+  fallback: TransportFallback;
+  /** SHA-256 the daemon's server certificate must have (QUIC and gRPC). */
+  pinnedFingerprint?: string;
+  /** Use this QUIC endpoint instead of the one the daemon announces. */
+  quicAddress?: string;
+  /** Health ping period. Default 10 s. */
+  intervalMs?: number;
+  /** The QUIC handshake must complete within this. Default 5 s. */
+  quicConnectTimeoutMs?: number;
+  /** On gRPC after a QUIC failure (auto): try QUIC again this often. Default 60 s. */
+  quicRetryMs?: number;
+  /** Loads @matrixai/quic (tests inject a failing one to play a platform without the binary). */
+  loadQuic?: () => Promise<QuicModule>;
+  onStatus?: (status: TransportStatus) => void;
+  onHealth?: (sample: { rttMs: number; transport: 'quic' | 'grpc'; at: Date }) => void;
+  /** This node's own dispatch events, over QUIC. */
+  onEvent?: (event: DaemonEvent) => void;
+}
+
+/**
+ * The node's health and events channel. Prefers QUIC: connects to the endpoint the daemon
+ * announced at registration, pings node.health every intervalMs (the daemon stores the round
+ * trip) and follows its own dispatch events. When QUIC cannot be had (no binary on this
+ * platform, UDP blocked, a refused handshake, QUIC disabled on the daemon) the fallback
+ * policy decides: auto pings over gRPC instead and tries QUIC again later; never makes it
+ * fatal (run() rejects); always never tries QUIC. The status callback says which is in use
+ * and why.
+ */
+export class HealthChannel {
+  private announced: string | undefined;
+  private wake: (() => void) | undefined;
+  private lastStatus: TransportStatus | undefined;
+  private readonly backoff = new Backoff(500, 15_000);
+
+  constructor(private readonly options: HealthChannelOptions) {}
+
+  get status(): TransportStatus | undefined {
+    return this.lastStatus;
+  }
+
+  /** The daemon registered this node and announced its QUIC endpoint ('' when disabled). */
+  announce(quicAddress: string): void {
+    this.announced = quicAddress;
+    this.wake?.();
+  }
+
+  async run({ signal }: { signal: AbortSignal }): Promise<void> {
+    const { fallback } = this.options;
+    this.setStatus({ transport: 'connecting', fallback });
+    while (!signal.aborted && this.announced === undefined) await this.waitForWake(signal);
+    let quicWorkedBefore = false;
+    while (!signal.aborted) {
+      if (fallback === 'always') {
+        this.setStatus({ transport: 'grpc', fallback, reason: 'QUIC not tried (--transport-fallback always)' });
+        await this.grpcLoop(signal, Infinity);
+        return;
+      }
+      const outcome = await this.quicSession(signal);
+      if (signal.aborted) return;
+      if (outcome.connected) {
+        quicWorkedBefore = true;
+        this.backoff.reset();
+        // It worked and dropped (a daemon restart, a network change): try again at once.
+        continue;
+      }
+      const error = outcome.error;
+      if (fallback === 'never') {
+        if (!quicWorkedBefore || outcome.noBinary === true || error.code === 'PALYRA_E_SERVER_IDENTITY') {
+          throw new PalyraError(error.code, `${error.message} (--transport-fallback never: QUIC is required)`, { cause: error });
+        }
+        // QUIC worked before: the daemon may be restarting. Retry; no health meanwhile.
+        this.setStatus({ transport: 'connecting', fallback, reason: error.message, ...this.quicAddressField() });
+        await sleep(this.backoff.nextDelayMs(), signal);
+        continue;
+      }
+      this.setStatus({ transport: 'grpc', fallback, reason: `${error.code}: ${error.message}`, ...this.quicAddressField() });
+      // No binary, or QUIC off on the daemon: nothing changes by waiting. Else, retry later
+      // (or as soon as the node registers again: the daemon may have come back).
+      await this.grpcLoop(signal, outcome.noBinary ? Infinity : (this.options.quicRetryMs ?? 60_000));
+    }
+  }
+
+  /** Connects over QUIC and serves health and events until the connection ends. */
+  private async quicSession(signal: AbortSignal): Promise<{ connected: true } | { connected: false; error: PalyraError; noBinary?: boolean }> {
+    let address: HostPort;
+    try {
+      address = this.quicTarget();
+    } catch (error) {
+      return { connected: false, error: PalyraError.from(error) };
+    }
+    let quic: QuicModule;
+    try {
+      quic = await (this.options.loadQuic ?? loadQuic)();
+    } catch (error) {
+      return { connected: false, error: PalyraError.from(error, 'PALYRA_E_QUIC_UNAVAILABLE'), noBinary: true };
+    }
+    let client: QuicDaemonClient;
+    try {
+      client = await QuicDaemonClient.connect({
+        address,
+        credentials: this.options.identity,
+        timeoutMs: this.options.quicConnectTimeoutMs ?? 5_000,
+        quic,
+        signal,
+        ...(this.options.pinnedFingerprint === undefined ? {} : { pinnedFingerprint: this.options.pinnedFingerprint }),
+      });
+    } catch (error) {
+      return { connected: false, error: PalyraError.from(error, 'PALYRA_E_QUIC_HANDSHAKE') };
+    }
+    const session = new AbortController();
+    const onAbort = (): void => session.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      // The first ping proves the daemon accepted our certificate (it says so after the handshake).
+      const first = await client.health(healthParams());
+      this.options.onHealth?.({ rttMs: first.rttMs, transport: 'quic', at: new Date() });
+      this.setStatus({ transport: 'quic', fallback: this.options.fallback, quicAddress: formatAddress(address) });
+      void this.followEvents(client, session.signal);
+      const ended = client.closed.then((error) => {
+        session.abort();
+        return error;
+      });
+      while (!session.signal.aborted) {
+        await sleep(this.options.intervalMs ?? 10_000, session.signal);
+        if (session.signal.aborted) break;
+        const sample = await client.health(healthParams()).catch((error: unknown) => PalyraError.from(error));
+        if (sample instanceof PalyraError) {
+          if (client.closeReason !== undefined) break;
+          continue;
+        }
+        this.options.onHealth?.({ rttMs: sample.rttMs, transport: 'quic', at: new Date() });
+      }
+      await Promise.race([ended, sleep(100)]);
+      return { connected: true };
+    } catch (error) {
+      return { connected: false, error: PalyraError.from(error, 'PALYRA_E_QUIC_HANDSHAKE') };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      session.abort();
+      await client.close();
+    }
+  }
+
+  private async followEvents(client: QuicDaemonClient, signal: AbortSignal): Promise<void> {
+    const onEvent = this.options.onEvent ?? (() => undefined);
+    while (!signal.aborted && client.closeReason === undefined) {
+      try {
+        await client.streamEvents({ onEvent, signal });
+      } catch {
+        // A failed subscription is retried while the connection lives; it is not fatal.
+      }
+      await sleep(1_000, signal);
+    }
+  }
+
+  /** Health pings over gRPC until `durationMs` passes, a new registration, or the signal. */
+  private async grpcLoop(signal: AbortSignal, durationMs: number): Promise<void> {
+    const { NodeService } = loadPalyraProto();
+    const client: NodeServiceClient = new NodeService(
+      this.options.identity.daemonAddress,
+      createDaemonCredentials(this.options.identity, this.options.pinnedFingerprint),
+      CLIENT_CHANNEL_OPTIONS,
+    );
+    const until = Date.now() + durationMs;
+    let lastRttMs = 0;
+    try {
+      while (!signal.aborted && Date.now() < until) {
+        const started = performance.now();
+        const ok = await grpcHealth(client, this.options.identity.deviceId, lastRttMs).then(
+          () => true,
+          () => false,
+        );
+        if (ok) {
+          lastRttMs = performance.now() - started;
+          this.options.onHealth?.({ rttMs: lastRttMs, transport: 'grpc', at: new Date() });
+        }
+        const wait = Math.min(this.options.intervalMs ?? 10_000, until - Date.now());
+        if (wait <= 0) break;
+        // A new registration (the daemon came back, maybe with QUIC): try QUIC again now.
+        if ((await this.waitForWake(signal, wait)) && durationMs !== Infinity) break;
+      }
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Resolves true when announce() was called, false after `ms` or on abort. */
+  private waitForWake(signal: AbortSignal, ms = Infinity): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve(false);
+      const timer = ms === Infinity ? undefined : setTimeout(() => done(false), ms);
+      const onAbort = (): void => done(false);
+      const done = (woken: boolean): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        if (this.wake === wake) this.wake = undefined;
+        resolve(woken);
+      };
+      const wake = (): void => done(true);
+      this.wake = wake;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private quicTarget(): HostPort {
+    const text = this.options.quicAddress ?? this.announced ?? '';
+    if (text === '') throw new PalyraError('PALYRA_E_QUIC_UNAVAILABLE', 'the daemon has QUIC disabled (it announced no QUIC endpoint)');
+    const target = parseHostPort(text, 'the QUIC address');
+    // A wildcard listen address means "the host you dialled for gRPC".
+    if (['0.0.0.0', '::', ''].includes(target.host)) {
+      return { host: parseHostPort(this.options.identity.daemonAddress, 'the daemon address').host, port: target.port };
+    }
+    return target;
+  }
+
+  private quicAddressField(): { quicAddress?: string } {
+    try {
+      return { quicAddress: formatAddress(this.quicTarget()) };
+    } catch {
+      return {};
+    }
+  }
+
+  private setStatus(status: TransportStatus): void {
+    const previous = this.lastStatus;
+    this.lastStatus = status;
+    if (previous !== undefined && JSON.stringify(previous) === JSON.stringify(status)) return;
+    this.options.onStatus?.(status);
+  }
+}
+
+/** What a health ping tells the daemon about this node. */
+export function healthParams(): HealthParams {
+  const [one = 0, five = 0, fifteen = 0] = loadavg();
+  return {
+    sentAtMs: Date.now(),
+    agentVersion: AGENT_VERSION,
+    uptimeSec: Math.round(uptime()),
+    loadAvg: [one, five, fifteen],
+    memory: { totalBytes: totalmem(), freeBytes: freemem(), rssBytes: process.memoryUsage.rss() },
+  };
+}
+
+function grpcHealth(client: NodeServiceClient, deviceId: string, lastRttMs: number): Promise<void> {
+  const params = healthParams();
+  return new Promise((resolve, reject) => {
+    client.Health(
+      {
+        deviceId,
+        sentAtMs: String(params.sentAtMs),
+        agentVersion: params.agentVersion,
+        uptimeSec: params.uptimeSec,
+        loadAvg: params.loadAvg,
+        memoryTotalBytes: String(params.memory.totalBytes),
+        memoryFreeBytes: String(params.memory.freeBytes),
+        memoryRssBytes: String(params.memory.rssBytes),
+        lastRttMs,
+      },
+      { deadline: Date.now() + 10_000 },
+      (error) => (error ? reject(fromServiceError(error)) : resolve()),
+    );
+  });
+}
+
+function formatAddress({ host, port }: HostPort): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,135 @@
+import type * as grpc from '@grpc/grpc-js';
+import { toServiceError, type ApprovalsEvent, type NodeInfo, type WatchApprovalsRequest__Output } from '@palyra/proto';
+import { PalyraError } from '@palyra/shared';
+import type { NodeRegistry } from '../registry/index.js';
+import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
+import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
+import { toPendingRequest } from './AdminServiceImpl.js';
+
+type WatchCall = grpc.ServerWritableStream<WatchApprovalsRequest__Output, ApprovalsEvent>;
+
+/** A watcher's stream may hold at most this many unsent events before it is ended as too slow. */
+const MAX_QUEUED_EVENTS = 10_000;
+
+/**
+ * The open WatchApprovals streams. The admin server ends them when it stops, so a shutdown
+ * does not wait out the grace period for operators' TUIs to hang up.
+ */
+export class ApprovalsWatchers {
+  private readonly calls = new Set<WatchCall>();
+
+  add(call: WatchCall): () => void {
+    this.calls.add(call);
+    return () => {
+      this.calls.delete(call);
+    };
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** Ends every open stream with `error` (the watchers see its code). */
+  closeAll(error: PalyraError): void {
+    for (const call of [...this.calls]) {
+      this.calls.delete(call);
+      endWithError(call, error);
+    }
+  }
+}
+
+export interface WatchApprovalsDeps {
+  registry: NodeRegistry;
+  sessions: SessionManager;
+  /** The node as ListNodes shows it (status from the live sessions). */
+  nodeInfo: (node: NodeRecord) => NodeInfo;
+  watchers: ApprovalsWatchers;
+}
+
+/**
+ * AdminService.WatchApprovals: a snapshot of the pending requests and nodes, then every
+ * change as the registry and the session manager report it (no polling). Listeners are
+ * attached before the snapshot is read and what they see meanwhile is sent after it, so no
+ * change falls between the two; a change may then repeat what the snapshot already shows,
+ * which watchers apply idempotently (by request id and device id).
+ */
+export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.handleServerStreamingCall<WatchApprovalsRequest__Output, ApprovalsEvent> {
+  const { registry, sessions } = deps;
+  return (call) => {
+    const queued: ApprovalsEvent[] = [];
+    let snapshotSent = false;
+    let closed = false;
+
+    const send = (event: ApprovalsEvent): void => {
+      if (closed || call.cancelled || call.writableEnded) return;
+      if (!snapshotSent) {
+        queued.push(event);
+        if (queued.length > MAX_QUEUED_EVENTS) fail(new PalyraError('PALYRA_E_LIMIT_EXCEEDED', 'too many changes while the snapshot was read: watch again'));
+        return;
+      }
+      call.write(event);
+    };
+    const onRequest = (request: Readonly<PairingRequestRecord>): void => {
+      send({ request: toPendingRequest(request), at: new Date().toISOString() });
+    };
+    const onSession =
+      (status: 'online' | 'offline') =>
+      (session: LiveSession): void => {
+        const node = registry.getNode(session.deviceId);
+        send({
+          node: {
+            deviceId: session.deviceId,
+            name: node?.name ?? '',
+            platform: node?.platform ?? '',
+            status,
+            remoteAddress: session.remoteAddress,
+          },
+          at: new Date().toISOString(),
+        });
+      };
+    const onOnline = onSession('online');
+    const onOffline = onSession('offline');
+
+    const stopListening = registry.onRequestChange(onRequest);
+    sessions.on('online', onOnline);
+    sessions.on('offline', onOffline);
+    const forget = deps.watchers.add(call);
+    const cleanup = (): void => {
+      if (closed) return;
+      closed = true;
+      stopListening();
+      sessions.off('online', onOnline);
+      sessions.off('offline', onOffline);
+      forget();
+    };
+    const fail = (error: unknown): void => {
+      if (closed) return;
+      cleanup();
+      endWithError(call, PalyraError.from(error));
+    };
+    call.on('cancelled', cleanup);
+    call.on('close', cleanup);
+    call.on('error', cleanup);
+
+    registry.pendingRequests().then(
+      (pending) => {
+        if (closed || call.cancelled) return;
+        call.write({
+          snapshot: {
+            requests: pending.map(toPendingRequest),
+            nodes: registry.listNodes().map(deps.nodeInfo),
+          },
+          at: new Date().toISOString(),
+        });
+        snapshotSent = true;
+        for (const event of queued.splice(0)) call.write(event);
+      },
+      fail,
+    );
+  };
+}
+
+function endWithError(call: WatchCall, error: PalyraError): void {
+  if (call.cancelled || call.writableEnded) return;
+  call.emit('error', toServiceError(error));
+}

@@ -1,0 +1,126 @@
+import type * as grpc from '@grpc/grpc-js';
+import { fromServiceError, type ApprovalsEvent__Output, type NodeInfo__Output, type PendingRequest__Output } from '@palyra/proto';
+import { PalyraError } from '@palyra/shared';
+import type { PairingRequestState } from '../registry/types.js';
+
+/** A pairing request as a watcher sees it. Times are ISO-8601 strings. */
+export interface ApprovalRequest {
+  requestId: string;
+  deviceId: string;
+  name: string;
+  platform: string;
+  hostname: string;
+  remoteAddress: string;
+  /** The confirmation code the node printed; the operator compares the two. */
+  sas: string;
+  requestedAt: string;
+  expiresAt: string;
+  /** The identity key belongs to a device paired before (its old certificate is revoked on approval). */
+  repair: boolean;
+  state: PairingRequestState;
+}
+
+/** A registered node as a watcher sees it. */
+export interface ApprovalNode {
+  deviceId: string;
+  name: string;
+  platform: string;
+  status: 'online' | 'offline';
+  /** Where its live session comes from; '' in a snapshot. */
+  remoteAddress: string;
+}
+
+export type RequestOutcome = 'approved' | 'rejected' | 'expired';
+
+/** What `ControlClient.watchApprovals()` yields: one snapshot first, then changes. `at`: when the daemon saw it. */
+export type ApprovalsEvent =
+  | { type: 'snapshot'; requests: ApprovalRequest[]; nodes: ApprovalNode[]; at: string }
+  | { type: 'request-added'; request: ApprovalRequest; at: string }
+  | { type: 'request-decided'; request: ApprovalRequest; outcome: RequestOutcome; at: string }
+  | { type: 'node-online' | 'node-offline'; node: ApprovalNode; at: string };
+
+/**
+ * Turns an AdminService.WatchApprovals stream into typed events. The stream never ends by
+ * itself: aborting `signal` (or leaving the loop) ends the iteration quietly; a daemon that
+ * goes away ends it with PALYRA_E_DAEMON_UNREACHABLE.
+ */
+export async function* readApprovals(
+  call: grpc.ClientReadableStream<ApprovalsEvent__Output>,
+  signal?: AbortSignal,
+): AsyncGenerator<ApprovalsEvent, void, undefined> {
+  const onAbort = (): void => call.cancel();
+  // A function, not a narrowed expression: the signal may abort while the loop waits.
+  const aborted = (): boolean => signal?.aborted === true;
+  if (aborted()) {
+    call.cancel();
+    return;
+  }
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const message of call as AsyncIterable<ApprovalsEvent__Output>) {
+      const event = toApprovalsEvent(message);
+      if (event !== undefined) yield event;
+    }
+    if (aborted()) return;
+    throw new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon ended the approvals watch');
+  } catch (error) {
+    if (aborted()) return;
+    throw fromServiceError(error);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    call.cancel();
+  }
+}
+
+export function toApprovalsEvent(message: ApprovalsEvent__Output): ApprovalsEvent | undefined {
+  const at = message.at;
+  switch (message.body) {
+    case 'snapshot':
+      return message.snapshot
+        ? { type: 'snapshot', requests: message.snapshot.requests.map(toApprovalRequest), nodes: message.snapshot.nodes.map(toApprovalNode), at }
+        : undefined;
+    case 'request': {
+      if (!message.request) return undefined;
+      const request = toApprovalRequest(message.request);
+      return request.state === 'pending_approval'
+        ? { type: 'request-added', request, at }
+        : { type: 'request-decided', request, outcome: request.state, at };
+    }
+    case 'node': {
+      const node = message.node;
+      if (!node) return undefined;
+      const status = node.status === 'online' ? 'online' : 'offline';
+      return {
+        type: status === 'online' ? 'node-online' : 'node-offline',
+        node: { deviceId: node.deviceId, name: node.name, platform: node.platform, status, remoteAddress: node.remoteAddress },
+        at,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function toApprovalRequest(r: PendingRequest__Output): ApprovalRequest {
+  return {
+    requestId: r.requestId,
+    deviceId: r.deviceId,
+    name: r.name,
+    platform: r.platform,
+    hostname: r.hostname,
+    remoteAddress: r.remoteAddress,
+    sas: r.sas,
+    requestedAt: r.requestedAt,
+    expiresAt: r.expiresAt,
+    repair: r.repair,
+    state: isRequestState(r.state) ? r.state : 'pending_approval',
+  };
+}
+
+function toApprovalNode(n: NodeInfo__Output): ApprovalNode {
+  return { deviceId: n.deviceId, name: n.name, platform: n.platform, status: n.status === 'online' ? 'online' : 'offline', remoteAddress: '' };
+}
+
+function isRequestState(state: string): state is PairingRequestState {
+  return state === 'pending_approval' || state === 'approved' || state === 'rejected' || state === 'expired';
+}

@@ -1,0 +1,58 @@
+import { Command, Option } from 'clipanion';
+import { DAEMON_EVENT_TYPES, PalyraError, type DaemonEvent, type DaemonEventType } from '@palyra/shared';
+import { DaemonCommand } from './DaemonCommand.js';
+
+export class EventsCommand extends DaemonCommand {
+  static override paths = [['events']];
+  static override usage = Command.Usage({
+    description: 'Follow the daemon’s events as they happen',
+    details: `
+      Prints dispatch state changes (\`dispatch.state\`), nodes going online and offline
+      (\`node.online\`, \`node.offline\`) and pairing requests (\`pairing.request\`) until
+      interrupted. \`--type\` (repeatable) keeps only those types. With \`--json\`, each event is
+      one JSON object on its own line (JSON Lines), as it arrives.
+    `,
+    examples: [
+      ['Everything', 'palyrad events'],
+      ['Only nodes going offline, as JSON Lines', 'palyrad events --type node.offline --json'],
+    ],
+  });
+
+  types = Option.Array('--type', [], { description: `Event type to keep (${DAEMON_EVENT_TYPES.join(', ')}); repeatable` });
+  json = Option.Boolean('--json', false, { description: 'One JSON object per event, one per line' });
+
+  async execute(): Promise<number> {
+    for (const type of this.types) {
+      if (!(DAEMON_EVENT_TYPES as readonly string[]).includes(type)) {
+        throw new PalyraError('PALYRA_E_USAGE', `--type "${type}" is not an event type: use ${DAEMON_EVENT_TYPES.join(', ')}`);
+      }
+    }
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      await this.withClient(async (client) => {
+        for await (const event of client.streamEvents({ types: this.types as DaemonEventType[], signal: controller.signal })) {
+          this.print(this.json ? JSON.stringify(event) : describe(event));
+        }
+      });
+      return 0;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  }
+}
+
+function describe(event: DaemonEvent): string {
+  switch (event.type) {
+    case 'dispatch.state':
+      return `${event.at}  dispatch ${event.dispatchId}  ${event.capability} on ${event.deviceId}  ${event.state}${event.error ? `  ${event.error.code}: ${event.error.message}` : ''}`;
+    case 'node.online':
+    case 'node.offline':
+      return `${event.at}  node ${event.deviceId} (${event.name})  ${event.type === 'node.online' ? 'online' : 'offline'}`;
+    case 'pairing.request':
+      return `${event.at}  pairing request ${event.requestId}  ${event.name} (${event.platform})  ${event.state}`;
+  }
+}

@@ -1,0 +1,74 @@
+import {
+  LOG_LEVELS,
+  loadConfigFile,
+  parseDuration,
+  parseHostPort,
+  parsers,
+  resolveSettings,
+  type JsonSchema,
+  type LogLevel,
+  type ResolvedSettings,
+  type SettingsSpec,
+} from '@palyra/shared';
+
+/** Everything `palyrad start` can be configured with (flags, PALYRA_* env, config file). */
+export interface DaemonSettings {
+  listen: string;
+  quicListen: string;
+  codeTtl: string;
+  requestTtl: string;
+  certValidityDays: number;
+  logLevel: LogLevel;
+}
+
+const hostPort = (text: string, from: string): string => {
+  parseHostPort(text, from);
+  return text;
+};
+const duration = (text: string, from: string): string => {
+  parseDuration(text, from);
+  return text;
+};
+
+export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
+  listen: { flag: '--listen', env: 'PALYRA_LISTEN', default: '0.0.0.0:7443', parse: hostPort },
+  quicListen: { flag: '--quic-listen', env: 'PALYRA_QUIC_LISTEN', default: '', parse: hostPort },
+  codeTtl: { flag: '--code-ttl', env: 'PALYRA_CODE_TTL', default: '10m', parse: duration },
+  requestTtl: { flag: '--request-ttl', env: 'PALYRA_REQUEST_TTL', default: '15m', parse: duration },
+  certValidityDays: { flag: '--cert-validity-days', env: 'PALYRA_CERT_VALIDITY_DAYS', default: 30, parse: parsers.integer(1, 365) },
+  logLevel: { flag: '--log-level', env: 'PALYRA_LOG_LEVEL', default: 'info', parse: parsers.oneOf(LOG_LEVELS) },
+};
+
+const HOST_PORT_PATTERN = '^(\\[[^\\]]+\\]|[^:\\[\\]]+):[0-9]{1,5}$';
+const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)?$';
+
+/** Schema of the `palyra` config file (e.g. palyra.config.json, .palyrarc.yaml). */
+export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    listen: { type: 'string', pattern: HOST_PORT_PATTERN },
+    quicListen: { type: 'string', pattern: HOST_PORT_PATTERN },
+    codeTtl: { type: 'string', pattern: DURATION_PATTERN },
+    requestTtl: { type: 'string', pattern: DURATION_PATTERN },
+    certValidityDays: { type: 'integer', minimum: 1, maximum: 365 },
+    logLevel: { enum: [...LOG_LEVELS] },
+  },
+};
+
+export interface EffectiveDaemonConfig {
+  settings: ResolvedSettings<DaemonSettings>;
+  configFile: string | null;
+}
+
+/** Flags, then PALYRA_* environment, then the config file, then defaults. */
+export async function loadDaemonSettings(
+  flags: Partial<Record<keyof DaemonSettings, string | undefined>>,
+  { configPath, env = process.env }: { configPath?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<EffectiveDaemonConfig> {
+  const file = await loadConfigFile<DaemonSettings>({ name: 'palyra', schema: DAEMON_CONFIG_SCHEMA, explicitPath: configPath, envVar: 'PALYRA_CONFIG', env });
+  return {
+    settings: resolveSettings(DAEMON_SETTINGS, { flags, env, file: file.config, filePath: file.filepath }),
+    configFile: file.filepath,
+  };
+}

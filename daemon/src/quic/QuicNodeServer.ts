@@ -1,0 +1,234 @@
+import { X509Certificate, createHmac, timingSafeEqual, webcrypto } from 'node:crypto';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  PalyraError,
+  QUIC_ALPN,
+  QUIC_CONNECTION_CODE,
+  TLS_ALERT,
+  errorForStreamCode,
+  formatHostPort,
+  streamCodeFor,
+  type HostPort,
+} from '@palyra/shared';
+import type { QUICConnection, QUICServer, QUICStream } from '@matrixai/quic';
+import type { DaemonEvents } from '../events/DaemonEvents.js';
+import type { NodeHealth } from '../health/NodeHealth.js';
+import type { PeerIdentityLookup } from '../rpc/authenticatePeer.js';
+import { loadQuic, quicLogger, type QuicModule } from './loadQuic.js';
+import { createNodeVerifyCallback, identifyNode } from './nodeCertificates.js';
+import { serveNodeStream } from './serveNodeStream.js';
+
+export const DEFAULT_QUIC_MAX_CONNECTIONS = 256;
+
+export interface QuicNodeServerOptions {
+  listen: HostPort;
+  caCertPem: string;
+  serverCertPem: string;
+  serverKeyPem: string;
+  lookup: PeerIdentityLookup;
+  health: NodeHealth;
+  events: DaemonEvents;
+  daemonVersion: string;
+  /** Connections held at once; the next one is closed at once with TOO_MANY_CONNECTIONS. Default 256. */
+  maxConnections?: number;
+  /** A handshake that has not completed by then is dropped. Default 5 s. */
+  handshakeTimeoutMs?: number;
+  /** A connection silent this long is closed (nodes send keepalives). Default 60 s. */
+  idleTimeoutMs?: number;
+  maxFrameBytes?: number;
+  maxQueuedEvents?: number;
+  /** The @matrixai/quic module (tests); default: imported on start. */
+  quic?: QuicModule;
+  now?: () => Date;
+}
+
+interface ConnectionInfo {
+  deviceId: string;
+  fingerprint: string;
+}
+
+/**
+ * The daemon's QUIC endpoint (ALPN palyra-node/1): mTLS against the daemon's CA with the
+ * checks of createNodeVerifyCallback, at most maxConnections authenticated connections, and
+ * node.health / node.stream_events on streams the nodes open. Revoking a certificate closes
+ * its connections (closeFingerprint). stop() force-closes everything.
+ */
+export class QuicNodeServer {
+  private server: QUICServer | undefined;
+  private quic: QuicModule | undefined;
+  private boundPort = 0;
+  private stopping = false;
+  private readonly connections = new Map<QUICConnection, ConnectionInfo>();
+  private readonly streams = new Set<Promise<void>>();
+  private readonly maxConnections: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: QuicNodeServerOptions) {
+    this.maxConnections = options.maxConnections ?? DEFAULT_QUIC_MAX_CONNECTIONS;
+    if (!Number.isInteger(this.maxConnections) || this.maxConnections < 1) {
+      throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the QUIC connection cap must be a positive integer, got ${String(options.maxConnections)}`);
+    }
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get address(): HostPort {
+    return { host: this.options.listen.host, port: this.boundPort };
+  }
+
+  /** Authenticated connections held right now. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async start(): Promise<void> {
+    if (this.server !== undefined) return;
+    const quic = this.options.quic ?? (await loadQuic());
+    this.quic = quic;
+    const { listen } = this.options;
+    const key = new Uint8Array(32);
+    webcrypto.getRandomValues(key);
+    const server = new quic.QUICServer({
+      crypto: {
+        key: key.buffer,
+        ops: {
+          sign: (k, data) => Promise.resolve(hmac(k, data)),
+          verify: (k, data, sig) => {
+            const expected = Buffer.from(hmac(k, data));
+            const given = Buffer.from(sig);
+            return Promise.resolve(expected.length === given.length && timingSafeEqual(expected, given));
+          },
+        },
+      },
+      config: {
+        key: this.options.serverKeyPem,
+        cert: this.options.serverCertPem,
+        ca: this.options.caCertPem,
+        verifyPeer: true,
+        verifyCallback: createNodeVerifyCallback(new X509Certificate(this.options.caCertPem), this.options.lookup, this.now) as never,
+        applicationProtos: [QUIC_ALPN],
+        maxIdleTimeout: this.options.idleTimeoutMs ?? 60_000,
+        initialMaxStreamsBidi: 64,
+        initialMaxStreamsUni: 0,
+      },
+      minIdleTimeout: this.options.handshakeTimeoutMs ?? 5_000,
+      reasonToCode: (_type, reason) => streamCodeFor(reason),
+      codeToReason: (_type, code) => errorForStreamCode(code),
+      logger: quicLogger('palyrad.quic'),
+    });
+    server.addEventListener(quic.events.EventQUICServerConnection.name, this.onConnection);
+    server.addEventListener(quic.events.EventQUICConnectionStream.name, this.onStream);
+    try {
+      await server.start({ host: listen.host, port: listen.port });
+    } catch (error) {
+      throw new PalyraError(
+        'PALYRA_E_LISTEN_FAILED',
+        `cannot listen for QUIC on ${formatHostPort(listen)}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    this.boundPort = server.port;
+    this.stopping = false;
+    this.server = server;
+  }
+
+  /** Closes every connection of a revoked certificate, at once. */
+  closeFingerprint(fingerprint: string, reason = 'this node certificate was revoked'): void {
+    for (const [connection, info] of this.connections) {
+      if (info.fingerprint === fingerprint.toLowerCase()) this.close(connection, QUIC_CONNECTION_CODE.REVOKED, reason);
+    }
+  }
+
+  /** Closes every connection of a device. */
+  closeDevice(deviceId: string, reason: string): void {
+    for (const [connection, info] of this.connections) {
+      if (info.deviceId === deviceId) this.close(connection, QUIC_CONNECTION_CODE.REVOKED, reason);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined) return;
+    this.stopping = true;
+    await server
+      .stop({ isApp: true, errorCode: QUIC_CONNECTION_CODE.SHUTTING_DOWN, reason: Buffer.from('the daemon is shutting down'), force: true })
+      .catch(() => undefined);
+    for (const [connection, info] of this.connections) this.forget(connection, info);
+    await Promise.allSettled([...this.streams]);
+  }
+
+  // EventTarget listeners: a throw would become an uncaught exception, so both catch everything.
+  private readonly onConnection = (event: Event): void => {
+    const connection = (event as Event & { detail: QUICConnection }).detail;
+    try {
+      this.accept(connection);
+    } catch (error) {
+      this.close(connection, QUIC_CONNECTION_CODE.UNAUTHENTICATED, `the daemon could not accept this connection: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  private accept(connection: QUICConnection): void {
+    if (this.stopping) {
+      this.close(connection, QUIC_CONNECTION_CODE.SHUTTING_DOWN, 'the daemon is shutting down');
+      return;
+    }
+    if (this.connections.size >= this.maxConnections) {
+      this.close(
+        connection,
+        QUIC_CONNECTION_CODE.TOO_MANY_CONNECTIONS,
+        `the daemon holds its maximum of ${this.maxConnections} QUIC connections (--quic-max-connections): use gRPC or retry later`,
+      );
+      return;
+    }
+    // The verify callback accepted it, but a revocation may have landed since.
+    const identity = identifyNode(connection.getRemoteCertsChain()[0], this.options.lookup, this.now());
+    if ('problem' in identity) {
+      const { alert, error } = identity.problem;
+      this.close(connection, alert === TLS_ALERT.CERTIFICATE_REVOKED ? QUIC_CONNECTION_CODE.REVOKED : QUIC_CONNECTION_CODE.UNAUTHENTICATED, error.message);
+      return;
+    }
+    const info: ConnectionInfo = { deviceId: identity.node.deviceId, fingerprint: identity.node.certFingerprint };
+    this.connections.set(connection, info);
+    this.options.health.quicOpened(info.deviceId);
+    const closed = (): void => this.forget(connection, info);
+    if (this.quic !== undefined) connection.addEventListener(this.quic.events.EventQUICConnectionStopped.name, closed, { once: true });
+    void connection.closedP.then(closed, closed);
+  }
+
+  private readonly onStream = (event: Event): void => {
+    const stream = (event as Event & { detail: QUICStream }).detail;
+    // serveNodeStream never rejects, and resets the stream itself on any failure.
+    const serving = serveNodeStream(stream, {
+      lookup: this.options.lookup,
+      health: this.options.health,
+      events: this.options.events,
+      daemonVersion: this.options.daemonVersion,
+      maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      maxQueuedEvents: this.options.maxQueuedEvents ?? 1024,
+      now: this.now,
+    });
+    this.streams.add(serving);
+    void serving.finally(() => this.streams.delete(serving));
+  };
+
+  private forget(connection: QUICConnection, info: ConnectionInfo): void {
+    if (this.connections.get(connection) !== info) return;
+    this.connections.delete(connection);
+    this.options.health.quicClosed(info.deviceId);
+  }
+
+  private close(connection: QUICConnection, errorCode: number, reason: string): void {
+    const info = this.connections.get(connection);
+    if (info !== undefined) this.forget(connection, info);
+    connection.stop({ isApp: true, errorCode, reason: Buffer.from(reason.slice(0, 512)), force: true }).catch(() => undefined);
+  }
+}
+
+function hmac(key: ArrayBuffer, data: ArrayBuffer): ArrayBuffer {
+  const digest = createHmac('sha256', toBuffer(key)).update(toBuffer(data)).digest();
+  return digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength);
+}
+
+function toBuffer(value: ArrayBuffer | ArrayBufferView): Buffer {
+  return ArrayBuffer.isView(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : Buffer.from(value);
+}

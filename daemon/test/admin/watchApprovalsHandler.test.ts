@@ -1,0 +1,148 @@
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { ApprovalsEvent, NodeInfo } from '@palyra/proto';
+import { PalyraError } from '@palyra/shared';
+import { describe, expect, it } from 'vitest';
+import { ApprovalsWatchers, createWatchApprovalsHandler } from '../../src/admin/watchApprovalsHandler.js';
+import { NodeRegistry, type RegistryStore } from '../../src/registry/NodeRegistry.js';
+import { RUNTIME_STATE_VERSION, type RuntimeState } from '../../src/registry/types.js';
+import { SessionManager, type LiveSession } from '../../src/sessions/SessionManager.js';
+import { certificate, newRequest } from '../registry/fixtures.js';
+
+/** The parts of a grpc ServerWritableStream the handler uses. */
+class FakeCall extends EventEmitter {
+  readonly request = {};
+  readonly written: ApprovalsEvent[] = [];
+  cancelled = false;
+  writableEnded = false;
+  error: Partial<grpc.ServiceError> | undefined;
+
+  constructor() {
+    super();
+    this.on('error', (error: Partial<grpc.ServiceError>) => {
+      this.error = error;
+      this.writableEnded = true;
+    });
+  }
+
+  write(event: ApprovalsEvent): boolean {
+    this.written.push(event);
+    return true;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.emit('cancelled');
+  }
+
+  bodies(): string[] {
+    return this.written.map((e) => (e.snapshot ? 'snapshot' : e.request ? `request:${e.request.requestId}:${e.request.state}` : `node:${e.node?.deviceId}:${e.node?.status}`));
+  }
+}
+
+function memoryStore(): RegistryStore {
+  let state: RuntimeState = { version: RUNTIME_STATE_VERSION, pairingCodes: [], requests: [], nodes: [], revoked: [] };
+  return {
+    snapshot: () => structuredClone(state),
+    save: async (next: RuntimeState) => {
+      state = structuredClone(next);
+    },
+  } as RegistryStore;
+}
+
+function setup() {
+  const registry = new NodeRegistry(memoryStore(), { now: () => new Date() });
+  const sessions = new SessionManager();
+  const watchers = new ApprovalsWatchers();
+  const handler = createWatchApprovalsHandler({
+    registry,
+    sessions,
+    watchers,
+    nodeInfo: (node) => ({ deviceId: node.deviceId, name: node.name, status: sessions.isOnline(node.deviceId) ? 'online' : 'offline' }) as NodeInfo,
+  });
+  const watch = (): FakeCall => {
+    const call = new FakeCall();
+    handler(call as unknown as grpc.ServerWritableStream<never, ApprovalsEvent>);
+    return call;
+  };
+  return { registry, sessions, watchers, watch };
+}
+
+function session(deviceId: string): LiveSession {
+  return { deviceId, remoteAddress: '127.0.0.1:4242', openedAt: new Date(), send: () => undefined, close: () => undefined };
+}
+
+const flush = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));
+
+async function until(call: FakeCall, count: number): Promise<void> {
+  for (let i = 0; i < 200 && call.written.length < count; i += 1) await flush();
+  expect(call.written.length).toBeGreaterThanOrEqual(count);
+}
+
+describe('WatchApprovals handler', () => {
+  it('sends the snapshot first; a change made while it was read follows it (nothing falls in between)', async () => {
+    const { registry, watch } = setup();
+    const adding = registry.addRequest({ ...newRequest(1), sas: 'ABCD-EFGH' });
+    const call = watch();
+    await adding;
+    await until(call, 2);
+    expect(call.bodies()).toEqual(['snapshot', 'request:req-1:pending_approval']);
+    // Whether or not the snapshot already shows it, the change itself comes after the snapshot.
+    expect(call.written[1]?.request).toMatchObject({ sas: 'ABCD-EFGH', name: 'node-1', remoteAddress: '127.0.0.1:5000' });
+    expect(Date.parse(call.written[1]?.at ?? '')).not.toBeNaN();
+  });
+
+  it('streams decisions and node sessions as they happen', async () => {
+    const { registry, sessions, watch } = setup();
+    const call = watch();
+    await until(call, 1);
+    await registry.addRequest(newRequest(1));
+    await registry.addRequest(newRequest(2));
+    await registry.approve('req-1', certificate(1));
+    await registry.reject('req-2');
+    const live = session(registry.listNodes()[0]?.deviceId ?? '');
+    sessions.attach(live, new PalyraError('PALYRA_E_PERMISSION_DENIED', 'replaced'));
+    sessions.detach(live);
+    await until(call, 7);
+    const deviceId = live.deviceId;
+    expect(call.bodies()).toEqual([
+      'snapshot',
+      'request:req-1:pending_approval',
+      'request:req-2:pending_approval',
+      'request:req-1:approved',
+      'request:req-2:rejected',
+      `node:${deviceId}:online`,
+      `node:${deviceId}:offline`,
+    ]);
+    expect(call.written[5]?.node).toMatchObject({ name: 'node-1', platform: 'linux-x64', remoteAddress: '127.0.0.1:4242' });
+  });
+
+  it('stops listening when the caller cancels', async () => {
+    const { registry, sessions, watchers, watch } = setup();
+    const baseline = sessions.listenerCount('online');
+    const call = watch();
+    await until(call, 1);
+    expect(sessions.listenerCount('online')).toBe(baseline + 1);
+    expect(watchers.size).toBe(1);
+    call.cancel();
+    expect(sessions.listenerCount('online')).toBe(baseline);
+    expect(sessions.listenerCount('offline')).toBe(baseline);
+    expect(watchers.size).toBe(0);
+    await registry.addRequest(newRequest(1));
+    await flush();
+    expect(call.bodies()).toEqual(['snapshot']);
+  });
+
+  it('ends every stream with DAEMON_UNREACHABLE when the admin server stops', async () => {
+    const { sessions, watchers, watch } = setup();
+    const calls = [watch(), watch()];
+    for (const call of calls) await until(call, 1);
+    watchers.closeAll(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon is shutting down'));
+    for (const call of calls) {
+      expect(call.error?.code).toBe(grpc.status.UNAVAILABLE);
+      expect(call.error?.details).toContain('PALYRA_E_DAEMON_UNREACHABLE');
+    }
+    expect(watchers.size).toBe(0);
+    expect(sessions.listenerCount('online')).toBe(0);
+  });
+});
