@@ -48,6 +48,8 @@ export interface DaemonInfo {
   quicAddress: string;
   /** Why QUIC is disabled, when it is. */
   quicDisabledReason?: string;
+  /** Something the operator should know about the QUIC endpoint (it moved off its default port). */
+  quicNotice?: string;
   adminSocket: string;
   caFingerprint: string;
   stateDir: string;
@@ -175,6 +177,7 @@ export class Daemon {
           : formatHostPort(rpc.address),
         quicAddress: quicAddress === '' ? 'disabled' : quicAddress,
         ...(quic.disabledReason === undefined ? {} : { quicDisabledReason: quic.disabledReason }),
+        ...(quic.notice === undefined ? {} : { quicNotice: quic.notice }),
         adminSocket: join(stateDir, ADMIN_SOCKET_NAME),
         caFingerprint: ca.caFingerprint,
         stateDir,
@@ -254,28 +257,34 @@ async function startQuic(
     ca: CertificateAuthority;
     server: { certPem: string; keyPem: string };
   },
-): Promise<{ server?: QuicNodeServer; disabledReason?: string }> {
+): Promise<{ server?: QuicNodeServer; disabledReason?: string; notice?: string }> {
   if (options.quicListen === 'disabled') return { disabledReason: 'disabled by --quic-listen off' };
   const explicit = options.quicListen !== undefined;
   const listen = options.quicListen ?? { host: options.listen.host, port: options.listen.port === 0 ? 0 : DEFAULT_QUIC_PORT };
-  const quic = new QuicNodeServer({
-    listen,
-    caCertPem: deps.ca.caCertPem,
-    serverCertPem: deps.server.certPem,
-    serverKeyPem: deps.server.keyPem,
-    lookup: deps.registry,
-    health: deps.health,
-    events: deps.events,
-    daemonVersion: DAEMON_VERSION,
-    maxConnections: options.quicMaxConnections ?? DEFAULT_QUIC_MAX_CONNECTIONS,
-  });
+  const create = (at: HostPort): QuicNodeServer =>
+    new QuicNodeServer({
+      listen: at,
+      caCertPem: deps.ca.caCertPem,
+      serverCertPem: deps.server.certPem,
+      serverKeyPem: deps.server.keyPem,
+      lookup: deps.registry,
+      health: deps.health,
+      events: deps.events,
+      daemonVersion: DAEMON_VERSION,
+      maxConnections: options.quicMaxConnections ?? DEFAULT_QUIC_MAX_CONNECTIONS,
+    });
   try {
+    const quic = create(listen);
     await quic.start();
     return { server: quic };
   } catch (error) {
-    if (!explicit && error instanceof PalyraError && error.code === 'PALYRA_E_QUIC_UNAVAILABLE') {
-      return { disabledReason: error.message };
-    }
-    throw error;
+    if (explicit || !(error instanceof PalyraError)) throw error;
+    if (error.code === 'PALYRA_E_QUIC_UNAVAILABLE') return { disabledReason: error.message };
+    if (error.code !== 'PALYRA_E_LISTEN_FAILED' || listen.port === 0) throw error;
+    // The default port is taken (another daemon on this host?): nodes learn the QUIC address
+    // at registration, so any free port serves them.
+    const quic = create({ host: listen.host, port: 0 });
+    await quic.start();
+    return { server: quic, notice: `UDP port ${listen.port} is in use, so QUIC listens on port ${quic.address.port} (set --quic-listen to choose)` };
   }
 }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { PalyraError, type GrpcStatusName } from '@palyra/shared';
+import { PalyraError, type GrpcStatusName } from '@palyra/shared/errors';
 
 /** Trailing-metadata key that carries a PalyraError as JSON across an RPC. */
 export const ERROR_METADATA_KEY = 'palyra-error-bin';
@@ -41,7 +41,8 @@ export function fromServiceError(error: unknown, context = 'the daemon'): Palyra
       // fall through to the status mapping
     }
   }
-  const details = serviceError?.details ?? (error instanceof Error ? error.message : String(error));
+  // grpc-js appends an empty "Resolution note:" to connection failures; it says nothing.
+  const details = (serviceError?.details ?? (error instanceof Error ? error.message : String(error))).replace(/\s*Resolution note:\s*$/, '');
   switch (serviceError?.code) {
     case grpc.status.UNAVAILABLE:
       return new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach ${context}: ${details}`, { cause: error });

@@ -4,6 +4,7 @@
  * non-interactive refusal when stdout is not a terminal.
  */
 import { execFile } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,14 +19,23 @@ const tmuxServers = new Set<string>();
 
 /** A tmux server of its own (-L), so cleanup never touches anyone else's sessions. */
 class TmuxPane {
-  private constructor(readonly server: string) {}
+  private constructor(
+    readonly server: string,
+    private readonly statusFile: string,
+  ) {}
 
-  static async start(command: string[], size = { columns: 80, rows: 24 }): Promise<TmuxPane> {
+  /**
+   * Runs `command` in a detached 80x24 session. A shell around it writes its exit status to
+   * `statusFile`: tmux itself does not always reap a pane's process (the pane can stay
+   * "dead" with no status), so its pane_dead_status cannot be relied on.
+   */
+  static async start(command: string[], statusFile: string, size = { columns: 80, rows: 24 }): Promise<TmuxPane> {
     const server = `palyra-e2e-${process.pid}-${Date.now().toString(36)}`;
     tmuxServers.add(server);
-    const pane = new TmuxPane(server);
-    // -f /dev/null: no user config; remain-on-exit keeps the pane (and its exit status) after the program ends.
-    await pane.tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'approvals', '-x', String(size.columns), '-y', String(size.rows), ...command);
+    const pane = new TmuxPane(server, statusFile);
+    const wrapped = ['/bin/sh', '-c', 'status_file=$1; shift; "$@"; echo "$?" > "$status_file"', 'sh', statusFile, ...command];
+    // -f /dev/null: no user config; remain-on-exit keeps the last screen after the program ends.
+    await pane.tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'approvals', '-x', String(size.columns), '-y', String(size.rows), ...wrapped);
     await pane.tmux('set-option', '-t', 'approvals', 'remain-on-exit', 'on');
     return pane;
   }
@@ -49,14 +59,10 @@ class TmuxPane {
     return (await this.tmux('display-message', '-p', '-t', 'approvals', '#{pane_width}x#{pane_height}')).trim();
   }
 
-  /** `null` while the program runs, else how it ended: `exit N` or `signal N`. */
-  async ended(): Promise<string | null> {
-    const [dead, status, signal] = (await this.tmux('display-message', '-p', '-t', 'approvals', '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}'))
-      .trim()
-      .split('|');
-    // tmux marks the pane dead when its pty closes, and learns the status a moment later.
-    if (dead !== '1' || ((status ?? '') === '' && (signal ?? '') === '')) return null;
-    return signal !== undefined && signal !== '' ? `signal ${signal}` : `exit ${status}`;
+  /** `null` while the program runs, else its exit status (128 + N for signal N). */
+  async exitStatus(): Promise<number | null> {
+    const text = await readFile(this.statusFile, 'utf8').catch(() => '');
+    return text.trim() === '' ? null : Number(text.trim());
   }
 
   /** Polls the screen until `test` holds; fails with the last screen. */
@@ -75,6 +81,8 @@ class TmuxPane {
 afterEach(async () => {
   for (const server of tmuxServers) {
     await run('tmux', ['-L', server, 'kill-server']).catch(() => undefined);
+    // tmux may leave the socket file of a server that is gone.
+    await rm(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, server), { force: true });
   }
   tmuxServers.clear();
   await stopProcesses();
@@ -91,7 +99,7 @@ describe('palyrad approvals (real terminal)', { timeout: E2E_TEST_TIMEOUT_MS }, 
     const [, sas, requestId] = await joining.waitFor(/^confirmation code (\S+) \(request (\S+?)[,)]/m);
     await joining.waitFor(/^waiting for approval$/m);
 
-    const pane = await TmuxPane.start([process.execPath, PALYRAD, 'approvals', '--state-dir', stateDir]);
+    const pane = await TmuxPane.start([process.execPath, PALYRAD, 'approvals', '--state-dir', stateDir], join(stateDir, '..', 'approvals.status'));
     expect(await pane.size()).toBe('80x24');
     const screen = await pane.waitForScreen((s) => s.includes(sas ?? '?'), `the request with SAS ${sas}`);
     expect(screen).toContain('Palyra approvals');
@@ -117,12 +125,12 @@ describe('palyrad approvals (real terminal)', { timeout: E2E_TEST_TIMEOUT_MS }, 
 
     await pane.sendKeys('q');
     const deadline = Date.now() + 30_000;
-    let ended = await pane.ended();
-    while (ended === null && Date.now() < deadline) {
+    let status = await pane.exitStatus();
+    while (status === null && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      ended = await pane.ended();
+      status = await pane.exitStatus();
     }
-    expect(ended, `how palyrad approvals ended after q; screen:\n${await pane.capture()}`).toBe('exit 0');
+    expect(status, `exit status of palyrad approvals after q; screen:\n${await pane.capture()}`).toBe(0);
   });
 
   it('refuses to run without a terminal, pointing scripts at nodes pending --json', async () => {

@@ -102,7 +102,7 @@ describe('CLI contract (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
 
     // join --json: the SAS and the wait go to stderr, the result alone to stdout.
     const joining = spawnJoin(nodeDir, daemon, code.code, ['--name', 'json-node', '--json']);
-    const [, sas] = await joining.waitFor(/^confirmation code (\S+) \(request \S+\)\nwaiting for approval$/m, 30_000, 'stderr');
+    const [, sas] = await joining.waitFor(/^confirmation code (\S+) \(request \S+\)\nwaiting for approval$/m, undefined, 'stderr');
     expect(joining.stdout).toBe('');
     const pending = parseOneJson<PendingRow[]>(await daemon.cli('nodes', 'pending', '--json'));
     expect(pending).toHaveLength(1);
@@ -111,11 +111,11 @@ describe('CLI contract (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
 
     const decided = parseOneJson(await daemon.cli('nodes', 'approve', deviceId, '--json'));
     expect(decided).toMatchObject({ deviceId, name: 'json-node', state: 'approved' });
-    const joined = parseOneJson(await joining.waitForExit(30_000));
+    const joined = parseOneJson(await joining.waitForExit());
     expect(joined).toMatchObject({ deviceId, name: 'json-node', daemon: daemon.ready.grpc, caFingerprint: daemon.ready.ca });
 
     expect(parseOneJson(await nodeCli(nodeDir, 'status', '--json'))).toMatchObject({ joined: true, deviceId });
-    const rejoin = await spawnJoin(nodeDir, daemon, code.code).waitForExit(30_000);
+    const rejoin = await spawnJoin(nodeDir, daemon, code.code).waitForExit();
     expect(expectErrorLine(rejoin, 'PALYRA_E_ALREADY_JOINED', 75)).toContain('palyra-node leave');
     await startNode(nodeDir);
     const nodes = parseOneJson<NodeRow[]>(await daemon.cli('nodes', 'list', '--json'));

@@ -23,7 +23,7 @@ async function nodeRow(deviceId: string): Promise<NodeRow | undefined> {
 }
 
 /** Polls `nodes list` until the node has `status` (generous: keepalive takes seconds). */
-async function waitForStatus(deviceId: string, status: NodeRow['status'], timeoutMs = 20_000): Promise<NodeRow> {
+async function waitForStatus(deviceId: string, status: NodeRow['status'], timeoutMs = 30_000): Promise<NodeRow> {
   return pollUntil(
     async () => {
       const row = await nodeRow(deviceId);
@@ -65,7 +65,7 @@ describe('node liveness (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () 
 
     // Resumed, the agent finds its connection gone and reconnects by itself.
     agent.signal('SIGCONT');
-    await waitForStatus(deviceId, 'online', 45_000);
+    await waitForStatus(deviceId, 'online', 60_000);
     expect(agent.running).toBe(true);
   });
 

@@ -62,7 +62,7 @@ describe('pairing failures (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, 
     const pin = await d.mintPin();
     const dir = await nodeDir();
 
-    const wrong = await spawnJoin(dir, d, otherPin(pin), ['--name', 'guesser']).waitForExit(30_000);
+    const wrong = await spawnJoin(dir, d, otherPin(pin), ['--name', 'guesser']).waitForExit();
     expect(expectErrorLine(wrong, 'PALYRA_E_PAIRING_FAILED', 66)).toMatch(/wrong PIN/);
     // Nothing proven, nothing shown: no SAS, no request, no identity.
     expect(wrong.stdout).not.toMatch(/confirmation code/);
@@ -73,7 +73,7 @@ describe('pairing failures (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, 
     // find the code burned. Racing connections must not buy extra guesses.
     const guesses = await Promise.all(
       Array.from({ length: MAX_PIN_ATTEMPTS }, async (_, i) =>
-        spawnJoin(await nodeDir(), d, otherPin(pin, i + 2), ['--name', 'guesser']).waitForExit(30_000),
+        spawnJoin(await nodeDir(), d, otherPin(pin, i + 2), ['--name', 'guesser']).waitForExit(),
       ),
     );
     const codes = guesses.map((result) => /^error (PALYRA_E_\w+):/m.exec(result.stderr)?.[1] ?? `exit ${result.code}: ${result.stderr}`);
@@ -83,7 +83,7 @@ describe('pairing failures (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, 
     for (const result of guesses) expect(result.code).toBe(66);
 
     // The code is burned: even the right PIN is refused now, and the daemon says why.
-    const burned = await spawnJoin(dir, d, pin, ['--name', 'guesser']).waitForExit(30_000);
+    const burned = await spawnJoin(dir, d, pin, ['--name', 'guesser']).waitForExit();
     const message = expectErrorLine(burned, 'PALYRA_E_PAIRING_CODE_BURNED', 66);
     expect(message).toMatch(/burned after 5 attempts/);
     expect(message).toMatch(/palyrad pairing code/);
@@ -99,7 +99,7 @@ describe('pairing failures (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, 
     while (Date.now() <= expiresAt + 200) await new Promise((resolve) => setTimeout(resolve, 100));
 
     const dir = await nodeDir();
-    const result = await spawnJoin(dir, d, code.code).waitForExit(30_000);
+    const result = await spawnJoin(dir, d, code.code).waitForExit();
     const message = expectErrorLine(result, 'PALYRA_E_PAIRING_CODE_EXPIRED', 66);
     expect(message).toContain(`expired at ${code.expiresAt}`);
     await expectNotJoined(dir);
@@ -109,7 +109,7 @@ describe('pairing failures (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, 
     const d = running();
     const pin = await d.mintPin();
 
-    const wrong = await spawnJoin(await nodeDir(), d, otherPin(pin)).waitForExit(30_000);
+    const wrong = await spawnJoin(await nodeDir(), d, otherPin(pin)).waitForExit();
     expectErrorLine(wrong, 'PALYRA_E_PAIRING_FAILED', 66);
 
     const first = await nodeDir();
@@ -117,10 +117,10 @@ describe('pairing failures (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, 
     const [, requestId] = await joining.waitFor(/\(request (\S+)\)\nwaiting for approval$/m);
     const approved = await d.cli('nodes', 'approve', requestId ?? '');
     expect(approved.code, approved.stderr).toBe(0);
-    expect((await joining.waitForExit(30_000)).code).toBe(0);
+    expect((await joining.waitForExit()).code).toBe(0);
 
     const second = await nodeDir();
-    const reused = await spawnJoin(second, d, pin, ['--name', 'second']).waitForExit(30_000);
+    const reused = await spawnJoin(second, d, pin, ['--name', 'second']).waitForExit();
     expectErrorLine(reused, 'PALYRA_E_PAIRING_CODE_USED', 66);
     await expectNotJoined(second);
     expect((await pendingRequests()).filter((r) => r.name === 'second')).toEqual([]);
@@ -139,7 +139,7 @@ describe('pairing failures (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, 
     expect(rejected.code, rejected.stderr).toBe(0);
     expect(rejected.stdout).toContain('rejected unwelcome');
 
-    const result = await joining.waitForExit(30_000);
+    const result = await joining.waitForExit();
     expectErrorLine(result, 'PALYRA_E_PAIRING_REJECTED', 67);
     await expectNotJoined(dir);
     expect((await pendingRequests()).map((r) => r.requestId)).not.toContain(requestId);
@@ -157,7 +157,7 @@ describe('pairing failures (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, 
     expect(request).toBeDefined();
 
     joining.signal('SIGINT');
-    expectErrorLine(await joining.waitForExit(30_000), 'PALYRA_E_CANCELLED', 130);
+    expectErrorLine(await joining.waitForExit(), 'PALYRA_E_CANCELLED', 130);
     await expectNotJoined(dir);
 
     await pollUntil(

@@ -9,13 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OS_VAULT_SERVICE } from '@palyra/shared';
+import { CertificateAuthority } from '../../daemon/src/ca/index.js';
 import { FileIdentityStore, VaultIdentityStore, type NodeIdentity } from '../../agent/src/identity/index.js';
-import { E2E_TEST_TIMEOUT_MS, PALYRA_NODE } from '../helpers/processes.js';
+import { DaemonProcess } from '../helpers/daemonHarness.js';
+import { E2E_TEST_TIMEOUT_MS, PALYRA_NODE, stopProcesses } from '../helpers/processes.js';
 
 const SESSION_BUS = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
 
 const dirs: string[] = [];
 afterEach(async () => {
+  await stopProcesses();
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
@@ -149,5 +152,32 @@ describe('palyra-node and its vault', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     expect(await readdir(dir)).toEqual(['vault.v1.enc']);
     expect((await node(['leave', '--state-dir', dir])).code).toBe(0);
     expect(spawnSync('secret-tool', ['lookup', 'service', OS_VAULT_SERVICE, 'username', vault.osEntry.account]).status).not.toBe(0);
+  });
+});
+
+describe('palyrad and its vault', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
+  it('migrates the plaintext keys of an older daemon on start, and starts again from the vault', async () => {
+    const dir = join(await stateDir(), 'daemon');
+    const old = await CertificateAuthority.loadOrCreate({ stateDir: dir });
+    await old.ensureServerCertificate({ hosts: ['127.0.0.1'] });
+    const first = await DaemonProcess.start(dir, ['--vault', 'file']);
+    expect(first.ready.ca).toBe(old.caFingerprint);
+    expect((first.ready as unknown as { vault: { backend: string; keySource: string } }).vault).toMatchObject({ backend: 'file', keySource: 'keyfile' });
+    expect(first.process.stderr).toContain('moved ca.key and server.key into');
+    await first.stop();
+    expect((await readdir(dir)).filter((f) => f.endsWith('.key') || f.endsWith('.enc')).sort()).toEqual(['vault.key', 'vault.v1.enc']);
+    const again = await DaemonProcess.start(dir, ['--vault', 'file']);
+    expect(again.ready.ca).toBe(old.caFingerprint);
+    await again.stop();
+  });
+
+  it.skipIf(SESSION_BUS === '')('keeps its data key in the OS vault when asked (--vault os)', async () => {
+    const dir = join(await stateDir(), 'daemon');
+    const d = await DaemonProcess.start(dir, ['--vault', 'os']);
+    const vault = (d.ready as unknown as { vault: { backend: string; osEntry: { account: string } } }).vault;
+    expect(vault.backend).toBe('os');
+    expect(spawnSync('secret-tool', ['lookup', 'service', OS_VAULT_SERVICE, 'username', vault.osEntry.account]).stdout.length).toBe(32);
+    await d.stop();
+    spawnSync('secret-tool', ['clear', 'service', OS_VAULT_SERVICE, 'username', vault.osEntry.account]);
   });
 });

@@ -22,7 +22,8 @@ export class DaemonProcess {
     const listen = extraArgs.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
     const proc = spawnBin(PALYRAD, ['start', '--state-dir', stateDir, ...listen, '--json', ...extraArgs], {}, options);
     try {
-      const [line] = await proc.waitFor(/^\{.*"event":"ready".*\}$/m, 30_000);
+      // Generous: a first start creates the CA, and a loaded machine is slow.
+      const [line] = await proc.waitFor(/^\{.*"event":"ready".*\}$/m, 90_000);
       return new DaemonProcess(proc, stateDir, JSON.parse(line) as ReadyInfo);
     } catch (error) {
       await proc.stop();
@@ -126,7 +127,7 @@ export async function pairNode(daemon: DaemonProcess, nodeStateDir: string, name
   if (request === undefined) throw new Error(`no pending request ${requestId} for ${name}: ${JSON.stringify(pending)}`);
   const approved = await daemon.cli('nodes', 'approve', request.requestId);
   if (approved.code !== 0) throw new Error(`approve failed: ${approved.stderr}`);
-  const result = await join.waitForExit(30_000);
+  const result = await join.waitForExit();
   if (result.code !== 0) throw new Error(`join failed (${result.code}): ${result.stderr}`);
   return request.deviceId;
 }
@@ -134,7 +135,7 @@ export async function pairNode(daemon: DaemonProcess, nodeStateDir: string, name
 /** Starts `palyra-node run` and waits until it registered with the daemon. */
 export async function startNode(nodeStateDir: string, options: SpawnOptions = {}): Promise<RunningProcess> {
   const run = spawnRun(nodeStateDir, options);
-  await run.waitFor(/^palyra-node ready device=\S+$/m, 30_000);
+  await run.waitFor(/^palyra-node ready device=\S+$/m);
   return run;
 }
 

@@ -24,8 +24,10 @@ export interface SpawnOptions {
  * Timeouts for tests that drive several real processes. Generous on purpose: they bound a
  * hang, they do not measure speed, and a loaded 2-core machine runs a pairing in seconds.
  */
-export const E2E_TEST_TIMEOUT_MS = 120_000;
-export const E2E_HOOK_TIMEOUT_MS = 60_000;
+export const E2E_TEST_TIMEOUT_MS = 240_000;
+export const E2E_HOOK_TIMEOUT_MS = 120_000;
+/** Default bound of one wait on a process (a line, an exit). */
+export const PROCESS_WAIT_MS = 60_000;
 
 /** Every process spawned through these helpers that has not exited yet. */
 const live = new Set<RunningProcess>();
@@ -76,7 +78,7 @@ export class RunningProcess {
   }
 
   /** Waits until stdout (or stderr) matches; fails with the output so far if the process exits first. */
-  waitFor(pattern: RegExp, timeoutMs = 20_000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpMatchArray> {
+  waitFor(pattern: RegExp, timeoutMs = PROCESS_WAIT_MS, stream: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
         const match = this[stream].match(pattern);
@@ -102,7 +104,7 @@ export class RunningProcess {
   }
 
   /** Waits for the process to exit by itself; fails (leaving it running) after `timeoutMs`. */
-  async waitForExit(timeoutMs = 20_000): Promise<CommandResult> {
+  async waitForExit(timeoutMs = PROCESS_WAIT_MS): Promise<CommandResult> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
@@ -204,7 +206,7 @@ export class TempDirs {
 /** Polls `probe` until it returns a value other than undefined; fails after `timeoutMs` with the last value seen. */
 export async function pollUntil<T>(
   probe: () => Promise<T | undefined>,
-  { timeoutMs = 20_000, intervalMs = 250, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  { timeoutMs = PROCESS_WAIT_MS, intervalMs = 250, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -16,7 +16,7 @@ export class LeaveCommand extends AgentCommand {
   async execute(): Promise<number> {
     const store = this.identityStore();
     // Leaving never needs the key: a vault that no longer opens can still be removed.
-    const identity = await store.load().catch(() => undefined);
+    const identity = await store.load({ migrate: false }).catch(() => undefined);
     const removed = await store.remove();
     if (this.json) this.printJson({ removed, deviceId: identity?.deviceId ?? null });
     else this.print(removed ? `identity ${identity?.deviceId ?? ''} deleted` : 'no identity to delete');

@@ -34,13 +34,19 @@ export class RunCommand extends AgentCommand {
   });
 
   async execute(): Promise<number> {
+    const fallback = parseFallback(this.transportFallback ?? process.env.PALYRA_TRANSPORT_FALLBACK ?? 'auto');
+    const pin = this.pinServerFingerprint ?? process.env.PALYRA_PIN_SERVER_FINGERPRINT;
+    const pinnedFingerprint = pin === undefined || pin === '' ? undefined : parseSha256Fingerprint(pin);
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    const fallback = parseFallback(this.transportFallback ?? process.env.PALYRA_TRANSPORT_FALLBACK ?? 'auto');
-    const pin = this.pinServerFingerprint ?? process.env.PALYRA_PIN_SERVER_FINGERPRINT;
-    const pinnedFingerprint = pin === undefined || pin === '' ? undefined : parseSha256Fingerprint(pin);
+    // A plugin may leave a stray rejected promise behind; that must not take the agent (and
+    // every other capability with it) down. The dispatch itself already has its outcome.
+    const onUnhandled = (reason: unknown): void => {
+      this.context.stderr.write(`warn: unhandled promise rejection (a plugin bug?): ${reason instanceof Error ? reason.message : String(reason)}\n`);
+    };
+    process.on('unhandledRejection', onUnhandled);
     try {
       const store = this.identityStore();
       const agent = await NodeAgent.create({
@@ -63,6 +69,7 @@ export class RunCommand extends AgentCommand {
       await agent.run();
       return 0;
     } finally {
+      process.off('unhandledRejection', onUnhandled);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

@@ -59,11 +59,15 @@ export class VaultIdentityStore implements IdentityStore {
     return this.backendInfo?.description ?? `none yet (--vault ${this.options.choice ?? 'auto'})`;
   }
 
-  async load(options: { signal?: AbortSignal } = {}): Promise<NodeIdentity | undefined> {
+  /**
+   * The stored identity, or undefined. A first-slice identity file is migrated into a new
+   * vault first, unless `migrate` is false (then it is returned as it is).
+   */
+  async load(options: { signal?: AbortSignal; migrate?: boolean } = {}): Promise<NodeIdentity | undefined> {
     const vault = await this.openVault(options.signal);
     if (vault !== undefined) return this.readIdentity(vault);
     const legacy = await this.legacy.load();
-    if (legacy === undefined) return undefined;
+    if (legacy === undefined || options.migrate === false) return legacy;
     return this.migrate(legacy, options.signal);
   }
 

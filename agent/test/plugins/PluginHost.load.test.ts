@@ -124,7 +124,8 @@ describe('PluginHost.load: finding and importing plugins', () => {
 
 describe('PluginHost.load: built-ins', () => {
   it('defaults to @palyra/plugin-filesystem and @palyra/plugin-shell', () => {
-    expect(Object.keys(DEFAULT_BUILTINS)).toEqual(['filesystem', 'shell']);
+    expect(Object.keys(DEFAULT_BUILTINS)).toEqual(['filesystem', 'shell', 'browser']);
+    expect(DEFAULT_BUILTINS.browser?.source).toBe('@palyra/plugin-browser');
     expect(DEFAULT_BUILTINS.filesystem?.source).toBe('@palyra/plugin-filesystem');
     expect(DEFAULT_BUILTINS.shell?.source).toBe('@palyra/plugin-shell');
   });

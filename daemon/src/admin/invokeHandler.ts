@@ -23,6 +23,8 @@ export function createInvokeHandler(dispatcher: DispatchCoordinator): grpc.handl
         idempotencyKey: request.idempotencyKey || undefined,
       });
       call.write({ accepted: { dispatchId: dispatch.id, deduplicated } });
+      // The dispatch may have moved before this caller subscribed: report where it stands.
+      if (!dispatch.finished) call.write({ state: { state: dispatch.state } });
       call.on('cancelled', () => {
         unsubscribe?.();
         // A deduplicated caller only watched someone else's dispatch; leave it running.

@@ -28,6 +28,10 @@ export class ApprovalsCommand extends DaemonCommand {
         `palyrad approvals is interactive and needs a terminal (${isTty(stdout) ? 'stdin' : 'stdout'} is not a TTY): in scripts use palyrad nodes pending --json, then palyrad nodes approve|reject <requestId>`,
       );
     }
+    // With CI set, Ink prints only the last frame, at exit: a blank screen for an operator who
+    // has a terminal (checked above) and, say, CI=true in their shell. Ink reads it on import.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
     // Ink and React load only for this command: the others stay quick to start.
     const { runApprovalsTui } = await import('../ui/runApprovalsTui.js');
     await this.withClient((client) =>

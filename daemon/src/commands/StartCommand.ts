@@ -66,8 +66,9 @@ export class StartCommand extends DaemonCommand {
     }
     const { info } = daemon;
     if (info.vault.fallbackReason !== undefined) this.context.stderr.write(`palyrad: ${info.vault.fallbackReason}; using the encrypted file\n`);
-    this.context.stderr.write(`palyrad: keys encrypted at rest, ${info.vault.backend === 'os' ? 'data key in the OS vault: ' : ''}${info.vault.description}\n`);
+    this.context.stderr.write(`palyrad: keys encrypted at rest (vault ${info.vault.backend}): ${info.vault.description}\n`);
     if (info.quicDisabledReason !== undefined) this.context.stderr.write(`palyrad: QUIC is disabled (${info.quicDisabledReason}); nodes use gRPC only\n`);
+    if (info.quicNotice !== undefined) this.context.stderr.write(`palyrad: ${info.quicNotice}\n`);
     if (this.json) {
       this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault })}\n`);
     } else {

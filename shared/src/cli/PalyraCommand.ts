@@ -40,11 +40,21 @@ export async function runProgram(
   try {
     command = cli.process(argv);
   } catch (error) {
-    const message = error instanceof Error ? (error.message.split('\n').find((l) => l.trim() !== '') ?? error.message) : String(error);
-    stderr.write(`${formatErrorLine(new PalyraError('PALYRA_E_USAGE', `${message.trim()} (see --help)`))}\n`);
+    stderr.write(`${formatErrorLine(new PalyraError('PALYRA_E_USAGE', describeParseError(error, cli.binaryName, argv)))}\n`);
     process.exitCode = 64;
     return;
   }
   const code = await cli.run(command);
   if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;
+}
+
+/** One line out of clipanion's multi-line parse errors, with the fix. */
+function describeParseError(error: unknown, binaryName: string, argv: string[]): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const first = message.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'invalid command line';
+  if (/command not found/i.test(first)) {
+    const words = argv.filter((a) => !a.startsWith('-')).slice(0, 3).join(' ');
+    return `unknown command "${words}" (run ${binaryName} --help for the list)`;
+  }
+  return `${first} (see ${binaryName} --help)`;
 }

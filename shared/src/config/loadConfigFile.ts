@@ -1,5 +1,4 @@
 import { dirname, resolve } from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
 import { PalyraError } from '../errors/index.js';
 import type { JsonSchema } from '../plugins/types.js';
 import { compileSchema } from '../schema/index.js';
@@ -31,6 +30,9 @@ export interface LoadConfigFileOptions {
  */
 export async function loadConfigFile<T>(options: LoadConfigFileOptions): Promise<LoadedConfigFile<T>> {
   const { name, cwd = process.cwd(), env = process.env } = options;
+  // Loaded on demand: cosmiconfig and its parsers cost more start-up time than most
+  // commands spend doing their work.
+  const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig(name, {
     searchPlaces: [
       'package.json',

@@ -1,9 +1,22 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
 import { PalyraError } from '../errors/index.js';
 import type { JsonSchema } from '../plugins/types.js';
 
-/** One ajv instance per process: compiled schemas are cached by identity. */
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+const require = createRequire(import.meta.url);
+let ajvInstance: AjvInstance | undefined;
+
+/**
+ * One ajv instance per process (compiled schemas are cached by identity), created on first
+ * use: loading ajv costs a CLI command a noticeable part of its start-up time.
+ */
+function ajv(): AjvInstance {
+  if (ajvInstance === undefined) {
+    const { Ajv } = require('ajv') as typeof import('ajv');
+    ajvInstance = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+  }
+  return ajvInstance;
+}
 
 export type Validate = (value: unknown) => string[];
 
@@ -15,7 +28,7 @@ export type Validate = (value: unknown) => string[];
 export function compileSchema(schema: JsonSchema, what: string): Validate {
   let validate: ValidateFunction;
   try {
-    validate = ajv.compile(schema as Record<string, unknown>);
+    validate = ajv().compile(schema as Record<string, unknown>);
   } catch (error) {
     throw new PalyraError('PALYRA_E_PLUGIN_INVALID', `${what} is not a valid JSON Schema: ${(error as Error).message}`, { cause: error });
   }

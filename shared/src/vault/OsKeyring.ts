@@ -145,7 +145,8 @@ export class OsKeyring {
       return { available: true, store: this.store, elapsedMs: elapsed() };
     } catch (error) {
       if (error instanceof PalyraError && error.code === 'PALYRA_E_CANCELLED') throw error;
-      return { available: false, store: this.store, elapsedMs: elapsed(), reason: error instanceof Error ? error.message : String(error) };
+      const reason = error instanceof PalyraError && typeof error.details?.reason === 'string' ? error.details.reason : error instanceof Error ? error.message : String(error);
+      return { available: false, store: this.store, elapsedMs: elapsed(), reason };
     }
   }
 
