@@ -12,7 +12,7 @@ let ajvInstance: AjvInstance | undefined;
  */
 function ajv(): AjvInstance {
   if (ajvInstance === undefined) {
-    const { Ajv } = require('ajv') as typeof import('ajv');
+    const { Ajv } = require('ajv') as { Ajv: typeof AjvInstance };
     ajvInstance = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
   }
   return ajvInstance;
