@@ -1,4 +1,5 @@
-import { PalyraError, type SecretStore } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import type { SecretStore } from '@palyra/shared/vault';
 import { loadAgentConfig } from './config/index.js';
 import { NodeConnection, type NodeConnectionEvents } from './connection/NodeConnection.js';
 import { HealthChannel, type HealthChannelOptions, type TransportFallback, type TransportStatus } from './connection/HealthChannel.js';

@@ -1,6 +1,8 @@
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
-import { PalyraError, formatHostPort, type HostPort, type OsKeyring, type PassphraseSource, type VaultBackendInfo, type VaultSettings } from '@palyra/shared';
+import { formatHostPort, type HostPort } from '@palyra/shared/config';
+import { PalyraError } from '@palyra/shared/errors';
+import type { OsKeyring, PassphraseSource, VaultBackendInfo, VaultSettings } from '@palyra/shared/vault';
 import { ADMIN_SOCKET_NAME, AdminServer } from './admin/AdminServer.js';
 import { CertificateAuthority, StateDirectory, VaultKeyStore } from './ca/index.js';
 import { DispatchCoordinator, NodeCapabilities } from './dispatch/index.js';
@@ -12,6 +14,8 @@ import { TlsCertificateProvider } from './rpc/TlsCertificateProvider.js';
 import { SessionManager } from './sessions/SessionManager.js';
 import { StateDirLock } from './state/StateDirLock.js';
 import { DAEMON_VERSION } from './version.js';
+import { logDaemonEvents } from './logging/logDaemonEvents.js';
+import type { Logger } from '@palyra/shared/logging';
 import { DaemonEvents } from './events/DaemonEvents.js';
 import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
 import { NodeHealth } from './health/NodeHealth.js';
@@ -29,6 +33,8 @@ export interface DaemonOptions {
   vault?: VaultSettings & { passphrase?: PassphraseSource; keyring?: OsKeyring; env?: NodeJS.ProcessEnv };
   /** Receives one line for people (e.g. when plaintext keys were migrated into the vault). */
   onNotice?: (line: string) => void;
+  /** Structured log of pairing, nodes, revocations and dispatches (default: none). */
+  logger?: Logger;
   /**
    * The QUIC endpoint: an address, 'disabled', or undefined for the default (the gRPC host,
    * port 7444, or a free port when the gRPC port is 0; quietly disabled when this platform
@@ -124,6 +130,19 @@ export class Daemon {
       const health = new NodeHealth();
       const unwireEvents = wireDaemonEvents(events, sessions, registry);
       started.push({ stop: async () => unwireEvents() });
+      if (options.logger !== undefined) {
+        const logger = options.logger;
+        const stopLogging = logDaemonEvents(events, logger);
+        const stopLoggingRevocations = registry.onRevoked((revoked) =>
+          logger.warn({ deviceId: revoked.deviceId, certFingerprint: revoked.fingerprint, reason: revoked.reason }, 'certificate revoked'),
+        );
+        started.push({
+          stop: async () => {
+            stopLogging();
+            stopLoggingRevocations();
+          },
+        });
+      }
       const dispatcher = new DispatchCoordinator({
         capabilities,
         isRegistered: (deviceId) => registry.getNode(deviceId) !== undefined,
@@ -154,6 +173,7 @@ export class Daemon {
         quicAddress: () => quicAddress,
         serverCertFingerprint: () => server.fingerprint,
         requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
+        logger: options.logger,
       });
       signal?.throwIfAborted();
       await rpc.start();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Builtins, Cli } from 'clipanion';
-import { runProgram } from '@palyra/shared';
+import { runProgram } from '@palyra/shared/cli';
 import { JoinCommand } from '../commands/JoinCommand.js';
 import { LeaveCommand } from '../commands/LeaveCommand.js';
 import { PluginsCommand } from '../commands/PluginsCommand.js';

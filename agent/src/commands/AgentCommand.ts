@@ -1,5 +1,7 @@
 import { Option } from 'clipanion';
-import { PalyraCommand, resolveStateDir, resolveVaultSettings } from '@palyra/shared';
+import { PalyraCommand } from '@palyra/shared/cli';
+import { resolveStateDir } from '@palyra/shared/config';
+import { resolveVaultSettings } from '@palyra/shared/vault';
 import { VaultIdentityStore } from '../identity/index.js';
 
 /** Base of the agent's commands: where the node keeps its identity and secrets. */

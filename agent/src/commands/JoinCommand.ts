@@ -1,5 +1,8 @@
 import { Command, Option } from 'clipanion';
-import { PalyraError, ensurePrivateDir, parseHostPort, parseQrUri } from '@palyra/shared';
+import { parseHostPort } from '@palyra/shared/config';
+import { PalyraError } from '@palyra/shared/errors';
+import { ensurePrivateDir } from '@palyra/shared/fs';
+import { parseQrUri } from '@palyra/shared/pairing';
 import { joinDaemon, type JoinSecret } from '../pairing/joinDaemon.js';
 import { AgentCommand } from './AgentCommand.js';
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { formatErrorLine, parseSha256Fingerprint, PalyraError } from '@palyra/shared';
+import { formatErrorLine, PalyraError } from '@palyra/shared/errors';
+import { parseSha256Fingerprint } from '@palyra/shared/quic';
 import { NodeAgent } from '../NodeAgent.js';
 import { TRANSPORT_FALLBACKS, type TransportFallback } from '../connection/HealthChannel.js';
 import { runtimeStatusPath } from '../status/RuntimeStatus.js';

@@ -1,4 +1,5 @@
-import { PalyraError, MAX_SECRET_BYTES, promptHidden, type SecretStore } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { MAX_SECRET_BYTES, promptHidden, type SecretStore } from '@palyra/shared/vault';
 import { AgentCommand } from './AgentCommand.js';
 
 /** Base of `palyra-node secrets ...`: the node's scoped secrets, in its vault. */

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { SecretsCommand } from './SecretsCommand.js';
 
 export class SecretsDeleteCommand extends SecretsCommand {

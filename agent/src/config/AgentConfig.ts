@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@palyra/shared';
+import type { JsonSchema } from '@palyra/shared/plugins';
 
 /** One entry of the agent config's `plugins` list. */
 export interface PluginConfigEntry {

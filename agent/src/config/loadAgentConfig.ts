@@ -1,4 +1,4 @@
-import { loadConfigFile } from '@palyra/shared';
+import { loadConfigFile } from '@palyra/shared/config';
 import { AGENT_CONFIG_SCHEMA, type AgentConfig } from './AgentConfig.js';
 
 export interface LoadedAgentConfig {

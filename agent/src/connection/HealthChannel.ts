@@ -1,7 +1,9 @@
 import { freemem, loadavg, totalmem, uptime } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fromServiceError, loadPalyraProto, type NodeServiceClient } from '@palyra/proto';
-import { PalyraError, parseHostPort, type DaemonEvent, type HealthParams, type HostPort } from '@palyra/shared';
+import { parseHostPort, type HostPort } from '@palyra/shared/config';
+import { PalyraError } from '@palyra/shared/errors';
+import type { DaemonEvent, HealthParams } from '@palyra/shared/quic';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';

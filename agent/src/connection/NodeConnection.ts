@@ -1,6 +1,6 @@
 import { hostname as osHostname, platform as osPlatform, arch } from 'node:os';
 import { fromServiceError, loadPalyraProto, type DaemonMessage__Output, type NodeServiceClient } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';

@@ -1,5 +1,5 @@
 import type { Dispatch__Output, NodeMessage } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type { CapabilityExecutor } from './CapabilityExecutor.js';
 
 /** Chunks above this are split, keeping each gRPC message well under the 4 MiB limit. */

@@ -1,6 +1,6 @@
 import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { fingerprint } from '@palyra/shared';
+import { fingerprint } from '@palyra/shared/x509';
 import type { NodeIdentity } from '../identity/index.js';
 
 const SERVER_AUTH_OID = '1.3.6.1.5.5.7.3.1';

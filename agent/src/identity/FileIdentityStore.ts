@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertPrivateFile, ensurePrivateDir, PalyraError, writePrivateFileAtomic } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { assertPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from '@palyra/shared/fs';
 import type { IdentityStore, NodeIdentity } from './NodeIdentity.js';
 
 const FILE_NAME = 'identity.v1.json';

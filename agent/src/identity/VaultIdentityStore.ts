@@ -1,16 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import {
-  PalyraError,
-  SecretStore,
-  Vault,
-  vaultPaths,
-  type OsKeyring,
-  type PassphraseSource,
-  type PreparedVault,
-  type VaultBackendInfo,
-  type VaultOpenOptions,
-  type VaultSettings,
-} from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { SecretStore, Vault, vaultPaths, type OsKeyring, type PassphraseSource, type PreparedVault, type VaultBackendInfo, type VaultOpenOptions, type VaultSettings } from '@palyra/shared/vault';
 import { FileIdentityStore, parseIdentity } from './FileIdentityStore.js';
 import type { IdentityStore, NodeIdentity } from './NodeIdentity.js';
 

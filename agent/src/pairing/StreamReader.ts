@@ -1,5 +1,5 @@
 import { fromServiceError } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 /**
  * Reads a gRPC stream one message at a time, with errors turned into PalyraErrors. The

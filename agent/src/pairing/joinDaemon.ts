@@ -2,21 +2,9 @@ import { X509Certificate, createPublicKey, randomBytes } from 'node:crypto';
 import { hostname as osHostname, platform as osPlatform, arch } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { fromServiceError, loadPalyraProto, type PairServerMessage__Output, type PairingInfo__Output } from '@palyra/proto';
-import {
-  PAIRING_PROTOCOL,
-  PairingInitiator,
-  PalyraError,
-  createCsr,
-  derivePinPrs,
-  deriveQrPrs,
-  derToPem,
-  fingerprint,
-  generateNodeIdentityKeys,
-  generateTlsKeyPair,
-  newDeviceId,
-  parseCertificate,
-  type NodeClaims,
-} from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { PAIRING_PROTOCOL, PairingInitiator, derivePinPrs, deriveQrPrs, generateNodeIdentityKeys, type NodeClaims } from '@palyra/shared/pairing';
+import { createCsr, derToPem, fingerprint, generateTlsKeyPair, newDeviceId, parseCertificate } from '@palyra/shared/x509';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { CLIENT_CHANNEL_OPTIONS } from '../connection/clientOptions.js';

@@ -1,4 +1,5 @@
-import { PalyraError, isErrorCode, type CapabilityContext, type PluginSecrets, type ProgressUpdate } from '@palyra/shared';
+import { PalyraError, isErrorCode } from '@palyra/shared/errors';
+import type { CapabilityContext, PluginSecrets, ProgressUpdate } from '@palyra/shared/plugins';
 import type { ScopedLogger } from './ScopedLogger.js';
 import type { ExecuteRequest, ExecutionOutcome, ExecutionSink } from './types.js';
 import type { ValidatedCapability } from './validatePluginManifest.js';

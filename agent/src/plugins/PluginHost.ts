@@ -1,13 +1,7 @@
-import {
-  PalyraError,
-  compileSchema,
-  isErrorCode,
-  pluginScope,
-  unavailableSecrets,
-  type PluginLogger,
-  type PluginSecrets,
-  type SecretStore,
-} from '@palyra/shared';
+import { PalyraError, isErrorCode } from '@palyra/shared/errors';
+import type { PluginLogger, PluginSecrets } from '@palyra/shared/plugins';
+import { compileSchema } from '@palyra/shared/schema';
+import { pluginScope, unavailableSecrets, type SecretStore } from '@palyra/shared/vault';
 import { AGENT_CONFIG_SCHEMA, type AgentConfig, type PluginConfigEntry } from '../config/index.js';
 import { CapabilityExecution } from './CapabilityExecution.js';
 import { DEFAULT_BUILTINS } from './builtins.js';

@@ -1,4 +1,4 @@
-import type { PluginLogger } from '@palyra/shared';
+import type { PluginLogger } from '@palyra/shared/plugins';
 
 type Level = keyof PluginLogger;
 

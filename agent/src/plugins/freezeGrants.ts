@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 /**
  * A deep-frozen copy of a plugin's grants, so no plugin can change what it (or another

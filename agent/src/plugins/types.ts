@@ -1,4 +1,6 @@
-import type { CapabilityKind, JsonSchema, PalyraError, PluginLogger, ProgressUpdate, SecretStore } from '@palyra/shared';
+import type { PalyraError } from '@palyra/shared/errors';
+import type { CapabilityKind, JsonSchema, PluginLogger, ProgressUpdate } from '@palyra/shared/plugins';
+import type { SecretStore } from '@palyra/shared/vault';
 import type { AgentConfig } from '../config/index.js';
 
 /** What the agent announces for one enabled capability (RegisterNode's `Capability`). */

@@ -1,13 +1,6 @@
-import {
-  PLUGIN_API_VERSION,
-  PalyraError,
-  compileSchema,
-  type CapabilityDefinition,
-  type CapabilityKind,
-  type JsonSchema,
-  type PluginDefinition,
-  type Validate,
-} from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { PLUGIN_API_VERSION, type CapabilityDefinition, type CapabilityKind, type JsonSchema, type PluginDefinition } from '@palyra/shared/plugins';
+import { compileSchema, type Validate } from '@palyra/shared/schema';
 
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 export const CAPABILITY_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writePrivateFileAtomic } from '@palyra/shared';
+import { writePrivateFileAtomic } from '@palyra/shared/fs';
 import type { TransportFallback, TransportStatus } from '../connection/HealthChannel.js';
 
 /** The running agent's status, for `palyra-node status` (a 0600 file in the state dir). */

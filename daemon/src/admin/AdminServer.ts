@@ -1,12 +1,12 @@
 import { chmod, rm } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
 import { loadPalyraProto } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { createAdminServiceHandlers, type AdminServiceDeps } from './AdminServiceImpl.js';
 import { ApprovalsWatchers } from './watchApprovalsHandler.js';
 import { closeGrpcServer } from '../rpc/closeGrpcServer.js';
 
-export const ADMIN_SOCKET_NAME = 'admin.sock';
+export { ADMIN_SOCKET_NAME } from './socketName.js';
 
 /**
  * The admin API on a Unix socket in the state dir. Access control is the file system's: the

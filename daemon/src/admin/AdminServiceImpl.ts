@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type DaemonStatus, type NodeInfo, type PendingRequest } from '@palyra/proto';
-import { PalyraError, formatQrUri } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
 import type { PairingDecisions } from '../pairing/PairingDecisions.js';

@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type InvokeEvent, type InvokeRequest__Output } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type { DispatchCoordinator, DispatchEvent } from '../dispatch/index.js';
 
 export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;

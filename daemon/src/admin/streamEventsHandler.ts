@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type DaemonEventMessage, type StreamEventsRequest__Output } from '@palyra/proto';
-import { parseStreamEventsParams } from '@palyra/shared';
+import { parseStreamEventsParams } from '@palyra/shared/quic';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
 
 /** Events an operator stream may fall behind by before it is ended (RESOURCE_EXHAUSTED). */

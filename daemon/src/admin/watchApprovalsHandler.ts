@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type ApprovalsEvent, type NodeInfo, type WatchApprovalsRequest__Output } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type { NodeRegistry } from '../registry/index.js';
 import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';

@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { toApprovalRequest, type ApprovalRequest, type ApprovalsEvent } from '../client/approvals.js';
 import type { ControlClient } from '../client/ControlClient.js';
 import type { ApprovalsAction } from './approvalsState.js';

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Builtins, Cli } from 'clipanion';
-import { runProgram } from '@palyra/shared';
+import { runProgram } from '@palyra/shared/cli';
 import { ApprovalsCommand } from '../commands/ApprovalsCommand.js';
+import { ConfigShowCommand } from '../commands/ConfigShowCommand.js';
 import { EventsCommand } from '../commands/EventsCommand.js';
 import { NodesApproveCommand, NodesRejectCommand } from '../commands/NodesDecideCommands.js';
 import { NodesInvokeCommand } from '../commands/NodesInvokeCommand.js';
@@ -26,6 +27,7 @@ for (const command of [
   NodesInvokeCommand,
   ApprovalsCommand,
   EventsCommand,
+  ConfigShowCommand,
   Builtins.HelpCommand,
   Builtins.VersionCommand,
 ]) {

@@ -1,18 +1,8 @@
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import {
-  DAEMON_URI,
-  EKU_SERVER_AUTH,
-  PalyraError,
-  deviceUri,
-  derToPem,
-  fingerprint,
-  generateTlsKeyPair,
-  isValidDeviceId,
-  parseCertificate,
-  pemToDer,
-} from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { DAEMON_URI, EKU_SERVER_AUTH, deviceUri, derToPem, fingerprint, generateTlsKeyPair, isValidDeviceId, parseCertificate, pemToDer } from '@palyra/shared/x509';
 import {
   BACKDATE_MS,
   CA_CERT_FILE,

@@ -1,5 +1,5 @@
 import forge from 'node-forge';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { CSR_MAX_BYTES, CSR_MAX_RSA_BITS, CSR_MIN_RSA_BITS, CSR_SIGNATURE_OIDS } from './constants.js';
 import { parseDer } from './utils.js';
 

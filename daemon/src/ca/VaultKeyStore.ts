@@ -1,15 +1,7 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import {
-  PalyraError,
-  Vault,
-  vaultPaths,
-  type OsKeyring,
-  type PassphraseSource,
-  type VaultBackendInfo,
-  type VaultOpenOptions,
-  type VaultSettings,
-} from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { Vault, vaultPaths, type OsKeyring, type PassphraseSource, type VaultBackendInfo, type VaultOpenOptions, type VaultSettings } from '@palyra/shared/vault';
 import { CA_CERT_FILE, CA_KEY_FILE, SERVER_KEY_FILE } from './constants.js';
 import { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
 import { StateDirectory } from './StateDirectory.js';

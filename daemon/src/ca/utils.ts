@@ -2,7 +2,8 @@ import { randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import forge from 'node-forge';
-import { OID_SHA256_WITH_RSA, PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { OID_SHA256_WITH_RSA } from '@palyra/shared/x509';
 
 /** Functions node-forge has but @types/node-forge does not declare. */
 const pki = forge.pki as typeof forge.pki & {

@@ -11,8 +11,9 @@ import {
   type PairingCode__Output,
   type PendingRequest__Output,
 } from '@palyra/proto';
-import { PalyraError, type DaemonEvent, type DaemonEventType } from '@palyra/shared';
-import { ADMIN_SOCKET_NAME } from '../admin/AdminServer.js';
+import { PalyraError } from '@palyra/shared/errors';
+import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
+import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
 import { readApprovals, type ApprovalsEvent } from './approvals.js';
 import { readEvents } from './events.js';
 import { readInvocation, type InvocationEvent, type InvocationResult, type InvokeRequestOptions } from './invocation.js';

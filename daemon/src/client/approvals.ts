@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { fromServiceError, type ApprovalsEvent__Output, type NodeInfo__Output, type PendingRequest__Output } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type { PairingRequestState } from '../registry/types.js';
 
 /** A pairing request as a watcher sees it. Times are ISO-8601 strings. */

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { fromServiceError, type DaemonEventMessage__Output } from '@palyra/proto';
-import { PalyraError, type DaemonEvent } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import type { DaemonEvent } from '@palyra/shared/quic';
 
 /**
  * Turns an AdminService.StreamEvents stream into events. Never ends by itself: aborting

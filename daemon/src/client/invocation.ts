@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { fromServiceError, type InvokeEvent__Output } from '@palyra/proto';
-import { PalyraError, type PalyraErrorJson } from '@palyra/shared';
+import { PalyraError, type PalyraErrorJson } from '@palyra/shared/errors';
 import type { DispatchStatus } from '../dispatch/types.js';
 
 export interface InvokeRequestOptions {

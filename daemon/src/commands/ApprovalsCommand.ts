@@ -1,5 +1,5 @@
 import { Command } from 'clipanion';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { controlClientSource } from '../approvals/approvalsFeed.js';
 import { DaemonCommand } from './DaemonCommand.js';
 

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { describeSettings, resolveStateDir } from '@palyra/shared';
+import { describeSettings, resolveStateDir } from '@palyra/shared/config';
 import { loadDaemonSettings } from '../config/daemonSettings.js';
 import { DaemonCommand } from './DaemonCommand.js';
 

@@ -1,5 +1,6 @@
 import { Option } from 'clipanion';
-import { PalyraCommand, resolveStateDir } from '@palyra/shared';
+import { PalyraCommand } from '@palyra/shared/cli';
+import { resolveStateDir } from '@palyra/shared/config';
 import { ControlClient } from '../client/ControlClient.js';
 
 /** Base of the commands that reach a running daemon through its admin socket. */

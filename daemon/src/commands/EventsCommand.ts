@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { DAEMON_EVENT_TYPES, PalyraError, type DaemonEvent, type DaemonEventType } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { DAEMON_EVENT_TYPES, type DaemonEvent, type DaemonEventType } from '@palyra/shared/quic';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class EventsCommand extends DaemonCommand {

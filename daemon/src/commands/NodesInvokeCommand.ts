@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { ERROR_CODES, PalyraError, parseDuration } from '@palyra/shared';
+import { parseDuration } from '@palyra/shared/config';
+import { ERROR_CODES, PalyraError } from '@palyra/shared/errors';
 import type { InvocationResult } from '../client/invocation.js';
 import { DaemonCommand } from './DaemonCommand.js';
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
-import QRCode from 'qrcode';
-import { PalyraError, parseDuration } from '@palyra/shared';
+import { parseDuration } from '@palyra/shared/config';
+import { PalyraError } from '@palyra/shared/errors';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class PairingCodeCommand extends DaemonCommand {
@@ -46,6 +46,7 @@ export class PairingCodeCommand extends DaemonCommand {
       return 0;
     }
     if (code.method === 'qr') {
+      const { default: QRCode } = await import('qrcode');
       this.print(await QRCode.toString(code.uri, { type: 'terminal', small: true, errorCorrectionLevel: 'M' }));
       this.print(`valid until ${code.expiresAt}, single use; on the node:`);
       this.print(`palyra-node join --qr '${code.uri}'`);

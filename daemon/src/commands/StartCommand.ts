@@ -1,6 +1,10 @@
 import { Command, Option } from 'clipanion';
-import { formatErrorLine, parseDuration, parseHostPort, PalyraError, resolveVaultSettings, type HostPort } from '@palyra/shared';
-import { Daemon } from '../Daemon.js';
+import { parseDuration, parseHostPort, type HostPort } from '@palyra/shared/config';
+import { formatErrorLine, PalyraError } from '@palyra/shared/errors';
+import { createLogger } from '@palyra/shared/logging';
+import { resolveVaultSettings } from '@palyra/shared/vault';
+import type { Daemon } from '../Daemon.js';
+import { loadDaemonSettings } from '../config/daemonSettings.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class StartCommand extends DaemonCommand {
@@ -33,11 +37,30 @@ export class StartCommand extends DaemonCommand {
       'with PALYRA_VAULT_PASSPHRASE or a prompt), os, or file (an encrypted file: passphrase, else a 0600 key file in the state dir)',
   });
   vaultKeyFile = Option.String('--vault-key-file', { description: 'A 0600 file holding the vault key (64 hex characters; created when missing; env PALYRA_VAULT_KEY_FILE)' });
-  codeTtl = Option.String('--code-ttl', { description: 'Default pairing code lifetime (default 10m)' });
+  codeTtl = Option.String('--code-ttl', { description: 'Default pairing code lifetime (env PALYRA_CODE_TTL; default 10m)' });
+  requestTtl = Option.String('--request-ttl', { description: 'How long a pairing request waits for an operator (env PALYRA_REQUEST_TTL; default 15m)' });
+  certValidityDays = Option.String('--cert-validity-days', { description: 'Lifetime of node certificates in days (env PALYRA_CERT_VALIDITY_DAYS; default 30)' });
+  logLevel = Option.String('--log-level', { description: 'trace, debug, info, warn, error or silent (env PALYRA_LOG_LEVEL; default info)' });
+  config = Option.String('--config', { description: 'Config file (env PALYRA_CONFIG; default: a palyra config found from the working directory up)' });
   json = Option.Boolean('--json', false, { description: 'Print the ready line as one JSON object' });
 
   async execute(): Promise<number> {
-    const listen = parseHostPort(this.listen ?? process.env.PALYRA_LISTEN ?? '0.0.0.0:7443', '--listen');
+    const { settings } = await loadDaemonSettings(
+      {
+        listen: this.listen,
+        quicListen: this.quicListen,
+        quicMaxConnections: this.quicMaxConnections,
+        vault: this.vault,
+        vaultKeyFile: this.vaultKeyFile,
+        codeTtl: this.codeTtl,
+        requestTtl: this.requestTtl,
+        certValidityDays: this.certValidityDays,
+        logLevel: this.logLevel,
+      },
+      { configPath: this.config },
+    );
+    const listen = parseHostPort(settings.listen.value, '--listen');
+    const logger = createLogger({ name: 'palyrad', level: settings.logLevel.value });
     const controller = new AbortController();
     const stopSignals = ['SIGINT', 'SIGTERM'] as const;
     let daemon: Daemon | undefined;
@@ -49,14 +72,19 @@ export class StartCommand extends DaemonCommand {
     };
     for (const name of stopSignals) process.on(name, onSignal);
     try {
+      // Loaded here, not at the top: every other command would pay for the whole daemon.
+      const { Daemon } = await import('../Daemon.js');
       daemon = await Daemon.create({
         stateDir: this.resolvedStateDir,
         listen,
-        codeTtlMs: this.codeTtl === undefined ? undefined : parseDuration(this.codeTtl, '--code-ttl'),
-        vault: resolveVaultSettings({ vault: this.vault, vaultKeyFile: this.vaultKeyFile }),
+        codeTtlMs: parseDuration(settings.codeTtl.value, 'codeTtl'),
+        requestTtlMs: parseDuration(settings.requestTtl.value, 'requestTtl'),
+        certValidityDays: settings.certValidityDays.value,
+        vault: resolveVaultSettings({ vault: settings.vault.value, vaultKeyFile: settings.vaultKeyFile.value || undefined }),
+        logger,
         onNotice: (line) => this.context.stderr.write(`palyrad: ${line}\n`),
-        quicListen: parseQuicListen(this.quicListen ?? process.env.PALYRA_QUIC_LISTEN),
-        quicMaxConnections: parseMaxConnections(this.quicMaxConnections ?? process.env.PALYRA_QUIC_MAX_CONNECTIONS),
+        quicListen: parseQuicListen(settings.quicListen.value),
+        quicMaxConnections: settings.quicMaxConnections.value,
         signal: controller.signal,
       });
     } catch (error) {
@@ -90,13 +118,4 @@ function parseQuicListen(value: string | undefined): HostPort | 'disabled' | und
   if (value === undefined || value === '') return undefined;
   if (['off', 'disabled', 'none'].includes(value.toLowerCase())) return 'disabled';
   return parseHostPort(value, '--quic-listen');
-}
-
-function parseMaxConnections(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
-    throw new PalyraError('PALYRA_E_USAGE', `--quic-max-connections must be a whole number from 1 to 1000000, got "${value}"`);
-  }
-  return n;
 }

@@ -1,20 +1,15 @@
-import {
-  LOG_LEVELS,
-  loadConfigFile,
-  parseDuration,
-  parseHostPort,
-  parsers,
-  resolveSettings,
-  type JsonSchema,
-  type LogLevel,
-  type ResolvedSettings,
-  type SettingsSpec,
-} from '@palyra/shared';
+import { loadConfigFile, parseDuration, parseHostPort, parsers, resolveSettings, type ResolvedSettings, type SettingsSpec } from '@palyra/shared/config';
+import { LOG_LEVELS, type LogLevel } from '@palyra/shared/logging';
+import type { JsonSchema } from '@palyra/shared/plugins';
 
 /** Everything `palyrad start` can be configured with (flags, PALYRA_* env, config file). */
 export interface DaemonSettings {
   listen: string;
+  /** HOST:PORT, `off`, or empty for the default (beside the gRPC port). */
   quicListen: string;
+  quicMaxConnections: number;
+  vault: 'auto' | 'os' | 'file';
+  vaultKeyFile: string;
   codeTtl: string;
   requestTtl: string;
   certValidityDays: number;
@@ -32,7 +27,10 @@ const duration = (text: string, from: string): string => {
 
 export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
   listen: { flag: '--listen', env: 'PALYRA_LISTEN', default: '0.0.0.0:7443', parse: hostPort },
-  quicListen: { flag: '--quic-listen', env: 'PALYRA_QUIC_LISTEN', default: '', parse: hostPort },
+  quicListen: { flag: '--quic-listen', env: 'PALYRA_QUIC_LISTEN', default: '', parse: (t, from) => (t === 'off' ? t : hostPort(t, from)) },
+  quicMaxConnections: { flag: '--quic-max-connections', env: 'PALYRA_QUIC_MAX_CONNECTIONS', default: 256, parse: parsers.integer(1, 1_000_000) },
+  vault: { flag: '--vault', env: 'PALYRA_VAULT', default: 'auto', parse: parsers.oneOf(['auto', 'os', 'file'] as const) },
+  vaultKeyFile: { flag: '--vault-key-file', env: 'PALYRA_VAULT_KEY_FILE', default: '', parse: parsers.string },
   codeTtl: { flag: '--code-ttl', env: 'PALYRA_CODE_TTL', default: '10m', parse: duration },
   requestTtl: { flag: '--request-ttl', env: 'PALYRA_REQUEST_TTL', default: '15m', parse: duration },
   certValidityDays: { flag: '--cert-validity-days', env: 'PALYRA_CERT_VALIDITY_DAYS', default: 30, parse: parsers.integer(1, 365) },
@@ -48,7 +46,10 @@ export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
   additionalProperties: false,
   properties: {
     listen: { type: 'string', pattern: HOST_PORT_PATTERN },
-    quicListen: { type: 'string', pattern: HOST_PORT_PATTERN },
+    quicListen: { anyOf: [{ type: 'string', pattern: HOST_PORT_PATTERN }, { const: 'off' }] },
+    quicMaxConnections: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    vault: { enum: ['auto', 'os', 'file'] },
+    vaultKeyFile: { type: 'string', minLength: 1 },
     codeTtl: { type: 'string', pattern: DURATION_PATTERN },
     requestTtl: { type: 'string', pattern: DURATION_PATTERN },
     certValidityDays: { type: 'integer', minimum: 1, maximum: 365 },

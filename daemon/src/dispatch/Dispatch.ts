@@ -1,4 +1,4 @@
-import { type PalyraError } from '@palyra/shared';
+import type { PalyraError } from '@palyra/shared/errors';
 import type { ActiveDispatchState, DispatchEvent, DispatchResult, DispatchState, DispatchStatus } from './types.js';
 
 /** Terminal events kept for late subscribers are the result only; output is live-only. */

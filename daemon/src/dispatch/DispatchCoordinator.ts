@@ -1,5 +1,6 @@
 import type { NodeMessage__Output } from '@palyra/proto';
-import { PalyraError, newDeviceId } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { newDeviceId } from '@palyra/shared/x509';
 import { Dispatch } from './Dispatch.js';
 import type { NodeCapabilities } from './NodeCapabilities.js';
 import { NodeDispatchQueue, type QueueLimits } from './NodeDispatchQueue.js';

@@ -1,4 +1,5 @@
-import { PalyraError, compileSchema, type Validate } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { compileSchema, type Validate } from '@palyra/shared/schema';
 import type { Capability__Output } from '@palyra/proto';
 
 export interface KnownCapability {

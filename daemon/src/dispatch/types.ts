@@ -1,4 +1,4 @@
-import type { PalyraErrorJson } from '@palyra/shared';
+import type { PalyraErrorJson } from '@palyra/shared/errors';
 
 export type ActiveDispatchState = 'queued' | 'sent' | 'running';
 export type DispatchStatus = 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'node_unavailable' | 'rejected';

@@ -1,4 +1,4 @@
-import type { DaemonEvent, DaemonEventType } from '@palyra/shared';
+import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
 
 export interface EventFilter {
   /** Only these types; undefined: all. */

@@ -1,4 +1,4 @@
-import type { HealthParams } from '@palyra/shared';
+import type { HealthParams } from '@palyra/shared/quic';
 
 export type NodeTransport = 'quic' | 'grpc';
 

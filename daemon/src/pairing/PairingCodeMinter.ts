@@ -1,5 +1,5 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { derivePinPrs, deriveQrPrs } from '@palyra/shared';
+import { derivePinPrs, deriveQrPrs } from '@palyra/shared/pairing';
 import type { NodeRegistry } from '../registry/index.js';
 
 export interface MintedQrCode {

@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type { CertificateAuthority } from '../ca/index.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { PairingRequestRecord } from '../registry/types.js';

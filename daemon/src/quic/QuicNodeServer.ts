@@ -1,15 +1,7 @@
 import { X509Certificate, createHmac, timingSafeEqual, webcrypto } from 'node:crypto';
-import {
-  DEFAULT_MAX_FRAME_BYTES,
-  PalyraError,
-  QUIC_ALPN,
-  QUIC_CONNECTION_CODE,
-  TLS_ALERT,
-  errorForStreamCode,
-  formatHostPort,
-  streamCodeFor,
-  type HostPort,
-} from '@palyra/shared';
+import { formatHostPort, type HostPort } from '@palyra/shared/config';
+import { PalyraError } from '@palyra/shared/errors';
+import { DEFAULT_MAX_FRAME_BYTES, QUIC_ALPN, QUIC_CONNECTION_CODE, TLS_ALERT, errorForStreamCode, streamCodeFor } from '@palyra/shared/quic';
 import type { QUICConnection, QUICServer, QUICStream } from '@matrixai/quic';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';

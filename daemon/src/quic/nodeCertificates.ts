@@ -1,5 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
-import { PalyraError, TLS_ALERT, checkPeerCertificate, fingerprint } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { TLS_ALERT, checkPeerCertificate } from '@palyra/shared/quic';
+import { fingerprint } from '@palyra/shared/x509';
 import type { PeerIdentityLookup } from '../rpc/authenticatePeer.js';
 import type { NodeRecord } from '../registry/types.js';
 

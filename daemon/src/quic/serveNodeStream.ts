@@ -1,19 +1,5 @@
-import {
-  FrameReader,
-  NODE_EVENT_TYPES,
-  PalyraError,
-  QUIC_METHOD_HEALTH,
-  QUIC_METHOD_STREAM_EVENTS,
-  encodeJsonFrame,
-  errorFrame,
-  parseHealthParams,
-  parseHealthReport,
-  parseQuicRequest,
-  parseStreamEventsParams,
-  type DaemonEventType,
-  type HealthResult,
-  type QuicRequest,
-} from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { FrameReader, NODE_EVENT_TYPES, QUIC_METHOD_HEALTH, QUIC_METHOD_STREAM_EVENTS, encodeJsonFrame, errorFrame, parseHealthParams, parseHealthReport, parseQuicRequest, parseStreamEventsParams, type DaemonEventType, type HealthResult, type QuicRequest } from '@palyra/shared/quic';
 import type { QUICStream } from '@matrixai/quic';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';

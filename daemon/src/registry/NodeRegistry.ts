@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type { RuntimeStateStore } from './RuntimeStateStore.js';
 import {
   MAX_PIN_ATTEMPTS,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import path from 'node:path';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { stateCorruptError, stateIoError, statePermissionsError, stateVersionError } from './errors.js';
 import { RUNTIME_STATE_FILE, RUNTIME_STATE_VERSION, type RuntimeState } from './types.js';
 import { throwIfAborted } from './utils.js';

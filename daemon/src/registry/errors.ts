@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 const RECOVERY =
   'restore it from a backup, or move it aside to start with an empty state; the daemon never overwrites it';

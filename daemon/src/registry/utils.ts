@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 /** Throws PALYRA_E_CANCELLED when `signal` has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {

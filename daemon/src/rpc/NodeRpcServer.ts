@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadPalyraProto } from '@palyra/proto';
-import { PalyraError, formatHostPort, type HostPort } from '@palyra/shared';
+import { formatHostPort, type HostPort } from '@palyra/shared/config';
+import { PalyraError } from '@palyra/shared/errors';
 import { closeGrpcServer } from './closeGrpcServer.js';
 import { createNodeServiceHandlers, type NodeServiceDeps } from './NodeServiceImpl.js';
 import { createPairingServiceHandlers, type PairingServiceDeps } from './PairingServiceImpl.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toServiceError, type DaemonMessage, type NodeMessage__Output, type NodeServiceHandlers } from '@palyra/proto';
-import { PalyraError, parseHealthParams } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { parseHealthParams } from '@palyra/shared/quic';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import type { NodeRegistry } from '../registry/index.js';

@@ -6,7 +6,10 @@ import {
   type PairServerMessage,
   type PairingServiceHandlers,
 } from '@palyra/proto';
-import { PalyraError, PairingResponder, PAIRING_PROTOCOL, isValidDeviceId, newDeviceId, type NodeClaims } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { PairingResponder, PAIRING_PROTOCOL, type NodeClaims } from '@palyra/shared/pairing';
+import { isValidDeviceId, newDeviceId } from '@palyra/shared/x509';
+import type { Logger } from '@palyra/shared/logging';
 import type { CertificateAuthority } from '../ca/index.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { PairingCodeRecord, PairingRequestRecord } from '../registry/types.js';
@@ -23,6 +26,8 @@ export interface PairingServiceDeps {
   /** How long the exchange may take from hello to confirm. */
   handshakeTimeoutMs?: number;
   now?: () => Date;
+  /** Failed attempts are logged (remote address, method, error code: never the PIN). */
+  logger?: Logger;
 }
 
 type Stage = 'hello' | 'share' | 'confirm' | 'waiting' | 'done';
@@ -258,8 +263,14 @@ class PairingAttempt {
   }
 
   private fail(error: unknown): void {
+    const stage = this.stage;
     this.finish();
     if (this.call.writableEnded || this.call.destroyed) return;
+    const palyra = PalyraError.from(error);
+    this.deps.logger?.warn(
+      { remoteAddress: this.call.getPeer(), method: this.code?.method, stage, errorCode: palyra.code, attempts: this.code?.attempts },
+      'pairing attempt failed',
+    );
     this.call.emit('error', toServiceError(error));
   }
 

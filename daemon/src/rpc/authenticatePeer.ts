@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type { NodeRecord } from '../registry/types.js';
 
 export interface PeerIdentityLookup {

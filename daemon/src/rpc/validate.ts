@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 /** Checks a peer-supplied string: bounded length, no control characters. */
 export function boundedString(

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { DaemonMessage } from '@palyra/proto';
-import type { PalyraError } from '@palyra/shared';
+import type { PalyraError } from '@palyra/shared/errors';
 
 /** A live Session stream of one node, as the manager sees it. */
 export interface LiveSession {

@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 /** At most `maxBytes` of UTF-8, cut on a character boundary. */
 export function capUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {

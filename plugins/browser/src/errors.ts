@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { truncate } from './policy/UrlPolicy.js';
 
 /** A refusal by the URL policy: names the URL and why, and points at the grants. */

@@ -1,5 +1,7 @@
 import { isAbsolute, normalize } from 'node:path';
-import { PalyraError, compileSchema, type JsonSchema } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import type { JsonSchema } from '@palyra/shared/plugins';
+import { compileSchema } from '@palyra/shared/schema';
 import { parseHostRule, type HostRule } from './policy/hostRule.js';
 import { parseUrlPattern, type UrlPattern } from './policy/urlPattern.js';
 import { UrlPolicy } from './policy/UrlPolicy.js';

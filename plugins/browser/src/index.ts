@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, definePlugin, type PluginDefinition } from '@palyra/shared';
+import { PLUGIN_API_VERSION, definePlugin, type PluginDefinition } from '@palyra/shared/plugins';
 import { BrowserRuntime, type BrowserRuntimeOptions } from './browser/BrowserRuntime.js';
 import { clickCapability } from './capabilities/click.js';
 import { fillCapability } from './capabilities/fill.js';

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { findChromium } from './browser/findChromium.js';
 import type { ResolvedGrants } from './grants.js';
 

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@palyra/shared';
+import type { JsonSchema } from '@palyra/shared/plugins';
 import { MAX_TIMEOUT_MS_LIMIT } from './grants.js';
 
 /** Profile names: a file name in profilesDir, so no separators and no leading dot. */

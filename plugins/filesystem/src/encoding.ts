@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 export type ContentEncoding = 'utf8' | 'base64';
 

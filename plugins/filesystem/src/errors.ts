@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 /** A refusal: the path is outside what the grants allow. Never names what lies outside. */
 export function denied(path: string, roots: readonly string[], reason: string): PalyraError {

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { PalyraError, type JsonSchema } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import type { JsonSchema } from '@palyra/shared/plugins';
 
 /** The permissions a node's config grants the filesystem plugin. */
 export interface FsGrants {

@@ -1,4 +1,4 @@
-import { definePlugin } from '@palyra/shared';
+import { definePlugin } from '@palyra/shared/plugins';
 import { listCapability } from './capabilities/list.js';
 import { readCapability } from './capabilities/read.js';
 import { removeCapability } from './capabilities/remove.js';

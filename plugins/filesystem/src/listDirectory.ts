@@ -1,7 +1,7 @@
 import type { Dir, Stats } from 'node:fs';
 import { lstat, opendir, realpath } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { PluginLogger } from '@palyra/shared';
+import type { PluginLogger } from '@palyra/shared/plugins';
 import { denied, fsError, throwIfAborted } from './errors.js';
 import { toPortable } from './paths.js';
 import { entryType, modifiedAt, type EntryType } from './stats.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { fsError, throwIfAborted } from './errors.js';
 import { APPEND_FLAGS, CREATE_FLAGS, openConfined, type OpenScope } from './handles.js';
 

@@ -1,4 +1,4 @@
-import { PalyraError, type ErrorCode } from '@palyra/shared';
+import { PalyraError, type ErrorCode } from '@palyra/shared/errors';
 
 /**
  * The error `shell.exec` throws after killing a command because the dispatch's signal fired,

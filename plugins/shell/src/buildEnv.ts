@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 /** PATH for the child when the agent itself has none. */
 export const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';

@@ -1,5 +1,7 @@
 import { isAbsolute, normalize } from 'node:path';
-import { PalyraError, compileSchema, type JsonSchema } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import type { JsonSchema } from '@palyra/shared/plugins';
+import { compileSchema } from '@palyra/shared/schema';
 import { ENV_NAME_PATTERN, NO_NUL_PATTERN } from './patterns.js';
 
 /** What the node's config may grant the shell plugin (`{ use: 'shell', grants: {...} }`). */

@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, definePlugin } from '@palyra/shared';
+import { PLUGIN_API_VERSION, definePlugin } from '@palyra/shared/plugins';
 import { SHELL_GRANTS_SCHEMA, resolveGrants, type ShellGrants } from './grants.js';
 import { reviewGrants } from './reviewGrants.js';
 import { shellExec } from './shellExec.js';

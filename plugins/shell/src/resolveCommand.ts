@@ -1,5 +1,5 @@
 import { isAbsolute, normalize } from 'node:path';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { findOnPath } from './findOnPath.js';
 
 /**

@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type { ResolvedGrants } from './grants.js';
 import { resolveCommand } from './resolveCommand.js';
 import type { ShellExecInput } from './schemas.js';

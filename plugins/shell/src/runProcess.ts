@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { CappedOutput } from './CappedOutput.js';
 import { KILL_GRACE_MS, ProcessGroup } from './ProcessGroup.js';
 

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@palyra/shared';
+import type { JsonSchema } from '@palyra/shared/plugins';
 import { ENV_NAME_PATTERN, NO_NUL_PATTERN } from './patterns.js';
 
 /** Input of `shell.exec`. */

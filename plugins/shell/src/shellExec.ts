@@ -1,4 +1,6 @@
-import { PalyraError, compileSchema, defineCapability, type CapabilityContext } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { defineCapability, type CapabilityContext } from '@palyra/shared/plugins';
+import { compileSchema } from '@palyra/shared/schema';
 import { abortError } from './abortError.js';
 import { buildChildEnv } from './buildEnv.js';
 import { resolveGrants, type ShellGrants } from './grants.js';

@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import type * as Quic from '@matrixai/quic';
 
 export type QuicModule = typeof Quic;

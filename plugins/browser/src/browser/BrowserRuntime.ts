@@ -1,4 +1,4 @@
-import type { PluginLogger } from '@palyra/shared';
+import type { PluginLogger } from '@palyra/shared/plugins';
 import type { ResolvedGrants } from '../grants.js';
 import { PolicyProxy, type ProxyDenial } from '../policy/PolicyProxy.js';
 import { systemLookup, type HostLookup } from '../policy/resolveHost.js';

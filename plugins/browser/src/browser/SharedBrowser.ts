@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { PalyraError, type PluginLogger } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import type { PluginLogger } from '@palyra/shared/plugins';
 import { RequestGuard } from '../policy/RequestGuard.js';
 import type { HostLookup } from '../policy/resolveHost.js';
 import type { UrlPolicy } from '../policy/UrlPolicy.js';

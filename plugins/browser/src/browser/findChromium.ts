@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 
 /** Where Chromium or Chrome usually lives, in the order they are tried. */
 export const CHROMIUM_LOCATIONS: readonly string[] = Object.freeze([

@@ -1,4 +1,6 @@
-import { PalyraError, compileSchema, defineCapability, type CapabilityDefinition, type JsonSchema } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { defineCapability, type CapabilityDefinition, type JsonSchema } from '@palyra/shared/plugins';
+import { compileSchema } from '@palyra/shared/schema';
 import type { BrowserRuntime } from '../browser/BrowserRuntime.js';
 import type { BrowserGrants, ResolvedGrants } from '../grants.js';
 import { abortError } from '../session/abort.js';

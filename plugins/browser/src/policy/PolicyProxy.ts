@@ -1,6 +1,6 @@
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type { PluginLogger } from '@palyra/shared';
+import type { PluginLogger } from '@palyra/shared/plugins';
 import { DeniedAddressError, guardedLookup } from './guardedLookup.js';
 import { parseIp } from './ipAddress.js';
 import type { HostLookup } from './resolveHost.js';

@@ -1,5 +1,5 @@
 import type { Browser, CDPSession } from 'playwright-core';
-import type { PluginLogger } from '@palyra/shared';
+import type { PluginLogger } from '@palyra/shared/plugins';
 import { checkResolvedHost, type HostLookup } from './resolveHost.js';
 import { resolvableHost, type UrlPolicy, type Verdict } from './UrlPolicy.js';
 

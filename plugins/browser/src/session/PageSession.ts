@@ -1,5 +1,5 @@
 import type { Page, Request, Response } from 'playwright-core';
-import { PalyraError } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
 import { denied, firstLine, isTimeoutError, netError } from '../errors.js';
 import { DENIED_HEADER, UPSTREAM_ERROR_HEADER } from '../policy/PolicyProxy.js';
 import type { RequestGuard } from '../policy/RequestGuard.js';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
-import { PalyraError, assertPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { assertPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from '@palyra/shared/fs';
 import { KeyedMutex } from './KeyedMutex.js';
 
 /** What Playwright's `storageState` holds: cookies and each origin's localStorage. */

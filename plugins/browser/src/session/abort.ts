@@ -1,4 +1,4 @@
-import { PalyraError, type ErrorCode } from '@palyra/shared';
+import { PalyraError, type ErrorCode } from '@palyra/shared/errors';
 
 /**
  * The error a capability throws once the dispatch's signal fired, so the host reports the

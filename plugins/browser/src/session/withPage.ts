@@ -1,5 +1,6 @@
 import type { BrowserContext, BrowserContextOptions } from 'playwright-core';
-import { PalyraError, type CapabilityContext } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import type { CapabilityContext } from '@palyra/shared/plugins';
 import type { BrowserRuntime } from '../browser/BrowserRuntime.js';
 import type { LiveBrowser } from '../browser/SharedBrowser.js';
 import { denied, firstLine, isClosedError } from '../errors.js';

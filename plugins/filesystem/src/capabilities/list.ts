@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { PalyraError, defineCapability } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { defineCapability } from '@palyra/shared/plugins';
 import { confinePath } from '../confine.js';
 import { fsError, notFound, throwIfAborted } from '../errors.js';
 import { effectiveGrants, type FsGrants } from '../grants.js';

@@ -1,4 +1,5 @@
-import { PalyraError, defineCapability } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { defineCapability } from '@palyra/shared/plugins';
 import { confinePath } from '../confine.js';
 import { encodeContent, type ContentEncoding } from '../encoding.js';
 import { fsError, notFound, throwIfAborted } from '../errors.js';

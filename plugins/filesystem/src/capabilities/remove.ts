@@ -1,6 +1,7 @@
 import { lstat, rmdir, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { PalyraError, defineCapability } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { defineCapability } from '@palyra/shared/plugins';
 import { confinePath } from '../confine.js';
 import { denied, errnoOf, fsError, throwIfAborted } from '../errors.js';
 import { effectiveGrants, requireWrite, type FsGrants } from '../grants.js';

@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { defineCapability } from '@palyra/shared';
+import { defineCapability } from '@palyra/shared/plugins';
 import { confinePath } from '../confine.js';
 import { fsError, notFound, throwIfAborted } from '../errors.js';
 import { effectiveGrants, type FsGrants } from '../grants.js';

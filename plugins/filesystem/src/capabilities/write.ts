@@ -1,4 +1,5 @@
-import { PalyraError, defineCapability } from '@palyra/shared';
+import { PalyraError } from '@palyra/shared/errors';
+import { defineCapability } from '@palyra/shared/plugins';
 import { confinePath } from '../confine.js';
 import { decodeContent, decodedLength, type ContentEncoding } from '../encoding.js';
 import { throwIfAborted } from '../errors.js';

@@ -1,0 +1,36 @@
+import type { Logger } from '@palyra/shared/logging';
+import type { DaemonEvents } from '../events/DaemonEvents.js';
+
+const FINAL_STATES = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'node_unavailable', 'rejected']);
+
+/**
+ * The operator's log of what happens: pairing requests and decisions, nodes going online and
+ * offline, dispatches finishing. Events carry ids and states only, never a PIN, token or key.
+ */
+export function logDaemonEvents(events: DaemonEvents, logger: Logger): () => void {
+  return events.subscribe({}, (event) => {
+    switch (event.type) {
+      case 'pairing.request':
+        logger.info(
+          { requestId: event.requestId, deviceId: event.deviceId, nodeName: event.name, platform: event.platform, state: event.state },
+          event.state === 'pending_approval' ? 'pairing request awaits approval' : `pairing request ${event.state}`,
+        );
+        return;
+      case 'node.online':
+      case 'node.offline':
+        logger.info({ deviceId: event.deviceId, nodeName: event.name }, event.type === 'node.online' ? 'node online' : 'node offline');
+        return;
+      case 'dispatch.state':
+        if (!FINAL_STATES.has(event.state)) {
+          logger.trace({ dispatchId: event.dispatchId, deviceId: event.deviceId, capability: event.capability, state: event.state }, 'dispatch state');
+        } else {
+          const level = event.state === 'succeeded' ? 'debug' : 'info';
+          logger[level](
+            { dispatchId: event.dispatchId, deviceId: event.deviceId, capability: event.capability, status: event.state, errorCode: event.error?.code },
+            'dispatch finished',
+          );
+        }
+        return;
+    }
+  });
+}
