@@ -1,0 +1,255 @@
+// Shared helpers for the benchmarks: temp dirs, a spawned palyrad, in-process pairing,
+// a spawned palyra-node, statistics, results. Everything listens on 127.0.0.1 only.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir, loadavg, cpus } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const PALYRAD = join(ROOT, 'daemon', 'bin', 'palyrad.js');
+export const PALYRA_NODE = join(ROOT, 'agent', 'bin', 'palyra-node.js');
+export const NOOP_PLUGIN = fileURLToPath(new URL('./fixtures/noop-plugin.js', import.meta.url));
+export const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+
+/** Env for every child: no inherited Palyra settings, a file vault, quiet logs. */
+export function childEnv(extra = {}) {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('PALYRA_')) delete env[key];
+  return { ...env, PALYRA_VAULT: 'file', PALYRA_LOG_LEVEL: 'warn', NO_COLOR: '1', ...extra };
+}
+
+const cleanups = [];
+export function onCleanup(fn) {
+  cleanups.push(fn);
+}
+export async function cleanupAll() {
+  while (cleanups.length > 0) {
+    const fn = cleanups.pop();
+    try {
+      await fn();
+    } catch {
+      /* best effort */
+    }
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+export async function tempDir(prefix) {
+  const dir = await mkdtemp(join(tmpdir(), `palyra-bench-${prefix}-`));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A child process with its output collected, waitFor(regex) and stop(). */
+export function spawnNode(script, args, { env = childEnv(), label = script } = {}) {
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const m = w.re.exec(out);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        clearTimeout(w.timer);
+        w.resolve(m);
+      }
+    }
+  };
+  child.stdout.on('data', (d) => {
+    out += d;
+    check();
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+    if (err.length > 100_000) err = err.slice(-50_000);
+  });
+  let exited = false;
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => {
+    exited = true;
+    for (const w of waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new Error(`${label} exited (${code ?? signal}) before ${w.re}: ${err.slice(-2000)}`));
+    }
+    resolve({ code, signal });
+  }));
+  const proc = {
+    child,
+    pid: child.pid,
+    get stdout() {
+      return out;
+    },
+    get stderr() {
+      return err;
+    },
+    get exited() {
+      return exited;
+    },
+    exit,
+    waitFor(re, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const w = { re, resolve, reject, timer: setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`timeout waiting for ${re} from ${label}: ${err.slice(-2000)}`));
+        }, timeoutMs) };
+        if (exited) return reject(new Error(`${label} already exited`));
+        waiters.push(w);
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (exited) return exit;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const r = await exit;
+      clearTimeout(timer);
+      return r;
+    },
+  };
+  onCleanup(() => proc.stop());
+  return proc;
+}
+
+/** Starts `palyrad start --json` on 127.0.0.1:0 with QUIC off, in a fresh state dir. */
+export async function startDaemon(stateDir, extra = []) {
+  const proc = spawnNode(PALYRAD, ['start', '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--quic-listen', 'off', '--vault', 'file', '--json', '--log-level', 'warn', ...extra], { label: 'palyrad' });
+  const [line] = await proc.waitFor(/^\{.*"event":"ready".*\}$/m, 120_000);
+  const ready = JSON.parse(line);
+  return { proc, ready, stateDir, pid: proc.pid };
+}
+
+let daemonPkg;
+let agentPkg;
+export async function pkgs() {
+  daemonPkg ??= await import('@palyra/daemon');
+  agentPkg ??= await import('@palyra/agent');
+  return { ...daemonPkg, ...agentPkg };
+}
+
+/** Pairs one node in process (joinDaemon) and approves it through the ControlClient. */
+export async function pairInProcess(client, grpcAddress, name) {
+  const { joinDaemon } = await pkgs();
+  const code = await client.createPairingCode({ method: 'pin' });
+  let approval;
+  const identity = await joinDaemon({
+    daemonAddress: grpcAddress,
+    secret: { method: 'pin', pin: code.code },
+    name,
+    onConfirmed: ({ requestId }) => {
+      approval = client.decide(requestId, true);
+    },
+  });
+  await approval;
+  return identity;
+}
+
+export async function writeNoopConfig(dir) {
+  const path = join(dir, 'palyra-node.config.json');
+  const config = {
+    plugins: [
+      { use: 'filesystem', enabled: false },
+      { use: 'shell', enabled: false },
+      { use: 'browser', enabled: false },
+      { use: NOOP_PLUGIN },
+    ],
+  };
+  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`);
+  return path;
+}
+
+/** Pairs a node in process, stores its identity (first-slice file, migrated by `run`), spawns `palyra-node run`. */
+export async function startAgentProcess(client, grpcAddress, baseDir, name = 'bench-node') {
+  const { FileIdentityStore } = await pkgs();
+  const nodeDir = join(baseDir, name);
+  await mkdir(nodeDir, { recursive: true, mode: 0o700 });
+  const identity = await pairInProcess(client, grpcAddress, name);
+  await new FileIdentityStore(nodeDir).save(identity);
+  const config = await writeNoopConfig(baseDir);
+  const proc = spawnNode(PALYRA_NODE, ['run', '--state-dir', nodeDir, '--config', config, '--vault', 'file', '--transport-fallback', 'always'], { label: 'palyra-node run' });
+  await proc.waitFor(/^palyra-node ready device=\S+$/m, 60_000);
+  return { proc, deviceId: identity.deviceId, identity };
+}
+
+export function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+  const r = (x) => Math.round(x * 1000) / 1000;
+  return { n: s.length, median: r(q(0.5)), p99: r(q(0.99)), min: r(s[0]), max: r(s[s.length - 1]), mean: r(s.reduce((a, b) => a + b, 0) / s.length) };
+}
+
+export const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** Runs `fn` with `inFlight` concurrent loops for `durationMs`; returns ops/s. */
+export async function throughput(fn, inFlight, durationMs) {
+  let done = 0;
+  let errors = 0;
+  let firstError;
+  const end = nowMs() + durationMs;
+  const start = nowMs();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (nowMs() < end) {
+        try {
+          await fn();
+          done += 1;
+        } catch (error) {
+          errors += 1;
+          firstError ??= String(error?.message ?? error).slice(0, 300);
+        }
+      }
+    }),
+  );
+  const elapsed = nowMs() - start;
+  const out = { inFlight, ops: done, seconds: round(elapsed / 1000), perSecond: round((done * 1000) / elapsed, 1) };
+  if (errors > 0) Object.assign(out, { errors, firstError });
+  return out;
+}
+
+/** CPU time (user+system, ms) of a process from /proc/<pid>/stat. */
+export function procCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+  return (ticks * 1000) / 100; // CLK_TCK is 100 on Linux
+}
+
+/** RSS in bytes from /proc/<pid>/status. */
+export function procRssBytes(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+export function machine() {
+  return { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavg: loadavg().map((x) => round(x, 2)), date: new Date().toISOString() };
+}
+
+export async function writeResult(name, result) {
+  await mkdir(RESULTS, { recursive: true });
+  const path = join(RESULTS, `${name}.json`);
+  await writeFile(path, `${JSON.stringify(result, null, 2)}\n`);
+  return path;
+}
+
+export function parseArgs(argv = process.argv.slice(2)) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) out[a.slice(2)] = true;
+    else {
+      out[a.slice(2)] = next;
+      i += 1;
+    }
+  }
+  return out;
+}
+
+export { readFile, dirname };
