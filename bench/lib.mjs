@@ -133,13 +133,19 @@ export async function pkgs() {
 }
 
 /** Pairs one node in process (joinDaemon) and approves it through the ControlClient. */
-export async function pairInProcess(client, grpcAddress, name) {
+export async function pairInProcess(client, grpcAddress, name, method = 'pin') {
   const { joinDaemon } = await pkgs();
-  const code = await client.createPairingCode({ method: 'pin' });
+  const code = await client.createPairingCode({ method });
+  let secret = { method: 'pin', pin: code.code };
+  if (method === 'qr') {
+    const { parseQrUri } = await import('@palyra/shared/pairing');
+    const qr = parseQrUri(code.uri);
+    secret = { method: 'qr', codeId: qr.codeId, token: qr.token, caFingerprint: qr.caFingerprint };
+  }
   let approval;
   const identity = await joinDaemon({
     daemonAddress: grpcAddress,
-    secret: { method: 'pin', pin: code.code },
+    secret,
     name,
     onConfirmed: ({ requestId }) => {
       approval = client.decide(requestId, true);

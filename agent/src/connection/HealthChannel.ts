@@ -3,13 +3,12 @@ import { performance } from 'node:perf_hooks';
 import { fromServiceError, loadPalyraProto, type NodeServiceClient } from '@palyra/proto';
 import { parseHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
-import type { DaemonEvent, HealthParams } from '@palyra/shared/quic';
+import { loadQuic, type DaemonEvent, type HealthParams, type QuicModule } from '@palyra/shared/quic';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';
 import { CLIENT_CHANNEL_OPTIONS } from './clientOptions.js';
 import { createDaemonCredentials } from './daemonCredentials.js';
-import { loadQuic, type QuicModule } from './quic/loadQuic.js';
 import { QuicDaemonClient } from './quic/QuicDaemonClient.js';
 
 /** The seeds' TcpFallbackPolicy: when the node gives up on QUIC for gRPC over TCP. */

@@ -1,12 +1,11 @@
 import { X509Certificate, createHmac, timingSafeEqual, webcrypto } from 'node:crypto';
 import { formatHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
-import { DEFAULT_MAX_FRAME_BYTES, QUIC_ALPN, QUIC_CONNECTION_CODE, TLS_ALERT, errorForStreamCode, streamCodeFor } from '@palyra/shared/quic';
+import { DEFAULT_MAX_FRAME_BYTES, QUIC_ALPN, QUIC_CONNECTION_CODE, TLS_ALERT, errorForStreamCode, streamCodeFor, loadQuic, quicLogger, type QuicModule } from '@palyra/shared/quic';
 import type { QUICConnection, QUICServer, QUICStream } from '@matrixai/quic';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import type { PeerIdentityLookup } from '../rpc/authenticatePeer.js';
-import { loadQuic, quicLogger, type QuicModule } from './loadQuic.js';
 import { createNodeVerifyCallback, identifyNode } from './nodeCertificates.js';
 import { serveNodeStream } from './serveNodeStream.js';
 

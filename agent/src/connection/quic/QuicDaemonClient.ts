@@ -4,9 +4,8 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { formatHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
-import { DEFAULT_MAX_FRAME_BYTES, FrameReader, QUIC_ALPN, QUIC_METHOD_HEALTH, QUIC_METHOD_STREAM_EVENTS, TLS_ALERT, checkPeerCertificate, encodeJsonFrame, errorForConnectionClose, errorForStreamCode, responseError, streamCodeFor, type DaemonEvent, type DaemonEventType, type HealthParams, type HealthResult } from '@palyra/shared/quic';
+import { DEFAULT_MAX_FRAME_BYTES, FrameReader, QUIC_ALPN, QUIC_METHOD_HEALTH, QUIC_METHOD_STREAM_EVENTS, TLS_ALERT, checkPeerCertificate, encodeJsonFrame, errorForConnectionClose, errorForStreamCode, responseError, streamCodeFor, type DaemonEvent, type DaemonEventType, type HealthParams, type HealthResult, loadQuic, quicLogger, type QuicModule } from '@palyra/shared/quic';
 import type { QUICClient, QUICConnection, QUICStream } from '@matrixai/quic';
-import { loadQuic, quicLogger, type QuicModule } from './loadQuic.js';
 
 export interface QuicClientCredentials {
   caCertPem: string;

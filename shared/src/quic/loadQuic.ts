@@ -1,4 +1,4 @@
-import { PalyraError } from '@palyra/shared/errors';
+import { PalyraError } from '../errors/index.js';
 import type * as Quic from '@matrixai/quic';
 
 export type QuicModule = typeof Quic;
@@ -9,7 +9,8 @@ let loading: Promise<QuicModule> | undefined;
 /**
  * Imports @matrixai/quic. It is ESM-only and loads a prebuilt native binary when imported;
  * there is none for linux-arm64 or musl, where the import throws: that becomes
- * PALYRA_E_QUIC_UNAVAILABLE, and the agent falls back to gRPC (or fails with --transport-fallback never).
+ * PALYRA_E_QUIC_UNAVAILABLE: the daemon then runs with QUIC disabled and the agent falls back
+ * to gRPC (unless QUIC was asked for explicitly).
  */
 export function loadQuic(): Promise<QuicModule> {
   loading ??= import('@matrixai/quic').catch((error: unknown) => {
