@@ -18,6 +18,14 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'process', 'console', 'URL', 'URLSearchParams', 'Buffer', 'setTimeout', 'clearTimeout', 'setInterval',
+          'clearInterval', 'setImmediate', 'performance', 'AbortController', 'AbortSignal', 'TextEncoder',
+          'TextDecoder', 'structuredClone', 'queueMicrotask',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
   },
 );
