@@ -5,6 +5,7 @@ import { NodeConnection, type NodeConnectionEvents } from './connection/NodeConn
 import { HealthChannel, type HealthChannelOptions, type TransportFallback, type TransportStatus } from './connection/HealthChannel.js';
 import { RuntimeStatusWriter } from './status/RuntimeStatus.js';
 import type { IdentityStore, NodeIdentity } from './identity/index.js';
+import type { PluginLogger } from '@palyra/shared/plugins';
 import { PluginHost, stderrLogger } from './plugins/index.js';
 
 export interface NodeAgentOptions extends NodeConnectionEvents {
@@ -31,6 +32,8 @@ export interface NodeAgentOptions extends NodeConnectionEvents {
   onHealth?: HealthChannelOptions['onHealth'];
   /** This node's own dispatch events, as the daemon streams them over QUIC. */
   onDaemonEvent?: HealthChannelOptions['onEvent'];
+  /** Where plugins' log lines go (default: warnings and errors on stderr). */
+  pluginLogger?: PluginLogger;
 }
 
 /**
@@ -64,7 +67,7 @@ export class NodeAgent {
     const onAbort = (): void => controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const secrets = options.secrets === undefined ? undefined : await options.secrets();
-    const plugins = await PluginHost.load({ config, baseDir, signal: controller.signal, logger: stderrLogger, ...(secrets === undefined ? {} : { secrets }) });
+    const plugins = await PluginHost.load({ config, baseDir, signal: controller.signal, logger: options.pluginLogger ?? stderrLogger, ...(secrets === undefined ? {} : { secrets }) });
     const fallback = options.transportFallback ?? 'auto';
     const status =
       options.statusFile === undefined

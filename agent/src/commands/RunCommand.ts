@@ -1,4 +1,6 @@
 import { Command, Option } from 'clipanion';
+import { LOG_LEVELS, createLogger, type LogLevel, type Logger } from '@palyra/shared/logging';
+import type { PluginLogger } from '@palyra/shared/plugins';
 import { formatErrorLine, PalyraError } from '@palyra/shared/errors';
 import { parseSha256Fingerprint } from '@palyra/shared/quic';
 import { NodeAgent } from '../NodeAgent.js';
@@ -30,6 +32,7 @@ export class RunCommand extends AgentCommand {
   transportFallback = Option.String('--transport-fallback', {
     description: 'auto (default): gRPC when QUIC fails; never: QUIC failure is fatal; always: gRPC only (env PALYRA_TRANSPORT_FALLBACK)',
   });
+  logLevel = Option.String('--log-level', { description: 'trace, debug, info, warn, error or silent (env PALYRA_LOG_LEVEL; default info)' });
   pinServerFingerprint = Option.String('--pin-server-fingerprint', {
     description: "SHA-256 of the daemon's server certificate, enforced on QUIC and gRPC (env PALYRA_PIN_SERVER_FINGERPRINT)",
   });
@@ -48,12 +51,14 @@ export class RunCommand extends AgentCommand {
       this.context.stderr.write(`warn: unhandled promise rejection (a plugin bug?): ${reason instanceof Error ? reason.message : String(reason)}\n`);
     };
     process.on('unhandledRejection', onUnhandled);
+    const logger = createLogger({ name: 'palyra-node', level: parseLogLevel(this.logLevel ?? process.env.PALYRA_LOG_LEVEL ?? 'info') });
     try {
       const store = this.identityStore();
       const agent = await NodeAgent.create({
         store,
         secrets: () => store.secretStore(),
         configPath: this.config,
+        pluginLogger: pluginLoggerFor(logger),
         signal: controller.signal,
         onReady: ({ deviceId }) => this.print(`palyra-node ready device=${deviceId}`),
         transportFallback: fallback,
@@ -65,6 +70,7 @@ export class RunCommand extends AgentCommand {
         },
         onDisconnected: ({ error, retryInMs }) => {
           this.context.stderr.write(`${formatErrorLine(error)} (retrying in ${(retryInMs / 1000).toFixed(1)}s)\n`);
+          logger.debug({ errorCode: error.code, retryInMs }, 'disconnected from the daemon');
         },
       });
       await agent.run();
@@ -80,4 +86,19 @@ export class RunCommand extends AgentCommand {
 function parseFallback(value: string): TransportFallback {
   if ((TRANSPORT_FALLBACKS as readonly string[]).includes(value)) return value as TransportFallback;
   throw new PalyraError('PALYRA_E_USAGE', `--transport-fallback must be one of ${TRANSPORT_FALLBACKS.join(', ')}, got "${value}"`);
+}
+
+function parseLogLevel(value: string): LogLevel {
+  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+  throw new PalyraError('PALYRA_E_USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+}
+
+/** Plugins log through the agent's structured logger, stamped with their own fields. */
+function pluginLoggerFor(logger: Logger): PluginLogger {
+  return {
+    debug: (message, fields) => logger.debug(fields ?? {}, message),
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+    error: (message, fields) => logger.error(fields ?? {}, message),
+  };
 }
