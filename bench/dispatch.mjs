@@ -12,7 +12,7 @@ export async function runDispatch(opts = {}) {
     warmup: quick ? 50 : 200,
     sequential: Number(opts.samples ?? (quick ? 300 : 2000)),
     inFlight: [1, 10, 100],
-    durationMs: Number(opts.duration ?? (quick ? 2000 : 5000)),
+    durationMs: Number(opts.duration ?? (quick ? 1500 : 5000)),
   };
   const result = { benchmark: 'dispatch', machine: machine(), config: { ...cfg, payloadBytes: 128 } };
 

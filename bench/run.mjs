@@ -1,7 +1,7 @@
 // `npm run bench`: quick versions of every benchmark, one after another (each starts and
 // stops its own daemon, agents and servers, in temp dirs, on 127.0.0.1). Writes
 // bench/results/<name>.json and bench/results/summary.json, prints the summary as JSON.
-// Flags: --only dispatch,cli,pairing,scale   --nodes N (scale, default 200)
+// Flags: --only dispatch,cli,pairing,scale   --nodes N (scale, default 100 here: 200 did not fit in 3 minutes on the loaded 2-core machine; bench/scale.mjs alone defaults to 200)
 import { runCli } from './cli.mjs';
 import { runDispatch } from './dispatch.mjs';
 import { cleanupAll, machine, nowMs, parseArgs, round, writeResult } from './lib.mjs';
@@ -41,8 +41,8 @@ await step('dispatch', () => runDispatch({ quick: true }), (r) => ({
   ratiosDrained: r.ratiosDrained,
   targets: r.targets,
 }));
-await step('cli', () => runCli({ runs: 15 }), (r) => ({ nodeBareMedianMs: r.nodeBare.wallMs.median, nodesListMedianMs: r.nodesList.wallMs.median, importOnlyMedianMs: r.importDaemonIndex.wallMs.median, ratio: r.ratio, targets: r.targets }));
-await step('pairing', () => runPairing({ pairings: 10 }), (r) => ({
+await step('cli', () => runCli({ runs: 11 }), (r) => ({ nodeBareMedianMs: r.nodeBare.wallMs.median, nodesListMedianMs: r.nodesList.wallMs.median, importOnlyMedianMs: r.importDaemonIndex.wallMs.median, ratio: r.ratio, targets: r.targets }));
+await step('pairing', () => runPairing({ pairings: 8 }), (r) => ({
   pinPerSecond: r.pin.pairingsPerSecond,
   pinDaemonCpuMs: r.pin.daemonCpuMsPerPairing,
   pinDaemonCpuByThread: r.pin.daemonCpuByThreadMsPerPairing,
@@ -51,7 +51,7 @@ await step('pairing', () => runPairing({ pairings: 10 }), (r) => ({
   qrDaemonCpuByThread: r.qr.daemonCpuByThreadMsPerPairing,
   targets: r.targets,
 }));
-await step('scale', () => runScale({ nodes: Number(args.nodes ?? 200) }), (r) => ({ nodes: r.config.nodes, register: r.register, daemonRss: r.daemonRss, fanOut: r.fanOut, killedOffline: r.killedOffline, targets: r.targets }));
+await step('scale', () => runScale({ nodes: Number(args.nodes ?? 100) }), (r) => ({ nodes: r.config.nodes, register: r.register, daemonRss: r.daemonRss, fanOut: r.fanOut, killedOffline: r.killedOffline, targets: r.targets }));
 
 summary.totalSeconds = round((nowMs() - t0) / 1000, 1);
 summary.machine.loadavgAtEnd = machine().loadavg;

@@ -40,20 +40,28 @@ export async function* readInvocation(
 ): AsyncGenerator<InvocationEvent, void, undefined> {
   const onAbort = (): void => call.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
+  let result: InvocationEvent | undefined;
+  let ended = false;
   try {
     for await (const message of call as AsyncIterable<InvokeEvent__Output>) {
       const event = toEvent(message);
       if (event === undefined) continue;
-      yield event;
-      if (event.type === 'result') return;
+      // The result is held back until the daemon ends the stream (it does right after): a
+      // caller that stops reading at the result would otherwise cancel a finished call, and
+      // HTTP/2 flood protection closes a connection that sees about a thousand such resets.
+      if (event.type === 'result') result = event;
+      else yield event;
     }
-    throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the invocation without a result');
+    ended = true;
+    if (result === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the invocation without a result');
+    yield result;
   } catch (error) {
     if (signal?.aborted === true) throw new PalyraError('PALYRA_E_CANCELLED', 'the invocation was cancelled', { cause: error });
     throw fromServiceError(error);
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    call.cancel();
+    // Only a call left before its end is cancelled: that cancels the dispatch on the node.
+    if (!ended) call.cancel();
   }
 }
 
