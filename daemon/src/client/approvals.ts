@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import { fromServiceError, type ApprovalsEvent__Output, type NodeInfo__Output, type PendingRequest__Output } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared/errors';
+import { readWatchStream } from './watchStream.js';
+import type { ApprovalsEvent__Output, NodeInfo__Output, PendingRequest__Output } from '@palyra/proto';
 import type { PairingRequestState } from '../registry/types.js';
 
 /** A pairing request as a watcher sees it. Times are ISO-8601 strings. */
@@ -44,32 +44,11 @@ export type ApprovalsEvent =
  * itself: aborting `signal` (or leaving the loop) ends the iteration quietly; a daemon that
  * goes away ends it with PALYRA_E_DAEMON_UNREACHABLE.
  */
-export async function* readApprovals(
+export function readApprovals(
   call: grpc.ClientReadableStream<ApprovalsEvent__Output>,
   signal?: AbortSignal,
 ): AsyncGenerator<ApprovalsEvent, void, undefined> {
-  const onAbort = (): void => call.cancel();
-  // A function, not a narrowed expression: the signal may abort while the loop waits.
-  const aborted = (): boolean => signal?.aborted === true;
-  if (aborted()) {
-    call.cancel();
-    return;
-  }
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    for await (const message of call as AsyncIterable<ApprovalsEvent__Output>) {
-      const event = toApprovalsEvent(message);
-      if (event !== undefined) yield event;
-    }
-    if (aborted()) return;
-    throw new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon ended the approvals watch');
-  } catch (error) {
-    if (aborted()) return;
-    throw fromServiceError(error);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    call.cancel();
-  }
+  return readWatchStream(call, toApprovalsEvent, 'the approvals watch', signal);
 }
 
 export function toApprovalsEvent(message: ApprovalsEvent__Output): ApprovalsEvent | undefined {
