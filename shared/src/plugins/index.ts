@@ -12,3 +12,4 @@ export {
   type SecretInfo,
 } from './types.js';
 export { defineCapability, definePlugin } from './definePlugin.js';
+export { dispatchAbortError } from './abortError.js';

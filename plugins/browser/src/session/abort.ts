@@ -1,25 +1,9 @@
-import { PalyraError, type ErrorCode } from '@palyra/shared/errors';
+import type { PalyraError } from '@palyra/shared/errors';
+import { dispatchAbortError } from '@palyra/shared/plugins';
 
-/**
- * The error a capability throws once the dispatch's signal fired, so the host reports the
- * dispatch as cancelled or timed out (as the shell plugin does):
- * - the host aborted with a PalyraError: its code is kept (PALYRA_E_TIMEOUT, PALYRA_E_CANCELLED);
- * - the reason is a `TimeoutError`, or the deadline has passed: PALYRA_E_TIMEOUT;
- * - otherwise: PALYRA_E_CANCELLED.
- */
+/** The error a browser capability throws once its dispatch's signal fired (the page is closed). */
 export function abortError(signal: AbortSignal, deadline: Date, what: string): PalyraError {
-  const reason: unknown = signal.reason;
-  let code: ErrorCode;
-  if (reason instanceof PalyraError) code = reason.code;
-  else if (isTimeoutError(reason) || Date.now() >= deadline.getTime()) code = 'PALYRA_E_TIMEOUT';
-  else code = 'PALYRA_E_CANCELLED';
-  const why =
-    code === 'PALYRA_E_TIMEOUT'
-      ? 'the dispatch deadline passed'
-      : code === 'PALYRA_E_CANCELLED'
-        ? 'the dispatch was cancelled'
-        : (reason as PalyraError).message;
-  return new PalyraError(code, `${what} was stopped (page closed): ${why}`, { cause: reason });
+  return dispatchAbortError(signal, deadline, { what, how: 'page closed' });
 }
 
 /**
@@ -48,8 +32,4 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal, onAbort: () 
       },
     );
   });
-}
-
-function isTimeoutError(reason: unknown): boolean {
-  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
 }
