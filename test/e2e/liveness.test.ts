@@ -4,18 +4,13 @@
  * socket. One daemon for the file; each test pairs its own node.
  */
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseOneJson } from '../helpers/cliAssertions.js';
-import { DaemonProcess, pairNode, startNode, type NodeRow } from '../helpers/daemonHarness.js';
-import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, pollUntil, stopProcesses, TempDirs } from '../helpers/processes.js';
+import { pairNode, startNode, type NodeRow } from '../helpers/daemonHarness.js';
+import { useSharedDaemon } from '../helpers/sharedDaemon.js';
+import { E2E_TEST_TIMEOUT_MS, pollUntil } from '../helpers/processes.js';
 
-const dirs = new TempDirs();
-let daemon: DaemonProcess | undefined;
-
-function running(): DaemonProcess {
-  if (daemon === undefined) throw new Error('the daemon did not start');
-  return daemon;
-}
+const { dirs, running } = useSharedDaemon('palyra-e2e-liveness-');
 
 async function nodeRow(deviceId: string): Promise<NodeRow | undefined> {
   const nodes = parseOneJson<NodeRow[]>(await running().cli('nodes', 'list', '--json'));
@@ -40,20 +35,6 @@ async function pairedAndOnline(name: string): Promise<{ deviceId: string; agent:
   expect((await nodeRow(deviceId))?.status).toBe('online');
   return { deviceId, agent };
 }
-
-beforeAll(async () => {
-  daemon = await DaemonProcess.start(join(await dirs.make('palyra-e2e-liveness-'), 'state'));
-}, E2E_HOOK_TIMEOUT_MS);
-
-afterEach(async () => {
-  // stop() continues a SIGSTOPped agent before terminating it.
-  await stopProcesses([daemon?.process]);
-}, E2E_HOOK_TIMEOUT_MS);
-
-afterAll(async () => {
-  await stopProcesses();
-  await dirs.cleanup();
-}, E2E_HOOK_TIMEOUT_MS);
 
 describe('node liveness (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
   it('lists a frozen agent offline thanks to keepalive, and online again once it resumes', async () => {

@@ -4,27 +4,17 @@
  * one PIN is active at a time, and the tests of a file run one after another).
  */
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import {
-  DaemonProcess,
-  nodeCli,
-  spawnJoin,
-  type NodeRow,
-  type PairingCodeJson,
-  type PendingRow,
+  nodeCli, spawnJoin, type NodeRow, type PairingCodeJson, type PendingRow
 } from '../helpers/daemonHarness.js';
-import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, pollUntil, stopProcesses, TempDirs } from '../helpers/processes.js';
+import { useSharedDaemon } from '../helpers/sharedDaemon.js';
+import { E2E_TEST_TIMEOUT_MS, pollUntil } from '../helpers/processes.js';
 
 const MAX_PIN_ATTEMPTS = 5;
 
-const dirs = new TempDirs();
-let daemon: DaemonProcess | undefined;
-
-function running(): DaemonProcess {
-  if (daemon === undefined) throw new Error('the daemon did not start');
-  return daemon;
-}
+const { dirs, running } = useSharedDaemon('palyra-e2e-failures-');
 
 async function nodeDir(): Promise<string> {
   return join(await dirs.make('palyra-e2e-node-'), 'state');
@@ -42,19 +32,6 @@ async function expectNotJoined(dir: string): Promise<void> {
 async function pendingRequests(): Promise<PendingRow[]> {
   return parseOneJson<PendingRow[]>(await running().cli('nodes', 'pending', '--json'));
 }
-
-beforeAll(async () => {
-  daemon = await DaemonProcess.start(join(await dirs.make('palyra-e2e-failures-'), 'state'));
-}, E2E_HOOK_TIMEOUT_MS);
-
-afterEach(async () => {
-  await stopProcesses([daemon?.process]);
-}, E2E_HOOK_TIMEOUT_MS);
-
-afterAll(async () => {
-  await stopProcesses();
-  await dirs.cleanup();
-}, E2E_HOOK_TIMEOUT_MS);
 
 describe('pairing failures (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
   it(`fails a wrong PIN, and burns the code after ${MAX_PIN_ATTEMPTS} wrong attempts, even concurrent ones`, async () => {

@@ -6,25 +6,16 @@
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import {
-  DaemonProcess,
-  nodeCli,
-  pairNode,
-  spawnJoin,
-  spawnRun,
-  startNode,
-  stateFile,
-  type DaemonStatusJson,
-  type NodeRow,
-  type PairingCodeJson,
-  type PendingRow,
+  nodeCli, pairNode, spawnJoin, spawnRun, startNode, stateFile, type DaemonStatusJson, type NodeRow, type PairingCodeJson, type PendingRow
 } from '../helpers/daemonHarness.js';
-import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
+import { useSharedDaemon } from '../helpers/sharedDaemon.js';
+import { E2E_TEST_TIMEOUT_MS } from '../helpers/processes.js';
 
-const dirs = new TempDirs();
-let daemon: DaemonProcess | undefined;
+// umask 000: every private file must get its mode from the daemon, not from the umask.
+const { dirs, running } = useSharedDaemon('palyra-e2e-lifecycle-', { umask: 0o000 });
 
 /** A state dir the program itself must create (mkdtemp's own 0700 would hide a missing mode). */
 async function freshStateDir(prefix: string): Promise<string> {
@@ -44,11 +35,6 @@ async function privateFileModes(dir: string, skip: (name: string) => boolean): P
   return modes;
 }
 
-function running(): DaemonProcess {
-  if (daemon === undefined) throw new Error('the daemon did not start');
-  return daemon;
-}
-
 async function daemonStatus(): Promise<DaemonStatusJson> {
   return parseOneJson<DaemonStatusJson>(await running().cli('status', '--json'));
 }
@@ -56,20 +42,6 @@ async function daemonStatus(): Promise<DaemonStatusJson> {
 async function listNodes(): Promise<NodeRow[]> {
   return parseOneJson<NodeRow[]>(await running().cli('nodes', 'list', '--json'));
 }
-
-beforeAll(async () => {
-  // umask 000: every private file must get its mode from the daemon, not from the umask.
-  daemon = await DaemonProcess.start(await freshStateDir('palyra-e2e-lifecycle-'), [], { umask: 0o000 });
-}, E2E_HOOK_TIMEOUT_MS);
-
-afterEach(async () => {
-  await stopProcesses([daemon?.process]);
-}, E2E_HOOK_TIMEOUT_MS);
-
-afterAll(async () => {
-  await stopProcesses();
-  await dirs.cleanup();
-}, E2E_HOOK_TIMEOUT_MS);
 
 describe('pairing lifecycle (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
   it('mints a PIN, joins with a matching SAS, approves, runs, lists, and revokes on remove', async () => {

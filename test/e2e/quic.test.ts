@@ -4,37 +4,19 @@
  * say so. One daemon for the file; each test pairs its own node.
  */
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseOneJson } from '../helpers/cliAssertions.js';
-import { DaemonProcess, nodeCli, pairNode, type NodeRow } from '../helpers/daemonHarness.js';
-import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, pollUntil, spawnBin, stopProcesses, TempDirs } from '../helpers/processes.js';
+import { nodeCli, pairNode, type NodeRow } from '../helpers/daemonHarness.js';
+import { useSharedDaemon } from '../helpers/sharedDaemon.js';
+import { E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, pollUntil, spawnBin } from '../helpers/processes.js';
 
 type QuicNodeRow = NodeRow & { transport: 'quic' | 'grpc' | null; healthRttMs: number | null };
 
-const dirs = new TempDirs();
-let daemon: DaemonProcess | undefined;
-
-function running(): DaemonProcess {
-  if (daemon === undefined) throw new Error('the daemon did not start');
-  return daemon;
-}
+const { dirs, running } = useSharedDaemon('palyra-e2e-quic-');
 
 async function nodeRow(deviceId: string): Promise<QuicNodeRow | undefined> {
   return parseOneJson<QuicNodeRow[]>(await running().cli('nodes', 'list', '--json')).find((n) => n.deviceId === deviceId);
 }
-
-beforeAll(async () => {
-  daemon = await DaemonProcess.start(join(await dirs.make('palyra-e2e-quic-'), 'state'));
-}, E2E_HOOK_TIMEOUT_MS);
-
-afterEach(async () => {
-  await stopProcesses([daemon?.process]);
-}, E2E_HOOK_TIMEOUT_MS);
-
-afterAll(async () => {
-  await stopProcesses();
-  await dirs.cleanup();
-}, E2E_HOOK_TIMEOUT_MS);
 
 describe('QUIC transport (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
   it('palyrad start prints its QUIC endpoint on the ready line', async () => {
