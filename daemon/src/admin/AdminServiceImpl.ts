@@ -9,6 +9,7 @@ import type { NodeRegistry } from '../registry/index.js';
 import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
 import { createInvokeHandler } from './invokeHandler.js';
+import { createInvokeManyHandler } from './invokeManyHandler.js';
 import { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import { createStreamEventsHandler } from './streamEventsHandler.js';
@@ -119,6 +120,8 @@ export function createAdminServiceHandlers(
     }),
 
     Invoke: createInvokeHandler(deps.dispatcher),
+
+    InvokeMany: createInvokeManyHandler(deps.dispatcher),
 
     CancelDispatch: unary(async (request) => ({ cancelled: deps.dispatcher.cancel(request.dispatchId) })),
 

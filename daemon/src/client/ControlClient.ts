@@ -16,7 +16,8 @@ import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
 import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
 import { readApprovals, type ApprovalsEvent } from './approvals.js';
 import { readEvents } from './events.js';
-import { readInvocation, type InvocationEvent, type InvocationResult, type InvokeRequestOptions } from './invocation.js';
+import { InvocationStream } from './InvocationStream.js';
+import type { InvocationEvent, InvocationResult, InvokeRequestOptions } from './invocation.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -29,10 +30,14 @@ export interface CallOptions {
  * same user on the same machine.
  */
 export class ControlClient {
+  private readonly invocations: InvocationStream;
+
   private constructor(
     private readonly client: AdminServiceClient,
     readonly socketPath: string,
-  ) {}
+  ) {
+    this.invocations = new InvocationStream(client);
+  }
 
   /** Connects to the daemon whose state dir is given; fails fast when none runs there. */
   static async connect(stateDir: string, { signal, timeoutMs = 3_000 }: CallOptions = {}): Promise<ControlClient> {
@@ -68,6 +73,7 @@ export class ControlClient {
   }
 
   close(): void {
+    this.invocations.close();
     this.client.close();
   }
 
@@ -107,20 +113,13 @@ export class ControlClient {
    * of the loop) cancels the dispatch on the node.
    */
   invoke(request: InvokeRequestOptions): AsyncGenerator<InvocationEvent, void, undefined> {
-    const call = this.client.invoke({
-      deviceId: request.deviceId,
-      capability: request.capability,
-      inputJson: JSON.stringify(request.input ?? {}),
-      timeoutMs: request.timeoutMs ?? 0,
-      idempotencyKey: request.idempotencyKey ?? '',
-    });
-    return readInvocation(call, request.signal);
+    return this.invocations.invoke(request);
   }
 
   /** Dispatches and waits for the result, collecting output chunks. */
   async invokeAndWait(request: InvokeRequestOptions): Promise<InvocationResult & { stdout: Buffer }> {
     const chunks: Buffer[] = [];
-    for await (const event of this.invoke(request)) {
+    for await (const event of this.invocations.invoke(request, { resultOnly: true })) {
       if (event.type === 'output') chunks.push(event.chunk);
       if (event.type === 'result') return { ...event.result, stdout: Buffer.concat(chunks) };
     }

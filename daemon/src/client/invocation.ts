@@ -1,5 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
-import { fromServiceError, type InvokeEvent__Output } from '@palyra/proto';
+import type { InvokeEvent__Output } from '@palyra/proto';
 import { PalyraError, type PalyraErrorJson } from '@palyra/shared/errors';
 import type { DispatchStatus } from '../dispatch/types.js';
 
@@ -29,43 +28,8 @@ export type InvocationEvent =
   | { type: 'progress'; ratio: number; message: string }
   | { type: 'result'; result: InvocationResult };
 
-/**
- * Turns an AdminService.Invoke stream into typed events, ending after the result. A
- * dispatch that fails is a result (status != succeeded), not an exception; exceptions are
- * reserved for requests the daemon refused outright and transport failures.
- */
-export async function* readInvocation(
-  call: grpc.ClientReadableStream<InvokeEvent__Output>,
-  signal?: AbortSignal,
-): AsyncGenerator<InvocationEvent, void, undefined> {
-  const onAbort = (): void => call.cancel();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let result: InvocationEvent | undefined;
-  let ended = false;
-  try {
-    for await (const message of call as AsyncIterable<InvokeEvent__Output>) {
-      const event = toEvent(message);
-      if (event === undefined) continue;
-      // The result is held back until the daemon ends the stream (it does right after): a
-      // caller that stops reading at the result would otherwise cancel a finished call, and
-      // HTTP/2 flood protection closes a connection that sees about a thousand such resets.
-      if (event.type === 'result') result = event;
-      else yield event;
-    }
-    ended = true;
-    if (result === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the invocation without a result');
-    yield result;
-  } catch (error) {
-    if (signal?.aborted === true) throw new PalyraError('PALYRA_E_CANCELLED', 'the invocation was cancelled', { cause: error });
-    throw fromServiceError(error);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    // Only a call left before its end is cancelled: that cancels the dispatch on the node.
-    if (!ended) call.cancel();
-  }
-}
-
-function toEvent(message: InvokeEvent__Output): InvocationEvent | undefined {
+/** One InvokeEvent as the client's typed event; undefined for a message it cannot read. */
+export function toInvocationEvent(message: InvokeEvent__Output): InvocationEvent | undefined {
   switch (message.body) {
     case 'accepted':
       return message.accepted ? { type: 'accepted', dispatchId: message.accepted.dispatchId, deduplicated: message.accepted.deduplicated } : undefined;
@@ -103,7 +67,7 @@ function toEvent(message: InvokeEvent__Output): InvocationEvent | undefined {
 }
 
 /** An error's details as the daemon sent them (a JSON object), or undefined. */
-function parseDetails(json: string): Record<string, unknown> | undefined {
+export function parseDetails(json: string): Record<string, unknown> | undefined {
   if (json === '') return undefined;
   try {
     const details: unknown = JSON.parse(json);

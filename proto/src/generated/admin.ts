@@ -15,6 +15,9 @@ import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1
 import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from './palyra/v1/GetStatusRequest.js';
 import type { InvokeAccepted as _palyra_v1_InvokeAccepted, InvokeAccepted__Output as _palyra_v1_InvokeAccepted__Output } from './palyra/v1/InvokeAccepted.js';
 import type { InvokeEvent as _palyra_v1_InvokeEvent, InvokeEvent__Output as _palyra_v1_InvokeEvent__Output } from './palyra/v1/InvokeEvent.js';
+import type { InvokeManyCancel as _palyra_v1_InvokeManyCancel, InvokeManyCancel__Output as _palyra_v1_InvokeManyCancel__Output } from './palyra/v1/InvokeManyCancel.js';
+import type { InvokeManyEvent as _palyra_v1_InvokeManyEvent, InvokeManyEvent__Output as _palyra_v1_InvokeManyEvent__Output } from './palyra/v1/InvokeManyEvent.js';
+import type { InvokeManyRequest as _palyra_v1_InvokeManyRequest, InvokeManyRequest__Output as _palyra_v1_InvokeManyRequest__Output } from './palyra/v1/InvokeManyRequest.js';
 import type { InvokeOutput as _palyra_v1_InvokeOutput, InvokeOutput__Output as _palyra_v1_InvokeOutput__Output } from './palyra/v1/InvokeOutput.js';
 import type { InvokeProgress as _palyra_v1_InvokeProgress, InvokeProgress__Output as _palyra_v1_InvokeProgress__Output } from './palyra/v1/InvokeProgress.js';
 import type { InvokeRequest as _palyra_v1_InvokeRequest, InvokeRequest__Output as _palyra_v1_InvokeRequest__Output } from './palyra/v1/InvokeRequest.js';
@@ -56,6 +59,9 @@ export interface ProtoGrpcType {
       GetStatusRequest: MessageTypeDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_GetStatusRequest__Output>
       InvokeAccepted: MessageTypeDefinition<_palyra_v1_InvokeAccepted, _palyra_v1_InvokeAccepted__Output>
       InvokeEvent: MessageTypeDefinition<_palyra_v1_InvokeEvent, _palyra_v1_InvokeEvent__Output>
+      InvokeManyCancel: MessageTypeDefinition<_palyra_v1_InvokeManyCancel, _palyra_v1_InvokeManyCancel__Output>
+      InvokeManyEvent: MessageTypeDefinition<_palyra_v1_InvokeManyEvent, _palyra_v1_InvokeManyEvent__Output>
+      InvokeManyRequest: MessageTypeDefinition<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyRequest__Output>
       InvokeOutput: MessageTypeDefinition<_palyra_v1_InvokeOutput, _palyra_v1_InvokeOutput__Output>
       InvokeProgress: MessageTypeDefinition<_palyra_v1_InvokeProgress, _palyra_v1_InvokeProgress__Output>
       InvokeRequest: MessageTypeDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeRequest__Output>

@@ -23,6 +23,9 @@ export type { HealthRequest, HealthRequest__Output } from './palyra/v1/HealthReq
 export type { HealthResponse, HealthResponse__Output } from './palyra/v1/HealthResponse.js';
 export type { InvokeAccepted, InvokeAccepted__Output } from './palyra/v1/InvokeAccepted.js';
 export type { InvokeEvent, InvokeEvent__Output } from './palyra/v1/InvokeEvent.js';
+export type { InvokeManyCancel, InvokeManyCancel__Output } from './palyra/v1/InvokeManyCancel.js';
+export type { InvokeManyEvent, InvokeManyEvent__Output } from './palyra/v1/InvokeManyEvent.js';
+export type { InvokeManyRequest, InvokeManyRequest__Output } from './palyra/v1/InvokeManyRequest.js';
 export type { InvokeOutput, InvokeOutput__Output } from './palyra/v1/InvokeOutput.js';
 export type { InvokeProgress, InvokeProgress__Output } from './palyra/v1/InvokeProgress.js';
 export type { InvokeRequest, InvokeRequest__Output } from './palyra/v1/InvokeRequest.js';

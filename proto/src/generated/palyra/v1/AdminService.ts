@@ -11,6 +11,8 @@ import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from '../../palyra/v1/DecideRequest.js';
 import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from '../../palyra/v1/GetStatusRequest.js';
 import type { InvokeEvent as _palyra_v1_InvokeEvent, InvokeEvent__Output as _palyra_v1_InvokeEvent__Output } from '../../palyra/v1/InvokeEvent.js';
+import type { InvokeManyEvent as _palyra_v1_InvokeManyEvent, InvokeManyEvent__Output as _palyra_v1_InvokeManyEvent__Output } from '../../palyra/v1/InvokeManyEvent.js';
+import type { InvokeManyRequest as _palyra_v1_InvokeManyRequest, InvokeManyRequest__Output as _palyra_v1_InvokeManyRequest__Output } from '../../palyra/v1/InvokeManyRequest.js';
 import type { InvokeRequest as _palyra_v1_InvokeRequest, InvokeRequest__Output as _palyra_v1_InvokeRequest__Output } from '../../palyra/v1/InvokeRequest.js';
 import type { ListNodesRequest as _palyra_v1_ListNodesRequest, ListNodesRequest__Output as _palyra_v1_ListNodesRequest__Output } from '../../palyra/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _palyra_v1_ListNodesResponse, ListNodesResponse__Output as _palyra_v1_ListNodesResponse__Output } from '../../palyra/v1/ListNodesResponse.js';
@@ -75,6 +77,21 @@ export interface AdminServiceClient extends grpc.Client {
    */
   invoke(argument: _palyra_v1_InvokeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
   invoke(argument: _palyra_v1_InvokeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
+  
+  /**
+   * Many invocations over one stream: each request carries a caller-chosen call id and every
+   * event comes back tagged with it. A new stream per call costs more than the dispatch itself
+   * (see docs/performance.md); clients that dispatch often keep one of these open.
+   */
+  InvokeMany(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent__Output>;
+  InvokeMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent__Output>;
+  /**
+   * Many invocations over one stream: each request carries a caller-chosen call id and every
+   * event comes back tagged with it. A new stream per call costs more than the dispatch itself
+   * (see docs/performance.md); clients that dispatch often keep one of these open.
+   */
+  invokeMany(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent__Output>;
+  invokeMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent__Output>;
   
   ListNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   ListNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
@@ -151,6 +168,13 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
    */
   Invoke: grpc.handleServerStreamingCall<_palyra_v1_InvokeRequest__Output, _palyra_v1_InvokeEvent>;
   
+  /**
+   * Many invocations over one stream: each request carries a caller-chosen call id and every
+   * event comes back tagged with it. A new stream per call costs more than the dispatch itself
+   * (see docs/performance.md); clients that dispatch often keep one of these open.
+   */
+  InvokeMany: grpc.handleBidiStreamingCall<_palyra_v1_InvokeManyRequest__Output, _palyra_v1_InvokeManyEvent>;
+  
   ListNodes: grpc.handleUnaryCall<_palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse>;
   
   ListPending: grpc.handleUnaryCall<_palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse>;
@@ -178,6 +202,7 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   Decide: MethodDefinition<_palyra_v1_DecideRequest, _palyra_v1_PendingRequest, _palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest__Output>
   GetStatus: MethodDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_DaemonStatus, _palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus__Output>
   Invoke: MethodDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeEvent, _palyra_v1_InvokeRequest__Output, _palyra_v1_InvokeEvent__Output>
+  InvokeMany: MethodDefinition<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent, _palyra_v1_InvokeManyRequest__Output, _palyra_v1_InvokeManyEvent__Output>
   ListNodes: MethodDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesResponse, _palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse__Output>
   ListPending: MethodDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingResponse, _palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse__Output>
   RemoveNode: MethodDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_NodeInfo, _palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo__Output>

@@ -1,0 +1,90 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { InvokeManyEvent, InvokeManyRequest__Output } from '@palyra/proto';
+import { PalyraError } from '@palyra/shared/errors';
+import type { DispatchCoordinator } from '../dispatch/index.js';
+import { startInvocation, type StartedInvocation } from './startInvocation.js';
+
+/**
+ * Calls one InvokeMany stream may have running at once. Each is also bounded by the node's
+ * dispatch queue; this keeps one client from holding unbounded daemon state on one stream.
+ */
+export const MAX_CALLS_PER_INVOKE_STREAM = 4096;
+
+/**
+ * AdminService.InvokeMany: many invocations over one bidi stream, each tagged with the
+ * caller's call id. Semantics per call are Invoke's: a refusal ends only that call (sent as
+ * `refused`), a cancel message or the stream going away cancels the call's dispatch. The
+ * stream ends once the caller has half-closed it and its last call has ended.
+ */
+export function createInvokeManyHandler(
+  dispatcher: DispatchCoordinator,
+): grpc.handleBidiStreamingCall<InvokeManyRequest__Output, InvokeManyEvent> {
+  return (call) => {
+    const calls = new Map<number, StartedInvocation>();
+    let callerDone = false;
+    const closed = (): boolean => call.cancelled || call.writableEnded;
+    const endIfDone = (): void => {
+      if (callerDone && calls.size === 0 && !closed()) call.end();
+    };
+    const refuse = (callId: number, error: unknown): void => {
+      if (closed()) return;
+      const e = PalyraError.from(error);
+      call.write({ callId, refused: { code: e.code, message: e.message, detailsJson: e.details === undefined ? '' : JSON.stringify(e.details) } });
+    };
+
+    call.on('data', (message: InvokeManyRequest__Output) => {
+      const { callId } = message;
+      if (message.body === 'cancel') {
+        calls.get(callId)?.abandon();
+        calls.delete(callId);
+        endIfDone();
+        return;
+      }
+      if (message.body !== 'invoke' || !message.invoke) {
+        refuse(callId, new PalyraError('PALYRA_E_INPUT_INVALID', 'an InvokeMany message carries neither invoke nor cancel'));
+        return;
+      }
+      if (calls.has(callId)) {
+        refuse(callId, new PalyraError('PALYRA_E_INPUT_INVALID', `call id ${callId} is already in use on this stream`));
+        return;
+      }
+      if (calls.size >= MAX_CALLS_PER_INVOKE_STREAM) {
+        refuse(callId, new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `one InvokeMany stream may run at most ${MAX_CALLS_PER_INVOKE_STREAM} calls at once`));
+        return;
+      }
+      let ended = false;
+      try {
+        const started = startInvocation(
+          dispatcher,
+          message.invoke,
+          {
+            write: (event) => call.write({ callId, event }),
+            end: () => {
+              ended = true;
+              calls.delete(callId);
+              endIfDone();
+            },
+            get closed() {
+              return closed();
+            },
+          },
+          { resultOnly: message.resultOnly },
+        );
+        // A deduplicated call on a finished dispatch has already ended (its result replays at once).
+        if (!ended) calls.set(callId, started);
+      } catch (error) {
+        refuse(callId, error);
+      }
+    });
+    call.on('end', () => {
+      callerDone = true;
+      endIfDone();
+    });
+    call.on('cancelled', () => {
+      for (const started of calls.values()) started.abandon();
+      calls.clear();
+    });
+    // A transport error is followed by 'cancelled'; without a listener it would be thrown.
+    call.on('error', () => undefined);
+  };
+}

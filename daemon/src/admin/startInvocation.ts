@@ -1,0 +1,108 @@
+import type { InvokeEvent, InvokeRequest__Output } from '@palyra/proto';
+import { PalyraError } from '@palyra/shared/errors';
+import type { DispatchCoordinator, DispatchEvent, DispatchResult } from '../dispatch/index.js';
+
+export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
+const MAX_INPUT_JSON_BYTES = 1024 * 1024;
+
+/** Where one invocation's events go: its own stream (Invoke) or a tagged shared one (InvokeMany). */
+export interface InvocationSink {
+  write(event: InvokeEvent): void;
+  /** After the result: the invocation is over. */
+  end(): void;
+  /** True once nobody can receive events any more. */
+  readonly closed: boolean;
+}
+
+export interface StartedInvocation {
+  /** The caller went away: cancels the dispatch unless this caller only joined another's. */
+  abandon(): void;
+  readonly finished: boolean;
+}
+
+/**
+ * Submits one invocation and relays its events to `sink` until the result. Throws a
+ * PalyraError when the daemon refuses the request outright (unknown node, bad input, full
+ * queue); a dispatch that fails on the node is a result, not an exception. With
+ * `resultOnly`, the accepted and state events are not sent (callers that only wait for the
+ * result save a message or three per call).
+ */
+export function startInvocation(
+  dispatcher: DispatchCoordinator,
+  request: InvokeRequest__Output,
+  sink: InvocationSink,
+  { resultOnly = false }: { resultOnly?: boolean } = {},
+): StartedInvocation {
+  const { dispatch, deduplicated } = dispatcher.submit({
+    deviceId: request.deviceId,
+    capability: request.capability,
+    input: parseInput(request.inputJson),
+    timeoutMs: request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS,
+    idempotencyKey: request.idempotencyKey || undefined,
+  });
+  if (!resultOnly) {
+    sink.write({ accepted: { dispatchId: dispatch.id, deduplicated } });
+    // The dispatch may have moved before this caller subscribed: report where it stands.
+    if (!dispatch.finished) sink.write({ state: { state: dispatch.state } });
+  }
+  let finished = false;
+  const unsubscribe = dispatch.subscribe((event: DispatchEvent) => {
+    if (sink.closed) return;
+    switch (event.type) {
+      case 'state':
+        if (!resultOnly) sink.write({ state: { state: event.state } });
+        break;
+      case 'output':
+        sink.write({ output: { chunk: event.chunk } });
+        break;
+      case 'progress':
+        sink.write({ progress: { ratio: event.ratio, message: event.message } });
+        break;
+      case 'result':
+        finished = true;
+        sink.write({ result: toInvokeResult(event.result) });
+        sink.end();
+        break;
+    }
+  });
+  return {
+    get finished() {
+      return finished;
+    },
+    abandon() {
+      unsubscribe();
+      // A deduplicated caller only watched someone else's dispatch; leave it running.
+      if (!deduplicated && !dispatch.finished) dispatcher.cancel(dispatch.id, 'the caller went away');
+    },
+  };
+}
+
+function toInvokeResult(result: DispatchResult): NonNullable<InvokeEvent['result']> {
+  return {
+    dispatchId: result.dispatchId,
+    status: result.status,
+    outputJson: result.output === null ? '' : JSON.stringify(result.output),
+    error:
+      result.error === null
+        ? null
+        : {
+            code: result.error.code,
+            message: result.error.message,
+            // The plugin and capability at fault (and the plugin's own details) travel on.
+            detailsJson: result.error.details === undefined ? '' : JSON.stringify(result.error.details),
+          },
+    durationMs: result.durationMs,
+  };
+}
+
+function parseInput(json: string): unknown {
+  if (json.length > MAX_INPUT_JSON_BYTES) {
+    throw new PalyraError('PALYRA_E_INPUT_INVALID', `the input is larger than ${MAX_INPUT_JSON_BYTES} bytes`);
+  }
+  if (json.trim() === '') return {};
+  try {
+    return JSON.parse(json) as unknown;
+  } catch (error) {
+    throw new PalyraError('PALYRA_E_INPUT_INVALID', `the input is not valid JSON: ${(error as Error).message}`);
+  }
+}
