@@ -1,14 +1,19 @@
-// The raw baseline: a @grpc/grpc-js bidi stream over mTLS on 127.0.0.1 with a throwaway CA
+// The raw baselines: a @grpc/grpc-js bidi stream over mTLS on 127.0.0.1 with a throwaway CA
 // (RSA 2048 like the daemon's, made with openssl in a temp dir), the daemon's keepalive and
-// message-size options, and Buffer (de)serializers: no proto work at all. Every message is
-// echoed back; one round trip = one 128-byte message each way.
+// message-size options, and Buffer (de)serializers: no proto work at all. The echo server
+// runs in its own process (bench/baseline-server.mjs). One hop: client -> echo. Two hops:
+// client -> relay process -> echo process, the shape of a dispatch (client -> daemon ->
+// node) with nothing but grpc-js in it. One round trip = one 128-byte message each way.
 import * as grpc from '@grpc/grpc-js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nowMs, stats, throughput, tempDir } from './lib.mjs';
+import { fileURLToPath } from 'node:url';
+import { nowMs, spawnNode, stats, throughput, tempDir } from './lib.mjs';
 
-const CHANNEL_OPTIONS = {
+const SERVER_SCRIPT = fileURLToPath(new URL('./baseline-server.mjs', import.meta.url));
+
+export const CHANNEL_OPTIONS = {
   'grpc.ssl_target_name_override': 'bench-server',
   'grpc.keepalive_time_ms': 5_000,
   'grpc.keepalive_timeout_ms': 3_000,
@@ -24,12 +29,15 @@ function makeCerts(dir) {
     writeFileSync(join(dir, `${name}.ext`), `subjectAltName=DNS:bench-${name}\nextendedKeyUsage=${name === 'server' ? 'serverAuth' : 'clientAuth'}\n`);
     ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
   }
+}
+
+export function readCerts(dir) {
   const read = (f) => readFileSync(join(dir, f));
   return { ca: read('ca.pem'), serverKey: read('server.key'), serverCert: read('server.pem'), clientKey: read('client.key'), clientCert: read('client.pem') };
 }
 
 const identity = (b) => b;
-const SERVICE = {
+export const ECHO_SERVICE = {
   Ping: {
     path: '/bench.Echo/Ping',
     requestStream: true,
@@ -41,22 +49,24 @@ const SERVICE = {
   },
 };
 
-/** Starts the echo server and a client stream; returns rtt() and close(). */
-export async function startBaseline(payloadBytes = 128) {
+async function startServer(args) {
+  const proc = spawnNode(SERVER_SCRIPT, args, { label: `baseline ${args[0]}` });
+  const [, port] = await proc.waitFor(/^listening (\d+)$/m, 30_000);
+  return { proc, port: Number(port) };
+}
+
+/**
+ * Starts the echo server (and with `hops: 2` a relay in front of it) and one client stream;
+ * returns rtt(), the server processes' pids and close().
+ */
+export async function startBaseline(payloadBytes = 128, { hops = 1 } = {}) {
   const dir = await tempDir('baseline');
-  const certs = makeCerts(dir);
-  const server = new grpc.Server(CHANNEL_OPTIONS);
-  server.addService(SERVICE, {
-    Ping(call) {
-      call.on('data', (msg) => call.write(msg));
-      call.on('end', () => call.end());
-      call.on('error', () => {});
-    },
-  });
-  const creds = grpc.ServerCredentials.createSsl(certs.ca, [{ private_key: certs.serverKey, cert_chain: certs.serverCert }], true);
-  const port = await new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (e, p) => (e ? reject(e) : resolve(p))));
-  const Client = grpc.makeGenericClientConstructor(SERVICE, 'Echo');
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createSsl(certs.ca, certs.clientKey, certs.clientCert), CHANNEL_OPTIONS);
+  makeCerts(dir);
+  const certs = readCerts(dir);
+  const echo = await startServer(['echo', dir]);
+  const relay = hops === 2 ? await startServer(['relay', dir, `127.0.0.1:${echo.port}`]) : undefined;
+  const Client = grpc.makeGenericClientConstructor(ECHO_SERVICE, 'Echo');
+  const client = new Client(`127.0.0.1:${(relay ?? echo).port}`, grpc.credentials.createSsl(certs.ca, certs.clientKey, certs.clientCert), CHANNEL_OPTIONS);
   const stream = client.Ping();
   // Echoes come back in order: resolve the oldest waiter on each.
   const waiters = [];
@@ -71,11 +81,12 @@ export async function startBaseline(payloadBytes = 128) {
   await rtt(); // handshake
   return {
     rtt,
+    pids: { ...(relay ? { relay: relay.proc.pid } : {}), echo: echo.proc.pid },
     close: async () => {
       stream.end();
       client.close();
-      await new Promise((r) => server.tryShutdown(() => r()));
-      server.forceShutdown();
+      await relay?.proc.stop();
+      await echo.proc.stop();
     },
   };
 }

@@ -226,6 +226,32 @@ export function procCpuMs(pid) {
   return (ticks * 1000) / 100; // CLK_TCK is 100 on Linux
 }
 
+/**
+ * CPU time per operation (µs) of this process ("client") and of each process in `pids` while
+ * `fn` runs `ops` times over `inFlight` concurrent loops. CPU per operation moves much less
+ * than wall time on a loaded machine, so it says where the cost is even when latency is noisy.
+ */
+export async function cpuPerOp(fn, { ops, inFlight, pids }) {
+  const self = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const read = () => ({ client: self(), ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid)])) });
+  const before = read();
+  const t0 = nowMs();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next++ < ops) await fn();
+    }),
+  );
+  const wallMs = nowMs() - t0;
+  const after = read();
+  const perOp = Object.fromEntries(Object.keys(before).map((name) => [name, round(((after[name] - before[name]) * 1000) / ops, 0)]));
+  const total = Object.values(perOp).reduce((a, b) => a + b, 0);
+  return { inFlight, ops, wallUsPerOp: round((wallMs * 1000) / ops, 0), cpuUsPerOp: { ...perOp, total } };
+}
+
 /** RSS in bytes from /proc/<pid>/status. */
 export function procRssBytes(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

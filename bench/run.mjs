@@ -27,20 +27,19 @@ async function step(name, fn, pick) {
   }
 }
 
-await step('dispatch', () => runDispatch({ quick: true }), (r) => ({
-  baselineMedianMs: r.baseline.roundTripMs.median,
-  baselineP99Ms: r.baseline.roundTripMs.p99,
-  palyraMedianMs: r.palyra.roundTripMs.median,
-  palyraP99Ms: r.palyra.roundTripMs.p99,
-  baselinePerSecond: Object.fromEntries(r.baseline.throughput.map((t) => [t.inFlight, t.perSecond])),
-  palyraPerSecond: Object.fromEntries(r.palyra.throughput.map((t) => [t.inFlight, t.perSecond])),
-  palyraErrors: Object.fromEntries(r.palyra.throughput.map((t) => [t.inFlight, t.errors ?? 0])),
-  drainedMedianMs: r.palyraDrained?.roundTripMs.median,
-  drainedPerSecond: r.palyraDrained && Object.fromEntries(r.palyraDrained.throughput.map((t) => [t.inFlight, t.perSecond])),
-  ratios: r.ratios,
-  ratiosDrained: r.ratiosDrained,
-  targets: r.targets,
-}));
+await step('dispatch', () => runDispatch({ quick: true }), (r) => {
+  const perSecond = (m) => Object.fromEntries(m.throughput.map((t) => [t.inFlight, t.perSecond]));
+  const brief = (m) => ({ medianMs: m.roundTripMs.median, p99Ms: m.roundTripMs.p99, perSecond: perSecond(m), cpuUsPerOpAt100: m.cpuAt100InFlight.cpuUsPerOp });
+  return {
+    baseline: brief(r.baseline),
+    baselineTwoHops: brief(r.baselineTwoHops),
+    palyra: { ...brief(r.palyra), errors: Object.fromEntries(r.palyra.throughput.map((t) => [t.inFlight, t.errors ?? 0])) },
+    palyraStreamPerCall: brief(r.palyraStreamPerCall),
+    ratios: r.ratios,
+    ratiosToTwoHops: r.ratiosToTwoHops,
+    targets: r.targets,
+  };
+});
 await step('cli', () => runCli({ runs: 11 }), (r) => ({ nodeBareMedianMs: r.nodeBare.wallMs.median, nodesListMedianMs: r.nodesList.wallMs.median, importOnlyMedianMs: r.importDaemonIndex.wallMs.median, ratio: r.ratio, targets: r.targets }));
 await step('pairing', () => runPairing({ pairings: 8 }), (r) => ({
   pinPerSecond: r.pin.pairingsPerSecond,
