@@ -21,7 +21,8 @@ export const CHANNEL_OPTIONS = {
   'grpc.max_receive_message_length': 4 * 1024 * 1024,
 };
 
-function makeCerts(dir) {
+/** A throwaway RSA-2048 CA, a server cert (DNS:bench-server, serverAuth) and a client cert (clientAuth), made with openssl in `dir`. */
+export function makeCerts(dir) {
   const ssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=bench-ca');
   for (const name of ['server', 'client']) {

@@ -1,11 +1,12 @@
 // `npm run bench`: quick versions of every benchmark, one after another (each starts and
 // stops its own daemon, agents and servers, in temp dirs, on 127.0.0.1). Writes
 // bench/results/<name>.json and bench/results/summary.json, prints the summary as JSON.
-// Flags: --only dispatch,cli,pairing,scale   --nodes N (scale, default 100 here: 200 did not fit in 3 minutes on the loaded 2-core machine; bench/scale.mjs alone defaults to 200)
+// Flags: --only dispatch,quic,cli,pairing,scale   --nodes N (scale, default 100 here: 200 did not fit in 3 minutes on the loaded 2-core machine; bench/scale.mjs alone defaults to 200)
 import { runCli } from './cli.mjs';
 import { runDispatch } from './dispatch.mjs';
 import { cleanupAll, machine, nowMs, parseArgs, round, writeResult } from './lib.mjs';
 import { runPairing } from './pairing.mjs';
+import { runQuic } from './quic.mjs';
 import { runScale } from './scale.mjs';
 
 const args = parseArgs();
@@ -40,6 +41,17 @@ await step('dispatch', () => runDispatch({ quick: true }), (r) => {
     targets: r.targets,
   };
 });
+await step('quic', () => runQuic({ quick: true }), (r) => ({
+  rawMedianMs: r.raw.roundTripMs.median,
+  rawP99Ms: r.raw.roundTripMs.p99,
+  palyraMedianMs: r.palyra.roundTripMs.median,
+  palyraP99Ms: r.palyra.roundTripMs.p99,
+  grpcHealthMedianMs: r.grpc.roundTripMs.median,
+  rawLongStreamMedianMs: r.rawLongStream.roundTripMs.median,
+  cpuMsPerPing: Object.fromEntries(['raw', 'palyra', 'grpc', 'rawLongStream'].map((k) => [k, r[k].cpuMsPerPing])),
+  perSecond: Object.fromEntries(['raw', 'palyra', 'grpc'].map((k) => [k, Object.fromEntries(r[k].throughput.map((t) => [t.inFlight, t.perSecond]))])),
+  ratios: r.ratios,
+}));
 await step('cli', () => runCli({ runs: 11 }), (r) => ({ nodeBareMedianMs: r.nodeBare.wallMs.median, nodesListMedianMs: r.nodesList.wallMs.median, importOnlyMedianMs: r.importDaemonIndex.wallMs.median, ratio: r.ratio, targets: r.targets }));
 await step('pairing', () => runPairing({ pairings: 8 }), (r) => ({
   pinPerSecond: r.pin.pairingsPerSecond,
