@@ -8,6 +8,8 @@ import { CertificateAuthority, StateDirectory, VaultKeyStore } from './ca/index.
 import { DispatchCoordinator, NodeCapabilities } from './dispatch/index.js';
 import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
+import { AutoApprover } from './pairing/AutoApprover.js';
+import type { AutoApproveMode } from './pairing/autoApprovePolicy.js';
 import { NodeRegistry, RuntimeStateStore } from './registry/index.js';
 import { NodeRpcServer } from './rpc/NodeRpcServer.js';
 import { TlsCertificateProvider } from './rpc/TlsCertificateProvider.js';
@@ -29,6 +31,11 @@ export interface DaemonOptions {
   /** How long a pairing request waits for an operator. */
   requestTtlMs?: number;
   certValidityDays?: number;
+  /**
+   * Approve confirmed pairing requests without an operator: 'off' (default), 'qr' or 'all'.
+   * For automation; see pairing/autoApprovePolicy.ts for why PINs are a separate choice.
+   */
+  autoApprove?: AutoApproveMode;
   /** Where the CA and server keys are kept encrypted (default `auto`: the OS vault, else a passphrase). */
   vault?: VaultSettings & { passphrase?: PassphraseSource; keyring?: OsKeyring; env?: NodeJS.ProcessEnv };
   /** Receives one line for people (e.g. when plaintext keys were migrated into the vault). */
@@ -61,6 +68,8 @@ export interface DaemonInfo {
   stateDir: string;
   /** Which backend holds the CA and server keys. */
   vault: VaultBackendInfo;
+  /** Which pairing requests are approved without an operator. */
+  autoApprove: AutoApproveMode;
 }
 
 interface Service {
@@ -162,6 +171,20 @@ export class Daemon {
       const quicAddress = quic.server === undefined ? '' : formatHostPort(quic.server.address);
       sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message)));
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
+      const autoApprove = options.autoApprove ?? 'off';
+      const decisions = new PairingDecisions(registry, ca, options.certValidityDays ?? 30);
+      // Listening before the pairing port opens: a PIN minted by an earlier run may still be active.
+      const autoApprover = new AutoApprover({ mode: autoApprove, registry, decisions, logger: options.logger });
+      autoApprover.start();
+      started.push(autoApprover);
+      if (autoApprove !== 'off') {
+        options.logger?.warn(
+          { autoApprove },
+          autoApprove === 'all'
+            ? 'auto-approve is on for PIN and QR pairing: every node that completes a pairing is admitted without an operator'
+            : 'auto-approve is on for QR pairing: every node that completes a QR pairing is admitted without an operator',
+        );
+      }
       const rpc = new NodeRpcServer(options.listen, provider, {
         registry,
         sessions,
@@ -202,12 +225,13 @@ export class Daemon {
         caFingerprint: ca.caFingerprint,
         stateDir,
         vault: keys.backend,
+        autoApprove,
       };
       const admin = new AdminServer(info.adminSocket, {
         registry,
         sessions,
         minter: new PairingCodeMinter(registry),
-        decisions: new PairingDecisions(registry, ca, options.certValidityDays ?? 30),
+        decisions,
         dispatcher,
         capabilities,
         advertisedAddress: info.advertisedAddress,
@@ -225,6 +249,7 @@ export class Daemon {
           stateDir,
           startedAt: startedAt.toISOString(),
           pid: process.pid,
+          autoApprove: info.autoApprove,
         }),
       });
       signal?.throwIfAborted();

@@ -87,6 +87,8 @@ export interface DaemonStatusJson {
   caFingerprint: string;
   stateDir: string;
   nodes: { online: number; offline: number; pending: number };
+  /** Which pairing requests the daemon approves without an operator. */
+  autoApprove: 'off' | 'qr' | 'all';
 }
 
 /** `palyrad pairing code --json` */

@@ -21,6 +21,7 @@ export class StartCommand extends DaemonCommand {
       ['Loopback only, on a free port, JSON ready line', 'palyrad start --listen 127.0.0.1:0 --json'],
       ['QUIC on its own port, at most 1000 connections', 'palyrad start --quic-listen 0.0.0.0:9444 --quic-max-connections 1000'],
       ['gRPC only', 'palyrad start --quic-listen off'],
+      ['Admit nodes that pair with a QR code without an operator (automation)', 'palyrad start --auto-approve qr'],
     ],
   });
 
@@ -40,6 +41,11 @@ export class StartCommand extends DaemonCommand {
   codeTtl = Option.String('--code-ttl', { description: 'Default pairing code lifetime (env PALYRA_CODE_TTL; default 10m)' });
   requestTtl = Option.String('--request-ttl', { description: 'How long a pairing request waits for an operator (env PALYRA_REQUEST_TTL; default 15m)' });
   certValidityDays = Option.String('--cert-validity-days', { description: 'Lifetime of node certificates in days (env PALYRA_CERT_VALIDITY_DAYS; default 30)' });
+  autoApprove = Option.String('--auto-approve', {
+    description:
+      'Approve confirmed pairing requests without an operator, for automation (env PALYRA_AUTO_APPROVE): off (default), ' +
+      'qr (QR-code pairings only), or all (PIN pairings too: anyone who sees the PIN can then join unchecked)',
+  });
   logLevel = Option.String('--log-level', { description: 'trace, debug, info, warn, error or silent (env PALYRA_LOG_LEVEL; default info)' });
   config = Option.String('--config', { description: 'Config file (env PALYRA_CONFIG; default: a palyra config found from the working directory up)' });
   json = Option.Boolean('--json', false, { description: 'Print the ready line as one JSON object' });
@@ -55,6 +61,7 @@ export class StartCommand extends DaemonCommand {
         codeTtl: this.codeTtl,
         requestTtl: this.requestTtl,
         certValidityDays: this.certValidityDays,
+        autoApprove: this.autoApprove,
         logLevel: this.logLevel,
       },
       { configPath: this.config },
@@ -80,6 +87,7 @@ export class StartCommand extends DaemonCommand {
         codeTtlMs: parseDuration(settings.codeTtl.value, 'codeTtl'),
         requestTtlMs: parseDuration(settings.requestTtl.value, 'requestTtl'),
         certValidityDays: settings.certValidityDays.value,
+        autoApprove: settings.autoApprove.value,
         vault: resolveVaultSettings({ vault: settings.vault.value, vaultKeyFile: settings.vaultKeyFile.value || undefined }),
         logger,
         onNotice: (line) => this.context.stderr.write(`palyrad: ${line}\n`),

@@ -23,6 +23,7 @@ export class StatusCommand extends DaemonCommand {
       stateDir: status.stateDir,
       startedAt: status.startedAt,
       nodes: { online: status.nodesOnline, offline: status.nodesOffline, pending: status.requestsPending },
+      autoApprove: status.autoApprove || 'off',
     };
     if (this.json) {
       this.printJson(document);
@@ -34,6 +35,9 @@ export class StatusCommand extends DaemonCommand {
     this.print(`  admin  ${document.admin}`);
     this.print(`  ca     ${document.caFingerprint}`);
     this.print(`  nodes  ${document.nodes.online} online, ${document.nodes.offline} offline, ${document.nodes.pending} pending approval`);
+    if (document.autoApprove !== 'off') {
+      this.print(`  auto-approve ${document.autoApprove}: ${document.autoApprove === 'all' ? 'PIN and QR' : 'QR'} pairings are admitted without an operator`);
+    }
     return 0;
   }
 }

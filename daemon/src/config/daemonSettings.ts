@@ -1,6 +1,7 @@
 import { loadConfigFile, parseDuration, parseHostPort, parsers, resolveSettings, type ResolvedSettings, type SettingsSpec } from '@palyra/shared/config';
 import { LOG_LEVELS, type LogLevel } from '@palyra/shared/logging';
 import type { JsonSchema } from '@palyra/shared/plugins';
+import { AUTO_APPROVE_MODES, type AutoApproveMode } from '../pairing/autoApprovePolicy.js';
 
 /** Everything `palyrad start` can be configured with (flags, PALYRA_* env, config file). */
 export interface DaemonSettings {
@@ -13,6 +14,8 @@ export interface DaemonSettings {
   codeTtl: string;
   requestTtl: string;
   certValidityDays: number;
+  /** Approve confirmed pairing requests without an operator: off, qr or all (see autoApprovePolicy.ts). */
+  autoApprove: AutoApproveMode;
   logLevel: LogLevel;
 }
 
@@ -34,6 +37,7 @@ export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
   codeTtl: { flag: '--code-ttl', env: 'PALYRA_CODE_TTL', default: '10m', parse: duration },
   requestTtl: { flag: '--request-ttl', env: 'PALYRA_REQUEST_TTL', default: '15m', parse: duration },
   certValidityDays: { flag: '--cert-validity-days', env: 'PALYRA_CERT_VALIDITY_DAYS', default: 30, parse: parsers.integer(1, 365) },
+  autoApprove: { flag: '--auto-approve', env: 'PALYRA_AUTO_APPROVE', default: 'off', parse: parsers.oneOf(AUTO_APPROVE_MODES) },
   logLevel: { flag: '--log-level', env: 'PALYRA_LOG_LEVEL', default: 'info', parse: parsers.oneOf(LOG_LEVELS) },
 };
 
@@ -53,6 +57,7 @@ export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
     codeTtl: { type: 'string', pattern: DURATION_PATTERN },
     requestTtl: { type: 'string', pattern: DURATION_PATTERN },
     certValidityDays: { type: 'integer', minimum: 1, maximum: 365 },
+    autoApprove: { enum: [...AUTO_APPROVE_MODES] },
     logLevel: { enum: [...LOG_LEVELS] },
   },
 };

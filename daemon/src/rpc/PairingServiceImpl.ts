@@ -231,6 +231,10 @@ class PairingAttempt {
     this.unsubscribe = this.deps.registry.onRequestChange((changed) => {
       if (changed.requestId === request.requestId) this.onDecision(changed);
     });
+    // The request may have been decided before this listener existed (the --auto-approve
+    // policy acts as soon as the request is stored): the node must hear of it all the same.
+    const current = this.deps.registry.findRequest(request.requestId);
+    if (current !== undefined && current.state !== 'pending_approval') this.onDecision(current);
   }
 
   private onDecision(request: PairingRequestRecord): void {

@@ -13,7 +13,7 @@ import {
   nodeConfirmationMac,
   sasBytes,
 } from './keySchedule.js';
-import { verifyTranscriptSignature } from './keys.js';
+import { verifyTranscriptSignatureOfCheckedKey } from './keys.js';
 import {
   PairingSession,
   computeIsk,
@@ -97,7 +97,8 @@ export class PairingResponder extends PairingSession<ResponderPhase> {
       wipe(kNode);
       // MAC first: only a party that knows the PIN learns anything from the signature check.
       if (!constantTimeEqual(expected, mac)) throw confirmationFailed();
-      if (!verifyTranscriptSignature(transcriptHash, signature, claims.ed25519PublicKey)) {
+      // parseNodeClaims has refused small-order and mixed-order keys already.
+      if (!verifyTranscriptSignatureOfCheckedKey(transcriptHash, signature, claims.ed25519PublicKey)) {
         throw protocolError('the node signature over the pairing transcript does not verify');
       }
       this.#transcriptHash = transcriptHash;

@@ -6,14 +6,17 @@
  * in PairingInitiator / PairingResponder decide what goes into PRS, CI, sid, ADa and ADb, and
  * add explicit key confirmation on top (the draft leaves that to the application, 10.4).
  *
- * The arithmetic comes from @noble/curves: RFC 7748 X25519 and the RFC 9380 Elligator 2 map.
- * test/pairing/cpace.test.ts checks every step against the draft's appendix B.1 vectors.
+ * The map to the curve comes from @noble/curves (the RFC 9380 Elligator 2 map); the X25519
+ * scalar multiplications run in node:crypto (OpenSSL), which gives the same RFC 7748 results
+ * several times faster (see nativeCurves.ts). test/pairing/cpace.test.ts checks every step
+ * against the draft's appendix B.1 vectors.
  */
 import { randomFillSync } from 'node:crypto';
-import { ed25519, x25519, _map_to_curve_elligator2_curve25519 } from '@noble/curves/ed25519.js';
+import { ed25519, _map_to_curve_elligator2_curve25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { PalyraError } from '../errors/index.js';
 import { concatBytes, lvCat, prependLen, utf8, wipe } from './encoding.js';
+import { x25519Native } from './nativeCurves.js';
 
 /** G_X25519.DSI */
 export const CPACE_X25519_DSI: Uint8Array = utf8('CPace255');
@@ -109,23 +112,17 @@ export function isIdentity(point: Uint8Array): boolean {
 }
 
 /**
- * G_X25519.scalar_mult_vfy(y, X) = X25519(y, X), returning G.I whenever the result would be
- * the neutral element. noble refuses the low-order u-coordinates (on the curve and on the
- * twist, after clearing bit #255 and reducing mod p) before running the ladder, which is
- * exactly the set whose X25519 output is all-zero; we map that refusal back to G.I so the
- * function has the draft's contract and callers have a single abort condition to check.
+ * G_X25519.scalar_mult_vfy(y, X) = X25519(y, X), returning G.I whenever the result is the
+ * neutral element. The all-zero X25519 output happens exactly for the low-order u-coordinates
+ * (on the curve and on the twist, after clearing bit #255 and reducing mod p); OpenSSL refuses
+ * to return it, and that refusal is mapped back to G.I so the function has the draft's contract
+ * and callers have a single abort condition to check.
  */
 export function scalarMultVfy(y: Uint8Array, point: Uint8Array): Uint8Array {
   if (y.length !== CPACE_X25519_FIELD_BYTES || point.length !== CPACE_X25519_FIELD_BYTES) {
     throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `CPace scalars and points must be ${CPACE_X25519_FIELD_BYTES} bytes`);
   }
-  let result: Uint8Array;
-  try {
-    result = x25519.scalarMult(y, point);
-  } catch {
-    return identityElement();
-  }
-  return isIdentity(result) ? identityElement() : result;
+  return x25519Native(y, point) ?? identityElement();
 }
 
 /**

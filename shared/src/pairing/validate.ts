@@ -5,9 +5,10 @@
  * protocol); values from our own caller with PALYRA_E_INVALID_ARGUMENT (a bug on this side).
  * Messages name the field and the expected size, never the value: some values are secrets.
  */
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { PalyraError, type ErrorCode } from '../errors/index.js';
 import { copyBytes } from './encoding.js';
+import { x25519Native } from './nativeCurves.js';
 import { PAIRING_LIMITS, PAIRING_METHODS, type NodeClaims, type PairingMethod } from './types.js';
 
 export type ValidationCode = Extract<ErrorCode, 'PALYRA_E_PAIRING_PROTOCOL' | 'PALYRA_E_INVALID_ARGUMENT'>;
@@ -71,17 +72,15 @@ export function isUsableEd25519PublicKey(publicKey: Uint8Array): boolean {
   }
 }
 
-// Any clamped scalar works: noble refuses low-order u-coordinates before the ladder runs.
+// Any scalar works: clamping makes it a multiple of the cofactor 8 and smaller than the
+// prime-order subgroups of the curve and the twist, so the result is all-zero exactly for the
+// low-order u-coordinates.
 const PROBE_SCALAR = new Uint8Array(32).fill(0x5a);
 
 /** An X25519 key must not be one of the low-order u-coordinates (all DH results would be 0). */
 export function isUsableX25519PublicKey(publicKey: Uint8Array): boolean {
-  try {
-    x25519.scalarMult(PROBE_SCALAR, publicKey);
-    return true;
-  } catch {
-    return false;
-  }
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== PAIRING_LIMITS.publicKeyBytes) return false;
+  return x25519Native(PROBE_SCALAR, publicKey) !== undefined;
 }
 
 /**

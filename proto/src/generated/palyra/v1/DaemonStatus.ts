@@ -13,6 +13,10 @@ export interface DaemonStatus {
   'requestsPending'?: (number);
   'startedAt'?: (string);
   'pid'?: (number);
+  /**
+   * "off" | "qr" | "all": pairing requests approved without an operator
+   */
+  'autoApprove'?: (string);
 }
 
 export interface DaemonStatus__Output {
@@ -27,4 +31,8 @@ export interface DaemonStatus__Output {
   'requestsPending': (number);
   'startedAt': (string);
   'pid': (number);
+  /**
+   * "off" | "qr" | "all": pairing requests approved without an operator
+   */
+  'autoApprove': (string);
 }
