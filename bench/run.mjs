@@ -41,7 +41,7 @@ await step('dispatch', () => runDispatch({ quick: true }), (r) => ({
   ratiosDrained: r.ratiosDrained,
   targets: r.targets,
 }));
-await step('cli', () => runCli({ runs: 11 }), (r) => ({ nodeBareMedianMs: r.nodeBare.wallMs.median, nodesListMedianMs: r.nodesList.wallMs.median, importOnlyMedianMs: r.importDaemonIndex.wallMs.median, ratio: r.ratio, targets: r.targets }));
+await step('cli', () => runCli({ runs: 11 }), (r) => ({ nodeBareMedianMs: r.nodeBare.wallMs.median, nodesListMedianMs: r.nodesList.wallMs.median, cliParseOnlyMedianMs: r.cliParseOnly.wallMs.median, importOnlyMedianMs: r.importDaemonIndex.wallMs.median, ratio: r.ratio, targets: r.targets }));
 await step('pairing', () => runPairing({ pairings: 8 }), (r) => ({
   pinPerSecond: r.pin.pairingsPerSecond,
   pinDaemonCpuMs: r.pin.daemonCpuMsPerPairing,
