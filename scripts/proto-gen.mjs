@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Generates proto/src/generated from proto/palyra/v1/*.proto with @grpc/proto-loader's
-// generator (no protoc binary to download). With --check, generates into a temp dir and
-// fails when the committed files differ: the types must never drift from the .proto files.
+// generator (no protoc binary to download), plus descriptor.ts, the descriptor the programs
+// load at run time. With --check, generates into a temp dir and fails when the committed
+// files differ: neither the types nor the descriptor may drift from the .proto files.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { descriptorModuleSource } from './proto-descriptor.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const protoRoot = join(root, 'proto');
@@ -57,6 +59,9 @@ for (const file of readdirSync(typeDir).filter((f) => f.endsWith('.ts')).sort())
   if (names.length > 0) lines.push(`export type { ${[...new Set(names)].sort().join(', ')} } from './palyra/v1/${file.replace(/\.ts$/, '.js')}';`);
 }
 writeFileSync(join(outDir, 'index.ts'), `${lines.join('\n')}\n`);
+
+// The run-time descriptor (proto/src/services.ts loads it instead of parsing .proto files).
+writeFileSync(join(outDir, 'descriptor.ts'), descriptorModuleSource(root, protoRoot, protoFiles));
 
 if (check) {
   const list = (dir) =>

@@ -1,42 +1,41 @@
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import type { ProtoGrpcType as AdminProto } from './generated/admin.js';
-import type { ProtoGrpcType as NodeProto } from './generated/node.js';
-import type { ProtoGrpcType as PairingProto } from './generated/pairing.js';
+import type {
+  AdminServiceClient,
+  AdminServiceDefinition,
+  NodeServiceClient,
+  NodeServiceDefinition,
+  PairingServiceClient,
+  PairingServiceDefinition,
+} from './generated/index.js';
+import { buildServiceClient, type PalyraServiceConstructor } from './services.js';
 
 /** Directory holding palyra/v1/*.proto (shipped with the package). */
 export const PROTO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** The services of the palyra.v1 package: grpc-js client classes, each with its `service`. */
+export interface PalyraServices {
+  AdminService: PalyraServiceConstructor<AdminServiceClient, AdminServiceDefinition>;
+  NodeService: PalyraServiceConstructor<NodeServiceClient, NodeServiceDefinition>;
+  PairingService: PalyraServiceConstructor<PairingServiceClient, PairingServiceDefinition>;
+}
+
+let loaded: PalyraServices | undefined;
+
 /**
- * Loader options. They must match the flags in scripts/proto-gen.mjs, or the generated
- * types would lie about the runtime shapes.
+ * Loads the palyra.v1 services once per process, from the descriptor generated at build time
+ * (proto/src/generated/descriptor.ts): no .proto file is parsed at run time.
  */
-export const LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: false,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-  includeDirs: [PROTO_ROOT],
-};
-
-type PalyraPackage = AdminProto['palyra']['v1'] & NodeProto['palyra']['v1'] & PairingProto['palyra']['v1'];
-
-let loaded: PalyraPackage | undefined;
-
-/** Loads the palyra.v1 package once per process. */
-export function loadPalyraProto(): PalyraPackage {
-  if (loaded === undefined) {
-    const definition = protoLoader.loadSync(
-      ['palyra/v1/admin.proto', 'palyra/v1/node.proto', 'palyra/v1/pairing.proto'],
-      LOADER_OPTIONS,
-    );
-    const root = grpc.loadPackageDefinition(definition) as unknown as { palyra: { v1: PalyraPackage } };
-    loaded = root.palyra.v1;
-  }
+export function loadPalyraProto(): PalyraServices {
+  // The casts give the untyped grpc-js classes the generated client and definition types,
+  // which describe the codecs built from the same descriptor.
+  loaded ??= {
+    AdminService: buildServiceClient('AdminService') as unknown as PalyraServices['AdminService'],
+    NodeService: buildServiceClient('NodeService') as unknown as PalyraServices['NodeService'],
+    PairingService: buildServiceClient('PairingService') as unknown as PalyraServices['PairingService'],
+  };
   return loaded;
 }
 
 export type * from './generated/index.js';
+export { CONVERSION_OPTIONS, type PalyraServiceConstructor, type PalyraServiceName, type ServiceMethods } from './services.js';
 export { ERROR_METADATA_KEY, fromServiceError, toServiceError } from './errors.js';

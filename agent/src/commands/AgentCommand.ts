@@ -1,8 +1,7 @@
 import { Option } from 'clipanion';
 import { PalyraCommand } from '@palyra/shared/cli';
 import { resolveStateDir } from '@palyra/shared/config';
-import { resolveVaultSettings } from '@palyra/shared/vault';
-import { VaultIdentityStore } from '../identity/index.js';
+import type { VaultIdentityStore } from '../identity/index.js';
 
 /** Base of the agent's commands: where the node keeps its identity and secrets. */
 export abstract class AgentCommand extends PalyraCommand {
@@ -25,7 +24,13 @@ export abstract class AgentCommand extends PalyraCommand {
   }
 
   /** The node's identity store (one per command run: the vault is opened once). */
-  protected identityStore(): VaultIdentityStore {
+  protected async identityStore(): Promise<VaultIdentityStore> {
+    // Loaded on use: every command class is imported to parse the command line, so what they
+    // import at the top is paid by all of them (`plugins` and `--help` need no vault).
+    const [{ VaultIdentityStore }, { resolveVaultSettings }] = await Promise.all([
+      import('../identity/index.js'),
+      import('@palyra/shared/vault'),
+    ]);
     this.store ??= new VaultIdentityStore({
       stateDir: this.resolvedStateDir,
       ...resolveVaultSettings({ vault: this.vault, vaultKeyFile: this.vaultKeyFile }),

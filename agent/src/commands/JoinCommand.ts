@@ -1,9 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { parseHostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
-import { ensurePrivateDir } from '@palyra/shared/fs';
-import { parseQrUri } from '@palyra/shared/pairing';
-import { joinDaemon, type JoinSecret } from '../pairing/joinDaemon.js';
+import type { JoinSecret } from '../pairing/joinDaemon.js';
 import { AgentCommand } from './AgentCommand.js';
 
 export class JoinCommand extends AgentCommand {
@@ -32,6 +30,12 @@ export class JoinCommand extends AgentCommand {
     if ((this.pin === undefined) === (this.qr === undefined)) {
       throw new PalyraError('PALYRA_E_USAGE', 'give either the PIN (--pin 123456 --daemon HOST:PORT) or the QR payload (--qr palyra://pair?...)');
     }
+    // Pairing (gRPC, CPace, X.509) loads here, not at the top: every other command would pay for it.
+    const [{ ensurePrivateDir }, { parseQrUri }, { joinDaemon }] = await Promise.all([
+      import('@palyra/shared/fs'),
+      import('@palyra/shared/pairing'),
+      import('../pairing/joinDaemon.js'),
+    ]);
     let secret: JoinSecret;
     let fromQr: string | undefined;
     if (this.qr !== undefined) {
@@ -47,7 +51,7 @@ export class JoinCommand extends AgentCommand {
       throw new PalyraError('PALYRA_E_USAGE', 'give the daemon address: --daemon HOST:PORT (or set PALYRA_DAEMON)');
     }
     parseHostPort(daemonAddress, '--daemon');
-    const store = this.identityStore();
+    const store = await this.identityStore();
     const existing = await store.load();
     if (existing !== undefined) {
       throw new PalyraError('PALYRA_E_ALREADY_JOINED', `this node already joined ${existing.daemonAddress} as ${existing.deviceId}: run palyra-node leave first`);

@@ -14,7 +14,7 @@ export class LeaveCommand extends AgentCommand {
   json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
 
   async execute(): Promise<number> {
-    const store = this.identityStore();
+    const store = await this.identityStore();
     // Leaving never needs the key: a vault that no longer opens can still be removed.
     const identity = await store.load({ migrate: false }).catch(() => undefined);
     const removed = await store.remove();

@@ -1,11 +1,8 @@
 import { Command, Option } from 'clipanion';
-import { LOG_LEVELS, createLogger, type LogLevel, type Logger } from '@palyra/shared/logging';
+import type { LogLevel, Logger } from '@palyra/shared/logging';
 import type { PluginLogger } from '@palyra/shared/plugins';
 import { formatErrorLine, PalyraError } from '@palyra/shared/errors';
-import { parseSha256Fingerprint } from '@palyra/shared/quic';
-import { NodeAgent } from '../NodeAgent.js';
-import { TRANSPORT_FALLBACKS, type TransportFallback } from '../connection/HealthChannel.js';
-import { runtimeStatusPath } from '../status/RuntimeStatus.js';
+import type { TransportFallback } from '../connection/HealthChannel.js';
 import { AgentCommand } from './AgentCommand.js';
 
 export class RunCommand extends AgentCommand {
@@ -38,7 +35,16 @@ export class RunCommand extends AgentCommand {
   });
 
   async execute(): Promise<number> {
-    const fallback = parseFallback(this.transportFallback ?? process.env.PALYRA_TRANSPORT_FALLBACK ?? 'auto');
+    // The agent (gRPC, QUIC, X.509, plugins, logger) loads here, not at the top: every other
+    // command would pay for it at start-up.
+    const [{ LOG_LEVELS, createLogger }, { parseSha256Fingerprint }, { NodeAgent }, { TRANSPORT_FALLBACKS }, { runtimeStatusPath }] = await Promise.all([
+      import('@palyra/shared/logging'),
+      import('@palyra/shared/quic'),
+      import('../NodeAgent.js'),
+      import('../connection/HealthChannel.js'),
+      import('../status/RuntimeStatus.js'),
+    ]);
+    const fallback = parseFallback(this.transportFallback ?? process.env.PALYRA_TRANSPORT_FALLBACK ?? 'auto', TRANSPORT_FALLBACKS);
     const pin = this.pinServerFingerprint ?? process.env.PALYRA_PIN_SERVER_FINGERPRINT;
     const pinnedFingerprint = pin === undefined || pin === '' ? undefined : parseSha256Fingerprint(pin);
     const controller = new AbortController();
@@ -51,9 +57,9 @@ export class RunCommand extends AgentCommand {
       this.context.stderr.write(`warn: unhandled promise rejection (a plugin bug?): ${reason instanceof Error ? reason.message : String(reason)}\n`);
     };
     process.on('unhandledRejection', onUnhandled);
-    const logger = createLogger({ name: 'palyra-node', level: parseLogLevel(this.logLevel ?? process.env.PALYRA_LOG_LEVEL ?? 'info') });
+    const logger = createLogger({ name: 'palyra-node', level: parseLogLevel(this.logLevel ?? process.env.PALYRA_LOG_LEVEL ?? 'info', LOG_LEVELS) });
     try {
-      const store = this.identityStore();
+      const store = await this.identityStore();
       const agent = await NodeAgent.create({
         store,
         secrets: () => store.secretStore(),
@@ -83,14 +89,14 @@ export class RunCommand extends AgentCommand {
   }
 }
 
-function parseFallback(value: string): TransportFallback {
-  if ((TRANSPORT_FALLBACKS as readonly string[]).includes(value)) return value as TransportFallback;
-  throw new PalyraError('PALYRA_E_USAGE', `--transport-fallback must be one of ${TRANSPORT_FALLBACKS.join(', ')}, got "${value}"`);
+function parseFallback(value: string, choices: readonly TransportFallback[]): TransportFallback {
+  if ((choices as readonly string[]).includes(value)) return value as TransportFallback;
+  throw new PalyraError('PALYRA_E_USAGE', `--transport-fallback must be one of ${choices.join(', ')}, got "${value}"`);
 }
 
-function parseLogLevel(value: string): LogLevel {
-  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
-  throw new PalyraError('PALYRA_E_USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+function parseLogLevel(value: string, levels: readonly LogLevel[]): LogLevel {
+  if ((levels as readonly string[]).includes(value)) return value as LogLevel;
+  throw new PalyraError('PALYRA_E_USAGE', `--log-level must be one of ${levels.join(', ')}, got "${value}"`);
 }
 
 /** Plugins log through the agent's structured logger, stamped with their own fields. */

@@ -1,11 +1,11 @@
 import { PalyraError } from '@palyra/shared/errors';
-import { MAX_SECRET_BYTES, promptHidden, type SecretStore } from '@palyra/shared/vault';
+import type { SecretStore } from '@palyra/shared/vault';
 import { AgentCommand } from './AgentCommand.js';
 
 /** Base of `palyra-node secrets ...`: the node's scoped secrets, in its vault. */
 export abstract class SecretsCommand extends AgentCommand {
-  protected secretStore(): Promise<SecretStore> {
-    return this.identityStore().secretStore();
+  protected async secretStore(): Promise<SecretStore> {
+    return (await this.identityStore()).secretStore();
   }
 
   /**
@@ -13,6 +13,7 @@ export abstract class SecretsCommand extends AgentCommand {
    * it): piped bytes with one trailing newline removed, or typed at a hidden prompt.
    */
   protected async readValue(label: string): Promise<string> {
+    const { MAX_SECRET_BYTES, promptHidden } = await import('@palyra/shared/vault');
     const stdin = process.stdin;
     let value: string;
     if (stdin.isTTY === true) {

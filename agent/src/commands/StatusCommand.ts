@@ -14,7 +14,7 @@ export class StatusCommand extends AgentCommand {
   json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
 
   async execute(): Promise<number> {
-    const store = this.identityStore();
+    const store = await this.identityStore();
     const identity = await store.load();
     // What the running agent (if any) reports: its health/events transport and last round trip.
     const running = await readRuntimeStatus(this.resolvedStateDir);

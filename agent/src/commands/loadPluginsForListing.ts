@@ -1,5 +1,4 @@
-import { loadAgentConfig } from '../config/index.js';
-import { PluginHost, stderrLogger, type CapabilityDescriptor, type LoadedPluginInfo } from '../plugins/index.js';
+import type { CapabilityDescriptor, LoadedPluginInfo } from '../plugins/index.js';
 
 export interface PluginListing {
   configFile: string | null;
@@ -9,6 +8,8 @@ export interface PluginListing {
 
 /** Loads the configured plugins the way `run` would, lists them, and disposes them again. */
 export async function loadPluginsForListing(configPath: string | undefined): Promise<PluginListing> {
+  // Loaded on use: the commands that import this module are all imported at start-up.
+  const [{ loadAgentConfig }, { PluginHost, stderrLogger }] = await Promise.all([import('../config/index.js'), import('../plugins/index.js')]);
   const { config, baseDir, filepath } = await loadAgentConfig({ explicitPath: configPath });
   const host = await PluginHost.load({ config, baseDir, signal: new AbortController().signal, logger: stderrLogger });
   try {

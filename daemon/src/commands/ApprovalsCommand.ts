@@ -1,6 +1,5 @@
 import { Command } from 'clipanion';
 import { PalyraError } from '@palyra/shared/errors';
-import { controlClientSource } from '../approvals/approvalsFeed.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class ApprovalsCommand extends DaemonCommand {
@@ -32,8 +31,11 @@ export class ApprovalsCommand extends DaemonCommand {
     // has a terminal (checked above) and, say, CI=true in their shell. Ink reads it on import.
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
-    // Ink and React load only for this command: the others stay quick to start.
-    const { runApprovalsTui } = await import('../ui/runApprovalsTui.js');
+    // Ink, React and the client load only for this command: the others stay quick to start.
+    const [{ runApprovalsTui }, { controlClientSource }] = await Promise.all([
+      import('../ui/runApprovalsTui.js'),
+      import('../approvals/approvalsFeed.js'),
+    ]);
     await this.withClient((client) =>
       runApprovalsTui({
         source: controlClientSource(client),

@@ -1,6 +1,5 @@
 import { Command, Option } from 'clipanion';
 import { describeSettings, resolveStateDir } from '@palyra/shared/config';
-import { loadDaemonSettings } from '../config/daemonSettings.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class ConfigShowCommand extends DaemonCommand {
@@ -15,6 +14,8 @@ export class ConfigShowCommand extends DaemonCommand {
   json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
 
   async execute(): Promise<number> {
+    // Loaded on use (it brings the logger's level list, hence pino): see DaemonCommand.withClient.
+    const { loadDaemonSettings } = await import('../config/daemonSettings.js');
     const { settings, configFile } = await loadDaemonSettings({}, { configPath: this.config });
     const document = {
       configFile,

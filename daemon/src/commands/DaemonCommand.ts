@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { PalyraCommand } from '@palyra/shared/cli';
 import { resolveStateDir } from '@palyra/shared/config';
-import { ControlClient } from '../client/ControlClient.js';
+import type { ControlClient } from '../client/ControlClient.js';
 
 /** Base of the commands that reach a running daemon through its admin socket. */
 export abstract class DaemonCommand extends PalyraCommand {
@@ -13,6 +13,9 @@ export abstract class DaemonCommand extends PalyraCommand {
 
   /** Opens a client for the duration of `fn`. */
   protected async withClient<T>(fn: (client: ControlClient) => Promise<T>): Promise<T> {
+    // Loaded on use: every command class is imported to parse the command line, so what they
+    // import at the top is paid by all of them (`start`, `--help` and `config show` need no client).
+    const { ControlClient } = await import('../client/ControlClient.js');
     const client = await ControlClient.connect(this.resolvedStateDir);
     try {
       return await fn(client);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { PalyraError } from '@palyra/shared/errors';
-import { DAEMON_EVENT_TYPES, type DaemonEvent, type DaemonEventType } from '@palyra/shared/quic';
+// The protocol constants alone: the package index brings QUIC and X.509 (node-forge) along.
+import { DAEMON_EVENT_TYPES, type DaemonEvent, type DaemonEventType } from '@palyra/shared/quic/protocol';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class EventsCommand extends DaemonCommand {

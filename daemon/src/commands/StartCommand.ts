@@ -1,10 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { parseDuration, parseHostPort, type HostPort } from '@palyra/shared/config';
 import { formatErrorLine, PalyraError } from '@palyra/shared/errors';
-import { createLogger } from '@palyra/shared/logging';
-import { resolveVaultSettings } from '@palyra/shared/vault';
 import type { Daemon } from '../Daemon.js';
-import { loadDaemonSettings } from '../config/daemonSettings.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class StartCommand extends DaemonCommand {
@@ -51,6 +48,13 @@ export class StartCommand extends DaemonCommand {
   json = Option.Boolean('--json', false, { description: 'Print the ready line as one JSON object' });
 
   async execute(): Promise<number> {
+    // Loaded here, not at the top: the other commands would pay for the logger, the vault and
+    // the config loader (and, below, the whole daemon) at every start-up.
+    const [{ loadDaemonSettings }, { createLogger }, { resolveVaultSettings }] = await Promise.all([
+      import('../config/daemonSettings.js'),
+      import('@palyra/shared/logging'),
+      import('@palyra/shared/vault'),
+    ]);
     const { settings } = await loadDaemonSettings(
       {
         listen: this.listen,
@@ -79,7 +83,6 @@ export class StartCommand extends DaemonCommand {
     };
     for (const name of stopSignals) process.on(name, onSignal);
     try {
-      // Loaded here, not at the top: every other command would pay for the whole daemon.
       const { Daemon } = await import('../Daemon.js');
       daemon = await Daemon.create({
         stateDir: this.resolvedStateDir,
