@@ -40,6 +40,12 @@ export const PALYRA_DESCRIPTOR = {
                   "responseType": "InvokeEvent",
                   "responseStream": true
                 },
+                "InvokeMany": {
+                  "requestType": "InvokeManyRequest",
+                  "requestStream": true,
+                  "responseType": "InvokeManyEvent",
+                  "responseStream": true
+                },
                 "CancelDispatch": {
                   "requestType": "CancelDispatchRequest",
                   "responseType": "CancelDispatchResponse"
@@ -77,6 +83,53 @@ export const PALYRA_DESCRIPTOR = {
                 "idempotencyKey": {
                   "type": "string",
                   "id": 5
+                }
+              }
+            },
+            "InvokeManyRequest": {
+              "oneofs": {
+                "body": {
+                  "oneof": [
+                    "invoke",
+                    "cancel"
+                  ]
+                }
+              },
+              "fields": {
+                "callId": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "invoke": {
+                  "type": "InvokeRequest",
+                  "id": 2
+                },
+                "cancel": {
+                  "type": "InvokeManyCancel",
+                  "id": 3
+                },
+                "resultOnly": {
+                  "type": "bool",
+                  "id": 4
+                }
+              }
+            },
+            "InvokeManyCancel": {
+              "fields": {}
+            },
+            "InvokeManyEvent": {
+              "fields": {
+                "callId": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "event": {
+                  "type": "InvokeEvent",
+                  "id": 2
+                },
+                "refused": {
+                  "type": "ErrorInfo",
+                  "id": 3
                 }
               }
             },
@@ -243,6 +296,10 @@ export const PALYRA_DESCRIPTOR = {
                 "pid": {
                   "type": "uint32",
                   "id": 11
+                },
+                "autoApprove": {
+                  "type": "string",
+                  "id": 12
                 }
               }
             },
@@ -1166,6 +1223,14 @@ export const PALYRA_SERVICES = {
         "responseStream": true,
         "requestType": "palyra.v1.InvokeRequest",
         "responseType": "palyra.v1.InvokeEvent"
+      },
+      "InvokeMany": {
+        "path": "/palyra.v1.AdminService/InvokeMany",
+        "originalName": "invokeMany",
+        "requestStream": true,
+        "responseStream": true,
+        "requestType": "palyra.v1.InvokeManyRequest",
+        "responseType": "palyra.v1.InvokeManyEvent"
       },
       "CancelDispatch": {
         "path": "/palyra.v1.AdminService/CancelDispatch",
