@@ -69,7 +69,9 @@ export async function runDispatch(opts = {}) {
     };
     // The same dispatch as one AdminService.Invoke call (a new HTTP/2 stream per dispatch,
     // read to its end), which is what the client did before InvokeMany: the per-call cost.
-    const stub = client.client;
+    const grpc = await import('@grpc/grpc-js');
+    const { loadPalyraProto } = await import('@palyra/proto');
+    const stub = new (loadPalyraProto().AdminService)(`unix://${client.socketPath}`, grpc.credentials.createInsecure());
     const invokePerCall = () =>
       new Promise((resolve, reject) => {
         const call = stub.invoke({ deviceId: agent.deviceId, capability: 'bench.noop', inputJson: '{}', timeoutMs: 60_000, idempotencyKey: '' });
@@ -84,6 +86,7 @@ export async function runDispatch(opts = {}) {
       what: 'the same dispatch as one AdminService.Invoke server-streaming call each (a new HTTP/2 stream per dispatch)',
       ...(await run(invokePerCall, { ...cfg, warmup: 50 }, pids)),
     };
+    stub.close();
     await agent.proc.stop();
   } finally {
     client.close();

@@ -1,16 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import {
-  fromServiceError,
-  loadPalyraProto,
-  type AdminServiceClient,
-  type DaemonStatus__Output,
-  type NodeInfo__Output,
-  type PairingCode__Output,
-  type PendingRequest__Output,
-} from '@palyra/proto';
+import type { AdminServiceClient, DaemonStatus__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output } from '@palyra/proto';
+import { UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
 import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
@@ -31,12 +23,15 @@ export interface CallOptions {
  */
 export class ControlClient {
   private readonly invocations: InvocationStream;
+  /** The grpc-js client for the streaming calls, loaded on first use (see UnaryHttp2Client). */
+  private streaming: Promise<AdminServiceClient> | undefined;
+  private closed = false;
 
   private constructor(
-    private readonly client: AdminServiceClient,
+    private readonly unaryClient: UnaryHttp2Client,
     readonly socketPath: string,
   ) {
-    this.invocations = new InvocationStream(client);
+    this.invocations = new InvocationStream(() => this.streamingClient());
   }
 
   /** Connects to the daemon whose state dir is given; fails fast when none runs there. */
@@ -53,58 +48,44 @@ export class ControlClient {
     await probeSocket(socketPath, signal).catch((error: NodeJS.ErrnoException) => {
       throw unreachable(error.code ?? error.message);
     });
-    const { AdminService } = loadPalyraProto();
-    const client = new AdminService(`unix://${socketPath}`, grpc.credentials.createInsecure());
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => reject(new PalyraError('PALYRA_E_CANCELLED', 'cancelled while connecting'));
-        signal?.addEventListener('abort', onAbort, { once: true });
-        client.waitForReady(Date.now() + timeoutMs, (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (error) reject(unreachable(error.message));
-          else resolve();
-        });
-      });
-    } catch (error) {
-      client.close();
-      throw error;
-    }
-    return new ControlClient(client, socketPath);
+    const unaryClient = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs, ...(signal ? { signal } : {}) }).catch((error: PalyraError) => {
+      throw error.code === 'PALYRA_E_CANCELLED' ? error : unreachable(error.message);
+    });
+    return new ControlClient(unaryClient, socketPath);
   }
 
   close(): void {
+    this.closed = true;
     this.invocations.close();
-    this.client.close();
+    this.unaryClient.close();
+    void this.streaming?.then((client) => client.close(), () => undefined);
   }
 
   status(options?: CallOptions): Promise<DaemonStatus__Output> {
-    return this.unary((cb, o) => this.client.getStatus({}, o, cb), options);
+    return this.unary('GetStatus', {}, options);
   }
 
   createPairingCode(request: { method: 'pin' | 'qr'; ttlMs?: number }, options?: CallOptions): Promise<PairingCode__Output> {
     const ttlSeconds = request.ttlMs === undefined ? 0 : Math.ceil(request.ttlMs / 1000);
-    return this.unary((cb, o) => this.client.createPairingCode({ method: request.method, ttlSeconds }, o, cb), options);
+    return this.unary('CreatePairingCode', { method: request.method, ttlSeconds }, options);
   }
 
   async listPending(options?: CallOptions): Promise<PendingRequest__Output[]> {
-    const response = await this.unary<{ requests: PendingRequest__Output[] }>(
-      (cb, o) => this.client.listPending({}, o, cb),
-      options,
-    );
+    const response = await this.unary<{ requests: PendingRequest__Output[] }>('ListPending', {}, options);
     return response.requests;
   }
 
   decide(id: string, approve: boolean, options?: CallOptions): Promise<PendingRequest__Output> {
-    return this.unary((cb, o) => this.client.decide({ id, approve }, o, cb), options);
+    return this.unary('Decide', { id, approve }, options);
   }
 
   async listNodes(options?: CallOptions): Promise<NodeInfo__Output[]> {
-    const response = await this.unary<{ nodes: NodeInfo__Output[] }>((cb, o) => this.client.listNodes({}, o, cb), options);
+    const response = await this.unary<{ nodes: NodeInfo__Output[] }>('ListNodes', {}, options);
     return response.nodes;
   }
 
   removeNode(deviceId: string, options?: CallOptions): Promise<NodeInfo__Output> {
-    return this.unary((cb, o) => this.client.removeNode({ deviceId }, o, cb), options);
+    return this.unary('RemoveNode', { deviceId }, options);
   }
 
   /**
@@ -134,7 +115,7 @@ export class ControlClient {
    * PALYRA_E_DAEMON_UNREACHABLE (watch again to resume from a new snapshot).
    */
   watchApprovals({ signal }: { signal?: AbortSignal } = {}): AsyncGenerator<ApprovalsEvent, void, undefined> {
-    return readApprovals(this.client.watchApprovals({}), signal);
+    return this.follow((client) => readApprovals(client.watchApprovals({}), signal));
   }
 
   /**
@@ -142,35 +123,37 @@ export class ControlClient {
    * requests), only `types` when given. Never ends by itself: abort `signal` to stop.
    */
   streamEvents({ types = [], signal }: { types?: DaemonEventType[]; signal?: AbortSignal } = {}): AsyncGenerator<DaemonEvent, void, undefined> {
-    return readEvents(this.client.streamEvents({ types }), signal);
+    return this.follow((client) => readEvents(client.streamEvents({ types }), signal));
   }
 
   /** Cancels a running dispatch by id; false when it had already finished. */
   async cancelDispatch(dispatchId: string, options?: CallOptions): Promise<boolean> {
-    const response = await this.unary<{ cancelled: boolean }>((cb, o) => this.client.cancelDispatch({ dispatchId }, o, cb), options);
+    const response = await this.unary<{ cancelled: boolean }>('CancelDispatch', { dispatchId }, options);
     return response.cancelled;
   }
 
-  private unary<T>(
-    start: (callback: (error: grpc.ServiceError | null, value?: T) => void, options: grpc.CallOptions) => grpc.ClientUnaryCall,
-    { signal, timeoutMs = 10_000 }: CallOptions = {},
-  ): Promise<T> {
-    signal?.throwIfAborted();
-    return new Promise<T>((resolve, reject) => {
-      const call = start(
-        (error, value) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (error) reject(fromServiceError(error));
-          else if (value === undefined) reject(new PalyraError('PALYRA_E_INTERNAL', 'the daemon sent an empty answer'));
-          else resolve(value);
-        },
-        { deadline: Date.now() + timeoutMs },
-      );
-      const onAbort = (): void => call.cancel();
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  private unary<T>(method: AdminUnaryMethod, request: object, { signal, timeoutMs = 10_000 }: CallOptions = {}): Promise<T> {
+    return this.unaryClient.call<'AdminService', T>('AdminService', method, request, { timeoutMs, ...(signal ? { signal } : {}) });
+  }
+
+  /** grpc-js and the codecs load on the first streaming call only: unary commands never pay for them. */
+  private streamingClient(): Promise<AdminServiceClient> {
+    if (this.closed) return Promise.reject(new PalyraError('PALYRA_E_CANCELLED', 'the client is closed'));
+    this.streaming ??= (async () => {
+      const [grpc, { loadPalyraProto }] = await Promise.all([import('@grpc/grpc-js'), import('@palyra/proto')]);
+      const client = new (loadPalyraProto().AdminService)(`unix://${this.socketPath}`, grpc.credentials.createInsecure());
+      if (this.closed) client.close();
+      return client;
+    })();
+    return this.streaming;
+  }
+
+  private async *follow<Event>(open: (client: AdminServiceClient) => AsyncGenerator<Event, void, undefined>): AsyncGenerator<Event, void, undefined> {
+    yield* open(await this.streamingClient());
   }
 }
+
+type AdminUnaryMethod = 'GetStatus' | 'CreatePairingCode' | 'ListPending' | 'Decide' | 'ListNodes' | 'RemoveNode' | 'CancelDispatch';
 
 /** Resolves when something accepts connections on the Unix socket, rejects with the errno otherwise. */
 function probeSocket(socketPath: string, signal?: AbortSignal): Promise<void> {

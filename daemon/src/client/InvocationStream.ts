@@ -1,11 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
-import {
-  fromServiceError,
-  type AdminServiceClient,
-  type InvokeEvent__Output,
-  type InvokeManyEvent__Output,
-  type InvokeManyRequest,
-} from '@palyra/proto';
+import type { AdminServiceClient, InvokeEvent__Output, InvokeManyEvent__Output, InvokeManyRequest } from '@palyra/proto';
+import { fromServiceError } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import { parseDetails, toInvocationEvent, type InvocationEvent, type InvokeRequestOptions } from './invocation.js';
 
@@ -57,7 +52,8 @@ export class InvocationStream {
   private readonly idleCloseMs: number;
 
   constructor(
-    private readonly client: AdminServiceClient,
+    /** The grpc-js client, loaded on the first call. */
+    private readonly client: () => Promise<AdminServiceClient>,
     { idleCloseMs = DEFAULT_IDLE_CLOSE_MS }: { idleCloseMs?: number } = {},
   ) {
     this.idleCloseMs = idleCloseMs;
@@ -73,8 +69,9 @@ export class InvocationStream {
     // A function, not a narrowed expression: the signal may abort while the loop waits.
     const aborted = (): boolean => signal?.aborted === true;
     if (aborted()) throw new PalyraError('PALYRA_E_CANCELLED', 'the invocation was cancelled');
+    const client = await this.client();
     const callId = this.allocateCallId();
-    const stream = this.openStream();
+    const stream = this.openStream(client);
     const inbox = new CallInbox(stream);
     this.inboxes.set(callId, inbox);
     const onAbort = (): void => inbox.fail(new PalyraError('PALYRA_E_CANCELLED', 'the invocation was cancelled'));
@@ -135,10 +132,10 @@ export class InvocationStream {
     return this.nextCallId;
   }
 
-  private openStream(): Duplex {
+  private openStream(client: AdminServiceClient): Duplex {
     clearTimeout(this.idleTimer);
     if (this.stream !== undefined) return this.stream;
-    const stream = this.client.invokeMany();
+    const stream = client.invokeMany();
     this.stream = stream;
     stream.on('data', (message: InvokeManyEvent__Output) => {
       const inbox = this.inboxes.get(message.callId);

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { fromServiceError } from '@palyra/proto';
+import { fromServiceError } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 
 /**

@@ -72,7 +72,7 @@ const say = (text: string) => ({ deviceId: A, capability: 'echo.say', input: { t
 
 describe('InvocationStream over AdminService.InvokeMany', () => {
   it('runs concurrent calls over one stream and gives each caller its own result, whatever order the node answers in', async () => {
-    const invocations = new InvocationStream(client);
+    const invocations = new InvocationStream(async () => client);
     const calls = ['one', 'two', 'three'].map((text) => collect(invocations.invoke(say(text))));
     const ids = await dispatched(3);
     const byText = new Map(node.dispatches.map((d) => [JSON.parse(d.inputJson).text as string, d.dispatchId]));
@@ -90,7 +90,7 @@ describe('InvocationStream over AdminService.InvokeMany', () => {
   });
 
   it('with resultOnly, sends output and the result but not accepted or state events', async () => {
-    const invocations = new InvocationStream(client);
+    const invocations = new InvocationStream(async () => client);
     const call = collect(invocations.invoke(say('quiet'), { resultOnly: true }));
     const [id] = await dispatched(1);
     node.started(id!);
@@ -101,7 +101,7 @@ describe('InvocationStream over AdminService.InvokeMany', () => {
   });
 
   it('a refused call fails alone with the daemon\'s code; a rejected one ends with its result; the others go on', async () => {
-    const invocations = new InvocationStream(client);
+    const invocations = new InvocationStream(async () => client);
     const good = collect(invocations.invoke(say('ok')));
     const refused = collect(invocations.invoke({ ...say('x'), deviceId: '01JZ0000000000000000000ZZZ' }));
     const rejected = collect(invocations.invoke({ ...say('x'), capability: 'echo.nope' }));
@@ -115,7 +115,7 @@ describe('InvocationStream over AdminService.InvokeMany', () => {
   });
 
   it('aborting one call cancels its dispatch on the node and leaves the others running', async () => {
-    const invocations = new InvocationStream(client);
+    const invocations = new InvocationStream(async () => client);
     const controller = new AbortController();
     const aborted = collect(invocations.invoke({ ...say('stop'), signal: controller.signal }));
     const other = collect(invocations.invoke(say('go')));
@@ -130,7 +130,7 @@ describe('InvocationStream over AdminService.InvokeMany', () => {
   });
 
   it('leaving the loop before the result cancels the dispatch; leaving at the result cancels nothing', async () => {
-    const invocations = new InvocationStream(client);
+    const invocations = new InvocationStream(async () => client);
     for await (const event of invocations.invoke(say('leave'))) {
       if (event.type === 'accepted') break;
     }
@@ -149,7 +149,7 @@ describe('InvocationStream over AdminService.InvokeMany', () => {
   });
 
   it('close() ends the calls still running and cancels their dispatches on the node', async () => {
-    const invocations = new InvocationStream(client);
+    const invocations = new InvocationStream(async () => client);
     const pending = collect(invocations.invoke(say('pending')));
     const [id] = await dispatched(1);
     invocations.close();
@@ -158,7 +158,7 @@ describe('InvocationStream over AdminService.InvokeMany', () => {
   });
 
   it('closes the stream once idle and opens a new one for the next call', async () => {
-    const invocations = new InvocationStream(client, { idleCloseMs: 20 });
+    const invocations = new InvocationStream(async () => client, { idleCloseMs: 20 });
     const first = collect(invocations.invoke(say('first')));
     const [a] = await dispatched(1);
     node.succeed(a!);
