@@ -36,6 +36,7 @@ export async function runProgram(
   argv: string[],
   stderr: NodeJS.WritableStream = process.stderr,
 ): Promise<void> {
+  exitQuietlyOnClosedPipe(process.stdout);
   let command: Command;
   try {
     command = cli.process(argv);
@@ -46,6 +47,18 @@ export async function runProgram(
   }
   const code = await cli.run(command);
   if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;
+}
+
+/**
+ * `palyrad status | head -1` closes stdout early: the next write fails with EPIPE, which an
+ * unhandled stream error turns into a crash with a stack trace. Whoever closed the pipe has
+ * read all they wanted; leave without a word, as other Unix tools do.
+ */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }
 
 /** One line out of clipanion's multi-line parse errors, with the fix. */
