@@ -1,17 +1,23 @@
-// bench/quic: node.health round trip over QUIC through the real daemon against a raw
-// @matrixai/quic ping, in the same run, with gRPC Health as a third column.
+// bench/quic: a health ping through the real daemon, over QUIC and over gRPC, against a raw
+// @matrixai/quic ping, in the same run. Columns:
 //   (a) raw: bench/quic-raw-server.mjs (its own process) and a bare QUICClient with the same
 //       TLS settings, one stream per ping, frames of the sizes node.health uses;
-//   (b) palyra: spawned `palyrad start` with QUIC on, a node paired with the real join, and
-//       the agent's own QUIC client (QuicDaemonClient.health: request, result, rtt report,
-//       both sides ended, on a new stream per ping, as HealthChannel does);
-//   (c) grpc: the unary NodeService.Health RPC the node falls back to, same daemon and node.
-//   (d) rawLongStream, for comparison only (sequential only): the raw pair echoing on one
-//       long-lived stream, which is what a stream per ping costs.
-// Sequential samples are taken in interleaved rounds (raw, palyra, grpc, rawLongStream, raw,
-// ...) so that load on the shared machine hits all columns alike; ratios are to the raw
-// column. CPU per ping: this process (client) and the server process, from /proc.
-// Flags: --quick (~10 s of measuring, plus the daemon's start), --samples N (sequential per column), --duration MS (per level).
+//   (b) palyra: what the agent does now on QUIC: QuicHealthStream.ping on one long-lived
+//       node.health_stream stream (a ping frame up, a pong frame down) -> spawned palyrad;
+//   (c) grpc: what the agent does now on gRPC: SessionHealth.ping, a `health` message on the
+//       node's Session stream (opened by the agent's own NodeConnection) and its pong;
+//   (d) palyraStreamPerPing (before): one-shot node.health on a new stream per ping
+//       (request, result, rtt report, both sides ended), as HealthChannel did before;
+//   (e) grpcUnary (before): the unary NodeService.Health RPC per ping, as the gRPC fallback did;
+//   (f) rawLongStream, for comparison only (sequential only): the raw pair echoing on one
+//       long-lived stream.
+// Sequential samples are taken in interleaved rounds (raw, palyra, grpc, ..., raw, ...) so that
+// load on the shared machine hits all columns alike; ratios are to the raw column, and
+// newToBefore compares the new paths with the old ones. CPU per ping: this process (client)
+// and the server process, from /proc. Throughput at N in flight: the long-stream column uses N
+// health streams on the one connection (pings on one stream are sequential by design); the
+// Session column has none (a node has one Session and pings it one at a time).
+// Flags: --quick (~15 s of measuring, plus the daemon's start), --samples N (sequential per column), --duration MS (per level).
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +29,8 @@ import { cleanupAll, machine, pairInProcess, nowMs, parseArgs, pkgs, procCpuMs, 
 const QUIC_CLIENT = new URL('../agent/dist/connection/quic/QuicDaemonClient.js', import.meta.url);
 const HEALTH_CHANNEL = new URL('../agent/dist/connection/HealthChannel.js', import.meta.url);
 const DAEMON_CREDENTIALS = new URL('../agent/dist/connection/daemonCredentials.js', import.meta.url);
+const NODE_CONNECTION = new URL('../agent/dist/connection/NodeConnection.js', import.meta.url);
+const SESSION_HEALTH = new URL('../agent/dist/connection/SessionHealth.js', import.meta.url);
 const CLIENT_OPTIONS = new URL('../agent/dist/connection/clientOptions.js', import.meta.url);
 
 export async function runQuic(opts = {}) {
@@ -41,6 +49,8 @@ export async function runQuic(opts = {}) {
   const { healthParams } = await import(HEALTH_CHANNEL);
   const { createDaemonCredentials } = await import(DAEMON_CREDENTIALS);
   const { CLIENT_CHANNEL_OPTIONS } = await import(CLIENT_OPTIONS);
+  const { NodeConnection } = await import(NODE_CONNECTION);
+  const { SessionHealth } = await import(SESSION_HEALTH);
   const { loadPalyraProto } = await import('@palyra/proto');
   const { parseHostPort } = await import('@palyra/shared/config');
   const { ControlClient } = await pkgs();
@@ -68,15 +78,47 @@ export async function runQuic(opts = {}) {
   const control = await ControlClient.connect(daemon.stateDir);
   let quic;
   let grpcClient;
+  const sessionStop = new AbortController();
+  let sessionRun;
   try {
     const identity = await pairInProcess(control, daemon.ready.grpc, 'bench-quic');
     quic = await QuicDaemonClient.connect({ address: parseHostPort(daemon.ready.quic), credentials: identity, timeoutMs: 5_000 });
     const { NodeService } = loadPalyraProto();
     grpcClient = new NodeService(identity.daemonAddress, createDaemonCredentials(identity), CLIENT_CHANNEL_OPTIONS);
 
+    // The agent's own gRPC connection (RegisterNode, then the Session stream) with no
+    // capabilities; health pings ride its Session through SessionHealth.
+    const sessionHealth = new SessionHealth();
+    const noCapabilities = { capabilities: () => [], execute: async () => ({ status: 'rejected' }) };
+    const connection = new NodeConnection(identity, noCapabilities, { sessionHealth });
+    sessionRun = connection.run({ signal: sessionStop.signal }).catch(() => undefined);
+    for (const deadline = Date.now() + 15_000; !sessionHealth.isOpen; ) {
+      if (Date.now() > deadline) throw new Error('the bench node\'s Session did not open');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    // A pool of node.health_stream streams: one per ping in flight.
+    const idleStreams = [];
+    const longStreamPing = async () => {
+      const stream = idleStreams.pop() ?? (await quic.openHealthStream());
+      const started = performance.now();
+      const r = await stream.ping(healthParams());
+      idleStreams.push(stream);
+      return { totalMs: performance.now() - started, firstReplyMs: r.rttMs };
+    };
+
     const columns = {
       raw: { server: rawServer.pid, fn: () => raw.ping() },
-      palyra: {
+      palyra: { server: daemon.pid, fn: longStreamPing },
+      grpc: {
+        server: daemon.pid,
+        fn: async () => {
+          const started = performance.now();
+          await sessionHealth.ping(healthParams());
+          return { totalMs: performance.now() - started };
+        },
+      },
+      palyraStreamPerPing: {
         server: daemon.pid,
         fn: async () => {
           const started = performance.now();
@@ -84,7 +126,7 @@ export async function runQuic(opts = {}) {
           return { totalMs: performance.now() - started, firstReplyMs: r.rttMs };
         },
       },
-      grpc: {
+      grpcUnary: {
         server: daemon.pid,
         fn: async () => {
           const started = performance.now();
@@ -118,10 +160,13 @@ export async function runQuic(opts = {}) {
     }
     const what = {
       raw: 'bare @matrixai/quic client -> raw echo server (own process), mTLS, ALPN palyra-node/1, verify callbacks; request echoed, report, both ends closed; new stream per ping',
-      palyra: "QuicDaemonClient.health (the agent's QUIC client) -> spawned palyrad serveNodeStream: request, result, rtt report, both ends closed; new stream per ping",
-      grpc: "NodeService.Health unary RPC (the node's gRPC fallback) -> same palyrad, same node identity",
-      rawLongStream: 'not what the product does: the raw pair echoing request frames on one long-lived stream (no stream open/close per ping)',
+      palyra: "QuicHealthStream.ping (the agent's QUIC health now) -> spawned palyrad serveHealthStream: a ping frame, a pong frame, on one long-lived node.health_stream stream",
+      grpc: "SessionHealth.ping (the agent's gRPC health now): a health message on the node's Session stream (the agent's NodeConnection) and its pong, same palyrad",
+      palyraStreamPerPing: 'before: one-shot node.health (QuicDaemonClient.health): request, result, rtt report, both ends closed; new stream per ping',
+      grpcUnary: 'before: NodeService.Health unary RPC per ping (the old gRPC fallback), same palyrad, same node identity',
+      rawLongStream: 'the raw pair echoing request frames on one long-lived stream (no stream open/close per ping)',
     };
+    const hasThroughput = new Set(['raw', 'palyra', 'palyraStreamPerPing', 'grpcUnary']);
     for (const name of names) {
       const s = samples[name];
       const n = s.totalMs.length;
@@ -130,18 +175,24 @@ export async function runQuic(opts = {}) {
         roundTripMs: stats(s.totalMs),
         ...(s.firstReplyMs.length > 0 ? { firstReplyMs: stats(s.firstReplyMs) } : {}),
         cpuMsPerPing: { client: round(s.clientCpuMs / n), server: round(s.serverCpuMs / n) },
-        ...(name === 'rawLongStream' ? {} : { throughput: [] }),
+        ...(hasThroughput.has(name) ? { throughput: [] } : {}),
       };
     }
     lap('sequential', t1);
     const t2 = nowMs();
     for (const n of cfg.inFlight) {
-      for (const name of ['raw', 'palyra', 'grpc']) result[name].throughput.push(await throughput(columns[name].fn, n, cfg.durationMs));
+      for (const name of hasThroughput) {
+        result[name].throughput.push(await throughput(columns[name].fn, n, cfg.durationMs));
+        // The pool's streams count against the daemon's 64 open streams: end them between levels.
+        if (name === 'palyra') for (const stream of idleStreams.splice(0)) stream.close();
+      }
     }
     lap('throughput', t2);
   } finally {
     const t3 = nowMs();
     grpcClient?.close();
+    sessionStop.abort();
+    await sessionRun;
     await quic?.close();
     await raw.close();
     control.close();
@@ -162,8 +213,21 @@ export async function runQuic(opts = {}) {
       ? {}
       : { throughput: Object.fromEntries(result[name].throughput.map((t, i) => [`inFlight${t.inFlight}`, round(t.perSecond / result.raw.throughput[i].perSecond, 3)])) }),
   });
-  result.ratios = { palyraToRaw: ratio('palyra'), grpcToRaw: ratio('grpc'), rawLongStreamToRaw: ratio('rawLongStream') };
+  result.ratios = {
+    palyraToRaw: ratio('palyra'),
+    grpcToRaw: ratio('grpc'),
+    palyraStreamPerPingToRaw: ratio('palyraStreamPerPing'),
+    grpcUnaryToRaw: ratio('grpcUnary'),
+    rawLongStreamToRaw: ratio('rawLongStream'),
+  };
   result.ratios.palyraToRaw.medianFirstReply = round(result.palyra.firstReplyMs.median / result.raw.firstReplyMs.median, 2);
+  // The change itself: new path / old path, same run (below 1 is better).
+  const newToBefore = (now, before) => ({
+    daemonCpuPerPing: round(result[now].cpuMsPerPing.server / result[before].cpuMsPerPing.server, 2),
+    clientCpuPerPing: round(result[now].cpuMsPerPing.client / result[before].cpuMsPerPing.client, 2),
+    medianRoundTrip: round(result[now].roundTripMs.median / result[before].roundTripMs.median, 2),
+  });
+  result.newToBefore = { quic: newToBefore('palyra', 'palyraStreamPerPing'), grpc: newToBefore('grpc', 'grpcUnary') };
   return result;
 }
 

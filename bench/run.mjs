@@ -46,10 +46,13 @@ await step('quic', () => runQuic({ quick: true }), (r) => ({
   rawP99Ms: r.raw.roundTripMs.p99,
   palyraMedianMs: r.palyra.roundTripMs.median,
   palyraP99Ms: r.palyra.roundTripMs.p99,
-  grpcHealthMedianMs: r.grpc.roundTripMs.median,
+  grpcSessionHealthMedianMs: r.grpc.roundTripMs.median,
+  palyraStreamPerPingMedianMs: r.palyraStreamPerPing.roundTripMs.median,
+  grpcUnaryHealthMedianMs: r.grpcUnary.roundTripMs.median,
   rawLongStreamMedianMs: r.rawLongStream.roundTripMs.median,
-  cpuMsPerPing: Object.fromEntries(['raw', 'palyra', 'grpc', 'rawLongStream'].map((k) => [k, r[k].cpuMsPerPing])),
-  perSecond: Object.fromEntries(['raw', 'palyra', 'grpc'].map((k) => [k, Object.fromEntries(r[k].throughput.map((t) => [t.inFlight, t.perSecond]))])),
+  cpuMsPerPing: Object.fromEntries(['raw', 'palyra', 'grpc', 'palyraStreamPerPing', 'grpcUnary', 'rawLongStream'].map((k) => [k, r[k].cpuMsPerPing])),
+  perSecond: Object.fromEntries(['raw', 'palyra', 'palyraStreamPerPing', 'grpcUnary'].map((k) => [k, Object.fromEntries(r[k].throughput.map((t) => [t.inFlight, t.perSecond]))])),
+  newToBefore: r.newToBefore,
   ratios: r.ratios,
 }));
 await step('cli', () => runCli({ runs: 11 }), (r) => ({ nodeBareMedianMs: r.nodeBare.wallMs.median, nodesListMedianMs: r.nodesList.wallMs.median, cliParseOnlyMedianMs: r.cliParseOnly.wallMs.median, importOnlyMedianMs: r.importDaemonIndex.wallMs.median, ratio: r.ratio, targets: r.targets }));

@@ -3,6 +3,7 @@ import type { SecretStore } from '@palyra/shared/vault';
 import { loadAgentConfig } from './config/index.js';
 import { NodeConnection, type NodeConnectionEvents } from './connection/NodeConnection.js';
 import { HealthChannel, type HealthChannelOptions, type TransportFallback, type TransportStatus } from './connection/HealthChannel.js';
+import { SessionHealth } from './connection/SessionHealth.js';
 import { RuntimeStatusWriter } from './status/RuntimeStatus.js';
 import type { IdentityStore, NodeIdentity } from './identity/index.js';
 import type { PluginLogger } from '@palyra/shared/plugins';
@@ -73,9 +74,12 @@ export class NodeAgent {
       options.statusFile === undefined
         ? undefined
         : new RuntimeStatusWriter(options.statusFile, { deviceId: identity.deviceId, daemon: identity.daemonAddress, fallback });
+    // Health on gRPC rides the Session stream the connection keeps open.
+    const sessionHealth = new SessionHealth();
     const health = new HealthChannel({
       identity,
       fallback,
+      sessionHealth,
       ...(options.pinnedFingerprint === undefined ? {} : { pinnedFingerprint: options.pinnedFingerprint }),
       ...(options.quicAddress === undefined ? {} : { quicAddress: options.quicAddress }),
       ...(options.healthIntervalMs === undefined ? {} : { intervalMs: options.healthIntervalMs }),
@@ -94,6 +98,7 @@ export class NodeAgent {
     });
     const connection = new NodeConnection(identity, plugins, {
       ...options,
+      sessionHealth,
       onRegistered: (info) => {
         health.announce(info.quicAddress);
         options.onRegistered?.(info);

@@ -310,6 +310,24 @@ export class SessionProbe {
     this.ended.catch(() => undefined);
     this.call.write({ hello: { deviceId } });
   }
+
+  /** Sends one more message up the stream (after the hello). */
+  write(message: NodeMessage): void {
+    this.call.write(message);
+  }
+
+  /** Resolves with the first message after the ones received so far that `match` accepts. */
+  nextMatching(match: (message: DaemonMessage__Output) => boolean): Promise<DaemonMessage__Output> {
+    return new Promise((resolve, reject) => {
+      const onData = (message: DaemonMessage__Output): void => {
+        if (!match(message)) return;
+        this.call.off('data', onData);
+        resolve(message);
+      };
+      this.call.on('data', onData);
+      this.ended.then(() => reject(new Error('the session ended')), () => undefined);
+    });
+  }
 }
 
 /** Fails the test with `what` when `promise` does not settle within `ms` (a liveness bound, not a measurement). */

@@ -160,6 +160,85 @@ describe('QUIC health', () => {
   });
 });
 
+describe('QUIC health stream (node.health_stream)', () => {
+  it('carries many pings on one stream; the daemon records each, with the round trip and transport', async () => {
+    const s = newScope();
+    const d = await quicDaemon(s);
+    const identity = await pairNode(s, d);
+    const client = await connect(s, d.quic, identity);
+    const stream = await client.openHealthStream();
+    expect(stream.result.deviceId).toBe(identity.deviceId);
+    const seen = new Set<string>();
+    for (let i = 0; i < 3; i += 1) {
+      const sample = await stream.ping(healthParams());
+      expect(sample.rttMs).toBeGreaterThan(0);
+      expect(sample.pong.receivedAtMs).toBeGreaterThan(0);
+      const node = (await d.control.listNodes()).find((x) => x.deviceId === identity.deviceId);
+      expect(node?.transport).toBe('quic');
+      // The first ping reports the open's round trip: the figure is there from the start.
+      expect(node?.healthRttMs).toBeGreaterThan(0);
+      seen.add(node?.lastHealthAt ?? '');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(seen.size).toBe(3);
+    expect(stream.isBroken).toBe(false);
+    stream.close();
+    // Ending the health stream leaves the connection up.
+    expect((await client.health(healthParams())).result.deviceId).toBe(identity.deviceId);
+  });
+
+  it('revocation ends it: the connection closes at once and the next ping fails with PERMISSION_DENIED', async () => {
+    const s = newScope();
+    const d = await quicDaemon(s);
+    const identity = await pairNode(s, d);
+    const client = await connect(s, d.quic, identity);
+    const stream = await client.openHealthStream();
+    await stream.ping(healthParams());
+    await d.control.removeNode(identity.deviceId);
+    await within(client.closed, 1_000, 'the revoked node loses its QUIC connection');
+    await expect(stream.ping(healthParams(), { timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'PALYRA_E_PERMISSION_DENIED' });
+    expect(stream.isBroken).toBe(true);
+  });
+
+  it('a malformed ping resets that stream, a ping with bad figures gets an error frame; the connection and a healthy stream carry on', async () => {
+    const s = newScope();
+    const d = await quicDaemon(s);
+    const identity = await pairNode(s, d);
+    const client = await connect(s, d.quic, identity);
+    const healthy = await client.openHealthStream();
+    await healthy.ping(healthParams());
+
+    const open = async (): Promise<ReturnType<QuicDaemonClient['openStream']>> => {
+      const raw = client.openStream();
+      await raw.writer.write(encodeJsonFrame({ method: 'node.health_stream' }));
+      expect(await raw.frames.nextJson()).toMatchObject({ result: { deviceId: identity.deviceId } });
+      return raw;
+    };
+    const notAPing = await open();
+    await notAPing.writer.write(encodeJsonFrame({ pong: 'from the node?' }));
+    await expect(notAPing.frames.next()).rejects.toMatchObject({ code: 'PALYRA_E_FRAME_MALFORMED' });
+
+    const notJson = await open();
+    await notJson.writer.write(encodeFrame(Buffer.from('{"ping": ')));
+    await expect(notJson.frames.next()).rejects.toMatchObject({ code: 'PALYRA_E_FRAME_MALFORMED' });
+
+    const oversized = await open();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(64 * 1024 + 1, 0);
+    await oversized.writer.write(header);
+    await expect(oversized.frames.next()).rejects.toMatchObject({ code: 'PALYRA_E_FRAME_TOO_LARGE' });
+
+    const badFigures = await open();
+    await badFigures.writer.write(encodeJsonFrame({ ping: { ...healthParams(), uptimeSec: -1 } }));
+    expect(await badFigures.frames.nextJson()).toMatchObject({ error: { code: 'PALYRA_E_INVALID_ARGUMENT' } });
+    // ...and the daemon ends its side.
+    expect(await badFigures.frames.next()).toBeUndefined();
+
+    expect((await healthy.ping(healthParams())).rttMs).toBeGreaterThan(0);
+    expect(client.closeReason).toBeUndefined();
+  });
+});
+
 describe('QUIC mTLS rejection matrix', () => {
   it('refuses a client without a certificate', async () => {
     const s = newScope();
@@ -382,6 +461,11 @@ describe('agent transport', () => {
       return n?.status === 'online' && n.transport === 'quic' && n.lastHealthAt !== '' ? n : undefined;
     }, 'nodes list shows quic');
     expect(node.healthRttMs).toBeGreaterThan(0);
+    // Later pings keep coming (on the one long-lived stream) and keep being recorded.
+    await waitFor(async () => {
+      const n = (await d.control.listNodes())[0];
+      return n !== undefined && n.lastHealthAt > node.lastHealthAt && n.transport === 'quic' ? true : undefined;
+    }, 'a later ping is recorded');
   });
 
   it('falls back to gRPC when the UDP port is closed, and says so', async () => {

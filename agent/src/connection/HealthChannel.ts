@@ -1,15 +1,13 @@
 import { freemem, loadavg, totalmem, uptime } from 'node:os';
-import { performance } from 'node:perf_hooks';
-import { fromServiceError, loadPalyraProto, type NodeServiceClient } from '@palyra/proto';
 import { parseHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
 import { loadQuic, type DaemonEvent, type HealthParams, type QuicModule } from '@palyra/shared/quic';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';
-import { CLIENT_CHANNEL_OPTIONS } from './clientOptions.js';
-import { createDaemonCredentials } from './daemonCredentials.js';
+import type { SessionHealth } from './SessionHealth.js';
 import { QuicDaemonClient } from './quic/QuicDaemonClient.js';
+import type { QuicHealthStream } from './quic/QuicHealthStream.js';
 
 /** The seeds' TcpFallbackPolicy: when the node gives up on QUIC for gRPC over TCP. */
 export type TransportFallback = 'auto' | 'never' | 'always';
@@ -38,6 +36,8 @@ export interface HealthChannelOptions {
   quicConnectTimeoutMs?: number;
   /** On gRPC after a QUIC failure (auto): try QUIC again this often. Default 60 s. */
   quicRetryMs?: number;
+  /** Health pings on the gRPC Session stream (NodeConnection attaches it), used when not on QUIC. */
+  sessionHealth: SessionHealth;
   /** Loads @matrixai/quic (tests inject a failing one to play a platform without the binary). */
   loadQuic?: () => Promise<QuicModule>;
   onStatus?: (status: TransportStatus) => void;
@@ -48,10 +48,11 @@ export interface HealthChannelOptions {
 
 /**
  * The node's health and events channel. Prefers QUIC: connects to the endpoint the daemon
- * announced at registration, pings node.health every intervalMs (the daemon stores the round
- * trip) and follows its own dispatch events. When QUIC cannot be had (no binary on this
- * platform, UDP blocked, a refused handshake, QUIC disabled on the daemon) the fallback
- * policy decides: auto pings over gRPC instead and tries QUIC again later; never makes it
+ * announced at registration, pings every intervalMs on one long-lived node.health_stream
+ * stream (the daemon stores the round trip) and follows its own dispatch events. When QUIC
+ * cannot be had (no binary on this platform, UDP blocked, a refused handshake, QUIC disabled
+ * on the daemon) the fallback policy decides: auto pings on the gRPC Session stream instead
+ * and tries QUIC again later; never makes it
  * fatal (run() rejects); always never tries QUIC. The status callback says which is in use
  * and why.
  */
@@ -139,9 +140,12 @@ export class HealthChannel {
     const session = new AbortController();
     const onAbort = (): void => session.abort();
     signal.addEventListener('abort', onAbort, { once: true });
+    let stream: QuicHealthStream | undefined;
     try {
-      // The first ping proves the daemon accepted our certificate (it says so after the handshake).
-      const first = await client.health(healthParams());
+      // One long-lived node.health_stream stream carries every ping (a frame each way). The
+      // first ping proves the daemon accepted our certificate (it says so after the handshake).
+      stream = await client.openHealthStream();
+      const first = await stream.ping(healthParams());
       this.options.onHealth?.({ rttMs: first.rttMs, transport: 'quic', at: new Date() });
       this.setStatus({ transport: 'quic', fallback: this.options.fallback, quicAddress: formatAddress(address) });
       void this.followEvents(client, session.signal);
@@ -152,12 +156,16 @@ export class HealthChannel {
       while (!session.signal.aborted) {
         await sleep(this.options.intervalMs ?? 10_000, session.signal);
         if (session.signal.aborted) break;
-        const sample = await client.health(healthParams()).catch((error: unknown) => PalyraError.from(error));
-        if (sample instanceof PalyraError) {
+        try {
+          // A broken stream (reset, timed out, refused ping) is replaced; the connection stays.
+          stream ??= await client.openHealthStream();
+          const sample = await stream.ping(healthParams());
+          this.options.onHealth?.({ rttMs: sample.rttMs, transport: 'quic', at: new Date() });
+        } catch {
+          stream?.close();
+          stream = undefined;
           if (client.closeReason !== undefined) break;
-          continue;
         }
-        this.options.onHealth?.({ rttMs: sample.rttMs, transport: 'quic', at: new Date() });
       }
       await Promise.race([ended, sleep(100)]);
       return { connected: true };
@@ -166,6 +174,7 @@ export class HealthChannel {
     } finally {
       signal.removeEventListener('abort', onAbort);
       session.abort();
+      stream?.close();
       await client.close();
     }
   }
@@ -182,34 +191,23 @@ export class HealthChannel {
     }
   }
 
-  /** Health pings over gRPC until `durationMs` passes, a new registration, or the signal. */
+  /**
+   * Health pings as messages on the node's gRPC Session stream until `durationMs` passes, a
+   * new registration, or the signal: no HTTP/2 stream per ping. A ping waits for the session
+   * when it is down (reconnecting); a failed one is simply skipped.
+   */
   private async grpcLoop(signal: AbortSignal, durationMs: number): Promise<void> {
-    const { NodeService } = loadPalyraProto();
-    const client: NodeServiceClient = new NodeService(
-      this.options.identity.daemonAddress,
-      createDaemonCredentials(this.options.identity, this.options.pinnedFingerprint),
-      CLIENT_CHANNEL_OPTIONS,
-    );
     const until = Date.now() + durationMs;
-    let lastRttMs = 0;
-    try {
-      while (!signal.aborted && Date.now() < until) {
-        const started = performance.now();
-        const ok = await grpcHealth(client, this.options.identity.deviceId, lastRttMs).then(
-          () => true,
-          () => false,
-        );
-        if (ok) {
-          lastRttMs = performance.now() - started;
-          this.options.onHealth?.({ rttMs: lastRttMs, transport: 'grpc', at: new Date() });
-        }
-        const wait = Math.min(this.options.intervalMs ?? 10_000, until - Date.now());
-        if (wait <= 0) break;
-        // A new registration (the daemon came back, maybe with QUIC): try QUIC again now.
-        if ((await this.waitForWake(signal, wait)) && durationMs !== Infinity) break;
-      }
-    } finally {
-      client.close();
+    while (!signal.aborted && Date.now() < until) {
+      const intervalMs = this.options.intervalMs ?? 10_000;
+      const sample = await this.options.sessionHealth
+        .ping(healthParams(), { signal, timeoutMs: Math.max(intervalMs, 5_000) })
+        .catch(() => undefined);
+      if (sample !== undefined) this.options.onHealth?.({ rttMs: sample.rttMs, transport: 'grpc', at: new Date() });
+      const wait = Math.min(intervalMs, until - Date.now());
+      if (wait <= 0) break;
+      // A new registration (the daemon came back, maybe with QUIC): try QUIC again now.
+      if ((await this.waitForWake(signal, wait)) && durationMs !== Infinity) break;
     }
   }
 
@@ -268,27 +266,6 @@ export function healthParams(): HealthParams {
     loadAvg: [one, five, fifteen],
     memory: { totalBytes: totalmem(), freeBytes: freemem(), rssBytes: process.memoryUsage.rss() },
   };
-}
-
-function grpcHealth(client: NodeServiceClient, deviceId: string, lastRttMs: number): Promise<void> {
-  const params = healthParams();
-  return new Promise((resolve, reject) => {
-    client.Health(
-      {
-        deviceId,
-        sentAtMs: String(params.sentAtMs),
-        agentVersion: params.agentVersion,
-        uptimeSec: params.uptimeSec,
-        loadAvg: params.loadAvg,
-        memoryTotalBytes: String(params.memory.totalBytes),
-        memoryFreeBytes: String(params.memory.freeBytes),
-        memoryRssBytes: String(params.memory.rssBytes),
-        lastRttMs,
-      },
-      { deadline: Date.now() + 10_000 },
-      (error) => (error ? reject(fromServiceError(error)) : resolve()),
-    );
-  });
 }
 
 function formatAddress({ host, port }: HostPort): string {

@@ -1,11 +1,12 @@
 import { hostname as osHostname, platform as osPlatform, arch } from 'node:os';
-import { fromServiceError, loadPalyraProto, type DaemonMessage__Output, type NodeServiceClient } from '@palyra/proto';
+import { fromServiceError, loadPalyraProto, type DaemonMessage__Output, type NodeMessage, type NodeServiceClient } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';
 import type { CapabilityExecutor } from './CapabilityExecutor.js';
 import { SessionDispatches } from './SessionDispatches.js';
+import type { SessionHealth } from './SessionHealth.js';
 import { CLIENT_CHANNEL_OPTIONS } from './clientOptions.js';
 import { createDaemonCredentials } from './daemonCredentials.js';
 
@@ -18,6 +19,8 @@ export interface NodeConnectionEvents {
   onRegistered?: (info: { quicAddress: string }) => void;
   /** SHA-256 (lowercase hex) the daemon's server certificate must have; a mismatch is fatal. */
   pinnedFingerprint?: string;
+  /** Health pings ride each welcomed Session stream through this (HealthChannel's gRPC path). */
+  sessionHealth?: SessionHealth;
 }
 
 /** A session that lasted this long counts as healthy: the backoff starts over. */
@@ -119,20 +122,26 @@ export class NodeConnection {
   private session(client: NodeServiceClient, signal: AbortSignal, onWelcome: () => void): Promise<never> {
     return new Promise<never>((_resolve, reject) => {
       const call = client.Session();
-      const dispatches = new SessionDispatches(this.executor, (message) => {
+      const dispatches = new SessionDispatches(this.executor, (message) => send(message));
+      const send = (message: NodeMessage): void => {
         if (!call.writableEnded && !call.destroyed) call.write(message);
-      });
+      };
       const onAbort = (): void => call.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       const end = (error: unknown): void => {
         signal.removeEventListener('abort', onAbort);
         dispatches.abortAll();
+        this.events.sessionHealth?.detach(fromServiceError(error, 'the session'));
         reject(error);
       };
       call.on('data', (message: DaemonMessage__Output) => {
         switch (message.body) {
           case 'welcome':
+            this.events.sessionHealth?.attach(send);
             onWelcome();
+            break;
+          case 'health':
+            if (message.health) this.events.sessionHealth?.handlePong(message.health);
             break;
           case 'dispatch':
             if (message.dispatch) dispatches.start(message.dispatch);

@@ -1,11 +1,12 @@
 import { PalyraError } from '@palyra/shared/errors';
-import { FrameReader, NODE_EVENT_TYPES, QUIC_METHOD_HEALTH, QUIC_METHOD_STREAM_EVENTS, encodeJsonFrame, errorFrame, parseHealthParams, parseHealthReport, parseQuicRequest, parseStreamEventsParams, type DaemonEventType, type HealthResult, type QuicRequest } from '@palyra/shared/quic';
+import { FrameReader, NODE_EVENT_TYPES, QUIC_METHOD_HEALTH, QUIC_METHOD_HEALTH_STREAM, QUIC_METHOD_STREAM_EVENTS, encodeJsonFrame, errorFrame, parseHealthParams, parseHealthReport, parseQuicRequest, parseStreamEventsParams, type DaemonEventType, type HealthResult, type QuicRequest } from '@palyra/shared/quic';
 import type { QUICStream } from '@matrixai/quic';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import type { PeerIdentityLookup } from '../rpc/authenticatePeer.js';
 import type { NodeRecord } from '../registry/types.js';
 import { identifyNode } from './nodeCertificates.js';
+import { serveHealthStream } from './serveHealthStream.js';
 
 export interface StreamContext {
   lookup: PeerIdentityLookup;
@@ -18,7 +19,7 @@ export interface StreamContext {
   now: () => Date;
 }
 
-type FrameWriter = WritableStreamDefaultWriter<Uint8Array>;
+export type FrameWriter = WritableStreamDefaultWriter<Uint8Array>;
 
 /** A request the daemon refuses with an error frame: the stream itself was well-formed. */
 class Rejection extends Error {
@@ -65,11 +66,13 @@ function serveMethod(
   switch (request.method) {
     case QUIC_METHOD_HEALTH:
       return serveHealth(node, request, frames, writer, ctx);
+    case QUIC_METHOD_HEALTH_STREAM:
+      return serveHealthStream(node, stream, frames, writer, ctx);
     case QUIC_METHOD_STREAM_EVENTS:
       return serveEvents(node, request, stream, frames, writer, ctx);
     default:
       throw new Rejection(
-        new PalyraError('PALYRA_E_INVALID_ARGUMENT', `unknown method "${request.method}": use ${QUIC_METHOD_HEALTH} or ${QUIC_METHOD_STREAM_EVENTS}`),
+        new PalyraError('PALYRA_E_INVALID_ARGUMENT', `unknown method "${request.method}": use ${QUIC_METHOD_HEALTH}, ${QUIC_METHOD_HEALTH_STREAM} or ${QUIC_METHOD_STREAM_EVENTS}`),
       );
   }
 }

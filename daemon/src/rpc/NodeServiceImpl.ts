@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { toServiceError, type DaemonMessage, type NodeMessage__Output, type NodeServiceHandlers } from '@palyra/proto';
+import { toServiceError, type DaemonMessage, type HealthPing__Output, type NodeMessage__Output, type NodeServiceHandlers } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
-import { parseHealthParams } from '@palyra/shared/quic';
+import type { HealthParams } from '@palyra/shared/quic';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
-import { authenticatePeer } from './authenticatePeer.js';
+import { authenticatePeer, authorizeFingerprint } from './authenticatePeer.js';
+import { healthParamsFromProto, reportedRttMs } from './healthParamsFromProto.js';
 import { boundedString, boundedStringList } from './validate.js';
 
 export interface NodeServiceDeps {
@@ -17,7 +18,7 @@ export interface NodeServiceDeps {
   daemonVersion: string;
   /** How long a new Session stream may stay silent before its hello. */
   helloTimeoutMs?: number;
-  /** Health figures per node (the Health RPC records into it). */
+  /** Health figures per node (Session health pings and the Health RPC record into it). */
   health?: NodeHealth;
   /** The QUIC endpoint nodes are told about in RegisterNodeResponse; '' when disabled. */
   quicAddress?: () => string;
@@ -51,24 +52,15 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       );
     },
 
+    // One-shot: agents on gRPC ping on their Session stream instead (see answerPing below).
     Health(call, callback) {
       try {
         const request = call.request;
         const peer = authenticatePeer(call, request.deviceId, registry);
-        const loadAvg = request.loadAvg;
-        const params = parseHealthParams({
-          sentAtMs: Number(request.sentAtMs),
-          agentVersion: request.agentVersion,
-          uptimeSec: request.uptimeSec,
-          loadAvg: loadAvg.length === 3 ? loadAvg : [0, 0, 0],
-          memory: {
-            totalBytes: Number(request.memoryTotalBytes),
-            freeBytes: Number(request.memoryFreeBytes),
-            rssBytes: Number(request.memoryRssBytes),
-          },
-        });
+        const params = healthParamsFromProto(request);
         deps.health?.recordPing(peer.deviceId, params, 'grpc');
-        if (request.lastRttMs > 0 && request.lastRttMs < 3_600_000) deps.health?.recordRtt(peer.deviceId, request.lastRttMs, 'grpc');
+        const rttMs = reportedRttMs(request.lastRttMs);
+        if (rttMs !== undefined) deps.health?.recordRtt(peer.deviceId, rttMs, 'grpc');
         registry.touchLastSeen(peer.deviceId, new Date());
         callback(null, { receivedAtMs: String(Date.now()), daemonVersion: deps.daemonVersion });
       } catch (error) {
@@ -78,6 +70,8 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
 
     Session(call) {
       let session: LiveSession | undefined;
+      /** The certificate seen at hello: health pings re-check it without hashing it again. */
+      let fingerprint = '';
       const helloTimer = setTimeout(() => {
         fail(new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'no hello on the session stream within the time allowed'));
       }, deps.helloTimeoutMs ?? 10_000);
@@ -105,6 +99,7 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
               throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'the first session message must be hello');
             }
             const peer = authenticatePeer(call, message.hello.deviceId, registry);
+            fingerprint = peer.fingerprint;
             clearTimeout(helloTimer);
             const opened: LiveSession = {
               deviceId: peer.deviceId,
@@ -131,11 +126,37 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
             return;
           }
           registry.touchLastSeen(session.deviceId, new Date());
+          if (message.body === 'health') {
+            if (message.health) answerPing(session, message.health);
+            return;
+          }
           deps.dispatcher.handleNodeMessage(session.deviceId, message);
         } catch (error) {
           fail(error);
         }
       });
+      /**
+       * A health ping on the open stream: re-check the certificate (a revoked node's session is
+       * also closed by the revocation itself; a failed check ends the session), record it,
+       * answer with a pong. A ping with invalid figures gets a pong carrying the error.
+       */
+      function answerPing(live: LiveSession, ping: HealthPing__Output): void {
+        const now = new Date();
+        authorizeFingerprint(fingerprint, live.deviceId, registry, now);
+        let params: HealthParams;
+        try {
+          params = healthParamsFromProto(ping);
+        } catch (error) {
+          const refused = PalyraError.from(error);
+          live.send({ health: { seq: ping.seq, receivedAtMs: String(now.getTime()), error: { code: refused.code, message: refused.message } } });
+          return;
+        }
+        deps.health?.recordPing(live.deviceId, params, 'grpc', now);
+        const rttMs = reportedRttMs(ping.lastRttMs);
+        if (rttMs !== undefined) deps.health?.recordRtt(live.deviceId, rttMs, 'grpc');
+        live.send({ health: { seq: ping.seq, receivedAtMs: String(now.getTime()) } });
+      }
+
       call.on('end', () => {
         release();
         if (!call.writableEnded) call.end();

@@ -38,7 +38,15 @@ export function authenticatePeer(
       'a client certificate issued by this daemon is required: pair the node with palyra-node join first',
     );
   }
-  const fingerprint = createHash('sha256').update(raw).digest('hex');
+  return authorizeFingerprint(createHash('sha256').update(raw).digest('hex'), claimedDeviceId, lookup, now);
+}
+
+/**
+ * The checks of authenticatePeer after the certificate's fingerprint is known: also run on
+ * each health ping of a live Session stream (the fingerprint taken at its hello), so a node
+ * revoked, removed or expired since then is refused there too.
+ */
+export function authorizeFingerprint(fingerprint: string, claimedDeviceId: string, lookup: PeerIdentityLookup, now: Date = new Date()): AuthenticatedPeer {
   if (lookup.isRevoked(fingerprint)) {
     throw new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node certificate was revoked: pair the node again');
   }

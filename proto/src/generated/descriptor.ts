@@ -768,7 +768,8 @@ export const PALYRA_DESCRIPTOR = {
                     "hello",
                     "output",
                     "result",
-                    "started"
+                    "started",
+                    "health"
                   ]
                 }
               },
@@ -788,6 +789,10 @@ export const PALYRA_DESCRIPTOR = {
                 "started": {
                   "type": "DispatchStarted",
                   "id": 4
+                },
+                "health": {
+                  "type": "HealthPing",
+                  "id": 5
                 }
               }
             },
@@ -797,7 +802,8 @@ export const PALYRA_DESCRIPTOR = {
                   "oneof": [
                     "welcome",
                     "dispatch",
-                    "cancel"
+                    "cancel",
+                    "health"
                   ]
                 }
               },
@@ -812,6 +818,67 @@ export const PALYRA_DESCRIPTOR = {
                 },
                 "cancel": {
                   "type": "CancelDispatch",
+                  "id": 3
+                },
+                "health": {
+                  "type": "HealthPong",
+                  "id": 4
+                }
+              }
+            },
+            "HealthPing": {
+              "fields": {
+                "seq": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "sentAtMs": {
+                  "type": "int64",
+                  "id": 2
+                },
+                "agentVersion": {
+                  "type": "string",
+                  "id": 3
+                },
+                "uptimeSec": {
+                  "type": "double",
+                  "id": 4
+                },
+                "loadAvg": {
+                  "rule": "repeated",
+                  "type": "double",
+                  "id": 5
+                },
+                "memoryTotalBytes": {
+                  "type": "uint64",
+                  "id": 6
+                },
+                "memoryFreeBytes": {
+                  "type": "uint64",
+                  "id": 7
+                },
+                "memoryRssBytes": {
+                  "type": "uint64",
+                  "id": 8
+                },
+                "lastRttMs": {
+                  "type": "double",
+                  "id": 9
+                }
+              }
+            },
+            "HealthPong": {
+              "fields": {
+                "seq": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "receivedAtMs": {
+                  "type": "int64",
+                  "id": 2
+                },
+                "error": {
+                  "type": "ErrorInfo",
                   "id": 3
                 }
               }

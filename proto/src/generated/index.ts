@@ -19,6 +19,8 @@ export type { DispatchStarted, DispatchStarted__Output } from './palyra/v1/Dispa
 export type { ErrorInfo, ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
 export type { GetPairingInfoRequest, GetPairingInfoRequest__Output } from './palyra/v1/GetPairingInfoRequest.js';
 export type { GetStatusRequest, GetStatusRequest__Output } from './palyra/v1/GetStatusRequest.js';
+export type { HealthPing, HealthPing__Output } from './palyra/v1/HealthPing.js';
+export type { HealthPong, HealthPong__Output } from './palyra/v1/HealthPong.js';
 export type { HealthRequest, HealthRequest__Output } from './palyra/v1/HealthRequest.js';
 export type { HealthResponse, HealthResponse__Output } from './palyra/v1/HealthResponse.js';
 export type { InvokeAccepted, InvokeAccepted__Output } from './palyra/v1/InvokeAccepted.js';

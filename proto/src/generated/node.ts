@@ -9,6 +9,8 @@ import type { DispatchOutput as _palyra_v1_DispatchOutput, DispatchOutput__Outpu
 import type { DispatchResult as _palyra_v1_DispatchResult, DispatchResult__Output as _palyra_v1_DispatchResult__Output } from './palyra/v1/DispatchResult.js';
 import type { DispatchStarted as _palyra_v1_DispatchStarted, DispatchStarted__Output as _palyra_v1_DispatchStarted__Output } from './palyra/v1/DispatchStarted.js';
 import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1_ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
+import type { HealthPing as _palyra_v1_HealthPing, HealthPing__Output as _palyra_v1_HealthPing__Output } from './palyra/v1/HealthPing.js';
+import type { HealthPong as _palyra_v1_HealthPong, HealthPong__Output as _palyra_v1_HealthPong__Output } from './palyra/v1/HealthPong.js';
 import type { HealthRequest as _palyra_v1_HealthRequest, HealthRequest__Output as _palyra_v1_HealthRequest__Output } from './palyra/v1/HealthRequest.js';
 import type { HealthResponse as _palyra_v1_HealthResponse, HealthResponse__Output as _palyra_v1_HealthResponse__Output } from './palyra/v1/HealthResponse.js';
 import type { NodeMessage as _palyra_v1_NodeMessage, NodeMessage__Output as _palyra_v1_NodeMessage__Output } from './palyra/v1/NodeMessage.js';
@@ -33,6 +35,8 @@ export interface ProtoGrpcType {
       DispatchResult: MessageTypeDefinition<_palyra_v1_DispatchResult, _palyra_v1_DispatchResult__Output>
       DispatchStarted: MessageTypeDefinition<_palyra_v1_DispatchStarted, _palyra_v1_DispatchStarted__Output>
       ErrorInfo: MessageTypeDefinition<_palyra_v1_ErrorInfo, _palyra_v1_ErrorInfo__Output>
+      HealthPing: MessageTypeDefinition<_palyra_v1_HealthPing, _palyra_v1_HealthPing__Output>
+      HealthPong: MessageTypeDefinition<_palyra_v1_HealthPong, _palyra_v1_HealthPong__Output>
       HealthRequest: MessageTypeDefinition<_palyra_v1_HealthRequest, _palyra_v1_HealthRequest__Output>
       HealthResponse: MessageTypeDefinition<_palyra_v1_HealthResponse, _palyra_v1_HealthResponse__Output>
       NodeMessage: MessageTypeDefinition<_palyra_v1_NodeMessage, _palyra_v1_NodeMessage__Output>

@@ -8,8 +8,21 @@ import { PalyraError, isErrorCode, type PalyraErrorJson } from '../errors/index.
  * `{ "method": ..., "params": {...} }`; the daemon answers `{ "result": {...} }` or
  * `{ "error": { "code", "message" } }`. Then, per method:
  *
- * - `node.health`: the node sends one more frame, `{ "rttMs": n }` (its measured round trip
- *   from request to result), and ends the stream; the daemon records it for the node.
+ * - `node.health` (one-shot): the node sends one more frame, `{ "rttMs": n }` (its measured
+ *   round trip from request to result), and ends the stream; the daemon records it for the
+ *   node. Kept for one-shot checks and older agents; a stream per ping costs the daemon ~4x
+ *   the CPU of a frame exchange on an open stream.
+ * - `node.health_stream` (what agents use): the request has no params; the result is
+ *   `{ "deviceId", "daemonVersion" }`. The stream then stays open and carries ping cycles:
+ *   the node sends `{ "ping": { ...health params, "lastRttMs"?: n } }`, the daemon answers
+ *   `{ "pong": { "receivedAtMs": n } }`, one pong per ping, in order. `lastRttMs` is the
+ *   round trip the node measured for its previous exchange on this stream (the first ping
+ *   reports the request -> result round trip). The daemon re-checks the connection's
+ *   certificate (revoked, removed, expired) before answering each ping and resets the stream
+ *   with UNAUTHENTICATED when it no longer passes. A frame that is not `{ "ping": {...} }`
+ *   resets the stream (FRAME_MALFORMED); a ping with invalid params gets an error frame and
+ *   the daemon ends its side. Either way the node opens a new stream. The node ends the
+ *   stream by ending its side. One ping is answered at a time, so nothing queues up.
  * - `node.stream_events`: after the result, the daemon sends `{ "event": {...} }` frames until
  *   either side closes the stream.
  *
@@ -20,8 +33,9 @@ import { PalyraError, isErrorCode, type PalyraErrorJson } from '../errors/index.
 export const QUIC_ALPN = 'palyra-node/1';
 
 export const QUIC_METHOD_HEALTH = 'node.health';
+export const QUIC_METHOD_HEALTH_STREAM = 'node.health_stream';
 export const QUIC_METHOD_STREAM_EVENTS = 'node.stream_events';
-export const QUIC_METHODS = [QUIC_METHOD_HEALTH, QUIC_METHOD_STREAM_EVENTS] as const;
+export const QUIC_METHODS = [QUIC_METHOD_HEALTH, QUIC_METHOD_HEALTH_STREAM, QUIC_METHOD_STREAM_EVENTS] as const;
 export type QuicMethod = (typeof QUIC_METHODS)[number];
 
 /** Application codes of RESET_STREAM / STOP_SENDING on one stream. */
@@ -164,6 +178,24 @@ export interface HealthReport {
   rttMs: number;
 }
 
+/** The result of node.health_stream: the stream is open for pings. */
+export interface HealthStreamResult {
+  deviceId: string;
+  daemonVersion: string;
+}
+
+/** One ping on a node.health_stream stream. */
+export interface HealthPing extends HealthParams {
+  /** Round trip of the node's previous exchange on this stream, ms. */
+  lastRttMs?: number;
+}
+
+/** The daemon's answer to one ping. */
+export interface HealthPong {
+  /** The daemon's clock when it answered. */
+  receivedAtMs: number;
+}
+
 export const DAEMON_EVENT_TYPES = ['dispatch.state', 'node.online', 'node.offline', 'pairing.request'] as const;
 export type DaemonEventType = (typeof DAEMON_EVENT_TYPES)[number];
 /** The events a node may subscribe to: its own dispatches only. */
@@ -247,6 +279,17 @@ export function parseHealthParams(params: Record<string, unknown>): HealthParams
       rssBytes: finiteNumber(m.rssBytes, 'memory.rssBytes', 0, max),
     },
   };
+}
+
+/** Parses a `{ "ping": {...} }` frame of node.health_stream; a frame without `ping` is malformed. */
+export function parseHealthPing(message: Record<string, unknown>): HealthPing {
+  const { ping } = message;
+  if (typeof ping !== 'object' || ping === null || Array.isArray(ping)) {
+    throw new PalyraError('PALYRA_E_FRAME_MALFORMED', 'a node.health_stream frame must be { "ping": {...} }');
+  }
+  const fields = ping as Record<string, unknown>;
+  const params = parseHealthParams(fields);
+  return fields.lastRttMs === undefined ? params : { ...params, lastRttMs: finiteNumber(fields.lastRttMs, 'lastRttMs', 0, 3_600_000) };
 }
 
 export function parseHealthReport(message: Record<string, unknown>): HealthReport {

@@ -6,6 +6,7 @@ import { formatHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
 import { DEFAULT_MAX_FRAME_BYTES, FrameReader, QUIC_ALPN, QUIC_METHOD_HEALTH, QUIC_METHOD_STREAM_EVENTS, TLS_ALERT, checkPeerCertificate, encodeJsonFrame, errorForConnectionClose, errorForStreamCode, responseError, streamCodeFor, type DaemonEvent, type DaemonEventType, type HealthParams, type HealthResult, loadQuic, quicLogger, type QuicModule } from '@palyra/shared/quic';
 import type { QUICClient, QUICConnection, QUICStream } from '@matrixai/quic';
+import { QuicHealthStream } from './QuicHealthStream.js';
 
 export interface QuicClientCredentials {
   caCertPem: string;
@@ -43,8 +44,8 @@ export interface HealthOutcome {
 }
 
 /**
- * A node's QUIC connection to the daemon (ALPN palyra-node/1, mTLS): node.health and
- * node.stream_events on streams it opens. The daemon's certificate is checked by a verify
+ * A node's QUIC connection to the daemon (ALPN palyra-node/1, mTLS): node.health_stream
+ * (or one-shot node.health) and node.stream_events on streams it opens. The daemon's certificate is checked by a verify
  * callback (CA, validity, the daemon marker, the optional pinned fingerprint); the daemon's
  * refusal of ours arrives after the handshake as a connection close, so callers learn it from
  * their first call (or `closed`).
@@ -162,7 +163,15 @@ export class QuicDaemonClient {
     return this.closeError;
   }
 
-  /** One node.health exchange: request, result, then the measured round trip back to the daemon. */
+  /**
+   * Opens a node.health_stream stream: the long-lived channel for periodic pings (one frame
+   * each way per ping; the agent's HealthChannel uses this).
+   */
+  async openHealthStream({ timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<QuicHealthStream> {
+    return await QuicHealthStream.open(this.openStream(), (error) => this.explain(error), timeoutMs);
+  }
+
+  /** One-shot node.health exchange on its own stream: request, result, then the measured round trip back to the daemon. */
   async health(params: HealthParams, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): Promise<HealthOutcome> {
     const raw = this.openStream();
     return this.bounded(raw, timeoutMs, 'node.health', async () => {

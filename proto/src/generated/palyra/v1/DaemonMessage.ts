@@ -3,17 +3,20 @@
 import type { SessionWelcome as _palyra_v1_SessionWelcome, SessionWelcome__Output as _palyra_v1_SessionWelcome__Output } from '../../palyra/v1/SessionWelcome.js';
 import type { Dispatch as _palyra_v1_Dispatch, Dispatch__Output as _palyra_v1_Dispatch__Output } from '../../palyra/v1/Dispatch.js';
 import type { CancelDispatch as _palyra_v1_CancelDispatch, CancelDispatch__Output as _palyra_v1_CancelDispatch__Output } from '../../palyra/v1/CancelDispatch.js';
+import type { HealthPong as _palyra_v1_HealthPong, HealthPong__Output as _palyra_v1_HealthPong__Output } from '../../palyra/v1/HealthPong.js';
 
 export interface DaemonMessage {
   'welcome'?: (_palyra_v1_SessionWelcome | null);
   'dispatch'?: (_palyra_v1_Dispatch | null);
   'cancel'?: (_palyra_v1_CancelDispatch | null);
-  'body'?: "welcome"|"dispatch"|"cancel";
+  'health'?: (_palyra_v1_HealthPong | null);
+  'body'?: "welcome"|"dispatch"|"cancel"|"health";
 }
 
 export interface DaemonMessage__Output {
   'welcome'?: (_palyra_v1_SessionWelcome__Output | null);
   'dispatch'?: (_palyra_v1_Dispatch__Output | null);
   'cancel'?: (_palyra_v1_CancelDispatch__Output | null);
-  'body'?: "welcome"|"dispatch"|"cancel";
+  'health'?: (_palyra_v1_HealthPong__Output | null);
+  'body'?: "welcome"|"dispatch"|"cancel"|"health";
 }

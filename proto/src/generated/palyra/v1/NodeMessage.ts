@@ -4,13 +4,15 @@ import type { SessionHello as _palyra_v1_SessionHello, SessionHello__Output as _
 import type { DispatchOutput as _palyra_v1_DispatchOutput, DispatchOutput__Output as _palyra_v1_DispatchOutput__Output } from '../../palyra/v1/DispatchOutput.js';
 import type { DispatchResult as _palyra_v1_DispatchResult, DispatchResult__Output as _palyra_v1_DispatchResult__Output } from '../../palyra/v1/DispatchResult.js';
 import type { DispatchStarted as _palyra_v1_DispatchStarted, DispatchStarted__Output as _palyra_v1_DispatchStarted__Output } from '../../palyra/v1/DispatchStarted.js';
+import type { HealthPing as _palyra_v1_HealthPing, HealthPing__Output as _palyra_v1_HealthPing__Output } from '../../palyra/v1/HealthPing.js';
 
 export interface NodeMessage {
   'hello'?: (_palyra_v1_SessionHello | null);
   'output'?: (_palyra_v1_DispatchOutput | null);
   'result'?: (_palyra_v1_DispatchResult | null);
   'started'?: (_palyra_v1_DispatchStarted | null);
-  'body'?: "hello"|"output"|"result"|"started";
+  'health'?: (_palyra_v1_HealthPing | null);
+  'body'?: "hello"|"output"|"result"|"started"|"health";
 }
 
 export interface NodeMessage__Output {
@@ -18,5 +20,6 @@ export interface NodeMessage__Output {
   'output'?: (_palyra_v1_DispatchOutput__Output | null);
   'result'?: (_palyra_v1_DispatchResult__Output | null);
   'started'?: (_palyra_v1_DispatchStarted__Output | null);
-  'body'?: "hello"|"output"|"result"|"started";
+  'health'?: (_palyra_v1_HealthPing__Output | null);
+  'body'?: "hello"|"output"|"result"|"started"|"health";
 }

@@ -15,16 +15,20 @@ import type { RegisterNodeResponse as _palyra_v1_RegisterNodeResponse, RegisterN
  */
 export interface NodeServiceClient extends grpc.Client {
   /**
-   * A health ping over gRPC, for nodes that cannot use QUIC (node.health there). The round
-   * trip a node measured is reported with its next ping.
+   * A one-shot health ping (a check from a tool, or an agent older than health on the
+   * Session stream). Agents on gRPC send their periodic pings as `health` messages on their
+   * Session stream instead: no new HTTP/2 stream per ping. The round trip a node measured
+   * is reported with its next ping.
    */
   Health(argument: _palyra_v1_HealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
   Health(argument: _palyra_v1_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
   Health(argument: _palyra_v1_HealthRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
   Health(argument: _palyra_v1_HealthRequest, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * A health ping over gRPC, for nodes that cannot use QUIC (node.health there). The round
-   * trip a node measured is reported with its next ping.
+   * A one-shot health ping (a check from a tool, or an agent older than health on the
+   * Session stream). Agents on gRPC send their periodic pings as `health` messages on their
+   * Session stream instead: no new HTTP/2 stream per ping. The round trip a node measured
+   * is reported with its next ping.
    */
   health(argument: _palyra_v1_HealthRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
   health(argument: _palyra_v1_HealthRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_HealthResponse__Output>): grpc.ClientUnaryCall;
@@ -61,8 +65,10 @@ export interface NodeServiceClient extends grpc.Client {
  */
 export interface NodeServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * A health ping over gRPC, for nodes that cannot use QUIC (node.health there). The round
-   * trip a node measured is reported with its next ping.
+   * A one-shot health ping (a check from a tool, or an agent older than health on the
+   * Session stream). Agents on gRPC send their periodic pings as `health` messages on their
+   * Session stream instead: no new HTTP/2 stream per ping. The round trip a node measured
+   * is reported with its next ping.
    */
   Health: grpc.handleUnaryCall<_palyra_v1_HealthRequest__Output, _palyra_v1_HealthResponse>;
   
