@@ -50,6 +50,8 @@ export interface DaemonOptions {
   quicListen?: HostPort | 'disabled';
   /** QUIC connections held at once (default 256). */
   quicMaxConnections?: number;
+  /** Health pings each node may send per second, twice that in a burst (default 10). */
+  healthPingsPerSecond?: number;
   signal?: AbortSignal;
 }
 
@@ -136,7 +138,7 @@ export class Daemon {
       started.push({ stop: async () => stopClosingRevoked() });
       const capabilities = new NodeCapabilities();
       const events = new DaemonEvents();
-      const health = new NodeHealth();
+      const health = new NodeHealth(options.healthPingsPerSecond === undefined ? {} : { pingsPerSecond: options.healthPingsPerSecond });
       const unwireEvents = wireDaemonEvents(events, sessions, registry);
       started.push({ stop: async () => unwireEvents() });
       if (options.logger !== undefined) {

@@ -17,6 +17,7 @@ import {
   type HostPort,
 } from '@palyra/shared';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HEALTH_PING_BURST } from '../../daemon/src/health/NodeHealth.js';
 import type { DaemonOptions } from '../../daemon/src/Daemon.js';
 import { NodeAgent } from '../../agent/src/NodeAgent.js';
 import { healthParams, type TransportStatus } from '../../agent/src/connection/HealthChannel.js';
@@ -235,6 +236,34 @@ describe('QUIC health stream (node.health_stream)', () => {
     expect(await badFigures.frames.next()).toBeUndefined();
 
     expect((await healthy.ping(healthParams())).rttMs).toBeGreaterThan(0);
+    expect(client.closeReason).toBeUndefined();
+  });
+
+  it('a node pinging faster than its budget gets the stream reset with LIMIT_EXCEEDED; a new stream is served once the budget refills', async () => {
+    const s = newScope();
+    const d = await quicDaemon(s);
+    const identity = await pairNode(s, d);
+    const client = await connect(s, d.quic, identity);
+    const flood = client.openStream();
+    await flood.writer.write(encodeJsonFrame({ method: 'node.health_stream' }));
+    expect(await flood.frames.nextJson()).toMatchObject({ result: { deviceId: identity.deviceId } });
+    // A burst well over the budget, written without waiting for the pongs.
+    const ping = encodeJsonFrame({ ping: healthParams() });
+    await flood.writer.write(Buffer.concat(Array.from({ length: HEALTH_PING_BURST * 3 }, () => ping)));
+    let pongs = 0;
+    const refused = await (async () => {
+      for (;;) {
+        const frame = await flood.frames.nextJson();
+        if (frame === undefined) return undefined;
+        pongs += 1;
+      }
+    })().catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'PALYRA_E_LIMIT_EXCEEDED' });
+    expect(pongs).toBeGreaterThanOrEqual(HEALTH_PING_BURST);
+    expect(pongs).toBeLessThan(HEALTH_PING_BURST * 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = await client.openHealthStream();
+    expect((await next.ping(healthParams())).rttMs).toBeGreaterThan(0);
     expect(client.closeReason).toBeUndefined();
   });
 });

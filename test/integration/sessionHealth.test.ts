@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { DaemonMessage__Output, HealthPing } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HEALTH_PING_BURST } from '../../daemon/src/health/NodeHealth.js';
 import { NodeAgent } from '../../agent/src/NodeAgent.js';
 import { healthParams } from '../../agent/src/connection/HealthChannel.js';
 import type { IdentityStore, NodeIdentity } from '../../agent/src/identity/index.js';
@@ -110,6 +111,15 @@ describe('health on the Session stream', { timeout: TEST_TIMEOUT_MS }, () => {
     session.write(ping(9));
     expect((await ok).health?.error ?? null).toBeNull();
     expect((await nodeRow(d, identity.deviceId))?.status).toBe('online');
+  });
+
+  it('a node pinging faster than its budget loses the session with LIMIT_EXCEEDED', async () => {
+    const d = await startDaemon(scope);
+    const identity = await pairNode(scope, d);
+    const session = await openSession(d, identity);
+    for (let seq = 1; seq <= HEALTH_PING_BURST * 3; seq += 1) session.write(ping(seq));
+    const closed = await within(session.ended, 5_000, 'the flooding session closes');
+    expectPalyraStatus(closed, 'PALYRA_E_LIMIT_EXCEEDED', grpc.status.RESOURCE_EXHAUSTED);
   });
 
   it('revocation ends it: the session closes with PERMISSION_DENIED at once', async () => {

@@ -29,6 +29,9 @@ export class StartCommand extends DaemonCommand {
   quicMaxConnections = Option.String('--quic-max-connections', {
     description: 'QUIC connections held at once; the next one is refused (env PALYRA_QUIC_MAX_CONNECTIONS; default 256)',
   });
+  healthPingsPerSecond = Option.String('--health-pings-per-second', {
+    description: 'Health pings each node may send per second, twice that in a burst; a node over it loses that channel (env PALYRA_HEALTH_PINGS_PER_SECOND; default 10)',
+  });
   vault = Option.String('--vault', {
     description:
       'Where the CA and server keys are kept encrypted (env PALYRA_VAULT): auto (default: the OS vault when it answers, else an encrypted file ' +
@@ -60,6 +63,7 @@ export class StartCommand extends DaemonCommand {
         listen: this.listen,
         quicListen: this.quicListen,
         quicMaxConnections: this.quicMaxConnections,
+        healthPingsPerSecond: this.healthPingsPerSecond,
         vault: this.vault,
         vaultKeyFile: this.vaultKeyFile,
         codeTtl: this.codeTtl,
@@ -96,6 +100,7 @@ export class StartCommand extends DaemonCommand {
         onNotice: (line) => this.context.stderr.write(`palyrad: ${line}\n`),
         quicListen: parseQuicListen(settings.quicListen.value),
         quicMaxConnections: settings.quicMaxConnections.value,
+        healthPingsPerSecond: settings.healthPingsPerSecond.value,
         signal: controller.signal,
       });
     } catch (error) {

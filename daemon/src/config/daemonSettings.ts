@@ -9,6 +9,8 @@ export interface DaemonSettings {
   /** HOST:PORT, `off`, or empty for the default (beside the gRPC port). */
   quicListen: string;
   quicMaxConnections: number;
+  /** Health pings each node may send per second (twice that in a burst); see NodeHealth. */
+  healthPingsPerSecond: number;
   vault: 'auto' | 'os' | 'file';
   vaultKeyFile: string;
   codeTtl: string;
@@ -32,6 +34,7 @@ export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
   listen: { flag: '--listen', env: 'PALYRA_LISTEN', default: '0.0.0.0:7443', parse: hostPort },
   quicListen: { flag: '--quic-listen', env: 'PALYRA_QUIC_LISTEN', default: '', parse: (t, from) => (t === 'off' ? t : hostPort(t, from)) },
   quicMaxConnections: { flag: '--quic-max-connections', env: 'PALYRA_QUIC_MAX_CONNECTIONS', default: 256, parse: parsers.integer(1, 1_000_000) },
+  healthPingsPerSecond: { flag: '--health-pings-per-second', env: 'PALYRA_HEALTH_PINGS_PER_SECOND', default: 10, parse: parsers.integer(1, 1_000_000) },
   vault: { flag: '--vault', env: 'PALYRA_VAULT', default: 'auto', parse: parsers.oneOf(['auto', 'os', 'file'] as const) },
   vaultKeyFile: { flag: '--vault-key-file', env: 'PALYRA_VAULT_KEY_FILE', default: '', parse: parsers.string },
   codeTtl: { flag: '--code-ttl', env: 'PALYRA_CODE_TTL', default: '10m', parse: duration },
@@ -52,6 +55,7 @@ export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
     listen: { type: 'string', pattern: HOST_PORT_PATTERN },
     quicListen: { anyOf: [{ type: 'string', pattern: HOST_PORT_PATTERN }, { const: 'off' }] },
     quicMaxConnections: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    healthPingsPerSecond: { type: 'integer', minimum: 1, maximum: 1_000_000 },
     vault: { enum: ['auto', 'os', 'file'] },
     vaultKeyFile: { type: 'string', minLength: 1 },
     codeTtl: { type: 'string', pattern: DURATION_PATTERN },

@@ -1,4 +1,13 @@
+import { PalyraError } from '@palyra/shared/errors';
 import type { HealthParams } from '@palyra/shared/quic';
+
+/**
+ * Health pings a node may send per second by default, and twice that at once. Agents ping
+ * every 10 s (tests every 100 ms); a node pinging faster is misbehaving, and each ping costs
+ * the daemon CPU, so it loses the channel it floods (and reconnects with its backoff).
+ */
+export const HEALTH_PINGS_PER_SECOND = 10;
+export const HEALTH_PING_BURST = 2 * HEALTH_PINGS_PER_SECOND;
 
 export type NodeTransport = 'quic' | 'grpc';
 
@@ -23,6 +32,35 @@ export interface NodeHealthRecord {
 export class NodeHealth {
   private readonly records = new Map<string, NodeHealthRecord>();
   private readonly quicConnections = new Map<string, number>();
+  /** Token buckets: pings each node may still send now, refilled with time. */
+  private readonly pingBudgets = new Map<string, { tokens: number; atMs: number }>();
+  private readonly pingsPerSecond: number;
+  private readonly pingBurst: number;
+
+  constructor({ pingsPerSecond = HEALTH_PINGS_PER_SECOND }: { pingsPerSecond?: number } = {}) {
+    this.pingsPerSecond = pingsPerSecond;
+    this.pingBurst = 2 * pingsPerSecond;
+  }
+
+  /**
+   * Spends one of the node's health pings (a burst of twice the rate, refilled at the rate,
+   * across all its channels); throws PALYRA_E_LIMIT_EXCEEDED when it has none left, before
+   * any work is done for the ping.
+   */
+  admitPing(deviceId: string, at: Date = new Date()): void {
+    const now = at.getTime();
+    const budget = this.pingBudgets.get(deviceId) ?? { tokens: this.pingBurst, atMs: now };
+    budget.tokens = Math.min(this.pingBurst, budget.tokens + (Math.max(0, now - budget.atMs) / 1000) * this.pingsPerSecond);
+    budget.atMs = now;
+    this.pingBudgets.set(deviceId, budget);
+    if (budget.tokens < 1) {
+      throw new PalyraError(
+        'PALYRA_E_LIMIT_EXCEEDED',
+        `node ${deviceId} sends health pings faster than ${this.pingsPerSecond} per second (burst ${this.pingBurst})`,
+      );
+    }
+    budget.tokens -= 1;
+  }
 
   /** A health ping arrived. */
   recordPing(deviceId: string, params: HealthParams, transport: NodeTransport, at: Date = new Date()): void {
@@ -75,5 +113,6 @@ export class NodeHealth {
   /** A removed node: its figures go with it. */
   forget(deviceId: string): void {
     this.records.delete(deviceId);
+    this.pingBudgets.delete(deviceId);
   }
 }

@@ -11,8 +11,9 @@ import type { FrameWriter, StreamContext } from './serveNodeStream.js';
  * protocol in @palyra/shared/quic). Each ping re-checks the connection's certificate: a node
  * revoked, removed or expired since the handshake gets this stream reset with
  * UNAUTHENTICATED (revocation also closes the whole connection; this covers an expiry while
- * connected). A frame that is not a ping throws FRAME_MALFORMED (the caller resets the
- * stream); a ping with invalid params gets an error frame and the end of the stream.
+ * connected). A frame that is not a ping throws FRAME_MALFORMED, and a node over its ping
+ * budget (NodeHealth.admitPing) LIMIT_EXCEEDED (the caller resets the stream); a ping with
+ * invalid params gets an error frame and the end of the stream.
  */
 export async function serveHealthStream(node: NodeRecord, stream: QUICStream, frames: FrameReader, writer: FrameWriter, ctx: StreamContext): Promise<void> {
   const result: HealthStreamResult = { deviceId: node.deviceId, daemonVersion: ctx.daemonVersion };
@@ -22,6 +23,8 @@ export async function serveHealthStream(node: NodeRecord, stream: QUICStream, fr
     if (message === undefined) break;
     const identity = identifyNode(stream.meta.remoteCertsChain[0], ctx.lookup, ctx.now());
     if ('problem' in identity) throw identity.problem.error;
+    // Over budget: the caller resets this stream with LIMIT_EXCEEDED.
+    ctx.health.admitPing(node.deviceId, ctx.now());
     let ping: HealthPing;
     try {
       ping = parseHealthPing(message);

@@ -79,6 +79,7 @@ function serveMethod(
 
 /** node.health: request -> result -> the node's round-trip report -> end. */
 async function serveHealth(node: NodeRecord, request: QuicRequest, frames: FrameReader, writer: FrameWriter, ctx: StreamContext): Promise<void> {
+  ctx.health.admitPing(node.deviceId, ctx.now());
   const params = rejecting(() => parseHealthParams(request.params));
   ctx.health.recordPing(node.deviceId, params, 'quic', ctx.now());
   const result: HealthResult = { deviceId: node.deviceId, daemonVersion: ctx.daemonVersion, receivedAtMs: Date.now() };

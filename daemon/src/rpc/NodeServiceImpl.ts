@@ -57,6 +57,7 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       try {
         const request = call.request;
         const peer = authenticatePeer(call, request.deviceId, registry);
+        deps.health?.admitPing(peer.deviceId);
         const params = healthParamsFromProto(request);
         deps.health?.recordPing(peer.deviceId, params, 'grpc');
         const rttMs = reportedRttMs(request.lastRttMs);
@@ -137,12 +138,14 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       });
       /**
        * A health ping on the open stream: re-check the certificate (a revoked node's session is
-       * also closed by the revocation itself; a failed check ends the session), record it,
-       * answer with a pong. A ping with invalid figures gets a pong carrying the error.
+       * also closed by the revocation itself; a failed check ends the session) and the node's
+       * ping budget (over it, the session ends with LIMIT_EXCEEDED), record it, answer with a pong. A ping with invalid figures gets a pong carrying the error.
        */
       function answerPing(live: LiveSession, ping: HealthPing__Output): void {
         const now = new Date();
         authorizeFingerprint(fingerprint, live.deviceId, registry, now);
+        // A node over its ping budget loses the session it floods (it reconnects with backoff).
+        deps.health?.admitPing(live.deviceId, now);
         let params: HealthParams;
         try {
           params = healthParamsFromProto(ping);

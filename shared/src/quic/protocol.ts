@@ -46,6 +46,8 @@ export const QUIC_STREAM_CODE = {
   UNAUTHENTICATED: 3,
   SHUTTING_DOWN: 4,
   INTERNAL: 5,
+  /** The peer sent more than a limit allows (health pings too fast, an event subscriber too far behind). */
+  LIMIT_EXCEEDED: 6,
 } as const;
 
 /** Application codes of CONNECTION_CLOSE; the reason bytes carry a one-line explanation. */
@@ -96,6 +98,8 @@ export function streamCodeFor(error: unknown): number {
     case 'PALYRA_E_DAEMON_UNREACHABLE':
     case 'PALYRA_E_CANCELLED':
       return QUIC_STREAM_CODE.SHUTTING_DOWN;
+    case 'PALYRA_E_LIMIT_EXCEEDED':
+      return QUIC_STREAM_CODE.LIMIT_EXCEEDED;
     case undefined:
       return QUIC_STREAM_CODE.NONE;
     default:
@@ -115,6 +119,8 @@ export function errorForStreamCode(code: number): PalyraError {
       return new PalyraError('PALYRA_E_PERMISSION_DENIED', 'the daemon closed the stream: this certificate is not (or no longer) a registered node\'s', { details });
     case QUIC_STREAM_CODE.SHUTTING_DOWN:
       return new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the peer closed the stream: it is shutting down', { details });
+    case QUIC_STREAM_CODE.LIMIT_EXCEEDED:
+      return new PalyraError('PALYRA_E_LIMIT_EXCEEDED', 'the peer closed the stream: a limit was exceeded (health pings too fast, or events not read fast enough)', { details });
     default:
       return new PalyraError('PALYRA_E_QUIC_CLOSED', `the peer closed the stream (code ${code})`, { details });
   }

@@ -173,7 +173,7 @@ describe('protocol helpers', () => {
   });
 
   it('maps errors to stream codes and back', () => {
-    for (const code of ['PALYRA_E_FRAME_MALFORMED', 'PALYRA_E_FRAME_TOO_LARGE'] as const) {
+    for (const code of ['PALYRA_E_FRAME_MALFORMED', 'PALYRA_E_FRAME_TOO_LARGE', 'PALYRA_E_LIMIT_EXCEEDED'] as const) {
       expect(errorForStreamCode(streamCodeFor(new PalyraError(code, 'x'))).code).toBe(code);
     }
     expect(streamCodeFor(new Error('plain'))).toBe(QUIC_STREAM_CODE.NONE);
