@@ -30,8 +30,9 @@ function runOne(
 }
 
 describe('SessionDispatches', () => {
-  it('reports started, the streamed chunks and the result, in order', async () => {
+  it('reports started once a capability runs past the current turn, then the streamed chunks and the result, in order', async () => {
     const sent = await runOne(async (_request, sink) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
       sink.write(new TextEncoder().encode('chunk'));
       sink.progress({ ratio: 0.5, message: 'half' });
       return { status: 'succeeded', output: { ok: true } };
@@ -40,6 +41,11 @@ describe('SessionDispatches', () => {
     expect(Buffer.from(sent[1]?.output?.chunk as Uint8Array).toString()).toBe('chunk');
     expect(sent[2]?.output).toMatchObject({ progressRatio: 0.5, progressMessage: 'half' });
     expect(sent[3]?.result).toEqual({ dispatchId: 'd1', status: 'succeeded', outputJson: '{"ok":true}', error: null });
+  });
+
+  it('sends no started for a capability done within the turn: its result says it all', async () => {
+    const sent = await runOne(async () => ({ status: 'succeeded', output: { ok: true } }));
+    expect(sent.map((m) => Object.keys(m)[0])).toEqual(['result']);
   });
 
   it('splits large chunks below the gRPC message limit', async () => {
