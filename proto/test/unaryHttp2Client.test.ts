@@ -34,11 +34,11 @@ afterEach(async () => {
 });
 
 /** Serves AdminService with the given handlers (the others answer UNIMPLEMENTED). */
-async function serve(handlers: grpc.UntypedServiceImplementation): Promise<UnaryHttp2Client> {
+async function serve(handlers: grpc.UntypedServiceImplementation, maxResponseBytes?: number): Promise<UnaryHttp2Client> {
   server = new grpc.Server();
   server.addService(loadPalyraProto().AdminService.service, handlers);
   await new Promise<void>((resolve, reject) => server!.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
-  client = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs: 5_000 });
+  client = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs: 5_000, ...(maxResponseBytes === undefined ? {} : { maxResponseBytes }) });
   return client;
 }
 
@@ -97,9 +97,14 @@ describe('UnaryHttp2Client', () => {
     await expect(call(c, 'ListNodes', {}, 5_000, controller.signal)).rejects.toMatchObject({ code: 'PALYRA_E_CANCELLED' });
   });
 
-  it('refuses an answer above 4 MiB instead of buffering it', async () => {
+  it('accepts a node list above grpc-js\'s 4 MiB default (a daemon with 10,000 nodes), and refuses one above its cap', async () => {
     const big = Array.from({ length: 5000 }, (_, i) => ({ ...NODE, deviceId: `${i}`, name: 'n'.repeat(1000) }));
-    const c = await serve({ ListNodes: (_call: unknown, callback: grpc.sendUnaryData<{ nodes: NodeInfo[] }>) => callback(null, { nodes: big }) });
+    const handlers = { ListNodes: (_call: unknown, callback: grpc.sendUnaryData<{ nodes: NodeInfo[] }>) => callback(null, { nodes: big }) };
+    const roomy = await serve(handlers);
+    expect(((await call(roomy, 'ListNodes', {})) as { nodes: unknown[] }).nodes).toHaveLength(5000);
+    roomy.close();
+    server?.forceShutdown();
+    const c = await serve(handlers, 1024 * 1024);
     await expect(call(c, 'ListNodes', {})).rejects.toMatchObject({ code: 'PALYRA_E_INTERNAL', message: expect.stringContaining('larger than') });
   });
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { AdminServiceClient, DaemonStatus__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output } from '@palyra/proto';
-import { UnaryHttp2Client } from '@palyra/proto/client';
+import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
 import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
@@ -141,7 +141,10 @@ export class ControlClient {
     if (this.closed) return Promise.reject(new PalyraError('PALYRA_E_CANCELLED', 'the client is closed'));
     this.streaming ??= (async () => {
       const [grpc, { loadPalyraProto }] = await Promise.all([import('@grpc/grpc-js'), import('@palyra/proto')]);
-      const client = new (loadPalyraProto().AdminService)(`unix://${this.socketPath}`, grpc.credentials.createInsecure());
+      const client = new (loadPalyraProto().AdminService)(`unix://${this.socketPath}`, grpc.credentials.createInsecure(), {
+        // The approvals snapshot lists every node, as ListNodes does.
+        'grpc.max_receive_message_length': MAX_ADMIN_MESSAGE_BYTES,
+      });
       if (this.closed) client.close();
       return client;
     })();

@@ -8,8 +8,11 @@ import type { PalyraError } from '@palyra/shared/errors';
 type ServiceName = keyof typeof PALYRA_SERVICES;
 type UnaryMethodName<S extends ServiceName> = keyof (typeof PALYRA_SERVICES)[S]['methods'] & string;
 
-/** grpc-js's default limit on a received message, kept for parity. */
-const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/**
+ * The largest answer accepted. Above grpc-js's default 4 MiB: the node list of a daemon with
+ * 10,000 nodes is about 5 MB, and this client only ever talks to the local admin socket.
+ */
+export const MAX_ADMIN_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface UnaryCallOptions {
   /** Milliseconds until the call fails with PALYRA_E_TIMEOUT (also sent as grpc-timeout). */
@@ -29,10 +32,14 @@ export class UnaryHttp2Client {
   private constructor(
     private readonly session: ClientHttp2Session,
     private readonly target: string,
+    private readonly maxResponseBytes: number,
   ) {}
 
   /** Opens the HTTP/2 connection; rejects with PALYRA_E_DAEMON_UNREACHABLE when nothing answers. */
-  static connectUnix(socketPath: string, { timeoutMs, signal }: UnaryCallOptions): Promise<UnaryHttp2Client> {
+  static connectUnix(
+    socketPath: string,
+    { timeoutMs, signal, maxResponseBytes = MAX_ADMIN_MESSAGE_BYTES }: UnaryCallOptions & { maxResponseBytes?: number },
+  ): Promise<UnaryHttp2Client> {
     return new Promise((resolve, reject) => {
       const session = connect('http://localhost', { createConnection: () => createConnection({ path: socketPath }) });
       const fail = (error: PalyraError): void => {
@@ -56,7 +63,7 @@ export class UnaryHttp2Client {
         session.on('error', () => undefined);
         // An idle connection must not keep a finished program alive; calls ref it while they run.
         session.unref();
-        resolve(new UnaryHttp2Client(session, `the daemon at ${socketPath}`));
+        resolve(new UnaryHttp2Client(session, `the daemon at ${socketPath}`, maxResponseBytes));
       });
     });
   }
@@ -110,7 +117,7 @@ export class UnaryHttp2Client {
       stream.on('trailers', (t) => (trailers = t));
       stream.on('data', (chunk: Buffer) => {
         received += chunk.length;
-        if (received > MAX_RESPONSE_BYTES + 5) abortWith({ code: GRPC_STATUS.RESOURCE_EXHAUSTED, details: `the answer is larger than ${MAX_RESPONSE_BYTES} bytes` });
+        if (received > this.maxResponseBytes + 5) abortWith({ code: GRPC_STATUS.RESOURCE_EXHAUSTED, details: `the answer is larger than ${this.maxResponseBytes} bytes` });
         else chunks.push(chunk);
       });
       stream.on('error', () => undefined); // the outcome is decided on 'close'
