@@ -1,41 +1,61 @@
-// A scale worker: pairs its share of simulated nodes (QR codes, approved at once through the
-// ControlClient), then on "connect" runs a NodeAgent per node in this process: each its own
-// mTLS gRPC connection and Session stream, plugins = the noop fixture only.
-import { join } from 'node:path';
-import { pairInProcess, pkgs, writeNoopConfig } from './lib.mjs';
+// A bench/scale worker process: issues its share of node identities with the daemon's CA
+// (before the daemon starts), then on request connects them all as light nodes, to the daemon
+// or to the raw baseline server, each with its own mTLS connection. Talks to bench/scale.mjs
+// over IPC: sends records, 'seeded', 'progress', 'connected', 'closed'.
+import { connectLightNode, connectRawNode } from './scale-node.mjs';
+import { issueNodes } from './scale-seed.mjs';
 
-const { stateDir, grpc, count, index, dir } = JSON.parse(process.argv[2]);
-const { ControlClient, NodeAgent } = await pkgs();
+const { stateDir, count, index, keyPool } = JSON.parse(process.argv[2]);
 const send = (m) => process.send?.(m);
+const RECORDS_PER_MESSAGE = 500;
 
-const client = await ControlClient.connect(stateDir);
-const identities = [];
-for (let i = 0; i < count; i += 1) {
-  identities.push(await pairInProcess(client, grpc, `sim-${index}-${i}`, 'qr'));
-  send({ type: 'paired', deviceId: identities.at(-1).deviceId });
+const { identities, records } = await issueNodes({ stateDir, count, namePrefix: `sim-${index}`, keyPool });
+for (let i = 0; i < records.length; i += RECORDS_PER_MESSAGE) send({ type: 'records', records: records.slice(i, i + RECORDS_PER_MESSAGE) });
+send({ type: 'seeded', count: records.length });
+
+let open = [];
+let lost = 0;
+
+/** Connects every identity, at most `concurrency` connection attempts in flight. */
+async function connectAll({ address, kind, concurrency }) {
+  const connect = kind === 'raw' ? connectRawNode : connectLightNode;
+  let next = 0;
+  let ready = 0;
+  let failed = 0;
+  let firstError;
+  const progress = setInterval(() => send({ type: 'progress', ready }), 250);
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, identities.length) }, async () => {
+      while (next < identities.length) {
+        const identity = identities[next];
+        next += 1;
+        const node = connect(identity, address, { onLost: () => (lost += 1) });
+        open.push(node);
+        try {
+          await node.ready;
+          ready += 1;
+        } catch (error) {
+          failed += 1;
+          firstError ??= String(error?.message ?? error).slice(0, 300);
+        }
+      }
+    }),
+  );
+  clearInterval(progress);
+  send({ type: 'connected', ready, failed, ...(firstError ? { firstError } : {}) });
 }
-client.close();
-const config = await writeNoopConfig(dir);
-send({ type: 'paired-all' });
 
-const agents = [];
-process.on('message', async (m) => {
-  if (m.type !== 'connect') return;
-  for (const identity of identities) {
-    const store = { backend: 'bench (memory)', load: async () => identity, save: async () => {}, remove: async () => false };
-    const agent = await NodeAgent.create({
-      store,
-      configPath: config,
-      transportFallback: 'always',
-      onReady: () => send({ type: 'ready', deviceId: identity.deviceId }),
-    });
-    agents.push(agent);
-    agent.run().catch((e) => send({ type: 'agent-error', message: String(e?.message ?? e) }));
+process.on('message', (m) => {
+  if (m.type === 'connect') {
+    lost = 0;
+    connectAll(m).catch((error) => send({ type: 'connected', ready: 0, failed: identities.length, firstError: String(error) }));
+  } else if (m.type === 'close') {
+    for (const node of open) node.close();
+    open = [];
+    send({ type: 'closed', lost });
   }
-  send({ type: 'started' });
 });
 process.on('disconnect', () => {
-  for (const a of agents) a.stop();
-  setTimeout(() => process.exit(0), 500).unref();
+  for (const node of open) node.close();
+  setTimeout(() => process.exit(0), 300).unref();
 });
-export { join };
