@@ -488,12 +488,13 @@ export class NodeRegistry {
       }
     }
     return this.mutate(signal, (tx) => {
+      // Read the committed state first: the draft (a copy) is only made for a real change.
+      const committed = findNode(this.state, deviceId);
+      const updated = nodeInfoChanges(committed, info);
+      if (updated === undefined) return this.withLastSeen(committed);
       const node = findNode(tx.state, deviceId);
-      const updated = nodeInfoChanges(node, info);
-      if (updated) {
-        Object.assign(node, updated);
-        tx.changed = true;
-      }
+      Object.assign(node, updated);
+      tx.changed = true;
       return this.withLastSeen(node);
     });
   }
