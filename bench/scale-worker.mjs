@@ -1,7 +1,7 @@
 // A bench/scale worker process: issues its share of node identities with the daemon's CA
 // (before the daemon starts), then on request connects them all as light nodes, to the daemon
 // or to the raw baseline server, each with its own mTLS connection. Talks to bench/scale.mjs
-// over IPC: sends records, 'seeded', 'progress', 'connected', 'closed'.
+// over IPC: sends records, 'seeded', 'connected', 'lost', 'closed'.
 import { connectLightNode, connectRawNode } from './scale-node.mjs';
 import { issueNodes } from './scale-seed.mjs';
 
@@ -13,26 +13,49 @@ const { identities, records } = await issueNodes({ stateDir, count, namePrefix: 
 for (let i = 0; i < records.length; i += RECORDS_PER_MESSAGE) send({ type: 'records', records: records.slice(i, i + RECORDS_PER_MESSAGE) });
 send({ type: 'seeded', count: records.length });
 
-let open = [];
+/** The live connection of each node (by device id) while connected. */
+const open = new Map();
+let closing = false;
 let lost = 0;
+let firstLost;
+
+/**
+ * Connects one node; like the agent, a node whose session is lost later (a keepalive timeout
+ * when this loaded machine stalls a process, a daemon restart) connects again after 1-2 s.
+ */
+function connectNode(connect, identity, address) {
+  const node = connect(identity, address, {
+    onLost: (error) => {
+      lost += 1;
+      firstLost ??= String(error?.message ?? error).slice(0, 300);
+      node.close();
+      if (closing) return;
+      setTimeout(() => {
+        if (!closing) connectNode(connect, identity, address).ready.catch(() => {});
+      }, 1000 + Math.random() * 1000).unref();
+    },
+  });
+  open.set(identity.deviceId, node);
+  return node;
+}
 
 /** Connects every identity, at most `concurrency` connection attempts in flight. */
 async function connectAll({ address, kind, concurrency }) {
   const connect = kind === 'raw' ? connectRawNode : connectLightNode;
+  closing = false;
+  lost = 0;
+  firstLost = undefined;
   let next = 0;
   let ready = 0;
   let failed = 0;
   let firstError;
-  const progress = setInterval(() => send({ type: 'progress', ready }), 250);
   await Promise.all(
     Array.from({ length: Math.min(concurrency, identities.length) }, async () => {
       while (next < identities.length) {
         const identity = identities[next];
         next += 1;
-        const node = connect(identity, address, { onLost: () => (lost += 1) });
-        open.push(node);
         try {
-          await node.ready;
+          await connectNode(connect, identity, address).ready;
           ready += 1;
         } catch (error) {
           failed += 1;
@@ -41,21 +64,26 @@ async function connectAll({ address, kind, concurrency }) {
       }
     }),
   );
-  clearInterval(progress);
   send({ type: 'connected', ready, failed, ...(firstError ? { firstError } : {}) });
+}
+
+function closeAll() {
+  closing = true;
+  for (const node of open.values()) node.close();
+  open.clear();
 }
 
 process.on('message', (m) => {
   if (m.type === 'connect') {
-    lost = 0;
     connectAll(m).catch((error) => send({ type: 'connected', ready: 0, failed: identities.length, firstError: String(error) }));
+  } else if (m.type === 'lost') {
+    send({ type: 'lost', lost, ...(firstLost ? { firstLost } : {}) });
   } else if (m.type === 'close') {
-    for (const node of open) node.close();
-    open = [];
-    send({ type: 'closed', lost });
+    closeAll();
+    send({ type: 'closed', lost, ...(firstLost ? { firstLost } : {}) });
   }
 });
 process.on('disconnect', () => {
-  for (const node of open) node.close();
+  closeAll();
   setTimeout(() => process.exit(0), 300).unref();
 });
