@@ -5,10 +5,11 @@
 import { connectLightNode, connectRawNode } from './scale-node.mjs';
 import { issueNodes } from './scale-seed.mjs';
 
-const { stateDir, count, index, keyPool } = JSON.parse(process.argv[2]);
 const send = (m) => process.send?.(m);
 const RECORDS_PER_MESSAGE = 500;
 
+// The seed order comes over IPC, not argv: it carries private keys.
+const { stateDir, count, index, keyPool } = await new Promise((resolve) => process.once('message', resolve));
 const { identities, records } = await issueNodes({ stateDir, count, namePrefix: `sim-${index}`, keyPool });
 for (let i = 0; i < records.length; i += RECORDS_PER_MESSAGE) send({ type: 'records', records: records.slice(i, i + RECORDS_PER_MESSAGE) });
 send({ type: 'seeded', count: records.length });
