@@ -94,7 +94,8 @@ export async function runScale(opts = {}) {
     const daemon = await startDaemon(stateDir);
     const { ControlClient } = await pkgs();
     const client = await ControlClient.connect(daemon.stateDir);
-    const pollMs = Math.max(50, Math.round(nodes / 100));
+    // Each GetStatus walks every node: poll gently at large N so the probe does not load the daemon.
+    const pollMs = Math.max(50, Math.round(nodes / 20));
     try {
       await sleep(SETTLE_MS);
       const idle = rss(daemon.pid);
