@@ -1,6 +1,7 @@
 import { PalyraError } from '@palyra/shared/errors';
-import { compileSchema, type Validate } from '@palyra/shared/schema';
+import type { Validate } from '@palyra/shared/schema';
 import type { Capability__Output } from '@palyra/proto';
+import { SharedValidators } from './SharedValidators.js';
 
 export interface KnownCapability {
   id: string;
@@ -22,6 +23,7 @@ const MAX_SCHEMA_BYTES = 64 * 1024;
  */
 export class NodeCapabilities {
   private readonly byNode = new Map<string, Map<string, KnownCapability>>();
+  private readonly validators = new SharedValidators();
 
   /** Validates and stores a node's announcement; throws PALYRA_E_INVALID_ARGUMENT. */
   set(deviceId: string, announced: readonly Capability__Output[]): KnownCapability[] {
@@ -29,20 +31,31 @@ export class NodeCapabilities {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `a node may announce at most ${MAX_CAPABILITIES} capabilities`);
     }
     const capabilities = new Map<string, KnownCapability>();
-    for (const capability of announced) {
-      if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(capability.id) || capabilities.has(capability.id)) {
-        throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `capability id "${capability.id.slice(0, 64)}" is malformed or repeated`);
+    try {
+      for (const capability of announced) {
+        if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(capability.id) || capabilities.has(capability.id)) {
+          throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `capability id "${capability.id.slice(0, 64)}" is malformed or repeated`);
+        }
+        const validateInput = this.validators.acquire(
+          capability.inputSchemaJson,
+          () => parseSchema(capability.inputSchemaJson, capability.id),
+          `the input schema of ${capability.id}`,
+        );
+        capabilities.set(capability.id, {
+          id: capability.id,
+          kind: capability.kind,
+          description: capability.description.slice(0, 1024),
+          plugin: capability.plugin,
+          inputSchemaJson: capability.inputSchemaJson,
+          outputSchemaJson: capability.outputSchemaJson,
+          validateInput,
+        });
       }
-      capabilities.set(capability.id, {
-        id: capability.id,
-        kind: capability.kind,
-        description: capability.description.slice(0, 1024),
-        plugin: capability.plugin,
-        inputSchemaJson: capability.inputSchemaJson,
-        outputSchemaJson: capability.outputSchemaJson,
-        validateInput: compileSchema(parseSchema(capability.inputSchemaJson, capability.id), `the input schema of ${capability.id}`),
-      });
+    } catch (error) {
+      this.release(capabilities);
+      throw error;
     }
+    this.release(this.byNode.get(deviceId));
     this.byNode.set(deviceId, capabilities);
     return [...capabilities.values()];
   }
@@ -56,7 +69,12 @@ export class NodeCapabilities {
   }
 
   forget(deviceId: string): void {
+    this.release(this.byNode.get(deviceId));
     this.byNode.delete(deviceId);
+  }
+
+  private release(capabilities: Map<string, KnownCapability> | undefined): void {
+    for (const capability of capabilities?.values() ?? []) this.validators.release(capability.inputSchemaJson);
   }
 }
 

@@ -136,6 +136,8 @@ export class NodeRegistry {
   private readonly lastSeen = new Map<string, string>();
   private lastSeenTimer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Mutations queued or running: while there are any, the committed state may be about to change. */
+  private pendingMutations = 0;
   private readonly requestListeners = new Set<{ listener: RequestListener }>();
   private readonly revocationListeners = new Set<{ listener: RevocationListener }>();
 
@@ -469,27 +471,30 @@ export class NodeRegistry {
     return node === undefined ? undefined : this.withLastSeen(node);
   }
 
-  /** Updates what the node announces (RegisterNode). Writes nothing when nothing changed. */
+  /**
+   * Updates what the node announces (RegisterNode). Writes nothing when nothing changed; then,
+   * with no other mutation queued, it does not even copy the state: every node announces
+   * itself at each connect, mostly unchanged, and a copy of the whole state per RegisterNode
+   * made registering N nodes cost O(N^2).
+   */
   updateNodeInfo(deviceId: string, info: NodeInfoUpdate, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
-    return this.mutate(signal, (tx) => {
-      const node = findNode(tx.state, deviceId);
-      const updated = checked('node info', () =>
-        validateNode(
-          {
-            ...node,
-            name: info.name ?? node.name,
-            platform: info.platform,
-            hostname: info.hostname,
-            agentVersion: info.agentVersion,
-            capabilities: [...info.capabilities],
-          },
-          'node',
-        ),
-      );
-      if (JSON.stringify(updated) !== JSON.stringify(node)) {
-        Object.assign(node, updated);
-        tx.changed = true;
+    if (this.pendingMutations === 0) {
+      try {
+        throwIfAborted(signal);
+        const node = this.nodesById.get(canonicalDeviceId(deviceId)) ?? findNode(this.state, deviceId);
+        if (!nodeInfoChanges(node, info)) return Promise.resolve(this.withLastSeen(node));
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
+    }
+    return this.mutate(signal, (tx) => {
+      // Read the committed state first: the draft (a copy) is only made for a real change.
+      const committed = findNode(this.state, deviceId);
+      const updated = nodeInfoChanges(committed, info);
+      if (updated === undefined) return this.withLastSeen(committed);
+      const node = findNode(tx.state, deviceId);
+      Object.assign(node, updated);
+      tx.changed = true;
       return this.withLastSeen(node);
     });
   }
@@ -568,7 +573,10 @@ export class NodeRegistry {
       if (outcome instanceof CommitThenThrow) throw outcome.error;
       return deepFreeze(outcome);
     };
-    const result = this.queue.then(run);
+    this.pendingMutations += 1;
+    const result = this.queue.then(run).finally(() => {
+      this.pendingMutations -= 1;
+    });
     this.queue = result.catch(() => undefined);
     return result;
   }
@@ -703,6 +711,24 @@ export class NodeRegistry {
 
 function expired(expiresAt: string, now: Date): boolean {
   return timeOf(expiresAt) <= now.getTime();
+}
+
+/** The node record with `info` applied (validated), or undefined when it changes nothing. */
+function nodeInfoChanges(node: NodeRecord, info: NodeInfoUpdate): NodeRecord | undefined {
+  const updated = checked('node info', () =>
+    validateNode(
+      {
+        ...node,
+        name: info.name ?? node.name,
+        platform: info.platform,
+        hostname: info.hostname,
+        agentVersion: info.agentVersion,
+        capabilities: [...info.capabilities],
+      },
+      'node',
+    ),
+  );
+  return JSON.stringify(updated) === JSON.stringify(node) ? undefined : updated;
 }
 
 function findCode(state: RuntimeState, id: string): PairingCodeRecord {

@@ -5,7 +5,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import { closeGrpcServer } from './closeGrpcServer.js';
 import { createNodeServiceHandlers, type NodeServiceDeps } from './NodeServiceImpl.js';
 import { createPairingServiceHandlers, type PairingServiceDeps } from './PairingServiceImpl.js';
-import { createNodeServerCredentials, SERVER_KEEPALIVE_OPTIONS } from './serverCredentials.js';
+import { createNodeServerCredentials, NODE_SERVER_OPTIONS } from './serverCredentials.js';
 import type { TlsCertificateProvider } from './TlsCertificateProvider.js';
 
 /** The node-facing TLS port: PairingService (no client cert) and NodeService (mTLS). */
@@ -25,7 +25,7 @@ export class NodeRpcServer {
 
   async start(): Promise<void> {
     if (this.server !== undefined) return;
-    const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
+    const server = new grpc.Server(NODE_SERVER_OPTIONS);
     const proto = loadPalyraProto();
     server.addService(proto.PairingService.service, createPairingServiceHandlers(this.deps));
     server.addService(proto.NodeService.service, createNodeServiceHandlers(this.deps));

@@ -458,6 +458,16 @@ describe('nodes', () => {
     expect((await rejection(registry.updateNodeInfo(deviceId(1), { ...info, capabilities: [''] }))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
   });
 
+  it('updateNodeInfo with nothing to change still waits for a queued removal of the node', async () => {
+    const registry = await withNode(1);
+    const info = { platform: 'linux-x64', hostname: 'host-1', agentVersion: '0.1.0', capabilities: ['fs.read'] };
+    await registry.updateNodeInfo(deviceId(1), info);
+    const removal = registry.removeNode(deviceId(1), 'test');
+    const unchanged = registry.updateNodeInfo(deviceId(1), info);
+    await removal;
+    expect((await rejection(unchanged)).code).toBe('PALYRA_E_NODE_NOT_FOUND');
+  });
+
   it('touchLastSeen is visible at once, written on flush, with other changes, and never goes back', async () => {
     const registry = await withNode(1);
     registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:05:00.000Z'));
