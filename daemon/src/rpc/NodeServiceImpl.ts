@@ -126,7 +126,9 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
             registry.touchLastSeen(peer.deviceId, new Date());
             return;
           }
-          registry.touchLastSeen(session.deviceId, new Date());
+          // No lastSeen here: an online node is listed as seen now, and the session's open and
+          // close set it. Touching it per message had the registry rewrite the whole state file
+          // every few seconds on a busy daemon (the file holds every node's certificate).
           if (message.body === 'health') {
             if (message.health) answerPing(session, message.health);
             return;

@@ -48,11 +48,14 @@ describe('RuntimeStateStore.open', () => {
     expect(reopened.snapshot()).toEqual(sampleState());
   });
 
-  it('hands out copies', async () => {
+  it('freezes what it saved (it keeps it, uncopied) and hands out copies', async () => {
     const store = await RuntimeStateStore.open({ stateDir: dir });
     const state = sampleState();
     await store.save(state);
-    state.nodes = [];
+    expect(() => {
+      state.nodes = [];
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(state.nodes[0])).toBe(true);
     store.snapshot().nodes.length = 0;
     expect(store.snapshot().nodes).toHaveLength(1);
   });
