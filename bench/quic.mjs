@@ -229,6 +229,7 @@ export async function runQuic(opts = {}) {
     medianRoundTrip: round(result[now].roundTripMs.median / result[before].roundTripMs.median, 2),
   });
   result.newToBefore = { quic: newToBefore('palyra', 'palyraStreamPerPing'), grpc: newToBefore('grpc', 'grpcUnary') };
+  await writeResult('quic', result);
   return result;
 }
 
@@ -256,7 +257,6 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = parseArgs();
   try {
     const result = await runQuic({ quick: args.quick === true, samples: args.samples, duration: args.duration });
-    await writeResult('quic', result);
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await cleanupAll();
