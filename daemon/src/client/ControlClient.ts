@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { AdminServiceClient, DaemonStatus__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
@@ -43,13 +42,11 @@ export class ControlClient {
         `no daemon answers on ${socketPath} (${detail}): start it with palyrad start --state-dir ${stateDir}`,
       );
     if (!existsSync(socketPath)) throw unreachable('no admin socket');
-    // A daemon that crashed (or a reboot) leaves its socket file behind. grpc would keep
-    // retrying a refused connection until the deadline; one plain connect tells at once.
-    await probeSocket(socketPath, signal).catch((error: NodeJS.ErrnoException) => {
-      throw unreachable(error.code ?? error.message);
-    });
+    // A daemon that crashed (or a reboot) leaves its socket file behind: the connection is
+    // refused at once (ECONNREFUSED), which is what the message names.
     const unaryClient = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs, ...(signal ? { signal } : {}) }).catch((error: PalyraError) => {
-      throw error.code === 'PALYRA_E_CANCELLED' ? error : unreachable(error.message);
+      if (error.code === 'PALYRA_E_CANCELLED') throw error;
+      throw unreachable((error.cause as NodeJS.ErrnoException | undefined)?.code ?? error.message);
     });
     return new ControlClient(unaryClient, socketPath);
   }
@@ -157,18 +154,3 @@ export class ControlClient {
 }
 
 type AdminUnaryMethod = 'GetStatus' | 'CreatePairingCode' | 'ListPending' | 'Decide' | 'ListNodes' | 'RemoveNode' | 'CancelDispatch';
-
-/** Resolves when something accepts connections on the Unix socket, rejects with the errno otherwise. */
-function probeSocket(socketPath: string, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ path: socketPath, signal });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve();
-    });
-    socket.once('error', (error) => {
-      socket.destroy();
-      reject(error);
-    });
-  });
-}

@@ -3,7 +3,7 @@ import { createConnection } from 'node:net';
 import { methodCodecs } from '../codecs.js';
 import { PALYRA_SERVICES } from '../generated/descriptor.js';
 import { ERROR_METADATA_KEY, GRPC_STATUS, fromServiceError, type StatusLike } from '../statusErrors.js';
-import type { PalyraError } from '@palyra/shared/errors';
+import { PalyraError } from '@palyra/shared/errors';
 
 type ServiceName = keyof typeof PALYRA_SERVICES;
 type UnaryMethodName<S extends ServiceName> = keyof (typeof PALYRA_SERVICES)[S]['methods'] & string;
@@ -47,7 +47,9 @@ export class UnaryHttp2Client {
         session.destroy();
         reject(error);
       };
-      const onError = (error: Error): void => fail(fromServiceError({ code: GRPC_STATUS.UNAVAILABLE, details: error.message }, `the daemon at ${socketPath}`));
+      // The socket's own error (ECONNREFUSED for a socket file a crashed daemon left) is the cause.
+      const onError = (error: Error): void =>
+        fail(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach the daemon at ${socketPath}: ${error.message}`, { cause: error }));
       const onAbort = (): void => fail(fromServiceError({ code: GRPC_STATUS.CANCELLED, details: 'cancelled while connecting' }));
       const timer = setTimeout(() => fail(fromServiceError({ code: GRPC_STATUS.DEADLINE_EXCEEDED, details: `no HTTP/2 connection within ${timeoutMs} ms` }, `the daemon at ${socketPath}`)), timeoutMs);
       const cleanup = (): void => {
