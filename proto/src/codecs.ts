@@ -42,8 +42,25 @@ function deserializer(type: protobuf.Type): (bytes: Buffer) => object {
   return (bytes) => type.toObject(type.decode(bytes), CONVERSION_OPTIONS);
 }
 
-/** The four codecs of one method as grpc-js names them, from its descriptor entry. */
-export function methodCodecs(method: { requestType: string; responseType: string }): {
+type MethodCodecs = ReturnType<typeof buildMethodCodecs>;
+const codecsByTypes = new Map<string, MethodCodecs>();
+
+/**
+ * The four codecs of one method as grpc-js names them, from its descriptor entry; built once
+ * per request/response pair (the unary client asks on every call).
+ */
+export function methodCodecs(method: { requestType: string; responseType: string }): MethodCodecs {
+  const key = `${method.requestType} ${method.responseType}`;
+  let codecs = codecsByTypes.get(key);
+  if (codecs === undefined) {
+    codecs = buildMethodCodecs(method);
+    codecsByTypes.set(key, codecs);
+  }
+  return codecs;
+}
+
+
+function buildMethodCodecs(method: { requestType: string; responseType: string }): {
   requestSerialize: (value: object) => Buffer;
   requestDeserialize: (bytes: Buffer) => object;
   responseSerialize: (value: object) => Buffer;

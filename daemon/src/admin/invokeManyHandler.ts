@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { InvokeManyEvent, InvokeManyRequest__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DispatchCoordinator } from '../dispatch/index.js';
+import { toErrorInfo } from './errorInfo.js';
 import { startInvocation, type StartedInvocation } from './startInvocation.js';
 
 /**
@@ -28,8 +29,7 @@ export function createInvokeManyHandler(
     };
     const refuse = (callId: number, error: unknown): void => {
       if (closed()) return;
-      const e = PalyraError.from(error);
-      call.write({ callId, refused: { code: e.code, message: e.message, detailsJson: e.details === undefined ? '' : JSON.stringify(e.details) } });
+      call.write({ callId, refused: toErrorInfo(PalyraError.from(error)) });
     };
 
     call.on('data', (message: InvokeManyRequest__Output) => {

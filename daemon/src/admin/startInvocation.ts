@@ -1,6 +1,7 @@
 import type { InvokeEvent, InvokeRequest__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DispatchCoordinator, DispatchEvent, DispatchResult } from '../dispatch/index.js';
+import { toErrorInfo } from './errorInfo.js';
 
 export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 const MAX_INPUT_JSON_BYTES = 1024 * 1024;
@@ -82,15 +83,8 @@ function toInvokeResult(result: DispatchResult): NonNullable<InvokeEvent['result
     dispatchId: result.dispatchId,
     status: result.status,
     outputJson: result.output === null ? '' : JSON.stringify(result.output),
-    error:
-      result.error === null
-        ? null
-        : {
-            code: result.error.code,
-            message: result.error.message,
-            // The plugin and capability at fault (and the plugin's own details) travel on.
-            detailsJson: result.error.details === undefined ? '' : JSON.stringify(result.error.details),
-          },
+    // The plugin and capability at fault (and the plugin's own details) travel on.
+    error: result.error === null ? null : toErrorInfo(result.error),
     durationMs: result.durationMs,
   };
 }

@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { AdminServiceClient, InvokeEvent__Output, InvokeManyEvent__Output, InvokeManyRequest } from '@palyra/proto';
 import { fromServiceError } from '@palyra/proto/client';
-import { PalyraError } from '@palyra/shared/errors';
-import { parseDetails, toInvocationEvent, type InvocationEvent, type InvokeRequestOptions } from './invocation.js';
+import { PalyraError, parseErrorDetails } from '@palyra/shared/errors';
+import { toInvocationEvent, type InvocationEvent, type InvokeRequestOptions } from './invocation.js';
 
 /** How long an InvokeMany stream with no call on it stays open for the next one. */
 const DEFAULT_IDLE_CLOSE_MS = 1_000;
@@ -142,7 +142,7 @@ export class InvocationStream {
       if (inbox === undefined || inbox.stream !== stream) return;
       if (message.refused) {
         const { code, message: text, detailsJson } = message.refused;
-        inbox.fail(new RefusedCall(PalyraError.fromJSON({ code, message: text, details: parseDetails(detailsJson) })));
+        inbox.fail(new RefusedCall(PalyraError.fromJSON({ code, message: text, details: parseErrorDetails(detailsJson) })));
       } else if (message.event) {
         inbox.push(message.event);
       }

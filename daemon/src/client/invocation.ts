@@ -1,5 +1,5 @@
 import type { InvokeEvent__Output } from '@palyra/proto';
-import { PalyraError, type PalyraErrorJson } from '@palyra/shared/errors';
+import { PalyraError, parseErrorDetails, type PalyraErrorJson } from '@palyra/shared/errors';
 import type { DispatchStatus } from '../dispatch/types.js';
 
 export interface InvokeRequestOptions {
@@ -56,23 +56,12 @@ export function toInvocationEvent(message: InvokeEvent__Output): InvocationEvent
           dispatchId: result.dispatchId,
           status: result.status as DispatchStatus,
           output,
-          error: result.error ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message, details: parseDetails(result.error.detailsJson) }).toJSON() : null,
+          error: result.error ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message, details: parseErrorDetails(result.error.detailsJson) }).toJSON() : null,
           durationMs: result.durationMs,
         },
       };
     }
     default:
       return undefined;
-  }
-}
-
-/** An error's details as the daemon sent them (a JSON object), or undefined. */
-export function parseDetails(json: string): Record<string, unknown> | undefined {
-  if (json === '') return undefined;
-  try {
-    const details: unknown = JSON.parse(json);
-    return typeof details === 'object' && details !== null && !Array.isArray(details) ? (details as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import type { NodeMessage__Output } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared/errors';
+import { PalyraError, parseErrorDetails } from '@palyra/shared/errors';
 import { newDeviceId } from '@palyra/shared/x509';
 import { Dispatch } from './Dispatch.js';
 import type { NodeCapabilities } from './NodeCapabilities.js';
@@ -166,7 +166,7 @@ export class DispatchCoordinator {
           else this.finish(dispatch, 'succeeded', undefined, output.value);
         } else {
           const error = result.error
-            ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message, details: parseDetails(result.error.detailsJson) })
+            ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message, details: parseErrorDetails(result.error.detailsJson, MAX_ERROR_DETAILS_JSON_BYTES) })
             : new PalyraError('PALYRA_E_PLUGIN_FAILED', `${dispatch.capability} ended with status ${status}`);
           this.finish(dispatch, status, error);
         }
@@ -205,20 +205,6 @@ export class DispatchCoordinator {
       this.recent.delete(id);
       if (old.idempotencyKey !== undefined) this.byIdempotencyKey.delete(`${old.deviceId}\u0000${old.idempotencyKey}`);
     }
-  }
-}
-
-/**
- * The details of a node's error (the plugin and capability at fault, plus the plugin's own):
- * kept so callers see them, when they are a JSON object of a sane size; else dropped.
- */
-function parseDetails(json: string): Record<string, unknown> | undefined {
-  if (json === '' || json.length > MAX_ERROR_DETAILS_JSON_BYTES) return undefined;
-  try {
-    const details: unknown = JSON.parse(json);
-    return typeof details === 'object' && details !== null && !Array.isArray(details) ? (details as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
   }
 }
 
