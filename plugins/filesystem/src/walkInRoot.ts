@@ -41,14 +41,42 @@ interface Step {
  * Walks `components` from the open root, one directory at a time, each opened inside the
  * previous one with O_NOFOLLOW|O_DIRECTORY. A symlink met on the way is read and its target
  * walked the same way (a relative target from the link's directory, an absolute one from the
- * root, which it must name), so it can only lead to places inside the root; `..` from a
- * symlink's target goes back to the directory the walk came through and never above the root.
- * No path is checked and then reopened: each step happens inside a descriptor already held.
+ * root, which it must name), so it can only lead to places inside the root; `..` in a
+ * symlink's target goes to the parent of the directory the walk is in, by the components the
+ * walk named it with, reopened from the root the same way, and never above the root. No path
+ * is checked and then reopened by path: each step happens inside a descriptor already held.
+ * At most the root, the current directory and the one being opened are open at once; the
+ * directory returned is added to `options.opened`.
  */
 export async function walkInRoot(root: Directory, components: readonly string[], options: WalkOptions): Promise<Walked> {
-  const { input, roots, opened } = options;
+  // Only the root and the current directory are held open, whatever the path's depth.
+  let current = root;
+  const moveTo = async (next: Directory): Promise<void> => {
+    if (current !== root) await current.close();
+    current = next;
+  };
+  try {
+    const walked = await walk(root, components, options, {
+      current: () => current,
+      moveTo,
+    });
+    if (walked.dir !== root) options.opened.add(walked.dir);
+    return walked;
+  } catch (error) {
+    if (current !== root) await current.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+interface Cursor {
+  current(): Directory;
+  /** Makes `next` the current directory, closing the one before (never the root). */
+  moveTo(next: Directory): Promise<void>;
+}
+
+async function walk(root: Directory, components: readonly string[], options: WalkOptions, cursor: Cursor): Promise<Walked> {
+  const { input, roots } = options;
   const queue: Step[] = components.map((name) => ({ name, fromLink: false }));
-  const stack: Directory[] = [root];
   let hops = 0;
 
   const followLink = async (dir: Directory, step: Step): Promise<boolean> => {
@@ -68,7 +96,7 @@ export async function walkInRoot(root: Directory, components: readonly string[],
     if (isAbsolute(target)) {
       const below = options.rootNames.map((name) => belowRoot(target, name)).find((r) => r !== undefined);
       if (below === undefined) throw denied(input, roots, 'it resolves through a symbolic link to outside the granted roots');
-      stack.length = 1;
+      await cursor.moveTo(root);
       rest = below;
     }
     queue.unshift(...rest.split(sep).map((name) => ({ name, fromLink: true })));
@@ -77,12 +105,13 @@ export async function walkInRoot(root: Directory, components: readonly string[],
 
   for (let step = queue.shift(); step !== undefined; step = queue.shift()) {
     throwIfAborted(options.signal);
-    const dir = stack[stack.length - 1] ?? root;
+    const dir = cursor.current();
     if (step.name === '' || step.name === '.') continue;
     if (step.name === '..') {
-      // Only a symlink's target has `..` here (the input was resolved lexically).
-      if (stack.length === 1) throw denied(input, roots, 'it resolves through a symbolic link to outside the granted roots');
-      stack.pop();
+      // Only a symlink's target has `..` here (the input was resolved lexically). The parent
+      // is the directory the walk came through: reopened from the root, never looked up.
+      if (dir.isRoot) throw denied(input, roots, 'it resolves through a symbolic link to outside the granted roots');
+      await cursor.moveTo(await reopenFromRoot(root, dir.components.slice(0, -1), input, roots));
       continue;
     }
     // The final component: nothing but `.` after it (`..` after it makes it a directory to enter).
@@ -90,19 +119,22 @@ export async function walkInRoot(root: Directory, components: readonly string[],
       if (!options.followFinal) return { dir, missing: [], name: step.name };
       const kind = await kindOf(dir, step.name, input);
       if (kind === 'symlink') {
-        if (await followLink(dir, step)) continue;
-        queue.unshift(step); // Changed under us: look again.
+        if (!(await followLink(dir, step))) queue.unshift(step); // Changed under us: look again.
         continue;
       }
       if (kind === 'missing' && step.fromLink) throw denied(input, roots, 'it goes through a symbolic link whose target does not exist');
       return { dir, missing: [], name: step.name };
     }
+    let child: Directory | undefined;
     try {
-      stack.push(opened.add(await dir.openChild(step.name)));
-      continue;
+      child = await dir.openChild(step.name);
     } catch (error) {
       const errno = errnoOf(error);
       if (errno !== 'ENOENT' && errno !== 'ENOTDIR') throw fsError(error, input, 'resolve');
+    }
+    if (child !== undefined) {
+      await cursor.moveTo(child);
+      continue;
     }
     // Missing, a symlink, or not a directory.
     const kind = await kindOf(dir, step.name, input);
@@ -125,7 +157,24 @@ export async function walkInRoot(root: Directory, components: readonly string[],
     throw notFound(input, 'resolve', undefined, 'ENOTDIR');
   }
   // Ended on the directory itself (the root, or a symlink's target ending in `.` or `..`).
-  return { dir: stack[stack.length - 1] ?? root, missing: [], name: '' };
+  return { dir: cursor.current(), missing: [], name: '' };
+}
+
+/** Opens `components` below the root again, never through a symlink (one that appeared is refused). */
+async function reopenFromRoot(root: Directory, components: readonly string[], input: string, roots: readonly string[]): Promise<Directory> {
+  let dir = root;
+  try {
+    for (const name of components) {
+      const child = await dir.openChild(name);
+      if (dir !== root) await dir.close();
+      dir = child;
+    }
+    return dir;
+  } catch (error) {
+    if (dir !== root) await dir.close().catch(() => undefined);
+    if (errnoOf(error) === 'ENOTDIR') throw denied(input, roots, 'the path changed while it was resolved');
+    throw fsError(error, input, 'resolve');
+  }
 }
 
 type Kind = 'symlink' | 'directory' | 'missing' | 'other';

@@ -135,6 +135,22 @@ describe('confinement to the granted roots', () => {
     expect(await readFile(join(root, 'sub/new.txt'), 'utf8')).toBe('n');
   });
 
+  it('walks a relative symlink target with .. from the link, never above the root', async () => {
+    await symlink('..', join(root, 'sub/up'));
+    await symlink('../..', join(root, 'sub/out'));
+    await symlink('../sub/./file.txt', join(root, 'sub/rel-file'));
+    const { ctx } = makeContext({ roots: [root], write: true });
+    expect((await readCapability.execute({ path: 'sub/up/sub/file.txt' }, ctx)).content).toBe('inside');
+    expect((await readCapability.execute({ path: 'sub/rel-file' }, ctx)).content).toBe('inside');
+    expect((await listCapability.execute({ path: 'sub/up' }, ctx)).entries.map((e) => e.path)).toEqual(['sub']);
+    const name = outside.split('/').pop() ?? '';
+    for (const path of ['sub/out', `sub/out/${name}/secret.txt`]) {
+      for (const run of everyCapability(path).slice(0, 3)) await expectDenied(run(), path);
+    }
+    await expectDenied(writeCapability.execute({ path: `sub/out/${name}/new.txt`, content: 'x' }, ctx), `sub/out/${name}/new.txt`);
+    expect(await readdir(outside)).toEqual(['secret.txt']);
+  });
+
   it('refuses a NUL byte', async () => {
     const path = 'sub/file.txt\0.png';
     for (const run of everyCapability(path)) {
