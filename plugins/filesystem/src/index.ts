@@ -5,6 +5,7 @@ import { removeCapability } from './capabilities/remove.js';
 import { statCapability } from './capabilities/stat.js';
 import { writeCapability } from './capabilities/write.js';
 import { GRANTS_SCHEMA, effectiveGrants, type FsGrants } from './grants.js';
+import { requireProcFd } from './procFd.js';
 import { realRoots } from './realRoots.js';
 
 /**
@@ -20,6 +21,8 @@ const filesystemPlugin = definePlugin<FsGrants>({
   capabilities: [readCapability, writeCapability, listCapability, statCapability, removeCapability],
   async setup(ctx) {
     const grants = effectiveGrants(ctx.grants);
+    // Refuse to load where paths cannot be confined race-free (no /proc/self/fd).
+    await requireProcFd();
     if (grants.roots.length === 0) ctx.logger.warn('filesystem plugin has no granted roots: every path will be refused');
     const existing = await realRoots(grants.roots);
     if (existing.length < grants.roots.length) {

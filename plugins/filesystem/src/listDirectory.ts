@@ -1,9 +1,8 @@
 import type { Dir, Stats } from 'node:fs';
-import { lstat, opendir, realpath } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { lstat, opendir } from 'node:fs/promises';
 import type { PluginLogger } from '@palyra/shared/plugins';
-import { denied, fsError, throwIfAborted } from './errors.js';
-import { toPortable } from './paths.js';
+import type { Directory } from './Directory.js';
+import { fsError, throwIfAborted } from './errors.js';
 import { entryType, modifiedAt, type EntryType } from './stats.js';
 
 export interface ListEntry {
@@ -16,64 +15,108 @@ export interface ListEntry {
 }
 
 export interface ListScope {
-  /** The real path of the directory to list, already confined. */
-  readonly real: string;
-  readonly realRoot: string;
   readonly input: string;
-  readonly roots: readonly string[];
   readonly signal: AbortSignal;
   readonly logger: PluginLogger;
 }
 
+/** Subdirectories kept open while waiting their turn; the others are reopened from `top`. */
+export const MAX_OPEN_PENDING = 64;
+
+/** A directory waiting to be listed: open, or named by its components below the listed one. */
+interface Pending {
+  readonly open: Directory | undefined;
+  readonly below: readonly string[];
+}
+
 /**
- * Lists a directory, breadth first when recursive. Never follows a symlink: entries are
- * lstat'ed, only real directories are descended into, and each is re-checked with realpath
- * just before it is opened. Stops after `maxEntries` (then `truncated`) or when aborted.
+ * Lists the verified directory `top`, breadth first when recursive. Never follows a symlink:
+ * entries are lstat'ed inside their directory's descriptor, and a subdirectory is opened
+ * inside its parent's descriptor with O_NOFOLLOW|O_DIRECTORY (one swapped for a symlink in
+ * between is skipped). At most MAX_OPEN_PENDING subdirectories are held open while they wait;
+ * the rest are reopened component by component from `top` the same way. Stops after
+ * `maxEntries` (then `truncated`) or when aborted.
  */
 export async function listDirectory(
+  top: Directory,
   scope: ListScope,
   options: { recursive: boolean; maxEntries: number },
 ): Promise<{ entries: ListEntry[]; truncated: boolean }> {
   const entries: ListEntry[] = [];
-  const pending = [scope.real];
+  const pending: Pending[] = [];
+  let openPending = 0;
   let truncated = false;
-  for (let dir = pending.shift(); dir !== undefined && !truncated; dir = pending.shift()) {
-    throwIfAborted(scope.signal);
-    const isTop = dir === scope.real;
-    let handle: Dir;
-    try {
-      if ((await realpath(dir)) !== dir) throw denied(scope.input, scope.roots, 'a directory in it became a symbolic link');
-      handle = await opendir(dir);
-    } catch (error) {
-      if (isTop) throw fsError(error, scope.input, 'list');
-      scope.logger.warn('fs.list skipped a directory it could not read', { path: toPortable(relative(scope.realRoot, dir)) });
-      continue;
-    }
-    // Leaving the loop early (break, throw) closes the directory.
-    for await (const dirent of handle) {
+  try {
+    pending.push({ open: top, below: [] });
+    while (!truncated) {
       throwIfAborted(scope.signal);
-      if (entries.length >= options.maxEntries) {
-        truncated = true;
-        break;
+      const item = pending.shift();
+      if (item === undefined) break;
+      if (item.open !== undefined && item.open !== top) openPending -= 1;
+      const dir = item.open ?? (await reopen(top, item.below));
+      if (dir === undefined) {
+        scope.logger.warn('fs.list skipped a directory it could not open', { path: [...top.components, ...item.below].join('/') });
+        continue;
       }
-      const full = join(dir, dirent.name);
-      let stats: Stats;
       try {
-        stats = await lstat(full);
-      } catch {
-        continue; // Removed while listing.
+        let handle: Dir;
+        try {
+          handle = await opendir(dir.at());
+        } catch (error) {
+          if (dir === top) throw fsError(error, scope.input, 'list');
+          scope.logger.warn('fs.list skipped a directory it could not read', { path: dir.relative });
+          continue;
+        }
+        // Leaving the loop early (break, throw) closes the directory stream.
+        for await (const dirent of handle) {
+          throwIfAborted(scope.signal);
+          if (entries.length >= options.maxEntries) {
+            truncated = true;
+            break;
+          }
+          let stats: Stats;
+          try {
+            stats = await lstat(dir.at(dirent.name));
+          } catch {
+            continue; // Removed while listing.
+          }
+          const type = entryType(stats);
+          const path = dir.relative === '' ? dirent.name : `${dir.relative}/${dirent.name}`;
+          entries.push({ name: dirent.name, path, type, size: stats.size, modifiedAt: modifiedAt(stats) });
+          if (!options.recursive || type !== 'directory') continue;
+          const below = [...dir.components.slice(top.components.length), dirent.name];
+          if (openPending < MAX_OPEN_PENDING) {
+            const child = await dir.openChild(dirent.name).catch(() => undefined);
+            if (child === undefined) continue; // Gone, or swapped for a symlink: not descended into.
+            openPending += 1;
+            pending.push({ open: child, below });
+          } else {
+            pending.push({ open: undefined, below });
+          }
+        }
+      } finally {
+        if (dir !== top) await dir.close().catch(() => undefined);
       }
-      const type = entryType(stats);
-      entries.push({
-        name: dirent.name,
-        path: toPortable(relative(scope.realRoot, full)),
-        type,
-        size: stats.size,
-        modifiedAt: modifiedAt(stats),
-      });
-      if (options.recursive && type === 'directory') pending.push(full);
     }
+  } finally {
+    await Promise.all(pending.map((item) => (item.open === top ? undefined : item.open?.close().catch(() => undefined))));
   }
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { entries, truncated };
+}
+
+/** Opens `top/below...` one directory at a time, never through a symlink; undefined when that fails. */
+async function reopen(top: Directory, below: readonly string[]): Promise<Directory | undefined> {
+  let dir = top;
+  try {
+    for (const name of below) {
+      const child = await dir.openChild(name);
+      if (dir !== top) await dir.close();
+      dir = child;
+    }
+    return dir;
+  } catch {
+    if (dir !== top) await dir.close().catch(() => undefined);
+    return undefined;
+  }
 }

@@ -1,36 +1,43 @@
-import { mkdir, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir } from 'node:fs/promises';
+import type { Directory, DirectorySet } from './Directory.js';
 import { denied, errnoOf, fsError, throwIfAborted } from './errors.js';
-import { isInside } from './paths.js';
 
 /**
- * Creates the missing directories below `existing` one at a time (never recursive: mkdir -p
- * would follow a symlink planted mid-way), checking after each that it is a real directory
- * still inside the root.
+ * Creates the missing directories below the verified directory `dir`, one at a time, each
+ * made and then opened (O_NOFOLLOW|O_DIRECTORY) inside the one before. Never mkdir -p by path:
+ * that would follow a symlink planted mid-way. Returns the deepest one, open.
  */
 export async function makeDirectories(
-  existing: string,
+  dir: Directory,
   components: readonly string[],
-  scope: { realRoot: string; input: string; roots: readonly string[]; signal: AbortSignal },
-): Promise<void> {
-  let dir = existing;
-  for (const component of components) {
-    throwIfAborted(scope.signal);
-    dir = join(dir, component);
-    try {
-      await mkdir(dir, { mode: 0o777 });
-    } catch (error) {
-      // Created concurrently: accepted if it checks out below.
-      if (errnoOf(error) !== 'EEXIST') throw fsError(error, scope.input, 'create the directories of');
+  scope: { input: string; roots: readonly string[]; signal: AbortSignal; opened: DirectorySet },
+): Promise<Directory> {
+  let current = dir;
+  try {
+    for (const component of components) {
+      throwIfAborted(scope.signal);
+      try {
+        await mkdir(current.at(component), { mode: 0o777 });
+      } catch (error) {
+        // Created concurrently: accepted if it opens as a directory below.
+        if (errnoOf(error) !== 'EEXIST') throw fsError(error, scope.input, 'create the directories of');
+      }
+      let child: Directory;
+      try {
+        child = await current.openChild(component);
+      } catch (error) {
+        const isLink = await lstat(current.at(component)).then((stats) => stats.isSymbolicLink(), () => false);
+        if (isLink) throw denied(scope.input, scope.roots, 'a directory on its way is a symbolic link');
+        throw fsError(error, scope.input, 'create the directories of');
+      }
+      // Only the deepest is kept open: a long chain of new directories holds no descriptors.
+      if (current !== dir) await current.close();
+      current = child;
     }
-    let real: string;
-    try {
-      real = await realpath(dir);
-    } catch (error) {
-      throw fsError(error, scope.input, 'create the directories of');
-    }
-    if (real !== dir || !isInside(real, scope.realRoot)) {
-      throw denied(scope.input, scope.roots, 'a directory on its way is a symbolic link');
-    }
+  } catch (error) {
+    if (current !== dir) await current.close().catch(() => undefined);
+    throw error;
   }
+  if (current !== dir) scope.opened.add(current);
+  return current;
 }

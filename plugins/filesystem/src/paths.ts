@@ -5,8 +5,3 @@ export function isInside(child: string, parent: string): boolean {
   const rel = relative(parent, child);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
-
-/** A path below a root as reported to callers: `/`-separated, '' for the root itself. */
-export function toPortable(relativePath: string): string {
-  return sep === '/' ? relativePath : relativePath.split(sep).join('/');
-}

@@ -1,19 +1,15 @@
-import { access, mkdir, open, readFile, readdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PalyraError } from '@palyra/shared';
 import filesystemPlugin, { listCapability, readCapability, removeCapability, statCapability, writeCapability } from '../src/index.js';
-import { verifyHandle } from '../src/handles.js';
+import { confinePath } from '../src/confine.js';
+import { READ_FLAGS, openIn } from '../src/handles.js';
 import { TempDirs, expectPalyraError, makeContext } from './helpers.js';
 
 const temps = new TempDirs();
 let root: string;
 let outside: string;
-
-const exists = (path: string) => access(path).then(
-  () => true,
-  () => false,
-);
 
 beforeEach(async () => {
   root = await temps.make();
@@ -139,6 +135,22 @@ describe('confinement to the granted roots', () => {
     expect(await readFile(join(root, 'sub/new.txt'), 'utf8')).toBe('n');
   });
 
+  it('walks a relative symlink target with .. from the link, never above the root', async () => {
+    await symlink('..', join(root, 'sub/up'));
+    await symlink('../..', join(root, 'sub/out'));
+    await symlink('../sub/./file.txt', join(root, 'sub/rel-file'));
+    const { ctx } = makeContext({ roots: [root], write: true });
+    expect((await readCapability.execute({ path: 'sub/up/sub/file.txt' }, ctx)).content).toBe('inside');
+    expect((await readCapability.execute({ path: 'sub/rel-file' }, ctx)).content).toBe('inside');
+    expect((await listCapability.execute({ path: 'sub/up' }, ctx)).entries.map((e) => e.path)).toEqual(['sub']);
+    const name = outside.split('/').pop() ?? '';
+    for (const path of ['sub/out', `sub/out/${name}/secret.txt`]) {
+      for (const run of everyCapability(path).slice(0, 3)) await expectDenied(run(), path);
+    }
+    await expectDenied(writeCapability.execute({ path: `sub/out/${name}/new.txt`, content: 'x' }, ctx), `sub/out/${name}/new.txt`);
+    expect(await readdir(outside)).toEqual(['secret.txt']);
+  });
+
   it('refuses a NUL byte', async () => {
     const path = 'sub/file.txt\0.png';
     for (const run of everyCapability(path)) {
@@ -195,29 +207,35 @@ describe('confinement to the granted roots', () => {
     await expectPalyraError(Promise.resolve(setup), 'PALYRA_E_CONFIG_INVALID');
   });
 
-  it('re-checks an opened file: a directory swapped for a symlink after the check is refused', async () => {
+  it('acts inside the directory it walked: a parent swapped for a symlink after the walk redirects nothing', async () => {
     await mkdir(join(outside, 'sub'));
     await writeFile(join(outside, 'sub/file.txt'), 'TOP-SECRET');
-    const scope = { real: join(root, 'sub/file.txt'), realRoot: root, input: 'sub/file.txt', roots: [root] };
-
-    // The checked path, opened as the race would have it: through the swapped directory.
-    await rename(join(root, 'sub'), join(root, 'sub-moved'));
-    await symlink(join(outside, 'sub'), join(root, 'sub'));
-    const handle = await open(join(root, 'sub/file.txt'), 'r');
+    const target = await confinePath('sub/file.txt', [root], { followFinal: true, signal: new AbortController().signal });
     try {
-      await expectDenied(verifyHandle(handle, scope), 'sub/file.txt');
+      // The race, won by the attacker: after the walk, sub becomes a symlink to outside/sub.
+      await rename(join(root, 'sub'), join(root, 'sub-moved'));
+      await symlink(join(outside, 'sub'), join(root, 'sub'));
+      const { handle } = await openIn(target.dir, target.name, READ_FLAGS, { input: 'sub/file.txt', roots: [root] }, 'read');
+      try {
+        expect(await handle.readFile('utf8')).toBe('inside');
+      } finally {
+        await handle.close();
+      }
+      await writeFile(target.dir.at('new.txt'), 'created');
     } finally {
-      await handle.close();
+      await target.close();
     }
+    expect(await readFile(join(root, 'sub-moved/new.txt'), 'utf8')).toBe('created');
+    expect((await readdir(join(outside, 'sub'))).sort()).toEqual(['file.txt']);
+    // A walk now meets the symlink and refuses it.
+    await expectDenied(readCapability.execute({ path: 'sub/file.txt' }, makeContext({ roots: [root] }).ctx), 'sub/file.txt');
+  });
 
-    // And the same check passes for the file that was really checked.
-    const good = await open(join(root, 'sub-moved/file.txt'), 'r');
-    try {
-      const stats = await verifyHandle(good, { ...scope, real: join(root, 'sub-moved/file.txt') });
-      expect(stats.size).toBe(6);
-    } finally {
-      await good.close();
-    }
-    expect(await exists(join(outside, 'sub/file.txt'))).toBe(true);
+  it('never holds a descriptor after an operation', async () => {
+    const before = (await readdir('/proc/self/fd')).length;
+    for (const run of everyCapability('sub/file.txt')) await run().catch(() => undefined);
+    for (const run of everyCapability('no/such/path')) await run().catch(() => undefined);
+    await listCapability.execute({ path: '.', recursive: true }, makeContext({ roots: [root] }).ctx);
+    expect((await readdir('/proc/self/fd')).length).toBe(before);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileSchema } from '@palyra/shared';
 import { listCapability } from '../src/index.js';
+import { MAX_OPEN_PENDING } from '../src/listDirectory.js';
 import { TempDirs, expectMatchesSchema, expectPalyraError, makeContext, signalAbortingAfter } from './helpers.js';
 
 const temps = new TempDirs();
@@ -77,6 +78,24 @@ describe('fs.list', () => {
     const recursive = await listCapability.execute({ path: '.', recursive: true, maxEntries: 5 }, ctx);
     expect(recursive.entries).toHaveLength(5);
     expect(recursive.truncated).toBe(true);
+  });
+
+  it('lists more subdirectories than it keeps open at once, reopening the rest inside the listed directory', async () => {
+    const count = MAX_OPEN_PENDING + 36;
+    await mkdir(join(root, 'wide'));
+    for (let i = 0; i < count; i += 1) {
+      await mkdir(join(root, 'wide', `d${i}`));
+      await writeFile(join(root, 'wide', `d${i}`, 'f.txt'), String(i));
+    }
+    // A symlink among them is listed, not descended into, also once the open ones run out.
+    await symlink(outside, join(root, 'wide', 'zz-link'));
+    const { ctx } = makeContext({ roots: [root] });
+    const output = await listCapability.execute({ path: 'wide', recursive: true, maxEntries: 10_000 }, ctx);
+    expect(output.entries.filter((e) => e.type === 'directory')).toHaveLength(count);
+    expect(output.entries.filter((e) => e.name === 'f.txt')).toHaveLength(count);
+    expect(output.entries.find((e) => e.name === 'zz-link')?.type).toBe('symlink');
+    expect(JSON.stringify(output)).not.toContain('secret');
+    expect(output.entries.find((e) => e.path === 'wide/d7/f.txt')).toMatchObject({ type: 'file', size: 1 });
   });
 
   it('the schema bounds maxEntries to 1..10000', () => {

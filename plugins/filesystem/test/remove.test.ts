@@ -2,6 +2,7 @@ import { access, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { removeCapability } from '../src/index.js';
+import { MAX_REMOVE_DEPTH } from '../src/removeTree.js';
 import { TempDirs, expectMatchesSchema, expectPalyraError, makeContext, signalAbortingAfter } from './helpers.js';
 
 const temps = new TempDirs();
@@ -83,6 +84,14 @@ describe('fs.remove', () => {
     await expectPalyraError(removeCapability.execute({ path: 'escape/secret.txt' }, ctx), 'PALYRA_E_CAPABILITY_DENIED');
     await expectPalyraError(removeCapability.execute({ path: '../' + outside.split('/').pop() }, ctx), 'PALYRA_E_CAPABILITY_DENIED');
     expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('secret');
+  });
+
+  it('refuses a tree deeper than it holds directories open for, removing nothing above the limit', async () => {
+    const deep = join(root, 'deep', ...Array.from({ length: MAX_REMOVE_DEPTH + 1 }, () => 'd'));
+    await mkdir(deep, { recursive: true });
+    const { ctx } = makeContext({ roots: [root], write: true });
+    await expectPalyraError(removeCapability.execute({ path: 'deep', recursive: true }, ctx), 'PALYRA_E_LIMIT_EXCEEDED');
+    expect(await exists(join(root, 'deep/d'))).toBe(true);
   });
 
   it('requires grants.write', async () => {

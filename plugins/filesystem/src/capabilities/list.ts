@@ -1,8 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { PalyraError } from '@palyra/shared/errors';
 import { defineCapability } from '@palyra/shared/plugins';
 import { confinePath } from '../confine.js';
-import { fsError, notFound, throwIfAborted } from '../errors.js';
+import type { Directory } from '../Directory.js';
+import { denied, errnoOf, fsError, notFound, throwIfAborted } from '../errors.js';
 import { effectiveGrants, type FsGrants } from '../grants.js';
 import { listDirectory, type ListEntry } from '../listDirectory.js';
 import { BYTE_COUNT_SCHEMA, ENTRY_TYPE_SCHEMA, PATH_SCHEMA, TIMESTAMP_SCHEMA } from '../schemas.js';
@@ -66,24 +67,32 @@ export const listCapability = defineCapability<ListInput, ListOutput, FsGrants>(
   async execute(input, ctx) {
     throwIfAborted(ctx.signal);
     const grants = effectiveGrants(ctx.grants);
-    const target = await confinePath(input.path, grants.roots, { followFinal: true });
-    if (target.missing.length > 0) throw notFound(input.path, 'list');
-    let isDirectory: boolean;
+    const target = await confinePath(input.path, grants.roots, { followFinal: true, signal: ctx.signal });
     try {
-      isDirectory = (await stat(target.real)).isDirectory();
-    } catch (error) {
-      throw fsError(error, input.path, 'list');
+      if (target.missing.length > 0) throw notFound(input.path, 'list');
+      const top = target.name === '' ? target.dir : target.opened.add(await openListed(target.dir, target.name, input.path, grants.roots));
+      const maxEntries = Math.min(input.maxEntries ?? DEFAULT_MAX_ENTRIES, MAX_ENTRIES_CAP);
+      const scope = { input: input.path, signal: ctx.signal, logger: ctx.logger };
+      const listed = await listDirectory(top, scope, { recursive: input.recursive === true, maxEntries });
+      return { path: target.display, ...listed };
+    } finally {
+      await target.close();
     }
-    if (!isDirectory) {
-      throw new PalyraError('PALYRA_E_FS_IO', `cannot list ${JSON.stringify(input.path)}: it is not a directory`, {
-        details: { path: input.path, errno: 'ENOTDIR' },
-      });
-    }
-    const maxEntries = Math.min(input.maxEntries ?? DEFAULT_MAX_ENTRIES, MAX_ENTRIES_CAP);
-    const listed = await listDirectory(
-      { real: target.real, realRoot: target.realRoot, input: input.path, roots: grants.roots, signal: ctx.signal, logger: ctx.logger },
-      { recursive: input.recursive === true, maxEntries },
-    );
-    return { path: target.display, ...listed };
   },
 });
+
+/** Opens the directory to list inside its verified parent, never through a symlink. */
+async function openListed(dir: Directory, name: string, input: string, roots: readonly string[]): Promise<Directory> {
+  try {
+    return await dir.openChild(name);
+  } catch (error) {
+    if (errnoOf(error) !== 'ENOTDIR') throw fsError(error, input, 'list');
+    const stats = await lstat(dir.at(name)).catch((lstatError: unknown) => {
+      throw fsError(lstatError, input, 'list');
+    });
+    if (stats.isSymbolicLink()) throw denied(input, roots, 'its last component became a symbolic link');
+    throw new PalyraError('PALYRA_E_FS_IO', `cannot list ${JSON.stringify(input)}: it is not a directory`, {
+      details: { path: input, errno: 'ENOTDIR' },
+    });
+  }
+}

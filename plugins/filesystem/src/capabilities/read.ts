@@ -4,7 +4,7 @@ import { confinePath } from '../confine.js';
 import { encodeContent, type ContentEncoding } from '../encoding.js';
 import { fsError, notFound, throwIfAborted } from '../errors.js';
 import { effectiveGrants, type FsGrants } from '../grants.js';
-import { READ_FLAGS, openConfined } from '../handles.js';
+import { READ_FLAGS, openIn } from '../handles.js';
 import { BYTE_COUNT_SCHEMA, ENCODING_SCHEMA, PATH_SCHEMA } from '../schemas.js';
 
 export interface ReadInput {
@@ -58,11 +58,22 @@ export const readCapability = defineCapability<ReadInput, ReadOutput, FsGrants>(
   async execute(input, ctx) {
     throwIfAborted(ctx.signal);
     const grants = effectiveGrants(ctx.grants);
-    const target = await confinePath(input.path, grants.roots, { followFinal: true });
-    if (target.missing.length > 0) throw notFound(input.path, 'read');
-    throwIfAborted(ctx.signal);
-
-    const { handle, stats } = await openConfined({ ...target, input: input.path, roots: grants.roots }, READ_FLAGS, 'read');
+    const target = await confinePath(input.path, grants.roots, { followFinal: true, signal: ctx.signal });
+    let opened: Awaited<ReturnType<typeof openIn>>;
+    try {
+      if (target.missing.length > 0) throw notFound(input.path, 'read');
+      if (target.name === '') {
+        throw new PalyraError('PALYRA_E_FS_IO', `cannot read ${JSON.stringify(input.path)}: it is a directory (use fs.list)`, {
+          details: { path: input.path },
+        });
+      }
+      throwIfAborted(ctx.signal);
+      opened = await openIn(target.dir, target.name, READ_FLAGS, { input: input.path, roots: grants.roots }, 'read');
+    } finally {
+      // The file is open (or not): the directories are no longer needed.
+      await target.close();
+    }
+    const { handle, stats } = opened;
     try {
       if (!stats.isFile()) {
         throw new PalyraError(

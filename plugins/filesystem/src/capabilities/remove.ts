@@ -1,4 +1,5 @@
-import { lstat, rmdir, unlink } from 'node:fs/promises';
+import { lstat, readlink, rmdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Stats } from 'node:fs';
 import { PalyraError } from '@palyra/shared/errors';
 import { defineCapability } from '@palyra/shared/plugins';
@@ -43,36 +44,44 @@ export const removeCapability = defineCapability<RemoveInput, RemoveOutput, FsGr
     throwIfAborted(ctx.signal);
     const grants = effectiveGrants(ctx.grants);
     requireWrite(grants, 'fs.remove', input.path);
-    const target = await confinePath(input.path, grants.roots, { followFinal: false });
-    // A root, or a directory holding one, is never removed.
-    for (const realRoot of await realRoots(grants.roots)) {
-      if (isInside(realRoot, target.real)) throw denied(input.path, grants.roots, 'it is a granted root or contains one');
-    }
-    if (target.missing.length > 0) return { path: target.display, removed: false };
-    let stats: Stats;
+    const target = await confinePath(input.path, grants.roots, { followFinal: false, signal: ctx.signal });
     try {
-      stats = await lstat(target.real);
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return { path: target.display, removed: false };
-      throw fsError(error, input.path, 'remove');
-    }
-    throwIfAborted(ctx.signal);
-    if (!stats.isDirectory()) {
-      await unlink(target.real).catch((error: unknown) => {
+      if (target.name === '') throw denied(input.path, grants.roots, 'it is a granted root or contains one');
+      // A root, or a directory holding one, is never removed; where the target is, is what
+      // the kernel says of its verified parent now.
+      const real = join(await readlink(target.dir.at()), ...target.missing, target.name);
+      for (const realRoot of await realRoots(grants.roots)) {
+        if (isInside(realRoot, real)) throw denied(input.path, grants.roots, 'it is a granted root or contains one');
+      }
+      if (target.missing.length > 0) return { path: target.display, removed: false };
+      const { dir, name } = target;
+      let stats: Stats;
+      try {
+        stats = await lstat(dir.at(name));
+      } catch (error) {
+        if (errnoOf(error) === 'ENOENT') return { path: target.display, removed: false };
         throw fsError(error, input.path, 'remove');
-      });
-    } else if (input.recursive === true) {
-      await removeTree(target.real, { input: input.path, roots: grants.roots, signal: ctx.signal });
-    } else {
-      await rmdir(target.real).catch((error: unknown) => {
-        if (errnoOf(error) === 'ENOTEMPTY' || errnoOf(error) === 'EEXIST') {
-          throw new PalyraError('PALYRA_E_FS_IO', `cannot remove ${JSON.stringify(input.path)}: the directory is not empty (pass recursive: true)`, {
-            cause: error,
-            details: { path: input.path, errno: 'ENOTEMPTY' },
-          });
-        }
-        throw fsError(error, input.path, 'remove');
-      });
+      }
+      throwIfAborted(ctx.signal);
+      if (!stats.isDirectory()) {
+        await unlink(dir.at(name)).catch((error: unknown) => {
+          throw fsError(error, input.path, 'remove');
+        });
+      } else if (input.recursive === true) {
+        await removeTree(dir, name, { input: input.path, roots: grants.roots, signal: ctx.signal });
+      } else {
+        await rmdir(dir.at(name)).catch((error: unknown) => {
+          if (errnoOf(error) === 'ENOTEMPTY' || errnoOf(error) === 'EEXIST') {
+            throw new PalyraError('PALYRA_E_FS_IO', `cannot remove ${JSON.stringify(input.path)}: the directory is not empty (pass recursive: true)`, {
+              cause: error,
+              details: { path: input.path, errno: 'ENOTEMPTY' },
+            });
+          }
+          throw fsError(error, input.path, 'remove');
+        });
+      }
+    } finally {
+      await target.close();
     }
     return { path: target.display, removed: true };
   },

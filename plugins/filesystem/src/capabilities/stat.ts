@@ -46,13 +46,15 @@ export const statCapability = defineCapability<StatInput, StatOutput, FsGrants>(
   async execute(input, ctx) {
     throwIfAborted(ctx.signal);
     const grants = effectiveGrants(ctx.grants);
-    const target = await confinePath(input.path, grants.roots, { followFinal: false });
-    if (target.missing.length > 0) throw notFound(input.path, 'stat');
+    const target = await confinePath(input.path, grants.roots, { followFinal: false, signal: ctx.signal });
     let stats: Stats;
     try {
-      stats = await lstat(target.real);
+      if (target.missing.length > 0) throw notFound(input.path, 'stat');
+      stats = target.name === '' ? await target.dir.stat() : await lstat(target.dir.at(target.name));
     } catch (error) {
       throw fsError(error, input.path, 'stat');
+    } finally {
+      await target.close();
     }
     return { path: target.display, type: entryType(stats), size: stats.size, modifiedAt: modifiedAt(stats), mode: octalMode(stats) };
   },

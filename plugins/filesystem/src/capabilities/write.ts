@@ -64,26 +64,30 @@ export const writeCapability = defineCapability<WriteInput, WriteOutput, FsGrant
     }
     const data = decodeContent(input.content, encoding);
 
-    const target = await confinePath(input.path, grants.roots, { followFinal: true });
-    if (target.relative === '' || target.real === target.realRoot) {
-      throw new PalyraError('PALYRA_E_FS_IO', `cannot write ${JSON.stringify(input.path)}: it is a granted root directory`, {
-        details: { path: input.path },
-      });
-    }
-    const scope = { real: target.real, realRoot: target.realRoot, input: input.path, roots: grants.roots };
-    const parents = target.missing.slice(0, -1);
-    if (parents.length > 0) {
-      if (input.mkdirs !== true) {
-        throw new PalyraError(
-          'PALYRA_E_FS_NOT_FOUND',
-          `cannot write ${JSON.stringify(input.path)}: its parent directory does not exist (pass mkdirs: true to create it)`,
-          { details: { path: input.path, errno: 'ENOENT' } },
-        );
+    const target = await confinePath(input.path, grants.roots, { followFinal: true, signal: ctx.signal });
+    try {
+      if (target.name === '') {
+        const what = target.dir.isRoot ? 'a granted root directory' : 'a directory';
+        throw new PalyraError('PALYRA_E_FS_IO', `cannot write ${JSON.stringify(input.path)}: it is ${what}`, {
+          details: { path: input.path, errno: 'EISDIR' },
+        });
       }
-      await makeDirectories(target.existing, parents, { ...scope, signal: ctx.signal });
+      let dir = target.dir;
+      if (target.missing.length > 0) {
+        if (input.mkdirs !== true) {
+          throw new PalyraError(
+            'PALYRA_E_FS_NOT_FOUND',
+            `cannot write ${JSON.stringify(input.path)}: its parent directory does not exist (pass mkdirs: true to create it)`,
+            { details: { path: input.path, errno: 'ENOENT' } },
+          );
+        }
+        dir = await makeDirectories(dir, target.missing, { input: input.path, roots: grants.roots, signal: ctx.signal, opened: target.opened });
+      }
+      throwIfAborted(ctx.signal);
+      await writeContent({ dir, name: target.name, input: input.path, roots: grants.roots }, input.mode ?? 'create', data, ctx.signal);
+    } finally {
+      await target.close();
     }
-    throwIfAborted(ctx.signal);
-    await writeContent(scope, input.mode ?? 'create', data, ctx.signal);
     return { path: target.display, bytesWritten: data.byteLength };
   },
 });
