@@ -4,7 +4,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import { Vault, vaultPaths, type OsKeyring, type PassphraseSource, type VaultBackendInfo, type VaultOpenOptions, type VaultSettings } from '@palyra/shared/vault';
 import { CA_CERT_FILE, CA_KEY_FILE, SERVER_KEY_FILE } from './constants.js';
 import { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
-import { StateDirectory } from './StateDirectory.js';
+import { StateDirectory } from '@palyra/shared/fs';
 import type { CaKeyStore } from './types.js';
 
 /** Name of the daemon's vault (its OS vault entry is `palyra-vault` / `palyrad/<vault id>`). */

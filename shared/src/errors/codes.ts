@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   PALYRA_E_STATE_CORRUPT: { exitCode: 78, grpc: 'INTERNAL', summary: 'A state file could not be parsed or failed validation.' },
   PALYRA_E_STATE_VERSION: { exitCode: 78, grpc: 'INTERNAL', summary: 'A state file has a version this build does not understand.' },
   PALYRA_E_STATE_IO: { exitCode: 74, grpc: 'INTERNAL', summary: 'A state file could not be read or written.' },
-  PALYRA_E_STATE_PERMISSIONS: { exitCode: 77, grpc: 'INTERNAL', summary: 'A state directory or file is readable by others.' },
+  PALYRA_E_STATE_PERMISSIONS: { exitCode: 77, grpc: 'INTERNAL', summary: 'A state directory or file is open to others, belongs to another user, or is reached through a directory or link another user controls.' },
   PALYRA_E_CA_INVALID: { exitCode: 78, grpc: 'INTERNAL', summary: 'The CA or server key material on disk is missing or does not match.' },
   PALYRA_E_LISTEN_FAILED: { exitCode: 71, grpc: 'INTERNAL', summary: 'A listener could not bind its address.' },
   PALYRA_E_DAEMON_RUNNING: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'Another daemon already uses this state directory.' },
