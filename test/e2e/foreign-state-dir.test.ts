@@ -6,11 +6,12 @@
  * with the very same PALYRA_E_STATE_PERMISSIONS line (one shared check), before it pairs or
  * writes anything. Needs root (chown to another uid); CI runs as root.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chown, lchown, lstat, mkdir, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chown, lchown, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectErrorLine } from '../helpers/cliAssertions.js';
+import { snapshotTree } from '../helpers/fsSnapshot.js';
 import { spawnJoin, daemonCli, nodeCli, type PendingRow } from '../helpers/daemonHarness.js';
 import { E2E_TEST_TIMEOUT_MS, type CommandResult, type RunningProcess } from '../helpers/processes.js';
 import { useSharedDaemon } from '../helpers/sharedDaemon.js';
@@ -20,23 +21,6 @@ const isRoot = process.getuid?.() === 0;
 const SKIP_MESSAGE = 'foreign state dir tests skipped: they chown files to another uid (65534), which needs root (CI runs as root)';
 
 if (!isRoot) console.warn(SKIP_MESSAGE);
-
-/** Every entry under `dir` (and `dir` itself): owner, mode, size, mtime, and content or link target. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const visit = async (path: string, name: string): Promise<void> => {
-    const info = await lstat(path);
-    let what = '';
-    if (info.isFile()) what = createHash('sha256').update(await readFile(path)).digest('hex');
-    else if (info.isSymbolicLink()) what = `-> ${await readlink(path)}`;
-    out[name] = `${info.uid} ${(info.mode & 0o7777).toString(8)} ${info.size} ${info.mtimeMs} ${what}`;
-    if (info.isDirectory()) {
-      for (const entry of (await readdir(path)).sort()) await visit(join(path, entry), `${name}/${entry}`);
-    }
-  };
-  await visit(dir, '.');
-  return out;
-}
 
 /** A 0700 directory of the attacker's holding a vault key the attacker knows. */
 async function attackerDir(parent: string, name = 'evil'): Promise<string> {
@@ -80,7 +64,7 @@ describe.skipIf(!isRoot)("a state directory of another user's (real processes, a
   it('join refuses a 0700 dir of another user holding their vault.key, with the daemon\u2019s error, before pairing and writing nothing', async () => {
     const parent = await shared.dirs.make('palyra-e2e-foreign-');
     const dir = await attackerDir(parent);
-    const before = await snapshot(parent);
+    const before = await snapshotTree(parent);
     const daemonMessage = await daemonRefusal(dir);
     expect(daemonMessage).toContain(`the state directory ${dir} belongs to uid ${ATTACKER}, not to this user (uid 0)`);
     const message = await joinRefusal(dir);
@@ -88,7 +72,7 @@ describe.skipIf(!isRoot)("a state directory of another user's (real processes, a
     // --vault file would have used (and a passphrase-less join created) files in it: nothing.
     const withKeyFile = await joinOutcome(spawnJoin(dir, shared.running(), await shared.running().mintPin(), ['--vault', 'file', '--vault-key-file', join(dir, 'vault.key')]));
     expect(expectErrorLine(withKeyFile, 'PALYRA_E_STATE_PERMISSIONS', 77, { logs: true })).toBe(daemonMessage);
-    expect(await snapshot(parent)).toEqual(before);
+    expect(await snapshotTree(parent)).toEqual(before);
   });
 
   it('refuses it reached through a symbolic link, whoever owns the link', async () => {
@@ -99,7 +83,7 @@ describe.skipIf(!isRoot)("a state directory of another user's (real processes, a
     const attackerLink = join(parent, 'attacker-link');
     await symlink(dir, attackerLink);
     await lchown(attackerLink, ATTACKER, ATTACKER);
-    const before = await snapshot(parent);
+    const before = await snapshotTree(parent);
 
     // A link of root's own to the attacker's directory: the directory is refused, by its real path.
     const viaRootLink = await joinRefusal(rootLink);
@@ -110,7 +94,7 @@ describe.skipIf(!isRoot)("a state directory of another user's (real processes, a
     const viaAttackerLink = await joinRefusal(attackerLink);
     expect(viaAttackerLink).toContain(`through the symbolic link ${attackerLink}, which belongs to uid ${ATTACKER}`);
     expect(viaAttackerLink).toBe(await daemonRefusal(attackerLink));
-    expect(await snapshot(parent)).toEqual(before);
+    expect(await snapshotTree(parent)).toEqual(before);
   });
 
   it('refuses a link of another user even when it leads to a directory of ours: they choose where it leads', async () => {
@@ -120,11 +104,11 @@ describe.skipIf(!isRoot)("a state directory of another user's (real processes, a
     const link = join(parent, 'attacker-link');
     await symlink(mine, link);
     await lchown(link, ATTACKER, ATTACKER);
-    const before = await snapshot(parent);
+    const before = await snapshotTree(parent);
     const message = await joinRefusal(link);
     expect(message).toContain(`through the symbolic link ${link}, which belongs to uid ${ATTACKER}`);
     expect(message).toBe(await daemonRefusal(link));
-    expect(await snapshot(parent)).toEqual(before);
+    expect(await snapshotTree(parent)).toEqual(before);
   });
 
   it('refuses a state dir of ours inside a directory another user owns (they can swap it)', async () => {
@@ -134,11 +118,11 @@ describe.skipIf(!isRoot)("a state directory of another user's (real processes, a
     const dir = join(theirs, 'state');
     await mkdir(dir, { mode: 0o700 });
     await chown(theirs, ATTACKER, ATTACKER);
-    const before = await snapshot(parent);
+    const before = await snapshotTree(parent);
     const message = await joinRefusal(dir);
     expect(message).toContain(`the state directory ${dir} is inside ${theirs}, which belongs to uid ${ATTACKER}`);
     expect(message).toBe(await daemonRefusal(dir));
-    expect(await snapshot(parent)).toEqual(before);
+    expect(await snapshotTree(parent)).toEqual(before);
   });
 
   it('status, run, secrets and leave refuse it too, with the same error, and change nothing', async () => {
@@ -147,13 +131,13 @@ describe.skipIf(!isRoot)("a state directory of another user's (real processes, a
     // A vault the attacker wrote, so that a reader has something to open (and leave something to delete).
     await writeFile(join(dir, 'vault.v1.enc'), 'not yours', { mode: 0o600 });
     await chown(join(dir, 'vault.v1.enc'), ATTACKER, ATTACKER);
-    const before = await snapshot(parent);
+    const before = await snapshotTree(parent);
     const expected = await daemonRefusal(dir);
     for (const args of [['status'], ['status', '--json'], ['run'], ['secrets', 'list'], ['secrets', 'set', 'node', 'token'], ['leave']]) {
       const result = await nodeCli(dir, ...args);
       expect(expectErrorLine(result, 'PALYRA_E_STATE_PERMISSIONS', 77, { logs: true }), args.join(' ')).toBe(expected);
     }
-    expect(await snapshot(parent)).toEqual(before);
+    expect(await snapshotTree(parent)).toEqual(before);
   });
 
   it('inside a state dir of ours, refuses a key file or a vault file another user owns', async () => {
@@ -164,10 +148,10 @@ describe.skipIf(!isRoot)("a state directory of another user's (real processes, a
     const keyFile = join(dir, 'vault.key');
     await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     await chown(keyFile, ATTACKER, ATTACKER);
-    const before = await snapshot(parent);
+    const before = await snapshotTree(parent);
     const keyMessage = await joinRefusal(dir);
     expect(keyMessage).toContain(`the vault key file ${keyFile} belongs to uid ${ATTACKER}`);
-    expect(await snapshot(parent)).toEqual(before);
+    expect(await snapshotTree(parent)).toEqual(before);
 
     const vaultFile = join(dir, 'vault.v1.enc');
     await writeFile(vaultFile, 'not yours', { mode: 0o600 });

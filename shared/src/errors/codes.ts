@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   PALYRA_E_VAULT_MISMATCH: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'The vault belongs to another backend, device or daemon than the one requested.' },
   PALYRA_E_VAULT_PASSPHRASE_REQUIRED: { exitCode: 77, grpc: 'FAILED_PRECONDITION', summary: 'The encrypted vault needs a passphrase: set PALYRA_VAULT_PASSPHRASE or run in a terminal.' },
   PALYRA_E_VAULT_SECRET_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No secret with this scope and key.' },
+  PALYRA_E_VAULT_MISSING: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'The encrypted vault file is missing while key material that belongs with it (certificates, its key file, paired nodes) is still there; nothing was changed.' },
   PALYRA_E_QUIC_UNAVAILABLE: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'QUIC cannot be used here: no native binary for this platform, or the daemon has QUIC disabled.' },
   PALYRA_E_QUIC_HANDSHAKE: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'The QUIC handshake failed or timed out (UDP blocked, wrong port, or a certificate was refused).' },
   PALYRA_E_QUIC_TOO_MANY_CONNECTIONS: { exitCode: 75, grpc: 'RESOURCE_EXHAUSTED', summary: 'The daemon refused a QUIC connection: it holds its maximum number of connections.' },
