@@ -1,10 +1,12 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
-import { assertPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from '@palyra/shared/fs';
+import { ensurePrivateDir, readOwnFile, writePrivateFileAtomic } from '@palyra/shared/fs';
 import type { IdentityStore, NodeIdentity } from './NodeIdentity.js';
 
 const FILE_NAME = 'identity.v1.json';
+/** An identity (keys, certificates) is a few KiB. */
+const MAX_IDENTITY_BYTES = 256 * 1024;
 
 const STRING_FIELDS = [
   'deviceId',
@@ -35,15 +37,9 @@ export class FileIdentityStore implements IdentityStore {
   }
 
   async load(): Promise<NodeIdentity | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new PalyraError('PALYRA_E_STATE_IO', `cannot read ${this.path}: ${(error as Error).message}`, { cause: error });
-    }
-    await assertPrivateFile(this.path);
-    return parseIdentity(text, this.path);
+    const bytes = await readOwnFile(this.path, { secret: true, what: 'the identity file', maxBytes: MAX_IDENTITY_BYTES });
+    if (bytes === undefined) return undefined;
+    return parseIdentity(bytes.toString('utf8'), this.path);
   }
 
   async save(identity: NodeIdentity): Promise<void> {

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { PalyraError } from '@palyra/shared/errors';
+import { StateDirectory } from '@palyra/shared/fs';
 import { SecretStore, Vault, vaultPaths, type OsKeyring, type PassphraseSource, type PreparedVault, type VaultBackendInfo, type VaultOpenOptions, type VaultSettings } from '@palyra/shared/vault';
 import { FileIdentityStore, parseIdentity } from './FileIdentityStore.js';
 import type { IdentityStore, NodeIdentity } from './NodeIdentity.js';
@@ -54,6 +55,7 @@ export class VaultIdentityStore implements IdentityStore {
    * vault first, unless `migrate` is false (then it is returned as it is).
    */
   async load(options: { signal?: AbortSignal; migrate?: boolean } = {}): Promise<NodeIdentity | undefined> {
+    if (!(await this.checkStateDir({ create: false }))) return undefined;
     const vault = await this.openVault(options.signal);
     if (vault !== undefined) return this.readIdentity(vault);
     const legacy = await this.legacy.load();
@@ -67,6 +69,7 @@ export class VaultIdentityStore implements IdentityStore {
    * then finds it cannot store its identity.
    */
   async prepare(options: { signal?: AbortSignal } = {}): Promise<VaultBackendInfo> {
+    await this.checkStateDir({ create: false });
     const vault = await this.openVault(options.signal);
     if (vault !== undefined) return vault.backend;
     this.prepared ??= await Vault.prepare(this.vaultOptions(options.signal));
@@ -74,6 +77,7 @@ export class VaultIdentityStore implements IdentityStore {
   }
 
   async save(identity: NodeIdentity, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.checkStateDir({ create: true });
     const vault = await this.openVault(options.signal);
     if (vault !== undefined) {
       if (vault.owner !== identity.deviceId) {
@@ -92,6 +96,8 @@ export class VaultIdentityStore implements IdentityStore {
 
   /** Deletes the vault (its OS vault entry, a generated key file, the file) and a first-slice file. */
   async remove(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    // Another user's vault header would name the OS vault entry (or key file) to delete.
+    if (!(await this.checkStateDir({ create: false }))) return false;
     const removedVault = await Vault.destroy({
       file: this.file,
       ...(this.options.keyring === undefined ? {} : { keyring: this.options.keyring }),
@@ -110,6 +116,20 @@ export class VaultIdentityStore implements IdentityStore {
       throw new PalyraError('PALYRA_E_NOT_JOINED', 'secrets live in the node vault, created when the node joins: run palyra-node join first');
     }
     return new SecretStore(this.vault);
+  }
+
+  /**
+   * Checks the state directory and the way to it before anything in it is read or written,
+   * exactly as the daemon checks its own (StateDirectory): a directory, a file or a symbolic
+   * link of another user's is refused with PALYRA_E_STATE_PERMISSIONS. False when it does
+   * not exist (and `create` is not set).
+   */
+  private async checkStateDir({ create }: { create: boolean }): Promise<boolean> {
+    if (create) {
+      await StateDirectory.open(this.options.stateDir);
+      return true;
+    }
+    return (await StateDirectory.openIfExists(this.options.stateDir)) !== undefined;
   }
 
   private async openVault(signal: AbortSignal | undefined): Promise<Vault | undefined> {

@@ -1,10 +1,11 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writePrivateFileAtomic } from '@palyra/shared/fs';
+import { readOwnFile, writePrivateFileAtomic } from '@palyra/shared/fs';
 import type { TransportFallback, TransportStatus } from '../connection/HealthChannel.js';
 
 /** The running agent's status, for `palyra-node status` (a 0600 file in the state dir). */
 export const RUNTIME_STATUS_FILE = 'agent-status.json';
+const MAX_STATUS_BYTES = 64 * 1024;
 
 export interface RuntimeStatusDocument {
   version: 1;
@@ -89,7 +90,10 @@ export class RuntimeStatusWriter {
 export async function readRuntimeStatus(stateDir: string): Promise<RuntimeStatusDocument | null> {
   let document: RuntimeStatusDocument;
   try {
-    document = JSON.parse(await readFile(runtimeStatusPath(stateDir), 'utf8')) as RuntimeStatusDocument;
+    // Read like every file of the state dir: never through a link, never another user's.
+    const bytes = await readOwnFile(runtimeStatusPath(stateDir), { secret: true, what: 'the agent status file', maxBytes: MAX_STATUS_BYTES });
+    if (bytes === undefined) return null;
+    document = JSON.parse(bytes.toString('utf8')) as RuntimeStatusDocument;
   } catch {
     return null;
   }

@@ -21,7 +21,7 @@ import {
 } from './constants.js';
 import { NodeCsr } from './NodeCsr.js';
 import { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
-import { StateDirectory } from './StateDirectory.js';
+import { StateDirectory } from '@palyra/shared/fs';
 import type {
   CaKeyStore,
   EnsureServerCertificateOptions,

@@ -1,4 +1,4 @@
-import type { StateDirectory } from './StateDirectory.js';
+import type { StateDirectory } from '@palyra/shared/fs';
 import type { CaKeyStore } from './types.js';
 
 /**

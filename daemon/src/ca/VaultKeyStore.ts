@@ -1,10 +1,12 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
 import { Vault, vaultPaths, type OsKeyring, type PassphraseSource, type VaultBackendInfo, type VaultOpenOptions, type VaultSettings } from '@palyra/shared/vault';
 import { CA_CERT_FILE, CA_KEY_FILE, SERVER_KEY_FILE } from './constants.js';
+import { findExistingKeyMaterial } from './existingKeyMaterial.js';
 import { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
-import { StateDirectory } from './StateDirectory.js';
+import { StateDirectory } from '@palyra/shared/fs';
 import type { CaKeyStore } from './types.js';
 
 /** Name of the daemon's vault (its OS vault entry is `palyra-vault` / `palyrad/<vault id>`). */
@@ -28,7 +30,9 @@ export interface OpenVaultKeyStoreOptions extends VaultSettings {
  *
  * Opening it migrates the first slice's plaintext `ca.key` / `server.key`: they are checked
  * (the CA key must match ca.crt), stored, read back from disk, and only then deleted. A
- * failed check changes nothing.
+ * failed check changes nothing. A vault that is missing while the state directory holds
+ * key material (certificates, a key file, paired nodes) is PALYRA_E_VAULT_MISSING, and
+ * nothing is written: a new vault would not hold the CA key those belong with.
  */
 export class VaultKeyStore implements CaKeyStore {
   private constructor(private readonly vault: Vault) {}
@@ -59,6 +63,9 @@ export class VaultKeyStore implements CaKeyStore {
     };
     const legacy = await readLegacyKeys(state);
     let vault = await Vault.open(vaultOptions);
+    // A new vault is made only for a new CA or to take in the first slice's plaintext CA key:
+    // next to an existing CA it would hold no CA key, and the start would fail after writing it.
+    if (vault === undefined && !legacy.has(CA_KEY_FILE)) await refuseLostVault(state, file, defaultKeyFile);
     if (legacy.size === 0) {
       vault ??= await (await Vault.prepare(vaultOptions)).create(newDaemonId());
       return new VaultKeyStore(vault);
@@ -117,6 +124,19 @@ export class VaultKeyStore implements CaKeyStore {
   where(name: string): string {
     return `${name} in ${this.vault.file}`;
   }
+}
+
+/** PALYRA_E_VAULT_MISSING, before anything is written, when the state dir already holds key material. */
+async function refuseLostVault(state: StateDirectory, file: string, defaultKeyFile: string): Promise<void> {
+  const found = await findExistingKeyMaterial(state, defaultKeyFile);
+  if (found.length === 0) return;
+  throw new PalyraError(
+    'PALYRA_E_VAULT_MISSING',
+    `the vault ${file} is missing, but ${state.path} already holds ${found.join(', ')}; the CA key and the server key were in that vault. ` +
+      `Nothing was changed: restore ${basename(file)} from a backup (with its key: the OS vault entry, the passphrase or the key file), ` +
+      'or move the state directory away to create a new CA (every node must then pair again)',
+    { details: { stateDir: state.path, missing: file, found } },
+  );
 }
 
 function now(): string {

@@ -1,6 +1,6 @@
 export { CertificateAuthority } from './CertificateAuthority.js';
 export { NodeCsr } from './NodeCsr.js';
-export { StateDirectory } from './StateDirectory.js';
+export { StateDirectory } from '@palyra/shared/fs';
 export { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
 export { VaultKeyStore, DAEMON_VAULT_NAME, type OpenVaultKeyStoreOptions } from './VaultKeyStore.js';
 export {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
+import { assertTrustedOwner } from '@palyra/shared/fs';
 import { stateCorruptError, stateIoError, statePermissionsError, stateVersionError } from './errors.js';
 import { RUNTIME_STATE_FILE, RUNTIME_STATE_VERSION, type RuntimeState } from './types.js';
 import { deepFreeze, throwIfAborted } from './utils.js';
@@ -129,18 +131,26 @@ export class RuntimeStateStore {
   }
 }
 
-/** The file's bytes, or undefined when it does not exist. Checks type and mode first. */
+/**
+ * The file's bytes, or undefined when it does not exist. Checks type, owner and mode first;
+ * a symbolic link is refused (the registry is trusted only as written by this user).
+ */
 async function readStateFile(fs: StateFs, file: string): Promise<Buffer | undefined> {
   let handle: nodeFs.FileHandle;
   try {
-    handle = await fs.open(file, 'r');
+    handle = await fs.open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') {
+      throw new PalyraError('PALYRA_E_STATE_PERMISSIONS', `state file ${file} is a symbolic link; replace it with the file itself`, { cause: error, details: { file } });
+    }
     throw stateIoError(file, 'open', error);
   }
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw stateIoError(file, 'read', new Error('not a regular file'));
+    assertTrustedOwner(stat, file, 'state file');
     if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) throw statePermissionsError(file, stat.mode);
     return await handle.readFile();
   } catch (error) {

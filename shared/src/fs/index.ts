@@ -1,1 +1,5 @@
 export { assertPrivateFile, ensurePrivateDir, writePrivateFileAtomic } from './privateFiles.js';
+export { checkPrivateDirectory, type PrivateDirectoryOptions } from './privateDirectory.js';
+export { assertTrustedOwner, currentUid, isTrustedOwner } from './ownership.js';
+export { checkOwnFile, readOwnFile, type OwnFileOptions, type ReadOwnFileOptions } from './readOwnFile.js';
+export { StateDirectory } from './StateDirectory.js';

@@ -1,35 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { chmod, lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PalyraError } from '../errors/index.js';
+import { checkPrivateDirectory } from './privateDirectory.js';
+import { checkOwnFile } from './readOwnFile.js';
 
 /**
- * Creates a directory for secrets (0700), or checks that an existing one is not open to
- * group or others. Never loosens or silently tightens what the user set: it says what to run.
+ * Creates a directory for secrets (0700), or checks an existing one and the way to it
+ * (checkPrivateDirectory: owned by this user or root, not open to group or others, reached
+ * only through directories and links nobody else controls). Never loosens or silently
+ * tightens what the user set: it says what to run.
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const info = await stat(dir);
-  if (!info.isDirectory()) {
-    throw new PalyraError('PALYRA_E_STATE_IO', `${dir} is not a directory`);
-  }
-  if ((info.mode & 0o077) !== 0) {
-    throw new PalyraError(
-      'PALYRA_E_STATE_PERMISSIONS',
-      `${dir} is accessible to other users (mode ${(info.mode & 0o777).toString(8)}): run chmod 700 ${dir}`,
-    );
-  }
+  await checkPrivateDirectory(dir, { create: true });
 }
 
-/** Refuses a secret file that group or others can read or write. */
+/** Refuses a secret file that is a symbolic link, belongs to another user, or that group or others can read or write. */
 export async function assertPrivateFile(path: string): Promise<void> {
-  const info = await stat(path);
-  if ((info.mode & 0o077) !== 0) {
-    throw new PalyraError(
-      'PALYRA_E_STATE_PERMISSIONS',
-      `${path} is accessible to other users (mode ${(info.mode & 0o777).toString(8)}): run chmod 600 ${path}`,
-    );
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (error) {
+    throw new PalyraError('PALYRA_E_STATE_IO', `cannot check ${path}: ${(error as Error).message}`, { cause: error });
   }
+  if (info.isSymbolicLink()) throw new PalyraError('PALYRA_E_STATE_PERMISSIONS', `${path} is a symbolic link; replace it with the file itself`, { details: { path } });
+  checkOwnFile(info, path, { secret: true });
 }
 
 /**

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { PalyraError } from '../errors/index.js';
-import { writePrivateFileAtomic } from '../fs/index.js';
+import { readOwnFile, writePrivateFileAtomic } from '../fs/index.js';
 import { withFileLock } from './fileLock.js';
 import {
   DATA_KEY_BYTES,
@@ -35,8 +34,6 @@ import type { PassphraseSource, VaultBackendInfo, VaultChoice, VaultRecord, Vaul
 /** Service name of the OS vault entries that hold data keys; the account is `<name>/<vaultId>`. */
 export const OS_VAULT_SERVICE = 'palyra-vault';
 
-const POSIX = process.platform !== 'win32';
-const O_NOFOLLOW = fsConstants.O_NOFOLLOW ?? 0;
 
 export interface VaultOpenOptions extends VaultSettings {
   /** The encrypted vault file. */
@@ -283,32 +280,17 @@ function checkId(id: string): void {
   }
 }
 
-/** Reads a vault file without following symlinks; refuses one others can read. Undefined when missing. */
+/**
+ * Reads a vault file without following symlinks; refuses one that another user owns or others
+ * can read (readOwnFile). Undefined when missing.
+ */
 async function readVaultBytes(file: string): Promise<Buffer | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, fsConstants.O_RDONLY | O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new PalyraError('PALYRA_E_STATE_PERMISSIONS', `the vault file ${file} is a symbolic link; replace it with the file itself`);
-    throw new PalyraError('PALYRA_E_STATE_IO', `cannot open the vault file ${file}: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new PalyraError('PALYRA_E_STATE_IO', `the vault file ${file} is not a regular file`);
-    if (POSIX && (info.mode & 0o077) !== 0) {
-      throw new PalyraError(
-        'PALYRA_E_STATE_PERMISSIONS',
-        `the vault file ${file} is accessible by group or others (mode ${(info.mode & 0o777).toString(8)}): run chmod 600 ${file}`,
-        { details: { file } },
-      );
-    }
-    if (info.size > MAX_VAULT_FILE_BYTES) throw corrupt(file, `is ${info.size} bytes, larger than any vault`);
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
+  return readOwnFile(file, {
+    secret: true,
+    what: 'the vault file',
+    maxBytes: MAX_VAULT_FILE_BYTES,
+    tooLarge: (size) => corrupt(file, `is ${size} bytes, larger than any vault`),
+  });
 }
 
 function sourceName(key: HeaderKey): string {
@@ -455,7 +437,15 @@ function prepareOs(file: string, name: string, vaultId: string, keyring: OsKeyri
   };
 }
 
-function prepareKeyFile(file: string, name: string, vaultId: string, keyFile: string, managed: boolean, fallbackReason: string | undefined): PreparedVault {
+async function prepareKeyFile(file: string, name: string, vaultId: string, keyFile: string, managed: boolean, fallbackReason: string | undefined): Promise<PreparedVault> {
+  // A key file that is there must be usable now (this user's, 0600, a key): `join` prepares
+  // before it pairs, and must not pair and then fail to store the identity.
+  await readKeyFile(keyFile).then(
+    (key) => key.fill(0),
+    (error: unknown) => {
+      if (!(error instanceof PalyraError) || error.code !== 'PALYRA_E_VAULT_KEY_MISSING') throw error;
+    },
+  );
   const key: HeaderKey = { source: 'keyfile', path: recordedKeyPath(file, keyFile), managed };
   const backend = describeBackend(file, { owner: '-', vaultId, name, created: '', key, check: '' }, '', keyFile, fallbackReason);
   return {

@@ -2,6 +2,7 @@ import { randomBytes, scrypt } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { PalyraError } from '../errors/index.js';
+import { readOwnFile } from '../fs/index.js';
 import { DATA_KEY_BYTES } from './format.js';
 import type { PassphraseSource } from './types.js';
 
@@ -96,42 +97,20 @@ export function promptHidden(question: string, input: NodeJS.ReadStream = proces
 
 /**
  * Reads a key file: 64 hex characters (an optional newline after) or exactly 32 raw bytes,
- * in a regular file no one else may read. PALYRA_E_VAULT_KEY_MISSING when it does not exist.
+ * in a regular file of this user's (or root's) that no one else may read, never through a
+ * symbolic link (readOwnFile). PALYRA_E_VAULT_KEY_MISSING when it does not exist.
  */
 export async function readKeyFile(path: string): Promise<Buffer> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, fsConstants.O_RDONLY | O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new PalyraError('PALYRA_E_VAULT_KEY_MISSING', `the vault key file ${path} does not exist: restore it, or give the right one with --vault-key-file`, {
-        details: { keyFile: path },
-      });
-    }
-    if (code === 'ELOOP') throw new PalyraError('PALYRA_E_STATE_PERMISSIONS', `the vault key file ${path} is a symbolic link; give the file itself`);
-    throw new PalyraError('PALYRA_E_STATE_IO', `cannot open the vault key file ${path}: ${(error as Error).message}`, { cause: error });
+  const bytes = await readOwnFile(path, { secret: true, what: 'the vault key file', maxBytes: 1024, tooLarge: () => rejectedKeyFile(path) });
+  if (bytes === undefined) {
+    throw new PalyraError('PALYRA_E_VAULT_KEY_MISSING', `the vault key file ${path} does not exist: restore it, or give the right one with --vault-key-file`, {
+      details: { keyFile: path },
+    });
   }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new PalyraError('PALYRA_E_STATE_IO', `the vault key file ${path} is not a regular file`);
-    if (POSIX && (info.mode & 0o077) !== 0) {
-      throw new PalyraError(
-        'PALYRA_E_STATE_PERMISSIONS',
-        `the vault key file ${path} is accessible by group or others (mode ${(info.mode & 0o777).toString(8)}): run chmod 600 ${path} ` +
-          '(and treat the key as exposed if anyone else could read it)',
-        { details: { keyFile: path } },
-      );
-    }
-    if (info.size > 1024) throw rejectedKeyFile(path);
-    const bytes = await handle.readFile();
-    const text = bytes.toString('latin1').trim();
-    if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
-    if (bytes.length === DATA_KEY_BYTES) return bytes;
-    throw rejectedKeyFile(path);
-  } finally {
-    await handle.close();
-  }
+  const text = bytes.toString('latin1').trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (bytes.length === DATA_KEY_BYTES) return bytes;
+  throw rejectedKeyFile(path);
 }
 
 function rejectedKeyFile(path: string): PalyraError {

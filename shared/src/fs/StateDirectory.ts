@@ -1,26 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { link, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PalyraError } from '@palyra/shared/errors';
+import { PalyraError } from '../errors/index.js';
+import { POSIX } from './ownership.js';
+import { checkPrivateDirectory } from './privateDirectory.js';
+import { readOwnFile } from './readOwnFile.js';
 
-const POSIX = process.platform !== 'win32';
-const O_NOFOLLOW = fsConstants.O_NOFOLLOW ?? 0;
 /** Key and certificate files are small; refuse to slurp anything bigger. */
 const MAX_FILE_BYTES = 1024 * 1024;
+const STATE_DIRECTORY = 'the state directory';
 
 function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
-function octal(mode: number): string {
-  return (mode & 0o777).toString(8).padStart(4, '0');
-}
-
 /**
- * The daemon's state directory as the CA sees it: created 0700, refused when group or others
- * can reach it, key files read without following symlinks and refused when not 0600-tight,
- * files written to a temp file (fsynced) then linked or renamed into place.
+ * A program's state directory (the daemon's, a node's): created 0700; refused when it, or the
+ * way to it, belongs to another user or others can reach into it; files read without
+ * following symlinks and refused when another user owns them or they are not tight enough
+ * (readOwnFile); files written to a temp file (fsynced) then linked or renamed into place.
  */
 export class StateDirectory {
   readonly path: string;
@@ -29,46 +28,22 @@ export class StateDirectory {
     this.path = path;
   }
 
-  /** Creates the directory (0700) if missing, otherwise checks its type, owner and mode. */
+  /**
+   * Creates the directory (0700) if missing, otherwise checks it and the way to it: it and
+   * every directory and symbolic link on the way belong to this user or root, and nobody
+   * else can reach into it (checkPrivateDirectory). The daemon and the agent both open their
+   * state directory here, so both refuse the same things with the same errors.
+   */
   static async open(path: string): Promise<StateDirectory> {
     const dir = resolve(path);
-    try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw new PalyraError('PALYRA_E_STATE_IO', `cannot create the state directory ${dir}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    let stats;
-    try {
-      stats = await stat(dir);
-    } catch (error) {
-      throw new PalyraError('PALYRA_E_STATE_IO', `cannot read the state directory ${dir}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    if (!stats.isDirectory()) {
-      throw new PalyraError('PALYRA_E_STATE_IO', `the state path ${dir} exists and is not a directory`);
-    }
-    if (POSIX) {
-      const uid = process.getuid?.();
-      if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
-        throw new PalyraError(
-          'PALYRA_E_STATE_PERMISSIONS',
-          `the state directory ${dir} belongs to uid ${stats.uid}, not to this user (uid ${uid}): ` +
-            `run palyrad as its owner or run \`chown -R ${uid} ${dir}\``,
-          { details: { path: dir, uid: stats.uid } },
-        );
-      }
-      if ((stats.mode & 0o077) !== 0) {
-        throw new PalyraError(
-          'PALYRA_E_STATE_PERMISSIONS',
-          `the state directory ${dir} is accessible by group or others (mode ${octal(stats.mode)}): run \`chmod 700 ${dir}\``,
-          { details: { path: dir, mode: octal(stats.mode) } },
-        );
-      }
-    }
+    await checkPrivateDirectory(dir, { create: true, what: STATE_DIRECTORY });
     return new StateDirectory(dir);
+  }
+
+  /** Like open, for a reader that must not create anything: undefined when the directory does not exist. */
+  static async openIfExists(path: string): Promise<StateDirectory | undefined> {
+    const dir = resolve(path);
+    return (await checkPrivateDirectory(dir, { what: STATE_DIRECTORY })) ? new StateDirectory(dir) : undefined;
   }
 
   file(name: string): string {
@@ -77,13 +52,13 @@ export class StateDirectory {
 
   /**
    * Reads a private key file, or null when it does not exist. Refuses symlinks, non-regular
-   * files and any group/other permission bit (PALYRA_E_STATE_PERMISSIONS).
+   * files, another user's file and any group/other permission bit (PALYRA_E_STATE_PERMISSIONS).
    */
   async readSecret(name: string): Promise<Buffer | null> {
     return this.read(name, true);
   }
 
-  /** Reads a public file (certificate), or null when it does not exist. */
+  /** Reads a public file (certificate), or null when it does not exist; like readSecret, but others may read it (not write it). */
   async readPublic(name: string): Promise<Buffer | null> {
     return this.read(name, false);
   }
@@ -122,46 +97,8 @@ export class StateDirectory {
   }
 
   private async read(name: string, secret: boolean): Promise<Buffer | null> {
-    const path = this.file(name);
-    let handle: FileHandle;
-    try {
-      handle = await open(path, fsConstants.O_RDONLY | O_NOFOLLOW);
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === 'ENOENT') return null;
-      if (code === 'ELOOP') {
-        throw new PalyraError('PALYRA_E_STATE_PERMISSIONS', `${path} is a symbolic link; replace it with the file itself`, {
-          cause: error,
-          details: { path },
-        });
-      }
-      throw this.ioError(`cannot open ${path}`, error);
-    }
-    try {
-      const stats = await handle.stat();
-      if (!stats.isFile()) {
-        throw new PalyraError('PALYRA_E_STATE_IO', `${path} is not a regular file`, { details: { path } });
-      }
-      if (secret && POSIX && (stats.mode & 0o077) !== 0) {
-        throw new PalyraError(
-          'PALYRA_E_STATE_PERMISSIONS',
-          `the key file ${path} is accessible by group or others (mode ${octal(stats.mode)}): run \`chmod 600 ${path}\` ` +
-            '(and treat the key as exposed if anyone else could read it)',
-          { details: { path, mode: octal(stats.mode) } },
-        );
-      }
-      if (stats.size > MAX_FILE_BYTES) {
-        throw new PalyraError('PALYRA_E_STATE_IO', `${path} is ${stats.size} bytes, too large for a key or certificate`, {
-          details: { path },
-        });
-      }
-      return await handle.readFile();
-    } catch (error) {
-      if (error instanceof PalyraError) throw error;
-      throw this.ioError(`cannot read ${path}`, error);
-    } finally {
-      await handle.close();
-    }
+    const bytes = await readOwnFile(this.file(name), { secret, what: secret ? 'the key file' : 'the file', maxBytes: MAX_FILE_BYTES });
+    return bytes ?? null;
   }
 
   private async writeTemp(name: string, data: string | Uint8Array, mode: number): Promise<string> {
