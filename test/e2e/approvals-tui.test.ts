@@ -3,88 +3,17 @@
  * keystrokes, approving a `palyra-node join` that waits in another process. Also the
  * non-interactive refusal when stdout is not a terminal.
  */
-import { execFile } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectErrorLine } from '../helpers/cliAssertions.js';
 import { DaemonProcess, daemonCli, spawnJoin } from '../helpers/daemonHarness.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRAD, stopProcesses, TempDirs } from '../helpers/processes.js';
+import { killTmuxServers, TmuxPane } from '../helpers/tmuxPane.js';
 
-const run = promisify(execFile);
 const dirs = new TempDirs();
-/** tmux servers started by a test (each on its own socket), killed in afterEach. */
-const tmuxServers = new Set<string>();
-
-/** A tmux server of its own (-L), so cleanup never touches anyone else's sessions. */
-class TmuxPane {
-  private constructor(
-    readonly server: string,
-    private readonly statusFile: string,
-  ) {}
-
-  /**
-   * Runs `command` in a detached 80x24 session. A shell around it writes its exit status to
-   * `statusFile`: tmux itself does not always reap a pane's process (the pane can stay
-   * "dead" with no status), so its pane_dead_status cannot be relied on.
-   */
-  static async start(command: string[], statusFile: string, size = { columns: 80, rows: 24 }): Promise<TmuxPane> {
-    const server = `palyra-e2e-${process.pid}-${Date.now().toString(36)}`;
-    tmuxServers.add(server);
-    const pane = new TmuxPane(server, statusFile);
-    const wrapped = ['/bin/sh', '-c', 'status_file=$1; shift; "$@"; echo "$?" > "$status_file"', 'sh', statusFile, ...command];
-    // -f /dev/null: no user config; remain-on-exit keeps the last screen after the program ends.
-    await pane.tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'approvals', '-x', String(size.columns), '-y', String(size.rows), ...wrapped);
-    await pane.tmux('set-option', '-t', 'approvals', 'remain-on-exit', 'on');
-    return pane;
-  }
-
-  async tmux(...args: string[]): Promise<string> {
-    const { stdout } = await run('tmux', ['-L', this.server, ...args], {
-      env: { ...process.env, TERM: 'xterm-256color', PALYRA_STATE_DIR: '', PALYRA_DAEMON: '' },
-    });
-    return stdout;
-  }
-
-  capture(): Promise<string> {
-    return this.tmux('capture-pane', '-p', '-t', 'approvals');
-  }
-
-  sendKeys(...keys: string[]): Promise<string> {
-    return this.tmux('send-keys', '-t', 'approvals', ...keys);
-  }
-
-  async size(): Promise<string> {
-    return (await this.tmux('display-message', '-p', '-t', 'approvals', '#{pane_width}x#{pane_height}')).trim();
-  }
-
-  /** `null` while the program runs, else its exit status (128 + N for signal N). */
-  async exitStatus(): Promise<number | null> {
-    const text = await readFile(this.statusFile, 'utf8').catch(() => '');
-    return text.trim() === '' ? null : Number(text.trim());
-  }
-
-  /** Polls the screen until `test` holds; fails with the last screen. */
-  async waitForScreen(test: (screen: string) => boolean, what: string, timeoutMs = 45_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let screen = '';
-    while (Date.now() < deadline) {
-      screen = await this.capture();
-      if (test(screen)) return screen;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${screen}`);
-  }
-}
 
 afterEach(async () => {
-  for (const server of tmuxServers) {
-    await run('tmux', ['-L', server, 'kill-server']).catch(() => undefined);
-    // tmux may leave the socket file of a server that is gone.
-    await rm(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, server), { force: true });
-  }
-  tmuxServers.clear();
+  await killTmuxServers();
   await stopProcesses();
   await dirs.cleanup();
 }, E2E_HOOK_TIMEOUT_MS);

@@ -101,8 +101,9 @@ export interface PairingCodeJson {
   uri: string | null;
 }
 
+/** `palyra-node join` with the PIN on stdin (`--pin -`): never on the command line, where `ps` shows it. */
 export function spawnJoin(nodeStateDir: string, daemon: DaemonProcess, pin: string, extra: string[] = [], options: SpawnOptions = {}): RunningProcess {
-  return spawnBin(PALYRA_NODE, ['join', '--pin', pin, '--daemon', daemon.ready.grpc, '--state-dir', nodeStateDir, ...extra], {}, options);
+  return spawnBin(PALYRA_NODE, ['join', '--pin', '-', '--daemon', daemon.ready.grpc, '--state-dir', nodeStateDir, ...extra], {}, { ...options, stdin: `${pin}\n` });
 }
 
 export function spawnRun(nodeStateDir: string, options: SpawnOptions = {}): RunningProcess {

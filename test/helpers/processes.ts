@@ -18,6 +18,8 @@ export interface CommandResult {
 export interface SpawnOptions {
   /** Runs the program under this umask (e.g. 0o000 to check that it sets file modes itself). */
   umask?: number;
+  /** Written to the program's stdin, which is then closed (stdin is /dev/null otherwise). */
+  stdin?: string;
 }
 
 /**
@@ -155,16 +157,21 @@ export const TEST_ENV: Readonly<NodeJS.ProcessEnv> = { PALYRA_VAULT: 'file' };
  * repository) with this process's environment minus PALYRA_* (but PALYRA_DEBUG), plus
  * TEST_ENV, plus `env`.
  */
-export function spawnBin(bin: string, args: string[], env: NodeJS.ProcessEnv = {}, { umask }: SpawnOptions = {}): RunningProcess {
+export function spawnBin(bin: string, args: string[], env: NodeJS.ProcessEnv = {}, { umask, stdin }: SpawnOptions = {}): RunningProcess {
   // A developer's own PALYRA_* settings (state dir, daemon, vault, config...) must not leak in.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PALYRA_') || name === 'PALYRA_DEBUG'));
-  const options: NodeSpawnOptions = { cwd: tmpdir(), env: { ...base, ...TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
+  const options: NodeSpawnOptions = { cwd: tmpdir(), env: { ...base, ...TEST_ENV, ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] };
   const argv = [bin, ...args];
   // A umask is per process: set it in a shell that then execs node (same pid, so signals reach node).
   const child =
     umask === undefined
       ? spawn(process.execPath, argv, options)
       : spawn('/bin/sh', ['-c', `umask ${umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, process.execPath, ...argv], options);
+  if (stdin !== undefined) {
+    // A program that exits without reading all of it must not fail the test with EPIPE.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(stdin);
+  }
   const name = bin === PALYRAD ? 'palyrad' : bin === PALYRA_NODE ? 'palyra-node' : bin;
   return new RunningProcess(child, `${name} ${args.join(' ')}`);
 }

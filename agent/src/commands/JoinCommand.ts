@@ -13,23 +13,42 @@ export class JoinCommand extends AgentCommand {
       \`palyrad nodes pending\` shows) and waits until an operator approves. Exits 0 once the
       identity is stored; non-zero when the PIN is wrong, expired or burned, or the request is
       rejected.
+
+      The pairing code (a PIN or a QR payload) comes from \`--pin -\` / \`--qr -\` (one line
+      of stdin), else \`--pin N\` / \`--qr URI\`, else PALYRA_PAIRING_CODE (six digits are a
+      PIN, a palyra:// URI a QR payload), else a prompt that does not echo when stdin is a
+      terminal. A code on the command line works but other local users see it in \`ps\` while
+      join waits: a warning says so.
     `,
     examples: [
-      ['Join with a PIN', 'palyra-node join --pin 123456 --daemon 10.0.0.5:7443'],
-      ['Join with a QR payload', "palyra-node join --qr 'palyra://pair?v=1&daemon=10.0.0.5:7443&ca=...&id=...&token=...'"],
+      ['Join with a PIN typed at a hidden prompt', 'palyra-node join --daemon 10.0.0.5:7443'],
+      ['Join with a PIN read from stdin', 'printf "%s\\n" "$PIN" | palyra-node join --pin - --daemon 10.0.0.5:7443'],
+      ['Join with a QR payload from the environment', 'PALYRA_PAIRING_CODE="$URI" palyra-node join'],
+      ['Join with a PIN on the command line (visible to other local users)', 'palyra-node join --pin 123456 --daemon 10.0.0.5:7443'],
     ],
   });
 
-  pin = Option.String('--pin', { description: 'The 6-digit PIN from palyrad pairing code --method pin' });
-  qr = Option.String('--qr', { description: 'The palyra://pair URI from palyrad pairing code --method qr (carries the address and pins the CA)' });
+  pin = Option.String('--pin', {
+    description: 'The 6-digit PIN from palyrad pairing code --method pin; - reads it from stdin (on the command line, other local users see it)',
+  });
+  qr = Option.String('--qr', {
+    description:
+      'The palyra://pair URI from palyrad pairing code --method qr (carries the address and pins the CA); - reads it from stdin',
+  });
   daemon = Option.String('--daemon', { description: 'Daemon HOST:PORT (env PALYRA_DAEMON)' });
   name = Option.String('--name', { description: 'Name shown to operators (default: the host name)' });
   json = Option.Boolean('--json', false, { description: 'Print the result as one JSON object' });
 
   async execute(): Promise<number> {
-    if ((this.pin === undefined) === (this.qr === undefined)) {
-      throw new PalyraError('PALYRA_E_USAGE', 'give either the PIN (--pin 123456 --daemon HOST:PORT) or the QR payload (--qr palyra://pair?...)');
-    }
+    const { readPairingCode, PAIRING_CODE_ENV } = await import('../pairing/pairingCode.js');
+    // Read before anything else may prompt (the vault's passphrase).
+    const { code, onArgv } = await readPairingCode({
+      pin: this.pin,
+      qr: this.qr,
+      env: process.env,
+      stdin: this.context.stdin as NodeJS.ReadStream,
+      stderr: this.context.stderr as NodeJS.WriteStream,
+    });
     // Pairing (gRPC, CPace, X.509) loads here, not at the top: every other command would pay for it.
     const [{ ensurePrivateDir }, { parseQrUri }, { joinDaemon }] = await Promise.all([
       import('@palyra/shared/fs'),
@@ -38,13 +57,12 @@ export class JoinCommand extends AgentCommand {
     ]);
     let secret: JoinSecret;
     let fromQr: string | undefined;
-    if (this.qr !== undefined) {
-      const payload = parseQrUri(this.qr);
+    if (code.method === 'qr') {
+      const payload = parseQrUri(code.uri);
       secret = { method: 'qr', codeId: payload.codeId, token: payload.token, caFingerprint: payload.caFingerprint };
       fromQr = payload.daemon;
     } else {
-      if (!/^\d{6}$/.test(this.pin ?? '')) throw new PalyraError('PALYRA_E_USAGE', 'the PIN is six digits, e.g. --pin 123456');
-      secret = { method: 'pin', pin: this.pin ?? '' };
+      secret = { method: 'pin', pin: code.pin };
     }
     const daemonAddress = this.daemon ?? fromQr ?? process.env.PALYRA_DAEMON;
     if (daemonAddress === undefined || daemonAddress === '') {
@@ -63,6 +81,13 @@ export class JoinCommand extends AgentCommand {
       this.context.stderr.write(`palyra-node: ${vault.fallbackReason}; the identity goes into the ${vault.description}\n`);
     }
 
+    if (onArgv !== undefined) {
+      // After every usage check: a failing command still prints one error line, nothing else.
+      this.context.stderr.write(
+        `palyra-node: warning: ${onArgv} puts the pairing code on the command line, where other local users can read it (ps, /proc) ` +
+          `while join waits for approval; next time use ${onArgv} - (stdin), ${PAIRING_CODE_ENV}, or no flag in a terminal (a hidden prompt)\n`,
+      );
+    }
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
     process.once('SIGINT', onSignal);

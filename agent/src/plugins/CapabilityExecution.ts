@@ -20,15 +20,17 @@ export interface CapabilityExecutionOptions {
   readonly logger: ScopedLogger;
   /** The plugin's own secrets (scope `plugin:<name>`). */
   readonly secrets: PluginSecrets;
-  /** Aborts when the host is disposed (the agent stops). */
-  readonly hostSignal: AbortSignal;
 }
 
 /**
  * One run of one capability for one dispatch: validates the input, runs `execute` with a
- * signal that fires on the deadline, the caller's cancel or the host's shutdown, and races
- * it against those so a plugin that ignores its signal cannot hold the dispatch. Turns
- * whatever happens into an ExecutionOutcome; `run()` never rejects.
+ * signal that fires on the deadline, the caller's cancel or the host's shutdown (`shutdown()`),
+ * and races it against those so a plugin that ignores its signal cannot hold the dispatch.
+ * Turns whatever happens into an ExecutionOutcome; `run()` never rejects.
+ *
+ * The host calls `shutdown()` on each running execution rather than each execution listening
+ * on one host-wide signal: that signal would carry one listener per dispatch in flight, and
+ * Node warns (MaxListenersExceededWarning) past 10 of them.
  */
 export class CapabilityExecution {
   private readonly controller = new AbortController();
@@ -36,6 +38,9 @@ export class CapabilityExecution {
   private ended = false;
   private warnedLateWrite = false;
   private stopReason: StopReason | undefined;
+  private shutdownRequested = false;
+  /** Stops the running plugin call; set while it runs. */
+  private stopRunning: ((reason: StopReason, abortReason: PalyraError) => void) | undefined;
 
   constructor(
     private readonly options: CapabilityExecutionOptions,
@@ -43,6 +48,12 @@ export class CapabilityExecution {
     private readonly sink: ExecutionSink,
   ) {
     this.logger = options.logger.child({ capability: request.capability, dispatchId: request.dispatchId });
+  }
+
+  /** The agent is stopping: ends this dispatch as cancelled (before it starts, or while it runs). */
+  shutdown(): void {
+    this.shutdownRequested = true;
+    this.stopRunning?.('shutdown', this.cancelledError('shutdown'));
   }
 
   async run(): Promise<ExecutionOutcome> {
@@ -63,7 +74,7 @@ export class CapabilityExecution {
       return this.end('rejected', new PalyraError('PALYRA_E_INVALID_ARGUMENT', `dispatch ${request.dispatchId} has no valid deadline`));
     }
     if (request.signal.aborted) return this.end('cancelled', this.cancelledError('cancel'));
-    if (options.hostSignal.aborted) return this.end('cancelled', this.cancelledError('shutdown'));
+    if (this.shutdownRequested) return this.end('cancelled', this.cancelledError('shutdown'));
 
     const problems = options.capability.validateInput(request.input);
     if (problems.length > 0) {
@@ -86,9 +97,8 @@ export class CapabilityExecution {
       this.controller.abort(abortReason);
     };
     const onCancel = (): void => stop('cancel', this.cancelledError('cancel'));
-    const onShutdown = (): void => stop('shutdown', this.cancelledError('shutdown'));
     request.signal.addEventListener('abort', onCancel, { once: true });
-    options.hostSignal.addEventListener('abort', onShutdown, { once: true });
+    this.stopRunning = stop;
     const clearDeadline = armDeadline(deadlineMs, () => stop('timeout', this.timeoutError(deadlineMs)));
 
     const running = this.start();
@@ -100,7 +110,7 @@ export class CapabilityExecution {
       this.ended = true;
       clearDeadline();
       request.signal.removeEventListener('abort', onCancel);
-      options.hostSignal.removeEventListener('abort', onShutdown);
+      this.stopRunning = undefined;
     }
   }
 

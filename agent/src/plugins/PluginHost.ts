@@ -63,7 +63,8 @@ interface CapabilityEntry {
  * plugin in reverse order.
  */
 export class PluginHost {
-  private readonly shutdown = new AbortController();
+  /** Dispatches running now: dispose() shuts each down. */
+  private readonly running = new Set<CapabilityExecution>();
   private disposing: Promise<void> | undefined;
 
   private constructor(
@@ -194,12 +195,16 @@ export class PluginHost {
         grants: entry.plugin.grants,
         logger: entry.plugin.logger,
         secrets: entry.plugin.secrets,
-        hostSignal: this.shutdown.signal,
       },
       request,
       sink,
     );
-    return execution.run();
+    this.running.add(execution);
+    try {
+      return await execution.run();
+    } finally {
+      this.running.delete(execution);
+    }
   }
 
   /**
@@ -208,7 +213,7 @@ export class PluginHost {
    */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
-      this.shutdown.abort();
+      for (const execution of this.running) execution.shutdown();
       await this.disposePlugins(this.loaded);
     })();
     return this.disposing;

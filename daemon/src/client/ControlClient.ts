@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AdminServiceClient, DaemonStatus__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
 import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
+import { adminAccessDenied, isAccessDenied } from './adminAccessDenied.js';
 import { readApprovals, type ApprovalsEvent } from './approvals.js';
 import { readEvents } from './events.js';
 import { InvocationStream } from './InvocationStream.js';
@@ -33,7 +34,11 @@ export class ControlClient {
     this.invocations = new InvocationStream(() => this.streamingClient());
   }
 
-  /** Connects to the daemon whose state dir is given; fails fast when none runs there. */
+  /**
+   * Connects to the daemon whose state dir is given; fails fast with
+   * PALYRA_E_DAEMON_UNREACHABLE when none runs there, and with PALYRA_E_ADMIN_ACCESS_DENIED
+   * when one may run but this user may not reach its socket.
+   */
   static async connect(stateDir: string, { signal, timeoutMs = 3_000 }: CallOptions = {}): Promise<ControlClient> {
     const socketPath = join(stateDir, ADMIN_SOCKET_NAME);
     const unreachable = (detail: string): PalyraError =>
@@ -41,11 +46,19 @@ export class ControlClient {
         'PALYRA_E_DAEMON_UNREACHABLE',
         `no daemon answers on ${socketPath} (${detail}): start it with palyrad start --state-dir ${stateDir}`,
       );
-    if (!existsSync(socketPath)) throw unreachable('no admin socket');
+    try {
+      await lstat(socketPath);
+    } catch (error) {
+      // Another user's 0700 state dir hides the socket: EACCES, which is not "no socket".
+      if (isAccessDenied(error)) throw await adminAccessDenied(socketPath, error);
+      throw unreachable('no admin socket');
+    }
     // A daemon that crashed (or a reboot) leaves its socket file behind: the connection is
     // refused at once (ECONNREFUSED), which is what the message names.
-    const unaryClient = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs, ...(signal ? { signal } : {}) }).catch((error: PalyraError) => {
+    const unaryClient = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs, ...(signal ? { signal } : {}) }).catch(async (error: PalyraError) => {
       if (error.code === 'PALYRA_E_CANCELLED') throw error;
+      // A 0600 socket of another user in a directory this user may enter.
+      if (isAccessDenied(error.cause)) throw await adminAccessDenied(socketPath, error.cause);
       throw unreachable((error.cause as NodeJS.ErrnoException | undefined)?.code ?? error.message);
     });
     return new ControlClient(unaryClient, socketPath);

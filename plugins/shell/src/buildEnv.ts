@@ -1,13 +1,12 @@
 import { PalyraError } from '@palyra/shared/errors';
-
-/** PATH for the child when the agent itself has none. */
-export const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';
+import { childPath } from './childPath.js';
 
 /**
  * The child's environment, built from scratch: PATH (the agent's), then each granted name,
  * from the caller's `requested` values or else passed through from `agentEnv`. Nothing else
  * of the agent's environment reaches the child. A requested name that is not granted is
- * PALYRA_E_CAPABILITY_DENIED; PATH may be overridden only when granted.
+ * PALYRA_E_CAPABILITY_DENIED; PATH may be overridden only when granted. Whatever its source,
+ * the child's PATH keeps only absolute entries (see childPath).
  */
 export function buildChildEnv(
   requested: Readonly<Record<string, string>> | undefined,
@@ -25,10 +24,13 @@ export function buildChildEnv(
       { details: { env: refused } },
     );
   }
-  const env = new Map<string, string>([['PATH', agentEnv.PATH ?? FALLBACK_PATH]]);
+  let path = agentEnv.PATH;
+  const env = new Map<string, string>();
   for (const name of granted) {
     const value = requested !== undefined && Object.hasOwn(requested, name) ? requested[name] : agentEnv[name];
-    if (value !== undefined) env.set(name, value);
+    if (value === undefined) continue;
+    if (name === 'PATH') path = value;
+    else env.set(name, value);
   }
-  return Object.fromEntries(env);
+  return { PATH: childPath(path), ...Object.fromEntries(env) };
 }

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
+import { splitPath } from './childPath.js';
 
 /**
  * Where `name` resolves on `searchPath`, as the first executable regular file, or null.
@@ -8,8 +9,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
  * working directory.
  */
 export async function findOnPath(name: string, searchPath: string | undefined): Promise<string | null> {
-  for (const dir of (searchPath ?? '').split(delimiter)) {
-    if (dir === '' || !isAbsolute(dir)) continue;
+  for (const dir of splitPath(searchPath).kept) {
     const candidate = join(dir, name);
     if (await isExecutableFile(candidate)) return candidate;
   }

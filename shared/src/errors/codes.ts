@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   PALYRA_E_USAGE: { exitCode: 64, grpc: 'INVALID_ARGUMENT', summary: 'The command line was not valid.' },
   PALYRA_E_INVALID_ARGUMENT: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A request or input value was malformed.' },
   PALYRA_E_DAEMON_UNREACHABLE: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'No daemon answers on the admin socket or address.' },
+  PALYRA_E_ADMIN_ACCESS_DENIED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: "The file system keeps this user off the daemon's admin socket (another user's state dir)." },
   PALYRA_E_STATE_CORRUPT: { exitCode: 78, grpc: 'INTERNAL', summary: 'A state file could not be parsed or failed validation.' },
   PALYRA_E_STATE_VERSION: { exitCode: 78, grpc: 'INTERNAL', summary: 'A state file has a version this build does not understand.' },
   PALYRA_E_STATE_IO: { exitCode: 74, grpc: 'INTERNAL', summary: 'A state file could not be read or written.' },
