@@ -57,14 +57,17 @@ export function createNodeServerCredentials(provider: TlsCertificateProvider): g
 
 /**
  * Options of the node-facing gRPC server. Keepalive: a frozen node (no FIN, no RST) is noticed within
- * KEEPALIVE_TIME_MS + KEEPALIVE_TIMEOUT_MS instead of never. Channelz is off: nothing serves
- * or reads it, and it kept a registry entry, a call tracker and a trace per connection (and
- * counters per call) for every connected node.
+ * KEEPALIVE_TIME_MS + KEEPALIVE_TIMEOUT_MS instead of never. Idle: a connection with no call for
+ * 5 minutes is closed (nodes always hold their Session stream; a client that reconnects on its
+ * next call does not notice), so a peer cannot hold connections it does not use. Channelz is
+ * off: nothing serves or reads it, and it kept a registry entry, a call tracker and a trace per
+ * connection (and counters per call) for every connected node.
  */
 export const NODE_SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.keepalive_time_ms': 5_000,
   'grpc.keepalive_timeout_ms': 3_000,
   'grpc.keepalive_permit_without_calls': 1,
+  'grpc.max_connection_idle_ms': 5 * 60_000,
   'grpc.max_receive_message_length': 4 * 1024 * 1024,
   'grpc.enable_channelz': 0,
 };
