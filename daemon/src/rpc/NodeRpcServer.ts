@@ -8,6 +8,7 @@ import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } fro
 import { grpcHttp2Servers } from './grpcHttp2Servers.js';
 import { createNodeServiceHandlers, type NodeServiceDeps } from './NodeServiceImpl.js';
 import { createPairingServiceHandlers, type PairingServiceDeps } from './PairingServiceImpl.js';
+import { RefusedClientCertificates } from './RefusedClientCertificates.js';
 import { createNodeServerCredentials, NODE_SERVER_OPTIONS } from './serverCredentials.js';
 import type { TlsCertificateProvider } from './TlsCertificateProvider.js';
 
@@ -41,9 +42,13 @@ export class NodeRpcServer {
     const proto = loadPalyraProto();
     // Lines any peer can trigger (refused connections, failed or refused pairings) are rate limited.
     const peerLog = this.deps.logger === undefined ? undefined : new RateLimitedLog({ logger: this.deps.logger, intervalMs: this.options.peerLogIntervalMs });
+    const refused = new RefusedClientCertificates(() => this.provider.material.caCertPem);
     const guard = new ConnectionGuard(this.options.connectionLimits ?? DEFAULT_CONNECTION_LIMITS, peerLog);
     server.addService(proto.PairingService.service, createPairingServiceHandlers({ ...this.deps, peerLog }));
-    server.addService(proto.NodeService.service, createNodeServiceHandlers(this.deps));
+    server.addService(
+      proto.NodeService.service,
+      createNodeServiceHandlers({ ...this.deps, refusedCertificate: (peer, now) => refused.problem(peer, now) }),
+    );
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(formatHostPort(this.listen), createNodeServerCredentials(this.provider), (error, port) => {
         if (error) {
@@ -58,6 +63,7 @@ export class NodeRpcServer {
         try {
           for (const http2Server of grpcHttp2Servers(server)) {
             guard.attach(http2Server);
+            refused.attach(http2Server);
           }
           resolve(port);
         } catch (hookError) {
