@@ -79,7 +79,8 @@ async function pairOnce(client, grpcAddress, name, method, approval, onMinted) {
 async function measureMethod(method, n, concurrency, approval) {
   const { ControlClient } = await pkgs();
   const base = await tempDir('pairing');
-  const daemon = await startDaemon(`${base}/daemon`, approval === 'auto' ? ['--auto-approve', 'all'] : []);
+  // All joins come from 127.0.0.1: the per-address pairing cap must admit --concurrency of them.
+  const daemon = await startDaemon(`${base}/daemon`, [...(approval === 'auto' ? ['--auto-approve', 'all'] : []), '--max-pairings-per-address', String(Math.max(32, concurrency))]);
   const client = await ControlClient.connect(daemon.stateDir);
   const result = { method };
   try {

@@ -90,8 +90,9 @@ export async function runScale(opts = {}) {
       }
     }
 
-    // 3. The daemon.
-    const daemon = await startDaemon(stateDir);
+    // 3. The daemon. Every simulated node connects from 127.0.0.1: lift the per-address cap
+    // (a real fleet comes from many addresses; the total cap still applies).
+    const daemon = await startDaemon(stateDir, ['--max-connections-per-address', String(nodes + 1_000)]);
     const { ControlClient } = await pkgs();
     const client = await ControlClient.connect(daemon.stateDir);
     // Each GetStatus walks every node: poll gently at large N so the probe does not load the daemon.

@@ -12,6 +12,10 @@ import { AutoApprover } from './pairing/AutoApprover.js';
 import type { AutoApproveMode } from './pairing/autoApprovePolicy.js';
 import { NodeRegistry, RuntimeStateStore } from './registry/index.js';
 import { NodeRpcServer } from './rpc/NodeRpcServer.js';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './rpc/ConnectionGuard.js';
+import { fitConnectionCap } from './rpc/fileDescriptorLimit.js';
+import { DEFAULT_PAIRING_LIMITS } from './rpc/PairingServiceImpl.js';
+import type { PeerLimits } from './rpc/PeerLimiter.js';
 import { TlsCertificateProvider } from './rpc/TlsCertificateProvider.js';
 import { SessionManager } from './sessions/SessionManager.js';
 import { StateDirLock } from './state/StateDirLock.js';
@@ -52,6 +56,14 @@ export interface DaemonOptions {
   quicMaxConnections?: number;
   /** Health pings each node may send per second, twice that in a burst (default 10). */
   healthPingsPerSecond?: number;
+  /**
+   * Node port: TCP connections held at once in total and per address, and the deadline for TLS
+   * plus the HTTP/2 preface (defaults in DEFAULT_CONNECTION_LIMITS; the total is lowered to fit
+   * the open-file limit).
+   */
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** Pair streams held at once in total and per address (defaults in DEFAULT_PAIRING_LIMITS). */
+  pairingLimits?: Partial<PeerLimits>;
   signal?: AbortSignal;
 }
 
@@ -199,7 +211,8 @@ export class Daemon {
         serverCertFingerprint: () => server.fingerprint,
         requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
         logger: options.logger,
-      });
+        pairingLimits: { ...DEFAULT_PAIRING_LIMITS, ...options.pairingLimits },
+      }, { connectionLimits: connectionLimits(options) });
       signal?.throwIfAborted();
       await rpc.start();
       started.push({
@@ -284,6 +297,19 @@ function certificateHosts(listenHost: string): string[] {
     .flat()
     .flatMap((entry) => (entry === undefined ? [] : [entry.address]));
   return [...new Set([hostname(), ...addresses])];
+}
+
+/** The node port's limits, its connection cap lowered to what the open-file limit allows (and the operator told). */
+function connectionLimits(options: DaemonOptions): ConnectionLimits {
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
+  const fitted = fitConnectionCap(limits.maxConnections);
+  if (fitted.cap < limits.maxConnections) {
+    options.logger?.info(
+      { requested: limits.maxConnections, cap: fitted.cap, openFileLimit: fitted.limit },
+      `the node port holds at most ${fitted.cap} connections, not ${limits.maxConnections}: the open-file limit is ${String(fitted.limit)} (raise it with ulimit -n to allow more)`,
+    );
+  }
+  return { ...limits, maxConnections: fitted.cap };
 }
 
 function isWildcard(host: string): boolean {

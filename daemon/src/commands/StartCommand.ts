@@ -32,6 +32,21 @@ export class StartCommand extends DaemonCommand {
   healthPingsPerSecond = Option.String('--health-pings-per-second', {
     description: 'Health pings each node may send per second, twice that in a burst; a node over it loses that channel (env PALYRA_HEALTH_PINGS_PER_SECOND; default 10)',
   });
+  handshakeTimeout = Option.String('--handshake-timeout', {
+    description: 'Time a node-port connection has from TCP accept to the end of its TLS and HTTP/2 handshake before it is closed (env PALYRA_HANDSHAKE_TIMEOUT; default 10s)',
+  });
+  maxConnections = Option.String('--max-connections', {
+    description: 'Node-port TCP connections held at once; the next one is closed at once (env PALYRA_MAX_CONNECTIONS; default 20000, lowered to fit the open-file limit)',
+  });
+  maxConnectionsPerAddress = Option.String('--max-connections-per-address', {
+    description: 'Node-port TCP connections held at once from one address (an IPv6 /64); raise it for many nodes behind one NAT (env PALYRA_MAX_CONNECTIONS_PER_ADDRESS; default 256)',
+  });
+  maxPairings = Option.String('--max-pairings', {
+    description: 'Pairing exchanges in progress at once; the next is refused with PALYRA_E_PAIRING_BUSY (env PALYRA_MAX_PAIRINGS; default 1024)',
+  });
+  maxPairingsPerAddress = Option.String('--max-pairings-per-address', {
+    description: 'Pairing exchanges in progress at once from one address (an IPv6 /64) (env PALYRA_MAX_PAIRINGS_PER_ADDRESS; default 32)',
+  });
   vault = Option.String('--vault', {
     description:
       'Where the CA and server keys are kept encrypted (env PALYRA_VAULT): auto (default: the OS vault when it answers, else an encrypted file ' +
@@ -64,6 +79,11 @@ export class StartCommand extends DaemonCommand {
         quicListen: this.quicListen,
         quicMaxConnections: this.quicMaxConnections,
         healthPingsPerSecond: this.healthPingsPerSecond,
+        handshakeTimeout: this.handshakeTimeout,
+        maxConnections: this.maxConnections,
+        maxConnectionsPerAddress: this.maxConnectionsPerAddress,
+        maxPairings: this.maxPairings,
+        maxPairingsPerAddress: this.maxPairingsPerAddress,
         vault: this.vault,
         vaultKeyFile: this.vaultKeyFile,
         codeTtl: this.codeTtl,
@@ -101,6 +121,12 @@ export class StartCommand extends DaemonCommand {
         quicListen: parseQuicListen(settings.quicListen.value),
         quicMaxConnections: settings.quicMaxConnections.value,
         healthPingsPerSecond: settings.healthPingsPerSecond.value,
+        connectionLimits: {
+          handshakeTimeoutMs: parseDuration(settings.handshakeTimeout.value, 'handshakeTimeout'),
+          maxConnections: settings.maxConnections.value,
+          maxConnectionsPerAddress: settings.maxConnectionsPerAddress.value,
+        },
+        pairingLimits: { total: settings.maxPairings.value, perAddress: settings.maxPairingsPerAddress.value },
         signal: controller.signal,
       });
     } catch (error) {

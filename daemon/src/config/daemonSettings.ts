@@ -11,6 +11,14 @@ export interface DaemonSettings {
   quicMaxConnections: number;
   /** Health pings each node may send per second (twice that in a burst); see NodeHealth. */
   healthPingsPerSecond: number;
+  /** Node port: time from TCP accept to the end of the client's HTTP/2 preface. */
+  handshakeTimeout: string;
+  /** Node port: TCP connections held at once, in total and per remote address. */
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** Pair streams held at once, in total and per remote address. */
+  maxPairings: number;
+  maxPairingsPerAddress: number;
   vault: 'auto' | 'os' | 'file';
   vaultKeyFile: string;
   codeTtl: string;
@@ -35,6 +43,11 @@ export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
   quicListen: { flag: '--quic-listen', env: 'PALYRA_QUIC_LISTEN', default: '', parse: (t, from) => (t === 'off' ? t : hostPort(t, from)) },
   quicMaxConnections: { flag: '--quic-max-connections', env: 'PALYRA_QUIC_MAX_CONNECTIONS', default: 256, parse: parsers.integer(1, 1_000_000) },
   healthPingsPerSecond: { flag: '--health-pings-per-second', env: 'PALYRA_HEALTH_PINGS_PER_SECOND', default: 10, parse: parsers.integer(1, 1_000_000) },
+  handshakeTimeout: { flag: '--handshake-timeout', env: 'PALYRA_HANDSHAKE_TIMEOUT', default: '10s', parse: duration },
+  maxConnections: { flag: '--max-connections', env: 'PALYRA_MAX_CONNECTIONS', default: 20_000, parse: parsers.integer(1, 1_000_000) },
+  maxConnectionsPerAddress: { flag: '--max-connections-per-address', env: 'PALYRA_MAX_CONNECTIONS_PER_ADDRESS', default: 256, parse: parsers.integer(1, 1_000_000) },
+  maxPairings: { flag: '--max-pairings', env: 'PALYRA_MAX_PAIRINGS', default: 1024, parse: parsers.integer(1, 1_000_000) },
+  maxPairingsPerAddress: { flag: '--max-pairings-per-address', env: 'PALYRA_MAX_PAIRINGS_PER_ADDRESS', default: 32, parse: parsers.integer(1, 1_000_000) },
   vault: { flag: '--vault', env: 'PALYRA_VAULT', default: 'auto', parse: parsers.oneOf(['auto', 'os', 'file'] as const) },
   vaultKeyFile: { flag: '--vault-key-file', env: 'PALYRA_VAULT_KEY_FILE', default: '', parse: parsers.string },
   codeTtl: { flag: '--code-ttl', env: 'PALYRA_CODE_TTL', default: '10m', parse: duration },
@@ -56,6 +69,11 @@ export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
     quicListen: { anyOf: [{ type: 'string', pattern: HOST_PORT_PATTERN }, { const: 'off' }] },
     quicMaxConnections: { type: 'integer', minimum: 1, maximum: 1_000_000 },
     healthPingsPerSecond: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    handshakeTimeout: { type: 'string', pattern: DURATION_PATTERN },
+    maxConnections: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    maxConnectionsPerAddress: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    maxPairings: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    maxPairingsPerAddress: { type: 'integer', minimum: 1, maximum: 1_000_000 },
     vault: { enum: ['auto', 'os', 'file'] },
     vaultKeyFile: { type: 'string', minLength: 1 },
     codeTtl: { type: 'string', pattern: DURATION_PATTERN },

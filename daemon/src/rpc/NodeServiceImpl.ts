@@ -6,7 +6,7 @@ import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js
 import type { NodeHealth } from '../health/NodeHealth.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
-import { authenticatePeer, authorizeFingerprint } from './authenticatePeer.js';
+import { authenticatePeer, authorizeFingerprint, type PeerIdentityLookup } from './authenticatePeer.js';
 import { healthParamsFromProto, reportedRttMs } from './healthParamsFromProto.js';
 import { boundedString, boundedStringList } from './validate.js';
 
@@ -22,17 +22,24 @@ export interface NodeServiceDeps {
   health?: NodeHealth;
   /** The QUIC endpoint nodes are told about in RegisterNodeResponse; '' when disabled. */
   quicAddress?: () => string;
+  /** Why TLS refused a connection's client certificate, for the error message (see RefusedClientCertificates). */
+  refusedCertificate?: (peer: string, now: Date) => string | undefined;
 }
 
 /** NodeService: every RPC authenticates the peer's certificate against the device it names. */
 export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHandlers {
   const { registry, sessions } = deps;
+  const peers: PeerIdentityLookup = {
+    isRevoked: (fingerprint) => registry.isRevoked(fingerprint),
+    nodeForFingerprint: (fingerprint) => registry.nodeForFingerprint(fingerprint),
+    refusedCertificate: (peer, now) => deps.refusedCertificate?.(peer, now),
+  };
 
   return {
     RegisterNode(call, callback) {
       void (async () => {
         const request = call.request;
-        const peer = authenticatePeer(call, request.deviceId, registry);
+        const peer = authenticatePeer(call, request.deviceId, peers);
         const announced = deps.capabilities.set(peer.deviceId, request.capabilities);
         const node = await registry.updateNodeInfo(peer.deviceId, {
           name: boundedString(request.name, 'name', 128, { allowEmpty: true }) || peer.node.name,
@@ -56,7 +63,7 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
     Health(call, callback) {
       try {
         const request = call.request;
-        const peer = authenticatePeer(call, request.deviceId, registry);
+        const peer = authenticatePeer(call, request.deviceId, peers);
         deps.health?.admitPing(peer.deviceId);
         const params = healthParamsFromProto(request);
         deps.health?.recordPing(peer.deviceId, params, 'grpc');
@@ -99,7 +106,7 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
             if (message.body !== 'hello' || message.hello === null || message.hello === undefined) {
               throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'the first session message must be hello');
             }
-            const peer = authenticatePeer(call, message.hello.deviceId, registry);
+            const peer = authenticatePeer(call, message.hello.deviceId, peers);
             fingerprint = peer.fingerprint;
             clearTimeout(helloTimer);
             const opened: LiveSession = {

@@ -9,11 +9,19 @@ import {
 import { PalyraError } from '@palyra/shared/errors';
 import { PairingResponder, PAIRING_PROTOCOL, type NodeClaims } from '@palyra/shared/pairing';
 import { isValidDeviceId, newDeviceId } from '@palyra/shared/x509';
-import type { Logger } from '@palyra/shared/logging';
+import type { Logger, RateLimitedLog } from '@palyra/shared/logging';
 import type { CertificateAuthority } from '../ca/index.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { PairingCodeRecord, PairingRequestRecord } from '../registry/types.js';
 import { boundedString, boundedStringList, bytesField } from './validate.js';
+import { PeerLimiter, peerAddress, type PeerLimits } from './PeerLimiter.js';
+
+/**
+ * Pair streams held at once. Each costs ~14 KB and a timer, and a stream waiting for an
+ * operator is held for up to --request-ttl; 32 per address still lets a script enrol many
+ * nodes at once from one host.
+ */
+export const DEFAULT_PAIRING_LIMITS: PeerLimits = { total: 1024, perAddress: 32 };
 
 export interface PairingServiceDeps {
   registry: NodeRegistry;
@@ -28,6 +36,10 @@ export interface PairingServiceDeps {
   now?: () => Date;
   /** Failed attempts are logged (remote address, method, error code: never the PIN). */
   logger?: Logger;
+  /** Concurrent Pair streams, in total and per remote address (default DEFAULT_PAIRING_LIMITS). */
+  pairingLimits?: PeerLimits;
+  /** Lines a peer can trigger at will (refused and failed attempts) go through it, when given, instead of `logger`. */
+  peerLog?: RateLimitedLog;
 }
 
 type Stage = 'hello' | 'share' | 'confirm' | 'waiting' | 'done';
@@ -40,11 +52,20 @@ type Stage = 'hello' | 'share' | 'confirm' | 'waiting' | 'done';
  */
 export function createPairingServiceHandlers(deps: PairingServiceDeps): PairingServiceHandlers {
   const now = deps.now ?? (() => new Date());
+  const exchanges = new PeerLimiter(deps.pairingLimits ?? DEFAULT_PAIRING_LIMITS, 'pairing exchange');
   return {
     GetPairingInfo(_call, callback) {
       callback(null, { protocol: PAIRING_PROTOCOL, caCertDer: Buffer.from(deps.ca.caCertDer), daemonVersion: deps.daemonVersion });
     },
     Pair(call) {
+      // Refused before anything is allocated for it; the slot is freed when the stream ends
+      // either way (the daemon answered, the peer left, or the handshake timer fired).
+      const admission = exchanges.admit(peerAddress(call.getPeer()));
+      if (!admission.ok) {
+        refuseExchange(call, admission, exchanges.limits, deps);
+        return;
+      }
+      for (const event of ['close', 'cancelled', 'error', 'finish']) call.once(event, admission.release);
       new PairingAttempt(call, deps, now).start();
     },
   };
@@ -271,10 +292,9 @@ class PairingAttempt {
     this.finish();
     if (this.call.writableEnded || this.call.destroyed) return;
     const palyra = PalyraError.from(error);
-    this.deps.logger?.warn(
-      { remoteAddress: this.call.getPeer(), method: this.code?.method, stage, errorCode: palyra.code, attempts: this.code?.attempts },
-      'pairing attempt failed',
-    );
+    const fields = { remoteAddress: this.call.getPeer(), method: this.code?.method, stage, errorCode: palyra.code, attempts: this.code?.attempts };
+    if (this.deps.peerLog !== undefined) this.deps.peerLog.note('warn', `pairing-failed:${palyra.code}`, fields, 'pairing attempt failed');
+    else this.deps.logger?.warn(fields, 'pairing attempt failed');
     this.call.emit('error', toServiceError(error));
   }
 
@@ -284,6 +304,23 @@ class PairingAttempt {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
+}
+
+function refuseExchange(
+  call: grpc.ServerDuplexStream<PairClientMessage__Output, PairServerMessage>,
+  refusal: { limit: 'total' | 'perAddress'; held: number; address: string },
+  limits: PeerLimits,
+  deps: PairingServiceDeps,
+): void {
+  const perAddress = refusal.limit === 'perAddress';
+  const message = perAddress
+    ? `this address already has ${limits.perAddress} pairing exchanges in progress (--max-pairings-per-address): retry when one finishes`
+    : `the daemon has its maximum of ${limits.total} pairing exchanges in progress (--max-pairings): retry later`;
+  const fields = { remoteAddress: refusal.address, held: refusal.held, cap: perAddress ? limits.perAddress : limits.total };
+  const line = `refused a pairing exchange: ${message}`;
+  if (deps.peerLog !== undefined) deps.peerLog.note('warn', perAddress ? 'pairing-cap-per-address' : 'pairing-cap-total', fields, line);
+  else deps.logger?.warn(fields, line);
+  call.emit('error', toServiceError(new PalyraError('PALYRA_E_PAIRING_BUSY', message)));
 }
 
 function expected(what: string, message: PairClientMessage__Output): PalyraError {

@@ -1,62 +1,31 @@
-import type { experimental } from '@grpc/grpc-js';
-
-type CertificateProvider = experimental.CertificateProvider;
-type CaListener = experimental.CaCertificateUpdateListener;
-type IdentityListener = experimental.IdentityCertificateUpdateListener;
-
 export interface TlsMaterial {
   caCertPem: string;
   serverCertPem: string;
   serverKeyPem: string;
 }
 
-/**
- * Feeds the gRPC server its CA and identity. One object serves as both providers: grpc-js
- * 1.14.7 swaps the two arguments of createCertificateProviderServerCredentials, so passing
- * the same provider twice is the only order-proof way. Listeners are notified on the next
- * tick because grpc-js registers them while it is still constructing its state.
- */
-export class TlsCertificateProvider implements CertificateProvider {
-  private material: TlsMaterial;
-  private readonly caListeners = new Set<CaListener>();
-  private readonly identityListeners = new Set<IdentityListener>();
+/** Holds the node port's CA and server identity; update() swaps them without a restart. */
+export class TlsCertificateProvider {
+  private current: TlsMaterial;
+  private readonly listeners = new Set<(material: TlsMaterial) => void>();
 
   constructor(material: TlsMaterial) {
-    this.material = material;
+    this.current = material;
+  }
+
+  get material(): TlsMaterial {
+    return this.current;
   }
 
   /** Swaps certificates without restarting the server. */
   update(material: TlsMaterial): void {
-    this.material = material;
-    for (const listener of this.caListeners) this.notifyCa(listener);
-    for (const listener of this.identityListeners) this.notifyIdentity(listener);
+    this.current = material;
+    for (const listener of this.listeners) listener(material);
   }
 
-  addCaCertificateListener(listener: CaListener): void {
-    this.caListeners.add(listener);
-    this.notifyCa(listener);
-  }
-
-  removeCaCertificateListener(listener: CaListener): void {
-    this.caListeners.delete(listener);
-  }
-
-  addIdentityCertificateListener(listener: IdentityListener): void {
-    this.identityListeners.add(listener);
-    this.notifyIdentity(listener);
-  }
-
-  removeIdentityCertificateListener(listener: IdentityListener): void {
-    this.identityListeners.delete(listener);
-  }
-
-  private notifyCa(listener: CaListener): void {
-    const caCertificate = Buffer.from(this.material.caCertPem);
-    process.nextTick(() => listener({ caCertificate }));
-  }
-
-  private notifyIdentity(listener: IdentityListener): void {
-    const update = { certificate: Buffer.from(this.material.serverCertPem), privateKey: Buffer.from(this.material.serverKeyPem) };
-    process.nextTick(() => listener(update));
+  /** Calls `listener` on every update (not with the current material); returns the unsubscribe. */
+  onUpdate(listener: (material: TlsMaterial) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 }

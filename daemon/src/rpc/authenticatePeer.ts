@@ -5,11 +5,15 @@ import type { NodeRecord } from '../registry/types.js';
 export interface PeerIdentityLookup {
   isRevoked(fingerprint: string): boolean;
   nodeForFingerprint(fingerprint: string): NodeRecord | undefined;
+  /** Why TLS refused the certificate presented on the connection of `peer` (see RefusedClientCertificates). */
+  refusedCertificate?(peer: string, now: Date): string | undefined;
 }
 
 /** What grpc-js exposes of a call's TLS session (its AuthContext type is not exported). */
 export interface CallWithAuthContext {
   getAuthContext(): { sslPeerCertificate?: { raw?: Buffer } } | null;
+  /** `ADDRESS:PORT` of the connection. */
+  getPeer(): string;
 }
 
 export interface AuthenticatedPeer {
@@ -33,6 +37,11 @@ export function authenticatePeer(
 ): AuthenticatedPeer {
   const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
   if (raw === undefined || raw.length === 0) {
+    // A certificate that failed TLS verification looks like none at all in the auth context.
+    const refused = lookup.refusedCertificate?.(call.getPeer(), now);
+    if (refused !== undefined) {
+      throw new PalyraError('PALYRA_E_UNAUTHENTICATED', `the client certificate was refused: ${refused}: pair the node again with palyra-node join`);
+    }
     throw new PalyraError(
       'PALYRA_E_UNAUTHENTICATED',
       'a client certificate issued by this daemon is required: pair the node with palyra-node join first',

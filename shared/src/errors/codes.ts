@@ -66,6 +66,7 @@ export const ERROR_CODES = {
   PALYRA_E_FRAME_MALFORMED: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A length-prefixed frame was truncated or its payload is not a valid message.' },
   PALYRA_E_FRAME_TOO_LARGE: { exitCode: 65, grpc: 'RESOURCE_EXHAUSTED', summary: 'A length-prefixed frame announced more than the maximum frame size.' },
   PALYRA_E_NAVIGATION_FAILED: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'A page could not be loaded: DNS, connection, TLS or another network error.' },
+  PALYRA_E_PAIRING_BUSY: { exitCode: 75, grpc: 'RESOURCE_EXHAUSTED', summary: 'The daemon refused a pairing exchange: it holds its maximum of concurrent exchanges, in total or from this address; retry later.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =
