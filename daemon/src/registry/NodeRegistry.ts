@@ -8,6 +8,7 @@ import {
   type RevokedCertRecord,
   type RuntimeState,
 } from './types.js';
+import { identityChangeError, identityChangeOf, type IdentityChange } from './identityChange.js';
 import { canonicalDeviceId, deepFreeze, isoAfter, throwIfAborted, timeOf } from './utils.js';
 import { StateValidationError, validateNode, validatePairingCode, validatePairingRequest } from './validation.js';
 
@@ -33,6 +34,14 @@ export interface NodeRegistryOptions {
 
 export interface SignalOption {
   signal?: AbortSignal;
+}
+
+export interface ApproveOptions extends SignalOption {
+  /**
+   * The operator knows the request is an identity change (identityChangeOf) and wants the
+   * registered node replaced. Without it, approving one fails with PALYRA_E_IDENTITY_CHANGE.
+   */
+  replaceIdentity?: boolean;
 }
 
 /** A new code. The registry sets `attempts` to 0 and `state` to 'active'. */
@@ -357,11 +366,25 @@ export class NodeRegistry {
   }
 
   /**
+   * The identity change `request` would be if approved now: its device id is registered under
+   * another identity key. Undefined for a new device or a re-pair with the same key.
+   */
+  identityChangeOf(request: Pick<PairingRequestRecord, 'deviceId' | 'ed25519PublicKey'>): IdentityChange | undefined {
+    return identityChangeOf(this.nodesById.get(request.deviceId), request);
+  }
+
+  /**
    * Approves a pending request (`id`: requestId or deviceId): stores the certificate and
    * registers the node, or updates it for a re-pair of the same device, whose old
-   * certificate is revoked. Rejects with PALYRA_E_REQUEST_NOT_FOUND unless pending.
+   * certificate is revoked. Rejects with PALYRA_E_REQUEST_NOT_FOUND unless pending, and with
+   * PALYRA_E_IDENTITY_CHANGE (the request stays pending) when it would replace a registered
+   * node's identity key and `replaceIdentity` is not set.
    */
-  approve(id: string, certificate: IssuedCertificate, { signal }: SignalOption = {}): Promise<Readonly<PairingRequestRecord>> {
+  approve(
+    id: string,
+    certificate: IssuedCertificate,
+    { signal, replaceIdentity = false }: ApproveOptions = {},
+  ): Promise<Readonly<PairingRequestRecord>> {
     return this.mutate(signal, (tx) => {
       const request = this.pendingRequest(tx, id);
       if (request instanceof CommitThenThrow) return request;
@@ -369,6 +392,10 @@ export class NodeRegistry {
       const fingerprint = certificate.fingerprint.toLowerCase();
       const notAfter = certificate.notAfter instanceof Date ? certificate.notAfter.toISOString() : certificate.notAfter;
       const existing = draft.nodes.find((n) => n.deviceId === request.deviceId);
+      // Checked here, in the same transaction that would register the node: whatever a caller
+      // looked at before, the registry never swaps an identity key unless told to.
+      const change = identityChangeOf(existing, request);
+      if (change !== undefined && !replaceIdentity) throw identityChangeError(request, change);
       const node = checked('certificate', () =>
         validateNode(
           {
@@ -401,7 +428,9 @@ export class NodeRegistry {
       if (existing === undefined) {
         draft.nodes.push(node);
       } else {
-        if (existing.certFingerprint !== fingerprint) this.revoke(tx, existing, 'replaced by a new pairing');
+        if (existing.certFingerprint !== fingerprint) {
+          this.revoke(tx, existing, change === undefined ? 'replaced by a new pairing' : 'replaced by a new identity key (--replace-identity)');
+        }
         Object.assign(existing, node);
       }
       return request;

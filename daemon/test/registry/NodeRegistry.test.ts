@@ -247,6 +247,30 @@ describe('pairing requests', () => {
     expect(await registry.pendingRequests()).toEqual([]);
   });
 
+  it('approve refuses an identity change (registered device id, another key) unless replaceIdentity; the request stays pending', async () => {
+    const registry = await withNode(1);
+    await registry.addRequest(newRequest(2, { deviceId: deviceId(1), ed25519PublicKey: key32(7) }));
+    const request = registry.findRequest('req-2');
+    expect(request).toMatchObject({ repair: false, state: 'pending_approval' });
+    const change = registry.identityChangeOf(request as PairingRequestRecord);
+    expect(change?.previousKeyFingerprint).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(change?.keyFingerprint).not.toBe(change?.previousKeyFingerprint);
+    const error = await rejection(registry.approve('req-2', certificate(2)));
+    expect(error.code).toBe('PALYRA_E_IDENTITY_CHANGE');
+    expect(error.message).toContain('--replace-identity');
+    expect(registry.findRequest('req-2')?.state).toBe('pending_approval');
+    expect(registry.getNode(deviceId(1))?.certFingerprint).toBe(fingerprint(1));
+
+    await registry.approve('req-2', certificate(2), { replaceIdentity: true });
+    expect(registry.getNode(deviceId(1))).toMatchObject({ ed25519PublicKey: key32(7), certFingerprint: fingerprint(2) });
+    expect(registry.isRevoked(fingerprint(1))).toBe(true);
+    // The same key again is a re-pair, not an identity change.
+    await registry.addRequest(newRequest(3, { deviceId: deviceId(1), ed25519PublicKey: key32(7) }));
+    expect(registry.findRequest('req-3')?.repair).toBe(true);
+    expect(registry.identityChangeOf(registry.findRequest('req-3') as PairingRequestRecord)).toBeUndefined();
+    await registry.approve('req-3', certificate(3));
+  });
+
   it('approve takes notAfter as a Date', async () => {
     const registry = await open();
     await registry.addRequest(newRequest(1));
