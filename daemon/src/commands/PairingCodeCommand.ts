@@ -10,6 +10,7 @@ export class PairingCodeCommand extends DaemonCommand {
     details: `
       A PIN is six digits, valid once, for --ttl (default 10m), burned after 5 failed
       attempts. Only one PIN is active at a time: minting a new one retires the previous.
+      Codes live in the daemon's memory: a restart of the daemon ends them.
       Give it to the node: \`palyra-node join --pin <PIN> --daemon HOST:PORT\`.
 
       A QR code carries the daemon address, the CA fingerprint (the node pins it) and a

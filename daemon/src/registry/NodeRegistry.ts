@@ -3,14 +3,22 @@ import type { RuntimeStateStore } from './RuntimeStateStore.js';
 import {
   MAX_PIN_ATTEMPTS,
   type NodeRecord,
+  type PairingCodeDerivation,
   type PairingCodeRecord,
   type PairingRequestRecord,
   type RevokedCertRecord,
   type RuntimeState,
+  type UsablePairingCode,
 } from './types.js';
 import { identityChangeError, identityChangeOf, type IdentityChange } from './identityChange.js';
 import { canonicalDeviceId, deepFreeze, isoAfter, throwIfAborted, timeOf } from './utils.js';
-import { StateValidationError, validateNode, validatePairingCode, validatePairingRequest } from './validation.js';
+import {
+  StateValidationError,
+  validateCodeDerivation,
+  validateNode,
+  validatePairingCode,
+  validatePairingRequest,
+} from './validation.js';
 
 /** What the registry needs of its store (a RuntimeStateStore; tests may pass a fake). */
 export type RegistryStore = Pick<RuntimeStateStore, 'snapshot' | 'save'>;
@@ -44,8 +52,12 @@ export interface ApproveOptions extends SignalOption {
   replaceIdentity?: boolean;
 }
 
-/** A new code. The registry sets `attempts` to 0 and `state` to 'active'. */
-export type NewPairingCode = Omit<PairingCodeRecord, 'createdAt' | 'expiresAt' | 'attempts' | 'state'> & {
+/**
+ * A new code, with its derivation (kept in memory only). The registry sets `attempts` to 0
+ * and `state` to 'active'.
+ */
+export type NewPairingCode = Omit<PairingCodeRecord, 'createdAt' | 'expiresAt' | 'attempts' | 'state'> &
+  PairingCodeDerivation & {
   /** Default: now. */
   createdAt?: string;
   /** Default: createdAt + ttlMs. */
@@ -155,6 +167,14 @@ export class NodeRegistry {
   private revokedByFingerprint = new Map<string, RevokedCertRecord>();
   /** lastSeen values newer than the persisted ones, by deviceId. */
   private readonly lastSeen = new Map<string, string>();
+  /**
+   * What CPace is keyed with, by code id, for the codes that can still run an exchange. Never
+   * in `state`, so never in the state file: a copy of that file (a backup, a stolen disk) must
+   * not let anyone pair while a code is active. A restart therefore ends every active code.
+   */
+  private readonly derivations = new Map<string, PairingCodeDerivation>();
+  /** The state as loaded differs from the file (codes ended at load): flush() writes it. */
+  private unsavedSinceLoad: boolean;
   private lastSeenTimer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   /** Mutations queued or running: while there are any, the committed state may be about to change. */
@@ -175,7 +195,9 @@ export class NodeRegistry {
     this.onError =
       options.onError ??
       ((error) => process.emitWarning(`node registry: ${error instanceof Error ? error.message : String(error)}`));
-    this.state = this.index(store.snapshot());
+    const loaded = store.snapshot();
+    this.unsavedSinceLoad = endCodesWithoutDerivation(loaded, this.now());
+    this.state = this.index(loaded);
   }
 
   // ---------------------------------------------------------------- pairing codes
@@ -190,13 +212,12 @@ export class NodeRegistry {
   ): Promise<{ code: Readonly<PairingCodeRecord>; superseded: boolean }> {
     return this.mutate(signal, (tx) => {
       const createdAt = input.createdAt ?? tx.now.toISOString();
+      const derivation = checked('pairing code', () => validateCodeDerivation({ prs: input.prs, salt: input.salt }, 'code'));
       const code = checked('pairing code', () =>
         validatePairingCode(
           {
             id: input.id,
             method: input.method,
-            prs: input.prs,
-            salt: input.salt,
             createdAt,
             expiresAt: input.expiresAt ?? isoAfter(new Date(createdAt), input.ttlMs ?? this.codeTtlMs),
             attempts: 0,
@@ -224,6 +245,9 @@ export class NodeRegistry {
         }
       }
       codes.push(code);
+      // Only used once the code is committed (every lookup goes through the state first); a
+      // failed save leaves an entry the next commit sweeps away.
+      this.derivations.set(code.id, { prs: derivation.prs, salt: derivation.salt });
       tx.changed = true;
       return { code, superseded };
     });
@@ -234,13 +258,13 @@ export class NodeRegistry {
    * the latest PIN's fate, or PALYRA_E_PAIRING_NO_CODE; an active code found expired is
    * marked so (persisted) first.
    */
-  activePinCode({ signal }: SignalOption = {}): Promise<Readonly<PairingCodeRecord>> {
+  activePinCode({ signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
       const pins = tx.state.pairingCodes.filter((c) => c.method === 'pin' && c.state !== 'superseded');
       const active = pins.find((c) => c.state === 'active');
       if (active !== undefined) {
         const problem = this.checkUsable(tx, active);
-        return problem === undefined ? active : new CommitThenThrow(problem);
+        return problem === undefined ? this.usable(active) : new CommitThenThrow(problem);
       }
       const latest = pins.reduce<PairingCodeRecord | undefined>(
         (a, c) => (a === undefined || timeOf(c.createdAt) >= timeOf(a.createdAt) ? c : a),
@@ -253,11 +277,11 @@ export class NodeRegistry {
   }
 
   /** The code `id` if it is active; otherwise the error for its state (see activePinCode). */
-  findActiveCode(id: string, { signal }: SignalOption = {}): Promise<Readonly<PairingCodeRecord>> {
+  findActiveCode(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
       const code = findCode(tx.state, id);
       const problem = this.checkUsable(tx, code);
-      return problem === undefined ? code : new CommitThenThrow(problem);
+      return problem === undefined ? this.usable(code) : new CommitThenThrow(problem);
     });
   }
 
@@ -266,15 +290,17 @@ export class NodeRegistry {
    * drops the connection still spends a guess. The code burns at MAX_PIN_ATTEMPTS; the
    * attempt that burned it may still complete (see consumeCode). Returns the updated code.
    */
-  recordAttempt(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<PairingCodeRecord>> {
+  recordAttempt(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
       const code = findCode(tx.state, codeId);
       const problem = this.checkUsable(tx, code);
       if (problem !== undefined) return new CommitThenThrow(problem);
+      // Taken before the count: the attempt that burns the code still runs its exchange.
+      const usable = this.usable(code);
       code.attempts += 1;
       if (code.attempts >= MAX_PIN_ATTEMPTS) code.state = 'burned';
       tx.changed = true;
-      return code;
+      return { ...usable, attempts: code.attempts, state: code.state };
     });
   }
 
@@ -560,12 +586,15 @@ export class NodeRegistry {
     }
   }
 
-  /** Writes pending lastSeen updates, after any mutation in progress. Call it on stop. */
+  /**
+   * Writes pending lastSeen updates (and what changed at load: codes ended by the restart),
+   * after any mutation in progress. Call it at start and on stop.
+   */
   flush({ signal }: SignalOption = {}): Promise<void> {
     clearTimeout(this.lastSeenTimer);
     this.lastSeenTimer = undefined;
     return this.mutate(signal, (tx) => {
-      if (this.lastSeen.size > 0) tx.changed = true;
+      if (this.lastSeen.size > 0 || this.unsavedSinceLoad) tx.changed = true;
     });
   }
 
@@ -633,6 +662,12 @@ export class NodeRegistry {
 
   private commit(draft: RuntimeState, persistedLastSeen: Map<string, string>): void {
     this.state = this.index(draft);
+    this.unsavedSinceLoad = false;
+    // A code that can no longer run an exchange needs its derivation no more.
+    const live = new Set(draft.pairingCodes.filter((c) => c.state === 'active').map((c) => c.id));
+    for (const id of this.derivations.keys()) {
+      if (!live.has(id)) this.derivations.delete(id);
+    }
     for (const [deviceId, value] of persistedLastSeen) {
       if (this.lastSeen.get(deviceId) === value || !this.nodesById.has(deviceId)) this.lastSeen.delete(deviceId);
     }
@@ -694,6 +729,16 @@ export class NodeRegistry {
     );
   }
 
+  /**
+   * The code with its derivation. An active code always has one (codes loaded from the file
+   * were ended at start); a missing one is a bug, reported as such rather than keyed with junk.
+   */
+  private usable(code: PairingCodeRecord): UsablePairingCode {
+    const derivation = this.derivations.get(code.id);
+    if (derivation === undefined) throw new PalyraError('PALYRA_E_INTERNAL', `pairing code ${code.id} has no derivation in memory`);
+    return { ...code, prs: derivation.prs, salt: derivation.salt };
+  }
+
   /** Flips an active code past its expiry to 'expired'; returns the error for an unusable code. */
   private checkUsable(tx: Transaction, code: PairingCodeRecord): PalyraError | undefined {
     if (code.state === 'active' && expired(code.expiresAt, tx.now)) {
@@ -750,6 +795,22 @@ export class NodeRegistry {
   }
 }
 
+/**
+ * Ends every active code of the state as loaded (in place): its derivation was never written
+ * to the file (or, from an older file, was dropped on load), so no exchange can run with it.
+ * It is marked expired as of now. Returns whether anything changed.
+ */
+function endCodesWithoutDerivation(state: RuntimeState, now: Date): boolean {
+  let ended = false;
+  for (const code of state.pairingCodes) {
+    if (code.state !== 'active') continue;
+    code.state = 'expired';
+    if (timeOf(code.expiresAt) > now.getTime()) code.expiresAt = now.toISOString();
+    ended = true;
+  }
+  return ended;
+}
+
 function expired(expiresAt: string, now: Date): boolean {
   return timeOf(expiresAt) <= now.getTime();
 }
@@ -794,7 +855,10 @@ function codeProblem(code: PairingCodeRecord): PalyraError {
     case 'active':
       throw new Error('codeProblem() called for an active code');
     case 'expired':
-      return new PalyraError('PALYRA_E_PAIRING_CODE_EXPIRED', `the pairing code expired at ${code.expiresAt}: ${MINT_HINT}`);
+      return new PalyraError(
+        'PALYRA_E_PAIRING_CODE_EXPIRED',
+        `the pairing code expired at ${code.expiresAt} (codes also end when the daemon restarts): ${MINT_HINT}`,
+      );
     case 'burned':
       return new PalyraError(
         'PALYRA_E_PAIRING_CODE_BURNED',

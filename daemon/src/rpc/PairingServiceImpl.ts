@@ -12,7 +12,7 @@ import { isValidDeviceId, newDeviceId } from '@palyra/shared/x509';
 import type { Logger } from '@palyra/shared/logging';
 import type { CertificateAuthority } from '../ca/index.js';
 import type { NodeRegistry } from '../registry/index.js';
-import type { PairingCodeRecord, PairingRequestRecord } from '../registry/types.js';
+import type { PairingRequestRecord, UsablePairingCode } from '../registry/types.js';
 import { boundedString, boundedStringList, bytesField } from './validate.js';
 
 export interface PairingServiceDeps {
@@ -52,7 +52,7 @@ export function createPairingServiceHandlers(deps: PairingServiceDeps): PairingS
 
 class PairingAttempt {
   private stage: Stage = 'hello';
-  private code: PairingCodeRecord | undefined;
+  private code: UsablePairingCode | undefined;
   /** The request this attempt created, once it waits for the operator. */
   private requestId: string | undefined;
   private nodeNonce: Buffer | undefined;

@@ -20,6 +20,8 @@ import {
   newRequest,
   pinCode,
   readStateFile,
+  sampleState,
+  writeStateFile,
 } from './fixtures.js';
 
 const MINUTE = 60_000;
@@ -71,7 +73,45 @@ describe('pairing codes', () => {
     expect(superseded).toBe(false);
     expect(code).toMatchObject({ id: 'a', state: 'active', attempts: 0, createdAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:10:00.000Z' });
     expect((await readStateFile(dir)).pairingCodes).toEqual([code]);
-    expect(await registry.activePinCode()).toEqual(code);
+    expect(await registry.activePinCode()).toEqual({ ...code, prs: pinCode('a').prs, salt: pinCode('a').salt });
+  });
+
+  it("keeps a code's derivation (prs, salt) out of the state file: memory only", async () => {
+    const registry = await open();
+    const input = { ...pinCode('a'), prs: Buffer.alloc(32, 0xab).toString('base64'), salt: Buffer.alloc(16, 0xcd).toString('base64') };
+    await registry.addPairingCode(input);
+    await registry.recordAttempt('a');
+    const text = await fsp.readFile(`${dir}/node-runtime.v1.json`, 'utf8');
+    expect(text).not.toContain(input.prs);
+    expect(text).not.toContain(input.salt);
+    expect(Object.keys((await readStateFile(dir)).pairingCodes[0] ?? {}).sort()).toEqual(['attempts', 'createdAt', 'expiresAt', 'id', 'method', 'state']);
+    expect(await registry.activePinCode()).toMatchObject({ id: 'a', prs: input.prs, salt: input.salt, attempts: 1 });
+  });
+
+  it('a restart ends active codes (their derivation is gone); an older file with derivations loads without them', async () => {
+    const registry = await open();
+    await registry.addPairingCode(pinCode('a'));
+    await registry.addPairingCode({ ...pinCode('q'), method: 'qr' });
+    clock.advance(MINUTE);
+    const reopened = await open();
+    const error = await rejection(reopened.activePinCode());
+    expect(error.code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+    expect(error.message).toContain('2025-01-01T00:01:00.000Z (codes also end when the daemon restarts)');
+    expect((await rejection(reopened.findActiveCode('q'))).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+
+    // A file written by an older daemon, derivations included.
+    const legacy = sampleState();
+    legacy.pairingCodes = [
+      { ...pinCode('old'), createdAt: '2025-01-01T00:00:30.000Z', expiresAt: '2025-01-01T00:09:00.000Z', attempts: 2, state: 'active' } as never,
+    ];
+    await writeStateFile(dir, JSON.stringify(legacy));
+    const fromLegacy = await open();
+    expect((await rejection(fromLegacy.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+    await fromLegacy.addPairingCode(pinCode('new'));
+    const text = await fsp.readFile(`${dir}/node-runtime.v1.json`, 'utf8');
+    expect(text).not.toMatch(/"prs"|"salt"/);
+    expect((await readStateFile(dir)).pairingCodes.find((c) => c.id === 'old')).toMatchObject({ state: 'expired', attempts: 2, expiresAt: '2025-01-01T00:01:00.000Z' });
+    expect((await fromLegacy.activePinCode()).id).toBe('new');
   });
 
   it('a new PIN supersedes the active PIN; a QR code does not', async () => {
@@ -536,7 +576,8 @@ describe('persistence and failures', () => {
     const reopened = await open();
     expect(reopened.listNodes()).toEqual(registry.listNodes());
     expect(await reopened.pendingRequests()).toEqual(await registry.pendingRequests());
-    expect(await reopened.activePinCode()).toEqual(await registry.activePinCode());
+    // Codes do not survive a restart: their derivations are in memory only.
+    expect((await rejection(reopened.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
   });
 
   it('a failed save changes nothing in memory and tells no listener', async () => {
