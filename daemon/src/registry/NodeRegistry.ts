@@ -2,6 +2,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { RuntimeStateStore } from './RuntimeStateStore.js';
 import {
   MAX_PIN_ATTEMPTS,
+  MAX_SUPERSEDED_PIN_CANDIDATES,
   type NodeRecord,
   type PairingCodeDerivation,
   type PairingCodeRecord,
@@ -276,6 +277,36 @@ export class NodeRegistry {
     });
   }
 
+  /**
+   * The PIN code `id` for an exchange a node asked for by id: the active PIN, or a superseded
+   * one that is still a candidate (supersededPinCandidates). Attempts count against that code
+   * only. Otherwise the error for its state ("replaced by a newer one" for a superseded PIN).
+   */
+  pinCodeForExchange(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
+    return this.mutate(signal, (tx) => {
+      const code = findCode(tx.state, id);
+      if (code.method !== 'pin') throw new PalyraError('PALYRA_E_PAIRING_NO_CODE', 'no PIN pairing code has this id');
+      if (this.isCandidate(code, tx.now)) return this.usable(code);
+      const problem = this.checkUsable(tx, code);
+      return problem === undefined ? this.usable(code) : new CommitThenThrow(problem);
+    });
+  }
+
+  /**
+   * Ids of the superseded PINs a node may try before the active one, newest first: a CPace
+   * exchange cannot say which PIN it is for, so a node holding a PIN that was replaced would
+   * otherwise spend one of the active PIN's attempts. Trying them costs only their own
+   * attempts (they can never pair: a proven superseded PIN is refused as replaced).
+   */
+  supersededPinCandidates(): string[] {
+    const now = this.now();
+    return this.state.pairingCodes
+      .filter((c) => this.isCandidate(c, now))
+      .sort((a, b) => timeOf(b.createdAt) - timeOf(a.createdAt))
+      .slice(0, MAX_SUPERSEDED_PIN_CANDIDATES)
+      .map((c) => c.id);
+  }
+
   /** The code `id` if it is active; otherwise the error for its state (see activePinCode). */
   findActiveCode(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
@@ -293,12 +324,16 @@ export class NodeRegistry {
   recordAttempt(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
       const code = findCode(tx.state, codeId);
-      const problem = this.checkUsable(tx, code);
-      if (problem !== undefined) return new CommitThenThrow(problem);
+      // A superseded candidate counts its own attempts (and stops being one at the limit); it
+      // never pairs: consumeCode refuses it.
+      if (!this.isCandidate(code, tx.now)) {
+        const problem = this.checkUsable(tx, code);
+        if (problem !== undefined) return new CommitThenThrow(problem);
+      }
       // Taken before the count: the attempt that burns the code still runs its exchange.
       const usable = this.usable(code);
       code.attempts += 1;
-      if (code.attempts >= MAX_PIN_ATTEMPTS) code.state = 'burned';
+      if (code.attempts >= MAX_PIN_ATTEMPTS && code.state === 'active') code.state = 'burned';
       tx.changed = true;
       return { ...usable, attempts: code.attempts, state: code.state };
     });
@@ -663,8 +698,14 @@ export class NodeRegistry {
   private commit(draft: RuntimeState, persistedLastSeen: Map<string, string>): void {
     this.state = this.index(draft);
     this.unsavedSinceLoad = false;
-    // A code that can no longer run an exchange needs its derivation no more.
-    const live = new Set(draft.pairingCodes.filter((c) => c.state === 'active').map((c) => c.id));
+    // A code that can no longer run an exchange needs its derivation no more: active codes and
+    // the newest superseded PINs that may still be tried keep theirs.
+    const now = this.now();
+    const superseded = draft.pairingCodes
+      .filter((c) => c.method === 'pin' && c.state === 'superseded' && c.attempts < MAX_PIN_ATTEMPTS && !expired(c.expiresAt, now))
+      .sort((a, b) => timeOf(b.createdAt) - timeOf(a.createdAt))
+      .slice(0, MAX_SUPERSEDED_PIN_CANDIDATES);
+    const live = new Set([...draft.pairingCodes.filter((c) => c.state === 'active'), ...superseded].map((c) => c.id));
     for (const id of this.derivations.keys()) {
       if (!live.has(id)) this.derivations.delete(id);
     }
@@ -737,6 +778,17 @@ export class NodeRegistry {
     const derivation = this.derivations.get(code.id);
     if (derivation === undefined) throw new PalyraError('PALYRA_E_INTERNAL', `pairing code ${code.id} has no derivation in memory`);
     return { ...code, prs: derivation.prs, salt: derivation.salt };
+  }
+
+  /** A superseded PIN that may still run an exchange (see supersededPinCandidates). */
+  private isCandidate(code: PairingCodeRecord, now: Date): boolean {
+    return (
+      code.method === 'pin' &&
+      code.state === 'superseded' &&
+      code.attempts < MAX_PIN_ATTEMPTS &&
+      !expired(code.expiresAt, now) &&
+      this.derivations.has(code.id)
+    );
   }
 
   /** Flips an active code past its expiry to 'expired'; returns the error for an unusable code. */

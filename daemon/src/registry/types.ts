@@ -98,5 +98,11 @@ export interface PairingCodeDerivation {
 /** A code the pairing service can run an exchange with: its record and its derivation. */
 export type UsablePairingCode = PairingCodeRecord & PairingCodeDerivation;
 
+/**
+ * Superseded PINs a node may still run an exchange against (the newest ones, unexpired, with
+ * attempts left): a node holding one learns so without spending the active PIN's attempts.
+ */
+export const MAX_SUPERSEDED_PIN_CANDIDATES = 3;
+
 /** A PIN (or QR) code burns when this many exchanges have started with it. */
 export const MAX_PIN_ATTEMPTS = 5;

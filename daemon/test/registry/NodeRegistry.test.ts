@@ -122,9 +122,32 @@ describe('pairing codes', () => {
     const codes = (await readStateFile(dir)).pairingCodes;
     expect(codes.map((c) => [c.id, c.state])).toEqual([['a', 'superseded'], ['q', 'active'], ['b', 'active']]);
     expect((await registry.activePinCode()).id).toBe('b');
-    const error = await rejection(registry.recordAttempt('a'));
+    // A superseded PIN stays open to exchanges that name it, counted against it alone, and
+    // never pairs.
+    expect(registry.supersededPinCandidates()).toEqual(['a']);
+    expect(await registry.pinCodeForExchange('a')).toMatchObject({ id: 'a', state: 'superseded', prs: pinCode('a').prs });
+    expect(await registry.recordAttempt('a')).toMatchObject({ id: 'a', attempts: 1, state: 'superseded' });
+    expect((await registry.activePinCode()).attempts).toBe(0);
+    const error = await rejection(registry.consumeCode('a'));
     expect(error.code).toBe('PALYRA_E_PAIRING_NO_CODE');
     expect(error.message).toContain('replaced by a newer one');
+    for (let i = 1; i < MAX_PIN_ATTEMPTS; i++) await registry.recordAttempt('a');
+    expect(registry.supersededPinCandidates()).toEqual([]);
+    expect((await rejection(registry.pinCodeForExchange('a'))).message).toContain('replaced by a newer one');
+    expect((await rejection(registry.recordAttempt('a'))).code).toBe('PALYRA_E_PAIRING_NO_CODE');
+    expect((await rejection(registry.pinCodeForExchange('q'))).message).toContain('no PIN pairing code has this id');
+  });
+
+  it('offers at most the 3 newest superseded PINs, unexpired, and keeps derivations for those only', async () => {
+    const registry = await open();
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      await registry.addPairingCode(pinCode(id));
+      clock.advance(1000);
+    }
+    expect(registry.supersededPinCandidates()).toEqual(['d', 'c', 'b']);
+    expect((await rejection(registry.pinCodeForExchange('a'))).code).toBe('PALYRA_E_PAIRING_NO_CODE');
+    clock.advance(10 * MINUTE);
+    expect(registry.supersededPinCandidates()).toEqual([]);
   });
 
   it('a new PIN marks an active PIN past its expiry expired, not superseded', async () => {

@@ -1136,6 +1136,15 @@ export const PALYRA_DESCRIPTOR = {
                 "daemonName": {
                   "type": "string",
                   "id": 4
+                },
+                "codeId": {
+                  "type": "string",
+                  "id": 5
+                },
+                "supersededCodeIds": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 6
                 }
               }
             },
