@@ -129,6 +129,9 @@ export class Daemon {
       // the only way to hand the node its certificate: approving one would register a node
       // that can never connect. The nodes must join again.
       await registry.withdrawRequests(undefined, { signal });
+      // Codes minted by a previous run ended with it (their derivations lived in its memory):
+      // say so in the file too.
+      await registry.flush({ signal });
 
       const server = await ca.ensureServerCertificate({ hosts: certificateHosts(options.listen.host), signal });
       const provider = new TlsCertificateProvider({

@@ -2,7 +2,7 @@ import { X509Certificate, createPublicKey, randomBytes } from 'node:crypto';
 import { hostname as osHostname, platform as osPlatform, arch } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { fromServiceError, loadPalyraProto, type PairServerMessage__Output, type PairingInfo__Output } from '@palyra/proto';
+import { fromServiceError, loadPalyraProto, type PairServerMessage__Output, type PairingInfo__Output, type PairingServiceClient } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import { PAIRING_PROTOCOL, PairingInitiator, derivePinPrs, deriveQrPrs, generateNodeIdentityKeys, type NodeClaims } from '@palyra/shared/pairing';
 import { createCsr, derToPem, fingerprint, generateTlsKeyPair, newDeviceId, parseCertificate } from '@palyra/shared/x509';
@@ -68,10 +68,81 @@ export async function joinDaemon(options: JoinOptions): Promise<NodeIdentity> {
     grpc.credentials.createSsl(Buffer.from(derToPem(bootstrapCaDer, 'CERTIFICATE')), null, null, { checkServerIdentity: (_host, cert) => checkDaemonCertificate(cert) }),
     CLIENT_CHANNEL_OPTIONS,
   );
+  const exchange = (codeId: string, role: ExchangeRole): Promise<ExchangeOutcome> =>
+    runExchange({ client, peer, secret, codeId, role, claims, identityKeys, tlsKey, bootstrapCaDer, deviceId, options });
+  try {
+    if (secret.method === 'qr') return identityOf(await exchange(secret.codeId, 'final'));
+    const first = await exchange('', 'discover');
+    if (first.kind !== 'candidates') return identityOf(first);
+    // PINs the operator replaced are tried first, each on its own stream: a wrong one spends
+    // only its own attempts, and a node holding one hears "replaced" without having spent
+    // one of the active PIN's five. Then the active PIN, named by id: if it was replaced in
+    // the meantime, this node hears so too instead of guessing against the newer one.
+    for (const id of first.superseded.slice(0, MAX_SUPERSEDED_TRIES)) {
+      const outcome = await exchange(id, 'candidate');
+      if (outcome.kind === 'identity') return outcome.identity;
+    }
+    return identityOf(await exchange(first.activeCodeId, 'final'));
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * - `discover`: a PIN hello naming no code; if the daemon lists superseded PINs, stop there
+ *   (before the share: no attempt is spent) and report them.
+ * - `candidate`: a superseded PIN; "not this code" (refused at hello, or a confirmation that
+ *   failed) is an outcome, not an error.
+ * - `final`: the code the node holds, as far as it knows; every failure is an error.
+ */
+type ExchangeRole = 'discover' | 'candidate' | 'final';
+
+type ExchangeOutcome =
+  | { kind: 'identity'; identity: NodeIdentity }
+  | { kind: 'candidates'; activeCodeId: string; superseded: string[] }
+  | { kind: 'not-this-code' };
+
+/** At most this many superseded PINs are tried (the daemon lists at most 3). */
+const MAX_SUPERSEDED_TRIES = 3;
+
+/** What the daemon answers at hello about a code that cannot run an exchange. */
+const CODE_REFUSALS: ReadonlySet<string> = new Set([
+  'PALYRA_E_PAIRING_NO_CODE',
+  'PALYRA_E_PAIRING_CODE_EXPIRED',
+  'PALYRA_E_PAIRING_CODE_BURNED',
+  'PALYRA_E_PAIRING_CODE_USED',
+]);
+
+function identityOf(outcome: ExchangeOutcome): NodeIdentity {
+  if (outcome.kind === 'identity') return outcome.identity;
+  throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'the pairing exchange ended without an outcome');
+}
+
+interface ExchangeParams {
+  client: PairingServiceClient;
+  peer: string;
+  secret: JoinSecret;
+  codeId: string;
+  role: ExchangeRole;
+  claims: NodeClaims;
+  identityKeys: ReturnType<typeof generateNodeIdentityKeys>;
+  tlsKey: { privateKeyPem: string; publicKeyPem: string };
+  bootstrapCaDer: Buffer;
+  deviceId: string;
+  options: JoinOptions;
+}
+
+/** One Pair stream: one exchange against one code (see ExchangeRole). */
+async function runExchange(params: ExchangeParams): Promise<ExchangeOutcome> {
+  const { client, peer, secret, codeId, role, claims, identityKeys, tlsKey, bootstrapCaDer, deviceId, options } = params;
+  const { signal } = options;
+  signal?.throwIfAborted();
   const call = client.Pair();
   const onAbort = (): void => call.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
   const reader = new StreamReader<PairServerMessage__Output>(call, peer);
+  /** How far the exchange got: which failures mean "not this code" for a candidate. */
+  let stage: 'hello' | 'exchange' | 'confirmed' = 'hello';
   try {
     const nodeNonce = randomBytes(32);
     call.write({
@@ -79,11 +150,15 @@ export async function joinDaemon(options: JoinOptions): Promise<NodeIdentity> {
         protocol: PAIRING_PROTOCOL,
         method: secret.method === 'pin' ? 'PAIRING_METHOD_PIN' : 'PAIRING_METHOD_QR',
         nonce: nodeNonce,
-        codeId: secret.method === 'qr' ? secret.codeId : '',
+        codeId,
       },
     });
 
     const serverHello = expect(await reader.next('its hello'), 'serverHello');
+    stage = 'exchange';
+    if (role === 'discover' && serverHello.supersededCodeIds.length > 0 && serverHello.codeId !== '') {
+      return { kind: 'candidates', activeCodeId: serverHello.codeId, superseded: serverHello.supersededCodeIds };
+    }
     const serverCertDer = call.getAuthContext()?.sslPeerCertificate?.raw;
     if (serverCertDer === undefined) {
       throw new PalyraError('PALYRA_E_SERVER_IDENTITY', `${peer} presented no TLS certificate`);
@@ -120,6 +195,7 @@ export async function joinDaemon(options: JoinOptions): Promise<NodeIdentity> {
     });
 
     const daemonConfirm = expect(await reader.next('its confirmation'), 'confirm');
+    stage = 'confirmed';
     initiator.verifyDaemonConfirm(daemonConfirm.mac);
     // From here the CA is trusted: the daemon proved the PIN bound to it.
     const caCert = new X509Certificate(caCertDer);
@@ -138,20 +214,23 @@ export async function joinDaemon(options: JoinOptions): Promise<NodeIdentity> {
         case 'STATE_APPROVED': {
           const cert = verifyIssuedCertificate(decision.certDer, caCert, deviceId, tlsKey.publicKeyPem);
           return {
-            version: 1,
-            deviceId,
-            name: claims.name,
-            daemonAddress: options.daemonAddress,
-            caFingerprint,
-            caCertPem: derToPem(caCertDer, 'CERTIFICATE'),
-            certPem: derToPem(decision.certDer, 'CERTIFICATE'),
-            certExpiresAt: cert.notAfter.toISOString(),
-            tlsPrivateKeyPem: tlsKey.privateKeyPem,
-            ed25519PrivateKey: Buffer.from(identityKeys.ed25519.privateKey).toString('base64'),
-            ed25519PublicKey: Buffer.from(identityKeys.ed25519.publicKey).toString('base64'),
-            x25519PrivateKey: Buffer.from(identityKeys.x25519.privateKey).toString('base64'),
-            x25519PublicKey: Buffer.from(identityKeys.x25519.publicKey).toString('base64'),
-            joinedAt: new Date().toISOString(),
+            kind: 'identity',
+            identity: {
+              version: 1,
+              deviceId,
+              name: claims.name,
+              daemonAddress: options.daemonAddress,
+              caFingerprint,
+              caCertPem: derToPem(caCertDer, 'CERTIFICATE'),
+              certPem: derToPem(decision.certDer, 'CERTIFICATE'),
+              certExpiresAt: cert.notAfter.toISOString(),
+              tlsPrivateKeyPem: tlsKey.privateKeyPem,
+              ed25519PrivateKey: Buffer.from(identityKeys.ed25519.privateKey).toString('base64'),
+              ed25519PublicKey: Buffer.from(identityKeys.ed25519.publicKey).toString('base64'),
+              x25519PrivateKey: Buffer.from(identityKeys.x25519.privateKey).toString('base64'),
+              x25519PublicKey: Buffer.from(identityKeys.x25519.publicKey).toString('base64'),
+              joinedAt: new Date().toISOString(),
+            },
           };
         }
         default:
@@ -160,11 +239,16 @@ export async function joinDaemon(options: JoinOptions): Promise<NodeIdentity> {
     }
   } catch (error) {
     if (signal?.aborted === true) throw new PalyraError('PALYRA_E_CANCELLED', 'join cancelled', { cause: error });
+    if (role === 'candidate' && error instanceof PalyraError) {
+      // Refused at hello (that PIN is gone), or the daemon refused this node's confirmation
+      // (this node's PIN is not that one): try the next code.
+      if (stage === 'hello' && CODE_REFUSALS.has(error.code)) return { kind: 'not-this-code' };
+      if (stage === 'exchange' && error.code === 'PALYRA_E_PAIRING_FAILED') return { kind: 'not-this-code' };
+    }
     throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     call.cancel();
-    client.close();
   }
 }
 

@@ -5,7 +5,7 @@ import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
 import type { PairingDecisions } from '../pairing/PairingDecisions.js';
-import type { NodeRegistry } from '../registry/index.js';
+import { keyFingerprintOf, type NodeRegistry } from '../registry/index.js';
 import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
 import { createInvokeHandler } from './invokeHandler.js';
@@ -97,13 +97,17 @@ export function createAdminServiceHandlers(
       return { ...common, method: 'pin', code: minted.pin, expiresAt: minted.expiresAt.toISOString(), uri: '', supersededPrevious: minted.supersededPrevious };
     }),
 
-    ListPending: unary(async () => ({ requests: (await registry.pendingRequests()).map(toPendingRequest) })),
+    ListPending: unary(async () => ({ requests: (await registry.pendingRequests()).map((r) => toPendingRequest(r, registry)) })),
 
     Decide: unary(async (request) => {
+      // Computed before deciding: once approved, the node holds the new key and the request
+      // would no longer look like an identity change.
+      const before = registry.findRequest(request.id);
+      const change = before === undefined ? undefined : registry.identityChangeOf(before);
       const decided = request.approve
-        ? await deps.decisions.approve(request.id)
+        ? await deps.decisions.approve(request.id, { replaceIdentity: request.replaceIdentity })
         : await deps.decisions.reject(request.id);
-      return toPendingRequest(decided);
+      return toPendingRequest(decided, { identityChangeOf: () => change });
     }),
 
     ListNodes: unary(async () => ({ nodes: registry.listNodes().map(toNodeInfo) })),
@@ -131,7 +135,15 @@ export function createAdminServiceHandlers(
   };
 }
 
-export function toPendingRequest(request: PairingRequestRecord): PendingRequest {
+/**
+ * A request as operators see it. `identityChange` is worked out against the registry as it is
+ * now (a request stored before the node it claims was registered is flagged all the same).
+ */
+export function toPendingRequest(
+  request: PairingRequestRecord,
+  registry: Pick<NodeRegistry, 'identityChangeOf'>,
+): PendingRequest {
+  const change = registry.identityChangeOf(request);
   return {
     requestId: request.requestId,
     deviceId: request.deviceId,
@@ -144,6 +156,9 @@ export function toPendingRequest(request: PairingRequestRecord): PendingRequest 
     repair: request.repair,
     state: request.state,
     remoteAddress: request.remoteAddress,
+    identityChange: change !== undefined,
+    keyFingerprint: change?.keyFingerprint ?? keyFingerprintOf(request.ed25519PublicKey),
+    previousKeyFingerprint: change?.previousKeyFingerprint ?? '',
   };
 }
 

@@ -70,7 +70,7 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
       call.write(event);
     };
     const onRequest = (request: Readonly<PairingRequestRecord>): void => {
-      send({ request: toPendingRequest(request), at: new Date().toISOString() });
+      send({ request: toPendingRequest(request, registry), at: new Date().toISOString() });
     };
     const onSession =
       (status: 'online' | 'offline') =>
@@ -116,7 +116,7 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
         if (closed || call.cancelled) return;
         call.write({
           snapshot: {
-            requests: pending.map(toPendingRequest),
+            requests: pending.map((r) => toPendingRequest(r, registry)),
             nodes: registry.listNodes().map(deps.nodeInfo),
           },
           at: new Date().toISOString(),

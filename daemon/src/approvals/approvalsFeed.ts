@@ -7,15 +7,19 @@ import type { ApprovalsAction } from './approvalsState.js';
 export interface ApprovalsSource {
   /** A snapshot then live changes, until `signal` aborts (quietly) or the daemon goes away (throws). */
   watch(signal: AbortSignal): AsyncIterable<ApprovalsEvent>;
-  /** Approves or rejects a pending request; resolves with the decided request. */
-  decide(requestId: string, approve: boolean): Promise<ApprovalRequest>;
+  /**
+   * Approves or rejects a pending request; resolves with the decided request.
+   * `replaceIdentity`: the operator confirmed an identity change a second time.
+   */
+  decide(requestId: string, approve: boolean, replaceIdentity: boolean): Promise<ApprovalRequest>;
 }
 
 /** The running daemon behind `client`. */
 export function controlClientSource(client: ControlClient): ApprovalsSource {
   return {
     watch: (signal) => client.watchApprovals({ signal }),
-    decide: async (requestId, approve) => toApprovalRequest(await client.decide(requestId, approve)),
+    decide: async (requestId, approve, replaceIdentity) =>
+      toApprovalRequest(await client.decide(requestId, approve, { replaceIdentity })),
   };
 }
 

@@ -11,8 +11,13 @@ export type Mode =
   | { kind: 'browse' }
   /** Waiting for y/n on `action` for `requestId`. */
   | { kind: 'confirm'; action: DecisionAction; requestId: string }
+  /**
+   * The operator said y to approving an identity change (the request claims a registered
+   * device id under another key): waiting for a second, different key (R) before replacing.
+   */
+  | { kind: 'confirm-identity'; action: 'approve'; requestId: string }
   /** The decision was sent; its answer has not come back yet. */
-  | { kind: 'deciding'; action: DecisionAction; requestId: string };
+  | { kind: 'deciding'; action: DecisionAction; requestId: string; replaceIdentity: boolean };
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
@@ -57,8 +62,13 @@ export type ApprovalsAction =
   | { type: 'ask'; action: DecisionAction }
   /** `n` / Esc while confirming. */
   | { type: 'cancel' }
-  /** `y` while confirming: the decision goes out (the UI sends it when the mode turns `deciding`). */
+  /**
+   * `y` while confirming: the decision goes out (the UI sends it when the mode turns
+   * `deciding`), except approving an identity change, which asks a second time.
+   */
   | { type: 'confirm' }
+  /** `R` at the second confirmation of an identity change: approve it, replacing the node's key. */
+  | { type: 'confirm-replace' }
   | { type: 'decision-done'; action: DecisionAction; request: ApprovalRequest }
   | { type: 'decision-failed'; action: DecisionAction; requestId: string; code: string; message: string };
 
@@ -86,7 +96,7 @@ export function approvalsReducer(state: ApprovalsState, action: ApprovalsAction)
         connection: 'reconnecting',
         connectionError: printable(action.message),
         // A decision in flight still gets its answer; a confirmation cannot be trusted any more.
-        mode: state.mode.kind === 'confirm' ? { kind: 'browse' } : state.mode,
+        mode: isConfirming(state.mode) ? { kind: 'browse' } : state.mode,
         // One line per outage, not one per failed retry.
         log:
           state.connection === 'reconnecting'
@@ -94,13 +104,13 @@ export function approvalsReducer(state: ApprovalsState, action: ApprovalsAction)
             : appendLog(state.log, { at: action.at, kind: 'error', text: `lost the daemon: ${printable(action.message)}; retrying` }),
       };
     case 'move': {
-      if (state.mode.kind === 'confirm' || state.requests.length === 0) return state;
+      if (isConfirming(state.mode) || state.requests.length === 0) return state;
       const index = Math.max(0, selectedIndex(state));
       const next = clamp(index + action.delta, 0, state.requests.length - 1);
       return { ...state, selectedId: state.requests[next]?.requestId ?? null };
     }
     case 'move-to': {
-      if (state.mode.kind === 'confirm' || state.requests.length === 0) return state;
+      if (isConfirming(state.mode) || state.requests.length === 0) return state;
       const request = action.position === 'first' ? state.requests[0] : state.requests[state.requests.length - 1];
       return { ...state, selectedId: request?.requestId ?? null };
     }
@@ -114,11 +124,19 @@ export function approvalsReducer(state: ApprovalsState, action: ApprovalsAction)
       return { ...state, mode: { kind: 'confirm', action: action.action, requestId: request.requestId }, notice: null };
     }
     case 'cancel':
-      if (state.mode.kind !== 'confirm') return state;
+      if (!isConfirming(state.mode)) return state;
       return { ...state, mode: { kind: 'browse' }, notice: { level: 'info', text: 'cancelled: nothing was decided' } };
-    case 'confirm':
+    case 'confirm': {
       if (state.mode.kind !== 'confirm') return state;
-      return { ...state, mode: { kind: 'deciding', action: state.mode.action, requestId: state.mode.requestId }, notice: null };
+      const { action: decision, requestId } = state.mode;
+      if (decision === 'approve' && targetRequest(state)?.identityChange === true) {
+        return { ...state, mode: { kind: 'confirm-identity', action: 'approve', requestId }, notice: null };
+      }
+      return { ...state, mode: { kind: 'deciding', action: decision, requestId, replaceIdentity: false }, notice: null };
+    }
+    case 'confirm-replace':
+      if (state.mode.kind !== 'confirm-identity') return state;
+      return { ...state, mode: { kind: 'deciding', action: 'approve', requestId: state.mode.requestId, replaceIdentity: true }, notice: null };
     case 'decision-done': {
       const request = sanitizeRequest(action.request);
       const text =
@@ -156,7 +174,7 @@ function applyEvent(state: ApprovalsState, event: ApprovalsEvent): ApprovalsStat
       };
       if (state.synced) next = { ...next, log: appendLog(next.log, { at: event.at, kind: 'info', text: 'reconnected' }) };
       const target = modeTarget(state.mode);
-      if (target !== undefined && !requests.some((r) => r.requestId === target) && state.mode.kind === 'confirm') {
+      if (target !== undefined && !requests.some((r) => r.requestId === target) && isConfirming(state.mode)) {
         next = { ...next, mode: { kind: 'browse' }, notice: { level: 'error', text: 'that request is no longer pending' } };
       }
       return next;
@@ -177,7 +195,7 @@ function applyEvent(state: ApprovalsState, event: ApprovalsEvent): ApprovalsStat
         log: appendLog(state.log, {
           at: event.at,
           kind: 'request',
-          text: `request ${request.name} (${request.platform}) from ${request.remoteAddress || '?'}, SAS ${request.sas}${request.repair ? ', re-pair' : ''}`,
+          text: `request ${request.name} (${request.platform}) from ${request.remoteAddress || '?'}, SAS ${request.sas}${request.repair ? ', re-pair' : ''}${request.identityChange ? ', IDENTITY CHANGE of a registered device' : ''}`,
         }),
       };
     }
@@ -193,7 +211,7 @@ function applyEvent(state: ApprovalsState, event: ApprovalsEvent): ApprovalsStat
         };
       }
       // The request the operator is confirming was decided by someone else (or expired).
-      if (known !== undefined && state.mode.kind === 'confirm' && state.mode.requestId === request.requestId) {
+      if (known !== undefined && isConfirming(state.mode) && state.mode.requestId === request.requestId) {
         next = {
           ...next,
           mode: { kind: 'browse' },
@@ -243,6 +261,11 @@ function removeRequest(state: ApprovalsState, requestId: string): ApprovalsState
   let selectedId = state.selectedId;
   if (selectedId === requestId) selectedId = requests[Math.min(index, requests.length - 1)]?.requestId ?? null;
   return { ...state, requests, selectedId };
+}
+
+/** Waiting for the operator's y/n (or, for an identity change, R/n): nothing was sent yet. */
+export function isConfirming(mode: Mode): mode is Extract<Mode, { kind: 'confirm' | 'confirm-identity' }> {
+  return mode.kind === 'confirm' || mode.kind === 'confirm-identity';
 }
 
 function modeTarget(mode: Mode): string | undefined {

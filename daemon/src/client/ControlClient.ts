@@ -85,8 +85,10 @@ export class ControlClient {
     return response.requests;
   }
 
-  decide(id: string, approve: boolean, options?: CallOptions): Promise<PendingRequest__Output> {
-    return this.unary('Decide', { id, approve }, options);
+  /** `replaceIdentity`: approve an identity change (see PendingRequest.identity_change). */
+  decide(id: string, approve: boolean, options?: CallOptions & { replaceIdentity?: boolean }): Promise<PendingRequest__Output> {
+    const { replaceIdentity = false, ...callOptions } = options ?? {};
+    return this.unary('Decide', { id, approve, replaceIdentity }, callOptions);
   }
 
   async listNodes(options?: CallOptions): Promise<NodeInfo__Output[]> {

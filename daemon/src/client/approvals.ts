@@ -17,6 +17,13 @@ export interface ApprovalRequest {
   expiresAt: string;
   /** The identity key belongs to a device paired before (its old certificate is revoked on approval). */
   repair: boolean;
+  /**
+   * The device id is registered under another identity key: approving replaces that node
+   * (needs replaceIdentity). `previousKeyFingerprint` is the registered key's, '' otherwise.
+   */
+  identityChange: boolean;
+  keyFingerprint: string;
+  previousKeyFingerprint: string;
   state: PairingRequestState;
 }
 
@@ -92,6 +99,9 @@ export function toApprovalRequest(r: PendingRequest__Output): ApprovalRequest {
     requestedAt: r.requestedAt,
     expiresAt: r.expiresAt,
     repair: r.repair,
+    identityChange: r.identityChange,
+    keyFingerprint: r.keyFingerprint,
+    previousKeyFingerprint: r.previousKeyFingerprint,
     state: isRequestState(r.state) ? r.state : 'pending_approval',
   };
 }

@@ -9,7 +9,9 @@ export class PairingCodeCommand extends DaemonCommand {
     description: 'Mint a single-use pairing code',
     details: `
       A PIN is six digits, valid once, for --ttl (default 10m), burned after 5 failed
-      attempts. Only one PIN is active at a time: minting a new one retires the previous.
+      attempts. Only one PIN is active at a time: minting a new one retires the previous
+      (a node that still joins with it is told so, without spending the new PIN's attempts).
+      Codes live in the daemon's memory: a restart of the daemon ends them.
       Give it to the node: \`palyra-node join --pin <PIN> --daemon HOST:PORT\`.
 
       A QR code carries the daemon address, the CA fingerprint (the node pins it) and a

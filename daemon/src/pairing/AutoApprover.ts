@@ -54,11 +54,15 @@ export class AutoApprover {
       remoteAddress: request.remoteAddress,
       repair: request.repair,
     };
-    // A device id that is registered under another identity key would take that node's place
-    // (and revoke its certificate): that is for an operator to decide, never automatic.
-    const registered = registry.getNode(request.deviceId);
-    if (registered !== undefined && registered.ed25519PublicKey !== request.ed25519PublicKey) {
-      logger?.warn(fields, 'pairing request not auto-approved: its device id belongs to a registered node with another identity key; an operator must decide');
+    // An identity change (a registered device id under another key) would take that node's
+    // place: only an operator decides that (nodes approve --replace-identity). The policy
+    // never passes replaceIdentity, so the registry refuses it even if this check raced.
+    const change = registry.identityChangeOf(request);
+    if (change !== undefined) {
+      logger?.warn(
+        { ...fields, identityChange: true, ...change },
+        'pairing request not auto-approved: its device id belongs to a registered node with another identity key; an operator must decide',
+      );
       return;
     }
     try {
@@ -67,6 +71,10 @@ export class AutoApprover {
     } catch (error) {
       const palyra = PalyraError.from(error);
       // Withdrawn or replaced meanwhile (the node went away): nothing to approve any more.
+      if (palyra.code === 'PALYRA_E_IDENTITY_CHANGE') {
+        logger?.warn({ ...fields, identityChange: true, errorCode: palyra.code }, 'pairing request not auto-approved: it became an identity change; an operator must decide');
+        return;
+      }
       if (palyra.code === 'PALYRA_E_REQUEST_NOT_FOUND') {
         logger?.info({ ...fields, errorCode: palyra.code }, 'pairing request gone before it could be auto-approved');
         return;

@@ -1,6 +1,6 @@
 import { PalyraError } from '@palyra/shared/errors';
 import type { CertificateAuthority } from '../ca/index.js';
-import type { NodeRegistry } from '../registry/index.js';
+import { identityChangeError, type NodeRegistry } from '../registry/index.js';
 import type { PairingRequestRecord } from '../registry/types.js';
 
 /**
@@ -15,19 +15,34 @@ export class PairingDecisions {
     private readonly certValidityDays: number,
   ) {}
 
-  async approve(idOrDeviceId: string, { signal }: { signal?: AbortSignal } = {}): Promise<PairingRequestRecord> {
+  /**
+   * `replaceIdentity`: the operator approves an identity change (the request claims a
+   * registered device id under another key); without it such a request is refused with
+   * PALYRA_E_IDENTITY_CHANGE and stays pending.
+   */
+  async approve(
+    idOrDeviceId: string,
+    { signal, replaceIdentity = false }: { signal?: AbortSignal; replaceIdentity?: boolean } = {},
+  ): Promise<PairingRequestRecord> {
     const request = this.pending(idOrDeviceId);
+    // Refused before signing anything; the registry checks again when it registers the node.
+    const change = this.registry.identityChangeOf(request);
+    if (change !== undefined && !replaceIdentity) throw identityChangeError(request, change);
     const issued = await this.ca.signNodeCsr({
       csrDer: Buffer.from(request.csr, 'base64'),
       deviceId: request.deviceId,
       validityDays: this.certValidityDays,
       signal,
     });
-    return this.registry.approve(request.requestId, {
-      certDer: Buffer.from(issued.certDer).toString('base64'),
-      fingerprint: issued.fingerprint,
-      notAfter: issued.notAfter.toISOString(),
-    });
+    return this.registry.approve(
+      request.requestId,
+      {
+        certDer: Buffer.from(issued.certDer).toString('base64'),
+        fingerprint: issued.fingerprint,
+        notAfter: issued.notAfter.toISOString(),
+      },
+      { signal, replaceIdentity },
+    );
   }
 
   async reject(idOrDeviceId: string): Promise<PairingRequestRecord> {

@@ -2,14 +2,24 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { RuntimeStateStore } from './RuntimeStateStore.js';
 import {
   MAX_PIN_ATTEMPTS,
+  MAX_SUPERSEDED_PIN_CANDIDATES,
   type NodeRecord,
+  type PairingCodeDerivation,
   type PairingCodeRecord,
   type PairingRequestRecord,
   type RevokedCertRecord,
   type RuntimeState,
+  type UsablePairingCode,
 } from './types.js';
+import { identityChangeError, identityChangeOf, type IdentityChange } from './identityChange.js';
 import { canonicalDeviceId, deepFreeze, isoAfter, throwIfAborted, timeOf } from './utils.js';
-import { StateValidationError, validateNode, validatePairingCode, validatePairingRequest } from './validation.js';
+import {
+  StateValidationError,
+  validateCodeDerivation,
+  validateNode,
+  validatePairingCode,
+  validatePairingRequest,
+} from './validation.js';
 
 /** What the registry needs of its store (a RuntimeStateStore; tests may pass a fake). */
 export type RegistryStore = Pick<RuntimeStateStore, 'snapshot' | 'save'>;
@@ -35,8 +45,20 @@ export interface SignalOption {
   signal?: AbortSignal;
 }
 
-/** A new code. The registry sets `attempts` to 0 and `state` to 'active'. */
-export type NewPairingCode = Omit<PairingCodeRecord, 'createdAt' | 'expiresAt' | 'attempts' | 'state'> & {
+export interface ApproveOptions extends SignalOption {
+  /**
+   * The operator knows the request is an identity change (identityChangeOf) and wants the
+   * registered node replaced. Without it, approving one fails with PALYRA_E_IDENTITY_CHANGE.
+   */
+  replaceIdentity?: boolean;
+}
+
+/**
+ * A new code, with its derivation (kept in memory only). The registry sets `attempts` to 0
+ * and `state` to 'active'.
+ */
+export type NewPairingCode = Omit<PairingCodeRecord, 'createdAt' | 'expiresAt' | 'attempts' | 'state'> &
+  PairingCodeDerivation & {
   /** Default: now. */
   createdAt?: string;
   /** Default: createdAt + ttlMs. */
@@ -146,6 +168,14 @@ export class NodeRegistry {
   private revokedByFingerprint = new Map<string, RevokedCertRecord>();
   /** lastSeen values newer than the persisted ones, by deviceId. */
   private readonly lastSeen = new Map<string, string>();
+  /**
+   * What CPace is keyed with, by code id, for the codes that can still run an exchange. Never
+   * in `state`, so never in the state file: a copy of that file (a backup, a stolen disk) must
+   * not let anyone pair while a code is active. A restart therefore ends every active code.
+   */
+  private readonly derivations = new Map<string, PairingCodeDerivation>();
+  /** The state as loaded differs from the file (codes ended at load): flush() writes it. */
+  private unsavedSinceLoad: boolean;
   private lastSeenTimer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   /** Mutations queued or running: while there are any, the committed state may be about to change. */
@@ -166,7 +196,9 @@ export class NodeRegistry {
     this.onError =
       options.onError ??
       ((error) => process.emitWarning(`node registry: ${error instanceof Error ? error.message : String(error)}`));
-    this.state = this.index(store.snapshot());
+    const loaded = store.snapshot();
+    this.unsavedSinceLoad = endCodesWithoutDerivation(loaded, this.now());
+    this.state = this.index(loaded);
   }
 
   // ---------------------------------------------------------------- pairing codes
@@ -181,13 +213,12 @@ export class NodeRegistry {
   ): Promise<{ code: Readonly<PairingCodeRecord>; superseded: boolean }> {
     return this.mutate(signal, (tx) => {
       const createdAt = input.createdAt ?? tx.now.toISOString();
+      const derivation = checked('pairing code', () => validateCodeDerivation({ prs: input.prs, salt: input.salt }, 'code'));
       const code = checked('pairing code', () =>
         validatePairingCode(
           {
             id: input.id,
             method: input.method,
-            prs: input.prs,
-            salt: input.salt,
             createdAt,
             expiresAt: input.expiresAt ?? isoAfter(new Date(createdAt), input.ttlMs ?? this.codeTtlMs),
             attempts: 0,
@@ -215,6 +246,9 @@ export class NodeRegistry {
         }
       }
       codes.push(code);
+      // Only used once the code is committed (every lookup goes through the state first); a
+      // failed save leaves an entry the next commit sweeps away.
+      this.derivations.set(code.id, { prs: derivation.prs, salt: derivation.salt });
       tx.changed = true;
       return { code, superseded };
     });
@@ -225,13 +259,13 @@ export class NodeRegistry {
    * the latest PIN's fate, or PALYRA_E_PAIRING_NO_CODE; an active code found expired is
    * marked so (persisted) first.
    */
-  activePinCode({ signal }: SignalOption = {}): Promise<Readonly<PairingCodeRecord>> {
+  activePinCode({ signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
       const pins = tx.state.pairingCodes.filter((c) => c.method === 'pin' && c.state !== 'superseded');
       const active = pins.find((c) => c.state === 'active');
       if (active !== undefined) {
         const problem = this.checkUsable(tx, active);
-        return problem === undefined ? active : new CommitThenThrow(problem);
+        return problem === undefined ? this.usable(active) : new CommitThenThrow(problem);
       }
       const latest = pins.reduce<PairingCodeRecord | undefined>(
         (a, c) => (a === undefined || timeOf(c.createdAt) >= timeOf(a.createdAt) ? c : a),
@@ -243,12 +277,42 @@ export class NodeRegistry {
     });
   }
 
+  /**
+   * The PIN code `id` for an exchange a node asked for by id: the active PIN, or a superseded
+   * one that is still a candidate (supersededPinCandidates). Attempts count against that code
+   * only. Otherwise the error for its state ("replaced by a newer one" for a superseded PIN).
+   */
+  pinCodeForExchange(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
+    return this.mutate(signal, (tx) => {
+      const code = findCode(tx.state, id);
+      if (code.method !== 'pin') throw new PalyraError('PALYRA_E_PAIRING_NO_CODE', 'no PIN pairing code has this id');
+      if (this.isCandidate(code, tx.now)) return this.usable(code);
+      const problem = this.checkUsable(tx, code);
+      return problem === undefined ? this.usable(code) : new CommitThenThrow(problem);
+    });
+  }
+
+  /**
+   * Ids of the superseded PINs a node may try before the active one, newest first: a CPace
+   * exchange cannot say which PIN it is for, so a node holding a PIN that was replaced would
+   * otherwise spend one of the active PIN's attempts. Trying them costs only their own
+   * attempts (they can never pair: a proven superseded PIN is refused as replaced).
+   */
+  supersededPinCandidates(): string[] {
+    const now = this.now();
+    return this.state.pairingCodes
+      .filter((c) => this.isCandidate(c, now))
+      .sort((a, b) => timeOf(b.createdAt) - timeOf(a.createdAt))
+      .slice(0, MAX_SUPERSEDED_PIN_CANDIDATES)
+      .map((c) => c.id);
+  }
+
   /** The code `id` if it is active; otherwise the error for its state (see activePinCode). */
-  findActiveCode(id: string, { signal }: SignalOption = {}): Promise<Readonly<PairingCodeRecord>> {
+  findActiveCode(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
       const code = findCode(tx.state, id);
       const problem = this.checkUsable(tx, code);
-      return problem === undefined ? code : new CommitThenThrow(problem);
+      return problem === undefined ? this.usable(code) : new CommitThenThrow(problem);
     });
   }
 
@@ -257,15 +321,21 @@ export class NodeRegistry {
    * drops the connection still spends a guess. The code burns at MAX_PIN_ATTEMPTS; the
    * attempt that burned it may still complete (see consumeCode). Returns the updated code.
    */
-  recordAttempt(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<PairingCodeRecord>> {
+  recordAttempt(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
       const code = findCode(tx.state, codeId);
-      const problem = this.checkUsable(tx, code);
-      if (problem !== undefined) return new CommitThenThrow(problem);
+      // A superseded candidate counts its own attempts (and stops being one at the limit); it
+      // never pairs: consumeCode refuses it.
+      if (!this.isCandidate(code, tx.now)) {
+        const problem = this.checkUsable(tx, code);
+        if (problem !== undefined) return new CommitThenThrow(problem);
+      }
+      // Taken before the count: the attempt that burns the code still runs its exchange.
+      const usable = this.usable(code);
       code.attempts += 1;
-      if (code.attempts >= MAX_PIN_ATTEMPTS) code.state = 'burned';
+      if (code.attempts >= MAX_PIN_ATTEMPTS && code.state === 'active') code.state = 'burned';
       tx.changed = true;
-      return code;
+      return { ...usable, attempts: code.attempts, state: code.state };
     });
   }
 
@@ -357,11 +427,25 @@ export class NodeRegistry {
   }
 
   /**
+   * The identity change `request` would be if approved now: its device id is registered under
+   * another identity key. Undefined for a new device or a re-pair with the same key.
+   */
+  identityChangeOf(request: Pick<PairingRequestRecord, 'deviceId' | 'ed25519PublicKey'>): IdentityChange | undefined {
+    return identityChangeOf(this.nodesById.get(request.deviceId), request);
+  }
+
+  /**
    * Approves a pending request (`id`: requestId or deviceId): stores the certificate and
    * registers the node, or updates it for a re-pair of the same device, whose old
-   * certificate is revoked. Rejects with PALYRA_E_REQUEST_NOT_FOUND unless pending.
+   * certificate is revoked. Rejects with PALYRA_E_REQUEST_NOT_FOUND unless pending, and with
+   * PALYRA_E_IDENTITY_CHANGE (the request stays pending) when it would replace a registered
+   * node's identity key and `replaceIdentity` is not set.
    */
-  approve(id: string, certificate: IssuedCertificate, { signal }: SignalOption = {}): Promise<Readonly<PairingRequestRecord>> {
+  approve(
+    id: string,
+    certificate: IssuedCertificate,
+    { signal, replaceIdentity = false }: ApproveOptions = {},
+  ): Promise<Readonly<PairingRequestRecord>> {
     return this.mutate(signal, (tx) => {
       const request = this.pendingRequest(tx, id);
       if (request instanceof CommitThenThrow) return request;
@@ -369,6 +453,10 @@ export class NodeRegistry {
       const fingerprint = certificate.fingerprint.toLowerCase();
       const notAfter = certificate.notAfter instanceof Date ? certificate.notAfter.toISOString() : certificate.notAfter;
       const existing = draft.nodes.find((n) => n.deviceId === request.deviceId);
+      // Checked here, in the same transaction that would register the node: whatever a caller
+      // looked at before, the registry never swaps an identity key unless told to.
+      const change = identityChangeOf(existing, request);
+      if (change !== undefined && !replaceIdentity) throw identityChangeError(request, change);
       const node = checked('certificate', () =>
         validateNode(
           {
@@ -401,7 +489,9 @@ export class NodeRegistry {
       if (existing === undefined) {
         draft.nodes.push(node);
       } else {
-        if (existing.certFingerprint !== fingerprint) this.revoke(tx, existing, 'replaced by a new pairing');
+        if (existing.certFingerprint !== fingerprint) {
+          this.revoke(tx, existing, change === undefined ? 'replaced by a new pairing' : 'replaced by a new identity key (--replace-identity)');
+        }
         Object.assign(existing, node);
       }
       return request;
@@ -531,12 +621,15 @@ export class NodeRegistry {
     }
   }
 
-  /** Writes pending lastSeen updates, after any mutation in progress. Call it on stop. */
+  /**
+   * Writes pending lastSeen updates (and what changed at load: codes ended by the restart),
+   * after any mutation in progress. Call it at start and on stop.
+   */
   flush({ signal }: SignalOption = {}): Promise<void> {
     clearTimeout(this.lastSeenTimer);
     this.lastSeenTimer = undefined;
     return this.mutate(signal, (tx) => {
-      if (this.lastSeen.size > 0) tx.changed = true;
+      if (this.lastSeen.size > 0 || this.unsavedSinceLoad) tx.changed = true;
     });
   }
 
@@ -604,6 +697,18 @@ export class NodeRegistry {
 
   private commit(draft: RuntimeState, persistedLastSeen: Map<string, string>): void {
     this.state = this.index(draft);
+    this.unsavedSinceLoad = false;
+    // A code that can no longer run an exchange needs its derivation no more: active codes and
+    // the newest superseded PINs that may still be tried keep theirs.
+    const now = this.now();
+    const superseded = draft.pairingCodes
+      .filter((c) => c.method === 'pin' && c.state === 'superseded' && c.attempts < MAX_PIN_ATTEMPTS && !expired(c.expiresAt, now))
+      .sort((a, b) => timeOf(b.createdAt) - timeOf(a.createdAt))
+      .slice(0, MAX_SUPERSEDED_PIN_CANDIDATES);
+    const live = new Set([...draft.pairingCodes.filter((c) => c.state === 'active'), ...superseded].map((c) => c.id));
+    for (const id of this.derivations.keys()) {
+      if (!live.has(id)) this.derivations.delete(id);
+    }
     for (const [deviceId, value] of persistedLastSeen) {
       if (this.lastSeen.get(deviceId) === value || !this.nodesById.has(deviceId)) this.lastSeen.delete(deviceId);
     }
@@ -665,6 +770,27 @@ export class NodeRegistry {
     );
   }
 
+  /**
+   * The code with its derivation. An active code always has one (codes loaded from the file
+   * were ended at start); a missing one is a bug, reported as such rather than keyed with junk.
+   */
+  private usable(code: PairingCodeRecord): UsablePairingCode {
+    const derivation = this.derivations.get(code.id);
+    if (derivation === undefined) throw new PalyraError('PALYRA_E_INTERNAL', `pairing code ${code.id} has no derivation in memory`);
+    return { ...code, prs: derivation.prs, salt: derivation.salt };
+  }
+
+  /** A superseded PIN that may still run an exchange (see supersededPinCandidates). */
+  private isCandidate(code: PairingCodeRecord, now: Date): boolean {
+    return (
+      code.method === 'pin' &&
+      code.state === 'superseded' &&
+      code.attempts < MAX_PIN_ATTEMPTS &&
+      !expired(code.expiresAt, now) &&
+      this.derivations.has(code.id)
+    );
+  }
+
   /** Flips an active code past its expiry to 'expired'; returns the error for an unusable code. */
   private checkUsable(tx: Transaction, code: PairingCodeRecord): PalyraError | undefined {
     if (code.state === 'active' && expired(code.expiresAt, tx.now)) {
@@ -721,6 +847,22 @@ export class NodeRegistry {
   }
 }
 
+/**
+ * Ends every active code of the state as loaded (in place): its derivation was never written
+ * to the file (or, from an older file, was dropped on load), so no exchange can run with it.
+ * It is marked expired as of now. Returns whether anything changed.
+ */
+function endCodesWithoutDerivation(state: RuntimeState, now: Date): boolean {
+  let ended = false;
+  for (const code of state.pairingCodes) {
+    if (code.state !== 'active') continue;
+    code.state = 'expired';
+    if (timeOf(code.expiresAt) > now.getTime()) code.expiresAt = now.toISOString();
+    ended = true;
+  }
+  return ended;
+}
+
 function expired(expiresAt: string, now: Date): boolean {
   return timeOf(expiresAt) <= now.getTime();
 }
@@ -765,7 +907,10 @@ function codeProblem(code: PairingCodeRecord): PalyraError {
     case 'active':
       throw new Error('codeProblem() called for an active code');
     case 'expired':
-      return new PalyraError('PALYRA_E_PAIRING_CODE_EXPIRED', `the pairing code expired at ${code.expiresAt}: ${MINT_HINT}`);
+      return new PalyraError(
+        'PALYRA_E_PAIRING_CODE_EXPIRED',
+        `the pairing code expired at ${code.expiresAt} (codes also end when the daemon restarts): ${MINT_HINT}`,
+      );
     case 'burned':
       return new PalyraError(
         'PALYRA_E_PAIRING_CODE_BURNED',

@@ -161,6 +161,26 @@ async function readStateFile(fs: StateFs, file: string): Promise<Buffer | undefi
   }
 }
 
+/**
+ * Files written before derivations were kept out of the state file carry each code's `prs`
+ * and `salt`: they load, without them (the next save writes the file without them; the
+ * daemon ends the codes they belonged to, see NodeRegistry). Anything else about a code is
+ * still validated strictly.
+ */
+function dropCodeDerivations(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const codes = (value as { pairingCodes?: unknown }).pairingCodes;
+  if (!Array.isArray(codes)) return value;
+  return {
+    ...value,
+    pairingCodes: codes.map((code: unknown) => {
+      if (typeof code !== 'object' || code === null || Array.isArray(code)) return code;
+      const { prs: _prs, salt: _salt, ...rest } = code as Record<string, unknown>;
+      return rest;
+    }),
+  };
+}
+
 /** Decodes, parses and validates the file's bytes; `file` is only used in messages. */
 export function parseRuntimeState(bytes: Uint8Array, file: string): RuntimeState {
   let text: string;
@@ -183,7 +203,7 @@ export function parseRuntimeState(bytes: Uint8Array, file: string): RuntimeState
     }
   }
   try {
-    return validateRuntimeState(value);
+    return validateRuntimeState(dropCodeDerivations(value));
   } catch (error) {
     if (error instanceof StateValidationError) throw stateCorruptError(file, error.message, error);
     throw error;

@@ -1,6 +1,7 @@
 export * from './types.js';
 export { NodeRegistry } from './NodeRegistry.js';
 export type {
+  ApproveOptions,
   IssuedCertificate,
   NewPairingCode,
   NewPairingRequest,
@@ -14,3 +15,4 @@ export type {
 export { RuntimeStateStore, emptyRuntimeState, parseRuntimeState } from './RuntimeStateStore.js';
 export type { RuntimeStateStoreOptions, StateFs } from './RuntimeStateStore.js';
 export { StateValidationError, validateRuntimeState } from './validation.js';
+export { identityChangeOf, identityChangeError, keyFingerprintOf, type IdentityChange } from './identityChange.js';

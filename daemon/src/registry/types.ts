@@ -9,16 +9,15 @@ export type PairingMethod = 'pin' | 'qr';
 export type PairingCodeState = 'active' | 'used' | 'burned' | 'expired' | 'superseded';
 export type PairingRequestState = 'pending_approval' | 'approved' | 'rejected' | 'expired';
 
+/**
+ * A pairing code as the state file keeps it: metadata only. What CPace is keyed with (the
+ * PairingCodeDerivation) is a password equivalent: whoever holds it can pair while the code
+ * is active, so it lives in the daemon's memory only and a restart ends every active code.
+ */
 export interface PairingCodeRecord {
   /** Random id (not secret). */
   id: string;
   method: PairingMethod;
-  /**
-   * Password-equivalent derived from the code (scrypt of the PIN, SHA-256 of a QR token) with
-   * `salt`: CPace is keyed with it. The code itself is never persisted.
-   */
-  prs: string;
-  salt: string;
   createdAt: string;
   expiresAt: string;
   /** Attempts that reached the CPace exchange. The code burns at MAX_PIN_ATTEMPTS. */
@@ -84,6 +83,26 @@ export interface RuntimeState {
   nodes: NodeRecord[];
   revoked: RevokedCertRecord[];
 }
+
+/** What CPace is keyed with for one code. Secret; never written to the state file. */
+export interface PairingCodeDerivation {
+  /**
+   * Password-equivalent derived from the code (scrypt of the PIN, SHA-256 of a QR token) with
+   * `salt`, base64. The code itself is never kept at all.
+   */
+  prs: string;
+  /** base64; sent to the node in serverHello. */
+  salt: string;
+}
+
+/** A code the pairing service can run an exchange with: its record and its derivation. */
+export type UsablePairingCode = PairingCodeRecord & PairingCodeDerivation;
+
+/**
+ * Superseded PINs a node may still run an exchange against (the newest ones, unexpired, with
+ * attempts left): a node holding one learns so without spending the active PIN's attempts.
+ */
+export const MAX_SUPERSEDED_PIN_CANDIDATES = 3;
 
 /** A PIN (or QR) code burns when this many exchanges have started with it. */
 export const MAX_PIN_ATTEMPTS = 5;

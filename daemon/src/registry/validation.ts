@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import {
   RUNTIME_STATE_VERSION,
   type NodeRecord,
+  type PairingCodeDerivation,
   type PairingCodeRecord,
   type PairingCodeState,
   type PairingMethod,
@@ -150,16 +151,22 @@ function labels(value: unknown, path: string): Record<string, string> {
 }
 
 export function validatePairingCode(value: unknown, path: string): PairingCodeRecord {
-  const r = object(value, path, ['id', 'method', 'prs', 'salt', 'createdAt', 'expiresAt', 'attempts', 'state']);
+  const r = object(value, path, ['id', 'method', 'createdAt', 'expiresAt', 'attempts', 'state']);
   id(r.id, at(path, 'id'));
   oneOf(r.method, at(path, 'method'), METHODS);
-  base64(r.prs, at(path, 'prs'));
-  base64(r.salt, at(path, 'salt'));
   timestamp(r.createdAt, at(path, 'createdAt'));
   timestamp(r.expiresAt, at(path, 'expiresAt'));
   count(r.attempts, at(path, 'attempts'));
   oneOf(r.state, at(path, 'state'), CODE_STATES);
   return r as unknown as PairingCodeRecord;
+}
+
+/** The in-memory secret of a new code (never part of the state document). */
+export function validateCodeDerivation(value: unknown, path: string): PairingCodeDerivation {
+  const r = object(value, path, ['prs', 'salt']);
+  base64(r.prs, at(path, 'prs'));
+  base64(r.salt, at(path, 'salt'));
+  return r as unknown as PairingCodeDerivation;
 }
 
 export function validatePairingRequest(value: unknown, path: string): PairingRequestRecord {

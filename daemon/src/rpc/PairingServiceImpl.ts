@@ -12,7 +12,7 @@ import { isValidDeviceId, newDeviceId } from '@palyra/shared/x509';
 import type { Logger, RateLimitedLog } from '@palyra/shared/logging';
 import type { CertificateAuthority } from '../ca/index.js';
 import type { NodeRegistry } from '../registry/index.js';
-import type { PairingCodeRecord, PairingRequestRecord } from '../registry/types.js';
+import type { PairingRequestRecord, UsablePairingCode } from '../registry/types.js';
 import { boundedString, boundedStringList, bytesField } from './validate.js';
 import { PeerLimiter, peerAddress, type PeerLimits } from './PeerLimiter.js';
 
@@ -73,7 +73,7 @@ export function createPairingServiceHandlers(deps: PairingServiceDeps): PairingS
 
 class PairingAttempt {
   private stage: Stage = 'hello';
-  private code: PairingCodeRecord | undefined;
+  private code: UsablePairingCode | undefined;
   /** The request this attempt created, once it waits for the operator. */
   private requestId: string | undefined;
   private nodeNonce: Buffer | undefined;
@@ -153,8 +153,18 @@ class PairingAttempt {
       throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `unsupported pairing protocol "${hello.protocol.slice(0, 32)}": upgrade palyra-node or palyrad`);
     }
     this.nodeNonce = bytesField(hello.nonce, 'hello.nonce', { exact: 32 });
+    let supersededCodeIds: string[] = [];
     if (hello.method === 'PAIRING_METHOD_PIN') {
-      this.code = await this.deps.registry.activePinCode();
+      // The exchange is bound to one code here, and only that code's attempts are spent. A node
+      // may name the code (one a serverHello listed); otherwise it gets the active PIN and the
+      // list of superseded PINs it can rule out first (see pairing.proto).
+      const named = boundedString(hello.codeId, 'hello.codeId', 64, { allowEmpty: true });
+      if (named === '') {
+        this.code = await this.deps.registry.activePinCode();
+        supersededCodeIds = this.deps.registry.supersededPinCandidates();
+      } else {
+        this.code = await this.deps.registry.pinCodeForExchange(named);
+      }
     } else if (hello.method === 'PAIRING_METHOD_QR') {
       const code = await this.deps.registry.findActiveCode(boundedString(hello.codeId, 'hello.codeId', 64));
       // A QR hello may only name a QR code: a PIN's low-entropy key must never be usable here.
@@ -169,6 +179,8 @@ class PairingAttempt {
         caCertDer: Buffer.from(this.deps.ca.caCertDer),
         pinSalt: Buffer.from(this.code.salt, 'base64'),
         daemonName: 'palyrad',
+        codeId: this.code.id,
+        supersededCodeIds,
       },
     });
     this.stage = 'share';

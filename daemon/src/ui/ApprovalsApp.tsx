@@ -6,6 +6,7 @@ import { approvalsLayout, formatAge, formatClock, listWindow, moreLabel, truncat
 import {
   approvalsReducer,
   initialApprovalsState,
+  isConfirming,
   onlineCount,
   selectedIndex,
   targetRequest,
@@ -52,8 +53,8 @@ export function ApprovalsApp({ source, size, now = Date.now, tickMs = 1_000, ret
   const { mode } = state;
   useEffect(() => {
     if (mode.kind !== 'deciding') return;
-    const { action, requestId } = mode;
-    source.decide(requestId, action === 'approve').then(
+    const { action, requestId, replaceIdentity } = mode;
+    source.decide(requestId, action === 'approve', replaceIdentity).then(
       (request) => dispatch({ type: 'decision-done', action, request }),
       (error: unknown) => dispatch({ type: 'decision-failed', action, requestId, ...describeFailure(error) }),
     );
@@ -125,6 +126,10 @@ export function keyActions(input: string, key: Key, listLines: number): Array<Ap
       case 'y':
       case 'Y':
         actions.push({ type: 'confirm' });
+        break;
+      // Not y: a second y typed (or pasted) in a hurry must not replace a node's identity.
+      case 'R':
+        actions.push({ type: 'confirm-replace' });
         break;
       case 'n':
       case 'N':
@@ -241,9 +246,10 @@ function RequestRow({
         address: request.remoteAddress,
         sas: request.sas,
         age: formatAge(now - Date.parse(request.requestedAt)),
-        flag: request.repair ? 're-pair' : '',
+        // An identity change outranks a re-pair: it is what must not be approved by habit.
+        flag: request.identityChange ? 'NEW KEY' : request.repair ? 're-pair' : '',
       }}
-      colors={{ sas: 'cyan', flag: 'yellow', ...(expiringSoon ? { age: 'red' } : {}) }}
+      colors={{ sas: 'cyan', flag: request.identityChange ? 'red' : 'yellow', ...(expiringSoon ? { age: 'red' } : {}) }}
     />
   );
 }
@@ -287,6 +293,39 @@ function Row({
 
 function Prompt({ state }: { state: ApprovalsState }): ReactNode {
   const target = targetRequest(state);
+  if (state.mode.kind === 'confirm-identity' && target !== undefined) {
+    return (
+      <Box flexDirection="column">
+        <Text wrap="truncate-end">
+          <Text bold color="red">{'REPLACE IDENTITY '}</Text>
+          <Text>{`key ${target.previousKeyFingerprint} → ${target.keyFingerprint}?`}</Text>
+        </Text>
+        <Text wrap="truncate-end">
+          <Text>{`${truncate(target.name, 24)}'s registered node loses its certificate. `}</Text>
+          <Text bold>[R/n]</Text>
+        </Text>
+      </Box>
+    );
+  }
+  if (state.mode.kind === 'confirm' && target !== undefined && target.identityChange && state.mode.action === 'approve') {
+    const name = truncate(target.name, 32);
+    return (
+      <Box flexDirection="column">
+        <Text wrap="truncate-end">
+          <Text bold color="yellow">{`Approve ${name}`}</Text>
+          <Text>{` (SAS `}</Text>
+          <Text bold color="cyan">
+            {target.sas}
+          </Text>
+          <Text>{`)? `}</Text>
+          <Text bold>[y/n]</Text>
+        </Text>
+        <Text wrap="truncate-end" bold color="red">
+          {`IDENTITY CHANGE: registered key ${target.previousKeyFingerprint} → ${target.keyFingerprint}`}
+        </Text>
+      </Box>
+    );
+  }
   if (state.mode.kind === 'confirm' && target !== undefined) {
     const verb = state.mode.action === 'approve' ? 'Approve' : 'Reject';
     // Two lines hold the prompt: the question and [y/n] come first, and a long name or
@@ -355,9 +394,10 @@ function EventLog({ state, lines }: { state: ApprovalsState; lines: number }): R
 }
 
 function Footer({ state }: { state: ApprovalsState }): ReactNode {
-  const keys =
-    state.mode.kind !== 'confirm'
-      ? '↑↓/jk move · a approve · r reject · q quit'
+  const keys = !isConfirming(state.mode)
+    ? '↑↓/jk move · a approve · r reject · q quit'
+    : state.mode.kind === 'confirm-identity'
+      ? 'R replace the identity (only if that device really has a new key) · n/Esc cancel'
       : state.mode.action === 'approve'
         ? 'y approve (only if the node shows the same SAS) · n/Esc cancel'
         : 'y reject · n/Esc cancel · q quit';

@@ -27,6 +27,9 @@ function request(n: number, extra: Partial<ApprovalRequest> = {}): ApprovalReque
     requestedAt: new Date(Date.parse(AT) + n * 1000).toISOString(),
     expiresAt: new Date(Date.parse(AT) + 900_000).toISOString(),
     repair: false,
+    identityChange: false,
+    keyFingerprint: 'new-key-fingerprint-22',
+    previousKeyFingerprint: '',
     state: 'pending_approval',
     ...extra,
   };
@@ -113,11 +116,33 @@ describe('approvalsReducer', () => {
     expect(state.mode).toEqual({ kind: 'confirm', action: 'approve', requestId: 'req-1' });
     expect(targetRequest(state)?.name).toBe('node-1');
     state = approvalsReducer(state, { type: 'confirm' });
-    expect(state.mode).toEqual({ kind: 'deciding', action: 'approve', requestId: 'req-1' });
+    expect(state.mode).toEqual({ kind: 'deciding', action: 'approve', requestId: 'req-1', replaceIdentity: false });
     state = approvalsReducer(state, { type: 'decision-done', action: 'approve', request: { ...request(1), state: 'approved' } });
     expect(state.mode).toEqual({ kind: 'browse' });
     expect(state.requests).toEqual([]);
     expect(state.notice).toEqual({ level: 'info', text: expect.stringContaining('approved node-1') });
+  });
+
+  it('asks a second time, with R, before approving an identity change; y alone never sends it', () => {
+    const change = request(1, { identityChange: true, previousKeyFingerprint: 'old-key-fingerprint-22' });
+    let state = run(snapshot([change]), { type: 'ask', action: 'approve' }, { type: 'confirm' });
+    expect(state.mode).toEqual({ kind: 'confirm-identity', action: 'approve', requestId: 'req-1' });
+    // A second y (typed twice, or pasted) does nothing; moves are ignored.
+    state = approvalsReducer(state, { type: 'confirm' });
+    state = approvalsReducer(state, { type: 'move', delta: 1 });
+    expect(state.mode).toEqual({ kind: 'confirm-identity', action: 'approve', requestId: 'req-1' });
+    state = approvalsReducer(state, { type: 'confirm-replace' });
+    expect(state.mode).toEqual({ kind: 'deciding', action: 'approve', requestId: 'req-1', replaceIdentity: true });
+
+    // n at the second question cancels; rejecting an identity change needs no second question.
+    state = run(snapshot([change]), { type: 'ask', action: 'approve' }, { type: 'confirm' }, { type: 'cancel' });
+    expect(state.mode).toEqual({ kind: 'browse' });
+    expect(state.notice?.text).toContain('cancelled');
+    state = run(snapshot([change]), { type: 'ask', action: 'reject' }, { type: 'confirm' });
+    expect(state.mode).toEqual({ kind: 'deciding', action: 'reject', requestId: 'req-1', replaceIdentity: false });
+    // R outside the second question does nothing.
+    state = run(snapshot([request(2)]), { type: 'ask', action: 'approve' }, { type: 'confirm-replace' });
+    expect(state.mode).toEqual({ kind: 'confirm', action: 'approve', requestId: 'req-2' });
   });
 
   it('cancels a confirmation with n (nothing is sent) and ignores moves and new asks meanwhile', () => {

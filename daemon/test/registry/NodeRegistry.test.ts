@@ -20,6 +20,8 @@ import {
   newRequest,
   pinCode,
   readStateFile,
+  sampleState,
+  writeStateFile,
 } from './fixtures.js';
 
 const MINUTE = 60_000;
@@ -71,7 +73,45 @@ describe('pairing codes', () => {
     expect(superseded).toBe(false);
     expect(code).toMatchObject({ id: 'a', state: 'active', attempts: 0, createdAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:10:00.000Z' });
     expect((await readStateFile(dir)).pairingCodes).toEqual([code]);
-    expect(await registry.activePinCode()).toEqual(code);
+    expect(await registry.activePinCode()).toEqual({ ...code, prs: pinCode('a').prs, salt: pinCode('a').salt });
+  });
+
+  it("keeps a code's derivation (prs, salt) out of the state file: memory only", async () => {
+    const registry = await open();
+    const input = { ...pinCode('a'), prs: Buffer.alloc(32, 0xab).toString('base64'), salt: Buffer.alloc(16, 0xcd).toString('base64') };
+    await registry.addPairingCode(input);
+    await registry.recordAttempt('a');
+    const text = await fsp.readFile(`${dir}/node-runtime.v1.json`, 'utf8');
+    expect(text).not.toContain(input.prs);
+    expect(text).not.toContain(input.salt);
+    expect(Object.keys((await readStateFile(dir)).pairingCodes[0] ?? {}).sort()).toEqual(['attempts', 'createdAt', 'expiresAt', 'id', 'method', 'state']);
+    expect(await registry.activePinCode()).toMatchObject({ id: 'a', prs: input.prs, salt: input.salt, attempts: 1 });
+  });
+
+  it('a restart ends active codes (their derivation is gone); an older file with derivations loads without them', async () => {
+    const registry = await open();
+    await registry.addPairingCode(pinCode('a'));
+    await registry.addPairingCode({ ...pinCode('q'), method: 'qr' });
+    clock.advance(MINUTE);
+    const reopened = await open();
+    const error = await rejection(reopened.activePinCode());
+    expect(error.code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+    expect(error.message).toContain('2025-01-01T00:01:00.000Z (codes also end when the daemon restarts)');
+    expect((await rejection(reopened.findActiveCode('q'))).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+
+    // A file written by an older daemon, derivations included.
+    const legacy = sampleState();
+    legacy.pairingCodes = [
+      { ...pinCode('old'), createdAt: '2025-01-01T00:00:30.000Z', expiresAt: '2025-01-01T00:09:00.000Z', attempts: 2, state: 'active' } as never,
+    ];
+    await writeStateFile(dir, JSON.stringify(legacy));
+    const fromLegacy = await open();
+    expect((await rejection(fromLegacy.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
+    await fromLegacy.addPairingCode(pinCode('new'));
+    const text = await fsp.readFile(`${dir}/node-runtime.v1.json`, 'utf8');
+    expect(text).not.toMatch(/"prs"|"salt"/);
+    expect((await readStateFile(dir)).pairingCodes.find((c) => c.id === 'old')).toMatchObject({ state: 'expired', attempts: 2, expiresAt: '2025-01-01T00:01:00.000Z' });
+    expect((await fromLegacy.activePinCode()).id).toBe('new');
   });
 
   it('a new PIN supersedes the active PIN; a QR code does not', async () => {
@@ -82,9 +122,32 @@ describe('pairing codes', () => {
     const codes = (await readStateFile(dir)).pairingCodes;
     expect(codes.map((c) => [c.id, c.state])).toEqual([['a', 'superseded'], ['q', 'active'], ['b', 'active']]);
     expect((await registry.activePinCode()).id).toBe('b');
-    const error = await rejection(registry.recordAttempt('a'));
+    // A superseded PIN stays open to exchanges that name it, counted against it alone, and
+    // never pairs.
+    expect(registry.supersededPinCandidates()).toEqual(['a']);
+    expect(await registry.pinCodeForExchange('a')).toMatchObject({ id: 'a', state: 'superseded', prs: pinCode('a').prs });
+    expect(await registry.recordAttempt('a')).toMatchObject({ id: 'a', attempts: 1, state: 'superseded' });
+    expect((await registry.activePinCode()).attempts).toBe(0);
+    const error = await rejection(registry.consumeCode('a'));
     expect(error.code).toBe('PALYRA_E_PAIRING_NO_CODE');
     expect(error.message).toContain('replaced by a newer one');
+    for (let i = 1; i < MAX_PIN_ATTEMPTS; i++) await registry.recordAttempt('a');
+    expect(registry.supersededPinCandidates()).toEqual([]);
+    expect((await rejection(registry.pinCodeForExchange('a'))).message).toContain('replaced by a newer one');
+    expect((await rejection(registry.recordAttempt('a'))).code).toBe('PALYRA_E_PAIRING_NO_CODE');
+    expect((await rejection(registry.pinCodeForExchange('q'))).message).toContain('no PIN pairing code has this id');
+  });
+
+  it('offers at most the 3 newest superseded PINs, unexpired, and keeps derivations for those only', async () => {
+    const registry = await open();
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      await registry.addPairingCode(pinCode(id));
+      clock.advance(1000);
+    }
+    expect(registry.supersededPinCandidates()).toEqual(['d', 'c', 'b']);
+    expect((await rejection(registry.pinCodeForExchange('a'))).code).toBe('PALYRA_E_PAIRING_NO_CODE');
+    clock.advance(10 * MINUTE);
+    expect(registry.supersededPinCandidates()).toEqual([]);
   });
 
   it('a new PIN marks an active PIN past its expiry expired, not superseded', async () => {
@@ -245,6 +308,30 @@ describe('pairing requests', () => {
     expect(file.nodes).toEqual([node]);
     expect(file.requests).toEqual([approved]);
     expect(await registry.pendingRequests()).toEqual([]);
+  });
+
+  it('approve refuses an identity change (registered device id, another key) unless replaceIdentity; the request stays pending', async () => {
+    const registry = await withNode(1);
+    await registry.addRequest(newRequest(2, { deviceId: deviceId(1), ed25519PublicKey: key32(7) }));
+    const request = registry.findRequest('req-2');
+    expect(request).toMatchObject({ repair: false, state: 'pending_approval' });
+    const change = registry.identityChangeOf(request as PairingRequestRecord);
+    expect(change?.previousKeyFingerprint).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(change?.keyFingerprint).not.toBe(change?.previousKeyFingerprint);
+    const error = await rejection(registry.approve('req-2', certificate(2)));
+    expect(error.code).toBe('PALYRA_E_IDENTITY_CHANGE');
+    expect(error.message).toContain('--replace-identity');
+    expect(registry.findRequest('req-2')?.state).toBe('pending_approval');
+    expect(registry.getNode(deviceId(1))?.certFingerprint).toBe(fingerprint(1));
+
+    await registry.approve('req-2', certificate(2), { replaceIdentity: true });
+    expect(registry.getNode(deviceId(1))).toMatchObject({ ed25519PublicKey: key32(7), certFingerprint: fingerprint(2) });
+    expect(registry.isRevoked(fingerprint(1))).toBe(true);
+    // The same key again is a re-pair, not an identity change.
+    await registry.addRequest(newRequest(3, { deviceId: deviceId(1), ed25519PublicKey: key32(7) }));
+    expect(registry.findRequest('req-3')?.repair).toBe(true);
+    expect(registry.identityChangeOf(registry.findRequest('req-3') as PairingRequestRecord)).toBeUndefined();
+    await registry.approve('req-3', certificate(3));
   });
 
   it('approve takes notAfter as a Date', async () => {
@@ -512,7 +599,8 @@ describe('persistence and failures', () => {
     const reopened = await open();
     expect(reopened.listNodes()).toEqual(registry.listNodes());
     expect(await reopened.pendingRequests()).toEqual(await registry.pendingRequests());
-    expect(await reopened.activePinCode()).toEqual(await registry.activePinCode());
+    // Codes do not survive a restart: their derivations are in memory only.
+    expect((await rejection(reopened.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
   });
 
   it('a failed save changes nothing in memory and tells no listener', async () => {

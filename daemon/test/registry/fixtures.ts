@@ -72,8 +72,6 @@ export function sampleState(): RuntimeState {
       {
         id: 'code-1',
         method: 'pin',
-        prs: Buffer.alloc(32, 7).toString('base64'),
-        salt: Buffer.alloc(16, 1).toString('base64'),
         createdAt: '2025-01-01T00:00:00.000Z',
         expiresAt: '2025-01-01T00:10:00.000Z',
         attempts: 1,

@@ -25,6 +25,9 @@ function request(n: number, extra: Partial<ApprovalRequest> = {}): ApprovalReque
     requestedAt: new Date(T0 - (100 - n) * 1000).toISOString(), // node-1 is the oldest
     expiresAt: new Date(T0 + 900_000).toISOString(),
     repair: false,
+    identityChange: false,
+    keyFingerprint: `key-${n}-fingerprint-xxxxx`.slice(0, 22),
+    previousKeyFingerprint: '',
     state: 'pending_approval',
     ...extra,
   };
@@ -146,8 +149,52 @@ describe('ApprovalsApp rendering', () => {
     await app.until('[y/n]');
     app.stdin.write('y');
     await app.until('approved node-1: the node receives its certificate');
-    expect(source.decisions).toEqual([{ requestId: 'req-1', approve: true }]);
+    expect(source.decisions).toEqual([{ requestId: 'req-1', approve: true, replaceIdentity: false }]);
     expect(app.frame()).toContain('no pairing requests waiting');
+  });
+
+  it('flags an identity change loudly and approves it only after a second, explicit R', async () => {
+    const change = request(1, { identityChange: true, keyFingerprint: 'NEWnewNEWnewNEWnewNEW1', previousKeyFingerprint: 'OLDoldOLDoldOLDoldOLD1' });
+    const source = new FakeApprovalsSource([snapshot([change])]);
+    source.decideWith = async (requestId) => ({ ...change, requestId, state: 'approved' });
+    const app = mount(source);
+    const list = await app.until('› node-1');
+    expect(list).toMatch(/› node-1\s+linux-x64\s+10\.0\.0\.1:50001\s+K7QX-P001\s+1m39s\s+NEW KEY/);
+    await settle();
+    app.stdin.write('a');
+    const first = await app.until('IDENTITY CHANGE');
+    expect(first).toContain('Approve node-1 (SAS K7QX-P001)? [y/n]');
+    expect(first).toContain('IDENTITY CHANGE: registered key OLDoldOLDoldOLDoldOLD1 → NEWnewNEWnewNEWnewNEW1');
+    app.stdin.write('y');
+    const second = await app.until('REPLACE IDENTITY');
+    expect(second).toContain('REPLACE IDENTITY key OLDoldOLDoldOLDoldOLD1 → NEWnewNEWnewNEWnewNEW1?');
+    expect(second).toContain("node-1's registered node loses its certificate. [R/n]");
+    expect(second).toContain('R replace the identity (only if that device really has a new key) · n/Esc cancel');
+    expect(Math.max(...lineWidths(app.lastFrame()))).toBeLessThanOrEqual(80);
+    // Neither a second y nor the first answer sent anything.
+    app.stdin.write('y');
+    await settle();
+    expect(source.decisions).toEqual([]);
+    expect(app.frame()).toContain('REPLACE IDENTITY');
+    app.stdin.write('R');
+    await app.until('approved node-1: the node receives its certificate');
+    expect(source.decisions).toEqual([{ requestId: 'req-1', approve: true, replaceIdentity: true }]);
+  });
+
+  it('cancels an identity change at the second question: nothing is sent', async () => {
+    const change = request(1, { identityChange: true, previousKeyFingerprint: 'OLDoldOLDoldOLDoldOLD1' });
+    const source = new FakeApprovalsSource([snapshot([change])]);
+    const app = mount(source);
+    await app.until('› node-1');
+    await settle();
+    app.stdin.write('a');
+    await app.until('IDENTITY CHANGE');
+    app.stdin.write('y');
+    await app.until('REPLACE IDENTITY');
+    app.stdin.write('n');
+    await app.until('cancelled: nothing was decided');
+    expect(source.decisions).toEqual([]);
+    expect(app.frame()).toContain('NEW KEY');
   });
 
   it('rejects with r then y; Esc also cancels', async () => {
@@ -164,7 +211,7 @@ describe('ApprovalsApp rendering', () => {
     await app.until('Reject node-1');
     app.stdin.write('y');
     await app.until('rejected node-1');
-    expect(source.decisions).toEqual([{ requestId: 'req-1', approve: false }]);
+    expect(source.decisions).toEqual([{ requestId: 'req-1', approve: false, replaceIdentity: false }]);
   });
 
   it('warns before approving a re-pair, keeping [y/n] in sight for long names and addresses', async () => {

@@ -6,7 +6,7 @@ import type { ApprovalsSource } from '../../src/approvals/approvalsFeed.js';
  * watch, `fail()` ends it with an error; decisions resolve with `decideWith`.
  */
 export class FakeApprovalsSource implements ApprovalsSource {
-  readonly decisions: Array<{ requestId: string; approve: boolean }> = [];
+  readonly decisions: Array<{ requestId: string; approve: boolean; replaceIdentity: boolean }> = [];
   watches = 0;
   /** Watches ended by their signal (the app unmounted or quit). */
   abortedWatches = 0;
@@ -56,8 +56,8 @@ export class FakeApprovalsSource implements ApprovalsSource {
     }
   }
 
-  decide(requestId: string, approve: boolean): Promise<ApprovalRequest> {
-    this.decisions.push({ requestId, approve });
+  decide(requestId: string, approve: boolean, replaceIdentity: boolean): Promise<ApprovalRequest> {
+    this.decisions.push({ requestId, approve, replaceIdentity });
     return this.decideWith(requestId, approve);
   }
 }

@@ -395,6 +395,18 @@ export const PALYRA_DESCRIPTOR = {
                 "remoteAddress": {
                   "type": "string",
                   "id": 11
+                },
+                "identityChange": {
+                  "type": "bool",
+                  "id": 12
+                },
+                "keyFingerprint": {
+                  "type": "string",
+                  "id": 13
+                },
+                "previousKeyFingerprint": {
+                  "type": "string",
+                  "id": 14
                 }
               }
             },
@@ -416,6 +428,10 @@ export const PALYRA_DESCRIPTOR = {
                 "approve": {
                   "type": "bool",
                   "id": 2
+                },
+                "replaceIdentity": {
+                  "type": "bool",
+                  "id": 3
                 }
               }
             },
@@ -1120,6 +1136,15 @@ export const PALYRA_DESCRIPTOR = {
                 "daemonName": {
                   "type": "string",
                   "id": 4
+                },
+                "codeId": {
+                  "type": "string",
+                  "id": 5
+                },
+                "supersededCodeIds": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 6
                 }
               }
             },

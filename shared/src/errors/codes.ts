@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   PALYRA_E_PAIRING_REJECTED: { exitCode: 67, grpc: 'PERMISSION_DENIED', summary: 'An operator rejected the pairing request.' },
   PALYRA_E_PAIRING_EXPIRED: { exitCode: 67, grpc: 'DEADLINE_EXCEEDED', summary: 'The pairing request expired before an operator decided.' },
   PALYRA_E_REQUEST_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No pending pairing request matches.' },
+  PALYRA_E_IDENTITY_CHANGE: { exitCode: 77, grpc: 'FAILED_PRECONDITION', summary: 'The pairing request claims the device id of a registered node under another identity key: approve it only with --replace-identity.' },
   PALYRA_E_NODE_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No registered node matches.' },
   PALYRA_E_UNAUTHENTICATED: { exitCode: 77, grpc: 'UNAUTHENTICATED', summary: 'The peer presented no valid client certificate.' },
   PALYRA_E_PERMISSION_DENIED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: 'The certificate does not match the device, or was revoked.' },

@@ -8,6 +8,7 @@ export { PIN_PRS_SCRYPT, derivePinPrs, deriveQrPrs } from './prs.js';
 export {
   NODE_SIGNATURE_CONTEXT,
   generateNodeIdentityKeys,
+  identityKeyFingerprint,
   signTranscript,
   verifyTranscriptSignature,
   type KeyPair,

@@ -5,7 +5,7 @@
  * the X25519 key is for key agreement. Both private keys stay on the node: the daemon only
  * ever sees the public halves, inside the signed transcript and the CSR.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { PalyraError } from '../errors/index.js';
 import { lvCat, utf8 } from './encoding.js';
 import { ed25519PublicKeyNative, ed25519SignNative, ed25519VerifyNative } from './nativeCurves.js';
@@ -40,6 +40,15 @@ function generateRawKeyPair(type: 'ed25519' | 'x25519'): KeyPair {
 
 export function generateNodeIdentityKeys(): NodeIdentityKeys {
   return { ed25519: generateRawKeyPair('ed25519'), x25519: generateRawKeyPair('x25519') };
+}
+
+/**
+ * The short form operators compare identity keys by: the first 16 bytes (128 bits: no key can
+ * be ground to match another's) of SHA-256 over the raw 32-byte Ed25519 public key, base64url
+ * without padding (22 characters).
+ */
+export function identityKeyFingerprint(ed25519PublicKey: Uint8Array): string {
+  return createHash('sha256').update(ed25519PublicKey).digest().subarray(0, 16).toString('base64url');
 }
 
 /** The Ed25519 public key of a 32-byte seed. */

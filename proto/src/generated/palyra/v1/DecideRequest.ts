@@ -7,6 +7,10 @@ export interface DecideRequest {
    */
   'id'?: (string);
   'approve'?: (boolean);
+  /**
+   * approve an identity change (PALYRA_E_IDENTITY_CHANGE without it)
+   */
+  'replaceIdentity'?: (boolean);
 }
 
 export interface DecideRequest__Output {
@@ -15,4 +19,8 @@ export interface DecideRequest__Output {
    */
   'id': (string);
   'approve': (boolean);
+  /**
+   * approve an identity change (PALYRA_E_IDENTITY_CHANGE without it)
+   */
+  'replaceIdentity': (boolean);
 }

@@ -13,7 +13,9 @@ export interface PairHello {
    */
   'nonce'?: (Buffer | Uint8Array | string);
   /**
-   * QR method only: which QR code (the token itself never travels)
+   * QR: which QR code (the token itself never travels). PIN: empty for the active PIN, or one
+   * of the ids a server_hello listed (a superseded PIN, or the active one by its id): the
+   * exchange runs against that code only, and only that code's attempts are spent.
    */
   'codeId'?: (string);
 }
@@ -29,7 +31,9 @@ export interface PairHello__Output {
    */
   'nonce': (Buffer);
   /**
-   * QR method only: which QR code (the token itself never travels)
+   * QR: which QR code (the token itself never travels). PIN: empty for the active PIN, or one
+   * of the ids a server_hello listed (a superseded PIN, or the active one by its id): the
+   * exchange runs against that code only, and only that code's attempts are spent.
    */
   'codeId': (string);
 }

@@ -12,6 +12,17 @@ export interface PairServerHello {
    */
   'pinSalt'?: (Buffer | Uint8Array | string);
   'daemonName'?: (string);
+  /**
+   * the code this exchange runs against (not secret)
+   */
+  'codeId'?: (string);
+  /**
+   * PIN hello without code_id only: superseded PINs still open to an exchange, newest first
+   * (at most 3). A node tries these first, each on its own stream: a PIN cannot be named
+   * without leaking it, and an exchange with a replaced PIN would otherwise spend one of the
+   * active PIN's attempts. A proven superseded PIN is refused with PALYRA_E_PAIRING_NO_CODE.
+   */
+  'supersededCodeIds'?: (string)[];
 }
 
 export interface PairServerHello__Output {
@@ -25,4 +36,15 @@ export interface PairServerHello__Output {
    */
   'pinSalt': (Buffer);
   'daemonName': (string);
+  /**
+   * the code this exchange runs against (not secret)
+   */
+  'codeId': (string);
+  /**
+   * PIN hello without code_id only: superseded PINs still open to an exchange, newest first
+   * (at most 3). A node tries these first, each on its own stream: a PIN cannot be named
+   * without leaking it, and an exchange with a replaced PIN would otherwise spend one of the
+   * active PIN's attempts. A proven superseded PIN is refused with PALYRA_E_PAIRING_NO_CODE.
+   */
+  'supersededCodeIds': (string)[];
 }

@@ -16,6 +16,19 @@ export interface PendingRequest {
    */
   'state'?: (string);
   'remoteAddress'?: (string);
+  /**
+   * The device id is registered under another Ed25519 identity key: approving replaces that
+   * node (DecideRequest.replace_identity required). Never set for a re-pair with the same key.
+   */
+  'identityChange'?: (boolean);
+  /**
+   * the request's identity key (see docs/cli.md)
+   */
+  'keyFingerprint'?: (string);
+  /**
+   * identity_change only: the registered node's key
+   */
+  'previousKeyFingerprint'?: (string);
 }
 
 export interface PendingRequest__Output {
@@ -33,4 +46,17 @@ export interface PendingRequest__Output {
    */
   'state': (string);
   'remoteAddress': (string);
+  /**
+   * The device id is registered under another Ed25519 identity key: approving replaces that
+   * node (DecideRequest.replace_identity required). Never set for a re-pair with the same key.
+   */
+  'identityChange': (boolean);
+  /**
+   * the request's identity key (see docs/cli.md)
+   */
+  'keyFingerprint': (string);
+  /**
+   * identity_change only: the registered node's key
+   */
+  'previousKeyFingerprint': (string);
 }
