@@ -1,4 +1,4 @@
-import { compileSchema, type Validate } from '@palyra/shared/schema';
+import { compileUntrustedSchema, type Validate } from '@palyra/shared/schema';
 
 interface Entry {
   validate: Validate;
@@ -9,6 +9,9 @@ interface Entry {
  * Compiled input validators shared by every node that announces the same schema text.
  * Thousands of nodes run the same plugins: compiling each node's copy cost several KiB of
  * generated code per node and capability. An entry lives while some node uses it.
+ *
+ * The schemas come from nodes: they are compiled as untrusted (RE2 for every regex, bounded
+ * size, no recursive $ref), so that no input can hold the event loop while it is validated.
  */
 export class SharedValidators {
   private readonly byText = new Map<string, Entry>();
@@ -20,7 +23,7 @@ export class SharedValidators {
       existing.users += 1;
       return existing.validate;
     }
-    const validate = compileSchema(compile(), what);
+    const validate = compileUntrustedSchema(compile(), what);
     this.byText.set(schemaText, { validate, users: 1 });
     return validate;
   }

@@ -16,7 +16,9 @@ function capability(id: string, inputSchema: Record<string, unknown>): Capabilit
 const WITH_ID = {
   $id: 'https://example.com/schemas/read.json',
   type: 'object',
-  properties: { path: { type: 'string' }, child: { $ref: '#' } },
+  // A local, acyclic reference: a node's schema may not recurse (see compileUntrustedSchema).
+  definitions: { child: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false } },
+  properties: { path: { type: 'string' }, child: { $ref: '#/definitions/child' } },
   required: ['path'],
   additionalProperties: false,
 };

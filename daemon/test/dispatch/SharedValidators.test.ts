@@ -27,7 +27,7 @@ describe('SharedValidators', () => {
   it('reports a schema that does not compile and keeps nothing of it', () => {
     const validators = new SharedValidators();
     expect(() => validators.acquire('x', () => ({ type: 'no-such-type' }), 'the input schema of t.x')).toThrow(
-      expect.objectContaining({ code: 'PALYRA_E_PLUGIN_INVALID' }),
+      expect.objectContaining({ code: 'PALYRA_E_SCHEMA_REFUSED' }),
     );
     expect(validators.size).toBe(0);
   });
