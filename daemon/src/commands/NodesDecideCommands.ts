@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { displayText } from '@palyra/shared/text';
 import { DaemonCommand } from './DaemonCommand.js';
 
 abstract class NodesDecideCommand extends DaemonCommand {
@@ -11,7 +12,7 @@ abstract class NodesDecideCommand extends DaemonCommand {
     if (this.json) {
       this.printJson({ requestId: decided.requestId, deviceId: decided.deviceId, name: decided.name, state: decided.state });
     } else {
-      this.print(`${decided.state === 'approved' ? 'approved' : 'rejected'} ${decided.name} (device ${decided.deviceId}, request ${decided.requestId})`);
+      this.print(`${decided.state === 'approved' ? 'approved' : 'rejected'} ${displayText(decided.name)} (device ${decided.deviceId}, request ${decided.requestId})`);
     }
     return 0;
   }

@@ -1,5 +1,6 @@
 import { PalyraError } from '@palyra/shared/errors';
 import type { Validate } from '@palyra/shared/schema';
+import { hasUnsafeText } from '@palyra/shared/text';
 import type { Capability__Output } from '@palyra/proto';
 import { SharedValidators } from './SharedValidators.js';
 
@@ -36,6 +37,9 @@ export class NodeCapabilities {
         if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(capability.id) || capabilities.has(capability.id)) {
           throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `capability id "${capability.id.slice(0, 64)}" is malformed or repeated`);
         }
+        checkText(capability.kind, 'kind', capability.id, 32);
+        checkText(capability.plugin, 'plugin', capability.id, 128);
+        checkText(capability.description, 'description', capability.id, 1024);
         const validateInput = this.validators.acquire(
           capability.inputSchemaJson,
           () => parseSchema(capability.inputSchemaJson, capability.id),
@@ -44,7 +48,7 @@ export class NodeCapabilities {
         capabilities.set(capability.id, {
           id: capability.id,
           kind: capability.kind,
-          description: capability.description.slice(0, 1024),
+          description: capability.description,
           plugin: capability.plugin,
           inputSchemaJson: capability.inputSchemaJson,
           outputSchemaJson: capability.outputSchemaJson,
@@ -75,6 +79,16 @@ export class NodeCapabilities {
 
   private release(capabilities: Map<string, KnownCapability> | undefined): void {
     for (const capability of capabilities?.values() ?? []) this.validators.release(capability.inputSchemaJson);
+  }
+}
+
+/** The pairing-time rule on a node's text (see hasUnsafeText), for the fields of a capability. */
+function checkText(value: string, field: string, id: string, maxLength: number): void {
+  if (value.length > maxLength) {
+    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the ${field} of capability ${id} is longer than ${maxLength} characters`);
+  }
+  if (hasUnsafeText(value)) {
+    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the ${field} of capability ${id} contains control, format or invisible characters`);
   }
 }
 

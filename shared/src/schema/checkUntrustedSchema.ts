@@ -13,6 +13,7 @@
  *   (quadratic), scalars through a map;
  * - bounded depth and keyword count, so the walk and ajv's compilation are bounded too.
  */
+import { displayText } from '../text/index.js';
 import { compileLinearRegExp, UnsupportedPatternError } from './linearRegExp.js';
 
 export const UNTRUSTED_SCHEMA_LIMITS = {
@@ -158,8 +159,7 @@ class Walk {
   }
 }
 
-/** A pattern in a message: bounded, with controls and invisible characters escaped by JSON. */
+/** A pattern in a message: bounded, with controls and invisible characters escaped. */
 function quoted(pattern: string): string {
-  const shown = pattern.length > 64 ? `${pattern.slice(0, 64)}…` : pattern;
-  return JSON.stringify(shown).replace(/[\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+  return `"${displayText(pattern.length > 64 ? `${pattern.slice(0, 64)}…` : pattern)}"`;
 }
