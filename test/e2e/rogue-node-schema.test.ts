@@ -105,6 +105,34 @@ describe('a rogue node cannot stall the daemon with its schemas', { timeout: E2E
     expect(nodes.find((n) => n.deviceId === honest.deviceId)?.status).toBe('online');
   });
 
+  it('compiles a registration of heavy (allowed) schemas off the event loop: palyrad status answers while it is still under way', async () => {
+    const daemon = await DaemonProcess.start(await dirs.make('palyra-redos-'));
+    const rogue = await pairedNode(daemon, 'rogue');
+    const client = clientOf(rogue, daemon);
+    // 24 distinct schemas of 1,202 keywords each (the limit is 2,000): about 0.2 s each to
+    // compile, several seconds in all, which the daemon spent on its event loop before.
+    const heavy = Array.from({ length: 24 }, (_, n) => {
+      const properties: Record<string, unknown> = {};
+      for (let i = 0; i < 400; i += 1) properties[`p${n}_${i}`] = { type: 'string', minLength: 1, maxLength: 64 + n };
+      return capability(`rogue.heavy${n}`, { type: 'object', properties });
+    });
+    let registrationDone = false;
+    const registration = register(client, rogue, heavy).finally(() => {
+      registrationDone = true;
+    });
+
+    const status = await within(runBin(PALYRAD, ['status', '--json', '--state-dir', daemon.stateDir]), RESPONSIVE_MS, 'palyrad status');
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true });
+    // The outcome that matters: status was answered before the registration's compiles ended.
+    expect(registrationDone).toBe(false);
+
+    const registered = await within(registration, RESPONSIVE_MS, 'the heavy registration');
+    if (!registered.ok) throw registered.palyra;
+    const nodes = await daemon.json<Array<{ deviceId: string; capabilities: string[] }>>('nodes', 'list');
+    expect(nodes.find((n) => n.deviceId === rogue.deviceId)?.capabilities).toHaveLength(24);
+  });
+
   it('refuses a registration whose schema needs backtracking (backreference, lookahead) with PALYRA_E_SCHEMA_REFUSED naming the capability, and keeps the old announcement', async () => {
     const daemon = await DaemonProcess.start(await dirs.make('palyra-redos-'));
     const rogue = await pairedNode(daemon, 'rogue');
