@@ -113,7 +113,10 @@ export class DispatchCoordinator {
   private checkInput(dispatch: Dispatch, capability: KnownCapability, queue: NodeDispatchQueue): Promise<void> {
     // A dispatch that ends meanwhile (cancel, deadline, node offline) gives up its check if it still waits.
     const abandoned = new AbortController();
-    void dispatch.done.then(() => abandoned.abort(new PalyraError('PALYRA_E_CANCELLED', 'the dispatch ended before its input was checked')));
+    let checking = true;
+    void dispatch.done.then(() => {
+      if (checking) abandoned.abort(new PalyraError('PALYRA_E_CANCELLED', 'the dispatch ended before its input was checked'));
+    });
     const checked = capability
       .validateInput(dispatch.inputJson, { signal: abandoned.signal })
       .then(
@@ -134,7 +137,10 @@ export class DispatchCoordinator {
           this.finish(dispatch, 'rejected', PalyraError.from(error));
         },
       )
-      .finally(() => this.checks.delete(dispatch));
+      .finally(() => {
+        checking = false;
+        this.checks.delete(dispatch);
+      });
     this.checks.set(dispatch, checked);
     return checked;
   }
