@@ -5,7 +5,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { OsKeyring, PassphraseSource, VaultBackendInfo, VaultSettings } from '@palyra/shared/vault';
 import { ADMIN_SOCKET_NAME, AdminServer } from './admin/AdminServer.js';
 import { CertificateAuthority, StateDirectory, VaultKeyStore } from './ca/index.js';
-import { DispatchCoordinator, NodeCapabilities } from './dispatch/index.js';
+import { DispatchCoordinator, NodeCapabilities, SchemaWorker } from './dispatch/index.js';
 import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
 import { AutoApprover } from './pairing/AutoApprover.js';
@@ -151,7 +151,13 @@ export class Daemon {
         ),
       );
       started.push({ stop: async () => stopClosingRevoked() });
-      const capabilities = new NodeCapabilities();
+      // Node-supplied schemas are compiled and run in a worker thread, never on this event loop.
+      const schemaWorker = new SchemaWorker({
+        onRestart: (reason) => options.logger?.warn({ reason }, 'schema worker restarted'),
+      });
+      schemaWorker.start();
+      started.push(schemaWorker);
+      const capabilities = new NodeCapabilities(schemaWorker);
       const events = new DaemonEvents();
       const health = new NodeHealth(options.healthPingsPerSecond === undefined ? {} : { pingsPerSecond: options.healthPingsPerSecond });
       const unwireEvents = wireDaemonEvents(events, sessions, registry);

@@ -6,6 +6,7 @@ export * from './fs/index.js';
 export * from './pairing/index.js';
 export * from './plugins/index.js';
 export * from './schema/index.js';
+export * from './text/index.js';
 export * from './logging/index.js';
 export * from './quic/index.js';
 export * from './vault/index.js';

@@ -1,6 +1,7 @@
 import { PalyraError } from '@palyra/shared/errors';
 import { PLUGIN_API_VERSION, type CapabilityDefinition, type CapabilityKind, type JsonSchema, type PluginDefinition } from '@palyra/shared/plugins';
 import { compileSchema, type Validate } from '@palyra/shared/schema';
+import { hasUnsafeText } from '@palyra/shared/text';
 
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 export const CAPABILITY_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
@@ -104,6 +105,9 @@ function validateCapability(value: unknown, at: string, problems: Problem[]): Va
   }
   if (typeof value.description !== 'string' || value.description.trim() === '') {
     problems.push({ field: `${where}.description`, problem: `must be a non-empty string (got ${describe(value.description)})` });
+  } else if (hasUnsafeText(value.description) || value.description.length > 1024) {
+    // The daemon refuses such a description at RegisterNode: say so at load time, naming the plugin.
+    problems.push({ field: `${where}.description`, problem: 'must be at most 1024 characters, on one line, without control, format or invisible characters' });
   }
   if (typeof value.execute !== 'function') {
     problems.push({ field: `${where}.execute`, problem: `must be a function (got ${describe(value.execute)})` });

@@ -70,7 +70,8 @@ export function createInvokeManyHandler(
           },
           { resultOnly: message.resultOnly },
         );
-        // A deduplicated call on a finished dispatch has already ended (its result replays at once).
+        // Events, the result included, are relayed once the input check is over, never inside
+        // startInvocation; the guard keeps a call that did end from being held.
         if (!ended) calls.set(callId, started);
       } catch (error) {
         refuse(callId, error);

@@ -34,43 +34,51 @@ export function startInvocation(
   sink: InvocationSink,
   { resultOnly = false }: { resultOnly?: boolean } = {},
 ): StartedInvocation {
-  const { dispatch, deduplicated } = dispatcher.submit({
+  const { dispatch, deduplicated, checked } = dispatcher.submit({
     deviceId: request.deviceId,
     capability: request.capability,
     input: parseInput(request.inputJson),
     timeoutMs: request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS,
     idempotencyKey: request.idempotencyKey || undefined,
   });
-  if (!resultOnly) {
-    sink.write({ accepted: { dispatchId: dispatch.id, deduplicated } });
-    // The dispatch may have moved before this caller subscribed: report where it stands.
-    if (!dispatch.finished) sink.write({ state: { state: dispatch.state } });
-  }
   let finished = false;
-  const unsubscribe = dispatch.subscribe((event: DispatchEvent) => {
-    if (sink.closed) return;
-    switch (event.type) {
-      case 'state':
-        if (!resultOnly) sink.write({ state: { state: event.state } });
-        break;
-      case 'output':
-        sink.write({ output: { chunk: event.chunk } });
-        break;
-      case 'progress':
-        sink.write({ progress: { ratio: event.ratio, message: event.message } });
-        break;
-      case 'result':
-        finished = true;
-        sink.write({ result: toInvokeResult(event.result) });
-        sink.end();
-        break;
+  let abandoned = false;
+  let unsubscribe = (): void => undefined;
+  // Reported once the input check (in the schema worker) is over, so that a refused input
+  // reads as before: accepted, then the result at once, the node never told.
+  void checked.then(() => {
+    if (abandoned || sink.closed) return;
+    if (!resultOnly) {
+      sink.write({ accepted: { dispatchId: dispatch.id, deduplicated } });
+      // The dispatch may have moved before this caller subscribed: report where it stands.
+      if (!dispatch.finished) sink.write({ state: { state: dispatch.state } });
     }
+    unsubscribe = dispatch.subscribe((event: DispatchEvent) => {
+      if (sink.closed) return;
+      switch (event.type) {
+        case 'state':
+          if (!resultOnly) sink.write({ state: { state: event.state } });
+          break;
+        case 'output':
+          sink.write({ output: { chunk: event.chunk } });
+          break;
+        case 'progress':
+          sink.write({ progress: { ratio: event.ratio, message: event.message } });
+          break;
+        case 'result':
+          finished = true;
+          sink.write({ result: toInvokeResult(event.result) });
+          sink.end();
+          break;
+      }
+    });
   });
   return {
     get finished() {
       return finished;
     },
     abandon() {
+      abandoned = true;
       unsubscribe();
       // A deduplicated caller only watched someone else's dispatch; leave it running.
       if (!deduplicated && !dispatch.finished) dispatcher.cancel(dispatch.id, 'the caller went away');

@@ -3,6 +3,7 @@
  * reported, which request is selected, and whether a decision is being confirmed or sent.
  * No Ink here; daemon/src/ui renders it.
  */
+import { displayText } from '@palyra/shared/text';
 import type { ApprovalNode, ApprovalRequest, ApprovalsEvent, RequestOutcome } from '../client/approvals.js';
 
 export type DecisionAction = 'approve' | 'reject';
@@ -308,14 +309,11 @@ export function onlineCount(state: ApprovalsState): number {
 // ------------------------------------------------------------------ what is safe to print
 
 /**
- * Node-supplied text made safe for a terminal: control characters (C0, DEL, C1: escape
- * sequences could rewrite the operator's screen, a fake SAS included) and bidirectional
- * overrides (which could reorder what is shown) become U+FFFD.
+ * Node-supplied text made safe for a terminal (escape sequences could rewrite the operator's
+ * screen, a fake SAS included; bidi overrides reorder what is shown): the one escaper every
+ * text printer uses, see displayText.
  */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
-}
+export const printable = displayText;
 
 function sanitizeRequest(r: ApprovalRequest): ApprovalRequest {
   return {

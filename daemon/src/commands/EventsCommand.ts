@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import { PalyraError } from '@palyra/shared/errors';
 // The protocol constants alone: the package index brings QUIC and X.509 (node-forge) along.
 import { DAEMON_EVENT_TYPES, type DaemonEvent, type DaemonEventType } from '@palyra/shared/quic/protocol';
+import { displayText } from '@palyra/shared/text';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class EventsCommand extends DaemonCommand {
@@ -50,11 +51,11 @@ export class EventsCommand extends DaemonCommand {
 function describe(event: DaemonEvent): string {
   switch (event.type) {
     case 'dispatch.state':
-      return `${event.at}  dispatch ${event.dispatchId}  ${event.capability} on ${event.deviceId}  ${event.state}${event.error ? `  ${event.error.code}: ${event.error.message}` : ''}`;
+      return `${event.at}  dispatch ${event.dispatchId}  ${event.capability} on ${event.deviceId}  ${event.state}${event.error ? `  ${event.error.code}: ${displayText(event.error.message)}` : ''}`;
     case 'node.online':
     case 'node.offline':
-      return `${event.at}  node ${event.deviceId} (${event.name})  ${event.type === 'node.online' ? 'online' : 'offline'}`;
+      return `${event.at}  node ${event.deviceId} (${displayText(event.name)})  ${event.type === 'node.online' ? 'online' : 'offline'}`;
     case 'pairing.request':
-      return `${event.at}  pairing request ${event.requestId}  ${event.name} (${event.platform})  ${event.state}`;
+      return `${event.at}  pairing request ${event.requestId}  ${displayText(event.name)} (${displayText(event.platform)})  ${event.state}`;
   }
 }

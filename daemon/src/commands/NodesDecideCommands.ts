@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { displayText } from '@palyra/shared/text';
 import { DaemonCommand } from './DaemonCommand.js';
 
 abstract class NodesDecideCommand extends DaemonCommand {
@@ -22,7 +23,7 @@ abstract class NodesDecideCommand extends DaemonCommand {
       });
     } else {
       const replaced = decided.identityChange && decided.state === 'approved' ? `; identity key ${decided.previousKeyFingerprint} replaced by ${decided.keyFingerprint}` : '';
-      this.print(`${decided.state === 'approved' ? 'approved' : 'rejected'} ${decided.name} (device ${decided.deviceId}, request ${decided.requestId})${replaced}`);
+      this.print(`${decided.state === 'approved' ? 'approved' : 'rejected'} ${displayText(decided.name)} (device ${decided.deviceId}, request ${decided.requestId})${replaced}`);
     }
     return 0;
   }

@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import { parseDuration } from '@palyra/shared/config';
 import { ERROR_CODES, PalyraError } from '@palyra/shared/errors';
 import type { InvocationResult } from '../client/invocation.js';
+import { displayText } from '@palyra/shared/text';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class NodesInvokeCommand extends DaemonCommand {
@@ -55,7 +56,7 @@ export class NodesInvokeCommand extends DaemonCommand {
           if (event.type === 'accepted') dispatchId = event.dispatchId;
           else if (event.type === 'output' && !this.json) this.context.stdout.write(event.chunk);
           else if (event.type === 'progress' && !this.json && event.message !== '') {
-            this.context.stderr.write(`progress ${Math.round(event.ratio * 100)}% ${event.message}\n`);
+            this.context.stderr.write(`progress ${Math.round(event.ratio * 100)}% ${displayText(event.message)}\n`);
           } else if (event.type === 'result') result = event.result;
         }
         if (result === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the invocation without a result');
@@ -73,7 +74,7 @@ export class NodesInvokeCommand extends DaemonCommand {
       if (result.output !== null) this.print(JSON.stringify(result.output, null, 2));
     } else {
       const error = result.error ?? { code: 'PALYRA_E_PLUGIN_FAILED' as const, message: `the dispatch ended ${result.status}` };
-      this.context.stderr.write(`error ${error.code}: ${result.status}: ${error.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      this.context.stderr.write(`error ${error.code}: ${result.status}: ${displayText(error.message.replace(/\s*\n\s*/g, ' '))}\n`);
     }
     if (result.status === 'succeeded') return 0;
     return result.error === null ? 1 : ERROR_CODES[result.error.code].exitCode;

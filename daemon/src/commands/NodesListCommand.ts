@@ -1,5 +1,7 @@
 import { Command, Option } from 'clipanion';
+import { displayText } from '@palyra/shared/text';
 import { DaemonCommand } from './DaemonCommand.js';
+import { displayNodeNames } from './nodeNames.js';
 
 export class NodesListCommand extends DaemonCommand {
   static override paths = [['nodes', 'list']];
@@ -37,9 +39,10 @@ export class NodesListCommand extends DaemonCommand {
       this.print('no nodes registered: pair one with palyrad pairing code --method pin');
       return 0;
     }
+    const names = displayNodeNames(rows);
     for (const n of rows) {
       const health = n.transport === null ? '' : `  ${n.transport}${n.healthRttMs === null ? '' : ` rtt ${n.healthRttMs.toFixed(2)} ms`}`;
-      this.print(`${n.deviceId}  ${n.status.padEnd(7)}  ${n.name} (${n.platform})${health}  last seen ${n.lastSeen ?? 'never'}  cert until ${n.certExpiresAt}`);
+      this.print(`${n.deviceId}  ${n.status.padEnd(7)}  ${names.get(n.deviceId)} (${displayText(n.platform)})${health}  last seen ${n.lastSeen ?? 'never'}  cert until ${n.certExpiresAt}`);
     }
     return 0;
   }

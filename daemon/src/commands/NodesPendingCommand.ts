@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { displayText } from '@palyra/shared/text';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class NodesPendingCommand extends DaemonCommand {
@@ -42,7 +43,7 @@ export class NodesPendingCommand extends DaemonCommand {
       return 0;
     }
     for (const r of rows) {
-      this.print(`${r.requestId}  sas ${r.sas}  ${r.name} (${r.platform}, ${r.hostname})  device ${r.deviceId}${r.repair ? '  RE-PAIR of a known device' : ''}  requested ${r.requestedAt}`);
+      this.print(`${r.requestId}  sas ${r.sas}  ${displayText(r.name)} (${displayText(r.platform)}, ${displayText(r.hostname)})  device ${r.deviceId}${r.repair ? '  RE-PAIR of a known device' : ''}  requested ${r.requestedAt}`);
       if (r.identityChange) {
         this.print(
           `  !!! IDENTITY CHANGE: device ${r.deviceId} is registered with identity key ${r.previousKeyFingerprint ?? '?'}; ` +

@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { displayText } from '@palyra/shared/text';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class NodesRemoveCommand extends DaemonCommand {
@@ -16,7 +17,7 @@ export class NodesRemoveCommand extends DaemonCommand {
     if (this.json) {
       this.printJson({ deviceId: removed.deviceId, name: removed.name, revokedFingerprint: removed.certFingerprint });
     } else {
-      this.print(`removed ${removed.name} (device ${removed.deviceId}); certificate ${removed.certFingerprint} revoked`);
+      this.print(`removed ${displayText(removed.name)} (device ${removed.deviceId}); certificate ${removed.certFingerprint} revoked`);
     }
     return 0;
   }

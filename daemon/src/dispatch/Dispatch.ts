@@ -23,7 +23,8 @@ export class Dispatch {
     readonly id: string,
     readonly deviceId: string,
     readonly capability: string,
-    readonly input: unknown,
+    /** The input as JSON text: what the schema check reads and what the node is sent. */
+    readonly inputJson: string,
     readonly deadline: Date,
     readonly idempotencyKey: string | undefined,
   ) {

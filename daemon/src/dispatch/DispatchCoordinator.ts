@@ -2,7 +2,7 @@ import type { NodeMessage__Output } from '@palyra/proto';
 import { PalyraError, parseErrorDetails } from '@palyra/shared/errors';
 import { newDeviceId } from '@palyra/shared/x509';
 import { Dispatch } from './Dispatch.js';
-import type { NodeCapabilities } from './NodeCapabilities.js';
+import type { KnownCapability, NodeCapabilities } from './NodeCapabilities.js';
 import { NodeDispatchQueue, type QueueLimits } from './NodeDispatchQueue.js';
 import { DISPATCH_STATUSES, type DispatchRequest, type DispatchStatus } from './types.js';
 
@@ -18,6 +18,7 @@ export interface DispatchCoordinatorOptions extends Partial<QueueLimits> {
 }
 
 const MAX_OUTPUT_JSON_BYTES = 4 * 1024 * 1024;
+const DONE: Promise<void> = Promise.resolve();
 const MAX_ERROR_DETAILS_JSON_BYTES = 64 * 1024;
 
 /**
@@ -32,6 +33,8 @@ export class DispatchCoordinator {
   private readonly recent = new Map<string, Dispatch>();
   private readonly byIdempotencyKey = new Map<string, Dispatch>();
   private readonly limits: QueueLimits;
+  /** Input checks under way, by dispatch (a deduplicated submit waits for the same one). */
+  private readonly checks = new Map<Dispatch, Promise<void>>();
 
   constructor(private readonly options: DispatchCoordinatorOptions) {
     this.limits = { maxQueued: options.maxQueued ?? 1024, maxInFlight: options.maxInFlight ?? 64 };
@@ -39,10 +42,16 @@ export class DispatchCoordinator {
 
   /**
    * Starts a dispatch. Problems of the request itself (unknown node, unknown capability,
-   * invalid input, full queue, offline node) still give a Dispatch, finished at once with
-   * status rejected or node_unavailable, so every caller sees one uniform result.
+   * full queue, offline node) still give a Dispatch, finished at once with status rejected or
+   * node_unavailable, so every caller sees one uniform result.
+   *
+   * The input is checked against the node's schema in the schema worker, so that check ends
+   * later: the dispatch takes its place in the node's queue (and its idempotency key is
+   * registered) now, in state queued, and is held there until the check passes; invalid
+   * input then finishes it as rejected. `checked` settles (never rejects) once the check is
+   * over, or at once when there is none.
    */
-  submit(request: DispatchRequest): { dispatch: Dispatch; deduplicated: boolean } {
+  submit(request: DispatchRequest): { dispatch: Dispatch; deduplicated: boolean; checked: Promise<void> } {
     if (!this.options.isRegistered(request.deviceId)) {
       throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.deviceId}": list them with palyrad nodes list`);
     }
@@ -52,13 +61,13 @@ export class DispatchCoordinator {
     }
     const key = request.idempotencyKey ? `${request.deviceId}\u0000${request.idempotencyKey}` : undefined;
     const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
-    if (existing !== undefined) return { dispatch: existing, deduplicated: true };
+    if (existing !== undefined) return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
 
     const dispatch = new Dispatch(
       newDeviceId(),
       request.deviceId,
       request.capability,
-      request.input,
+      JSON.stringify(request.input) ?? 'null',
       new Date(Date.now() + request.timeoutMs),
       request.idempotencyKey || undefined,
     );
@@ -75,24 +84,16 @@ export class DispatchCoordinator {
       dispatch.finish('rejected', {
         error: new PalyraError('PALYRA_E_CAPABILITY_NOT_FOUND', `node ${request.deviceId} has no capability "${request.capability}"`),
       });
-    } else {
-      const problems = capability.validateInput(request.input);
-      if (problems.length > 0) {
-        dispatch.finish('rejected', {
-          error: new PalyraError('PALYRA_E_INPUT_INVALID', `input for ${request.capability} is invalid: ${problems.join('; ')}`, {
-            details: { capability: request.capability, problems },
-          }),
-        });
-      } else if (queue.full) {
-        dispatch.finish('rejected', {
-          error: new PalyraError('PALYRA_E_QUEUE_FULL', `node ${request.deviceId} has ${queue.size} dispatches waiting; retry later`),
-        });
-      }
+    } else if (queue.full) {
+      dispatch.finish('rejected', {
+        error: new PalyraError('PALYRA_E_QUEUE_FULL', `node ${request.deviceId} has ${queue.size} dispatches waiting; retry later`),
+      });
     }
-    if (!dispatch.finished) {
+    let checked = DONE;
+    if (!dispatch.finished && capability !== undefined) {
       // The daemon's deadline usually fires before the node's own timed_out result arrives,
       // so this is the error callers see: name the plugin too, as the node's error would.
-      const plugin = capability?.plugin ?? '';
+      const plugin = capability.plugin;
       dispatch.armDeadline(() =>
         this.finish(
           dispatch,
@@ -102,9 +103,46 @@ export class DispatchCoordinator {
           }),
         ),
       );
-      queue.enqueue(dispatch);
+      queue.enqueue(dispatch, { held: true });
+      checked = this.checkInput(dispatch, capability, queue);
     }
-    return { dispatch, deduplicated: false };
+    return { dispatch, deduplicated: false, checked };
+  }
+
+  /** Checks a held dispatch's input in the schema worker: admits it to its queue, or rejects it. */
+  private checkInput(dispatch: Dispatch, capability: KnownCapability, queue: NodeDispatchQueue): Promise<void> {
+    // A dispatch that ends meanwhile (cancel, deadline, node offline) gives up its check if it still waits.
+    const abandoned = new AbortController();
+    let checking = true;
+    void dispatch.done.then(() => {
+      if (checking) abandoned.abort(new PalyraError('PALYRA_E_CANCELLED', 'the dispatch ended before its input was checked'));
+    });
+    const checked = capability
+      .validateInput(dispatch.inputJson, { signal: abandoned.signal })
+      .then(
+        (problems) => {
+          if (problems.length === 0) {
+            queue.admit(dispatch);
+            return;
+          }
+          this.finish(
+            dispatch,
+            'rejected',
+            new PalyraError('PALYRA_E_INPUT_INVALID', `input for ${dispatch.capability} is invalid: ${problems.join('; ')}`, {
+              details: { capability: dispatch.capability, problems },
+            }),
+          );
+        },
+        (error: unknown) => {
+          this.finish(dispatch, 'rejected', PalyraError.from(error));
+        },
+      )
+      .finally(() => {
+        checking = false;
+        this.checks.delete(dispatch);
+      });
+    this.checks.set(dispatch, checked);
+    return checked;
   }
 
   /** Cancels a dispatch; false when it had already finished. */

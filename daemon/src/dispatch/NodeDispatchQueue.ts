@@ -16,6 +16,7 @@ export interface QueueLimits {
 export class NodeDispatchQueue {
   private readonly queued: Dispatch[] = [];
   private readonly inFlight = new Map<string, Dispatch>();
+  private readonly held = new Set<Dispatch>();
   private send: ((message: DaemonMessage) => void) | undefined;
 
   constructor(private readonly limits: QueueLimits) {}
@@ -40,12 +41,24 @@ export class NodeDispatchQueue {
     const orphaned = [...this.inFlight.values(), ...this.queued];
     this.inFlight.clear();
     this.queued.length = 0;
+    this.held.clear();
     return orphaned;
   }
 
-  enqueue(dispatch: Dispatch): void {
+  /**
+   * Takes its place in the queue now. A `held` dispatch (its input is being checked) keeps
+   * that place, and holds back those behind it, until admit(): dispatches reach the node in
+   * the order they were submitted.
+   */
+  enqueue(dispatch: Dispatch, { held = false }: { held?: boolean } = {}): void {
+    if (held) this.held.add(dispatch);
     this.queued.push(dispatch);
     this.pump();
+  }
+
+  /** A held dispatch may go. */
+  admit(dispatch: Dispatch): void {
+    if (this.held.delete(dispatch)) this.pump();
   }
 
   /**
@@ -62,6 +75,7 @@ export class NodeDispatchQueue {
     if (!this.inFlight.delete(dispatch.id)) {
       const index = this.queued.indexOf(dispatch);
       if (index >= 0) this.queued.splice(index, 1);
+      this.held.delete(dispatch);
     }
     this.pump();
   }
@@ -73,15 +87,20 @@ export class NodeDispatchQueue {
 
   private pump(): void {
     while (this.send !== undefined && this.inFlight.size < this.limits.maxInFlight) {
-      const next = this.queued.shift();
+      const next = this.queued[0];
       if (next === undefined) return;
-      if (next.finished) continue;
+      if (!next.finished && this.held.has(next)) return;
+      this.queued.shift();
+      if (next.finished) {
+        this.held.delete(next);
+        continue;
+      }
       this.inFlight.set(next.id, next);
       this.send({
         dispatch: {
           dispatchId: next.id,
           capability: next.capability,
-          inputJson: JSON.stringify(next.input),
+          inputJson: next.inputJson,
           deadlineUnixMs: String(next.deadline.getTime()),
           idempotencyKey: next.idempotencyKey ?? '',
         },

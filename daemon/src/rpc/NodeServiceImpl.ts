@@ -40,7 +40,10 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       void (async () => {
         const request = call.request;
         const peer = authenticatePeer(call, request.deviceId, peers);
-        const announced = deps.capabilities.set(peer.deviceId, request.capabilities);
+        // Compiling new schemas takes a moment (in the schema worker): stop if the node gives up.
+        const gaveUp = new AbortController();
+        call.once('cancelled', () => gaveUp.abort(new PalyraError('PALYRA_E_CANCELLED', 'the node cancelled RegisterNode')));
+        const announced = await deps.capabilities.set(peer.deviceId, request.capabilities, { signal: gaveUp.signal });
         const node = await registry.updateNodeInfo(peer.deviceId, {
           name: boundedString(request.name, 'name', 128, { allowEmpty: true }) || peer.node.name,
           platform: boundedString(request.platform, 'platform', 64),

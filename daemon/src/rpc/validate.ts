@@ -1,6 +1,10 @@
 import { PalyraError } from '@palyra/shared/errors';
+import { hasUnsafeText } from '@palyra/shared/text';
 
-/** Checks a peer-supplied string: bounded length, no control characters. */
+/**
+ * Checks a peer-supplied string: bounded length, and the pairing-time rule on characters (no
+ * controls, bidi overrides, zero-width or other invisible characters: see hasUnsafeText).
+ */
 export function boundedString(
   value: unknown,
   field: string,
@@ -16,9 +20,8 @@ export function boundedString(
   if (value.length > maxLength) {
     throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `${field} is longer than ${maxLength} characters`);
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
-    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `${field} contains control characters`);
+  if (hasUnsafeText(value)) {
+    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `${field} contains control, format or invisible characters`);
   }
   return value;
 }

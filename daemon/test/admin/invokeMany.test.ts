@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadPalyraProto, type AdminServiceClient, type InvokeManyEvent__Output, type InvokeManyRequest } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createInvokeHandler } from '../../src/admin/invokeHandler.js';
 import { createInvokeManyHandler } from '../../src/admin/invokeManyHandler.js';
 import { InvocationStream } from '../../src/client/InvocationStream.js';
 import type { InvocationEvent, InvocationResult } from '../../src/client/invocation.js';
-import { ECHO, World, type FakeNode } from '../dispatch/fakeNode.js';
+import type { SchemaWorker } from '../../src/dispatch/index.js';
+import { ECHO, World, startSchemaWorker, type FakeNode } from '../dispatch/fakeNode.js';
 
 const A = '01JA0000000000000000000AAA';
 
@@ -27,10 +28,17 @@ let node: FakeNode;
 /** InvokeMany streams the server has seen opened. */
 let streamsOpened: number;
 
+// Inputs are checked in a real schema worker thread, shared by the file.
+let schemas: SchemaWorker;
+beforeAll(() => {
+  schemas = startSchemaWorker();
+});
+afterAll(() => schemas.stop());
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'palyra-invoke-many-'));
-  world = new World();
-  node = world.node(A, [ECHO]).connect();
+  world = new World(schemas);
+  node = (await world.node(A, [ECHO])).connect();
   streamsOpened = 0;
   const invokeMany = createInvokeManyHandler(world.coordinator);
   server = new grpc.Server();

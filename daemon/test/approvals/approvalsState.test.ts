@@ -259,7 +259,7 @@ describe('approvalsReducer', () => {
   it('makes node-supplied text safe to print', () => {
     const evil = request(1, { name: 'evil\u001b[2J\u009b31m\u202eboss', sas: 'AAAA-0001' });
     const state = run(snapshot([]), added(evil));
-    expect(state.requests[0]?.name).toBe('evil\ufffd[2J\ufffd31m\ufffdboss');
+    expect(state.requests[0]?.name).toBe('evil\\u{1b}[2J\\u{9b}31m\\u{202e}boss');
     // eslint-disable-next-line no-control-regex
     expect(state.log[0]?.text).not.toMatch(/[\u001b\u009b\u202e]/);
     expect(printable('plain name-1.local')).toBe('plain name-1.local');

@@ -4,12 +4,19 @@
  * deadlines, cancel, nodes going offline, routing of reports and malformed results.
  */
 import { PalyraError } from '@palyra/shared';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ECHO, World, capability, record } from './fakeNode.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SchemaWorker } from '../../src/dispatch/index.js';
+import { ECHO, World, capability, record, startSchemaWorker } from './fakeNode.js';
 
 const A = '01JA0000000000000000000AAA';
 const B = '01JB0000000000000000000BBB';
 
+// One real schema worker thread for the file: the coordinator checks inputs in it.
+let schemas: SchemaWorker;
+beforeAll(() => {
+  schemas = startSchemaWorker();
+});
+afterAll(() => schemas.stop());
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -19,10 +26,10 @@ afterEach(() => {
 
 describe('DispatchCoordinator: the state machine', () => {
   it('moves queued -> sent -> running -> succeeded, streaming output and progress on the way', async () => {
-    const world = new World({ maxInFlight: 1 });
-    const node = world.node(A).connect();
-    const busy = world.submit(A, { text: 'busy' });
-    const dispatch = world.submit(A, { text: 'hi' });
+    const world = new World(schemas, { maxInFlight: 1 });
+    const node = (await world.node(A)).connect();
+    const busy = await world.submit(A, { text: 'busy' });
+    const dispatch = await world.submit(A, { text: 'hi' });
     expect(dispatch.state).toBe('queued');
     const events = record(dispatch);
 
@@ -55,10 +62,10 @@ describe('DispatchCoordinator: the state machine', () => {
     expect(events[3]).toEqual({ type: 'progress', ratio: 0.5, message: 'half way' });
   });
 
-  it('never moves backwards: a late "started" after output keeps it running', () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatch = world.submit(A);
+  it('never moves backwards: a late "started" after output keeps it running', async () => {
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatch = await world.submit(A);
     const events = record(dispatch);
     node.output(dispatch.id, 'early output');
     expect(dispatch.state).toBe('running');
@@ -68,9 +75,9 @@ describe('DispatchCoordinator: the state machine', () => {
   });
 
   it('lets the first terminal status win: a result after a cancel is ignored, and so is output', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatch = world.submit(A);
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatch = await world.submit(A);
     node.started(dispatch.id);
     expect(world.coordinator.cancel(dispatch.id)).toBe(true);
     const events = record(dispatch);
@@ -84,9 +91,9 @@ describe('DispatchCoordinator: the state machine', () => {
   });
 
   it('lets the first terminal status win: the deadline after a result does nothing', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatch = world.submit(A, { text: 'hi' }, { timeoutMs: 1_000 });
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatch = await world.submit(A, { text: 'hi' }, { timeoutMs: 1_000 });
     node.succeed(dispatch.id);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(dispatch.state).toBe('succeeded');
@@ -94,9 +101,9 @@ describe('DispatchCoordinator: the state machine', () => {
   });
 
   it('times a dispatch out at its deadline and tells the node to stop it', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatch = world.submit(A, { text: 'hi' }, { timeoutMs: 1_000 });
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatch = await world.submit(A, { text: 'hi' }, { timeoutMs: 1_000 });
     node.started(dispatch.id);
 
     await vi.advanceTimersByTimeAsync(999);
@@ -114,9 +121,9 @@ describe('DispatchCoordinator: the state machine', () => {
   });
 
   it('names the capability and the plugin in a daemon-side timeout', async () => {
-    const world = new World();
-    world.node(A).connect();
-    const dispatch = world.submit(A, { text: 'hi' }, { timeoutMs: 1_000 });
+    const world = new World(schemas);
+    (await world.node(A)).connect();
+    const dispatch = await world.submit(A, { text: 'hi' }, { timeoutMs: 1_000 });
     await vi.advanceTimersByTimeAsync(1_000);
     const { error } = await dispatch.done;
     expect(error?.message).toMatch(/echo\.say/);
@@ -125,10 +132,10 @@ describe('DispatchCoordinator: the state machine', () => {
   });
 
   it('times out a dispatch still queued without sending a cancel for it', async () => {
-    const world = new World({ maxInFlight: 1 });
-    const node = world.node(A).connect();
-    const first = world.submit(A, { text: 'one' }, { timeoutMs: 60_000 });
-    const second = world.submit(A, { text: 'two' }, { timeoutMs: 1_000 });
+    const world = new World(schemas, { maxInFlight: 1 });
+    const node = (await world.node(A)).connect();
+    const first = await world.submit(A, { text: 'one' }, { timeoutMs: 60_000 });
+    const second = await world.submit(A, { text: 'two' }, { timeoutMs: 1_000 });
     expect(second.state).toBe('queued');
 
     await vi.advanceTimersByTimeAsync(1_000);
@@ -140,9 +147,9 @@ describe('DispatchCoordinator: the state machine', () => {
   });
 
   it('cancels a running dispatch on the node, with the reason', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatch = world.submit(A);
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatch = await world.submit(A);
     node.started(dispatch.id);
     expect(world.coordinator.cancel(dispatch.id, 'the caller went away')).toBe(true);
     const result = await dispatch.done;
@@ -150,12 +157,12 @@ describe('DispatchCoordinator: the state machine', () => {
     expect(node.cancels).toEqual([[dispatch.id, 'the caller went away']]);
   });
 
-  it('cancels a queued dispatch without bothering the node, and the queue moves on', () => {
-    const world = new World({ maxInFlight: 1 });
-    const node = world.node(A).connect();
-    const first = world.submit(A, { text: 'one' });
-    const second = world.submit(A, { text: 'two' });
-    const third = world.submit(A, { text: 'three' });
+  it('cancels a queued dispatch without bothering the node, and the queue moves on', async () => {
+    const world = new World(schemas, { maxInFlight: 1 });
+    const node = (await world.node(A)).connect();
+    const first = await world.submit(A, { text: 'one' });
+    const second = await world.submit(A, { text: 'two' });
+    const third = await world.submit(A, { text: 'three' });
     world.coordinator.cancel(second.id);
     expect(second.state).toBe('cancelled');
     expect(node.cancels).toEqual([]);
@@ -164,7 +171,7 @@ describe('DispatchCoordinator: the state machine', () => {
   });
 
   it('refuses to cancel a dispatch it does not know', () => {
-    const world = new World();
+    const world = new World(schemas);
     expect(() => world.coordinator.cancel('01JZ0000000000000000000ZZZ')).toThrow(
       expect.objectContaining({ code: 'PALYRA_E_DISPATCH_NOT_FOUND' }),
     );
@@ -173,9 +180,9 @@ describe('DispatchCoordinator: the state machine', () => {
 
 describe('DispatchCoordinator: requests refused before anything is sent', () => {
   it('rejects input that fails the announced schema with PALYRA_E_INPUT_INVALID, listing the problems', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatch = world.submit(A, { text: 'far too long for the schema', extra: true });
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatch = await world.submit(A, { text: 'far too long for the schema', extra: true });
     const result = await dispatch.done;
     expect(result.status).toBe('rejected');
     expect(result.error?.code).toBe('PALYRA_E_INPUT_INVALID');
@@ -185,24 +192,24 @@ describe('DispatchCoordinator: requests refused before anything is sent', () => 
   });
 
   it('rejects an unknown capability with PALYRA_E_CAPABILITY_NOT_FOUND', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const result = await world.submit(A, {}, { capability: 'nope.never' }).done;
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const result = await (await world.submit(A, {}, { capability: 'nope.never' })).done;
     expect(result).toMatchObject({ status: 'rejected', error: { code: 'PALYRA_E_CAPABILITY_NOT_FOUND' } });
     expect(result.error?.message).toContain('nope.never');
     expect(node.sent).toEqual([]);
   });
 
   it('gives node_unavailable at once for a node that is not connected', async () => {
-    const world = new World();
-    world.node(A);
-    const result = await world.submit(A).done;
+    const world = new World(schemas);
+    await world.node(A);
+    const result = await (await world.submit(A)).done;
     expect(result).toMatchObject({ status: 'node_unavailable', error: { code: 'PALYRA_E_NODE_UNAVAILABLE' } });
   });
 
-  it('throws for an unregistered node and for a timeout out of bounds', () => {
-    const world = new World({ maxTimeoutMs: 60_000 });
-    world.node(A).connect();
+  it('throws for an unregistered node and for a timeout out of bounds', async () => {
+    const world = new World(schemas, { maxTimeoutMs: 60_000 });
+    (await world.node(A)).connect();
     expect(() => world.submit(B)).toThrow(expect.objectContaining({ code: 'PALYRA_E_NODE_NOT_FOUND' }));
     expect(() => world.submit(A, {}, { timeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'PALYRA_E_INVALID_ARGUMENT' }));
     expect(() => world.submit(A, {}, { timeoutMs: 60_001 })).toThrow(expect.objectContaining({ code: 'PALYRA_E_INVALID_ARGUMENT' }));
@@ -212,10 +219,10 @@ describe('DispatchCoordinator: requests refused before anything is sent', () => 
 
 describe('DispatchCoordinator: nodes going offline', () => {
   it('turns queued and in-flight dispatches into node_unavailable when the node disconnects', async () => {
-    const world = new World({ maxInFlight: 1 });
-    const node = world.node(A).connect();
-    const inFlight = world.submit(A, { text: 'one' });
-    const queued = world.submit(A, { text: 'two' });
+    const world = new World(schemas, { maxInFlight: 1 });
+    const node = (await world.node(A)).connect();
+    const inFlight = await world.submit(A, { text: 'one' });
+    const queued = await world.submit(A, { text: 'two' });
     node.started(inFlight.id);
     expect([inFlight.state, queued.state]).toEqual(['running', 'queued']);
 
@@ -230,27 +237,27 @@ describe('DispatchCoordinator: nodes going offline', () => {
   });
 
   it('ignores late reports from an old session, and serves the node again once it reconnects', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const lost = world.submit(A);
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const lost = await world.submit(A);
     node.disconnect();
     expect(lost.state).toBe('node_unavailable');
-    expect(world.submit(A).state).toBe('node_unavailable');
+    expect((await world.submit(A)).state).toBe('node_unavailable');
 
     node.connect();
     node.succeed(lost.id);
     expect(lost.state).toBe('node_unavailable');
-    const fresh = world.submit(A);
+    const fresh = await world.submit(A);
     expect(fresh.state).toBe('sent');
     node.succeed(fresh.id);
     expect((await fresh.done).status).toBe('succeeded');
   });
 
-  it('keeps another node\'s dispatches running when one node disconnects', () => {
-    const world = new World();
-    world.node(A).connect();
-    const nodeB = world.node(B).connect();
-    const onB = world.submit(B);
+  it('keeps another node\'s dispatches running when one node disconnects', async () => {
+    const world = new World(schemas);
+    (await world.node(A)).connect();
+    const nodeB = (await world.node(B)).connect();
+    const onB = await world.submit(B);
     world.coordinator.nodeOffline(A);
     expect(onB.state).toBe('sent');
     nodeB.succeed(onB.id);
@@ -259,11 +266,11 @@ describe('DispatchCoordinator: nodes going offline', () => {
 });
 
 describe('DispatchCoordinator: who may report what', () => {
-  it('does not let a node report on another node\'s dispatch', () => {
-    const world = new World();
-    world.node(A).connect();
-    const intruder = world.node(B).connect();
-    const dispatch = world.submit(A);
+  it('does not let a node report on another node\'s dispatch', async () => {
+    const world = new World(schemas);
+    (await world.node(A)).connect();
+    const intruder = (await world.node(B)).connect();
+    const dispatch = await world.submit(A);
     const events = record(dispatch);
 
     intruder.started(dispatch.id);
@@ -275,11 +282,11 @@ describe('DispatchCoordinator: who may report what', () => {
     expect(events).toEqual([]);
   });
 
-  it('ignores reports on a dispatch that was not sent to the node yet', () => {
-    const world = new World({ maxInFlight: 1 });
-    const node = world.node(A).connect();
-    const first = world.submit(A, { text: 'one' });
-    const waiting = world.submit(A, { text: 'two' });
+  it('ignores reports on a dispatch that was not sent to the node yet', async () => {
+    const world = new World(schemas, { maxInFlight: 1 });
+    const node = (await world.node(A)).connect();
+    const first = await world.submit(A, { text: 'one' });
+    const waiting = await world.submit(A, { text: 'two' });
     const events = record(waiting);
 
     node.started(waiting.id);
@@ -295,9 +302,9 @@ describe('DispatchCoordinator: who may report what', () => {
     expect(waiting.state).toBe('succeeded');
   });
 
-  it('ignores reports for unknown dispatch ids', () => {
-    const world = new World();
-    const node = world.node(A).connect();
+  it('ignores reports for unknown dispatch ids', async () => {
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
     expect(() => {
       node.started('');
       node.succeed('01JZ0000000000000000000ZZZ');
@@ -307,42 +314,42 @@ describe('DispatchCoordinator: who may report what', () => {
 
 describe('DispatchCoordinator: malformed results', () => {
   it('fails a dispatch whose output is not JSON with PALYRA_E_OUTPUT_INVALID', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatch = world.submit(A);
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatch = await world.submit(A);
     node.result(dispatch.id, 'succeeded', '{"half": ');
     const result = await dispatch.done;
     expect(result).toMatchObject({ status: 'failed', output: null, error: { code: 'PALYRA_E_OUTPUT_INVALID' } });
   });
 
   it('fails a dispatch whose output is larger than the limit', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatch = world.submit(A);
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatch = await world.submit(A);
     node.result(dispatch.id, 'succeeded', JSON.stringify('x'.repeat(4 * 1024 * 1024 + 1)));
     expect((await dispatch.done).error?.code).toBe('PALYRA_E_LIMIT_EXCEEDED');
   });
 
   it('treats an unknown status as failed, and a failure without error as PALYRA_E_PLUGIN_FAILED', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const odd = world.submit(A);
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const odd = await world.submit(A);
     node.result(odd.id, 'exploded', '{"ignored":true}');
     expect(await odd.done).toMatchObject({ status: 'failed', output: null, error: { code: 'PALYRA_E_PLUGIN_FAILED' } });
 
-    const bare = world.submit(A);
+    const bare = await world.submit(A);
     node.result(bare.id, 'timed_out');
     expect(await bare.done).toMatchObject({ status: 'timed_out', error: { code: 'PALYRA_E_PLUGIN_FAILED' } });
   });
 
   it('keeps the node\'s error code, message and details, and maps an unknown code to PALYRA_E_INTERNAL', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const denied = world.submit(A);
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const denied = await world.submit(A);
     node.result(denied.id, 'failed', '', { code: 'PALYRA_E_CAPABILITY_DENIED', message: 'path "x" refused' });
     expect(await denied.done).toMatchObject({ status: 'failed', error: { code: 'PALYRA_E_CAPABILITY_DENIED', message: 'path "x" refused' } });
 
-    const detailed = world.submit(A);
+    const detailed = await world.submit(A);
     node.report({
       body: 'result',
       result: {
@@ -358,16 +365,16 @@ describe('DispatchCoordinator: malformed results', () => {
       details: { plugin: 'echo', capability: 'echo.say', errno: 'EACCES' },
     });
 
-    const bogus = world.submit(A);
+    const bogus = await world.submit(A);
     node.result(bogus.id, 'failed', '', { code: 'NOT_A_CODE', message: 'whatever' });
     expect((await bogus.done).error?.code).toBe('PALYRA_E_INTERNAL');
   });
 
   it('drops error details that are not a JSON object or are too large, keeping code and message', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
     for (const detailsJson of ['not json', '[1,2]', '"text"', JSON.stringify({ big: 'x'.repeat(70 * 1024) })]) {
-      const dispatch = world.submit(A);
+      const dispatch = await world.submit(A);
       node.report({
         body: 'result',
         result: { dispatchId: dispatch.id, status: 'failed', outputJson: '', error: { code: 'PALYRA_E_PLUGIN_FAILED', message: 'boom', detailsJson } },
@@ -377,9 +384,9 @@ describe('DispatchCoordinator: malformed results', () => {
   });
 
   it('gives null output for a success with no output', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatch = world.submit(A);
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatch = await world.submit(A);
     node.result(dispatch.id, 'succeeded', '');
     expect(await dispatch.done).toMatchObject({ status: 'succeeded', output: null });
   });
@@ -387,64 +394,67 @@ describe('DispatchCoordinator: malformed results', () => {
 
 describe('DispatchCoordinator: idempotency keys', () => {
   it('returns the same dispatch for the same key on the same node, running or finished', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
     const first = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
     expect(first.deduplicated).toBe(false);
+    // Submitted while the first one's input is still being checked: found by its key all the same.
     const again = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'other' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
-    expect(again).toEqual({ dispatch: first.dispatch, deduplicated: true });
+    expect(again).toEqual({ dispatch: first.dispatch, deduplicated: true, checked: expect.any(Promise) });
+    await again.checked;
     expect(node.dispatchedIds).toEqual([first.dispatch.id]);
     expect(node.dispatches[0]?.idempotencyKey).toBe('k1');
 
     node.succeed(first.dispatch.id, { said: 'hi' });
     const later = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
+    await later.checked;
     expect(later.dispatch).toBe(first.dispatch);
     expect((await later.dispatch.done).output).toEqual({ said: 'hi' });
     expect(node.dispatchedIds).toHaveLength(1);
   });
 
-  it('scopes keys by node, and treats an empty key as none', () => {
-    const world = new World();
-    world.node(A).connect();
-    world.node(B).connect();
-    const onA = world.submit(A, { text: 'hi' }, { idempotencyKey: 'shared' });
-    const onB = world.submit(B, { text: 'hi' }, { idempotencyKey: 'shared' });
+  it('scopes keys by node, and treats an empty key as none', async () => {
+    const world = new World(schemas);
+    (await world.node(A)).connect();
+    (await world.node(B)).connect();
+    const onA = await world.submit(A, { text: 'hi' }, { idempotencyKey: 'shared' });
+    const onB = await world.submit(B, { text: 'hi' }, { idempotencyKey: 'shared' });
     expect(onB.id).not.toBe(onA.id);
-    const x = world.submit(A, { text: 'hi' }, { idempotencyKey: '' });
-    const y = world.submit(A, { text: 'hi' }, { idempotencyKey: '' });
+    const x = await world.submit(A, { text: 'hi' }, { idempotencyKey: '' });
+    const y = await world.submit(A, { text: 'hi' }, { idempotencyKey: '' });
     expect(x.id).not.toBe(y.id);
   });
 
-  it('forgets the oldest finished dispatches beyond maxRetained, never running ones', () => {
-    const world = new World({ maxRetained: 2 });
-    const node = world.node(A).connect();
-    const running = world.submit(A, { text: 'run' }, { idempotencyKey: 'running' });
-    const done1 = world.submit(A, { text: 'one' }, { idempotencyKey: 'one' });
+  it('forgets the oldest finished dispatches beyond maxRetained, never running ones', async () => {
+    const world = new World(schemas, { maxRetained: 2 });
+    const node = (await world.node(A)).connect();
+    const running = await world.submit(A, { text: 'run' }, { idempotencyKey: 'running' });
+    const done1 = await world.submit(A, { text: 'one' }, { idempotencyKey: 'one' });
     node.succeed(done1.id);
-    world.submit(A, { text: 'two' }, { idempotencyKey: 'two' });
-    world.submit(A, { text: 'three' }, { idempotencyKey: 'three' });
+    await world.submit(A, { text: 'two' }, { idempotencyKey: 'two' });
+    await world.submit(A, { text: 'three' }, { idempotencyKey: 'three' });
 
     expect(world.coordinator.get(running.id)).toBe(running);
     expect(world.coordinator.get(done1.id)).toBeUndefined();
-    expect(world.submit(A, { text: 'run' }, { idempotencyKey: 'running' })).toBe(running);
-    expect(world.submit(A, { text: 'one' }, { idempotencyKey: 'one' })).not.toBe(done1);
+    expect(await world.submit(A, { text: 'run' }, { idempotencyKey: 'running' })).toBe(running);
+    expect(await world.submit(A, { text: 'one' }, { idempotencyKey: 'one' })).not.toBe(done1);
   });
 });
 
 describe('DispatchCoordinator: announced capabilities', () => {
   it('validates against the schema each node announced, per node', async () => {
-    const world = new World();
-    world.node(A).connect();
-    world.node(B, [capability('echo.say', 'loose-echo', { type: 'object' })]).connect();
-    expect((await world.submit(A, { anything: 1 }).done).status).toBe('rejected');
-    expect(world.submit(B, { anything: 1 }).state).toBe('sent');
+    const world = new World(schemas);
+    (await world.node(A)).connect();
+    (await world.node(B, [capability('echo.say', 'loose-echo', { type: 'object' })])).connect();
+    expect((await (await world.submit(A, { anything: 1 })).done).status).toBe('rejected');
+    expect((await world.submit(B, { anything: 1 })).state).toBe('sent');
   });
 
   it('uses the latest announcement of a node', async () => {
-    const world = new World();
-    world.node(A, [ECHO]).connect();
-    world.capabilities.set(A, [capability('other.cap', 'other', { type: 'object' })]);
-    expect((await world.submit(A).done).error?.code).toBe('PALYRA_E_CAPABILITY_NOT_FOUND');
-    expect(world.submit(A, {}, { capability: 'other.cap' }).state).toBe('sent');
+    const world = new World(schemas);
+    (await world.node(A, [ECHO])).connect();
+    await world.capabilities.set(A, [capability('other.cap', 'other', { type: 'object' })]);
+    expect((await (await world.submit(A)).done).error?.code).toBe('PALYRA_E_CAPABILITY_NOT_FOUND');
+    expect((await world.submit(A, {}, { capability: 'other.cap' })).state).toBe('sent');
   });
 });

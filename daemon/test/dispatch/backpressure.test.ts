@@ -3,12 +3,19 @@
  * node at once, the rest waiting in order up to maxQueued, and beyond that a clear
  * rejection instead of unbounded growth.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { World } from './fakeNode.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SchemaWorker } from '../../src/dispatch/index.js';
+import { World, startSchemaWorker } from './fakeNode.js';
 
 const A = '01JA0000000000000000000AAA';
 const B = '01JB0000000000000000000BBB';
 
+// One real schema worker thread for the file: the coordinator checks inputs in it.
+let schemas: SchemaWorker;
+beforeAll(() => {
+  schemas = startSchemaWorker();
+});
+afterAll(() => schemas.stop());
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -18,9 +25,9 @@ afterEach(() => {
 
 describe('DispatchCoordinator: bounded queue and in-flight limit', () => {
   it('sends at most maxInFlight at once and drains the queue in order as results arrive', async () => {
-    const world = new World({ maxInFlight: 2, maxQueued: 10 });
-    const node = world.node(A).connect();
-    const dispatches = Array.from({ length: 6 }, (_, i) => world.submit(A, { text: `n${i}` }));
+    const world = new World(schemas, { maxInFlight: 2, maxQueued: 10 });
+    const node = (await world.node(A)).connect();
+    const dispatches = await Promise.all(Array.from({ length: 6 }, (_, i) => world.submit(A, { text: `n${i}` })));
     expect(node.dispatchedIds).toEqual(dispatches.slice(0, 2).map((d) => d.id));
     expect(dispatches.map((d) => d.state)).toEqual(['sent', 'sent', 'queued', 'queued', 'queued', 'queued']);
 
@@ -43,11 +50,11 @@ describe('DispatchCoordinator: bounded queue and in-flight limit', () => {
   });
 
   it('frees the slot of a timed-out, cancelled or otherwise finished dispatch for the next one', async () => {
-    const world = new World({ maxInFlight: 1 });
-    const node = world.node(A).connect();
-    const slow = world.submit(A, { text: 'slow' }, { timeoutMs: 1_000 });
-    const next = world.submit(A, { text: 'next' });
-    const after = world.submit(A, { text: 'after' });
+    const world = new World(schemas, { maxInFlight: 1 });
+    const node = (await world.node(A)).connect();
+    const slow = await world.submit(A, { text: 'slow' }, { timeoutMs: 1_000 });
+    const next = await world.submit(A, { text: 'next' });
+    const after = await world.submit(A, { text: 'after' });
     expect(next.state).toBe('queued');
 
     await vi.advanceTimersByTimeAsync(1_000);
@@ -60,13 +67,13 @@ describe('DispatchCoordinator: bounded queue and in-flight limit', () => {
   });
 
   it('rejects with PALYRA_E_QUEUE_FULL once maxQueued dispatches wait, and accepts again when one leaves', async () => {
-    const world = new World({ maxInFlight: 1, maxQueued: 2 });
-    const node = world.node(A).connect();
-    const inFlight = world.submit(A, { text: 'a' });
-    const waiting = [world.submit(A, { text: 'b' }), world.submit(A, { text: 'c' })];
+    const world = new World(schemas, { maxInFlight: 1, maxQueued: 2 });
+    const node = (await world.node(A)).connect();
+    const inFlight = await world.submit(A, { text: 'a' });
+    const waiting = [await world.submit(A, { text: 'b' }), await world.submit(A, { text: 'c' })];
     expect(waiting.map((d) => d.state)).toEqual(['queued', 'queued']);
 
-    const refused = world.submit(A, { text: 'd' });
+    const refused = await world.submit(A, { text: 'd' });
     const result = await refused.done;
     expect(result).toMatchObject({ status: 'rejected', output: null, error: { code: 'PALYRA_E_QUEUE_FULL' } });
     expect(result.error?.message).toContain(A);
@@ -74,42 +81,42 @@ describe('DispatchCoordinator: bounded queue and in-flight limit', () => {
 
     // One finishes, one moves up: there is room for exactly one more.
     node.succeed(inFlight.id);
-    expect(world.submit(A, { text: 'e' }).state).toBe('queued');
-    expect((await world.submit(A, { text: 'f' }).done).error?.code).toBe('PALYRA_E_QUEUE_FULL');
+    expect((await world.submit(A, { text: 'e' })).state).toBe('queued');
+    expect((await (await world.submit(A, { text: 'f' })).done).error?.code).toBe('PALYRA_E_QUEUE_FULL');
   });
 
-  it('bounds each node separately', () => {
-    const world = new World({ maxInFlight: 1, maxQueued: 1 });
-    world.node(A).connect();
-    const nodeB = world.node(B).connect();
-    world.submit(A);
-    world.submit(A);
-    expect(world.submit(A).state).toBe('rejected');
-    expect(world.submit(B).state).toBe('sent');
-    expect(world.submit(B).state).toBe('queued');
+  it('bounds each node separately', async () => {
+    const world = new World(schemas, { maxInFlight: 1, maxQueued: 1 });
+    (await world.node(A)).connect();
+    const nodeB = (await world.node(B)).connect();
+    await world.submit(A);
+    await world.submit(A);
+    expect((await world.submit(A)).state).toBe('rejected');
+    expect((await world.submit(B)).state).toBe('sent');
+    expect((await world.submit(B)).state).toBe('queued');
     expect(nodeB.dispatchedIds).toHaveLength(1);
   });
 
-  it('queues while the node is connected but busy, not while it is offline', () => {
-    const world = new World({ maxInFlight: 1, maxQueued: 1 });
-    const node = world.node(A);
-    expect(world.submit(A).state).toBe('node_unavailable');
+  it('queues while the node is connected but busy, not while it is offline', async () => {
+    const world = new World(schemas, { maxInFlight: 1, maxQueued: 1 });
+    const node = await world.node(A);
+    expect((await world.submit(A)).state).toBe('node_unavailable');
     node.connect();
-    world.submit(A);
-    const waiting = world.submit(A);
+    await world.submit(A);
+    const waiting = await world.submit(A);
     expect(waiting.state).toBe('queued');
     node.disconnect();
     expect(waiting.state).toBe('node_unavailable');
     // The queue was emptied with the session: a reconnected node has room again.
     node.connect();
-    expect(world.submit(A).state).toBe('sent');
-    expect(world.submit(A).state).toBe('queued');
+    expect((await world.submit(A)).state).toBe('sent');
+    expect((await world.submit(A)).state).toBe('queued');
   });
 
   it('holds 100 dispatches to one node with the default limits and completes them all', async () => {
-    const world = new World();
-    const node = world.node(A).connect();
-    const dispatches = Array.from({ length: 100 }, (_, i) => world.submit(A, { text: `n${i}` }));
+    const world = new World(schemas);
+    const node = (await world.node(A)).connect();
+    const dispatches = await Promise.all(Array.from({ length: 100 }, (_, i) => world.submit(A, { text: `n${i}` })));
     expect(node.dispatchedIds).toHaveLength(64);
     while (dispatches.some((d) => !d.finished)) {
       const sent = dispatches.find((d) => d.state === 'sent');

@@ -1,5 +1,13 @@
 import type { Capability__Output, DaemonMessage, Dispatch__Output, NodeMessage__Output } from '@palyra/proto';
-import { DispatchCoordinator, NodeCapabilities, type Dispatch, type DispatchCoordinatorOptions, type DispatchEvent } from '../../src/dispatch/index.js';
+import {
+  DispatchCoordinator,
+  NodeCapabilities,
+  SchemaWorker,
+  type Dispatch,
+  type DispatchCoordinatorOptions,
+  type DispatchEvent,
+  type SchemaWorkerOptions,
+} from '../../src/dispatch/index.js';
 
 /** A capability as a node announces it in RegisterNode. */
 export function capability(id: string, plugin: string, inputSchema: Record<string, unknown>): Capability__Output {
@@ -20,13 +28,24 @@ export const ECHO = capability('echo.say', 'echo', {
   properties: { text: { type: 'string', maxLength: 10 } },
 });
 
+/**
+ * The schema worker the tests of a file share: a real worker thread. Call it in beforeAll, and
+ * stop it in afterAll.
+ */
+export function startSchemaWorker(options: SchemaWorkerOptions = {}): SchemaWorker {
+  const worker = new SchemaWorker(options);
+  worker.start();
+  return worker;
+}
+
 /** A daemon-side world: a coordinator with real NodeCapabilities and a set of registered devices. */
 export class World {
-  readonly capabilities = new NodeCapabilities();
+  readonly capabilities: NodeCapabilities;
   readonly registered = new Set<string>();
   readonly coordinator: DispatchCoordinator;
 
-  constructor(options: Partial<Omit<DispatchCoordinatorOptions, 'capabilities' | 'isRegistered'>> = {}) {
+  constructor(schemas: SchemaWorker, options: Partial<Omit<DispatchCoordinatorOptions, 'capabilities' | 'isRegistered'>> = {}) {
+    this.capabilities = new NodeCapabilities(schemas);
     this.coordinator = new DispatchCoordinator({
       capabilities: this.capabilities,
       isRegistered: (deviceId) => this.registered.has(deviceId),
@@ -34,21 +53,26 @@ export class World {
     });
   }
 
-  /** Registers a device and announces its capabilities; not connected yet. */
-  node(deviceId: string, announced: Capability__Output[] = [ECHO]): FakeNode {
+  /** Registers a device and announces its capabilities (compiled in the worker); not connected yet. */
+  async node(deviceId: string, announced: Capability__Output[] = [ECHO]): Promise<FakeNode> {
     this.registered.add(deviceId);
-    this.capabilities.set(deviceId, announced);
+    await this.capabilities.set(deviceId, announced);
     return new FakeNode(this.coordinator, deviceId);
   }
 
-  submit(deviceId: string, input: unknown = { text: 'hi' }, extra: { capability?: string; timeoutMs?: number; idempotencyKey?: string } = {}): Dispatch {
-    return this.coordinator.submit({
+  /**
+   * Submits, and resolves once the input check in the schema worker is over. Refusals of the
+   * request itself are still thrown at once.
+   */
+  submit(deviceId: string, input: unknown = { text: 'hi' }, extra: { capability?: string; timeoutMs?: number; idempotencyKey?: string } = {}): Promise<Dispatch> {
+    const { dispatch, checked } = this.coordinator.submit({
       deviceId,
       capability: extra.capability ?? 'echo.say',
       input,
       timeoutMs: extra.timeoutMs ?? 60_000,
       ...(extra.idempotencyKey === undefined ? {} : { idempotencyKey: extra.idempotencyKey }),
-    }).dispatch;
+    });
+    return checked.then(() => dispatch);
   }
 }
 

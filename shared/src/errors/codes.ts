@@ -68,6 +68,9 @@ export const ERROR_CODES = {
   PALYRA_E_FRAME_TOO_LARGE: { exitCode: 65, grpc: 'RESOURCE_EXHAUSTED', summary: 'A length-prefixed frame announced more than the maximum frame size.' },
   PALYRA_E_NAVIGATION_FAILED: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'A page could not be loaded: DNS, connection, TLS or another network error.' },
   PALYRA_E_PAIRING_BUSY: { exitCode: 75, grpc: 'RESOURCE_EXHAUSTED', summary: 'The daemon refused a pairing exchange: it holds its maximum of concurrent exchanges, in total or from this address; retry later.' },
+  PALYRA_E_SCHEMA_REFUSED: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A node announced a capability schema the daemon will not run: a regex RE2 cannot match in linear time, a recursive or outside $ref, over a size limit, or too slow to compile.' },
+  PALYRA_E_INPUT_TOO_COSTLY: { exitCode: 65, grpc: 'RESOURCE_EXHAUSTED', summary: "Checking the input against the node's announced schema took longer (or more memory) than the daemon allows." },
+  PALYRA_E_SCHEMA_WORKER_RESTARTED: { exitCode: 75, grpc: 'UNAVAILABLE', summary: "The daemon's schema worker was restarted twice while this schema compile or input check waited; retry." },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

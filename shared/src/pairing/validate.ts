@@ -7,6 +7,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { PalyraError, type ErrorCode } from '../errors/index.js';
+import { hasUnsafeText } from '../text/index.js';
 import { copyBytes } from './encoding.js';
 import { x25519Native } from './nativeCurves.js';
 import { PAIRING_LIMITS, PAIRING_METHODS, type NodeClaims, type PairingMethod } from './types.js';
@@ -39,18 +40,16 @@ export function assertMethod(value: unknown, code: ValidationCode): asserts valu
   }
 }
 
-// Control, format (bidi overrides, zero-width characters) and lone surrogate code points.
 // Claims end up in the operator's approval queue: an ANSI escape or a right-to-left override
-// in a device name could make one device look like another. Lone surrogates would also be
-// replaced by U+FFFD when encoded, giving two strings one transcript encoding.
-const UNSAFE_CHARS = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+// in a device name could make one device look like another (see hasUnsafeText). The same rule
+// applies to what a paired node sends later (RegisterNode).
 
 export function assertClaimString(value: unknown, maxChars: number, field: string, code: ValidationCode): asserts value is string {
   if (typeof value !== 'string') throw new PalyraError(code, `claim '${field}' must be a string`);
   if (value.length === 0 || value.length > maxChars) {
     throw new PalyraError(code, `claim '${field}' must be 1 to ${maxChars} characters, got ${value.length}`);
   }
-  if (UNSAFE_CHARS.test(value)) {
+  if (hasUnsafeText(value)) {
     throw new PalyraError(code, `claim '${field}' contains control, format or unpaired surrogate characters`);
   }
 }

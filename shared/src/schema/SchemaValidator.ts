@@ -45,6 +45,7 @@ export function compileSchema(schema: JsonSchema, what: string): Validate {
   return (value) => (validate(value) ? [] : describeErrors(validate.errors ?? []));
 }
 
-function describeErrors(errors: ErrorObject[]): string[] {
+/** Problems as `<json pointer> <message>`, at most ten. */
+export function describeErrors(errors: ErrorObject[]): string[] {
   return errors.slice(0, 10).map((e) => `${e.instancePath === '' ? '(root)' : e.instancePath} ${e.message ?? 'is invalid'}`);
 }

@@ -4,3 +4,5 @@ export { deviceIdTime, isValidDeviceId, newDeviceId } from './deviceId.js';
 export { generateTlsKeyPair, type TlsKeyPair } from './keys.js';
 export { parseCertificate, type ParsedCertificate, type SubjectAltNames } from './parseCertificate.js';
 export { derToPem, fingerprint, pemToDer } from './pem.js';
+/** Not x509-specific: the one helper that lets a caller stop waiting on a promise when its signal aborts. */
+export { abortable } from './utils.js';

@@ -1,0 +1,1 @@
+export { displayText, hasUnsafeText } from './peerText.js';
