@@ -9,9 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { fromServiceError, type Capability, type NodeServiceClient, type RegisterNodeRequest } from '@palyra/proto';
 import type { NodeIdentity } from '../../agent/src/identity/index.js';
+import { pairedNodeIdentity, nodeServiceClientOf } from '../helpers/rogueNode.js';
 import { DaemonProcess, type NodeRow } from '../helpers/daemonHarness.js';
 import { E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
-import { Scope, clientCredentials, confirmedOrFailed, expectPalyraStatus, nodeClient, startJoin, type CallOutcome } from '../integration/harness.js';
+import { Scope, expectPalyraStatus, type CallOutcome } from '../integration/harness.js';
 
 const dirs = new TempDirs();
 let scope: Scope;
@@ -23,18 +24,6 @@ afterEach(async () => {
   await stopProcesses();
   await dirs.cleanup();
 });
-
-async function pairedNode(daemon: DaemonProcess, name: string): Promise<NodeIdentity> {
-  const join = startJoin(scope, daemon.ready.grpc, await daemon.mintPin(), { name });
-  const { requestId } = await confirmedOrFailed(join);
-  const approved = await daemon.cli('nodes', 'approve', requestId);
-  expect(approved.code, approved.stderr).toBe(0);
-  return join.result;
-}
-
-function clientOf(node: NodeIdentity, daemon: DaemonProcess): NodeServiceClient {
-  return nodeClient(scope, daemon.ready.grpc, clientCredentials(node.caCertPem, { keyPem: node.tlsPrivateKeyPem, certPem: node.certPem }));
-}
 
 function register(client: NodeServiceClient, request: RegisterNodeRequest): Promise<CallOutcome<unknown>> {
   return new Promise((resolve) => {
@@ -51,8 +40,8 @@ const capability = (fields: Partial<Capability>): Capability => ({
 describe('text a node sends after pairing', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
   it('refuses RegisterNode fields with bidi overrides, C1 controls or zero-width characters and keeps the stored record', async () => {
     const daemon = await DaemonProcess.start(await dirs.make('palyra-names-'));
-    const node = await pairedNode(daemon, 'lab-1');
-    const client = clientOf(node, daemon);
+    const node = await pairedNodeIdentity(scope, daemon, 'lab-1');
+    const client = nodeServiceClientOf(scope, daemon, node);
     const base: RegisterNodeRequest = {
       deviceId: node.deviceId, name: 'lab-1', platform: 'linux-x64', hostname: 'lab-1.local', agentVersion: '0.1.0', capabilities: [capability({})],
     };
@@ -82,12 +71,12 @@ describe('text a node sends after pairing', { timeout: E2E_TEST_TIMEOUT_MS }, ()
 
   it('nodes list in text mode: a node renamed to another node’s name is shown with its device id, and look-alike spaces are escaped', async () => {
     const daemon = await DaemonProcess.start(await dirs.make('palyra-names-'));
-    const real = await pairedNode(daemon, 'build-server');
-    const copycat = await pairedNode(daemon, 'lab-2');
-    const lookalike = await pairedNode(daemon, 'lab-3');
+    const real = await pairedNodeIdentity(scope, daemon, 'build-server');
+    const copycat = await pairedNodeIdentity(scope, daemon, 'lab-2');
+    const lookalike = await pairedNodeIdentity(scope, daemon, 'lab-3');
 
     const rename = async (node: NodeIdentity, name: string): Promise<void> => {
-      const outcome = await register(clientOf(node, daemon), {
+      const outcome = await register(nodeServiceClientOf(scope, daemon, node), {
         deviceId: node.deviceId, name, platform: 'linux-x64', hostname: 'h', agentVersion: '0.1.0', capabilities: [],
       });
       if (!outcome.ok) throw outcome.palyra;

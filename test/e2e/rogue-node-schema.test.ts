@@ -8,17 +8,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { fromServiceError, type Capability, type NodeServiceClient, type RegisterNodeResponse__Output } from '@palyra/proto';
 import type { NodeIdentity } from '../../agent/src/identity/index.js';
+import { pairedNodeIdentity, nodeServiceClientOf } from '../helpers/rogueNode.js';
 import { DaemonProcess } from '../helpers/daemonHarness.js';
 import { parseInvokeJson, runInvoke } from '../helpers/dispatchHarness.js';
 import { E2E_TEST_TIMEOUT_MS, PALYRAD, runBin, stopProcesses, TempDirs } from '../helpers/processes.js';
 import {
   Scope,
   SessionProbe,
-  clientCredentials,
-  confirmedOrFailed,
   expectPalyraStatus,
-  nodeClient,
-  startJoin,
   within,
   type CallOutcome,
 } from '../integration/harness.js';
@@ -39,18 +36,6 @@ afterEach(async () => {
   await dirs.cleanup();
 });
 
-async function pairedNode(daemon: DaemonProcess, name: string): Promise<NodeIdentity> {
-  const join = startJoin(scope, daemon.ready.grpc, await daemon.mintPin(), { name });
-  const { requestId } = await confirmedOrFailed(join);
-  const approved = await daemon.cli('nodes', 'approve', requestId);
-  expect(approved.code, approved.stderr).toBe(0);
-  return join.result;
-}
-
-function clientOf(node: NodeIdentity, daemon: DaemonProcess): NodeServiceClient {
-  return nodeClient(scope, daemon.ready.grpc, clientCredentials(node.caCertPem, { keyPem: node.tlsPrivateKeyPem, certPem: node.certPem }));
-}
-
 function capability(id: string, inputSchema: Record<string, unknown>): Capability {
   return { id, kind: 'read', description: 'rogue', plugin: 'rogue', inputSchemaJson: JSON.stringify(inputSchema), outputSchemaJson: '{}' };
 }
@@ -68,13 +53,13 @@ function register(client: NodeServiceClient, node: NodeIdentity, capabilities: C
 describe('a rogue node cannot stall the daemon with its schemas', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
   it('validates the 31-character ReDoS input at once (rejected), while palyrad status answers and another node stays online', async () => {
     const daemon = await DaemonProcess.start(await dirs.make('palyra-redos-'));
-    const rogue = await pairedNode(daemon, 'rogue');
-    const honest = await pairedNode(daemon, 'honest');
+    const rogue = await pairedNodeIdentity(scope, daemon, 'rogue');
+    const honest = await pairedNodeIdentity(scope, daemon, 'honest');
 
-    const honestSession = new SessionProbe(scope, clientOf(honest, daemon), honest.deviceId);
+    const honestSession = new SessionProbe(scope, nodeServiceClientOf(scope, daemon, honest), honest.deviceId);
     expect((await honestSession.firstMessage).body).toBe('welcome');
 
-    const client = clientOf(rogue, daemon);
+    const client = nodeServiceClientOf(scope, daemon, rogue);
     const registered = await register(client, rogue, [
       capability('rogue.match', { type: 'object', properties: { s: { type: 'string', pattern: EVIL_PATTERN } }, required: ['s'] }),
     ]);
@@ -107,17 +92,26 @@ describe('a rogue node cannot stall the daemon with its schemas', { timeout: E2E
 
   it('compiles a registration of heavy (allowed) schemas off the event loop: palyrad status answers while it is still under way', async () => {
     const daemon = await DaemonProcess.start(await dirs.make('palyra-redos-'));
-    const rogue = await pairedNode(daemon, 'rogue');
-    const client = clientOf(rogue, daemon);
-    // 24 distinct schemas of 1,202 keywords each (the limit is 2,000): about 0.2 s each to
-    // compile, several seconds in all, which the daemon spent on its event loop before.
-    const heavy = Array.from({ length: 24 }, (_, n) => {
+    const rogue = await pairedNodeIdentity(scope, daemon, 'rogue');
+    const client = nodeServiceClientOf(scope, daemon, rogue);
+    // 100 distinct schemas of 1,202 keywords each (the limit is 2,000): about 0.2 s each to
+    // compile, some 20 s in all on an idle machine, which the daemon spent on its event loop
+    // before. That is ten times what a fresh `palyrad status` process needs even on a busy
+    // machine, so the order of the two outcomes below does not hang on a race.
+    const heavy = Array.from({ length: 100 }, (_, n) => {
       const properties: Record<string, unknown> = {};
       for (let i = 0; i < 400; i += 1) properties[`p${n}_${i}`] = { type: 'string', minLength: 1, maxLength: 64 + n };
       return capability(`rogue.heavy${n}`, { type: 'object', properties });
     });
     let registrationDone = false;
-    const registration = register(client, rogue, heavy).finally(() => {
+    let call: grpc.ClientUnaryCall | undefined;
+    const registration = new Promise<void>((resolve) => {
+      call = client.RegisterNode(
+        { deviceId: rogue.deviceId, name: rogue.name, platform: 'linux-x64', hostname: 'rogue', agentVersion: '0.0.0-rogue', capabilities: heavy },
+        { deadline: Date.now() + 10 * RESPONSIVE_MS },
+        () => resolve(),
+      );
+    }).finally(() => {
       registrationDone = true;
     });
 
@@ -127,16 +121,20 @@ describe('a rogue node cannot stall the daemon with its schemas', { timeout: E2E
     // The outcome that matters: status was answered before the registration's compiles ended.
     expect(registrationDone).toBe(false);
 
-    const registered = await within(registration, RESPONSIVE_MS, 'the heavy registration');
-    if (!registered.ok) throw registered.palyra;
+    // The rogue node gives up: its half-compiled announcement never takes effect, and the
+    // schema thread goes on to serve the next registration.
+    call?.cancel();
+    await registration;
+    const small = await within(register(client, rogue, [capability('rogue.ok', { type: 'object' })]), RESPONSIVE_MS, 'the next registration');
+    if (!small.ok) throw small.palyra;
     const nodes = await daemon.json<Array<{ deviceId: string; capabilities: string[] }>>('nodes', 'list');
-    expect(nodes.find((n) => n.deviceId === rogue.deviceId)?.capabilities).toHaveLength(24);
+    expect(nodes.find((n) => n.deviceId === rogue.deviceId)?.capabilities).toEqual(['rogue.ok']);
   });
 
   it('refuses a registration whose schema needs backtracking (backreference, lookahead) with PALYRA_E_SCHEMA_REFUSED naming the capability, and keeps the old announcement', async () => {
     const daemon = await DaemonProcess.start(await dirs.make('palyra-redos-'));
-    const rogue = await pairedNode(daemon, 'rogue');
-    const client = clientOf(rogue, daemon);
+    const rogue = await pairedNodeIdentity(scope, daemon, 'rogue');
+    const client = nodeServiceClientOf(scope, daemon, rogue);
     const first = await register(client, rogue, [capability('rogue.ok', { type: 'object' })]);
     if (!first.ok) throw first.palyra;
 
