@@ -121,12 +121,43 @@ describe('UnaryHttp2Client', () => {
     await expect(call(c, 'ListNodes', {})).resolves.toMatchObject({ nodes: [{ deviceId: NODE.deviceId }] });
   });
 
+  it('opens a new connection after the server went away, and fails with a coded error while none listens', async () => {
+    const handlers = { ListNodes: (_call: unknown, callback: grpc.sendUnaryData<{ nodes: NodeInfo[] }>) => callback(null, { nodes: [NODE] }) };
+    const c = await serve(handlers);
+    await expect(call(c, 'ListNodes', {})).resolves.toMatchObject({ nodes: [{ deviceId: NODE.deviceId }] });
+    for (let restart = 0; restart < 2; restart += 1) {
+      await new Promise<void>((resolve) => server!.tryShutdown(() => resolve()));
+      const error: unknown = await call(c, 'ListNodes', {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PalyraError);
+      expect((error as PalyraError).code).toBe('PALYRA_E_DAEMON_UNREACHABLE');
+      server = new grpc.Server();
+      server.addService(loadPalyraProto().AdminService.service, handlers);
+      await new Promise<void>((resolve, reject) => server!.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+      await expect(call(c, 'ListNodes', {})).resolves.toMatchObject({ nodes: [{ deviceId: NODE.deviceId }] });
+    }
+  });
+
+  it('does not send a change twice when the connection dies under it: the caller learns the outcome is unknown', async () => {
+    let calls = 0;
+    const c = await serve({
+      RemoveNode: () => {
+        calls += 1;
+        // The daemon dies after it got the request, before it answered.
+        server!.forceShutdown();
+      },
+    });
+    const error: unknown = await call(c, 'RemoveNode', { deviceId: NODE.deviceId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PalyraError);
+    expect((error as PalyraError).code).toBe('PALYRA_E_DAEMON_UNREACHABLE');
+    expect(calls).toBe(1);
+  });
+
   it('fails to connect to a socket nobody listens on with PALYRA_E_DAEMON_UNREACHABLE', async () => {
     await expect(UnaryHttp2Client.connectUnix(join(dir, 'nobody.sock'), { timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'PALYRA_E_DAEMON_UNREACHABLE' });
   });
 
   it('refuses a streaming method', async () => {
     const c = await serve({});
-    await expect(c.call('AdminService', 'WatchApprovals', {}, { timeoutMs: 1_000 })).rejects.toThrow(/not a unary method/);
+    await expect(c.call('AdminService', 'WatchApprovals', {}, { timeoutMs: 1_000 })).rejects.toMatchObject({ code: 'PALYRA_E_INTERNAL', message: expect.stringMatching(/not a unary method/) });
   });
 });
