@@ -4,6 +4,7 @@
  * plain gRPC statuses map like fromServiceError maps grpc-js errors, and deadlines, aborts,
  * oversized answers and a dead socket each end the call with a clear code.
  */
+import { createServer, constants, type ServerHttp2Stream } from 'node:http2';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,6 +151,50 @@ describe('UnaryHttp2Client', () => {
     expect(error).toBeInstanceOf(PalyraError);
     expect((error as PalyraError).code).toBe('PALYRA_E_DAEMON_UNREACHABLE');
     expect(calls).toBe(1);
+  });
+
+  it('sends a read again on a fresh connection when the first died before an answer, and a change only when it was refused unprocessed', async () => {
+    // A bare HTTP/2 server, to lose a connection or refuse a stream at a chosen request.
+    const seen: string[] = [];
+    let misbehave: ((stream: ServerHttp2Stream) => void) | undefined;
+    const raw = createServer();
+    raw.on('stream', (stream, headers) => {
+      seen.push(String(headers[':path']));
+      stream.on('error', () => undefined); // the refused stream's own error, on the server side
+      const fault = misbehave;
+      misbehave = undefined;
+      if (fault !== undefined) {
+        fault(stream);
+        return;
+      }
+      // An empty ListNodesResponse / NodeInfo: one zero-length message, then status OK.
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(Buffer.alloc(5));
+    });
+    await new Promise<void>((resolve) => raw.listen(socketPath, resolve));
+    try {
+      client = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs: 5_000 });
+      const c = client;
+
+      misbehave = (stream) => stream.session?.destroy();
+      await expect(c.call('AdminService', 'ListNodes', {}, { timeoutMs: 5_000, idempotent: true })).resolves.toEqual({ nodes: [] });
+      expect(seen).toHaveLength(2);
+
+      seen.length = 0;
+      misbehave = (stream) => stream.session?.destroy();
+      await expect(c.call('AdminService', 'RemoveNode', { deviceId: NODE.deviceId }, { timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'PALYRA_E_DAEMON_UNREACHABLE' });
+      expect(seen).toHaveLength(1);
+
+      seen.length = 0;
+      misbehave = (stream) => stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      await expect(c.call('AdminService', 'RemoveNode', { deviceId: NODE.deviceId }, { timeoutMs: 5_000 })).resolves.toMatchObject({ deviceId: '' });
+      expect(seen).toHaveLength(2);
+    } finally {
+      client?.close();
+      client = undefined;
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
   });
 
   it('fails to connect to a socket nobody listens on with PALYRA_E_DAEMON_UNREACHABLE', async () => {
