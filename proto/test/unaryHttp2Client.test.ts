@@ -4,6 +4,7 @@
  * plain gRPC statuses map like fromServiceError maps grpc-js errors, and deadlines, aborts,
  * oversized answers and a dead socket each end the call with a clear code.
  */
+import { createServer, constants, type ServerHttp2Stream } from 'node:http2';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,12 +122,87 @@ describe('UnaryHttp2Client', () => {
     await expect(call(c, 'ListNodes', {})).resolves.toMatchObject({ nodes: [{ deviceId: NODE.deviceId }] });
   });
 
+  it('opens a new connection after the server went away, and fails with a coded error while none listens', async () => {
+    const handlers = { ListNodes: (_call: unknown, callback: grpc.sendUnaryData<{ nodes: NodeInfo[] }>) => callback(null, { nodes: [NODE] }) };
+    const c = await serve(handlers);
+    await expect(call(c, 'ListNodes', {})).resolves.toMatchObject({ nodes: [{ deviceId: NODE.deviceId }] });
+    for (let restart = 0; restart < 2; restart += 1) {
+      await new Promise<void>((resolve) => server!.tryShutdown(() => resolve()));
+      const error: unknown = await call(c, 'ListNodes', {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PalyraError);
+      expect((error as PalyraError).code).toBe('PALYRA_E_DAEMON_UNREACHABLE');
+      server = new grpc.Server();
+      server.addService(loadPalyraProto().AdminService.service, handlers);
+      await new Promise<void>((resolve, reject) => server!.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())));
+      await expect(call(c, 'ListNodes', {})).resolves.toMatchObject({ nodes: [{ deviceId: NODE.deviceId }] });
+    }
+  });
+
+  it('does not send a change twice when the connection dies under it: the caller learns the outcome is unknown', async () => {
+    let calls = 0;
+    const c = await serve({
+      RemoveNode: () => {
+        calls += 1;
+        // The daemon dies after it got the request, before it answered.
+        server!.forceShutdown();
+      },
+    });
+    const error: unknown = await call(c, 'RemoveNode', { deviceId: NODE.deviceId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PalyraError);
+    expect((error as PalyraError).code).toBe('PALYRA_E_DAEMON_UNREACHABLE');
+    expect(calls).toBe(1);
+  });
+
+  it('sends a read again on a fresh connection when the first died before an answer, and a change only when it was refused unprocessed', async () => {
+    // A bare HTTP/2 server, to lose a connection or refuse a stream at a chosen request.
+    const seen: string[] = [];
+    let misbehave: ((stream: ServerHttp2Stream) => void) | undefined;
+    const raw = createServer();
+    raw.on('stream', (stream, headers) => {
+      seen.push(String(headers[':path']));
+      stream.on('error', () => undefined); // the refused stream's own error, on the server side
+      const fault = misbehave;
+      misbehave = undefined;
+      if (fault !== undefined) {
+        fault(stream);
+        return;
+      }
+      // An empty ListNodesResponse / NodeInfo: one zero-length message, then status OK.
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(Buffer.alloc(5));
+    });
+    await new Promise<void>((resolve) => raw.listen(socketPath, resolve));
+    try {
+      client = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs: 5_000 });
+      const c = client;
+
+      misbehave = (stream) => stream.session?.destroy();
+      await expect(c.call('AdminService', 'ListNodes', {}, { timeoutMs: 5_000, idempotent: true })).resolves.toEqual({ nodes: [] });
+      expect(seen).toHaveLength(2);
+
+      seen.length = 0;
+      misbehave = (stream) => stream.session?.destroy();
+      await expect(c.call('AdminService', 'RemoveNode', { deviceId: NODE.deviceId }, { timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'PALYRA_E_DAEMON_UNREACHABLE' });
+      expect(seen).toHaveLength(1);
+
+      seen.length = 0;
+      misbehave = (stream) => stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      await expect(c.call('AdminService', 'RemoveNode', { deviceId: NODE.deviceId }, { timeoutMs: 5_000 })).resolves.toMatchObject({ deviceId: '' });
+      expect(seen).toHaveLength(2);
+    } finally {
+      client?.close();
+      client = undefined;
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
+  });
+
   it('fails to connect to a socket nobody listens on with PALYRA_E_DAEMON_UNREACHABLE', async () => {
     await expect(UnaryHttp2Client.connectUnix(join(dir, 'nobody.sock'), { timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'PALYRA_E_DAEMON_UNREACHABLE' });
   });
 
   it('refuses a streaming method', async () => {
     const c = await serve({});
-    await expect(c.call('AdminService', 'WatchApprovals', {}, { timeoutMs: 1_000 })).rejects.toThrow(/not a unary method/);
+    await expect(c.call('AdminService', 'WatchApprovals', {}, { timeoutMs: 1_000 })).rejects.toMatchObject({ code: 'PALYRA_E_INTERNAL', message: expect.stringMatching(/not a unary method/) });
   });
 });

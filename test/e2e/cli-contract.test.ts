@@ -38,7 +38,7 @@ describe('CLI contract (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
     const stateDir = await freshStateDir('palyra-e2e-nodaemon-');
     const commands = [
       ['status'],
-      ['status', '--json'],
+      // status --json also prints {"running": false}: test/e2e/status-running.test.ts
       ['nodes', 'list'],
       ['nodes', 'list', '--json'],
       ['nodes', 'pending', '--json'],

@@ -1,17 +1,18 @@
 import type * as grpc from '@grpc/grpc-js';
-import { toServiceError, type AdminServiceHandlers, type DaemonStatus, type NodeInfo, type PendingRequest } from '@palyra/proto';
+import { toServiceError, type AdminServiceHandlers, type DaemonStatus, type NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
 import type { PairingDecisions } from '../pairing/PairingDecisions.js';
-import { keyFingerprintOf, type NodeRegistry } from '../registry/index.js';
-import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
+import type { NodeRegistry } from '../registry/index.js';
+import type { NodeRecord } from '../registry/types.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
 import { createInvokeHandler } from './invokeHandler.js';
 import { createInvokeManyHandler } from './invokeManyHandler.js';
 import { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
+import { toPendingRequest } from './pendingRequest.js';
 import { createStreamEventsHandler } from './streamEventsHandler.js';
 import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
 
@@ -132,33 +133,6 @@ export function createAdminServiceHandlers(
     StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents()),
 
     WatchApprovals: createWatchApprovalsHandler({ registry, sessions, nodeInfo: toNodeInfo, watchers }),
-  };
-}
-
-/**
- * A request as operators see it. `identityChange` is worked out against the registry as it is
- * now (a request stored before the node it claims was registered is flagged all the same).
- */
-export function toPendingRequest(
-  request: PairingRequestRecord,
-  registry: Pick<NodeRegistry, 'identityChangeOf'>,
-): PendingRequest {
-  const change = registry.identityChangeOf(request);
-  return {
-    requestId: request.requestId,
-    deviceId: request.deviceId,
-    name: request.name,
-    platform: request.platform,
-    hostname: request.hostname,
-    sas: request.sas,
-    requestedAt: request.requestedAt,
-    expiresAt: request.expiresAt,
-    repair: request.repair,
-    state: request.state,
-    remoteAddress: request.remoteAddress,
-    identityChange: change !== undefined,
-    keyFingerprint: change?.keyFingerprint ?? keyFingerprintOf(request.ed25519PublicKey),
-    previousKeyFingerprint: change?.previousKeyFingerprint ?? '',
   };
 }
 

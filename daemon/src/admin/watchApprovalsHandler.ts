@@ -4,7 +4,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { NodeRegistry } from '../registry/index.js';
 import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
-import { toPendingRequest } from './AdminServiceImpl.js';
+import { toPendingRequest } from './pendingRequest.js';
 
 type WatchCall = grpc.ServerWritableStream<WatchApprovalsRequest__Output, ApprovalsEvent>;
 

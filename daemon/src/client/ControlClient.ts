@@ -144,8 +144,14 @@ export class ControlClient {
     return response.cancelled;
   }
 
+  /**
+   * The connection under it is renewed after a daemon restart. Reads are sent again once when
+   * the connection died before their answer; a change (a decision, a removal) is not, since
+   * the daemon may have made it: that fails with PALYRA_E_DAEMON_UNREACHABLE instead.
+   */
   private unary<T>(method: AdminUnaryMethod, request: object, { signal, timeoutMs = 10_000 }: CallOptions = {}): Promise<T> {
-    return this.unaryClient.call<'AdminService', T>('AdminService', method, request, { timeoutMs, ...(signal ? { signal } : {}) });
+    const idempotent = READ_ONLY_METHODS.has(method);
+    return this.unaryClient.call<'AdminService', T>('AdminService', method, request, { timeoutMs, idempotent, ...(signal ? { signal } : {}) });
   }
 
   /** grpc-js and the codecs load on the first streaming call only: unary commands never pay for them. */
@@ -169,3 +175,6 @@ export class ControlClient {
 }
 
 type AdminUnaryMethod = 'GetStatus' | 'CreatePairingCode' | 'ListPending' | 'Decide' | 'ListNodes' | 'RemoveNode' | 'CancelDispatch';
+
+/** The unary calls that change nothing on the daemon: safe to send twice. */
+const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes']);

@@ -1,17 +1,34 @@
+import { join } from 'node:path';
 import { Command, Option } from 'clipanion';
+import { PalyraError } from '@palyra/shared/errors';
+import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class StatusCommand extends DaemonCommand {
   static override paths = [['status']];
   static override usage = Command.Usage({
     description: 'Show whether the daemon runs, its addresses, CA fingerprint and node counts',
+    details: `
+      Exits 0 when a daemon answers. When none does, exits 69 with PALYRA_E_DAEMON_UNREACHABLE
+      on stderr; with --json it also prints {"running": false, "stateDir", "admin"} on stdout.
+    `,
     examples: [['Status as JSON', 'palyrad status --json']],
   });
 
   json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
 
   async execute(): Promise<number> {
-    const status = await this.withClient((client) => client.status());
+    let status;
+    try {
+      status = await this.withClient((client) => client.status());
+    } catch (error) {
+      // "Is it up?" is the question this command answers: a script reading --json gets the
+      // answer as a document too, and the exit status and error line say why.
+      if (this.json && error instanceof PalyraError && error.code === 'PALYRA_E_DAEMON_UNREACHABLE') {
+        this.printJson({ running: false, stateDir: this.resolvedStateDir, admin: join(this.resolvedStateDir, ADMIN_SOCKET_NAME) });
+      }
+      throw error;
+    }
     const document = {
       running: true,
       version: status.version,

@@ -1,4 +1,4 @@
-import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
 import { createConnection } from 'node:net';
 import { methodCodecs } from '../codecs.js';
 import { PALYRA_SERVICES } from '../generated/descriptor.js';
@@ -18,90 +18,163 @@ export interface UnaryCallOptions {
   /** Milliseconds until the call fails with PALYRA_E_TIMEOUT (also sent as grpc-timeout). */
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * The call may be sent a second time when the connection died under it before any answer
+   * (a read: GetStatus, ListNodes). Without it, such a call fails with
+   * PALYRA_E_DAEMON_UNREACHABLE, since the daemon may have acted on it. A request that
+   * provably never reached the daemon (no live connection at send time, or a stream the
+   * daemon refused unprocessed) is always sent on a fresh connection, idempotent or not.
+   */
+  idempotent?: boolean;
 }
 
+type MethodDescriptor = { path: string; requestType: string; responseType: string; requestStream: boolean; responseStream: boolean };
+
+/** How one attempt ended: an answer, a status, or "never processed / connection lost" (retryable). */
+type Attempt<Response> =
+  | { kind: 'answer'; response: Response }
+  | { kind: 'failed'; status: StatusLike }
+  | { kind: 'not-sent' | 'connection-lost'; status: StatusLike };
+
 /**
- * A unary gRPC client over one HTTP/2 connection to a Unix socket, without grpc-js. A CLI
+ * A unary gRPC client over an HTTP/2 connection to a Unix socket, without grpc-js. A CLI
  * command makes one or two unary calls on the admin socket and exits: grpc-js's channel stack
  * (resolver, load balancer, retries, keepalive) buys nothing there, and loading it and making
  * its first call cost more than the rest of the command. Streaming calls stay on grpc-js.
  * Speaks the gRPC-over-HTTP/2 wire format: 5-byte length-prefixed messages, status and
  * message in trailers (or a trailers-only response), `-bin` metadata base64-encoded.
+ *
+ * A long-lived client (the approvals screen) outlives daemon restarts: a connection that
+ * closes, receives GOAWAY or fails is dropped, and the next call opens a new one. Every
+ * failure, transport ones included, rejects with a PalyraError.
  */
 export class UnaryHttp2Client {
+  /** The live connection, or undefined once it closed, went away or failed. */
+  private session: ClientHttp2Session | undefined;
+  /** Calls in flight per connection: the connection keeps the process alive only while one runs. */
+  private readonly inFlight = new WeakMap<ClientHttp2Session, number>();
+  private closed = false;
+  private readonly target: string;
+
   private constructor(
-    private readonly session: ClientHttp2Session,
-    private readonly target: string,
+    private readonly socketPath: string,
     private readonly maxResponseBytes: number,
-  ) {}
+  ) {
+    this.target = `the daemon at ${socketPath}`;
+  }
 
   /** Opens the HTTP/2 connection; rejects with PALYRA_E_DAEMON_UNREACHABLE when nothing answers. */
-  static connectUnix(
+  static async connectUnix(
     socketPath: string,
     { timeoutMs, signal, maxResponseBytes = MAX_ADMIN_MESSAGE_BYTES }: UnaryCallOptions & { maxResponseBytes?: number },
   ): Promise<UnaryHttp2Client> {
-    return new Promise((resolve, reject) => {
-      const session = connect('http://localhost', { createConnection: () => createConnection({ path: socketPath }) });
-      const fail = (error: PalyraError): void => {
-        cleanup();
-        session.destroy();
-        reject(error);
-      };
-      // The socket's own error (ECONNREFUSED for a socket file a crashed daemon left) is the cause.
-      const onError = (error: Error): void =>
-        fail(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach the daemon at ${socketPath}: ${error.message}`, { cause: error }));
-      const onAbort = (): void => fail(fromServiceError({ code: GRPC_STATUS.CANCELLED, details: 'cancelled while connecting' }));
-      const timer = setTimeout(() => fail(fromServiceError({ code: GRPC_STATUS.DEADLINE_EXCEEDED, details: `no HTTP/2 connection within ${timeoutMs} ms` }, `the daemon at ${socketPath}`)), timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        session.off('error', onError);
-      };
-      session.once('error', onError);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      session.once('connect', () => {
-        cleanup();
-        // Later session errors fail the calls in flight (each stream sees them); none may crash the process.
-        session.on('error', () => undefined);
-        // An idle connection must not keep a finished program alive; calls ref it while they run.
-        session.unref();
-        resolve(new UnaryHttp2Client(session, `the daemon at ${socketPath}`, maxResponseBytes));
-      });
-    });
+    const client = new UnaryHttp2Client(socketPath, maxResponseBytes);
+    // Connecting now makes a caller fail fast when no daemon runs; later calls reuse it.
+    await client.liveSession({ timeoutMs, ...(signal ? { signal } : {}) });
+    return client;
   }
 
   /** One unary call; resolves with the decoded response or rejects with a PalyraError. */
-  call<S extends ServiceName, Response>(service: S, methodName: UnaryMethodName<S>, request: object, { timeoutMs, signal }: UnaryCallOptions): Promise<Response> {
-    const method = (PALYRA_SERVICES[service].methods as Record<string, { path: string; requestType: string; responseType: string; requestStream: boolean; responseStream: boolean }>)[methodName];
+  async call<S extends ServiceName, Response>(service: S, methodName: UnaryMethodName<S>, request: object, options: UnaryCallOptions): Promise<Response> {
+    const method = (PALYRA_SERVICES[service].methods as Record<string, MethodDescriptor>)[methodName];
     if (method === undefined || method.requestStream || method.responseStream) {
-      return Promise.reject(new Error(`${service}.${methodName} is not a unary method`));
+      throw new PalyraError('PALYRA_E_INTERNAL', `${service}.${methodName} is not a unary method`);
     }
+    const { timeoutMs, signal, idempotent = false } = options;
+    if (signal?.aborted === true) throw fromServiceError({ code: GRPC_STATUS.CANCELLED, details: 'cancelled' }, this.target);
+    if (this.closed) throw new PalyraError('PALYRA_E_CANCELLED', `the client of ${this.target} is closed`);
     const codecs = methodCodecs(method);
-    return new Promise<Response>((resolve, reject) => {
-      if (signal?.aborted === true) {
-        reject(fromServiceError({ code: GRPC_STATUS.CANCELLED, details: 'cancelled' }, this.target));
-        return;
-      }
-      let payload: Buffer;
-      try {
-        payload = codecs.requestSerialize(request);
-      } catch (error) {
-        reject(fromServiceError({ code: GRPC_STATUS.INTERNAL, details: `cannot encode the request: ${(error as Error).message}` }, this.target));
-        return;
-      }
-      const frame = Buffer.allocUnsafe(5 + payload.length);
-      frame.writeUInt8(0, 0);
-      frame.writeUInt32BE(payload.length, 1);
-      payload.copy(frame, 5);
+    let payload: Buffer;
+    try {
+      payload = codecs.requestSerialize(request);
+    } catch (error) {
+      throw fromServiceError({ code: GRPC_STATUS.INTERNAL, details: `cannot encode the request: ${(error as Error).message}` }, this.target);
+    }
+    const frame = Buffer.allocUnsafe(5 + payload.length);
+    frame.writeUInt8(0, 0);
+    frame.writeUInt32BE(payload.length, 1);
+    payload.copy(frame, 5);
 
-      this.session.ref();
-      const stream = this.session.request({
-        ':method': 'POST',
-        ':path': method.path,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
-      });
+    // One deadline for the whole call, reconnection and second attempt included.
+    const deadline = Date.now() + timeoutMs;
+    const remaining = (): number => Math.max(1, deadline - Date.now());
+    const decode = codecs.responseDeserialize as (message: Buffer) => Response;
+    // At most two attempts: a second only on a fresh connection, and only when the first
+    // never reached the daemon or (for an idempotent call) lost its connection before any answer.
+    for (let n = 0; ; n += 1) {
+      const session = await this.liveSession({ timeoutMs: remaining(), ...(signal ? { signal } : {}) });
+      const attempt = await this.attempt(session, method.path, frame, decode, remaining(), signal);
+      if (attempt.kind === 'answer') return attempt.response;
+      const retry = attempt.kind === 'not-sent' || (attempt.kind === 'connection-lost' && idempotent);
+      if (!retry || n >= 1 || isAborted(signal) || Date.now() >= deadline) throw fromServiceError(attempt.status, this.target);
+    }
+  }
+
+  /** Closes the connection; later calls reject with PALYRA_E_CANCELLED. */
+  close(): void {
+    this.closed = true;
+    this.session?.close();
+    this.session = undefined;
+  }
+
+  /** The current connection, or a new one when there is none (or it died without telling yet). */
+  private async liveSession({ timeoutMs, signal }: UnaryCallOptions): Promise<ClientHttp2Session> {
+    if (isUsable(this.session)) return this.session;
+    this.session = undefined;
+    const session = await openSession(this.socketPath, { timeoutMs, ...(signal ? { signal } : {}) });
+    if (this.closed) {
+      session.destroy();
+      throw new PalyraError('PALYRA_E_CANCELLED', `the client of ${this.target} is closed`);
+    }
+    // Two concurrent calls may both have opened one: keep the first, close the spare.
+    const other = this.session as ClientHttp2Session | undefined;
+    if (isUsable(other)) {
+      session.close();
+      return other;
+    }
+    const drop = (): void => {
+      if (this.session === session) this.session = undefined;
+    };
+    // A daemon that stops sends GOAWAY then closes: no new stream may start on this
+    // connection, the streams it already accepted still finish. Errors end the streams in
+    // flight (each sees them) and must not crash the process.
+    session.on('goaway', () => {
+      drop();
+      if (!session.closed) session.close();
+    });
+    session.on('close', drop);
+    session.on('error', drop);
+    session.unref();
+    this.session = session;
+    return session;
+  }
+
+  private attempt<Response>(
+    session: ClientHttp2Session,
+    path: string,
+    frame: Buffer,
+    decode: (message: Buffer) => Response,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Attempt<Response>> {
+    return new Promise((resolve) => {
+      let stream: ClientHttp2Stream;
+      try {
+        stream = session.request({
+          ':method': 'POST',
+          ':path': path,
+          'content-type': 'application/grpc',
+          te: 'trailers',
+          'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
+        });
+      } catch (error) {
+        // ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_GOAWAY_SESSION...: the connection died before
+        // this request left; nothing reached the daemon.
+        if (this.session === session) this.session = undefined;
+        resolve({ kind: 'not-sent', status: { code: GRPC_STATUS.UNAVAILABLE, details: `the connection closed before the request left (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` } });
+        return;
+      }
+      this.hold(session, +1);
       let headers: (IncomingHttpHeaders & IncomingHttpStatusHeader) | undefined;
       let trailers: IncomingHttpHeaders | undefined;
       const chunks: Buffer[] = [];
@@ -126,37 +199,100 @@ export class UnaryHttp2Client {
       stream.on('close', () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        this.session.unref();
-        const outcome = localFailure !== undefined ? { status: localFailure } : readOutcome(headers, trailers, Buffer.concat(chunks), stream.rstCode);
+        this.hold(session, -1);
+        if (localFailure !== undefined) {
+          resolve({ kind: 'failed', status: localFailure });
+          return;
+        }
+        if (headers === undefined) {
+          // No answer at all. REFUSED_STREAM (or a GOAWAY that excluded this stream) means
+          // the daemon did not process it; otherwise the connection died and it may have.
+          const refused = stream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
+          if (this.session === session && (session.closed || session.destroyed)) this.session = undefined;
+          resolve({
+            kind: refused ? 'not-sent' : 'connection-lost',
+            status: { code: GRPC_STATUS.UNAVAILABLE, details: `the connection closed before an answer (HTTP/2 code ${stream.rstCode ?? 'none'})` },
+          });
+          return;
+        }
+        const outcome = readOutcome(headers, trailers, Buffer.concat(chunks));
         if ('status' in outcome) {
-          reject(fromServiceError(outcome.status, this.target));
+          resolve({ kind: 'failed', status: outcome.status });
           return;
         }
         try {
-          resolve(codecs.responseDeserialize(outcome.message) as Response);
+          resolve({ kind: 'answer', response: decode(outcome.message) });
         } catch (error) {
-          reject(fromServiceError({ code: GRPC_STATUS.INTERNAL, details: `cannot decode the answer: ${(error as Error).message}` }, this.target));
+          resolve({ kind: 'failed', status: { code: GRPC_STATUS.INTERNAL, details: `cannot decode the answer: ${(error as Error).message}` } });
         }
       });
       stream.end(frame);
     });
   }
 
-  close(): void {
-    this.session.close();
+  /** Refs the connection while at least one call runs on it, so an idle one never holds the process. */
+  private hold(session: ClientHttp2Session, delta: 1 | -1): void {
+    const count = (this.inFlight.get(session) ?? 0) + delta;
+    this.inFlight.set(session, count);
+    if (session.destroyed) return;
+    if (count > 0) session.ref();
+    else session.unref();
   }
+}
+
+function isUsable(session: ClientHttp2Session | undefined): session is ClientHttp2Session {
+  return session !== undefined && !session.closed && !session.destroyed;
+}
+
+/** Read through a function: TypeScript would keep an earlier check's narrowing across awaits. */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/** Opens one HTTP/2 connection; PALYRA_E_DAEMON_UNREACHABLE (with the socket error as cause), _CANCELLED or _TIMEOUT. */
+function openSession(socketPath: string, { timeoutMs, signal }: UnaryCallOptions): Promise<ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(fromServiceError({ code: GRPC_STATUS.CANCELLED, details: 'cancelled while connecting' }));
+      return;
+    }
+    const session = connect('http://localhost', { createConnection: () => createConnection({ path: socketPath }) });
+    const fail = (error: PalyraError): void => {
+      cleanup();
+      session.destroy();
+      reject(error);
+    };
+    // The socket's own error (ECONNREFUSED for a socket file a crashed daemon left, ENOENT
+    // while a restarting daemon has not bound yet) is the cause.
+    const onError = (error: Error): void =>
+      fail(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach the daemon at ${socketPath}: ${error.message}`, { cause: error }));
+    const onClose = (): void => fail(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach the daemon at ${socketPath}: the connection closed while opening`));
+    const onAbort = (): void => fail(fromServiceError({ code: GRPC_STATUS.CANCELLED, details: 'cancelled while connecting' }));
+    const timer = setTimeout(() => fail(fromServiceError({ code: GRPC_STATUS.DEADLINE_EXCEEDED, details: `no HTTP/2 connection within ${timeoutMs} ms` }, `the daemon at ${socketPath}`)), timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      session.off('error', onError);
+      session.off('close', onClose);
+    };
+    session.once('error', onError);
+    session.once('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    session.once('connect', () => {
+      cleanup();
+      // Errors after this point fail the streams in flight; none may crash the process.
+      session.on('error', () => undefined);
+      resolve(session);
+    });
+  });
 }
 
 /** The response message, or the status the call ended with. */
 function readOutcome(
-  headers: (IncomingHttpHeaders & IncomingHttpStatusHeader) | undefined,
+  headers: IncomingHttpHeaders & IncomingHttpStatusHeader,
   trailers: IncomingHttpHeaders | undefined,
   body: Buffer,
-  rstCode: number | undefined,
 ): { message: Buffer } | { status: StatusLike } {
-  if (headers === undefined) {
-    return { status: { code: GRPC_STATUS.UNAVAILABLE, details: `the connection closed before an answer (HTTP/2 code ${rstCode ?? 'none'})` } };
-  }
   const httpStatus = headers[':status'];
   if (httpStatus !== 200) return { status: { code: GRPC_STATUS.INTERNAL, details: `HTTP status ${String(httpStatus)}` } };
   // A trailers-only answer (an error before any message) carries the status in its headers.
