@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { PalyraError } from '../errors/index.js';
-import type { JsonSchema } from '../plugins/types.js';
+import type { JsonSchema } from '../plugins/index.js';
 import { compileSchema } from '../schema/index.js';
 
 export interface LoadedConfigFile<T> {

@@ -1,5 +1,5 @@
-import { PalyraError, isErrorCode } from '@palyra/shared/errors';
-import type { CapabilityContext, PluginSecrets, ProgressUpdate } from '@palyra/shared/plugins';
+import { PalyraError, isErrorCode } from '../errors/index.js';
+import type { CapabilityContext, PluginSecrets, ProgressUpdate } from '../plugins/index.js';
 import type { ScopedLogger } from './ScopedLogger.js';
 import type { ExecuteRequest, ExecutionOutcome, ExecutionSink } from './types.js';
 import type { ValidatedCapability } from './validatePluginManifest.js';
