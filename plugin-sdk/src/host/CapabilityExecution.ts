@@ -254,7 +254,7 @@ export class CapabilityExecution {
   }
 }
 
-/** A PalyraError, also one from another copy of @palyra/shared (duck-typed by its code). */
+/** A PalyraError, also one from another copy of @palyra/plugin-sdk (a plugin's own install; duck-typed by its code). */
 function isPalyraErrorLike(value: unknown): value is Error & { code: PalyraError['code']; details?: Record<string, unknown> } {
   if (value instanceof PalyraError) return true;
   if (!(value instanceof Error)) return false;
