@@ -2,7 +2,7 @@
 // build. Copy this folder, rename the plugin and its capability ids, and list it in the
 // node's config (see README.md and docs/plugins.md).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PalyraError, definePlugin } from '@palyra/shared';
+import { PalyraError, definePlugin } from '@palyra/plugin-sdk';
 
 /**
  * What an operator may grant this plugin in the node's config
@@ -10,9 +10,9 @@ import { PalyraError, definePlugin } from '@palyra/shared';
  * @typedef {{ maxSleepMs?: number }} HelloGrants
  */
 
-/** @typedef {import('@palyra/shared').CapabilityContext<HelloGrants>} HelloContext */
+/** @typedef {import('@palyra/plugin-sdk').CapabilityContext<HelloGrants>} HelloContext */
 
-/** @type {import('@palyra/shared').JsonSchema} */
+/** @type {import('@palyra/plugin-sdk').JsonSchema} */
 const GRANTS_SCHEMA = {
   type: 'object',
   additionalProperties: false,

@@ -3,12 +3,18 @@ import type { PluginLogger, PluginSecrets } from '@palyra/shared/plugins';
 import { compileSchema } from '@palyra/shared/schema';
 import { pluginScope, unavailableSecrets, type SecretStore } from '@palyra/shared/vault';
 import { AGENT_CONFIG_SCHEMA, type AgentConfig, type PluginConfigEntry } from '../config/index.js';
-import { CapabilityExecution } from './CapabilityExecution.js';
+import {
+  CapabilityExecution,
+  freezeGrants,
+  ScopedLogger,
+  validatePluginManifest,
+  type ValidatedCapability,
+  type ValidatedPlugin,
+} from '@palyra/plugin-sdk/host';
 import { DEFAULT_BUILTINS } from './builtins.js';
-import { freezeGrants } from './freezeGrants.js';
 import { loadFailed, resolvePluginModule } from './resolvePluginModule.js';
 import { runBounded } from './runBounded.js';
-import { ScopedLogger, stderrLogger } from './ScopedLogger.js';
+import { stderrLogger } from './stderrLogger.js';
 import type {
   BuiltinPlugin,
   CapabilityDescriptor,
@@ -18,7 +24,6 @@ import type {
   LoadedPluginInfo,
   PluginHostLoadOptions,
 } from './types.js';
-import { validatePluginManifest, type ValidatedCapability, type ValidatedPlugin } from './validatePluginManifest.js';
 
 export const DEFAULT_PLUGIN_SETUP_TIMEOUT_MS = 10_000;
 

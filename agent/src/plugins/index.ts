@@ -7,10 +7,11 @@ export {
   PLUGIN_VERSION_PATTERN,
   type ValidatedCapability,
   type ValidatedPlugin,
-} from './validatePluginManifest.js';
+} from '@palyra/plugin-sdk/host';
 export { resolvePluginModule, isPluginPath, type ResolvedPluginModule } from './resolvePluginModule.js';
 export { DEFAULT_BUILTINS } from './builtins.js';
-export { ScopedLogger, stderrLogger } from './ScopedLogger.js';
+export { ScopedLogger } from '@palyra/plugin-sdk/host';
+export { stderrLogger } from './stderrLogger.js';
 export type {
   BuiltinPlugin,
   CapabilityDescriptor,

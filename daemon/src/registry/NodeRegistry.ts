@@ -12,7 +12,8 @@ import {
   type UsablePairingCode,
 } from './types.js';
 import { identityChangeError, identityChangeOf, type IdentityChange } from './identityChange.js';
-import { canonicalDeviceId, deepFreeze, isoAfter, throwIfAborted, timeOf } from './utils.js';
+import { canonicalDeviceId, isoAfter, timeOf } from './utils.js';
+import { deepFreeze, throwIfAborted } from '@palyra/plugin-sdk';
 import {
   StateValidationError,
   validateCodeDerivation,

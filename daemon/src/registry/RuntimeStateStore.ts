@@ -6,7 +6,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import { assertTrustedOwner } from '@palyra/shared/fs';
 import { stateCorruptError, stateIoError, statePermissionsError, stateVersionError } from './errors.js';
 import { RUNTIME_STATE_FILE, RUNTIME_STATE_VERSION, type RuntimeState } from './types.js';
-import { deepFreeze, throwIfAborted } from './utils.js';
+import { deepFreeze, throwIfAborted } from '@palyra/plugin-sdk';
 import { StateValidationError, validateRuntimeState } from './validation.js';
 
 /** The file-system calls the store makes; injectable so tests can make any step fail. */

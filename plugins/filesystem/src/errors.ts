@@ -30,11 +30,3 @@ export function fsError(error: unknown, path: string, action: string): PalyraErr
     details: errno === undefined ? { path } : { path, errno },
   });
 }
-
-/** Throws when the dispatch was cancelled or ran out of time; keeps a PalyraError reason. */
-export function throwIfAborted(signal: AbortSignal): void {
-  if (!signal.aborted) return;
-  const reason: unknown = signal.reason;
-  if (reason instanceof PalyraError) throw reason;
-  throw new PalyraError('PALYRA_E_CANCELLED', 'the filesystem operation was cancelled', { cause: reason });
-}

@@ -2,7 +2,8 @@ import type { Dir, Stats } from 'node:fs';
 import { lstat, opendir } from 'node:fs/promises';
 import type { PluginLogger } from '@palyra/shared/plugins';
 import type { Directory } from './Directory.js';
-import { fsError, throwIfAborted } from './errors.js';
+import { fsError } from './errors.js';
+import { throwIfAborted } from '@palyra/plugin-sdk';
 import { entryType, modifiedAt, type EntryType } from './stats.js';
 
 export interface ListEntry {

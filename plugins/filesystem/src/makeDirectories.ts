@@ -1,6 +1,7 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import type { Directory, DirectorySet } from './Directory.js';
-import { denied, errnoOf, fsError, throwIfAborted } from './errors.js';
+import { denied, errnoOf, fsError } from './errors.js';
+import { throwIfAborted } from '@palyra/plugin-sdk';
 
 /**
  * Creates the missing directories below the verified directory `dir`, one at a time, each

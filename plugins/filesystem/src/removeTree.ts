@@ -1,7 +1,8 @@
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Directory } from './Directory.js';
-import { denied, errnoOf, fsError, throwIfAborted } from './errors.js';
+import { denied, errnoOf, fsError } from './errors.js';
+import { throwIfAborted } from '@palyra/plugin-sdk';
 
 /** Directory levels a recursive removal descends; each level holds one descriptor open. */
 export const MAX_REMOVE_DEPTH = 256;

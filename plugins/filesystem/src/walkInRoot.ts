@@ -1,7 +1,8 @@
 import { lstat, readlink } from 'node:fs/promises';
 import { isAbsolute, sep } from 'node:path';
 import type { Directory, DirectorySet } from './Directory.js';
-import { denied, errnoOf, fsError, notFound, throwIfAborted } from './errors.js';
+import { denied, errnoOf, fsError, notFound } from './errors.js';
+import { throwIfAborted } from '@palyra/plugin-sdk';
 
 /** Symlinks followed for one path at most, as the kernel's MAXSYMLINKS. */
 export const MAX_SYMLINK_HOPS = 40;

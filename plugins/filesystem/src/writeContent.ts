@@ -3,7 +3,8 @@ import { lstat, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Directory } from './Directory.js';
-import { fsError, throwIfAborted } from './errors.js';
+import { fsError } from './errors.js';
+import { throwIfAborted } from '@palyra/plugin-sdk';
 import { APPEND_FLAGS, CREATE_FLAGS, openIn, type OpenScope } from './handles.js';
 
 export type WriteMode = 'create' | 'overwrite' | 'append';

@@ -12,3 +12,4 @@ export {
   type SettingsSpec,
 } from './settings.js';
 export { loadConfigFile, type LoadConfigFileOptions, type LoadedConfigFile } from './loadConfigFile.js';
+export { configSearchPlaces, GLOBAL_CONFIG_SEARCH_PLACES } from './configSearchPlaces.js';

@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { PalyraError } from '../errors/index.js';
-import type { JsonSchema } from '../plugins/types.js';
+import type { JsonSchema } from '../plugins/index.js';
 import { compileSchema } from '../schema/index.js';
+import { configSearchPlaces } from './configSearchPlaces.js';
 
 export interface LoadedConfigFile<T> {
   config: Partial<T>;
@@ -24,9 +25,9 @@ export interface LoadConfigFileOptions {
 
 /**
  * Finds and validates a program's config file: an explicit path, else the first of
- * package.json ("<name>" key), .<name>rc(.json|.yaml|.yml|.js|.mjs), <name>.config.(json|js|mjs)
- * from the working directory up to the home directory, then ~/.config/<name>/. Problems name
- * the file, the key and the fix.
+ * configSearchPlaces(name) from the working directory up to the home directory, then of
+ * GLOBAL_CONFIG_SEARCH_PLACES in the user's config directory for `name`. Problems name the
+ * file, the key and the fix.
  */
 export async function loadConfigFile<T>(options: LoadConfigFileOptions): Promise<LoadedConfigFile<T>> {
   const { name, cwd = process.cwd(), env = process.env } = options;
@@ -34,18 +35,7 @@ export async function loadConfigFile<T>(options: LoadConfigFileOptions): Promise
   // commands spend doing their work.
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig(name, {
-    searchPlaces: [
-      'package.json',
-      `.${name}rc`,
-      `.${name}rc.json`,
-      `.${name}rc.yaml`,
-      `.${name}rc.yml`,
-      `.${name}rc.js`,
-      `.${name}rc.mjs`,
-      `${name}.config.json`,
-      `${name}.config.js`,
-      `${name}.config.mjs`,
-    ],
+    searchPlaces: configSearchPlaces(name),
     searchStrategy: 'global',
   });
   const envPath = env[options.envVar];

@@ -1,5 +1,11 @@
+// The plugin contract lives in @palyra/plugin-sdk, which plugin authors import; this entry
+// re-exports it for the project's own code.
 export {
   PLUGIN_API_VERSION,
+  defineCapability,
+  definePlugin,
+  dispatchAbortError,
+  throwIfAborted,
   type CapabilityContext,
   type CapabilityDefinition,
   type CapabilityKind,
@@ -10,6 +16,4 @@ export {
   type PluginSetupContext,
   type ProgressUpdate,
   type SecretInfo,
-} from './types.js';
-export { defineCapability, definePlugin } from './definePlugin.js';
-export { dispatchAbortError } from './abortError.js';
+} from '@palyra/plugin-sdk';

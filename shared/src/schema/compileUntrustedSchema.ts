@@ -3,7 +3,7 @@ import type { Ajv as AjvInstance, ValidateFunction } from 'ajv';
 import { PalyraError } from '../errors/index.js';
 import { checkUntrustedSchema, UntrustedSchemaError } from './checkUntrustedSchema.js';
 import { linearRegExpEngine } from './linearRegExp.js';
-import { describeErrors, type Validate } from './SchemaValidator.js';
+import { describeErrors, type Validate } from '@palyra/plugin-sdk/host';
 
 const require = createRequire(import.meta.url);
 let ajvInstance: AjvInstance | undefined;

@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { PalyraError } from '../errors/index.js';
 import { compileUntrustedSchema } from './compileUntrustedSchema.js';
-import type { Validate } from './SchemaValidator.js';
+import type { Validate } from '@palyra/plugin-sdk/host';
 import type { UntrustedSchemaJob, UntrustedSchemaReply } from './untrustedSchemaJobs.js';
 
 const port = parentPort;

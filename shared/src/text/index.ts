@@ -1,1 +1,1 @@
-export { displayText, hasUnsafeText } from './peerText.js';
+export { displayText, hasUnsafeText } from '@palyra/plugin-sdk/host';

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { PalyraError } from '../errors/index.js';
-import type { PluginSecrets, SecretInfo } from '../plugins/types.js';
+import { checkKey, checkSecretValue, MAX_SECRET_BYTES, SECRET_KEY_PATTERN } from '@palyra/plugin-sdk/host';
+import type { PluginSecrets, SecretInfo } from '../plugins/index.js';
 import type { Vault } from './Vault.js';
 
 /** `node`, `daemon`, `plugin:<name>`, ...: a kind, optionally `:` and a name. */
 export const SECRET_SCOPE_PATTERN = /^[a-z][a-z0-9-]{0,31}(:[a-z0-9][a-z0-9._-]{0,63})?$/;
-/** Letters, digits and `._-/`, starting with a letter, digit or `_`; at most 128 characters. */
-export const SECRET_KEY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._\-/]{0,127}$/;
-export const MAX_SECRET_BYTES = 64 * 1024;
+export { SECRET_KEY_PATTERN, MAX_SECRET_BYTES, checkKey };
 
 const RECORD_PREFIX = 'secret:';
 
@@ -47,11 +46,8 @@ export class SecretStore {
 
   async set(scope: string, key: string, value: string): Promise<SecretInfo> {
     const id = SecretStore.storageId(scope, key);
-    if (typeof value !== 'string') throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'a secret value is a string');
+    checkSecretValue(value, scope, key);
     const bytes = Buffer.from(value, 'utf8');
-    if (bytes.length > MAX_SECRET_BYTES) {
-      throw new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the value of secret ${scope}/${key} is ${bytes.length} bytes; at most ${MAX_SECRET_BYTES}`);
-    }
     const record = await this.vault.put(id, bytes, { scope, key });
     return info(record.meta, record);
   }
@@ -113,12 +109,6 @@ export function unavailableSecrets(error: () => PalyraError): PluginSecrets {
 export function checkScope(scope: string): void {
   if (typeof scope !== 'string' || !SECRET_SCOPE_PATTERN.test(scope)) {
     throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `"${String(scope)}" is not a secret scope: use node, plugin:<name>, or <kind>[:<name>] in lowercase`);
-  }
-}
-
-export function checkKey(key: string): void {
-  if (typeof key !== 'string' || !SECRET_KEY_PATTERN.test(key)) {
-    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `"${String(key)}" is not a secret key: letters, digits and ._-/ (at most 128 characters)`);
   }
 }
 

@@ -2,7 +2,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import { defineCapability } from '@palyra/shared/plugins';
 import { confinePath } from '../confine.js';
 import { decodeContent, decodedLength, type ContentEncoding } from '../encoding.js';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted } from '@palyra/plugin-sdk';
 import { effectiveGrants, requireWrite, type FsGrants } from '../grants.js';
 import { makeDirectories } from '../makeDirectories.js';
 import { BYTE_COUNT_SCHEMA, ENCODING_SCHEMA, PATH_SCHEMA } from '../schemas.js';

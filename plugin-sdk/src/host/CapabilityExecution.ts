@@ -1,5 +1,5 @@
-import { PalyraError, isErrorCode } from '@palyra/shared/errors';
-import type { CapabilityContext, PluginSecrets, ProgressUpdate } from '@palyra/shared/plugins';
+import { PalyraError, isErrorCode } from '../errors/index.js';
+import type { CapabilityContext, PluginSecrets, ProgressUpdate } from '../plugins/index.js';
 import type { ScopedLogger } from './ScopedLogger.js';
 import type { ExecuteRequest, ExecutionOutcome, ExecutionSink } from './types.js';
 import type { ValidatedCapability } from './validatePluginManifest.js';
@@ -254,7 +254,7 @@ export class CapabilityExecution {
   }
 }
 
-/** A PalyraError, also one from another copy of @palyra/shared (duck-typed by its code). */
+/** A PalyraError, also one from another copy of @palyra/plugin-sdk (a plugin's own install; duck-typed by its code). */
 function isPalyraErrorLike(value: unknown): value is Error & { code: PalyraError['code']; details?: Record<string, unknown> } {
   if (value instanceof PalyraError) return true;
   if (!(value instanceof Error)) return false;

@@ -1,4 +1,4 @@
-import type { PluginLogger } from '@palyra/shared/plugins';
+import type { PluginLogger } from '../plugins/index.js';
 
 type Level = keyof PluginLogger;
 
@@ -43,24 +43,4 @@ export class ScopedLogger implements PluginLogger {
       // A broken log sink must not take a dispatch down.
     }
   }
-}
-
-/** The host's default logger: warnings and errors to stderr, one line each; debug/info dropped. */
-export const stderrLogger: PluginLogger = {
-  debug: () => {},
-  info: () => {},
-  warn: (message, fields) => writeLine('warn', message, fields),
-  error: (message, fields) => writeLine('error', message, fields),
-};
-
-function writeLine(level: Level, message: string, fields: Record<string, unknown> | undefined): void {
-  let suffix = '';
-  if (fields !== undefined && Object.keys(fields).length > 0) {
-    try {
-      suffix = ` ${JSON.stringify(fields)}`;
-    } catch {
-      suffix = ' {unserializable fields}';
-    }
-  }
-  process.stderr.write(`palyra-node ${level}: ${message.replace(/\s*\n\s*/g, ' ')}${suffix}\n`);
 }

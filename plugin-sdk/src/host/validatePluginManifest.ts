@@ -1,7 +1,7 @@
-import { PalyraError } from '@palyra/shared/errors';
-import { PLUGIN_API_VERSION, type CapabilityDefinition, type CapabilityKind, type JsonSchema, type PluginDefinition } from '@palyra/shared/plugins';
-import { compileSchema, type Validate } from '@palyra/shared/schema';
-import { hasUnsafeText } from '@palyra/shared/text';
+import { PalyraError } from '../errors/index.js';
+import { PLUGIN_API_VERSION, type CapabilityDefinition, type CapabilityKind, type JsonSchema, type PluginDefinition } from '../plugins/index.js';
+import { compileSchema, type Validate } from '../schema/SchemaValidator.js';
+import { hasUnsafeText } from '../text/peerText.js';
 
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 export const CAPABILITY_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;

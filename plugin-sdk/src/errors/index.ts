@@ -1,0 +1,3 @@
+export { ERROR_CODES, isErrorCode, type ErrorCode, type GrpcStatusName } from './codes.js';
+export { PalyraError, formatErrorLine, type PalyraErrorJson } from './PalyraError.js';
+export { parseErrorDetails } from './errorDetails.js';
