@@ -1,10 +1,10 @@
 import { freemem, loadavg, totalmem, uptime } from 'node:os';
 import { parseHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
+import { Backoff, sleep } from '@palyra/shared/timing';
 import { loadQuic, type DaemonEvent, type HealthParams, type QuicModule } from '@palyra/shared/quic';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
-import { Backoff, sleep } from './backoff.js';
 import type { SessionHealth } from './SessionHealth.js';
 import { QuicDaemonClient } from './quic/QuicDaemonClient.js';
 import type { QuicHealthStream } from './quic/QuicHealthStream.js';
