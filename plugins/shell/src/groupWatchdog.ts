@@ -23,8 +23,14 @@ done
 for g in $live; do kill -s KILL -- "-$g" 2>/dev/null; done
 `;
 
+/** Watchdogs started again after one died while groups ran, at most (a broken sh must not loop). */
+const MAX_RESTARTS = 5;
+
 let watchdog: ChildProcess | undefined;
 let broken = false;
+let restarts = 0;
+/** The groups the watchdog was told about, to hand a replacement. */
+const watched = new Set<number>();
 
 /** Starts the watchdog on first use; undefined when it cannot run (the exit hook still covers a clean exit). */
 function ensureWatchdog(): ChildProcess | undefined {
@@ -32,10 +38,17 @@ function ensureWatchdog(): ChildProcess | undefined {
   const child = spawn('/bin/sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   child.on('error', () => {
     broken = true;
-    watchdog = undefined;
+    if (watchdog === child) watchdog = undefined;
   });
   child.on('exit', () => {
-    if (watchdog === child) watchdog = undefined;
+    if (watchdog !== child) return;
+    watchdog = undefined;
+    // Killed while commands run (the agent lives: it sees the exit): a new one takes the list.
+    if (watched.size > 0 && restarts < MAX_RESTARTS) {
+      restarts += 1;
+      const next = ensureWatchdog();
+      for (const pgid of watched) next?.stdin?.write(`+${pgid}\n`);
+    }
   });
   // A write after the watchdog died is not the agent's problem: the groups are still killed
   // on a clean exit by the exit hook.
@@ -49,10 +62,12 @@ function ensureWatchdog(): ChildProcess | undefined {
 
 /** The watchdog kills this group if the agent dies while it is listed. */
 export function watchGroup(pgid: number): void {
+  watched.add(pgid);
   ensureWatchdog()?.stdin?.write(`+${pgid}\n`);
 }
 
 /** The group is over: the watchdog forgets it (its id may be reused by an unrelated group). */
 export function unwatchGroup(pgid: number): void {
+  watched.delete(pgid);
   watchdog?.stdin?.write(`-${pgid}\n`);
 }
