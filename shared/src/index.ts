@@ -10,3 +10,4 @@ export * from './text/index.js';
 export * from './logging/index.js';
 export * from './quic/index.js';
 export * from './vault/index.js';
+export * from './timing/index.js';

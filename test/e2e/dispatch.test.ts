@@ -266,7 +266,7 @@ describe('palyrad nodes invoke: cancel, timeout, node loss (real processes)', { 
     await expectNodeServes();
   });
 
-  it('a node killed mid-dispatch ends the dispatch node_unavailable; the node serves again once restarted', async () => {
+  it('a node killed mid-dispatch ends the dispatch node_unavailable, its command and the command\'s children die with it; the node serves again once restarted', async () => {
     const pidFile = join(root, 'killed.pids');
     const cli = spawnInvoke(running(), deviceId, 'shell.exec', sh(`sleep 300 & echo $$ $! > ${pidFile}; echo started; wait`));
     await cli.waitFor(/started/, 30_000);
@@ -277,9 +277,10 @@ describe('palyrad nodes invoke: cancel, timeout, node loss (real processes)', { 
     const result = await cli.waitForExit(30_000);
     expectErrorLine(result, 'PALYRA_E_NODE_UNAVAILABLE', 69);
     expect(result.stderr).toContain('node_unavailable');
-    // A SIGKILLed agent cannot clean up; its command's process group is this test's to end.
-    killLeftover(shellPid, pidFile);
-    await waitForPidGone(sleepPid, 'the orphaned sleep');
+    // Nothing outlives its dispatch, not even when the agent is killed without a chance to
+    // clean up: the command and the child it started die with the agent (issue 13 item 9).
+    await waitForPidGone(shellPid, 'the shell of the killed agent\'s command');
+    await waitForPidGone(sleepPid, 'the sleep started by the killed agent\'s command');
 
     agent = await startAgent(nodeDir, configPath);
     await expectNodeServes();

@@ -19,6 +19,9 @@ export class JoinCommand extends AgentCommand {
       PIN, a palyra:// URI a QR payload), else a prompt that does not echo when stdin is a
       terminal. A code on the command line works but other local users see it in \`ps\` while
       join waits: a warning says so.
+
+      The daemon address comes from \`--daemon\`, else the QR payload (it names the daemon whose
+      CA it pins), else PALYRA_DAEMON, else the config file's \`daemon\` key.
     `,
     examples: [
       ['Join with a PIN typed at a hidden prompt', 'palyra-node join --daemon 10.0.0.5:7443'],
@@ -35,7 +38,7 @@ export class JoinCommand extends AgentCommand {
     description:
       'The palyra://pair URI from palyrad pairing code --method qr (carries the address and pins the CA); - reads it from stdin',
   });
-  daemon = Option.String('--daemon', { description: 'Daemon HOST:PORT (env PALYRA_DAEMON)' });
+  daemon = Option.String('--daemon', { description: "Daemon HOST:PORT (else the QR payload's, PALYRA_DAEMON, the config file's daemon)" });
   name = Option.String('--name', { description: 'Name shown to operators (default: the host name)' });
   json = Option.Boolean('--json', false, { description: 'Print the result as one JSON object' });
 
@@ -64,11 +67,8 @@ export class JoinCommand extends AgentCommand {
     } else {
       secret = { method: 'pin', pin: code.pin };
     }
-    const daemonAddress = this.daemon ?? fromQr ?? process.env.PALYRA_DAEMON;
-    if (daemonAddress === undefined || daemonAddress === '') {
-      throw new PalyraError('PALYRA_E_USAGE', 'give the daemon address: --daemon HOST:PORT (or set PALYRA_DAEMON)');
-    }
-    parseHostPort(daemonAddress, '--daemon');
+    const { address: daemonAddress, source } = await this.daemonAddress(fromQr);
+    parseHostPort(daemonAddress, source);
     const store = await this.identityStore();
     const existing = await store.load();
     if (existing !== undefined) {
@@ -124,5 +124,23 @@ export class JoinCommand extends AgentCommand {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
+  }
+
+  /**
+   * The daemon to pair with, first match wins: --daemon, the QR payload's address, PALYRA_DAEMON,
+   * the config file's `daemon`. The QR payload ranks with the flag, above the standing defaults:
+   * it is this join's own input and pins that daemon's CA, so another address would fail anyway.
+   * `source` names where it came from, for the usage error of a malformed one.
+   */
+  private async daemonAddress(fromQr: string | undefined): Promise<{ address: string; source: string }> {
+    if (this.daemon !== undefined) return { address: this.daemon, source: '--daemon' };
+    if (fromQr !== undefined) return { address: fromQr, source: 'the QR payload\'s daemon' };
+    const fromEnv = process.env.PALYRA_DAEMON;
+    if (fromEnv !== undefined && fromEnv !== '') return { address: fromEnv, source: 'PALYRA_DAEMON' };
+    // Loaded only when needed: a join given its address does not depend on the config file.
+    const { loadAgentConfig } = await import('../config/index.js');
+    const { config, filepath } = await loadAgentConfig({ explicitPath: this.config });
+    if (config.daemon !== undefined && filepath !== null) return { address: config.daemon, source: `${filepath}: daemon` };
+    throw new PalyraError('PALYRA_E_USAGE', "give the daemon address: --daemon HOST:PORT, PALYRA_DAEMON, or the config file's daemon key");
   }
 }

@@ -1,10 +1,10 @@
 import { freemem, loadavg, totalmem, uptime } from 'node:os';
 import { parseHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
+import { Backoff, sleep } from '@palyra/shared/timing';
 import { loadQuic, type DaemonEvent, type HealthParams, type QuicModule } from '@palyra/shared/quic';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
-import { Backoff, sleep } from './backoff.js';
 import type { SessionHealth } from './SessionHealth.js';
 import { QuicDaemonClient } from './quic/QuicDaemonClient.js';
 import type { QuicHealthStream } from './quic/QuicHealthStream.js';
@@ -34,7 +34,11 @@ export interface HealthChannelOptions {
   intervalMs?: number;
   /** The QUIC handshake must complete within this. Default 5 s. */
   quicConnectTimeoutMs?: number;
-  /** On gRPC after a QUIC failure (auto): try QUIC again this often. Default 60 s. */
+  /**
+   * On gRPC after a QUIC failure (auto): the longest wait before QUIC is tried again. Repeated
+   * failures back off (1 s doubling, jittered) up to this. Default 60 s. A new registration
+   * (the daemon came back) tries QUIC at once whatever the wait.
+   */
   quicRetryMs?: number;
   /** Health pings on the gRPC Session stream (NodeConnection attaches it), used when not on QUIC. */
   sessionHealth: SessionHealth;
@@ -55,14 +59,23 @@ export interface HealthChannelOptions {
  * and tries QUIC again later; never makes it
  * fatal (run() rejects); always never tries QUIC. The status callback says which is in use
  * and why.
+ *
+ * Every registration (a new gRPC session: the daemon may have restarted) starts QUIC afresh
+ * at once: a node on gRPC tries QUIC, a node on QUIC replaces a connection that may belong to
+ * the daemon's previous run (dead, but alive to us until its idle timeout). Only repeated
+ * QUIC failures between registrations back off.
  */
 export class HealthChannel {
   private announced: string | undefined;
   private wake: (() => void) | undefined;
   private lastStatus: TransportStatus | undefined;
-  private readonly backoff = new Backoff(500, 15_000);
+  /** Registrations so far: a change since a QUIC attempt means "try QUIC again now". */
+  private registrations = 0;
+  private readonly quicRetry: Backoff;
 
-  constructor(private readonly options: HealthChannelOptions) {}
+  constructor(private readonly options: HealthChannelOptions) {
+    this.quicRetry = new Backoff(1_000, options.quicRetryMs ?? 60_000);
+  }
 
   get status(): TransportStatus | undefined {
     return this.lastStatus;
@@ -71,6 +84,7 @@ export class HealthChannel {
   /** The daemon registered this node and announced its QUIC endpoint ('' when disabled). */
   announce(quicAddress: string): void {
     this.announced = quicAddress;
+    this.registrations += 1;
     this.wake?.();
   }
 
@@ -82,15 +96,16 @@ export class HealthChannel {
     while (!signal.aborted) {
       if (fallback === 'always') {
         this.setStatus({ transport: 'grpc', fallback, reason: 'QUIC not tried (--transport-fallback always)' });
-        await this.grpcLoop(signal, Infinity);
+        await this.grpcLoop(signal, { durationMs: Infinity });
         return;
       }
-      const outcome = await this.quicSession(signal);
+      const registration = this.registrations;
+      const outcome = await this.quicSession(signal, registration);
       if (signal.aborted) return;
       if (outcome.connected) {
         quicWorkedBefore = true;
-        this.backoff.reset();
-        // It worked and dropped (a daemon restart, a network change): try again at once.
+        this.quicRetry.reset();
+        // It worked and dropped (a daemon restart, a network change, a new registration): try again at once.
         continue;
       }
       const error = outcome.error;
@@ -100,18 +115,21 @@ export class HealthChannel {
         }
         // QUIC worked before: the daemon may be restarting. Retry; no health meanwhile.
         this.setStatus({ transport: 'connecting', fallback, reason: error.message, ...this.quicAddressField() });
-        await sleep(this.backoff.nextDelayMs(), signal);
+        if (this.registrations === registration) await this.waitForWake(signal, this.quicRetry.nextDelayMs());
         continue;
       }
       this.setStatus({ transport: 'grpc', fallback, reason: `${error.code}: ${error.message}`, ...this.quicAddressField() });
-      // No binary, or QUIC off on the daemon: nothing changes by waiting. Else, retry later
-      // (or as soon as the node registers again: the daemon may have come back).
-      await this.grpcLoop(signal, outcome.noBinary ? Infinity : (this.options.quicRetryMs ?? 60_000));
+      // No binary: nothing changes by waiting. Else, retry after a backoff, or as soon as the
+      // node registers again (the daemon may have come back, maybe with QUIC turned on).
+      await this.grpcLoop(signal, outcome.noBinary === true ? { durationMs: Infinity } : { durationMs: this.quicRetry.nextDelayMs(), registration });
     }
   }
 
-  /** Connects over QUIC and serves health and events until the connection ends. */
-  private async quicSession(signal: AbortSignal): Promise<{ connected: true } | { connected: false; error: PalyraError; noBinary?: boolean }> {
+  /**
+   * Connects over QUIC and serves health and events until the connection ends or the node
+   * registers again (a registration after `registration`).
+   */
+  private async quicSession(signal: AbortSignal, registration: number): Promise<{ connected: true } | { connected: false; error: PalyraError; noBinary?: boolean }> {
     let address: HostPort;
     try {
       address = this.quicTarget();
@@ -153,9 +171,9 @@ export class HealthChannel {
         session.abort();
         return error;
       });
-      while (!session.signal.aborted) {
-        await sleep(this.options.intervalMs ?? 10_000, session.signal);
-        if (session.signal.aborted) break;
+      while (!session.signal.aborted && this.registrations === registration) {
+        await this.waitForWake(session.signal, this.options.intervalMs ?? 10_000);
+        if (session.signal.aborted || this.registrations !== registration) break;
         try {
           // A broken stream (reset, timed out, refused ping) is replaced; the connection stays.
           stream ??= await client.openHealthStream();
@@ -193,21 +211,23 @@ export class HealthChannel {
 
   /**
    * Health pings as messages on the node's gRPC Session stream until `durationMs` passes, a
-   * new registration, or the signal: no HTTP/2 stream per ping. A ping waits for the session
-   * when it is down (reconnecting); a failed one is simply skipped.
+   * registration after `registration` (when given), or the signal: no HTTP/2 stream per ping.
+   * A ping waits for the session when it is down (reconnecting); a failed one is simply
+   * skipped. The registration is a counter, not a wake-up alone: one that lands while a ping
+   * waits for the session (the usual moment: the session comes back with it) is not lost.
    */
-  private async grpcLoop(signal: AbortSignal, durationMs: number): Promise<void> {
+  private async grpcLoop(signal: AbortSignal, { durationMs, registration }: { durationMs: number; registration?: number }): Promise<void> {
     const until = Date.now() + durationMs;
-    while (!signal.aborted && Date.now() < until) {
+    const registeredAgain = (): boolean => registration !== undefined && this.registrations !== registration;
+    while (!signal.aborted && Date.now() < until && !registeredAgain()) {
       const intervalMs = this.options.intervalMs ?? 10_000;
       const sample = await this.options.sessionHealth
         .ping(healthParams(), { signal, timeoutMs: Math.max(intervalMs, 5_000) })
         .catch(() => undefined);
       if (sample !== undefined) this.options.onHealth?.({ rttMs: sample.rttMs, transport: 'grpc', at: new Date() });
       const wait = Math.min(intervalMs, until - Date.now());
-      if (wait <= 0) break;
-      // A new registration (the daemon came back, maybe with QUIC): try QUIC again now.
-      if ((await this.waitForWake(signal, wait)) && durationMs !== Infinity) break;
+      if (wait <= 0 || registeredAgain()) break;
+      await this.waitForWake(signal, wait);
     }
   }
 

@@ -1,9 +1,9 @@
 import { hostname as osHostname, platform as osPlatform, arch } from 'node:os';
 import { fromServiceError, loadPalyraProto, type DaemonMessage__Output, type NodeMessage, type NodeServiceClient } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
+import { Backoff, sleep } from '@palyra/shared/timing';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
-import { Backoff, sleep } from './backoff.js';
 import type { CapabilityExecutor } from './CapabilityExecutor.js';
 import { SessionDispatches } from './SessionDispatches.js';
 import type { SessionHealth } from './SessionHealth.js';

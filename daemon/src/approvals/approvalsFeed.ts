@@ -1,4 +1,5 @@
 import { PalyraError } from '@palyra/shared/errors';
+import { backoffDelayMs, sleep } from '@palyra/shared/timing';
 import { toApprovalRequest, type ApprovalRequest, type ApprovalsEvent } from '../client/approvals.js';
 import type { ControlClient } from '../client/ControlClient.js';
 import type { ApprovalsAction } from './approvalsState.js';
@@ -25,7 +26,7 @@ export function controlClientSource(client: ControlClient): ApprovalsSource {
 
 export interface FollowOptions {
   signal: AbortSignal;
-  /** Wait before watching again after the n-th failure in a row (0-based). Default 0.5 s doubling to 5 s. */
+  /** Wait before watching again after the n-th failure in a row (0-based). Default 0.5 s doubling to 5 s, jittered. */
   retryDelayMs?: (attempt: number) => number;
   now?: () => Date;
 }
@@ -38,7 +39,7 @@ export interface FollowOptions {
 export async function followApprovals(
   source: ApprovalsSource,
   dispatch: (action: ApprovalsAction) => void,
-  { signal, retryDelayMs = (n) => Math.min(5_000, 500 * 2 ** n), now = () => new Date() }: FollowOptions,
+  { signal, retryDelayMs = (n) => backoffDelayMs(n, { baseMs: 500, maxMs: 5_000 }), now = () => new Date() }: FollowOptions,
 ): Promise<void> {
   let failures = 0;
   while (!signal.aborted) {
@@ -57,18 +58,6 @@ export async function followApprovals(
     await sleep(retryDelayMs(failures), signal);
     failures += 1;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** The code and message of a failed decision, for the notice line. */

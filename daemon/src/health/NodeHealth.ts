@@ -102,12 +102,13 @@ export class NodeHealth {
   }
 
   /**
-   * The node's health/events channel: quic while it holds a QUIC connection, else grpc while
-   * its gRPC session is open, else undefined (offline).
+   * The node's health/events channel while its gRPC session is open (online): quic when it
+   * holds a QUIC connection, else grpc. Offline: undefined, even while a QUIC connection of a
+   * node that died without a goodbye waits out its idle timeout (a minute).
    */
   transportOf(deviceId: string, grpcOnline: boolean): NodeTransport | undefined {
-    if (this.hasQuic(deviceId)) return 'quic';
-    return grpcOnline ? 'grpc' : undefined;
+    if (!grpcOnline) return undefined;
+    return this.hasQuic(deviceId) ? 'quic' : 'grpc';
   }
 
   /** A removed node: its figures go with it. */

@@ -1,7 +1,10 @@
+import { unwatchGroup, watchGroup } from './groupWatchdog.js';
+
 /**
  * Process groups started by this plugin that may still have members. If the agent exits
  * without aborting its dispatches (a crash, process.exit), they get SIGKILL on the way out:
- * execa's own `cleanup` does not apply to detached subprocesses.
+ * execa's own `cleanup` does not apply to detached subprocesses. If it dies without running
+ * anything (SIGKILL), the watchdog kills them (groupWatchdog.ts).
  */
 const live = new Set<number>();
 let hooked = false;
@@ -13,8 +16,9 @@ export function trackGroup(pgid: number): () => void {
     process.once('exit', killAllGroups);
   }
   live.add(pgid);
+  watchGroup(pgid);
   return () => {
-    live.delete(pgid);
+    if (live.delete(pgid)) unwatchGroup(pgid);
   };
 }
 

@@ -1,0 +1,2 @@
+export { Backoff, backoffDelayMs } from './backoff.js';
+export { sleep } from './sleep.js';
