@@ -59,15 +59,27 @@ export class DispatchCoordinator {
     if (!(request.timeoutMs > 0 && request.timeoutMs <= maxTimeoutMs)) {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the timeout must be between 1 ms and ${maxTimeoutMs / 60_000} minutes`);
     }
+    const inputJson = JSON.stringify(request.input) ?? 'null';
     const key = request.idempotencyKey ? `${request.deviceId}\u0000${request.idempotencyKey}` : undefined;
     const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
-    if (existing !== undefined) return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
+    if (existing !== undefined) {
+      // A key names one request: the same key with another request is the caller's mistake,
+      // refused rather than answered with the first request's result.
+      if (existing.capability !== request.capability || existing.inputJson !== inputJson) {
+        throw new PalyraError(
+          'PALYRA_E_IDEMPOTENCY_MISMATCH',
+          `idempotency key "${request.idempotencyKey}" was used for dispatch ${existing.id} with another capability or input: use a new key`,
+          { details: { dispatchId: existing.id } },
+        );
+      }
+      return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
+    }
 
     const dispatch = new Dispatch(
       newDeviceId(),
       request.deviceId,
       request.capability,
-      JSON.stringify(request.input) ?? 'null',
+      inputJson,
       new Date(Date.now() + request.timeoutMs),
       request.idempotencyKey || undefined,
     );
