@@ -1,5 +1,6 @@
 import { PalyraError, isErrorCode } from '@palyra/shared/errors';
 import type { CapabilityContext, PluginSecrets, ProgressUpdate } from '@palyra/shared/plugins';
+import { wallNow } from '../clock/wallClock.js';
 import type { ScopedLogger } from './ScopedLogger.js';
 import type { ExecuteRequest, ExecutionOutcome, ExecutionSink } from './types.js';
 import type { ValidatedCapability } from './validatePluginManifest.js';
@@ -85,7 +86,7 @@ export class CapabilityExecution {
         }),
       );
     }
-    if (Date.now() >= deadlineMs) return this.end('timed_out', this.timeoutError(deadlineMs));
+    if (wallNow() >= deadlineMs) return this.end('timed_out', this.timeoutError(deadlineMs));
 
     let stopped!: () => void;
     const stopPromise = new Promise<void>((resolve) => (stopped = resolve));
@@ -272,7 +273,7 @@ function describeReason(reason: unknown): string | undefined {
 function armDeadline(deadlineMs: number, onExpire: () => void): () => void {
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
-    const remaining = deadlineMs - Date.now();
+    const remaining = deadlineMs - wallNow();
     if (remaining <= 0) {
       onExpire();
       return;
