@@ -432,6 +432,18 @@ describe('palyrad nodes invoke: refusals (real processes)', { timeout: E2E_TEST_
     expect(refused[1]).toMatchObject({ type: 'result', result: { status: 'rejected', error: { code: 'PALYRA_E_INPUT_INVALID' } } });
   });
 
+  it('refuses a device id in lower case (invoke and remove) with PALYRA_E_INVALID_ARGUMENT, as isValidDeviceId does', async () => {
+    const lower = deviceId.toLowerCase();
+    const invoked = await runInvoke(running(), lower, 'fs.stat', { path: '.' });
+    expect(expectErrorLine(invoked, 'PALYRA_E_INVALID_ARGUMENT', 65)).toContain('upper case');
+    const removed = await running().cli('nodes', 'remove', lower);
+    expectErrorLine(removed, 'PALYRA_E_INVALID_ARGUMENT', 65);
+    // The node is untouched and still serves under its one spelling.
+    const nodes = await running().json<NodeRow[]>('nodes', 'list');
+    expect(nodes.map((n) => n.deviceId)).toContain(deviceId);
+    await expectNodeServes();
+  });
+
   it('rejects a capability the node does not have', async () => {
     const result = await call('fs.chmod', { path: '.' });
     expect(result).toMatchObject({ status: 'rejected', error: { code: 'PALYRA_E_CAPABILITY_NOT_FOUND' } });

@@ -1,6 +1,6 @@
 import type { NodeMessage__Output } from '@palyra/proto';
 import { PalyraError, parseErrorDetails } from '@palyra/shared/errors';
-import { newDeviceId } from '@palyra/shared/x509';
+import { assertDeviceId, newDeviceId } from '@palyra/shared/x509';
 import { Dispatch } from './Dispatch.js';
 import type { KnownCapability, NodeCapabilities } from './NodeCapabilities.js';
 import { NodeDispatchQueue, type QueueLimits } from './NodeDispatchQueue.js';
@@ -52,6 +52,7 @@ export class DispatchCoordinator {
    * over, or at once when there is none.
    */
   submit(request: DispatchRequest): { dispatch: Dispatch; deduplicated: boolean; checked: Promise<void> } {
+    assertDeviceId(request.deviceId);
     if (!this.options.isRegistered(request.deviceId)) {
       throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.deviceId}": list them with palyrad nodes list`);
     }

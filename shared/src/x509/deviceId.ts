@@ -14,6 +14,20 @@ export function isValidDeviceId(value: unknown): value is string {
   return typeof value === 'string' && DEVICE_ID.test(value);
 }
 
+/**
+ * Throws PALYRA_E_INVALID_ARGUMENT unless `value` is a device id in canonical form: the one
+ * check every place that takes a device id from outside (an operator, a caller) applies, so
+ * that none accepts a spelling (lower case) that another refuses.
+ */
+export function assertDeviceId(value: unknown): asserts value is string {
+  if (!isValidDeviceId(value)) {
+    throw new PalyraError(
+      'PALYRA_E_INVALID_ARGUMENT',
+      `"${String(value).slice(0, 64)}" is not a device id: device ids are ULIDs written in upper case (26 Crockford base32 characters), as nodes list shows them`,
+    );
+  }
+}
+
 /** A new ULID: 48-bit millisecond time then 80 random bits (node:crypto), uppercase. */
 export function newDeviceId(now: number = Date.now()): string {
   if (!Number.isSafeInteger(now) || now < 0 || now > MAX_TIME) {
