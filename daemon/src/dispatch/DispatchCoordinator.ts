@@ -1,6 +1,6 @@
 import type { NodeMessage__Output } from '@palyra/proto';
 import { PalyraError, parseErrorDetails } from '@palyra/shared/errors';
-import { assertDeviceId, newDeviceId } from '@palyra/shared/x509';
+import { assertDeviceId, newDispatchId } from '@palyra/shared/ids';
 import { Dispatch } from './Dispatch.js';
 import type { KnownCapability, NodeCapabilities } from './NodeCapabilities.js';
 import { NodeDispatchQueue, type QueueLimits } from './NodeDispatchQueue.js';
@@ -77,7 +77,7 @@ export class DispatchCoordinator {
     }
 
     const dispatch = new Dispatch(
-      newDeviceId(),
+      newDispatchId(),
       request.deviceId,
       request.capability,
       inputJson,

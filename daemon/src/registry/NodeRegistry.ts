@@ -1,5 +1,5 @@
 import { PalyraError } from '@palyra/shared/errors';
-import { assertDeviceId } from '@palyra/shared/x509';
+import { assertDeviceId } from '@palyra/shared/ids';
 import type { RuntimeStateStore } from './RuntimeStateStore.js';
 import {
   MAX_PIN_ATTEMPTS,
