@@ -25,7 +25,7 @@ import {
   waitForPidGone,
   writeNodeConfig,
 } from '../helpers/dispatchHarness.js';
-import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs, type RunningProcess } from '../helpers/processes.js';
+import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, pollUntil, stopProcesses, TempDirs, type RunningProcess } from '../helpers/processes.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 const SECRET = 'top secret outside the root';
@@ -433,6 +433,18 @@ describe('palyrad nodes invoke: refusals (real processes)', { timeout: E2E_TEST_
     expect(refused[1]).toMatchObject({ type: 'result', result: { status: 'rejected', error: { code: 'PALYRA_E_INPUT_INVALID' } } });
   });
 
+  it('refuses a device id in lower case (invoke and remove) with PALYRA_E_INVALID_ARGUMENT, as isValidDeviceId does', async () => {
+    const lower = deviceId.toLowerCase();
+    const invoked = await runInvoke(running(), lower, 'fs.stat', { path: '.' });
+    expect(expectErrorLine(invoked, 'PALYRA_E_INVALID_ARGUMENT', 65)).toContain('upper case');
+    const removed = await running().cli('nodes', 'remove', lower);
+    expectErrorLine(removed, 'PALYRA_E_INVALID_ARGUMENT', 65);
+    // The node is untouched and still serves under its one spelling.
+    const nodes = await running().json<NodeRow[]>('nodes', 'list');
+    expect(nodes.map((n) => n.deviceId)).toContain(deviceId);
+    await expectNodeServes();
+  });
+
   it('rejects a capability the node does not have', async () => {
     const result = await call('fs.chmod', { path: '.' });
     expect(result).toMatchObject({ status: 'rejected', error: { code: 'PALYRA_E_CAPABILITY_NOT_FOUND' } });
@@ -448,6 +460,63 @@ describe('palyrad nodes invoke: load (real processes)', { timeout: E2E_TEST_TIME
     expect(first.status).toBe('succeeded');
     expect(second.dispatchId).toBe(first.dispatchId);
     expect(third).toMatchObject({ dispatchId: first.dispatchId, status: 'succeeded' });
+    expect(await readFile(log, 'utf8')).toBe('ran\n');
+  });
+
+  it('refuses an idempotency key reused with another input (PALYRA_E_IDEMPOTENCY_MISMATCH), through the CLI', async () => {
+    const log = join(root, 'idempotent-mismatch.log');
+    const key = ['--idempotency-key', `mismatch-${Date.now()}`];
+    const first = await invoke('shell.exec', sh(`echo first >> ${log}`), key);
+    expect(first.status).toBe('succeeded');
+
+    const other = await runInvoke(running(), deviceId, 'shell.exec', sh(`echo second >> ${log}`), key);
+    expect(expectErrorLine(other, 'PALYRA_E_IDEMPOTENCY_MISMATCH', 65)).toContain(first.dispatchId);
+    const otherCapability = await runInvoke(running(), deviceId, 'fs.stat', { path: '.' }, key);
+    expectErrorLine(otherCapability, 'PALYRA_E_IDEMPOTENCY_MISMATCH', 65);
+
+    // The same request again still joins the first dispatch; nothing ran a second time.
+    const again = await invoke('shell.exec', sh(`echo first >> ${log}`), key);
+    expect(again).toMatchObject({ dispatchId: first.dispatchId, status: 'succeeded' });
+    expect(await readFile(log, 'utf8')).toBe('first\n');
+  });
+
+  it('a caller that joined a dispatch through its idempotency key and leaves does not cancel it', async () => {
+    const startedFile = join(root, 'joined.started');
+    const goFile = join(root, 'joined.go');
+    const log = join(root, 'joined.log');
+    const request = {
+      deviceId,
+      capability: 'shell.exec',
+      // Waits for the test's go-ahead, so that the second caller leaves while it runs.
+      input: sh(`touch ${startedFile}; while [ ! -f ${goFile} ]; do sleep 0.05; done; echo ran >> ${log}`),
+      timeoutMs: 60_000,
+      idempotencyKey: `joined-${Date.now()}`,
+    };
+    const first = control().invokeAndWait(request);
+    await pollUntil(async () => ((await readFile(startedFile).catch(() => undefined)) === undefined ? undefined : true), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      what: 'the first dispatch to start',
+    });
+
+    const controller = new AbortController();
+    const joined: InvocationEvent[] = [];
+    const second = (async () => {
+      for await (const event of control().invoke({ ...request, signal: controller.signal })) {
+        joined.push(event);
+        if (event.type === 'accepted') controller.abort();
+      }
+    })();
+    await expect(second).rejects.toMatchObject({ code: 'PALYRA_E_CANCELLED' });
+    const accepted = joined[0];
+    expect(accepted).toMatchObject({ type: 'accepted', deduplicated: true });
+    // A call on the same connection after the cancelled stream: the daemon has seen the leave by now.
+    await control().listNodes();
+
+    await writeFile(goFile, '');
+    const result = await first;
+    expect(result.status, JSON.stringify(result.error)).toBe('succeeded');
+    expect(accepted?.type === 'accepted' ? accepted.dispatchId : '').toBe(result.dispatchId);
     expect(await readFile(log, 'utf8')).toBe('ran\n');
   });
 

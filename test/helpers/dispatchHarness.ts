@@ -32,15 +32,19 @@ export async function writeNodeConfig(dir: string, config: unknown, name = 'paly
  * Starts `palyra-node run --config <file>` and waits until it registered. `cwd` lets a test
  * run it the way a user would from a given directory (relative --config paths).
  */
-export async function startAgent(nodeStateDir: string, configPath: string, { cwd }: { cwd?: string } = {}): Promise<RunningProcess> {
+export async function startAgent(
+  nodeStateDir: string,
+  configPath: string,
+  { cwd, env = {} }: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningProcess> {
   const args = ['run', '--state-dir', nodeStateDir, '--config', configPath];
   const agent =
     cwd === undefined
-      ? spawnBin(PALYRA_NODE, args)
+      ? spawnBin(PALYRA_NODE, args, env)
       : new RunningProcess(
           spawn(process.execPath, [PALYRA_NODE, ...args], {
             cwd,
-            env: { ...process.env, PALYRA_STATE_DIR: '', PALYRA_DAEMON: '', PALYRA_NODE_CONFIG: '' },
+            env: { ...process.env, PALYRA_STATE_DIR: '', PALYRA_DAEMON: '', PALYRA_NODE_CONFIG: '', ...env },
             stdio: ['ignore', 'pipe', 'pipe'],
           }),
           `palyra-node ${args.join(' ')}`,

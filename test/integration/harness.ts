@@ -292,7 +292,8 @@ export class SessionProbe {
   readonly ended: Promise<CallOutcome<never> & { ok: false }>;
   private readonly call: grpc.ClientDuplexStream<NodeMessage, DaemonMessage__Output>;
 
-  constructor(scope: Scope, client: NodeServiceClient, deviceId: string) {
+  /** `first` replaces the hello as the first message (to test a node that breaks the protocol). */
+  constructor(scope: Scope, client: NodeServiceClient, deviceId: string, { first }: { first?: NodeMessage } = {}) {
     this.call = scope.call(client.Session());
     this.firstMessage = new Promise((resolve, reject) => {
       this.call.once('data', (message: DaemonMessage__Output) => resolve(message));
@@ -308,7 +309,7 @@ export class SessionProbe {
       });
     });
     this.ended.catch(() => undefined);
-    this.call.write({ hello: { deviceId } });
+    this.call.write(first ?? { hello: { deviceId } });
   }
 
   /** Sends one more message up the stream (after the hello). */

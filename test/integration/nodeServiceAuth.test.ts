@@ -157,6 +157,16 @@ describe('NodeService: client certificate checks', { timeout: TEST_TIMEOUT_MS },
     const [info] = await d.control.listNodes();
     expect(info).toMatchObject({ deviceId: node.deviceId, status: 'online', hostname: 'raw-host' });
   });
+
+  it('refuses a Session that does not open with hello with PALYRA_E_SESSION_PROTOCOL, not a pairing code', async () => {
+    const d = await startDaemon(scope);
+    const node = await pairNode(scope, d);
+    const client = nodeClient(scope, d.address, clientCredentials(d.caCertPem, asClient(node)));
+    const session = new SessionProbe(scope, client, node.deviceId, { first: { started: { dispatchId: 'x' } } });
+    const refused = expectPalyraStatus(await session.ended, 'PALYRA_E_SESSION_PROTOCOL', grpc.status.INVALID_ARGUMENT);
+    expect(refused.message).toMatch(/first session message must be hello/);
+    expect(session.messages, 'no welcome without a hello').toEqual([]);
+  });
 });
 
 describe('NodeService: removal of a connected node', { timeout: TEST_TIMEOUT_MS }, () => {

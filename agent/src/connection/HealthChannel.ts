@@ -8,6 +8,7 @@ import { AGENT_VERSION } from '../version.js';
 import type { SessionHealth } from './SessionHealth.js';
 import { QuicDaemonClient } from './quic/QuicDaemonClient.js';
 import type { QuicHealthStream } from './quic/QuicHealthStream.js';
+import { wallNow } from '../clock/wallClock.js';
 
 /** The seeds' TcpFallbackPolicy: when the node gives up on QUIC for gRPC over TCP. */
 export type TransportFallback = 'auto' | 'never' | 'always';
@@ -280,7 +281,7 @@ export class HealthChannel {
 export function healthParams(): HealthParams {
   const [one = 0, five = 0, fifteen = 0] = loadavg();
   return {
-    sentAtMs: Date.now(),
+    sentAtMs: wallNow(),
     agentVersion: AGENT_VERSION,
     uptimeSec: Math.round(uptime()),
     loadAvg: [one, five, fifteen],

@@ -1,5 +1,6 @@
 import type { Dispatch__Output, NodeMessage } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
+import { wallNow } from '../clock/wallClock.js';
 import type { CapabilityExecutor } from './CapabilityExecutor.js';
 
 /** Chunks above this are split, keeping each gRPC message well under the 4 MiB limit. */
@@ -41,6 +42,7 @@ export class SessionDispatches {
   }
 
   private async run(dispatch: Dispatch__Output, controller: AbortController): Promise<void> {
+    const receivedAtMs = wallNow();
     const dispatchId = dispatch.dispatchId;
     let input: unknown;
     try {
@@ -53,13 +55,12 @@ export class SessionDispatches {
     // capability done within this turn of the event loop needs no such news: its result says
     // more, and one message fewer each way is a fifth of a no-op dispatch's cost.
     const started = setImmediate(() => this.send({ started: { dispatchId } }));
-    const deadlineMs = Number(dispatch.deadlineUnixMs);
     const outcome = await this.executor.execute(
       {
         dispatchId,
         capability: dispatch.capability,
         input,
-        deadline: new Date(Number.isFinite(deadlineMs) && deadlineMs > 0 ? deadlineMs : Date.now() + 30_000),
+        deadline: deadlineOf(dispatch, receivedAtMs),
         signal: controller.signal,
       },
       {
@@ -97,6 +98,18 @@ export class SessionDispatches {
       },
     });
   }
+}
+
+/**
+ * The dispatch's deadline on this node's clock: the time the daemon said was left, counted
+ * from receipt, so a node clock that is off does not shorten or stretch it. A daemon older
+ * than timeout_ms sends only its own wall-clock deadline; then that is all there is.
+ */
+function deadlineOf(dispatch: Dispatch__Output, receivedAtMs: number): Date {
+  const timeoutMs = Number(dispatch.timeoutMs);
+  if (Number.isSafeInteger(timeoutMs) && timeoutMs > 0) return new Date(receivedAtMs + timeoutMs);
+  const deadlineMs = Number(dispatch.deadlineUnixMs);
+  return new Date(Number.isFinite(deadlineMs) && deadlineMs > 0 ? deadlineMs : receivedAtMs + 30_000);
 }
 
 /**

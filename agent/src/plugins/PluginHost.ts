@@ -15,6 +15,7 @@ import { DEFAULT_BUILTINS } from './builtins.js';
 import { loadFailed, resolvePluginModule } from './resolvePluginModule.js';
 import { runBounded } from './runBounded.js';
 import { stderrLogger } from './stderrLogger.js';
+import { wallNow } from '../clock/wallClock.js';
 import type {
   BuiltinPlugin,
   CapabilityDescriptor,
@@ -200,6 +201,7 @@ export class PluginHost {
         grants: entry.plugin.grants,
         logger: entry.plugin.logger,
         secrets: entry.plugin.secrets,
+        clock: wallNow,
       },
       request,
       sink,

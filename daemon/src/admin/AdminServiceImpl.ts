@@ -53,6 +53,7 @@ export function createAdminServiceHandlers(
     transport: deps.health?.transportOf(node.deviceId, sessions.isOnline(node.deviceId)) ?? '',
     healthRttMs: deps.health?.get(node.deviceId)?.rttMs ?? 0,
     lastHealthAt: deps.health?.get(node.deviceId)?.at ?? '',
+    clockSkewMs: deps.health?.get(node.deviceId)?.clockSkewMs ?? 0,
     lastSeen: sessions.isOnline(node.deviceId) ? new Date().toISOString() : (node.lastSeen ?? ''),
     certFingerprint: node.certFingerprint,
     certExpiresAt: node.certExpiresAt,

@@ -2,7 +2,8 @@ import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPair, ra
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { PalyraError } from '@palyra/shared/errors';
-import { DAEMON_URI, EKU_SERVER_AUTH, deviceUri, derToPem, fingerprint, generateTlsKeyPair, isValidDeviceId, parseCertificate, pemToDer } from '@palyra/shared/x509';
+import { isValidDeviceId } from '@palyra/shared/ids';
+import { DAEMON_URI, EKU_SERVER_AUTH, deviceUri, derToPem, fingerprint, generateTlsKeyPair, parseCertificate, pemToDer } from '@palyra/shared/x509';
 import {
   BACKDATE_MS,
   CA_CERT_FILE,

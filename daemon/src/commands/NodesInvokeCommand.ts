@@ -25,7 +25,7 @@ export class NodesInvokeCommand extends DaemonCommand {
   capability = Option.String({ name: 'capability' });
   input = Option.String('--input', { description: 'Capability input as JSON (default {})' });
   timeout = Option.String('--timeout', { description: 'Deadline for the dispatch (default 30s)' });
-  idempotencyKey = Option.String('--idempotency-key', { description: 'Repeat-safe key: a second invoke with the same key returns the first dispatch' });
+  idempotencyKey = Option.String('--idempotency-key', { description: 'Repeat-safe key: a second invoke with the same key and input joins the first dispatch; another input with it is refused' });
   json = Option.Boolean('--json', false, { description: 'Print one JSON object with the result' });
 
   async execute(): Promise<number> {

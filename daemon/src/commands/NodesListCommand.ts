@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { displayText } from '@palyra/shared/text';
+import { CLOCK_SKEW_WARNING_MS } from '../health/NodeHealth.js';
 import { DaemonCommand } from './DaemonCommand.js';
 import { displayNodeNames } from './nodeNames.js';
 
@@ -30,6 +31,8 @@ export class NodesListCommand extends DaemonCommand {
       transport: n.transport === 'quic' || n.transport === 'grpc' ? n.transport : null,
       // The last health round trip in ms; null before the first ping.
       healthRttMs: n.lastHealthAt === '' ? null : n.healthRttMs,
+      // How far the node's clock is ahead of the daemon's, in ms; null before the first ping.
+      clockSkewMs: n.lastHealthAt === '' ? null : n.clockSkewMs,
     }));
     if (this.json) {
       this.printJson(rows);
@@ -42,8 +45,14 @@ export class NodesListCommand extends DaemonCommand {
     const names = displayNodeNames(rows);
     for (const n of rows) {
       const health = n.transport === null ? '' : `  ${n.transport}${n.healthRttMs === null ? '' : ` rtt ${n.healthRttMs.toFixed(2)} ms`}`;
-      this.print(`${n.deviceId}  ${n.status.padEnd(7)}  ${names.get(n.deviceId)} (${displayText(n.platform)})${health}  last seen ${n.lastSeen ?? 'never'}  cert until ${n.certExpiresAt}`);
+      const skew = n.clockSkewMs !== null && Math.abs(n.clockSkewMs) > CLOCK_SKEW_WARNING_MS ? `  ${clockSkewWarning(n.clockSkewMs)}` : '';
+      this.print(`${n.deviceId}  ${n.status.padEnd(7)}  ${names.get(n.deviceId)} (${displayText(n.platform)})${health}${skew}  last seen ${n.lastSeen ?? 'never'}  cert until ${n.certExpiresAt}`);
     }
     return 0;
   }
+}
+
+/** "warning: clock 31.0 s ahead" (or behind): deadlines no longer depend on it, but logs and certificate times do. */
+function clockSkewWarning(skewMs: number): string {
+  return `warning: clock ${(Math.abs(skewMs) / 1000).toFixed(1)} s ${skewMs > 0 ? 'ahead' : 'behind'}`;
 }

@@ -1,6 +1,6 @@
 import type { NodeMessage__Output } from '@palyra/proto';
 import { PalyraError, parseErrorDetails } from '@palyra/shared/errors';
-import { newDeviceId } from '@palyra/shared/x509';
+import { assertDeviceId, newDispatchId } from '@palyra/shared/ids';
 import { Dispatch } from './Dispatch.js';
 import type { KnownCapability, NodeCapabilities } from './NodeCapabilities.js';
 import { NodeDispatchQueue, type QueueLimits } from './NodeDispatchQueue.js';
@@ -52,6 +52,7 @@ export class DispatchCoordinator {
    * over, or at once when there is none.
    */
   submit(request: DispatchRequest): { dispatch: Dispatch; deduplicated: boolean; checked: Promise<void> } {
+    assertDeviceId(request.deviceId);
     if (!this.options.isRegistered(request.deviceId)) {
       throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.deviceId}": list them with palyrad nodes list`);
     }
@@ -59,15 +60,27 @@ export class DispatchCoordinator {
     if (!(request.timeoutMs > 0 && request.timeoutMs <= maxTimeoutMs)) {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the timeout must be between 1 ms and ${maxTimeoutMs / 60_000} minutes`);
     }
+    const inputJson = JSON.stringify(request.input) ?? 'null';
     const key = request.idempotencyKey ? `${request.deviceId}\u0000${request.idempotencyKey}` : undefined;
     const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
-    if (existing !== undefined) return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
+    if (existing !== undefined) {
+      // A key names one request: the same key with another request is the caller's mistake,
+      // refused rather than answered with the first request's result.
+      if (existing.capability !== request.capability || existing.inputJson !== inputJson) {
+        throw new PalyraError(
+          'PALYRA_E_IDEMPOTENCY_MISMATCH',
+          `idempotency key "${request.idempotencyKey}" was used for dispatch ${existing.id} with another capability or input: use a new key`,
+          { details: { dispatchId: existing.id } },
+        );
+      }
+      return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
+    }
 
     const dispatch = new Dispatch(
-      newDeviceId(),
+      newDispatchId(),
       request.deviceId,
       request.capability,
-      JSON.stringify(request.input) ?? 'null',
+      inputJson,
       new Date(Date.now() + request.timeoutMs),
       request.idempotencyKey || undefined,
     );

@@ -103,6 +103,8 @@ export class NodeDispatchQueue {
           inputJson: next.inputJson,
           deadlineUnixMs: String(next.deadline.getTime()),
           idempotencyKey: next.idempotencyKey ?? '',
+          // What is left, not when: the node's clock may be off (it counts from receipt).
+          timeoutMs: String(Math.max(1, next.deadline.getTime() - Date.now())),
         },
       });
       next.advance('sent');

@@ -22,7 +22,15 @@ export interface NodeHealthRecord {
   uptimeSec: number;
   loadAvg: [number, number, number];
   memory: HealthParams['memory'];
+  /**
+   * How far the node's clock is ahead of the daemon's (negative: behind), ms: the ping's
+   * sent-at time plus half the last round trip, against the daemon's clock at arrival.
+   */
+  clockSkewMs: number;
 }
+
+/** A node clock off by more than this is flagged in `nodes list` (deadlines no longer depend on it). */
+export const CLOCK_SKEW_WARNING_MS = 5_000;
 
 /**
  * What the daemon knows of each node's health channel, in memory: the last health ping (its
@@ -65,14 +73,16 @@ export class NodeHealth {
   /** A health ping arrived. */
   recordPing(deviceId: string, params: HealthParams, transport: NodeTransport, at: Date = new Date()): void {
     const previous = this.records.get(deviceId);
+    const rttMs = previous?.transport === transport ? previous.rttMs : null;
     this.records.set(deviceId, {
-      rttMs: previous?.transport === transport ? previous.rttMs : null,
+      rttMs,
       at: at.toISOString(),
       transport,
       agentVersion: params.agentVersion,
       uptimeSec: params.uptimeSec,
       loadAvg: params.loadAvg,
       memory: params.memory,
+      clockSkewMs: Math.round(params.sentAtMs + (rttMs ?? 0) / 2 - at.getTime()),
     });
   }
 

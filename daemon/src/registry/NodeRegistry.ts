@@ -1,4 +1,5 @@
 import { PalyraError } from '@palyra/shared/errors';
+import { assertDeviceId } from '@palyra/shared/ids';
 import type { RuntimeStateStore } from './RuntimeStateStore.js';
 import {
   MAX_PIN_ATTEMPTS,
@@ -12,7 +13,7 @@ import {
   type UsablePairingCode,
 } from './types.js';
 import { identityChangeError, identityChangeOf, type IdentityChange } from './identityChange.js';
-import { canonicalDeviceId, isoAfter, timeOf } from './utils.js';
+import { isoAfter, timeOf } from './utils.js';
 import { deepFreeze, throwIfAborted } from '@palyra/plugin-sdk';
 import {
   StateValidationError,
@@ -423,8 +424,7 @@ export class NodeRegistry {
   findRequest(idOrDeviceId: string): Readonly<PairingRequestRecord> | undefined {
     const byId = this.requestsById.get(idOrDeviceId);
     if (byId !== undefined) return byId;
-    const deviceId = canonicalDeviceId(idOrDeviceId);
-    return this.state.requests.find((r) => r.deviceId === deviceId && r.state === 'pending_approval');
+    return this.state.requests.find((r) => r.deviceId === idOrDeviceId && r.state === 'pending_approval');
   }
 
   /**
@@ -570,7 +570,7 @@ export class NodeRegistry {
   }
 
   getNode(deviceId: string): Readonly<NodeRecord> | undefined {
-    const node = this.nodesById.get(canonicalDeviceId(deviceId));
+    const node = this.nodesById.get(deviceId);
     return node === undefined ? undefined : this.withLastSeen(node);
   }
 
@@ -584,7 +584,7 @@ export class NodeRegistry {
     if (this.pendingMutations === 0) {
       try {
         throwIfAborted(signal);
-        const node = this.nodesById.get(canonicalDeviceId(deviceId)) ?? findNode(this.state, deviceId);
+        const node = this.nodesById.get(deviceId) ?? findNode(this.state, deviceId);
         if (!nodeInfoChanges(node, info)) return Promise.resolve(this.withLastSeen(node));
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -804,10 +804,9 @@ export class NodeRegistry {
   /** The pending request `id` names, or the error to raise (an expiry flip is committed first). */
   private pendingRequest(tx: Transaction, id: string): PairingRequestRecord | CommitThenThrow {
     const requests = tx.state.requests;
-    const deviceId = canonicalDeviceId(id);
     const request =
       requests.find((r) => r.requestId === id) ??
-      requests.find((r) => r.deviceId === deviceId && r.state === 'pending_approval');
+      requests.find((r) => r.deviceId === id && r.state === 'pending_approval');
     if (request === undefined) {
       throw new PalyraError(
         'PALYRA_E_REQUEST_NOT_FOUND',
@@ -895,9 +894,10 @@ function findCode(state: RuntimeState, id: string): PairingCodeRecord {
 }
 
 function findNode(state: RuntimeState, deviceId: string): NodeRecord {
-  const id = canonicalDeviceId(deviceId);
-  const node = state.nodes.find((n) => n.deviceId === id);
+  const node = state.nodes.find((n) => n.deviceId === deviceId);
   if (node === undefined) {
+    // Device ids have one spelling (canonical upper case): a lower-case one is refused, as everywhere.
+    assertDeviceId(deviceId);
     throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node ${deviceId}: list them with palyrad nodes list`);
   }
   return node;

@@ -4,6 +4,7 @@
  * e.g. `nodes[3].certFingerprint: expected 64 lowercase hex chars`.
  */
 import { Buffer } from 'node:buffer';
+import { ULID_PATTERN } from '@palyra/shared/ids';
 import {
   RUNTIME_STATE_VERSION,
   type NodeRecord,
@@ -34,7 +35,6 @@ const CODE_STATES: readonly PairingCodeState[] = ['active', 'used', 'burned', 'e
 const REQUEST_STATES: readonly PairingRequestState[] = ['pending_approval', 'approved', 'rejected', 'expired'];
 
 const ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
-const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 const FINGERPRINT_RE = /^[0-9a-f]{64}$/;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
 const MAX_TEXT = 1024;
@@ -131,7 +131,7 @@ function base64(value: unknown, path: string, { bytes, der = false }: { bytes?: 
 }
 
 const id = (value: unknown, path: string): string => matching(value, path, ID_RE, '1-128 chars of [A-Za-z0-9_-]');
-const deviceId = (value: unknown, path: string): string => matching(value, path, ULID_RE, 'a ULID (26 upper-case Crockford base32 chars)');
+const deviceId = (value: unknown, path: string): string => matching(value, path, ULID_PATTERN, 'a ULID (26 upper-case Crockford base32 chars)');
 const fingerprint = (value: unknown, path: string): string => matching(value, path, FINGERPRINT_RE, '64 lowercase hex chars');
 
 function stringList(value: unknown, path: string): string[] {

@@ -84,7 +84,7 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       /** The certificate seen at hello: health pings re-check it without hashing it again. */
       let fingerprint = '';
       const helloTimer = setTimeout(() => {
-        fail(new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'no hello on the session stream within the time allowed'));
+        fail(new PalyraError('PALYRA_E_SESSION_PROTOCOL', 'no hello on the session stream within the time allowed'));
       }, deps.helloTimeoutMs ?? 10_000);
       helloTimer.unref();
 
@@ -107,7 +107,7 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
         try {
           if (session === undefined) {
             if (message.body !== 'hello' || message.hello === null || message.hello === undefined) {
-              throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', 'the first session message must be hello');
+              throw new PalyraError('PALYRA_E_SESSION_PROTOCOL', 'the first session message must be hello');
             }
             const peer = authenticatePeer(call, message.hello.deviceId, peers);
             fingerprint = peer.fingerprint;

@@ -8,7 +8,7 @@ import {
 } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import { PairingResponder, PAIRING_PROTOCOL, type NodeClaims } from '@palyra/shared/pairing';
-import { isValidDeviceId, newDeviceId } from '@palyra/shared/x509';
+import { isValidDeviceId, newPairingRequestId } from '@palyra/shared/ids';
 import type { Logger, RateLimitedLog } from '@palyra/shared/logging';
 import type { CertificateAuthority } from '../ca/index.js';
 import type { NodeRegistry } from '../registry/index.js';
@@ -237,7 +237,7 @@ class PairingAttempt {
 
     const requestedAt = this.now();
     const request = await this.deps.registry.addRequest({
-      requestId: newDeviceId(),
+      requestId: newPairingRequestId(),
       deviceId: claims.deviceId,
       codeId: this.code.id,
       method: this.code.method,

@@ -29,6 +29,7 @@ describe('DispatchCoordinator: the state machine', () => {
     const world = new World(schemas, { maxInFlight: 1 });
     const node = (await world.node(A)).connect();
     const busy = await world.submit(A, { text: 'busy' });
+    const submittedAt = Date.now();
     const dispatch = await world.submit(A, { text: 'hi' });
     expect(dispatch.state).toBe('queued');
     const events = record(dispatch);
@@ -40,6 +41,9 @@ describe('DispatchCoordinator: the state machine', () => {
       expect.objectContaining({ dispatchId: dispatch.id, capability: 'echo.say', inputJson: '{"text":"hi"}', idempotencyKey: '' }),
     ]);
     expect(Number(node.dispatches[0]?.deadlineUnixMs)).toBe(dispatch.deadline.getTime());
+    // The time left travels too: a node counts its deadline from receipt on its own clock.
+    expect(Number(node.dispatches[0]?.timeoutMs)).toBeGreaterThan(0);
+    expect(Number(node.dispatches[0]?.timeoutMs)).toBeLessThanOrEqual(dispatch.deadline.getTime() - submittedAt);
 
     node.started(dispatch.id);
     expect(dispatch.state).toBe('running');
@@ -399,8 +403,12 @@ describe('DispatchCoordinator: idempotency keys', () => {
     const first = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
     expect(first.deduplicated).toBe(false);
     // Submitted while the first one's input is still being checked: found by its key all the same.
-    const again = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'other' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
+    const again = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
     expect(again).toEqual({ dispatch: first.dispatch, deduplicated: true, checked: expect.any(Promise) });
+    // The same key with another input is another request: refused, never answered with the first.
+    expect(() => world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'other' }, timeoutMs: 60_000, idempotencyKey: 'k1' })).toThrow(
+      expect.objectContaining({ code: 'PALYRA_E_IDEMPOTENCY_MISMATCH' }),
+    );
     await again.checked;
     expect(node.dispatchedIds).toEqual([first.dispatch.id]);
     expect(node.dispatches[0]?.idempotencyKey).toBe('k1');

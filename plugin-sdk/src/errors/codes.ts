@@ -71,6 +71,8 @@ export const ERROR_CODES = {
   PALYRA_E_SCHEMA_REFUSED: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A node announced a capability schema the daemon will not run: a regex RE2 cannot match in linear time, a recursive or outside $ref, over a size limit, or too slow to compile.' },
   PALYRA_E_INPUT_TOO_COSTLY: { exitCode: 65, grpc: 'RESOURCE_EXHAUSTED', summary: "Checking the input against the node's announced schema took longer (or more memory) than the daemon allows." },
   PALYRA_E_SCHEMA_WORKER_RESTARTED: { exitCode: 75, grpc: 'UNAVAILABLE', summary: "The daemon's schema worker was restarted twice while this schema compile or input check waited; retry." },
+  PALYRA_E_IDEMPOTENCY_MISMATCH: { exitCode: 65, grpc: 'FAILED_PRECONDITION', summary: 'The idempotency key was already used for this node with another capability or input: use a new key for a new request.' },
+  PALYRA_E_SESSION_PROTOCOL: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: "The node broke the Session stream protocol (no hello first, a second hello, or another node's device id)." },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

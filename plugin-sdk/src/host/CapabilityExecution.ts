@@ -20,6 +20,12 @@ export interface CapabilityExecutionOptions {
   readonly logger: ScopedLogger;
   /** The plugin's own secrets (scope `plugin:<name>`). */
   readonly secrets: PluginSecrets;
+  /**
+   * The host's wall clock (ms since the epoch), which deadlines are compared against; the
+   * agent passes its own so that one clock serves its dispatches and its health pings.
+   * Default: Date.now.
+   */
+  readonly clock?: () => number;
 }
 
 /**
@@ -35,6 +41,7 @@ export interface CapabilityExecutionOptions {
 export class CapabilityExecution {
   private readonly controller = new AbortController();
   private readonly logger: ScopedLogger;
+  private readonly now: () => number;
   private ended = false;
   private warnedLateWrite = false;
   private stopReason: StopReason | undefined;
@@ -48,6 +55,7 @@ export class CapabilityExecution {
     private readonly sink: ExecutionSink,
   ) {
     this.logger = options.logger.child({ capability: request.capability, dispatchId: request.dispatchId });
+    this.now = options.clock ?? Date.now;
   }
 
   /** The agent is stopping: ends this dispatch as cancelled (before it starts, or while it runs). */
@@ -85,7 +93,7 @@ export class CapabilityExecution {
         }),
       );
     }
-    if (Date.now() >= deadlineMs) return this.end('timed_out', this.timeoutError(deadlineMs));
+    if (this.now() >= deadlineMs) return this.end('timed_out', this.timeoutError(deadlineMs));
 
     let stopped!: () => void;
     const stopPromise = new Promise<void>((resolve) => (stopped = resolve));
@@ -99,7 +107,7 @@ export class CapabilityExecution {
     const onCancel = (): void => stop('cancel', this.cancelledError('cancel'));
     request.signal.addEventListener('abort', onCancel, { once: true });
     this.stopRunning = stop;
-    const clearDeadline = armDeadline(deadlineMs, () => stop('timeout', this.timeoutError(deadlineMs)));
+    const clearDeadline = armDeadline(deadlineMs, this.now, () => stop('timeout', this.timeoutError(deadlineMs)));
 
     const running = this.start();
     try {
@@ -269,10 +277,10 @@ function describeReason(reason: unknown): string | undefined {
 }
 
 /** Calls `onExpire` at `deadlineMs` (re-arming past setTimeout's limit); returns a cancel. */
-function armDeadline(deadlineMs: number, onExpire: () => void): () => void {
+function armDeadline(deadlineMs: number, now: () => number, onExpire: () => void): () => void {
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
-    const remaining = deadlineMs - Date.now();
+    const remaining = deadlineMs - now();
     if (remaining <= 0) {
       onExpire();
       return;

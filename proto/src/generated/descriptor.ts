@@ -506,6 +506,10 @@ export const PALYRA_DESCRIPTOR = {
                 "lastHealthAt": {
                   "type": "string",
                   "id": 16
+                },
+                "clockSkewMs": {
+                  "type": "double",
+                  "id": 17
                 }
               }
             },
@@ -936,6 +940,10 @@ export const PALYRA_DESCRIPTOR = {
                 "idempotencyKey": {
                   "type": "string",
                   "id": 5
+                },
+                "timeoutMs": {
+                  "type": "int64",
+                  "id": 6
                 }
               }
             },

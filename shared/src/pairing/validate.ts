@@ -11,6 +11,7 @@ import { hasUnsafeText } from '../text/index.js';
 import { copyBytes } from './encoding.js';
 import { x25519Native } from './nativeCurves.js';
 import { PAIRING_LIMITS, PAIRING_METHODS, type NodeClaims, type PairingMethod } from './types.js';
+import { isValidDeviceId } from '../ids/index.js';
 
 export type ValidationCode = Extract<ErrorCode, 'PALYRA_E_PAIRING_PROTOCOL' | 'PALYRA_E_INVALID_ARGUMENT'>;
 
@@ -54,8 +55,6 @@ export function assertClaimString(value: unknown, maxChars: number, field: strin
   }
 }
 
-// Canonical ULID: 26 upper-case Crockford base32 characters, first one 0-7 (48-bit time).
-const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 
 /**
  * Ed25519 identity keys are what the node later signs renewals with. A small-order or
@@ -102,7 +101,7 @@ export function parseNodeClaims(value: unknown, code: ValidationCode): NodeClaim
     csrDer: copyIfBytes(source.csrDer),
   };
 
-  if (typeof claims.deviceId !== 'string' || !ULID.test(claims.deviceId)) {
+  if (!isValidDeviceId(claims.deviceId)) {
     throw new PalyraError(code, "claim 'deviceId' must be a canonical (upper-case) ULID");
   }
   assertClaimString(claims.name, PAIRING_LIMITS.stringMaxChars, 'name', code);

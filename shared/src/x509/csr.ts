@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:cr
 import forge from 'node-forge';
 import { PalyraError } from '../errors/index.js';
 import { OID_SHA256_WITH_RSA } from './constants.js';
-import { isValidDeviceId } from './deviceId.js';
+import { isValidDeviceId } from '../ids/index.js';
 import { forgePki, fromForgeBytes, toDer, toForgeBytes } from './utils.js';
 
 export interface CreateCsrOptions {

@@ -1,6 +1,5 @@
 export { DAEMON_URI, DEVICE_URI_PREFIX, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, OID_SHA256_WITH_RSA, deviceUri } from './constants.js';
 export { createCsr, type CreateCsrOptions } from './csr.js';
-export { deviceIdTime, isValidDeviceId, newDeviceId } from './deviceId.js';
 export { generateTlsKeyPair, type TlsKeyPair } from './keys.js';
 export { parseCertificate, type ParsedCertificate, type SubjectAltNames } from './parseCertificate.js';
 export { derToPem, fingerprint, pemToDer } from './pem.js';

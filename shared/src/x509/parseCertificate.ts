@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { PalyraError } from '../errors/index.js';
 import { DAEMON_URI, DEVICE_URI_PREFIX } from './constants.js';
-import { isValidDeviceId } from './deviceId.js';
+import { isValidDeviceId } from '../ids/index.js';
 import { fingerprint, pemToDer } from './pem.js';
 import { fromForgeBytes, parseDer } from './utils.js';
 

@@ -11,15 +11,13 @@ import {
   EKU_SERVER_AUTH,
   createCsr,
   derToPem,
-  deviceIdTime,
   fingerprint,
   generateTlsKeyPair,
-  isValidDeviceId,
-  newDeviceId,
   parseCertificate,
   pemToDer,
   type TlsKeyPair,
 } from '../../src/x509/index.js';
+import { deviceIdTime, isValidDeviceId, newDeviceId, newDispatchId, newPairingRequestId } from '../../src/ids/index.js';
 
 const run = promisify(execFile);
 
@@ -119,6 +117,12 @@ describe('device ids', () => {
     for (let position = 10; position < 26; position++) {
       expect(new Set(ids.map((id) => id[position])).size).toBeGreaterThan(16);
     }
+  });
+
+  it('mints dispatch and pairing request ids from the same ULID generator, each distinct', () => {
+    const ids = [newDispatchId(), newDispatchId(), newPairingRequestId(), newPairingRequestId()];
+    expect(ids.every((id) => isValidDeviceId(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('matches the ULID spec example and encodes time', () => {

@@ -5,6 +5,10 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface HealthPong {
   'seq'?: (number);
+  /**
+   * The daemon's wall clock when the ping arrived; with the ping's sent_at_ms and the round
+   * trip the daemon estimates how far the node's clock is off (nodes list: clockSkewMs).
+   */
   'receivedAtMs'?: (number | string | Long);
   /**
    * Set when the daemon refused the ping's figures (PALYRA_E_INVALID_ARGUMENT); the session
@@ -15,6 +19,10 @@ export interface HealthPong {
 
 export interface HealthPong__Output {
   'seq': (number);
+  /**
+   * The daemon's wall clock when the ping arrived; with the ping's sent_at_ms and the round
+   * trip the daemon estimates how far the node's clock is off (nodes list: clockSkewMs).
+   */
   'receivedAtMs': (string);
   /**
    * Set when the daemon refused the ping's figures (PALYRA_E_INVALID_ARGUMENT); the session

@@ -28,6 +28,11 @@ export interface NodeInfo {
    */
   'healthRttMs'?: (number | string);
   'lastHealthAt'?: (string);
+  /**
+   * How far the node's clock is ahead of the daemon's (negative: behind), in ms, estimated
+   * from the last health ping; meaningful only with last_health_at set.
+   */
+  'clockSkewMs'?: (number | string);
 }
 
 export interface NodeInfo__Output {
@@ -56,4 +61,9 @@ export interface NodeInfo__Output {
    */
   'healthRttMs': (number);
   'lastHealthAt': (string);
+  /**
+   * How far the node's clock is ahead of the daemon's (negative: behind), in ms, estimated
+   * from the last health ping; meaningful only with last_health_at set.
+   */
+  'clockSkewMs': (number);
 }
