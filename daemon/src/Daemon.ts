@@ -21,7 +21,8 @@ import { SessionManager } from './sessions/SessionManager.js';
 import { StateDirLock } from './state/StateDirLock.js';
 import { DAEMON_VERSION } from './version.js';
 import { logDaemonEvents } from './logging/logDaemonEvents.js';
-import type { Logger } from '@palyra/shared/logging';
+import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
+import { logFailure } from './logging/logFailure.js';
 import { DaemonEvents } from './events/DaemonEvents.js';
 import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
 import { NodeHealth } from './health/NodeHealth.js';
@@ -90,10 +91,21 @@ interface Service {
   stop(): Promise<void>;
 }
 
+/** A started service and its name in log lines. */
+interface Started {
+  name: string;
+  service: Service;
+}
+
 const DEFAULT_CODE_TTL_MS = 10 * 60_000;
 const MAX_CODE_TTL_MS = 24 * 60 * 60_000;
 const DEFAULT_REQUEST_TTL_MS = 15 * 60_000;
 const EXPIRY_SWEEP_MS = 1_000;
+/**
+ * How long one service's stop may take before the daemon goes on without it: a peer that
+ * stopped answering (a frozen node) must not keep the process, and daemon.lock, for minutes.
+ */
+const SERVICE_STOP_DEADLINE_MS = 5_000;
 /** The default QUIC port, beside gRPC's 7443. */
 const DEFAULT_QUIC_PORT = 7444;
 
@@ -106,25 +118,31 @@ export class Daemon {
 
   private constructor(
     readonly info: DaemonInfo,
-    private readonly services: Service[],
+    private readonly services: Started[],
+    private readonly logger: Logger | undefined,
   ) {}
 
   static async create(options: DaemonOptions): Promise<Daemon> {
     const { stateDir, signal } = options;
-    const started: Service[] = [];
+    const started: Started[] = [];
+    const add = (name: string, service: Service): void => {
+      started.push({ name, service });
+    };
     const startedAt = new Date();
     try {
       // The lock comes first: two daemons racing on an empty dir must not both create a CA.
       await StateDirectory.open(stateDir);
       const lock = new StateDirLock(stateDir);
       await lock.acquire();
-      started.push({ stop: () => lock.release() });
+      add('state dir lock', { stop: () => lock.release() });
       const keys = await VaultKeyStore.open({ stateDir, ...options.vault, signal, onNotice: options.onNotice });
       const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
 
       const store = await RuntimeStateStore.open({ stateDir, signal });
-      const registry = new NodeRegistry(store);
-      started.push({ stop: () => registry.flush() });
+      const registry = new NodeRegistry(store, {
+        onError: (error) => logFailure(options.logger, 'error', 'node registry background write failed', error),
+      });
+      add('registry flush', { stop: () => registry.flush() });
       // Requests left pending by a previous run (a crash) have lost the Pair stream that is
       // the only way to hand the node its certificate: approving one would register a node
       // that can never connect. The nodes must join again.
@@ -150,25 +168,25 @@ export class Daemon {
           new PalyraError('PALYRA_E_PERMISSION_DENIED', `this node certificate was revoked (${revoked.reason})`),
         ),
       );
-      started.push({ stop: async () => stopClosingRevoked() });
+      add('revocation listener', { stop: async () => stopClosingRevoked() });
       // Node-supplied schemas are compiled and run in a worker thread, never on this event loop.
       const schemaWorker = new SchemaWorker({
         onRestart: (reason) => options.logger?.warn({ reason }, 'schema worker restarted'),
       });
       schemaWorker.start();
-      started.push(schemaWorker);
+      add('schema worker', schemaWorker);
       const capabilities = new NodeCapabilities(schemaWorker);
       const events = new DaemonEvents();
       const health = new NodeHealth(options.healthPingsPerSecond === undefined ? {} : { pingsPerSecond: options.healthPingsPerSecond });
       const unwireEvents = wireDaemonEvents(events, sessions, registry);
-      started.push({ stop: async () => unwireEvents() });
+      add('event wiring', { stop: async () => unwireEvents() });
       if (options.logger !== undefined) {
         const logger = options.logger;
         const stopLogging = logDaemonEvents(events, logger);
         const stopLoggingRevocations = registry.onRevoked((revoked) =>
           logger.warn({ deviceId: revoked.deviceId, certFingerprint: revoked.fingerprint, reason: revoked.reason }, 'certificate revoked'),
         );
-        started.push({
+        add('event logging', {
           stop: async () => {
             stopLogging();
             stopLoggingRevocations();
@@ -184,7 +202,7 @@ export class Daemon {
       if (quic.server !== undefined) {
         const quicServer = quic.server;
         const stopClosingQuic = registry.onRevoked((revoked) => quicServer.closeFingerprint(revoked.fingerprint, `this node certificate was revoked (${revoked.reason})`));
-        started.push({
+        add('QUIC server', {
           stop: async () => {
             stopClosingQuic();
             await quicServer.stop();
@@ -199,7 +217,7 @@ export class Daemon {
       // Listening before the pairing port opens: a PIN minted by an earlier run may still be active.
       const autoApprover = new AutoApprover({ mode: autoApprove, registry, decisions, logger: options.logger });
       autoApprover.start();
-      started.push(autoApprover);
+      add('auto-approver', autoApprover);
       if (autoApprove !== 'off') {
         options.logger?.warn(
           { autoApprove },
@@ -224,18 +242,25 @@ export class Daemon {
       }, { connectionLimits: connectionLimits(options) });
       signal?.throwIfAborted();
       await rpc.start();
-      started.push({
+      add('gRPC server', {
         stop: async () => {
           sessions.closeAll(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon is shutting down'));
           await rpc.stop();
         },
       });
 
+      // Fails the same way every second while it fails (say a full disk): one line, then a summary a minute.
+      const sweepFailures = options.logger === undefined ? undefined : new RateLimitedLog({ logger: options.logger });
       const sweeper = setInterval(() => {
-        registry.expireRequests().catch(() => undefined);
+        registry.expireRequests().catch((error: unknown) => sweepFailures?.note('error', 'expiry sweep', failureFields(error), 'expiry sweep failed'));
       }, EXPIRY_SWEEP_MS);
       sweeper.unref();
-      started.push({ stop: async () => clearInterval(sweeper) });
+      add('expiry sweep', {
+        stop: async () => {
+          clearInterval(sweeper);
+          sweepFailures?.stop();
+        },
+      });
 
       const info: DaemonInfo = {
         grpcAddress: formatHostPort(rpc.address),
@@ -278,25 +303,48 @@ export class Daemon {
       });
       signal?.throwIfAborted();
       await admin.start();
-      started.push(admin);
-      return new Daemon(info, started);
+      add('admin server', admin);
+      return new Daemon(info, started, options.logger);
     } catch (error) {
-      await stopAll(started);
+      await stopAll(started, options.logger);
       throw error;
     }
   }
 
   /** Stops every service in reverse order; safe to call more than once. */
   stop(): Promise<void> {
-    this.stopping ??= stopAll(this.services);
+    this.stopping ??= stopAll(this.services, this.logger);
     return this.stopping;
   }
 }
 
-async function stopAll(services: Service[]): Promise<void> {
-  for (const service of [...services].reverse()) {
-    await service.stop().catch(() => undefined);
+/**
+ * Stops services in reverse order, each within SERVICE_STOP_DEADLINE_MS: one that fails or
+ * overruns is logged and left behind, so the later ones (the registry flush, the lock) still
+ * run. Whatever an overrunning service still holds is ended when the process exits.
+ */
+async function stopAll(services: Started[], logger: Logger | undefined): Promise<void> {
+  for (const { name, service } of [...services].reverse()) {
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<'overrun'>((resolve) => {
+      timer = setTimeout(() => resolve('overrun'), SERVICE_STOP_DEADLINE_MS);
+    });
+    try {
+      const outcome = await Promise.race([service.stop().then(() => 'stopped' as const), overrun]);
+      if (outcome === 'overrun') {
+        logger?.error({ service: name, code: 'PALYRA_E_TIMEOUT', deadlineMs: SERVICE_STOP_DEADLINE_MS }, `${name} did not stop in time; stopping the rest without it`);
+      }
+    } catch (error) {
+      logFailure(logger, 'error', `${name} failed to stop`, error, { service: name });
+    } finally {
+      clearTimeout(timer);
+    }
   }
+}
+
+function failureFields(error: unknown): Record<string, unknown> {
+  const failure = PalyraError.from(error);
+  return { code: failure.code, error: failure.message };
 }
 
 /** Names and addresses the server certificate must cover for nodes to verify it. */
@@ -354,6 +402,7 @@ async function startQuic(
       events: deps.events,
       daemonVersion: DAEMON_VERSION,
       maxConnections: options.quicMaxConnections ?? DEFAULT_QUIC_MAX_CONNECTIONS,
+      logger: options.logger,
     });
   try {
     const quic = create(listen);

@@ -152,9 +152,15 @@ export class StartCommand extends DaemonCommand {
       this.context.stderr.write(`${formatErrorLine(PalyraError.from(error))}\n`);
     });
     for (const name of stopSignals) process.off(name, onSignal);
+    // The daemon has stopped (each service within its deadline) and released its lock: a
+    // handle a stuck peer still holds (a socket, a library's timer) must not keep the process.
+    setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
     return 0;
   }
 }
+
+/** How long a stopped daemon's process may take to exit by itself. */
+const EXIT_GRACE_MS = 2_000;
 
 function parseQuicListen(value: string | undefined): HostPort | 'disabled' | undefined {
   if (value === undefined || value === '') return undefined;

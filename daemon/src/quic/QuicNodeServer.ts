@@ -8,6 +8,23 @@ import type { NodeHealth } from '../health/NodeHealth.js';
 import type { PeerIdentityLookup } from '../rpc/authenticatePeer.js';
 import { createNodeVerifyCallback, identifyNode } from './nodeCertificates.js';
 import { serveNodeStream } from './serveNodeStream.js';
+import type { Logger } from '@palyra/shared/logging';
+import { logFailure } from '../logging/logFailure.js';
+
+const DEFAULT_STOP_GRACE_MS = 2_000;
+
+/** Whether `promise` settled within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const DEFAULT_QUIC_MAX_CONNECTIONS = 256;
 
@@ -28,6 +45,10 @@ export interface QuicNodeServerOptions {
   idleTimeoutMs?: number;
   maxFrameBytes?: number;
   maxQueuedEvents?: number;
+  /** How long stop() waits for connections to close before closing the socket under them. Default 2 s. */
+  stopGraceMs?: number;
+  /** Where failures nobody awaits (a connection's close, the stop) are logged. */
+  logger?: Logger;
   /** The @matrixai/quic module (tests); default: imported on start. */
   quic?: QuicModule;
   now?: () => Date;
@@ -51,6 +72,7 @@ export class QuicNodeServer {
   private stopping = false;
   private readonly connections = new Map<QUICConnection, ConnectionInfo>();
   private readonly streams = new Set<Promise<void>>();
+  private readonly openStreams = new Set<QUICStream>();
   private readonly maxConnections: number;
   private readonly now: () => Date;
 
@@ -136,16 +158,33 @@ export class QuicNodeServer {
     }
   }
 
+  /**
+   * Closes every connection (force: streams cancelled) and the socket. A peer that does not
+   * answer (a frozen node) would keep its connection closing for minutes, and the UDP socket,
+   * and so the process, open with it: after `stopGraceMs` the streams are cancelled and the
+   * socket is closed whatever the connections still wait for.
+   */
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (server === undefined) return;
     this.stopping = true;
-    await server
+    const stopped = server
       .stop({ isApp: true, errorCode: QUIC_CONNECTION_CODE.SHUTTING_DOWN, reason: Buffer.from('the daemon is shutting down'), force: true })
-      .catch(() => undefined);
+      .catch((error: unknown) => logFailure(this.options.logger, 'warn', 'QUIC server stop failed', error));
+    const graceMs = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+    if (!(await settlesWithin(Promise.all([stopped, Promise.allSettled([...this.streams])]), graceMs))) {
+      this.options.logger?.warn({ code: 'PALYRA_E_TIMEOUT', connections: this.connections.size, graceMs }, 'QUIC connections did not close in time: closing the socket under them');
+      for (const stream of this.openStreams) stream.cancel(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon is shutting down'));
+      // QUICServer keeps its socket to itself; forcing it closed is the only way to end
+      // connections whose peer never acknowledges the close.
+      const socket = (server as unknown as { socket: { stop(options: { force: boolean }): Promise<void> } }).socket;
+      await settlesWithin(
+        socket.stop({ force: true }).catch((error: unknown) => logFailure(this.options.logger, 'warn', 'QUIC socket stop failed', error)),
+        graceMs,
+      );
+    }
     for (const [connection, info] of this.connections) this.forget(connection, info);
-    await Promise.allSettled([...this.streams]);
   }
 
   // EventTarget listeners: a throw would become an uncaught exception, so both catch everything.
@@ -199,7 +238,11 @@ export class QuicNodeServer {
       now: this.now,
     });
     this.streams.add(serving);
-    void serving.finally(() => this.streams.delete(serving));
+    this.openStreams.add(stream);
+    void serving.finally(() => {
+      this.streams.delete(serving);
+      this.openStreams.delete(stream);
+    });
   };
 
   private forget(connection: QUICConnection, info: ConnectionInfo): void {
@@ -211,7 +254,9 @@ export class QuicNodeServer {
   private close(connection: QUICConnection, errorCode: number, reason: string): void {
     const info = this.connections.get(connection);
     if (info !== undefined) this.forget(connection, info);
-    connection.stop({ isApp: true, errorCode, reason: Buffer.from(reason.slice(0, 512)), force: true }).catch(() => undefined);
+    connection
+      .stop({ isApp: true, errorCode, reason: Buffer.from(reason.slice(0, 512)), force: true })
+      .catch((error: unknown) => logFailure(this.options.logger, 'warn', 'QUIC connection close failed', error, { errorCode }));
   }
 }
 

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
-import { assertTrustedOwner } from '@palyra/shared/fs';
+import { assertTrustedOwner, writeFileAtomic } from '@palyra/shared/fs';
 import { stateCorruptError, stateIoError, statePermissionsError, stateVersionError } from './errors.js';
 import { RUNTIME_STATE_FILE, RUNTIME_STATE_VERSION, type RuntimeState } from './types.js';
 import { deepFreeze, throwIfAborted } from '@palyra/plugin-sdk';
@@ -90,44 +89,13 @@ export class RuntimeStateStore {
 
   private async write(state: RuntimeState, text: string, signal: AbortSignal | undefined): Promise<void> {
     throwIfAborted(signal);
-    const temp = path.join(this.dir, `${RUNTIME_STATE_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    let handle: nodeFs.FileHandle | undefined;
-    let tempExists = false;
     try {
-      handle = await this.fs.open(temp, 'wx', 0o600);
-      tempExists = true;
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-      await handle.close();
-      handle = undefined;
-      throwIfAborted(signal);
-      await this.fs.rename(temp, this.path);
-      tempExists = false;
-      this.current = state;
+      await writeFileAtomic(this.path, text, { mode: 0o600, signal, fs: this.fs });
     } catch (error) {
-      await handle?.close().catch(() => undefined);
-      if (tempExists) await this.fs.unlink(temp).catch(() => undefined);
-      if (error instanceof PalyraError) throw error;
-      throw stateIoError(this.path, 'write', error);
+      if (error instanceof PalyraError && error.code !== 'PALYRA_E_STATE_IO') throw error;
+      throw stateIoError(this.path, 'write', error instanceof PalyraError ? error.cause : error);
     }
-    await this.syncDir();
-  }
-
-  /** Makes the rename durable. Windows cannot open a directory; some file systems refuse. */
-  private async syncDir(): Promise<void> {
-    if (process.platform === 'win32') return;
-    let handle: nodeFs.FileHandle | undefined;
-    try {
-      handle = await this.fs.open(this.dir, 'r');
-      await handle.sync();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') {
-        throw stateIoError(this.path, 'make durable (fsync of the state directory failed after the rename)', error);
-      }
-    } finally {
-      await handle?.close().catch(() => undefined);
-    }
+    this.current = state;
   }
 }
 

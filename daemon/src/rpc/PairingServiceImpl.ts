@@ -15,6 +15,7 @@ import type { NodeRegistry } from '../registry/index.js';
 import type { PairingRequestRecord, UsablePairingCode } from '../registry/types.js';
 import { boundedString, boundedStringList, bytesField } from './validate.js';
 import { PeerLimiter, peerAddress, type PeerLimits } from './PeerLimiter.js';
+import { logFailure } from '../logging/logFailure.js';
 
 /**
  * Pair streams held at once. Each costs ~14 KB and a timer, and a stream waiting for an
@@ -117,7 +118,11 @@ class PairingAttempt {
   private abandon(): void {
     const orphaned = this.stage === 'waiting' ? this.requestId : undefined;
     this.finish();
-    if (orphaned !== undefined) this.deps.registry.withdrawRequests([orphaned]).catch(() => undefined);
+    if (orphaned !== undefined) {
+      this.deps.registry
+        .withdrawRequests([orphaned])
+        .catch((error: unknown) => logFailure(this.deps.logger, 'error', 'could not withdraw an abandoned pairing request', error, { requestId: orphaned }));
+    }
   }
 
   private async handle(message: PairClientMessage__Output): Promise<void> {

@@ -3,3 +3,5 @@ export { checkPrivateDirectory, type PrivateDirectoryOptions } from './privateDi
 export { assertTrustedOwner, currentUid, isTrustedOwner } from './ownership.js';
 export { checkOwnFile, readOwnFile, type OwnFileOptions, type ReadOwnFileOptions } from './readOwnFile.js';
 export { StateDirectory } from './StateDirectory.js';
+export { PidLock, parseHolder, processStartTime, type PidLockHolder, type PidLockWaitOptions } from './PidLock.js';
+export { writeFileAtomic, type AtomicWriteFs, type AtomicWriteOptions } from './atomicWrite.js';

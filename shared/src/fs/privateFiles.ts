@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, lstat, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { writeFileAtomic } from './atomicWrite.js';
 import { PalyraError } from '../errors/index.js';
 import { checkPrivateDirectory } from './privateDirectory.js';
 import { checkOwnFile } from './readOwnFile.js';
@@ -27,38 +26,7 @@ export async function assertPrivateFile(path: string): Promise<void> {
   checkOwnFile(info, path, { secret: true });
 }
 
-/**
- * Writes a file atomically with mode 0600: a unique temp file in the same directory,
- * fsync, rename over the target, fsync the directory. Readers see the old or the new
- * content, never a torn write; on failure the temp file is removed and the old file stays.
- */
+/** Writes a secret file atomically with mode 0600 (writeFileAtomic: fsynced, a failed fsync is an error). */
 export async function writePrivateFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await chmod(temp, 0o600);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new PalyraError('PALYRA_E_STATE_IO', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on a directory; the rename itself is still atomic.
-  } finally {
-    await handle.close();
-  }
+  await writeFileAtomic(path, data, { mode: 0o600 });
 }
