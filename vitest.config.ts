@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['{shared,daemon,agent,proto,plugins/*}/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
+    // The run's own TMPDIR: the run fails when a test leaves anything in it.
+    globalSetup: ['test/setup/tempDirGuard.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration tests spawn real daemons and agents; two cores do not take many at once.
