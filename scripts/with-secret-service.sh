@@ -57,6 +57,8 @@ exec dbus-run-session -- sh -c '
     sleep 0.1
   done
 
+  # The OS vault tests run only against this private bus (test/helpers/secretService.ts).
+  export PALYRA_TEST_SECRET_SERVICE=started
   status=0
   "$@" || status=$?
   stop_keyring

@@ -13,8 +13,8 @@ import { CertificateAuthority } from '../../daemon/src/ca/index.js';
 import { FileIdentityStore, VaultIdentityStore, type NodeIdentity } from '../../agent/src/identity/index.js';
 import { DaemonProcess } from '../helpers/daemonHarness.js';
 import { E2E_TEST_TIMEOUT_MS, PALYRA_NODE, stopProcesses } from '../helpers/processes.js';
+import { itWithSecretService } from '../helpers/secretService.js';
 
-const SESSION_BUS = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -141,7 +141,7 @@ describe('palyra-node and its vault', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     expect(wrong.stderr).toMatch(/^error PALYRA_E_VAULT_KEY_REJECTED: /);
   });
 
-  it.skipIf(SESSION_BUS === '')('on a desktop session the identity lives in the keychain (gnome-keyring)', async () => {
+  itWithSecretService('on a desktop session the identity lives in the keychain (gnome-keyring)', async () => {
     const dir = await stateDir();
     await new FileIdentityStore(dir).save(identity());
     const status = await node(['status', '--json', '--state-dir', dir]);
@@ -171,7 +171,7 @@ describe('palyrad and its vault', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     await again.stop();
   });
 
-  it.skipIf(SESSION_BUS === '')('keeps its data key in the OS vault when asked (--vault os)', async () => {
+  itWithSecretService('keeps its data key in the OS vault when asked (--vault os)', async () => {
     const dir = join(await stateDir(), 'daemon');
     const d = await DaemonProcess.start(dir, ['--vault', 'os']);
     const vault = (d.ready as unknown as { vault: { backend: string; osEntry: { account: string } } }).vault;

@@ -4,7 +4,6 @@
  * tears every daemon, client, call, server and temp dir down after each test.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,15 +101,27 @@ function templateStateDir(name: CaTemplate): Promise<string> {
   let template = caTemplates.get(name);
   if (template === undefined) {
     template = (async () => {
-      const dir = await mkdtemp(join(tmpdir(), `palyra-it-${name}-`));
+      const dir = await mkdtemp(join(runCacheDir(), `palyra-it-${name}-`));
       const ca = await CertificateAuthority.loadOrCreate({ stateDir: dir });
       await ca.ensureServerCertificate({ hosts: ['127.0.0.1'] });
-      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
       return dir;
     })();
     caTemplates.set(name, template);
   }
   return template;
+}
+
+/**
+ * Where the templates live: the run's cache dir, which test/setup/tempDirGuard.ts removes
+ * after the run. (A process 'exit' handler here never ran: vitest ends its workers with a
+ * signal, which left every template behind in the system temp dir.)
+ */
+function runCacheDir(): string {
+  const dir = process.env.PALYRA_TEST_CACHE_DIR;
+  if (dir === undefined || dir === '') {
+    throw new Error('PALYRA_TEST_CACHE_DIR is not set: run the tests through vitest.config.ts (globalSetup test/setup/tempDirGuard.ts)');
+  }
+  return dir;
 }
 
 /** Time for generating CAs in beforeAll: RSA-3072 keygen on a busy 2-core machine is slow. */

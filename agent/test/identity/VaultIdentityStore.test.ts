@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OS_VAULT_SERVICE, PalyraError, type ErrorCode } from '@palyra/shared';
 import { FileIdentityStore, VaultIdentityStore, type NodeIdentity } from '../../src/identity/index.js';
+import { itWithSecretService } from '../../../test/helpers/secretService.js';
 
-const SESSION_BUS = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
 const NO_BUS_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
 const dirs: string[] = [];
@@ -129,7 +129,7 @@ describe('migration of the first slice’s identity.v1.json', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it.skipIf(SESSION_BUS === '')('moves it into the OS vault (gnome-keyring), where secret-tool sees the data key', async () => {
+  itWithSecretService('moves it into the OS vault (gnome-keyring), where secret-tool sees the data key', async () => {
     const { dir, legacyPath } = await legacyState();
     const store = new VaultIdentityStore({ stateDir: dir, choice: 'auto' });
     expect(await store.load()).toEqual(identity());

@@ -72,9 +72,13 @@ describe('PluginHost.execute: success and streaming', () => {
     const sink = new RecordingSink();
     const outcome = await host.execute(request('valid.write-late'), sink);
     expect(outcome.status).toBe('succeeded');
-    await new Promise((r) => setTimeout(r, 40));
+    // The plugin writes now, after its dispatch ended: nothing reaches the sink, and it is logged.
+    const writeLate = (globalThis as { __palyraWriteLate?: () => void }).__palyraWriteLate;
+    expect(writeLate).toBeTypeOf('function');
+    writeLate!();
     expect(sink.chunks).toEqual([]);
     expect(sink.updates).toEqual([]);
+    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'ignored output written after the dispatch ended' }));
   });
 
   it('runs dispatches concurrently', async () => {
@@ -211,12 +215,13 @@ describe('PluginHost.execute: deadline and cancel', () => {
     const error = errorOf(outcome);
     expect(error.code).toBe('PALYRA_E_TIMEOUT');
     expect(error.details).toMatchObject({ plugin: 'fixture-hanging', capability: 'hanging.forever' });
+    // Not before the deadline (how long after it depends on the machine's load).
     expect(took).toBeGreaterThanOrEqual(90);
-    expect(took).toBeLessThan(2_000);
     expect(sink.text()).toBe('started');
   });
 
   it('aborts the plugin signal with a PALYRA_E_TIMEOUT reason at the deadline', async () => {
+    delete (globalThis as { __palyraPoliteAbortReason?: unknown }).__palyraPoliteAbortReason;
     const outcome = await host.execute(request('hanging.polite', {}, { deadlineMs: 50 }), new RecordingSink());
     expect(outcome.status).toBe('timed_out');
     const reason = (globalThis as { __palyraPoliteAbortReason?: unknown }).__palyraPoliteAbortReason;
@@ -226,8 +231,10 @@ describe('PluginHost.execute: deadline and cancel', () => {
 
   it('reports cancelled when the caller aborts, even when the plugin ignores its signal', async () => {
     const controller = new AbortController();
-    const pending = host.execute(request('hanging.forever', {}, { signal: controller.signal }), new RecordingSink());
-    setTimeout(() => controller.abort('operator cancelled'), 20);
+    const sink = new RecordingSink();
+    const pending = host.execute(request('hanging.forever', {}, { signal: controller.signal }), sink);
+    await sink.firstWrite;
+    controller.abort('operator cancelled');
     const outcome = await pending;
     expect(outcome.status).toBe('cancelled');
     const error = errorOf(outcome);
@@ -238,8 +245,12 @@ describe('PluginHost.execute: deadline and cancel', () => {
 
   it('reports cancelled (not failed) when a polite plugin rejects with the abort reason', async () => {
     const controller = new AbortController();
-    const pending = host.execute(request('hanging.polite', {}, { signal: controller.signal }), new RecordingSink());
-    setTimeout(() => controller.abort(), 10);
+    delete (globalThis as { __palyraPoliteAbortReason?: unknown }).__palyraPoliteAbortReason;
+    const sink = new RecordingSink();
+    const pending = host.execute(request('hanging.polite', {}, { signal: controller.signal }), sink);
+    // Aborted while the plugin waits, so the rejection it records is its own.
+    await sink.firstWrite;
+    controller.abort();
     const outcome = await pending;
     expect(outcome.status).toBe('cancelled');
     const reason = (globalThis as { __palyraPoliteAbortReason?: unknown }).__palyraPoliteAbortReason;
@@ -247,6 +258,7 @@ describe('PluginHost.execute: deadline and cancel', () => {
   });
 
   it('drops output a plugin writes after it timed out', async () => {
+    let writeLate: (() => void) | undefined;
     const slow = {
       name: 'slow',
       version: '1.0.0',
@@ -255,14 +267,16 @@ describe('PluginHost.execute: deadline and cancel', () => {
         {
           id: 'slow.run',
           kind: 'exec',
-          description: 'Ignores its signal for 80 ms, then writes and returns.',
+          description: 'Ignores its signal; writes and returns when the test says so.',
           inputSchema: {},
           outputSchema: {},
-          execute: async (_input: unknown, ctx: { write(chunk: string): void }) => {
-            await new Promise((r) => setTimeout(r, 80));
-            ctx.write('too late');
-            return { done: true };
-          },
+          execute: (_input: unknown, ctx: { write(chunk: string): void }) =>
+            new Promise((resolve) => {
+              writeLate = () => {
+                ctx.write('too late');
+                resolve({ done: true });
+              };
+            }),
         },
       ],
     };
@@ -270,7 +284,8 @@ describe('PluginHost.execute: deadline and cancel', () => {
     const sink = new RecordingSink();
     const outcome = await own.execute(request('slow.run', {}, { deadlineMs: 20 }), sink);
     expect(outcome.status).toBe('timed_out');
-    await new Promise((r) => setTimeout(r, 120));
+    expect(writeLate).toBeTypeOf('function');
+    writeLate!();
     expect(sink.chunks).toEqual([]);
   });
 });
@@ -278,8 +293,9 @@ describe('PluginHost.execute: deadline and cancel', () => {
 describe('PluginHost.execute after dispose', () => {
   it('cancels running dispatches and rejects new ones', async () => {
     const own = await loadHost({ plugins: [{ use: './hanging.js' }] });
-    const pending = own.execute(request('hanging.forever'), new RecordingSink());
-    await new Promise((r) => setTimeout(r, 10));
+    const sink = new RecordingSink();
+    const pending = own.execute(request('hanging.forever'), sink);
+    await sink.firstWrite;
     await own.dispose();
     const outcome = await pending;
     expect(outcome.status).toBe('cancelled');

@@ -35,9 +35,13 @@ export class RecordingSink implements ExecutionSink {
   readonly updates: ProgressUpdate[] = [];
   /** Called on every write, e.g. to check whether execute has resolved yet. */
   onWrite: (chunk: Uint8Array) => void = () => {};
+  private wrote!: () => void;
+  /** Settles at the first write: the capability is running. */
+  readonly firstWrite = new Promise<void>((resolve) => (this.wrote = resolve));
 
   write(chunk: Uint8Array): void {
     this.chunks.push(chunk);
+    this.wrote();
     this.onWrite(chunk);
   }
 

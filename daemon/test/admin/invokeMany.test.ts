@@ -27,6 +27,11 @@ let world: World;
 let node: FakeNode;
 /** InvokeMany streams the server has seen opened. */
 let streamsOpened: number;
+/**
+ * One entry per stream the caller half-closed, as the server saw it: whether the server had
+ * ended the call by then (read after the handler's own 'end' listener ran).
+ */
+let halfCloses: Array<{ serverEnded: boolean }>;
 
 // Inputs are checked in a real schema worker thread, shared by the file.
 let schemas: SchemaWorker;
@@ -40,6 +45,7 @@ beforeEach(async () => {
   world = new World(schemas);
   node = (await world.node(A, [ECHO])).connect();
   streamsOpened = 0;
+  halfCloses = [];
   const invokeMany = createInvokeManyHandler(world.coordinator);
   server = new grpc.Server();
   server.addService(loadPalyraProto().AdminService.service, {
@@ -47,6 +53,7 @@ beforeEach(async () => {
     InvokeMany: (call: grpc.ServerDuplexStream<never, never>) => {
       streamsOpened += 1;
       invokeMany(call);
+      call.on('end', () => halfCloses.push({ serverEnded: call.writableEnded }));
     },
   });
   const address = `unix://${join(dir, 'admin.sock')}`;
@@ -171,7 +178,8 @@ describe('InvocationStream over AdminService.InvokeMany', () => {
     const [a] = await dispatched(1);
     node.succeed(a!);
     await first;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The idle stream is half-closed by the client, and the server ends it (no calls left).
+    await vi.waitFor(() => expect(halfCloses).toEqual([{ serverEnded: true }]));
     const second = collect(invocations.invoke(say('second')));
     const [, b] = await dispatched(2);
     node.succeed(b!);
@@ -217,7 +225,9 @@ describe('AdminService.InvokeMany on the wire', () => {
     raw.send(raw.invoke(1, 'a'));
     const [id] = await dispatched(1);
     raw.stream.end();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The server has seen the half-close and kept the stream open for the running call.
+    await vi.waitFor(() => expect(halfCloses).toHaveLength(1));
+    expect(halfCloses).toEqual([{ serverEnded: false }]);
     expect(raw.events.some((e) => e.event?.result)).toBe(false);
     node.succeed(id!);
     const status = await raw.status;

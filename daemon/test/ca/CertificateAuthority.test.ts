@@ -363,14 +363,23 @@ describe('CertificateAuthority: mTLS', () => {
     clientError?: Error;
     serverPeer?: string;
     serverError?: Error;
+    /** Why the server's check of the client certificate against the CA failed (OpenSSL's code). */
+    serverAuthorizationError?: string;
   }
 
   async function handshake(client: { key: string; cert: string }): Promise<Outcome> {
     const server = await ca.ensureServerCertificate({ hosts: [] });
     const outcome: Outcome = {};
     const tlsServer = tls.createServer(
-      { key: server.keyPem, cert: server.certPem, ca: [ca.caCertPem], requestCert: true, rejectUnauthorized: true },
+      // The server refuses an unverified client itself, after recording why: with
+      // rejectUnauthorized, Node drops it without saying (the error is a bare ECONNRESET).
+      { key: server.keyPem, cert: server.certPem, ca: [ca.caCertPem], requestCert: true, rejectUnauthorized: false },
       (socket) => {
+        if (!socket.authorized) {
+          outcome.serverAuthorizationError = String(socket.authorizationError);
+          socket.destroy();
+          return;
+        }
         const peer = parseCertificate(socket.getPeerCertificate().raw);
         outcome.serverPeer = peer.deviceId ?? 'none';
         socket.end(`hello ${outcome.serverPeer}`);
@@ -410,6 +419,7 @@ describe('CertificateAuthority: mTLS', () => {
     const outcome = await handshake({ key: nodeKeys.privateKeyPem, cert: issued.certPem });
     expect(outcome.clientError).toBeUndefined();
     expect(outcome.serverError).toBeUndefined();
+    expect(outcome.serverAuthorizationError).toBeUndefined();
     expect(outcome.serverPeer).toBe(deviceId);
     expect(outcome.clientData).toBe(`hello ${deviceId}`);
   });
@@ -420,7 +430,8 @@ describe('CertificateAuthority: mTLS', () => {
     const outcome = await handshake({ key: nodeKeys.privateKeyPem, cert: issued.certPem });
     expect(outcome.serverPeer).toBeUndefined();
     expect(outcome.clientData).toBeUndefined();
-    expect(outcome.serverError).toBeDefined();
+    // The server's verification of the client certificate is what failed: its issuer is unknown.
+    expect(outcome.serverAuthorizationError).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   });
 
   it('rejects the foreign CA on the client side too', async () => {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OS_VAULT_SERVICE, PalyraError, type ErrorCode } from '@palyra/shared';
 import { CertificateAuthority, VaultKeyStore } from '../../src/ca/index.js';
+import { itWithSecretService } from '../../../test/helpers/secretService.js';
 
-const SESSION_BUS = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
 const NO_BUS_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const headless = { choice: 'file' as const, env: NO_BUS_ENV, passphrase: async () => undefined };
 
@@ -125,7 +125,7 @@ describe('VaultKeyStore', () => {
     expect(await readdir(dir)).toContain('ca.key');
   });
 
-  it.skipIf(SESSION_BUS === '')('migrates into the OS vault (gnome-keyring) when it is there', async () => {
+  itWithSecretService('migrates into the OS vault (gnome-keyring) when it is there', async () => {
     const dir = await copyOf(plaintext);
     const keys = await VaultKeyStore.open({ stateDir: dir, choice: 'auto' });
     expect(keys.backend).toMatchObject({ backend: 'os', keySource: 'os' });

@@ -309,10 +309,17 @@ describe('DispatchCoordinator: who may report what', () => {
   it('ignores reports for unknown dispatch ids', async () => {
     const world = new World(schemas);
     const node = (await world.node(A)).connect();
-    expect(() => {
-      node.started('');
-      node.succeed('01JZ0000000000000000000ZZZ');
-    }).not.toThrow();
+    const dispatch = await world.submit(A, { text: 'one' });
+    const events = record(dispatch);
+    node.started('');
+    node.output('01JZ0000000000000000000ZZZ', 'stray');
+    node.succeed('01JZ0000000000000000000ZZZ', { stray: true });
+    // The dispatch the node does run is untouched, and the node still reports on it.
+    expect(dispatch.state).toBe('sent');
+    expect(events).toEqual([]);
+    node.succeed(dispatch.id, { said: 'one' });
+    expect(dispatch.state).toBe('succeeded');
+    expect(await dispatch.done).toMatchObject({ status: 'succeeded', output: { said: 'one' } });
   });
 });
 

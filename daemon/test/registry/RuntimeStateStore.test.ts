@@ -6,7 +6,25 @@ import { RuntimeStateStore, emptyRuntimeState, type RuntimeState } from '../../s
 import { FaultyFs, fingerprint, makeStateDir, readStateFile, sampleState, writeStateFile } from './fixtures.js';
 
 const FILE = 'node-runtime.v1.json';
-const isRoot = process.getuid?.() === 0;
+const NOBODY_UID = 65534;
+
+/**
+ * Runs `action` as an unprivileged user: as root, with the effective uid of nobody (who is
+ * given `ownedDir`), restored afterwards; otherwise as the current user. Only the effective
+ * uid changes, so root can take it back.
+ */
+async function asUnprivileged<T>(ownedDir: string, action: () => Promise<T>): Promise<T> {
+  if (process.getuid?.() !== 0 || process.seteuid === undefined) return action();
+  const { uid, gid } = await fsp.stat(ownedDir);
+  await fsp.chown(ownedDir, NOBODY_UID, gid);
+  process.seteuid(NOBODY_UID);
+  try {
+    return await action();
+  } finally {
+    process.seteuid(0);
+    await fsp.chown(ownedDir, uid, gid);
+  }
+}
 
 let dir: string;
 beforeEach(async () => {
@@ -199,10 +217,13 @@ describe('RuntimeStateStore.save', () => {
     expect(await entries()).toEqual([FILE]);
   });
 
-  it.skipIf(isRoot || process.platform === 'win32')('a read-only state dir keeps the old file', async () => {
+  it.skipIf(process.platform === 'win32')('a read-only state dir keeps the old file', async () => {
     const { store, before } = await seeded();
     await fsp.chmod(dir, 0o500);
-    expect((await rejection(store.save(emptyRuntimeState()))).code).toBe('PALYRA_E_STATE_IO');
+    // Root writes through any mode (and CI runs as root): the save runs as nobody, who owns the dir.
+    const error = await asUnprivileged(dir, () => rejection(store.save(emptyRuntimeState())));
+    expect(error.code).toBe('PALYRA_E_STATE_IO');
+    expect(error.message).toContain(dir);
     await fsp.chmod(dir, 0o700);
     expect(await fsp.readFile(path.join(dir, FILE))).toEqual(before);
     expect(await entries()).toEqual([FILE]);

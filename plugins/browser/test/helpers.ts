@@ -47,10 +47,10 @@ export function makeCtx(grants: BrowserGrants, options: CtxOptions = {}): Capabi
   } as CapabilityContext<BrowserGrants>;
 }
 
-/** A browser plugin with its own runtime whose Chromium processes carry a marker. */
-export function testPlugin(): TestPlugin {
+/** A browser plugin with its own runtime whose Chromium processes carry a marker (and `launchEnv`). */
+export function testPlugin(launchEnv: Readonly<Record<string, string>> = {}): TestPlugin {
   const marker = randomUUID();
-  const plugin = createBrowserPlugin({ launchEnv: { [MARKER_VAR]: marker } });
+  const plugin = createBrowserPlugin({ launchEnv: { ...launchEnv, [MARKER_VAR]: marker } });
   const capability = (id: string) => {
     const found = plugin.capabilities.find((c) => c.id === id);
     if (found === undefined) throw new Error(`no capability ${id}`);

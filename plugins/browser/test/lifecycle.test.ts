@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +107,32 @@ describe('the shared browser process', () => {
     expect(second).not.toBe(first);
     // What the killed browser had started (renderers, zygote) went with it.
     expect(await waitFor(() => before.every((pid) => !markedPids(browser.marker).includes(pid)))).toBe(true);
+  });
+
+  it('leaves nothing in the temp dir, killed or closed', async () => {
+    // Chromium keeps a process-singleton socket dir (org.chromium.Chromium.*) in its TMPDIR
+    // that only a clean shutdown removes: a killed one must not leave it behind.
+    // A short name: Chromium's socket path under it must stay under 108 bytes.
+    const temp = await mkdtemp(join(tmpdir(), 'pbt-'));
+    const own = testPlugin({ TMPDIR: temp });
+    let closed = false;
+    try {
+      await own.run('browser.navigate', { url: site.url('/') }, grants);
+      expect(readdirSync(temp)).toHaveLength(1);
+      const first = browserMainPid(own.marker);
+      expect(first).toBeGreaterThan(0);
+      process.kill(first!, 'SIGKILL');
+      expect(await waitFor(() => !markedPids(own.marker).includes(first!))).toBe(true);
+      expect(await own.run('browser.navigate', { url: site.url('/') }, grants)).toMatchObject({ status: 200 });
+      // The killed browser's temp entries go once its end is seen; the new browser's stay.
+      expect(await waitFor(() => readdirSync(temp).length === 1), `left in the temp dir: ${readdirSync(temp).join(', ')}`).toBe(true);
+      closed = true;
+      await own.close();
+      expect(readdirSync(temp)).toEqual([]);
+    } finally {
+      if (!closed) await own.close().catch(() => {});
+      await rm(temp, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -33,7 +34,15 @@ export async function resolveCwd(cwd: string | undefined, roots: readonly string
       );
     }
     const path = await realpath(await mkdtemp(join(tmpdir(), 'palyra-shell-')));
-    return { path, release: () => rm(path, { recursive: true, force: true }) };
+    const untrack = trackTempDir(path);
+    return {
+      path,
+      release: async () => {
+        // Retries: a killed command's last writes can race the removal (ENOTEMPTY).
+        await rm(path, { recursive: true, force: true, maxRetries: 3 });
+        untrack();
+      },
+    };
   }
 
   const wanted = resolve(first, cwd ?? '.');
@@ -57,6 +66,29 @@ export async function resolveCwd(cwd: string | undefined, roots: readonly string
     });
   }
   return { path: real, release: async () => {} };
+}
+
+/** Temp working directories not released yet; removed on the way out if the agent exits first. */
+const liveTempDirs = new Set<string>();
+let exitHooked = false;
+
+/**
+ * A command still running when the agent exits (process.exit, a fatal error) never reaches
+ * its `release()`; its temp directory would stay behind in the system temp dir. (Its process
+ * group gets SIGKILL on the way out too: liveGroups.ts.)
+ */
+function trackTempDir(path: string): () => void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const dir of liveTempDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      liveTempDirs.clear();
+    });
+  }
+  liveTempDirs.add(path);
+  return () => {
+    liveTempDirs.delete(path);
+  };
 }
 
 function isInside(path: string, root: string): boolean {

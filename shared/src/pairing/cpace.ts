@@ -24,8 +24,6 @@ export const CPACE_X25519_DSI: Uint8Array = utf8('CPace255');
 export const CPACE_SHA512_BLOCK_BYTES = 128;
 /** G_X25519.field_size_bytes: shares, scalars and K are this long. */
 export const CPACE_X25519_FIELD_BYTES = 32;
-/** H.b_in_bytes for SHA-512: the ISK is this long. */
-export const CPACE_ISK_BYTES = 64;
 
 const FIELD_BITS = 255;
 const Fp = ed25519.Point.Fp;

@@ -13,7 +13,6 @@ import { lvCat, utf8 } from './encoding.js';
 import { PAIRING_PROTOCOL } from './types.js';
 
 export const CONFIRMATION_KEY_BYTES = 64;
-export const MAC_BYTES = 64;
 
 const LABEL = {
   salt: utf8(`${PAIRING_PROTOCOL} key-schedule`),

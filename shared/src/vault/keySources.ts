@@ -33,11 +33,6 @@ export function newScryptParams(): { kdf: 'scrypt'; logN: number; r: number; p: 
   return { kdf: 'scrypt', ...DEFAULT_SCRYPT, salt: randomBytes(16).toString('base64') };
 }
 
-/** Whether a passphrase can be had without asking: the environment or a terminal to prompt on. */
-export function passphraseAvailable(env: NodeJS.ProcessEnv): boolean {
-  return (env[PASSPHRASE_ENV] ?? '') !== '' || canPrompt();
-}
-
 function canPrompt(): boolean {
   return process.stdin.isTTY === true && process.stderr.isTTY === true;
 }

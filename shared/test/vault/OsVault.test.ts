@@ -8,15 +8,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CANARY_SERVICE, OS_VAULT_SERVICE, OsKeyring, Vault, type VaultOpenOptions } from '../../src/index.js';
-import { NO_BUS_MESSAGE, PrivateBus, SESSION_BUS, TempDirs, expectCode, fixedPassphrase, secretToolLookup } from './helpers.js';
+import { PrivateBus, TempDirs, expectCode, fixedPassphrase, secretToolLookup } from './helpers.js';
+import { TEST_SECRET_SERVICE, itWithSecretService } from '../../../test/helpers/secretService.js';
 
 const dirs = new TempDirs();
 afterEach(() => dirs.cleanup());
 
-if (SESSION_BUS === '') {
-  console.warn(NO_BUS_MESSAGE);
+if (!TEST_SECRET_SERVICE) {
   describe('OS vault (Secret Service)', () => {
-    it.skip(NO_BUS_MESSAGE, () => {});
+    itWithSecretService('runs against the private test Secret Service', async () => {});
   });
 } else {
   describe('OS vault against a real gnome-keyring', () => {

@@ -5,15 +5,6 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { PalyraError, type ErrorCode, type PassphraseSource } from '../../src/index.js';
 
-/**
- * The real Secret Service the OS vault tests talk to: `npm test` runs the suite inside
- * scripts/with-secret-service.sh (a private D-Bus session with an unlocked gnome-keyring).
- * Only without a session bus do these tests skip.
- */
-export const SESSION_BUS = process.env.DBUS_SESSION_BUS_ADDRESS ?? '';
-export const NO_BUS_MESSAGE =
-  'OS vault tests skipped: DBUS_SESSION_BUS_ADDRESS is unset (run `npm test`, which starts gnome-keyring through scripts/with-secret-service.sh)';
-
 /** An environment with no D-Bus session bus at all. */
 export const NO_BUS_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 

@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { PalyraError } from '@palyra/shared/errors';
 import type { PluginLogger } from '@palyra/shared/plugins';
@@ -42,6 +45,12 @@ export class SharedBrowser {
   private current: Promise<LiveBrowser> | undefined;
   /** Browsers being closed on purpose: their 'disconnected' is no news. */
   private readonly closing = new WeakSet<Browser>();
+  /**
+   * The temp dir of each running browser (its TMPDIR), and its removal once started. Chromium
+   * leaves things there (the process-singleton socket dir org.chromium.Chromium.*) that only a
+   * clean shutdown removes: a killed or crashed browser would leave them in the system temp dir.
+   */
+  private readonly tempDirs = new Map<Browser, { dir: string; removed?: Promise<void> }>();
 
   constructor(private readonly options: SharedBrowserOptions) {}
 
@@ -76,6 +85,7 @@ export class SharedBrowser {
     if (current === live) this.current = undefined;
     this.closing.add(live.browser);
     await live.browser.close().catch(() => {});
+    await this.removeTempDir(live.browser);
     return true;
   }
 
@@ -87,12 +97,24 @@ export class SharedBrowser {
     if (live === undefined) return;
     this.closing.add(live.browser);
     await live.browser.close().catch(() => {});
+    await this.removeTempDir(live.browser);
+  }
+
+  /** Removes the temp dir of a browser that is gone (once; later calls wait for the same removal). */
+  private removeTempDir(browser: Browser): Promise<void> {
+    const entry = this.tempDirs.get(browser);
+    if (entry === undefined) return Promise.resolve();
+    entry.removed ??= rm(entry.dir, { recursive: true, force: true, maxRetries: 3 })
+      .catch((error: unknown) => this.options.logger?.warn('could not remove the browser temp dir', { dir: entry.dir, error: (error as Error).message }))
+      .finally(() => this.tempDirs.delete(browser));
+    return entry.removed;
   }
 
   private async launch(settings: () => Promise<LaunchSettings>): Promise<LiveBrowser> {
     const { executablePath, sandbox, proxyUrl } = await settings();
     const { chromium } = await import('playwright-core');
     const started = Date.now();
+    const tempDir = await mkdtemp(join(this.options.env.TMPDIR || tmpdir(), 'palyra-browser-'));
     let browser: Browser;
     try {
       browser = await chromium.launch({
@@ -100,7 +122,7 @@ export class SharedBrowser {
         headless: true,
         chromiumSandbox: sandbox,
         args: chromiumArgs(proxyUrl, sandbox),
-        env: { ...this.options.env },
+        env: { ...this.options.env, TMPDIR: tempDir },
         timeout: this.options.launchTimeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS,
         // The agent handles its own signals and disposes the plugin; Playwright still kills
         // the browser if the agent process exits without that.
@@ -109,12 +131,14 @@ export class SharedBrowser {
         handleSIGHUP: false,
       });
     } catch (error) {
+      await rm(tempDir, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
       const first = ((error as Error).message ?? String(error)).split('\n')[0] ?? '';
       throw new PalyraError('PALYRA_E_EXEC_FAILED', `Chromium (${executablePath}) did not start: ${first}`, {
         cause: error,
         details: { executablePath },
       });
     }
+    this.tempDirs.set(browser, { dir: tempDir });
     try {
       const guard = await RequestGuard.attach(browser, this.options.policy, this.options.resolve, this.options.logger);
       const pid = await browserPid(browser);
@@ -122,6 +146,7 @@ export class SharedBrowser {
       const launching = this.current;
       browser.on('disconnected', () => {
         if (this.current === launching) this.current = undefined;
+        void this.removeTempDir(browser);
         if (this.closing.has(browser)) this.options.logger?.debug('browser closed', { pid });
         else this.options.logger?.warn('the browser process is gone; the next dispatch starts a new one', { pid });
       });
@@ -129,6 +154,7 @@ export class SharedBrowser {
       return live;
     } catch (error) {
       await browser.close().catch(() => {});
+      await this.removeTempDir(browser);
       throw new PalyraError('PALYRA_E_EXEC_FAILED', `Chromium (${executablePath}) started but could not be set up: ${(error as Error).message}`, {
         cause: error,
       });
