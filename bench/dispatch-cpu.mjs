@@ -5,11 +5,38 @@
 //   at a steady --rate per second (default 40) for --seconds (default 10);
 // - a `palyrad nodes invoke` process per dispatch (the CLI), sequential: its own CPU apart;
 // - idle: what each process spends per second with nothing asked of it.
-// Both transports of the node's health/events channel: gRPC only, and QUIC (the default).
-// Flags: --quick, --rate N, --seconds S, --cli N (CLI dispatches, default 10), --transport grpc|quic|both.
+// Both transports of the node's health/events channel: gRPC only, and QUIC (the default); and
+// the same levels on the raw grpc-js echo (bench/baseline.mjs, two hops: a dispatch's shape
+// without Palyra code), the floor of what waking idle processes costs on this machine.
+// Flags: --quick, --rate N, --seconds S, --cli N (CLI dispatches, default 10),
+// --transport grpc|quic|both|none (none: the baseline only).
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
+import { startBaseline } from './baseline.mjs';
 import { PALYRAD, childEnv, cleanupAll, cpuPerOp, idleCpu, machine, pacedCpuPerOp, parseArgs, pkgs, round, startAgentProcess, startDaemon, tempDir, writeResult } from './lib.mjs';
+
+/** The same levels and pacing on the raw grpc-js echo through a relay (no Palyra code). */
+async function measureBaseline(cfg) {
+  const baseline = await startBaseline(128, { hops: 2 });
+  try {
+    const { rtt, pids } = baseline;
+    await cpuPerOp(rtt, { ops: cfg.warmup, inFlight: 100, pids });
+    const out = { what: 'raw grpc-js bidi echo, client -> relay -> echo, 128 bytes, mTLS', inFlight: [] };
+    for (const [inFlight, ops] of cfg.levels) out.inFlight.push(await cpuPerOp(rtt, { ops, inFlight, pids }));
+    out.paced = await pacedCpuPerOp(rtt, { rate: cfg.rate, durationMs: cfg.seconds * 1000, pids });
+    const at100 = out.inFlight.find((l) => l.inFlight === 100);
+    const ratio = (x, name) => round(x.cpuUsPerOp[name] / at100.cpuUsPerOp[name], 2);
+    out.ratiosTo100InFlight = Object.fromEntries(
+      ['relay', 'echo', 'client'].map((name) => [
+        name,
+        { ...Object.fromEntries(out.inFlight.map((l) => [`inFlight${l.inFlight}`, ratio(l, name)])), [`paced${cfg.rate}PerSecond`]: ratio(out.paced, name) },
+      ]),
+    );
+    return out;
+  } finally {
+    await baseline.close();
+  }
+}
 
 /** Runs `palyrad nodes invoke` once; resolves when it exits 0. */
 function cliInvoke(stateDir, deviceId) {
@@ -75,8 +102,8 @@ export async function runDispatchCpu(opts = {}) {
     seconds: Number(opts.seconds ?? (quick ? 5 : 10)),
     cli: Number(opts.cli ?? (quick ? 5 : 10)),
   };
-  const transports = opts.transport === 'grpc' || opts.transport === 'quic' ? [opts.transport] : ['grpc', 'quic'];
-  const result = { benchmark: 'dispatch-cpu', machine: machine(), config: cfg, transports: [] };
+  const transports = opts.transport === 'grpc' || opts.transport === 'quic' ? [opts.transport] : opts.transport === 'none' ? [] : ['grpc', 'quic'];
+  const result = { benchmark: 'dispatch-cpu', machine: machine(), config: cfg, baselineTwoHops: await measureBaseline(cfg), transports: [] };
   for (const t of transports) result.transports.push(await measureTransport(t, cfg));
   await writeResult('dispatch-cpu', result);
   return result;
