@@ -2,7 +2,7 @@
 // (client -> echo process) and two hops (client -> relay process -> echo process), and (b) a
 // full dispatch of bench.noop: ControlClient -> palyrad (spawned) -> palyra-node run
 // (spawned) -> noop plugin -> result, all in the same run; ratios to the baselines, and CPU
-// per operation of every process at 100 in flight (steadier than wall time on a busy machine).
+// per operation of every process at 100, 10 and 1 in flight (steadier than wall time on a busy machine).
 // Flags: --quick (fewer samples), --samples N, --duration MS.
 import { pathToFileURL } from 'node:url';
 import { startBaseline, measure } from './baseline.mjs';
@@ -10,11 +10,17 @@ import { cleanupAll, cpuPerOp, machine, parseArgs, pkgs, round, startAgentProces
 
 const ratio = (a, b) => round(a / b, 2);
 
-/** Round trip and throughput of `rtt`, plus CPU per op at 100 in flight. */
+/**
+ * Round trip and throughput of `rtt`, plus CPU per op of every process at 100, 10 and 1 in
+ * flight (in that order, after the timing runs: on warm code; see bench/dispatch-cpu.mjs for
+ * the paced and CLI cases).
+ */
 async function run(rtt, cfg, pids) {
   const timing = await measure(rtt, cfg);
   const cpu = await cpuPerOp(rtt, { ops: cfg.cpuOps, inFlight: 100, pids });
-  return { ...timing, cpuAt100InFlight: cpu };
+  const cpuByInFlight = [cpu];
+  for (const inFlight of [10, 1]) cpuByInFlight.push(await cpuPerOp(rtt, { ops: Math.round(cfg.cpuOps / (inFlight === 1 ? 6 : 3)), inFlight, pids }));
+  return { ...timing, cpuAt100InFlight: cpu, cpuByInFlight };
 }
 
 function ratios(p, b) {

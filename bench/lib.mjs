@@ -48,7 +48,9 @@ export async function tempDir(prefix) {
 
 /** A child process with its output collected, waitFor(regex) and stop(). */
 export function spawnNode(script, args, { env = childEnv(), label = script } = {}) {
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_ARGS: node flags for every child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters = [];
@@ -170,15 +172,18 @@ export async function writeNoopConfig(dir) {
   return path;
 }
 
-/** Pairs a node in process, stores its identity (first-slice file, migrated by `run`), spawns `palyra-node run`. */
-export async function startAgentProcess(client, grpcAddress, baseDir, name = 'bench-node') {
+/**
+ * Pairs a node in process, stores its identity (first-slice file, migrated by `run`), spawns
+ * `palyra-node run`; gRPC only unless `transportFallback` is 'auto' (QUIC health and events).
+ */
+export async function startAgentProcess(client, grpcAddress, baseDir, name = 'bench-node', { transportFallback = 'always' } = {}) {
   const { FileIdentityStore } = await pkgs();
   const nodeDir = join(baseDir, name);
   await mkdir(nodeDir, { recursive: true, mode: 0o700 });
   const identity = await pairInProcess(client, grpcAddress, name);
   await new FileIdentityStore(nodeDir).save(identity);
   const config = await writeNoopConfig(baseDir);
-  const proc = spawnNode(PALYRA_NODE, ['run', '--state-dir', nodeDir, '--config', config, '--vault', 'file', '--transport-fallback', 'always'], { label: 'palyra-node run' });
+  const proc = spawnNode(PALYRA_NODE, ['run', '--state-dir', nodeDir, '--config', config, '--vault', 'file', '--transport-fallback', transportFallback], { label: 'palyra-node run' });
   await proc.waitFor(/^palyra-node ready device=\S+$/m, 60_000);
   return { proc, deviceId: identity.deviceId, identity };
 }
@@ -221,6 +226,7 @@ export async function throughput(fn, inFlight, durationMs) {
 
 /** CPU time (user+system, ms) of a process from /proc/<pid>/stat. */
 export function procCpuMs(pid) {
+  if (pid === 'children') return childrenCpuMs();
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
@@ -251,6 +257,13 @@ export async function cpuPerOp(fn, { ops, inFlight, pids }) {
   const perOp = Object.fromEntries(Object.keys(before).map((name) => [name, round(((after[name] - before[name]) * 1000) / ops, 0)]));
   const total = Object.values(perOp).reduce((a, b) => a + b, 0);
   return { inFlight, ops, wallUsPerOp: round((wallMs * 1000) / ops, 0), cpuUsPerOp: { ...perOp, total } };
+}
+
+/** CPU time (ms) of this process's children that have exited and been waited for (cutime + cstime). */
+export function childrenCpuMs() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100; // cutime, cstime (fields 16, 17)
 }
 
 /** RSS in bytes from /proc/<pid>/status. */
@@ -286,3 +299,53 @@ export function parseArgs(argv = process.argv.slice(2)) {
 }
 
 export { readFile, dirname };
+
+/**
+ * CPU time per operation (µs) of this process ("client") and of each process in `pids` with
+ * `fn` started at a steady `rate` per second for `durationMs` (a new call every 1/rate s,
+ * whatever is still in flight), like a caller that dispatches at a steady low rate. Reports
+ * the most calls seen in flight at once. Idle costs (timers, keepalives) count per operation
+ * here, which is the point: `idleCpu` gives them apart.
+ */
+export async function pacedCpuPerOp(fn, { rate, durationMs, pids }) {
+  const self = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const read = () => ({ client: self(), ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid)])) });
+  const before = read();
+  const t0 = nowMs();
+  const total = Math.round((rate * durationMs) / 1000);
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const calls = [];
+  for (let i = 0; i < total; i += 1) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - nowMs();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    calls.push(fn().finally(() => (inFlight -= 1)));
+  }
+  await Promise.all(calls);
+  const wallMs = nowMs() - t0;
+  const after = read();
+  const perOp = Object.fromEntries(Object.keys(before).map((name) => [name, round(((after[name] - before[name]) * 1000) / total, 0)]));
+  const sum = Object.values(perOp).reduce((a, b) => a + b, 0);
+  return { rate, ops: total, maxInFlight, wallMs: round(wallMs, 0), cpuUsPerOp: { ...perOp, total: sum } };
+}
+
+/** CPU (ms per second of wall time) each process in `pids` and this one spend while nothing is asked of them. */
+export async function idleCpu({ durationMs, pids }) {
+  const self = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const read = () => ({ client: self(), ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid)])) });
+  const before = read();
+  const t0 = nowMs();
+  await new Promise((resolve) => setTimeout(resolve, durationMs));
+  const seconds = (nowMs() - t0) / 1000;
+  const after = read();
+  return { seconds: round(seconds, 1), cpuMsPerSecond: Object.fromEntries(Object.keys(before).map((name) => [name, round((after[name] - before[name]) / seconds, 2)])) };
+}

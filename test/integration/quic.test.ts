@@ -16,9 +16,10 @@ import {
   type DaemonEventType,
   type HostPort,
 } from '@palyra/shared';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HEALTH_PING_BURST } from '../../daemon/src/health/NodeHealth.js';
 import type { DaemonOptions } from '../../daemon/src/Daemon.js';
+import { DaemonEvents } from '../../daemon/src/events/DaemonEvents.js';
 import { NodeAgent } from '../../agent/src/NodeAgent.js';
 import { healthParams, type TransportStatus } from '../../agent/src/connection/HealthChannel.js';
 import { QuicDaemonClient, type QuicClientCredentials } from '../../agent/src/connection/quic/QuicDaemonClient.js';
@@ -497,6 +498,36 @@ describe('agent transport', () => {
       const n = (await d.control.listNodes())[0];
       return n !== undefined && n.lastHealthAt > node.lastHealthAt && n.transport === 'quic' ? true : undefined;
     }, 'a later ping is recorded');
+  });
+
+  it('follows its own dispatch events only when the embedding reads them (palyra-node run does not): no subscription to pay for per dispatch', async () => {
+    // A spy on the daemon's real event bus (same process): which device subscriptions exist.
+    const s = newScope();
+    const subscribe = vi.spyOn(DaemonEvents.prototype, 'subscribe');
+    s.defer(() => subscribe.mockRestore());
+    const nodeSubscribers = (deviceId: string): number => subscribe.mock.calls.filter(([filter]) => filter.deviceId === deviceId).length;
+    const d = await quicDaemon(s);
+    const quiet = await pairNode(s, d, 'quiet');
+    const listening = await pairNode(s, d, 'listening');
+    const pings = async (deviceId: string, count: number): Promise<void> => {
+      // Later health pings on the same connection: the events request went out before them.
+      let last = '';
+      for (let seen = 0; seen < count; ) {
+        const n = await waitFor(async () => {
+          const node = (await d.control.listNodes()).find((x) => x.deviceId === deviceId);
+          return node !== undefined && node.transport === 'quic' && node.lastHealthAt !== '' && node.lastHealthAt !== last ? node : undefined;
+        }, 'a health ping over QUIC');
+        last = n.lastHealthAt;
+        seen += 1;
+      }
+    };
+    const withEvents = await startAgent(s, listening, { onDaemonEvent: () => undefined });
+    await within(withEvents.transport('quic'), 10_000, 'the listening agent settles on QUIC');
+    await waitFor(() => (nodeSubscribers(listening.deviceId) > 0 ? true : undefined), 'the listening agent subscribes');
+    const without = await startAgent(s, quiet);
+    await within(without.transport('quic'), 10_000, 'the quiet agent settles on QUIC');
+    await pings(quiet.deviceId, 3);
+    expect(nodeSubscribers(quiet.deviceId)).toBe(0);
   });
 
   it('falls back to gRPC when the UDP port is closed, and says so', async () => {

@@ -47,7 +47,11 @@ export interface HealthChannelOptions {
   loadQuic?: () => Promise<QuicModule>;
   onStatus?: (status: TransportStatus) => void;
   onHealth?: (sample: { rttMs: number; transport: 'quic' | 'grpc'; at: Date }) => void;
-  /** This node's own dispatch events, over QUIC. */
+  /**
+   * This node's own dispatch events, over QUIC. Followed only when given: the daemon writes
+   * each event to the node as its own QUIC frame (~1 ms of CPU on each side), so a
+   * subscription nobody reads multiplied a dispatch's cost several times (issue 13 item 12).
+   */
   onEvent?: (event: DaemonEvent) => void;
 }
 
@@ -167,7 +171,8 @@ export class HealthChannel {
       const first = await stream.ping(healthParams());
       this.options.onHealth?.({ rttMs: first.rttMs, transport: 'quic', at: new Date() });
       this.setStatus({ transport: 'quic', fallback: this.options.fallback, quicAddress: formatAddress(address) });
-      void this.followEvents(client, session.signal);
+      const onEvent = this.options.onEvent;
+      if (onEvent !== undefined) void this.followEvents(client, onEvent, session.signal);
       const ended = client.closed.then((error) => {
         session.abort();
         return error;
@@ -198,8 +203,7 @@ export class HealthChannel {
     }
   }
 
-  private async followEvents(client: QuicDaemonClient, signal: AbortSignal): Promise<void> {
-    const onEvent = this.options.onEvent ?? (() => undefined);
+  private async followEvents(client: QuicDaemonClient, onEvent: (event: DaemonEvent) => void, signal: AbortSignal): Promise<void> {
     while (!signal.aborted && client.closeReason === undefined) {
       try {
         await client.streamEvents({ onEvent, signal });
