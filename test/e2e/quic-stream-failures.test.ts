@@ -25,6 +25,7 @@ afterEach(async () => {
 });
 
 const RESET_LINE = /^\{"level":40,.*"code":"PALYRA_E_FRAME_MALFORMED".*"msg":"QUIC node stream reset"\}$/gm;
+const REFUSED_LINE = /^\{"level":30,.*"method":"node.health_stream","code":"PALYRA_E_INVALID_ARGUMENT".*"msg":"QUIC node stream request refused"\}$/gm;
 const SUMMARY_LINE = /^\{"level":40,.*"code":"PALYRA_E_FRAME_MALFORMED".*"suppressed":(\d+).*"msg":"QUIC node stream reset \(\d+ more since the last line like this\)"\}$/gm;
 
 describe('QUIC node stream failures in the daemon log (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
@@ -52,6 +53,16 @@ describe('QUIC node stream failures in the daemon log (real processes)', { timeo
       }
       await expect(stream.frames.next()).rejects.toMatchObject({ code: 'PALYRA_E_FRAME_MALFORMED' });
     }
+    // Well-formed but refused (error frame, not a reset): logged at info with its code, rate-limited alike.
+    for (let i = 0; i < 3; i += 1) {
+      const refused = client.openStream();
+      await refused.writer.write(encodeJsonFrame({ method: 'node.health_stream' }));
+      await refused.frames.nextJson();
+      await refused.writer.write(encodeJsonFrame({ ping: { ...healthParams(), uptimeSec: -1 } }));
+      expect(await refused.frames.nextJson()).toMatchObject({ error: { code: 'PALYRA_E_INVALID_ARGUMENT' } });
+    }
+    await daemon.process.waitFor(REFUSED_LINE, 20_000, 'stderr');
+
     // The connection survived its bad streams: a health call still works.
     await client.health(healthParams(), { timeoutMs: 10_000 });
 
@@ -62,6 +73,7 @@ describe('QUIC node stream failures in the daemon log (real processes)', { timeo
     const summaries = [...stopped.stderr.matchAll(SUMMARY_LINE)];
     expect(summaries).toHaveLength(1);
     expect(Number(summaries[0]?.[1])).toBe(FLOOD);
+    expect(stopped.stderr.match(REFUSED_LINE) ?? []).toHaveLength(1);
     // The device is named; the peer's text is not echoed raw (the message is JSON-escaped by pino).
     expect(stopped.stderr).toMatch(new RegExp(`"deviceId":"${node.deviceId}".*"msg":"QUIC node stream reset"`));
   });

@@ -1,13 +1,14 @@
 import { PalyraError } from '@palyra/shared/errors';
 import { FrameReader, NODE_EVENT_TYPES, QUIC_METHOD_HEALTH, QUIC_METHOD_HEALTH_STREAM, QUIC_METHOD_STREAM_EVENTS, encodeJsonFrame, errorFrame, parseHealthParams, parseHealthReport, parseQuicRequest, parseStreamEventsParams, type DaemonEventType, type HealthResult, type QuicRequest } from '@palyra/shared/quic';
 import type { QUICStream } from '@matrixai/quic';
-import type { RateLimitedLevel, RateLimitedLog } from '@palyra/shared/logging';
+import type { RateLimitedLog } from '@palyra/shared/logging';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import type { PeerIdentityLookup } from '../rpc/authenticatePeer.js';
 import type { NodeRecord } from '../registry/types.js';
 import { displayText } from '@palyra/shared/text';
 import { identifyNode } from './nodeCertificates.js';
+import { noteStreamFailure } from './noteStreamFailure.js';
 import { serveHealthStream } from './serveHealthStream.js';
 
 export interface StreamContext {
@@ -37,7 +38,7 @@ class Rejection extends Error {
  * removed or expired since the handshake), reads the request frame and runs the method.
  * A framing violation or a refused identity resets this stream with its code (see
  * QUIC_STREAM_CODE); a bad request gets an error frame. Either way, the connection and its
- * other streams are left alone, and the failure is logged with its code (noteFailure).
+ * other streams are left alone, and the failure is logged with its code (noteStreamFailure).
  * Never rejects.
  */
 export async function serveNodeStream(stream: QUICStream, ctx: StreamContext): Promise<void> {
@@ -55,29 +56,14 @@ export async function serveNodeStream(stream: QUICStream, ctx: StreamContext): P
       await serveMethod(identity.node, request, stream, frames, writer, ctx);
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
-      noteFailure(ctx, 'refused', error.error, fields);
+      noteStreamFailure(ctx.peerLog, 'refused', error.error, fields);
       await writer.write(encodeJsonFrame(errorFrame(error.error)));
       await writer.close();
     }
   } catch (error) {
-    noteFailure(ctx, 'reset', error, fields);
+    noteStreamFailure(ctx.peerLog, 'reset', error, fields);
     reset(stream, error);
   }
-}
-
-/**
- * Logs a stream the daemon refused (error frame: info) or reset (warn), with its code,
- * through the rate limiter keyed by outcome and code (a fixed set): a flood of bad streams
- * costs one line per code and a summary a minute. A stream the peer ended itself (its reset
- * or close reached us as a stream code) is debug: nothing went wrong here. A failure without
- * a PALYRA_E_* code of ours (PALYRA_E_INTERNAL) is a daemon bug: error.
- */
-function noteFailure(ctx: StreamContext, outcome: 'refused' | 'reset', error: unknown, fields: Record<string, unknown>): void {
-  const failure = PalyraError.from(error);
-  const byPeer = failure.details?.streamCode !== undefined;
-  const level: RateLimitedLevel = outcome === 'refused' ? 'info' : byPeer ? 'debug' : failure.code === 'PALYRA_E_INTERNAL' ? 'error' : 'warn';
-  const message = byPeer ? 'QUIC node stream ended by the node' : outcome === 'refused' ? 'QUIC node stream request refused' : 'QUIC node stream reset';
-  ctx.peerLog?.note(level, `quic stream ${outcome} ${failure.code}`, { ...fields, code: failure.code, error: displayText(failure.message.slice(0, 200)) }, message);
 }
 
 function serveMethod(
@@ -146,7 +132,7 @@ async function serveEvents(
     if (queued >= ctx.maxQueuedEvents) {
       unsubscribe();
       const error = new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the subscriber fell ${queued} events behind`);
-      noteFailure(ctx, 'reset', error, { deviceId: node.deviceId, method: QUIC_METHOD_STREAM_EVENTS });
+      noteStreamFailure(ctx.peerLog, 'reset', error, { deviceId: node.deviceId, method: QUIC_METHOD_STREAM_EVENTS });
       reset(stream, error);
       return;
     }
