@@ -27,6 +27,8 @@ import { processStartTime, readOwnFile, writeFileAtomic } from '@palyra/shared/f
 
 const MAGIC = 'palyra-shell-groups 1';
 const NAME = /^groups-\d+-\w+(?:-\d+)?\.journal$/;
+/** writeFileAtomic's temp file for a journal, left if its agent died mid-write: agent pid and start. */
+const TEMP_NAME = /^\.groups-(\d+)-(\w+)(?:-\d+)?\.journal\.[0-9a-f]+\.tmp$/;
 /** Lines after which the journal is rewritten with the live groups only. */
 const COMPACT_AT = 4096;
 /** Far above COMPACT_AT lines of `+PGID START`: a larger file is not one of ours. */
@@ -76,6 +78,13 @@ export async function reapLeftoverGroups(dir: string): Promise<ReapResult> {
   const problems: PalyraError[] = [];
   const boot = bootId();
   for (const name of await readdir(dir)) {
+    const temp = TEMP_NAME.exec(name);
+    if (temp !== null && processStartTime(Number(temp[1])) !== temp[2]) {
+      await unlink(join(dir, name)).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        problems.push(new PalyraError('PALYRA_E_STATE_IO', `cannot remove ${join(dir, name)}: ${(error as Error).message}`, { cause: error }));
+      });
+    }
     if (!NAME.test(name)) continue;
     const path = join(dir, name);
     if (path === journal?.path) continue;

@@ -83,8 +83,14 @@ describe.skipIf(!POSIX_PROC)('shell group journal', () => {
       '+12', // torn last line
     ]);
 
+    // A temp file of a write the dead agent did not finish; and one of a live agent's.
+    const deadTemp = await writeJournal(dir, `.groups-${agent}-1.journal.00aa11.tmp`, 'partial', []);
+    const liveTemp = await writeJournal(dir, `.groups-${process.pid}-${processStartTime(process.pid)}.journal.00bb22.tmp`, 'partial', []);
+
     const { reaped, problems } = await reapLeftoverGroups(dir);
     expect(problems).toEqual([]);
+    expect(existsSync(deadTemp)).toBe(false);
+    expect(existsSync(liveTemp)).toBe(true);
     expect(reaped).toEqual([{ pgid: mine, agentPid: agent }]);
     await gone(mine);
     expect(running(reused)).toBe(true);
