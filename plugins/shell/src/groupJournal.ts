@@ -88,13 +88,16 @@ export async function reapLeftoverGroups(dir: string): Promise<ReapResult> {
     if (!NAME.test(name)) continue;
     const path = join(dir, name);
     if (path === journal?.path) continue;
-    let text: string;
+    let bytes: Buffer | undefined;
     try {
-      text = (await readOwnFile(path, { secret: true, what: 'the shell group journal', maxBytes: MAX_JOURNAL_BYTES }))?.toString('utf8') ?? '';
+      bytes = await readOwnFile(path, { secret: true, what: 'the shell group journal', maxBytes: MAX_JOURNAL_BYTES });
     } catch (error) {
       problems.push(PalyraError.from(error));
       continue;
     }
+    // Reaped meanwhile by another agent starting on this state directory.
+    if (bytes === undefined) continue;
+    const text = bytes.toString('utf8');
     const [header = '', ...lines] = text.split('\n');
     const [magic, version, journalBoot, agentPid, agentStart] = header.split(' ');
     if (`${magic} ${version}` !== MAGIC) {
@@ -119,6 +122,7 @@ export async function reapLeftoverGroups(dir: string): Promise<ReapResult> {
     try {
       await unlink(path);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       problems.push(new PalyraError('PALYRA_E_STATE_IO', `cannot remove ${path}: ${(error as Error).message}`, { cause: error, details: { path } }));
     }
   }
