@@ -33,6 +33,8 @@ export interface NodeAgentOptions extends NodeConnectionEvents {
   onHealth?: HealthChannelOptions['onHealth'];
   /** This node's own dispatch events, as the daemon streams them over QUIC. */
   onDaemonEvent?: HealthChannelOptions['onEvent'];
+  /** The node's state directory: plugins get their own directory in it (`ctx.dataDir`). */
+  stateDir?: string;
   /** Where plugins' log lines go (default: warnings and errors on stderr). */
   pluginLogger?: PluginLogger;
 }
@@ -68,7 +70,14 @@ export class NodeAgent {
     const onAbort = (): void => controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const secrets = options.secrets === undefined ? undefined : await options.secrets();
-    const plugins = await PluginHost.load({ config, baseDir, signal: controller.signal, logger: options.pluginLogger ?? stderrLogger, ...(secrets === undefined ? {} : { secrets }) });
+    const plugins = await PluginHost.load({
+      config,
+      baseDir,
+      signal: controller.signal,
+      logger: options.pluginLogger ?? stderrLogger,
+      ...(secrets === undefined ? {} : { secrets }),
+      ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+    });
     const fallback = options.transportFallback ?? 'auto';
     const status =
       options.statusFile === undefined

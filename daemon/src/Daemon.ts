@@ -176,7 +176,7 @@ export class Daemon {
       schemaWorker.start();
       add('schema worker', schemaWorker);
       const capabilities = new NodeCapabilities(schemaWorker);
-      const events = new DaemonEvents();
+      const events = new DaemonEvents({ logger: options.logger });
       const health = new NodeHealth(options.healthPingsPerSecond === undefined ? {} : { pingsPerSecond: options.healthPingsPerSecond });
       const unwireEvents = wireDaemonEvents(events, sessions, registry);
       add('event wiring', { stop: async () => unwireEvents() });
@@ -286,6 +286,7 @@ export class Daemon {
         advertisedAddress: info.advertisedAddress,
         health,
         events,
+        logger: options.logger,
         caFingerprint: info.caFingerprint,
         defaultCodeTtlMs: options.codeTtlMs ?? DEFAULT_CODE_TTL_MS,
         maxCodeTtlMs: MAX_CODE_TTL_MS,

@@ -73,4 +73,48 @@ describe('shell.exec children and a SIGKILLed agent (real processes)', { timeout
     await waitForPidGone(sleepPid, "the sleep started by the killed agent's command");
     await cli.waitForExit(30_000);
   });
+
+  it('the watchdog and the agent both SIGKILLed: the command and its child survive, and the next agent on that state dir kills them at start', async () => {
+    const base = await dirs.make('palyra-e2e-shell-reap-');
+    const root = join(base, 'root');
+    await mkdir(root);
+    const daemon = await DaemonProcess.start(join(base, 'daemon'));
+    const nodeDir = join(base, 'node');
+    const deviceId = await pairNode(daemon, nodeDir, 'shell-reap-node');
+    const config = await writeNodeConfig(base, { plugins: [{ use: 'shell', grants: { commands: ['sh'], roots: [root], timeoutMs: 120_000 } }] });
+    const agent = await startAgent(nodeDir, config);
+
+    const pidFile = join(root, 'pids');
+    const cli = spawnInvoke(daemon, deviceId, 'shell.exec', { command: 'sh', args: ['-c', `sleep 300 & echo $$ $! > ${pidFile}; echo started; wait`] });
+    await cli.waitFor(/started/, 30_000);
+    const [shellPid = 0, sleepPid = 0] = await readPids(pidFile, 2);
+    started.set(shellPid, pidFile).set(sleepPid, 'sleep');
+
+    const [watchdog = 0] = await pollUntil(async () => {
+      const found = childrenOf(agent.pid, 'read -r line');
+      return found.length === 1 ? found : undefined;
+    }, { timeoutMs: 10_000, what: "the shell plugin's watchdog" });
+    // Frozen, the agent cannot start a new watchdog when this one dies; SIGKILL ends it frozen.
+    process.kill(agent.pid, 'SIGSTOP');
+    process.kill(watchdog, 'SIGKILL');
+    await waitForPidGone(watchdog, 'the killed watchdog');
+    agent.signal('SIGKILL');
+    await agent.exited;
+    await cli.waitForExit(30_000);
+    // Nothing is left to kill them: they run on.
+    expect(commandStillRuns(shellPid, pidFile)).toBe(true);
+    expect(commandStillRuns(sleepPid, 'sleep')).toBe(true);
+
+    const next = await startAgent(nodeDir, config);
+    await waitForPidGone(shellPid, 'the shell left running by the previous agent');
+    await waitForPidGone(sleepPid, 'the sleep left running by the previous agent');
+    await pollUntil(async () => (/killed a process group left running by a previous agent/.test(next.stdout + next.stderr) ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'the log line of the reaped group',
+    });
+    const journals = readdirSync(join(nodeDir, 'plugins', 'shell')).filter((name) => name.endsWith('.journal'));
+    // Only the new agent's own journal is left.
+    expect(journals).toHaveLength(1);
+    expect(journals[0]).toMatch(new RegExp(`^groups-${next.pid}-`));
+  });
 });

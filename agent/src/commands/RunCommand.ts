@@ -70,6 +70,7 @@ export class RunCommand extends AgentCommand {
         transportFallback: fallback,
         ...(pinnedFingerprint === undefined ? {} : { pinnedFingerprint }),
         statusFile: runtimeStatusPath(this.resolvedStateDir),
+        stateDir: this.resolvedStateDir,
         onTransport: (status) => {
           if (status.transport === 'quic') this.print(`palyra-node transport quic quic=${status.quicAddress ?? '?'}`);
           else if (status.transport === 'grpc') this.print(`palyra-node transport grpc fallback=${status.fallback} reason=${JSON.stringify(status.reason ?? '')}`);

@@ -1,6 +1,8 @@
 import { PalyraError, isErrorCode } from '@palyra/shared/errors';
 import type { PluginLogger, PluginSecrets } from '@palyra/shared/plugins';
 import { compileSchema } from '@palyra/shared/schema';
+import { join } from 'node:path';
+import { checkPrivateDirectory } from '@palyra/shared/fs';
 import { pluginScope, unavailableSecrets, type SecretStore } from '@palyra/shared/vault';
 import { AGENT_CONFIG_SCHEMA, type AgentConfig, type PluginConfigEntry } from '../config/index.js';
 import {
@@ -106,9 +108,13 @@ export class PluginHost {
     for (const plugin of loaded) {
       const setup = plugin.validated.definition.setup;
       if (setup !== undefined) {
+        const dataDir = options.stateDir === undefined ? undefined : await pluginDataDir(options.stateDir, plugin.name);
         const result = await runBounded(
           (setupSignal) =>
-            setup.call(plugin.validated.definition, Object.freeze({ signal: setupSignal, grants: plugin.grants, logger: plugin.logger, secrets: plugin.secrets })),
+            setup.call(
+              plugin.validated.definition,
+              Object.freeze({ signal: setupSignal, grants: plugin.grants, logger: plugin.logger, secrets: plugin.secrets, dataDir }),
+            ),
           setupTimeoutMs,
           signal,
         );
@@ -388,6 +394,16 @@ function duplicate(what: string, first: LoadedPlugin, second: LoadedPlugin): Pal
       },
     },
   );
+}
+
+/**
+ * A plugin's private directory, `<stateDir>/plugins/<name>` (0700, checked like the state
+ * directory itself). Plugin names are `[a-z0-9-]` (validatePluginManifest): no path tricks.
+ */
+async function pluginDataDir(stateDir: string, name: string): Promise<string> {
+  const dir = join(stateDir, 'plugins', name);
+  await checkPrivateDirectory(dir, { create: true, what: `the data directory of plugin "${name}"` });
+  return dir;
 }
 
 /** The PALYRA_E_* code a failed setup threw, if any (e.g. a plugin's own CONFIG_INVALID). */

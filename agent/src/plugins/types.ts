@@ -46,6 +46,12 @@ export interface PluginHostLoadOptions {
    * it (listing plugins, tests) every `ctx.secrets` call fails with PALYRA_E_VAULT_UNAVAILABLE.
    */
   secrets?: SecretStore;
+  /**
+   * The node's state directory: each plugin gets `<stateDir>/plugins/<name>` (created 0700
+   * before its setup) as `ctx.dataDir`. Without it (listing plugins, tests) `ctx.dataDir` is
+   * undefined.
+   */
+  stateDir?: string;
   /** Replaces the built-ins (`filesystem`, `shell`), keyed by their `use` name. For tests. */
   builtins?: Readonly<Record<string, BuiltinPlugin>>;
 }

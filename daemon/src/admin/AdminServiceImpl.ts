@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type DaemonStatus, type NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
+import type { Logger } from '@palyra/shared/logging';
 import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
@@ -32,6 +33,8 @@ export interface AdminServiceDeps {
   health?: NodeHealth;
   /** The event bus operators follow with StreamEvents; absent: StreamEvents sees nothing. */
   events?: DaemonEvents;
+  /** Where failures of the streams nobody awaits (StreamEvents) are logged. */
+  logger?: Logger;
 }
 
 /** AdminService: what local operators (the CLI, the TUI) can do through the admin socket. */
@@ -131,7 +134,7 @@ export function createAdminServiceHandlers(
 
     CancelDispatch: unary(async (request) => ({ cancelled: deps.dispatcher.cancel(request.dispatchId) })),
 
-    StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents()),
+    StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents(), deps.logger),
 
     WatchApprovals: createWatchApprovalsHandler({ registry, sessions, nodeInfo: toNodeInfo, watchers }),
   };

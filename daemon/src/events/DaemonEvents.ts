@@ -1,4 +1,6 @@
+import type { Logger } from '@palyra/shared/logging';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
+import { logFailure } from '../logging/logFailure.js';
 
 export interface EventFilter {
   /** Only these types; undefined: all. */
@@ -18,10 +20,13 @@ interface Subscriber {
  * The daemon's event bus: dispatch state changes, nodes going online and offline, pairing
  * requests. Publishers call publish(); subscribers (operators on the admin socket, nodes over
  * QUIC) get the events their filter lets through. A throwing listener is dropped, it never
- * breaks the publisher.
+ * breaks the publisher; the throw is logged (error: listeners are the daemon's own code, so a
+ * throw is a bug, and each listener throws at most once).
  */
 export class DaemonEvents {
   private readonly subscribers = new Set<Subscriber>();
+
+  constructor(private readonly options: { logger?: Logger } = {}) {}
 
   subscribe(filter: EventFilter, listener: DaemonEventListener): () => void {
     const subscriber: Subscriber = { filter, listener };
@@ -38,8 +43,9 @@ export class DaemonEvents {
       if (deviceId !== undefined && event.deviceId !== deviceId) continue;
       try {
         subscriber.listener(event);
-      } catch {
+      } catch (error) {
         this.subscribers.delete(subscriber);
+        logFailure(this.options.logger, 'error', 'event listener threw: unsubscribed', error, { eventType: event.type });
       }
     }
   }

@@ -8,7 +8,7 @@ import type { NodeHealth } from '../health/NodeHealth.js';
 import type { PeerIdentityLookup } from '../rpc/authenticatePeer.js';
 import { createNodeVerifyCallback, identifyNode } from './nodeCertificates.js';
 import { serveNodeStream } from './serveNodeStream.js';
-import type { Logger } from '@palyra/shared/logging';
+import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
 import { logFailure } from '../logging/logFailure.js';
 
 const DEFAULT_STOP_GRACE_MS = 2_000;
@@ -47,8 +47,10 @@ export interface QuicNodeServerOptions {
   maxQueuedEvents?: number;
   /** How long stop() waits for connections to close before closing the socket under them. Default 2 s. */
   stopGraceMs?: number;
-  /** Where failures nobody awaits (a connection's close, the stop) are logged. */
+  /** Where failures nobody awaits (a connection's close, the stop, a stream the daemon ended) are logged. */
   logger?: Logger;
+  /** The interval of the rate-limited stream failure lines (RateLimitedLog). Default 60 s. */
+  peerLogIntervalMs?: number;
   /** The @matrixai/quic module (tests); default: imported on start. */
   quic?: QuicModule;
   now?: () => Date;
@@ -75,6 +77,8 @@ export class QuicNodeServer {
   private readonly openStreams = new Set<QUICStream>();
   private readonly maxConnections: number;
   private readonly now: () => Date;
+  /** Stream failures: a node can cause them at will, so one line per code and a summary. */
+  private readonly peerLog: RateLimitedLog | undefined;
 
   constructor(private readonly options: QuicNodeServerOptions) {
     this.maxConnections = options.maxConnections ?? DEFAULT_QUIC_MAX_CONNECTIONS;
@@ -82,6 +86,10 @@ export class QuicNodeServer {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the QUIC connection cap must be a positive integer, got ${String(options.maxConnections)}`);
     }
     this.now = options.now ?? (() => new Date());
+    this.peerLog =
+      options.logger === undefined
+        ? undefined
+        : new RateLimitedLog({ logger: options.logger, ...(options.peerLogIntervalMs === undefined ? {} : { intervalMs: options.peerLogIntervalMs }) });
   }
 
   get address(): HostPort {
@@ -185,6 +193,7 @@ export class QuicNodeServer {
       );
     }
     for (const [connection, info] of this.connections) this.forget(connection, info);
+    this.peerLog?.stop();
   }
 
   // EventTarget listeners: a throw would become an uncaught exception, so both catch everything.
@@ -236,6 +245,7 @@ export class QuicNodeServer {
       maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       maxQueuedEvents: this.options.maxQueuedEvents ?? 1024,
       now: this.now,
+      ...(this.peerLog === undefined ? {} : { peerLog: this.peerLog }),
     });
     this.streams.add(serving);
     this.openStreams.add(stream);

@@ -1,8 +1,9 @@
 import { PalyraError } from '@palyra/shared/errors';
-import { encodeJsonFrame, errorFrame, parseHealthPing, type FrameReader, type HealthPing, type HealthPong, type HealthStreamResult } from '@palyra/shared/quic';
+import { QUIC_METHOD_HEALTH_STREAM, encodeJsonFrame, errorFrame, parseHealthPing, type FrameReader, type HealthPing, type HealthPong, type HealthStreamResult } from '@palyra/shared/quic';
 import type { QUICStream } from '@matrixai/quic';
 import type { NodeRecord } from '../registry/types.js';
 import { identifyNode } from './nodeCertificates.js';
+import { noteStreamFailure } from './noteStreamFailure.js';
 import type { FrameWriter, StreamContext } from './serveNodeStream.js';
 
 /**
@@ -30,6 +31,7 @@ export async function serveHealthStream(node: NodeRecord, stream: QUICStream, fr
       ping = parseHealthPing(message);
     } catch (error) {
       if (!(error instanceof PalyraError) || error.code !== 'PALYRA_E_INVALID_ARGUMENT') throw error;
+      noteStreamFailure(ctx.peerLog, 'refused', error, { deviceId: node.deviceId, method: QUIC_METHOD_HEALTH_STREAM });
       await writer.write(encodeJsonFrame(errorFrame(error)));
       break;
     }

@@ -1,11 +1,14 @@
 import { PalyraError } from '@palyra/shared/errors';
 import { FrameReader, NODE_EVENT_TYPES, QUIC_METHOD_HEALTH, QUIC_METHOD_HEALTH_STREAM, QUIC_METHOD_STREAM_EVENTS, encodeJsonFrame, errorFrame, parseHealthParams, parseHealthReport, parseQuicRequest, parseStreamEventsParams, type DaemonEventType, type HealthResult, type QuicRequest } from '@palyra/shared/quic';
 import type { QUICStream } from '@matrixai/quic';
+import type { RateLimitedLog } from '@palyra/shared/logging';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import type { PeerIdentityLookup } from '../rpc/authenticatePeer.js';
 import type { NodeRecord } from '../registry/types.js';
+import { displayText } from '@palyra/shared/text';
 import { identifyNode } from './nodeCertificates.js';
+import { noteStreamFailure } from './noteStreamFailure.js';
 import { serveHealthStream } from './serveHealthStream.js';
 
 export interface StreamContext {
@@ -17,6 +20,8 @@ export interface StreamContext {
   /** Events waiting to be written to one slow subscriber before its stream is closed. */
   maxQueuedEvents: number;
   now: () => Date;
+  /** Where streams the daemon ends are logged, bounded: a peer can cause these at will. */
+  peerLog?: RateLimitedLog;
 }
 
 export type FrameWriter = WritableStreamDefaultWriter<Uint8Array>;
@@ -33,24 +38,30 @@ class Rejection extends Error {
  * removed or expired since the handshake), reads the request frame and runs the method.
  * A framing violation or a refused identity resets this stream with its code (see
  * QUIC_STREAM_CODE); a bad request gets an error frame. Either way, the connection and its
- * other streams are left alone. Never rejects.
+ * other streams are left alone, and the failure is logged with its code (noteStreamFailure).
+ * Never rejects.
  */
 export async function serveNodeStream(stream: QUICStream, ctx: StreamContext): Promise<void> {
   const reader = stream.readable.getReader();
   const writer = stream.writable.getWriter();
   const frames = new FrameReader(reader, ctx.maxFrameBytes);
+  const fields: Record<string, unknown> = {};
   try {
     const identity = identifyNode(stream.meta.remoteCertsChain[0], ctx.lookup, ctx.now());
     if ('problem' in identity) throw identity.problem.error;
+    fields.deviceId = identity.node.deviceId;
     const request = parseQuicRequest(await frames.expectJson('a request'));
+    fields.method = displayText(request.method.slice(0, 64));
     try {
       await serveMethod(identity.node, request, stream, frames, writer, ctx);
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
+      noteStreamFailure(ctx.peerLog, 'refused', error.error, fields);
       await writer.write(encodeJsonFrame(errorFrame(error.error)));
       await writer.close();
     }
   } catch (error) {
+    noteStreamFailure(ctx.peerLog, 'reset', error, fields);
     reset(stream, error);
   }
 }
@@ -120,7 +131,9 @@ async function serveEvents(
   const unsubscribe = ctx.events.subscribe({ types: new Set(wanted), deviceId: node.deviceId }, (event) => {
     if (queued >= ctx.maxQueuedEvents) {
       unsubscribe();
-      reset(stream, new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the subscriber fell ${queued} events behind`));
+      const error = new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the subscriber fell ${queued} events behind`);
+      noteStreamFailure(ctx.peerLog, 'reset', error, { deviceId: node.deviceId, method: QUIC_METHOD_STREAM_EVENTS });
+      reset(stream, error);
       return;
     }
     queued += 1;

@@ -86,6 +86,13 @@ export interface PluginSetupContext<Grants = unknown> {
   readonly logger: PluginLogger;
   /** The plugin's own secrets (scope `plugin:<name>`). */
   readonly secrets: PluginSecrets;
+  /**
+   * The plugin's own private directory (0700) in the node's state directory,
+   * `<state dir>/plugins/<name>`, for small state that must outlive the agent process.
+   * undefined when the agent runs without a state directory (listing plugins, tests): a
+   * plugin must work without it.
+   */
+  readonly dataDir: string | undefined;
 }
 
 export interface PluginDefinition<Grants = unknown> {

@@ -12,6 +12,8 @@ export interface RunCapabilityOptions {
   grants?: unknown;
   /** The plugin's secrets: initial values kept in memory, or a PluginSecrets of your own. Default: none. */
   secrets?: Readonly<Record<string, string>> | PluginSecrets;
+  /** The plugin's `ctx.dataDir` at setup (a temp directory of the test's). Default: none. */
+  dataDir?: string;
   /** The dispatch deadline, from now. Default 30000. */
   timeoutMs?: number;
   /** Cancels the dispatch when it fires, as CancelDispatch would. */
@@ -83,7 +85,7 @@ export async function runCapability<Output = unknown>(
   const { definition } = validated;
   const lifecycle = options.lifecycle ?? true;
   if (lifecycle && definition.setup !== undefined) {
-    await definition.setup(Object.freeze({ signal: options.signal ?? new AbortController().signal, grants, logger, secrets }));
+    await definition.setup(Object.freeze({ signal: options.signal ?? new AbortController().signal, grants, logger, secrets, dataDir: options.dataDir }));
   }
   const chunks: Uint8Array[] = [];
   const progress: ProgressUpdate[] = [];

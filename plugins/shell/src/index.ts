@@ -1,4 +1,5 @@
 import { PLUGIN_API_VERSION, definePlugin } from '@palyra/shared/plugins';
+import { closeGroupJournal, openGroupJournal, reapLeftoverGroups } from './groupJournal.js';
 import { SHELL_GRANTS_SCHEMA, resolveGrants, type ShellGrants } from './grants.js';
 import { reviewGrants } from './reviewGrants.js';
 import { shellExec } from './shellExec.js';
@@ -15,6 +16,19 @@ const shellPlugin = definePlugin<ShellGrants>({
     // Fails the plugin's setup on grants the host's schema check cannot catch (relative paths).
     const grants = resolveGrants(ctx.grants);
     for (const note of await reviewGrants(grants, process.env.PATH)) ctx.logger.warn(note);
+    // Kill what a previous agent on this state directory left running (its watchdog killed
+    // too), then record this agent's groups for the next one. No data directory, no record.
+    if (ctx.dataDir !== undefined && process.platform !== 'win32') {
+      const { reaped, problems } = await reapLeftoverGroups(ctx.dataDir);
+      for (const { pgid, agentPid } of reaped) {
+        ctx.logger.warn('killed a process group left running by a previous agent', { pgid, agentPid });
+      }
+      for (const problem of problems) ctx.logger.warn(problem.message, { code: problem.code });
+      await openGroupJournal(ctx.dataDir);
+    }
+  },
+  dispose() {
+    closeGroupJournal(false);
   },
 });
 

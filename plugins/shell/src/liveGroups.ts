@@ -1,10 +1,12 @@
+import { closeGroupJournal, journalGroupEnded, journalGroupStarted } from './groupJournal.js';
 import { unwatchGroup, watchGroup } from './groupWatchdog.js';
 
 /**
  * Process groups started by this plugin that may still have members. If the agent exits
  * without aborting its dispatches (a crash, process.exit), they get SIGKILL on the way out:
  * execa's own `cleanup` does not apply to detached subprocesses. If it dies without running
- * anything (SIGKILL), the watchdog kills them (groupWatchdog.ts).
+ * anything (SIGKILL), the watchdog kills them (groupWatchdog.ts); if the watchdog is gone
+ * too, the next agent kills them at start from the journal (groupJournal.ts).
  */
 const live = new Set<number>();
 let hooked = false;
@@ -17,8 +19,11 @@ export function trackGroup(pgid: number): () => void {
   }
   live.add(pgid);
   watchGroup(pgid);
+  journalGroupStarted(pgid);
   return () => {
-    if (live.delete(pgid)) unwatchGroup(pgid);
+    if (!live.delete(pgid)) return;
+    unwatchGroup(pgid);
+    journalGroupEnded(pgid);
   };
 }
 
@@ -31,4 +36,5 @@ function killAllGroups(): void {
     }
   }
   live.clear();
+  closeGroupJournal(true);
 }
