@@ -233,17 +233,19 @@ export function procCpuMs(pid) {
   return (ticks * 1000) / 100; // CLK_TCK is 100 on Linux
 }
 
+/** CPU time (ms) so far of this process ("client") and of each process in `pids`. */
+function cpuSnapshotMs(pids) {
+  const u = process.cpuUsage();
+  return { client: (u.user + u.system) / 1000, ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid)])) };
+}
+
 /**
  * CPU time per operation (µs) of this process ("client") and of each process in `pids` while
  * `fn` runs `ops` times over `inFlight` concurrent loops. CPU per operation moves much less
  * than wall time on a loaded machine, so it says where the cost is even when latency is noisy.
  */
 export async function cpuPerOp(fn, { ops, inFlight, pids }) {
-  const self = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
-  const read = () => ({ client: self(), ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid)])) });
+  const read = () => cpuSnapshotMs(pids);
   const before = read();
   const t0 = nowMs();
   let next = 0;
@@ -308,11 +310,7 @@ export { readFile, dirname };
  * here, which is the point: `idleCpu` gives them apart.
  */
 export async function pacedCpuPerOp(fn, { rate, durationMs, pids }) {
-  const self = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
-  const read = () => ({ client: self(), ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid)])) });
+  const read = () => cpuSnapshotMs(pids);
   const before = read();
   const t0 = nowMs();
   const total = Math.round((rate * durationMs) / 1000);
@@ -337,11 +335,7 @@ export async function pacedCpuPerOp(fn, { rate, durationMs, pids }) {
 
 /** CPU (ms per second of wall time) each process in `pids` and this one spend while nothing is asked of them. */
 export async function idleCpu({ durationMs, pids }) {
-  const self = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
-  const read = () => ({ client: self(), ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, procCpuMs(pid)])) });
+  const read = () => cpuSnapshotMs(pids);
   const before = read();
   const t0 = nowMs();
   await new Promise((resolve) => setTimeout(resolve, durationMs));
