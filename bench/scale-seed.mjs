@@ -50,7 +50,8 @@ export async function generateKeyPool(size, { signal } = {}) {
  */
 export async function issueNodes({ stateDir, count, namePrefix, keyPool, signal }) {
   const { CertificateAuthority } = await caModule();
-  const { createCsr, newDeviceId } = await import('@palyra/shared/x509');
+  const { createCsr } = await import('@palyra/shared/x509');
+  const { newDeviceId } = await import('@palyra/shared/ids');
   const ca = await CertificateAuthority.loadOrCreate({ stateDir, signal });
   const pool = keyPool.map((privateKeyPem) => ({ privateKeyPem, csrDer: createCsr({ deviceId: newDeviceId(), privateKeyPem }) }));
   const identities = [];
