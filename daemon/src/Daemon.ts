@@ -23,6 +23,7 @@ import { DAEMON_VERSION } from './version.js';
 import { logDaemonEvents } from './logging/logDaemonEvents.js';
 import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
 import { logFailure } from './logging/logFailure.js';
+import { stopServices, type Service, type StartedService } from './stopServices.js';
 import { DaemonEvents } from './events/DaemonEvents.js';
 import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
 import { NodeHealth } from './health/NodeHealth.js';
@@ -87,25 +88,10 @@ export interface DaemonInfo {
   autoApprove: AutoApproveMode;
 }
 
-interface Service {
-  stop(): Promise<void>;
-}
-
-/** A started service and its name in log lines. */
-interface Started {
-  name: string;
-  service: Service;
-}
-
 const DEFAULT_CODE_TTL_MS = 10 * 60_000;
 const MAX_CODE_TTL_MS = 24 * 60 * 60_000;
 const DEFAULT_REQUEST_TTL_MS = 15 * 60_000;
 const EXPIRY_SWEEP_MS = 1_000;
-/**
- * How long one service's stop may take before the daemon goes on without it: a peer that
- * stopped answering (a frozen node) must not keep the process, and daemon.lock, for minutes.
- */
-const SERVICE_STOP_DEADLINE_MS = 5_000;
 /** The default QUIC port, beside gRPC's 7443. */
 const DEFAULT_QUIC_PORT = 7444;
 
@@ -118,15 +104,15 @@ export class Daemon {
 
   private constructor(
     readonly info: DaemonInfo,
-    private readonly services: Started[],
+    private readonly services: StartedService[],
     private readonly logger: Logger | undefined,
   ) {}
 
   static async create(options: DaemonOptions): Promise<Daemon> {
     const { stateDir, signal } = options;
-    const started: Started[] = [];
-    const add = (name: string, service: Service): void => {
-      started.push({ name, service });
+    const started: StartedService[] = [];
+    const add = (name: string, service: Service, options: { untilDone?: boolean } = {}): void => {
+      started.push({ name, service, ...options });
     };
     const startedAt = new Date();
     try {
@@ -134,7 +120,7 @@ export class Daemon {
       await StateDirectory.open(stateDir);
       const lock = new StateDirLock(stateDir);
       await lock.acquire();
-      add('state dir lock', { stop: () => lock.release() });
+      add('state dir lock', { stop: () => lock.release() }, { untilDone: true });
       const keys = await VaultKeyStore.open({ stateDir, ...options.vault, signal, onNotice: options.onNotice });
       const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
 
@@ -142,7 +128,7 @@ export class Daemon {
       const registry = new NodeRegistry(store, {
         onError: (error) => logFailure(options.logger, 'error', 'node registry background write failed', error),
       });
-      add('registry flush', { stop: () => registry.flush() });
+      add('registry flush', { stop: () => registry.flush() }, { untilDone: true });
       // Requests left pending by a previous run (a crash) have lost the Pair stream that is
       // the only way to hand the node its certificate: approving one would register a node
       // that can never connect. The nodes must join again.
@@ -307,39 +293,15 @@ export class Daemon {
       add('admin server', admin);
       return new Daemon(info, started, options.logger);
     } catch (error) {
-      await stopAll(started, options.logger);
+      await stopServices(started, options.logger);
       throw error;
     }
   }
 
   /** Stops every service in reverse order; safe to call more than once. */
   stop(): Promise<void> {
-    this.stopping ??= stopAll(this.services, this.logger);
+    this.stopping ??= stopServices(this.services, this.logger);
     return this.stopping;
-  }
-}
-
-/**
- * Stops services in reverse order, each within SERVICE_STOP_DEADLINE_MS: one that fails or
- * overruns is logged and left behind, so the later ones (the registry flush, the lock) still
- * run. Whatever an overrunning service still holds is ended when the process exits.
- */
-async function stopAll(services: Started[], logger: Logger | undefined): Promise<void> {
-  for (const { name, service } of [...services].reverse()) {
-    let timer: NodeJS.Timeout | undefined;
-    const overrun = new Promise<'overrun'>((resolve) => {
-      timer = setTimeout(() => resolve('overrun'), SERVICE_STOP_DEADLINE_MS);
-    });
-    try {
-      const outcome = await Promise.race([service.stop().then(() => 'stopped' as const), overrun]);
-      if (outcome === 'overrun') {
-        logger?.error({ service: name, code: 'PALYRA_E_TIMEOUT', deadlineMs: SERVICE_STOP_DEADLINE_MS }, `${name} did not stop in time; stopping the rest without it`);
-      }
-    } catch (error) {
-      logFailure(logger, 'error', `${name} failed to stop`, error, { service: name });
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 
