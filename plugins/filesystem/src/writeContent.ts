@@ -106,7 +106,9 @@ async function regularFileMode(target: WriteTarget): Promise<number | undefined>
       details: { path: target.input, errno: 'EISDIR' },
     });
   }
-  return stats.isFile() ? stats.mode & 0o7777 : undefined;
+  // Permission bits only: set-user-ID, set-group-ID and sticky bits of someone else's file
+  // must not reappear on a new file the agent owns (a setuid binary with the caller's content).
+  return stats.isFile() ? stats.mode & 0o777 : undefined;
 }
 
 async function writeAll(handle: FileHandle, data: Uint8Array, signal: AbortSignal | undefined, input: string): Promise<void> {

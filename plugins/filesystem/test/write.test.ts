@@ -53,6 +53,17 @@ describe('fs.write', () => {
     expect((await readdir(root)).sort()).toEqual(['link.txt', 'real.txt']);
   });
 
+  it('keeps the permission bits of an overwritten file but never its set-user-ID, set-group-ID or sticky bits', async () => {
+    // Someone who can write in the root plants a setuid file; an overwrite must not turn the
+    // caller's content into a setuid file owned by the agent.
+    await writeFile(join(root, 'tool'), '#!/bin/sh\n');
+    await chmod(join(root, 'tool'), 0o7755);
+    expect((await stat(join(root, 'tool'))).mode & 0o7000).not.toBe(0);
+    const { ctx } = makeContext({ roots: [root], write: true });
+    await writeCapability.execute({ path: 'tool', content: '#!/bin/sh\nid\n', mode: 'overwrite' }, ctx);
+    expect((await stat(join(root, 'tool'))).mode & 0o7777).toBe(0o755);
+  });
+
   it('refuses to overwrite a directory', async () => {
     await mkdir(join(root, 'dir'));
     const { ctx } = makeContext({ roots: [root], write: true });
