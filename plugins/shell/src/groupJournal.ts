@@ -198,13 +198,26 @@ async function compact(current: Journal): Promise<void> {
       return;
     }
     const fd = openSync(path, 'a');
-    for (const line of current.pending) writeSync(fd, `${line}\n`);
-    closeSync(current.fd);
-    unlinkSync(current.path);
+    try {
+      for (const line of current.pending) writeSync(fd, `${line}\n`);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    // Switch first, then let go of the old file: whatever fails below, current.fd is the
+    // descriptor this journal owns, never a closed number another component may reuse.
+    const old = { fd: current.fd, path: current.path };
     current.fd = fd;
     current.path = path;
     current.generation += 1;
     current.lines = snapshot.length + current.pending.length;
+    closeSync(old.fd);
+    try {
+      unlinkSync(old.path);
+    } catch (error) {
+      // Already gone (removed by someone else) is what we wanted.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   } catch {
     // The old file still holds every line: try again after the next COMPACT_AT lines.
     current.lines = 0;

@@ -4,7 +4,7 @@
  * groups, the journals are written as a dead agent would have left them.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,5 +157,36 @@ describe.skipIf(!POSIX_PROC)('shell group journal', () => {
     expect(existsSync(compacted)).toBe(true);
     journalGroupEnded(kept);
     expect(existsSync(compacted)).toBe(false);
+  });
+
+  it('keeps writing to its own file after a compaction whose old journal someone else removed (never to a reused descriptor)', async () => {
+    const dir = await tempDir();
+    await openGroupJournal(dir);
+    const [first = ''] = readdirSync(dir);
+    // Removed behind the agent's back (an operator, a cleaner, another agent on the state dir).
+    await rm(join(dir, first));
+    for (let pgid = 6_000_000; pgid < 6_003_000; pgid += 1) {
+      journalGroupStarted(pgid);
+      journalGroupEnded(pgid);
+    }
+    const deadline = Date.now() + 10_000;
+    while (!readdirSync(dir).some((name) => name.endsWith('.journal'))) {
+      if (Date.now() > deadline) throw new Error('journal not compacted');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The next file this process opens may get the old journal's descriptor number.
+    const victimPath = join(dir, 'victim.txt');
+    const victim = openSync(victimPath, 'w');
+    try {
+      writeSync(victim, 'VICTIM\n');
+      const kept = groupLeader();
+      journalGroupStarted(kept);
+      journalGroupEnded(kept);
+      expect(readFileSync(victimPath, 'utf8')).toBe('VICTIM\n');
+      const [journalName = ''] = readdirSync(dir).filter((name) => name.endsWith('.journal'));
+      expect(readFileSync(join(dir, journalName), 'utf8')).toContain(`+${kept} `);
+    } finally {
+      closeSync(victim);
+    }
   });
 });
