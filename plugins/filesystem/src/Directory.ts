@@ -51,6 +51,27 @@ export class Directory {
   async openChild(name: string): Promise<Directory> {
     return new Directory(await open(this.at(name), DIRECTORY_FLAGS), [...this.components, name]);
   }
+
+  /**
+   * Opens `names` below this directory one at a time (openChild: never through a symlink),
+   * closing each intermediate one; this directory itself when `names` is empty. Rejects as
+   * openChild does, with nothing left open.
+   */
+  async openDescendant(names: readonly string[]): Promise<Directory> {
+    // undefined: still at this directory, which stays open.
+    let below: Directory | undefined;
+    try {
+      for (const name of names) {
+        const child = await (below ?? this).openChild(name);
+        await below?.close();
+        below = child;
+      }
+      return below ?? this;
+    } catch (error) {
+      await below?.close().catch(() => undefined);
+      throw error;
+    }
+  }
 }
 
 /** The directories one operation opened; `closeAll()` in a finally closes every one. */

@@ -54,7 +54,7 @@ export async function listDirectory(
       const item = pending.shift();
       if (item === undefined) break;
       if (item.open !== undefined && item.open !== top) openPending -= 1;
-      const dir = item.open ?? (await reopen(top, item.below));
+      const dir = item.open ?? (await top.openDescendant(item.below).catch(() => undefined));
       if (dir === undefined) {
         scope.logger.warn('fs.list skipped a directory it could not open', { path: [...top.components, ...item.below].join('/') });
         continue;
@@ -106,18 +106,3 @@ export async function listDirectory(
   return { entries, truncated };
 }
 
-/** Opens `top/below...` one directory at a time, never through a symlink; undefined when that fails. */
-async function reopen(top: Directory, below: readonly string[]): Promise<Directory | undefined> {
-  let dir = top;
-  try {
-    for (const name of below) {
-      const child = await dir.openChild(name);
-      if (dir !== top) await dir.close();
-      dir = child;
-    }
-    return dir;
-  } catch {
-    if (dir !== top) await dir.close().catch(() => undefined);
-    return undefined;
-  }
-}

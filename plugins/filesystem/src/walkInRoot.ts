@@ -163,16 +163,9 @@ async function walk(root: Directory, components: readonly string[], options: Wal
 
 /** Opens `components` below the root again, never through a symlink (one that appeared is refused). */
 async function reopenFromRoot(root: Directory, components: readonly string[], input: string, roots: readonly string[]): Promise<Directory> {
-  let dir = root;
   try {
-    for (const name of components) {
-      const child = await dir.openChild(name);
-      if (dir !== root) await dir.close();
-      dir = child;
-    }
-    return dir;
+    return await root.openDescendant(components);
   } catch (error) {
-    if (dir !== root) await dir.close().catch(() => undefined);
     if (errnoOf(error) === 'ENOTDIR') throw denied(input, roots, 'the path changed while it was resolved');
     throw fsError(error, input, 'resolve');
   }
