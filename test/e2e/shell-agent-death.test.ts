@@ -38,29 +38,38 @@ function childrenOf(parent: number, marker: string): number[] {
   return found;
 }
 
+/**
+ * A daemon and a paired agent with the shell plugin, running `sh` that started a `sleep` and
+ * waits for it (a command with a child in its group), and the agent's one watchdog.
+ */
+async function commandWithChild(name: string) {
+  const base = await dirs.make(`palyra-e2e-${name}-`);
+  const root = join(base, 'root');
+  await mkdir(root);
+  const daemon = await DaemonProcess.start(join(base, 'daemon'));
+  const nodeDir = join(base, 'node');
+  const deviceId = await pairNode(daemon, nodeDir, `${name}-node`);
+  const config = await writeNodeConfig(base, { plugins: [{ use: 'shell', grants: { commands: ['sh'], roots: [root], timeoutMs: 120_000 } }] });
+  const agent = await startAgent(nodeDir, config);
+
+  const pidFile = join(root, 'pids');
+  const cli = spawnInvoke(daemon, deviceId, 'shell.exec', { command: 'sh', args: ['-c', `sleep 300 & echo $$ $! > ${pidFile}; echo started; wait`] });
+  await cli.waitFor(/started/, 30_000);
+  const [shellPid = 0, sleepPid = 0] = await readPids(pidFile, 2);
+  started.set(shellPid, pidFile).set(sleepPid, 'sleep');
+
+  const [watchdog = 0] = await pollUntil(async () => {
+    const found = childrenOf(agent.pid, 'read -r line');
+    return found.length === 1 ? found : undefined;
+  }, { timeoutMs: 10_000, what: "the shell plugin's watchdog" });
+  return { agent, cli, config, nodeDir, pidFile, shellPid, sleepPid, watchdog };
+}
+
 describe('shell.exec children and a SIGKILLed agent (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
   it('a watchdog killed mid-command is replaced: the command and its child still die with the agent', async () => {
-    const base = await dirs.make('palyra-e2e-shell-death-');
-    const root = join(base, 'root');
-    await mkdir(root);
-    const daemon = await DaemonProcess.start(join(base, 'daemon'));
-    const nodeDir = join(base, 'node');
-    const deviceId = await pairNode(daemon, nodeDir, 'shell-death-node');
-    const config = await writeNodeConfig(base, { plugins: [{ use: 'shell', grants: { commands: ['sh'], roots: [root], timeoutMs: 120_000 } }] });
-    const agent = await startAgent(nodeDir, config);
-
-    const pidFile = join(root, 'pids');
-    const cli = spawnInvoke(daemon, deviceId, 'shell.exec', { command: 'sh', args: ['-c', `sleep 300 & echo $$ $! > ${pidFile}; echo started; wait`] });
-    await cli.waitFor(/started/, 30_000);
-    const [shellPid = 0, sleepPid = 0] = await readPids(pidFile, 2);
-    started.set(shellPid, pidFile).set(sleepPid, 'sleep');
-
-    const [watchdog] = await pollUntil(async () => {
-      const found = childrenOf(agent.pid, 'read -r line');
-      return found.length === 1 ? found : undefined;
-    }, { timeoutMs: 10_000, what: "the shell plugin's watchdog" });
-    process.kill(watchdog ?? 0, 'SIGKILL');
-    await waitForPidGone(watchdog ?? 0, 'the killed watchdog');
+    const { agent, cli, shellPid, sleepPid, watchdog } = await commandWithChild('shell-death');
+    process.kill(watchdog, 'SIGKILL');
+    await waitForPidGone(watchdog, 'the killed watchdog');
     const replacement = await pollUntil(async () => childrenOf(agent.pid, 'read -r line').find((pid) => pid !== watchdog), {
       timeoutMs: 10_000,
       what: 'a new watchdog',
@@ -75,25 +84,7 @@ describe('shell.exec children and a SIGKILLed agent (real processes)', { timeout
   });
 
   it('the watchdog and the agent both SIGKILLed: the command and its child survive, and the next agent on that state dir kills them at start', async () => {
-    const base = await dirs.make('palyra-e2e-shell-reap-');
-    const root = join(base, 'root');
-    await mkdir(root);
-    const daemon = await DaemonProcess.start(join(base, 'daemon'));
-    const nodeDir = join(base, 'node');
-    const deviceId = await pairNode(daemon, nodeDir, 'shell-reap-node');
-    const config = await writeNodeConfig(base, { plugins: [{ use: 'shell', grants: { commands: ['sh'], roots: [root], timeoutMs: 120_000 } }] });
-    const agent = await startAgent(nodeDir, config);
-
-    const pidFile = join(root, 'pids');
-    const cli = spawnInvoke(daemon, deviceId, 'shell.exec', { command: 'sh', args: ['-c', `sleep 300 & echo $$ $! > ${pidFile}; echo started; wait`] });
-    await cli.waitFor(/started/, 30_000);
-    const [shellPid = 0, sleepPid = 0] = await readPids(pidFile, 2);
-    started.set(shellPid, pidFile).set(sleepPid, 'sleep');
-
-    const [watchdog = 0] = await pollUntil(async () => {
-      const found = childrenOf(agent.pid, 'read -r line');
-      return found.length === 1 ? found : undefined;
-    }, { timeoutMs: 10_000, what: "the shell plugin's watchdog" });
+    const { agent, cli, config, nodeDir, pidFile, shellPid, sleepPid, watchdog } = await commandWithChild('shell-reap');
     // Frozen, the agent cannot start a new watchdog when this one dies; SIGKILL ends it frozen.
     process.kill(agent.pid, 'SIGSTOP');
     process.kill(watchdog, 'SIGKILL');
