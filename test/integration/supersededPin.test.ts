@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import type { PairingServiceClient } from '@palyra/proto';
+import type { PairServerMessage__Output, PairingServiceClient } from '@palyra/proto';
 import { PAIRING_PROTOCOL, createCsr, generateNodeIdentityKeys, generateTlsKeyPair, newDeviceId, type NodeClaims } from '@palyra/shared';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -90,6 +90,18 @@ async function exchange(client: PairingServiceClient, codeId: string, guess: str
   return probe.failure();
 }
 
+/**
+ * The daemon's answer to a PIN hello naming no code: the active code's id and the superseded
+ * PINs' ids. The exchange goes no further (no share is sent), so it spends no attempt.
+ */
+async function codeIds(client: PairingServiceClient): Promise<PairServerMessage__Output['serverHello']> {
+  const probe = new PairProbe(scope, client);
+  probe.send({ hello: { protocol: PAIRING_PROTOCOL, method: 'PAIRING_METHOD_PIN', nonce: randomBytes(32), codeId: '' } });
+  const hello = (await probe.next()).serverHello;
+  probe.call.cancel();
+  return hello;
+}
+
 function expectCode(outcome: CallOutcome<never> | 'confirmed', code: string, status: grpc.status, message?: RegExp): void {
   if (outcome === 'confirmed') throw new Error(`expected ${code}, the daemon confirmed`);
   const error = expectPalyraStatus(outcome, code, status);
@@ -133,10 +145,7 @@ describe('superseded PINs', { timeout: TEST_TIMEOUT_MS }, () => {
     const oldPin = await mintPin(d);
     const newPin = await mintPin(d);
     const client = await pairingClient(scope, d);
-    const probe = new PairProbe(scope, client);
-    probe.send({ hello: { protocol: PAIRING_PROTOCOL, method: 'PAIRING_METHOD_PIN', nonce: randomBytes(32), codeId: '' } });
-    const hello = (await probe.next()).serverHello;
-    probe.call.cancel();
+    const hello = await codeIds(client);
     const [oldId] = hello?.supersededCodeIds ?? [];
     const newId = hello?.codeId ?? '';
     expect(hello?.supersededCodeIds).toHaveLength(1);
@@ -159,10 +168,7 @@ describe('superseded PINs', { timeout: TEST_TIMEOUT_MS }, () => {
     const oldPin = await mintPin(d);
     const newPin = await mintPin(d);
     const client = await pairingClient(scope, d);
-    const probe = new PairProbe(scope, client);
-    probe.send({ hello: { protocol: PAIRING_PROTOCOL, method: 'PAIRING_METHOD_PIN', nonce: randomBytes(32), codeId: '' } });
-    const hello = (await probe.next()).serverHello;
-    probe.call.cancel();
+    const hello = await codeIds(client);
     expectCode(await exchange(client, hello?.supersededCodeIds[0] ?? '', oldPin), 'PALYRA_E_PAIRING_NO_CODE', FAILED_PRECONDITION, /replaced by a newer one/);
     // A QR code's id is no PIN: naming it for a PIN exchange is refused at hello.
     const qr = await d.control.createPairingCode({ method: 'qr' });
