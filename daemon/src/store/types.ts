@@ -1,0 +1,124 @@
+import type { NodeRecord, PairingCodeRecord, PairingRequestRecord, RevokedCertRecord } from '../registry/types.js';
+import type { SqlDatabase, StoreEngine } from './SqlDatabase.js';
+
+/** Where a dispatch stands in the journal. The terminal ones never change, except `unknown`. */
+export type JournalDispatchState =
+  | 'queued'
+  | 'sent'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'cancelled'
+  | 'node_unavailable'
+  | 'rejected'
+  /** Accepted by a daemon that stopped before sending it: never ran, never re-run by itself. */
+  | 'daemon_restarted'
+  /** Sent, and the daemon cannot know whether it ran (its node never reported); a late report still replaces it. */
+  | 'unknown';
+
+/** One row of the dispatch journal. Times are milliseconds since the epoch. */
+export interface DispatchRecord {
+  id: string;
+  deviceId: string;
+  capability: string;
+  /** Who asked: `local` (the admin socket) today; token ids later. */
+  caller: string;
+  idempotencyKey: string | null;
+  /** SHA-256 (hex) of the capability and input: a retry with the same key must match it. */
+  inputHash: string;
+  /** The input as JSON; kept only while the dispatch is unfinished, then null. */
+  inputJson: string | null;
+  state: JournalDispatchState;
+  createdAt: number;
+  deadlineAt: number;
+  sentAt: number | null;
+  finishedAt: number | null;
+  /** The final result as JSON (bounded by the writer), once finished. */
+  resultJson: string | null;
+}
+
+export interface DispatchListQuery {
+  deviceId?: string;
+  /** Only unfinished (true) or only finished (false) dispatches. */
+  unfinished?: boolean;
+  /** Newest first; only those created strictly before this (id, createdAt) cursor. */
+  before?: { createdAt: number; id: string };
+  limit: number;
+}
+
+export interface PairingCodeRepository {
+  all(): Promise<PairingCodeRecord[]>;
+  upsert(record: PairingCodeRecord): Promise<void>;
+  delete(ids: readonly string[]): Promise<void>;
+}
+
+export interface PairingRequestRepository {
+  all(): Promise<PairingRequestRecord[]>;
+  upsert(record: PairingRequestRecord): Promise<void>;
+  delete(requestIds: readonly string[]): Promise<void>;
+}
+
+export interface NodeRepository {
+  all(): Promise<NodeRecord[]>;
+  count(): Promise<number>;
+  /** Writes the whole record, lastSeen included. */
+  upsert(record: NodeRecord): Promise<void>;
+  delete(deviceId: string): Promise<void>;
+  /** Only newer values replace older ones; unknown devices are ignored. */
+  setLastSeen(entries: readonly { deviceId: string; lastSeen: string }[]): Promise<void>;
+}
+
+export interface RevocationRepository {
+  all(): Promise<RevokedCertRecord[]>;
+  /** Adds a revocation; one that exists already is left as it was. */
+  add(record: RevokedCertRecord): Promise<void>;
+}
+
+export interface DispatchRepository {
+  /** Adds a new dispatch; callers look its idempotency key up first, in the same transaction. */
+  insert(record: DispatchRecord): Promise<void>;
+  get(id: string): Promise<DispatchRecord | undefined>;
+  findByKey(deviceId: string, idempotencyKey: string): Promise<DispatchRecord | undefined>;
+  /** Moves an unfinished dispatch forward (queued -> sent -> running); sentAt is set with 'sent'. */
+  advance(id: string, state: 'sent' | 'running', at: number): Promise<void>;
+  /**
+   * Records the final state and result, drops the input. A finished row is left alone, except
+   * one in state `unknown`, which a real result replaces. Returns whether the row changed.
+   */
+  finish(id: string, state: JournalDispatchState, resultJson: string, at: number): Promise<boolean>;
+  /** Unfinished dispatches (state queued, sent or running), oldest first. */
+  unfinished(deviceId?: string): Promise<DispatchRecord[]>;
+  list(query: DispatchListQuery): Promise<DispatchRecord[]>;
+  /**
+   * Deletes finished dispatches that finished before `finishedBefore`, and beyond the newest
+   * `maxCount` finished ones those that finished before `keepAllSince`. Returns how many went.
+   */
+  prune(policy: { finishedBefore: number; keepAllSince: number; maxCount: number }): Promise<number>;
+}
+
+export interface MetaRepository {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
+
+/** The repositories, bound to one executor: the database itself, or a transaction. */
+export interface Repositories {
+  readonly pairingCodes: PairingCodeRepository;
+  readonly pairingRequests: PairingRequestRepository;
+  readonly nodes: NodeRepository;
+  readonly revocations: RevocationRepository;
+  readonly dispatches: DispatchRepository;
+  readonly meta: MetaRepository;
+}
+
+/** The daemon's durable state. */
+export interface Store extends Repositories {
+  readonly engine: StoreEngine;
+  /** The SQLite file, or the PostgreSQL URL without its password: for messages and `palyrad status`. */
+  readonly location: string;
+  readonly db: SqlDatabase;
+  /** Runs `body` in one transaction over repositories bound to it. */
+  transaction<T>(body: (repos: Repositories) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
+  close(): Promise<void>;
+}
