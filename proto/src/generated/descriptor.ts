@@ -823,7 +823,8 @@ export const PALYRA_DESCRIPTOR = {
                     "welcome",
                     "dispatch",
                     "cancel",
-                    "health"
+                    "health",
+                    "resultAck"
                   ]
                 }
               },
@@ -843,6 +844,10 @@ export const PALYRA_DESCRIPTOR = {
                 "health": {
                   "type": "HealthPong",
                   "id": 4
+                },
+                "resultAck": {
+                  "type": "ResultAck",
+                  "id": 5
                 }
               }
             },
@@ -908,6 +913,20 @@ export const PALYRA_DESCRIPTOR = {
                 "deviceId": {
                   "type": "string",
                   "id": 1
+                },
+                "runningDispatchIds": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 2
+                },
+                "finishedDispatchIds": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 3
+                },
+                "reconciles": {
+                  "type": "bool",
+                  "id": 4
                 }
               }
             },
@@ -944,6 +963,14 @@ export const PALYRA_DESCRIPTOR = {
                 "timeoutMs": {
                   "type": "int64",
                   "id": 6
+                }
+              }
+            },
+            "ResultAck": {
+              "fields": {
+                "dispatchId": {
+                  "type": "string",
+                  "id": 1
                 }
               }
             },

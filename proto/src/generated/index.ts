@@ -56,6 +56,7 @@ export type { PendingRequest, PendingRequest__Output } from './palyra/v1/Pending
 export type { RegisterNodeRequest, RegisterNodeRequest__Output } from './palyra/v1/RegisterNodeRequest.js';
 export type { RegisterNodeResponse, RegisterNodeResponse__Output } from './palyra/v1/RegisterNodeResponse.js';
 export type { RemoveNodeRequest, RemoveNodeRequest__Output } from './palyra/v1/RemoveNodeRequest.js';
+export type { ResultAck, ResultAck__Output } from './palyra/v1/ResultAck.js';
 export type { SessionHello, SessionHello__Output } from './palyra/v1/SessionHello.js';
 export type { SessionWelcome, SessionWelcome__Output } from './palyra/v1/SessionWelcome.js';
 export type { StreamEventsRequest, StreamEventsRequest__Output } from './palyra/v1/StreamEventsRequest.js';

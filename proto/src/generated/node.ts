@@ -17,6 +17,7 @@ import type { NodeMessage as _palyra_v1_NodeMessage, NodeMessage__Output as _pal
 import type { NodeServiceClient as _palyra_v1_NodeServiceClient, NodeServiceDefinition as _palyra_v1_NodeServiceDefinition } from './palyra/v1/NodeService.js';
 import type { RegisterNodeRequest as _palyra_v1_RegisterNodeRequest, RegisterNodeRequest__Output as _palyra_v1_RegisterNodeRequest__Output } from './palyra/v1/RegisterNodeRequest.js';
 import type { RegisterNodeResponse as _palyra_v1_RegisterNodeResponse, RegisterNodeResponse__Output as _palyra_v1_RegisterNodeResponse__Output } from './palyra/v1/RegisterNodeResponse.js';
+import type { ResultAck as _palyra_v1_ResultAck, ResultAck__Output as _palyra_v1_ResultAck__Output } from './palyra/v1/ResultAck.js';
 import type { SessionHello as _palyra_v1_SessionHello, SessionHello__Output as _palyra_v1_SessionHello__Output } from './palyra/v1/SessionHello.js';
 import type { SessionWelcome as _palyra_v1_SessionWelcome, SessionWelcome__Output as _palyra_v1_SessionWelcome__Output } from './palyra/v1/SessionWelcome.js';
 
@@ -47,6 +48,7 @@ export interface ProtoGrpcType {
       NodeService: SubtypeConstructor<typeof grpc.Client, _palyra_v1_NodeServiceClient> & { service: _palyra_v1_NodeServiceDefinition }
       RegisterNodeRequest: MessageTypeDefinition<_palyra_v1_RegisterNodeRequest, _palyra_v1_RegisterNodeRequest__Output>
       RegisterNodeResponse: MessageTypeDefinition<_palyra_v1_RegisterNodeResponse, _palyra_v1_RegisterNodeResponse__Output>
+      ResultAck: MessageTypeDefinition<_palyra_v1_ResultAck, _palyra_v1_ResultAck__Output>
       SessionHello: MessageTypeDefinition<_palyra_v1_SessionHello, _palyra_v1_SessionHello__Output>
       SessionWelcome: MessageTypeDefinition<_palyra_v1_SessionWelcome, _palyra_v1_SessionWelcome__Output>
     }

@@ -4,13 +4,15 @@ import type { SessionWelcome as _palyra_v1_SessionWelcome, SessionWelcome__Outpu
 import type { Dispatch as _palyra_v1_Dispatch, Dispatch__Output as _palyra_v1_Dispatch__Output } from '../../palyra/v1/Dispatch.js';
 import type { CancelDispatch as _palyra_v1_CancelDispatch, CancelDispatch__Output as _palyra_v1_CancelDispatch__Output } from '../../palyra/v1/CancelDispatch.js';
 import type { HealthPong as _palyra_v1_HealthPong, HealthPong__Output as _palyra_v1_HealthPong__Output } from '../../palyra/v1/HealthPong.js';
+import type { ResultAck as _palyra_v1_ResultAck, ResultAck__Output as _palyra_v1_ResultAck__Output } from '../../palyra/v1/ResultAck.js';
 
 export interface DaemonMessage {
   'welcome'?: (_palyra_v1_SessionWelcome | null);
   'dispatch'?: (_palyra_v1_Dispatch | null);
   'cancel'?: (_palyra_v1_CancelDispatch | null);
   'health'?: (_palyra_v1_HealthPong | null);
-  'body'?: "welcome"|"dispatch"|"cancel"|"health";
+  'resultAck'?: (_palyra_v1_ResultAck | null);
+  'body'?: "welcome"|"dispatch"|"cancel"|"health"|"resultAck";
 }
 
 export interface DaemonMessage__Output {
@@ -18,5 +20,6 @@ export interface DaemonMessage__Output {
   'dispatch'?: (_palyra_v1_Dispatch__Output | null);
   'cancel'?: (_palyra_v1_CancelDispatch__Output | null);
   'health'?: (_palyra_v1_HealthPong__Output | null);
-  'body'?: "welcome"|"dispatch"|"cancel"|"health";
+  'resultAck'?: (_palyra_v1_ResultAck__Output | null);
+  'body'?: "welcome"|"dispatch"|"cancel"|"health"|"resultAck";
 }
