@@ -12,7 +12,8 @@ export type {
   RevocationListener,
   SignalOption,
 } from './NodeRegistry.js';
-export { RuntimeStateStore, emptyRuntimeState, parseRuntimeState } from './RuntimeStateStore.js';
+export { RuntimeStateStore, emptyRuntimeState } from './RuntimeStateStore.js';
+export { parseRuntimeState, readRuntimeStateFile } from './runtimeStateFile.js';
 export type { RuntimeStateStoreOptions, StateFs } from './RuntimeStateStore.js';
 export { StateValidationError, validateRuntimeState } from './validation.js';
 export { identityChangeOf, identityChangeError, keyFingerprintOf, type IdentityChange } from './identityChange.js';
