@@ -10,7 +10,10 @@ import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
 import { AutoApprover } from './pairing/AutoApprover.js';
 import type { AutoApproveMode } from './pairing/autoApprovePolicy.js';
-import { NodeRegistry, RuntimeStateStore } from './registry/index.js';
+import { NodeRegistry } from './registry/index.js';
+import { StoreBackedRuntimeState } from './registry/StoreBackedRuntimeState.js';
+import { openStore } from './store/index.js';
+import { importSeedFileOnce } from './store/seed/index.js';
 import { NodeRpcServer } from './rpc/NodeRpcServer.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './rpc/ConnectionGuard.js';
 import { fitConnectionCap } from './rpc/fileDescriptorLimit.js';
@@ -124,8 +127,16 @@ export class Daemon {
       const keys = await VaultKeyStore.open({ stateDir, ...options.vault, signal, onNotice: options.onNotice });
       const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
 
-      const store = await RuntimeStateStore.open({ stateDir, signal });
-      const registry = new NodeRegistry(store, {
+      // The store is checked before anything is written to it (a damaged or newer database
+      // stops the start), then the first releases' state file is migrated into it, once.
+      const store = await openStore({ stateDir, signal });
+      add('state store', { stop: () => store.close() }, { untilDone: true });
+      const seed = await importSeedFileOnce(store, stateDir, { signal });
+      if (seed.status === 'imported') {
+        options.logger?.info({ file: seed.file, store: store.location, ...seed.counts }, 'state file migrated into the state store');
+        options.onNotice?.(`migrated ${seed.file} into the state store ${store.location} (${seed.counts.nodes} nodes); the file is kept as it was, as a backup, and not read again`);
+      }
+      const registry = new NodeRegistry(await StoreBackedRuntimeState.open(store, { signal }), {
         onError: (error) => logFailure(options.logger, 'error', 'node registry background write failed', error),
       });
       add('registry flush', { stop: () => registry.flush() }, { untilDone: true });

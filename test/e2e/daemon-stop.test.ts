@@ -4,12 +4,12 @@
  * alive. The old stop waited minutes for the frozen peer to acknowledge the close of its QUIC
  * connection, with gRPC and the admin socket already closed.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DaemonProcess, pairNode, spawnJoin, startNode, stateFile } from '../helpers/daemonHarness.js';
+import { DaemonProcess, pairNode, spawnJoin, startNode } from '../helpers/daemonHarness.js';
 import { spawnInvoke, startAgent, writeNodeConfig } from '../helpers/dispatchHarness.js';
-import { E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
+import { E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs, type CommandResult } from '../helpers/processes.js';
 
 const dirs = new TempDirs();
 afterEach(() => stopProcesses());
@@ -50,15 +50,20 @@ describe('daemon stop', () => {
     await startNode(nodeDir);
     const waiting = spawnJoin(join(base, 'waiting'), daemon, await daemon.mintPin(), ['--name', 'waiting']);
     await waiting.waitFor(/waiting for approval/);
+    let stopped: CommandResult | undefined;
 
-    // The state file can no longer be replaced: a non-empty directory stands at its path.
-    await rm(stateFile(stateDir));
-    await mkdir(stateFile(stateDir));
-    await writeFile(join(stateFile(stateDir), 'in-the-way'), '');
-
-    await daemon.process.waitFor(/^\{.*"code":"PALYRA_E_STATE_IO".*"msg":"expiry sweep failed"\}$/m, 30_000, 'stderr');
-    daemon.process.signal('SIGTERM');
-    const stopped = await daemon.process.waitForExit(20_000);
-    expect(stopped.stderr).toMatch(/^\{"level":50,.*"service":"registry flush","code":"PALYRA_E_STATE_IO".*"msg":"registry flush failed to stop"\}$/m);
+    // The store can no longer be written: another process holds its write lock, so every
+    // write of the daemon's fails once SQLite's busy timeout (5 s) is over.
+    const blocker = new Database(join(stateDir, 'palyrad.db'), { fileMustExist: true });
+    try {
+      blocker.exec('BEGIN EXCLUSIVE');
+      await daemon.process.waitFor(/^\{.*"code":"PALYRA_E_STATE_IO".*"msg":"expiry sweep failed"\}$/m, 30_000, 'stderr');
+      daemon.process.signal('SIGTERM');
+      stopped = await daemon.process.waitForExit(30_000);
+    } finally {
+      if (blocker.inTransaction) blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    expect(stopped?.stderr).toMatch(/^\{"level":50,.*"service":"registry flush","code":"PALYRA_E_STATE_IO".*"msg":"registry flush failed to stop"\}$/m);
   }, E2E_TEST_TIMEOUT_MS);
 });
