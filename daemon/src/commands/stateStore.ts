@@ -1,0 +1,34 @@
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { PalyraError } from '@palyra/shared/errors';
+import { StateDirectory } from '@palyra/shared/fs';
+import { openStore, SQLITE_STORE_FILE, type SqlStore } from '../store/index.js';
+
+/**
+ * The store of an existing state dir, for the `palyrad state` commands, which open it
+ * directly (beside a running daemon: SQLite in WAL mode lets a second process read, and
+ * write in short transactions). A state dir without a store is refused (PALYRA_E_STATE_IO)
+ * rather than given an empty one: `export` and `backup` of nothing would look like success.
+ */
+export async function openExistingStore(stateDir: string, { signal }: { signal?: AbortSignal } = {}): Promise<SqlStore> {
+  const dir = await StateDirectory.openIfExists(stateDir);
+  const file = path.join(path.resolve(stateDir), SQLITE_STORE_FILE);
+  if (dir === undefined || !(await exists(file))) {
+    throw new PalyraError(
+      'PALYRA_E_STATE_IO',
+      `there is no state store in ${path.resolve(stateDir)} (no ${SQLITE_STORE_FILE}): palyrad creates it at its first start; check --state-dir`,
+      { details: { file } },
+    );
+  }
+  return openStore({ stateDir: dir.path, signal });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new PalyraError('PALYRA_E_STATE_IO', `cannot check ${file}: ${(error as Error).message}`, { cause: error, details: { file } });
+  }
+}
