@@ -852,7 +852,7 @@ export class NodeRegistry {
  * to the file (or, from an older file, was dropped on load), so no exchange can run with it.
  * It is marked expired as of now. Returns whether anything changed.
  */
-export function endCodesWithoutDerivation(state: RuntimeState, now: Date): boolean {
+function endCodesWithoutDerivation(state: RuntimeState, now: Date): boolean {
   let ended = false;
   for (const code of state.pairingCodes) {
     if (code.state !== 'active') continue;

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
-import { endCodesWithoutDerivation } from '../../registry/NodeRegistry.js';
 import { parseRuntimeState, readRuntimeStateFile } from '../../registry/runtimeStateFile.js';
 import { RUNTIME_STATE_FILE } from '../../registry/types.js';
 import type { Store } from '../types.js';
@@ -19,10 +18,10 @@ export type SeedImport =
  * - The file's SHA-256 is the one the store recorded (SEED_IMPORT_KEY): imported already.
  * - Otherwise the file is loaded with the checks it always had (a corrupt, newer or
  *   group/other-readable file is refused with PALYRA_E_STATE_CORRUPT, _VERSION or
- *   _PERMISSIONS) and written into the store in one transaction, with its hash. Codes still
- *   active in it end, as they did when a daemon loaded the file (their derivations were never
- *   in it). A store that already holds anything is refused (PALYRA_E_STATE_NOT_EMPTY): the
- *   two are never merged.
+ *   _PERMISSIONS) and written into the store in one transaction, with its hash, as it is.
+ *   Codes still active in it end when the registry loads them, as codes a previous run of
+ *   the daemon left active do (their derivations were never in the file). A store that
+ *   already holds anything is refused (PALYRA_E_STATE_NOT_EMPTY): the two are never merged.
  *
  * The file is only ever read: it stays as it was, a backup of the state before the store.
  */
@@ -34,7 +33,6 @@ export async function importSeedFileOnce(store: Store, stateDir: string, { signa
   const sha256 = sha256Hex(bytes);
   if ((await store.meta.get(SEED_IMPORT_KEY)) === sha256) return { status: 'already-imported', file, sha256 };
   const state = parseRuntimeState(bytes, file);
-  endCodesWithoutDerivation(state, new Date());
   try {
     const counts = await importRuntimeState(store, state, { sha256, source: file, signal });
     return { status: 'imported', file, sha256, counts };
