@@ -21,7 +21,6 @@ import {
   failWrites,
   pinCode,
   readStoreState,
-  seedStore,
 } from './fixtures.js';
 
 const MINUTE = 60_000;
