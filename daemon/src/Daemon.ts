@@ -10,9 +10,9 @@ import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
 import { AutoApprover } from './pairing/AutoApprover.js';
 import type { AutoApproveMode } from './pairing/autoApprovePolicy.js';
-import { NodeRegistry } from './registry/index.js';
-import { StoreBackedRuntimeState } from './registry/StoreBackedRuntimeState.js';
-import { openStore } from './store/index.js';
+import type { NodeRegistry } from './registry/index.js';
+import { openDaemonRegistry } from './registry/openDaemonRegistry.js';
+import { openStore } from './store/openStore.js';
 import { importSeedFileOnce } from './store/seed/index.js';
 import { NodeRpcServer } from './rpc/NodeRpcServer.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './rpc/ConnectionGuard.js';
@@ -25,7 +25,6 @@ import { StateDirLock } from './state/StateDirLock.js';
 import { DAEMON_VERSION } from './version.js';
 import { logDaemonEvents } from './logging/logDaemonEvents.js';
 import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
-import { logFailure } from './logging/logFailure.js';
 import { stopServices, type Service, type StartedService } from './stopServices.js';
 import { DaemonEvents } from './events/DaemonEvents.js';
 import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
@@ -130,23 +129,15 @@ export class Daemon {
       // The store is checked before anything is written to it (a damaged or newer database
       // stops the start), then the first releases' state file is migrated into it, once.
       const store = await openStore({ stateDir, signal });
+      // Closed after the registry's last flush (services stop in reverse order).
       add('state store', { stop: () => store.close() }, { untilDone: true });
       const seed = await importSeedFileOnce(store, stateDir, { signal });
       if (seed.status === 'imported') {
         options.logger?.info({ file: seed.file, store: store.location, ...seed.counts }, 'state file migrated into the state store');
         options.onNotice?.(`migrated ${seed.file} into the state store ${store.location} (${seed.counts.nodes} nodes); the file is kept as it was, as a backup, and not read again`);
       }
-      const registry = new NodeRegistry(await StoreBackedRuntimeState.open(store, { signal }), {
-        onError: (error) => logFailure(options.logger, 'error', 'node registry background write failed', error),
-      });
+      const registry = await openDaemonRegistry(store, { logger: options.logger, signal });
       add('registry flush', { stop: () => registry.flush() }, { untilDone: true });
-      // Requests left pending by a previous run (a crash) have lost the Pair stream that is
-      // the only way to hand the node its certificate: approving one would register a node
-      // that can never connect. The nodes must join again.
-      await registry.withdrawRequests(undefined, { signal });
-      // Codes minted by a previous run ended with it (their derivations lived in its memory):
-      // say so in the file too.
-      await registry.flush({ signal });
 
       const server = await ca.ensureServerCertificate({ hosts: certificateHosts(options.listen.host), signal });
       const provider = new TlsCertificateProvider({

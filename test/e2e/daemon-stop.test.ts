@@ -7,9 +7,9 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DaemonProcess, pairNode, spawnJoin, startNode } from '../helpers/daemonHarness.js';
+import { DaemonProcess, pairNode, spawnJoin, startNode, stateDatabase } from '../helpers/daemonHarness.js';
 import { spawnInvoke, startAgent, writeNodeConfig } from '../helpers/dispatchHarness.js';
-import { E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs, type CommandResult } from '../helpers/processes.js';
+import { E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
 
 const dirs = new TempDirs();
 afterEach(() => stopProcesses());
@@ -50,20 +50,21 @@ describe('daemon stop', () => {
     await startNode(nodeDir);
     const waiting = spawnJoin(join(base, 'waiting'), daemon, await daemon.mintPin(), ['--name', 'waiting']);
     await waiting.waitFor(/waiting for approval/);
-    let stopped: CommandResult | undefined;
+    let stopped: Awaited<ReturnType<typeof daemon.process.waitForExit>>;
 
-    // The store can no longer be written: another process holds its write lock, so every
-    // write of the daemon's fails once SQLite's busy timeout (5 s) is over.
-    const blocker = new Database(join(stateDir, 'palyrad.db'), { fileMustExist: true });
+    // The state database can no longer be written: another connection holds its write lock
+    // (as a long `sqlite3` session would), so each of the daemon's writes fails once SQLite's
+    // busy timeout ran out (SQLITE_BUSY: PALYRA_E_STATE_IO).
+    const holder = new Database(stateDatabase(stateDir));
+    holder.exec('BEGIN IMMEDIATE');
     try {
-      blocker.exec('BEGIN EXCLUSIVE');
       await daemon.process.waitFor(/^\{.*"code":"PALYRA_E_STATE_IO".*"msg":"expiry sweep failed"\}$/m, 30_000, 'stderr');
       daemon.process.signal('SIGTERM');
-      stopped = await daemon.process.waitForExit(30_000);
+      stopped = await daemon.process.waitForExit(60_000);
     } finally {
-      if (blocker.inTransaction) blocker.exec('ROLLBACK');
-      blocker.close();
+      holder.exec('ROLLBACK');
+      holder.close();
     }
-    expect(stopped?.stderr).toMatch(/^\{"level":50,.*"service":"registry flush","code":"PALYRA_E_STATE_IO".*"msg":"registry flush failed to stop"\}$/m);
+    expect(stopped.stderr).toMatch(/^\{"level":50,.*"service":"registry flush","code":"PALYRA_E_STATE_IO".*"msg":"registry flush failed to stop"\}$/m);
   }, E2E_TEST_TIMEOUT_MS);
 });

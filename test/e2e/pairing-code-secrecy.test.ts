@@ -1,19 +1,17 @@
 /**
- * The stored state (the one that gets backed up) never holds what CPace is keyed with (issue 12,
+ * The state file (the one that gets backed up) never holds what CPace is keyed with (issue 12,
  * "also seen"): with a real `palyrad`, mint codes, fetch the PIN's salt the way any node does
- * (a raw Pair hello) and derive the PIN's password equivalent; neither is anywhere in the
- * state store's files (palyrad.db and its WAL) nor in its `palyrad state export` document. A
- * restart ends the codes minted before it: a join with such a PIN fails with
- * PALYRA_E_PAIRING_CODE_EXPIRED, and a fresh PIN pairs.
+ * (a raw Pair hello) and derive the PIN's password equivalent; neither is anywhere in
+ * the state database (palyrad.db and its WAL). A restart ends the codes minted before it: a join with such a PIN
+ * fails with PALYRA_E_PAIRING_CODE_EXPIRED, and a fresh PIN pairs.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAIRING_PROTOCOL, derivePinPrs, deriveQrPrs, parseQrUri } from '@palyra/shared/pairing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectErrorLine } from '../helpers/cliAssertions.js';
-import { daemonCli, DaemonProcess, pairNode, spawnJoin, type PairingCodeJson } from '../helpers/daemonHarness.js';
+import { DaemonProcess, pairNode, spawnJoin, stateDatabase, storedRecords, type PairingCodeJson } from '../helpers/daemonHarness.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
 import { PairProbe, Scope, pairHello, pairingClient, type RunningDaemon } from '../integration/harness.js';
 
@@ -48,17 +46,10 @@ async function qrSalt(daemon: DaemonProcess, codeId: string): Promise<Buffer> {
   return Buffer.from(salt ?? Buffer.alloc(0));
 }
 
-/** The registry as `palyrad state export` writes it. */
-async function exported(stateDir: string): Promise<string> {
-  const result = await daemonCli(stateDir, 'state', 'export');
-  if (result.code !== 0) throw new Error(`state export failed (${result.code}): ${result.stderr}`);
-  return result.stdout;
-}
-
-/** The store's files as bytes (latin1: any byte sequence a text encoding could leave there). */
-async function storeBytes(stateDir: string): Promise<string> {
-  const files = ['palyrad.db', 'palyrad.db-wal'].map((name) => join(stateDir, name)).filter((file) => existsSync(file));
-  return (await Promise.all(files.map((file) => readFile(file, 'latin1')))).join('');
+/** The database and its WAL as bytes: what a copy of the state dir holds. */
+async function databaseBytes(stateDir: string): Promise<string> {
+  const read = (file: string) => readFile(file).then((b) => b.toString('latin1'), () => '');
+  return (await read(stateDatabase(stateDir))) + (await read(`${stateDatabase(stateDir)}-wal`));
 }
 
 /** Every encoding of `bytes` a file could hold it in. */
@@ -67,7 +58,7 @@ function encodings(bytes: Uint8Array): string[] {
   return [b.toString('base64'), b.toString('base64url'), b.toString('hex'), b.toString('base64').replace(/=+$/, '')];
 }
 
-describe('pairing code derivations stay out of the state file (real daemon)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
+describe('pairing code derivations stay out of the state database (real daemon)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
   it('holds no PIN derivation or salt, nor a QR token derivation; a restart ends active codes', async () => {
     const stateDir = join(await dirs.make('palyra-e2e-codes-'), 'state');
     const first = await DaemonProcess.start(stateDir);
@@ -79,15 +70,13 @@ describe('pairing code derivations stay out of the state file (real daemon)', { 
     expect(salt).toHaveLength(16);
     const prs = await derivePinPrs(pin, salt);
 
-    const text = await exported(stateDir);
-    const raw = await storeBytes(stateDir);
-    const state = JSON.parse(text) as { pairingCodes: Record<string, unknown>[] };
-    expect(state.pairingCodes.map((c) => c.state)).toEqual(['active', 'active']);
-    for (const code of state.pairingCodes) expect(Object.keys(code).sort()).toEqual(['attempts', 'createdAt', 'expiresAt', 'id', 'method', 'state']);
+    const text = await databaseBytes(stateDir);
+    const codes = storedRecords<Record<string, unknown>>(stateDir, 'pairing_codes');
+    expect(codes.map((c) => c.state)).toEqual(['active', 'active']);
+    for (const code of codes) expect(Object.keys(code).sort()).toEqual(['attempts', 'createdAt', 'expiresAt', 'id', 'method', 'state']);
     const qrPrs = deriveQrPrs(qr.token, qrCodeSalt);
     for (const secret of [...encodings(prs), ...encodings(salt), ...encodings(qrPrs), ...encodings(qrCodeSalt), ...encodings(qr.token), pin]) {
       expect(text).not.toContain(secret);
-      expect(raw).not.toContain(secret);
     }
 
     // Restart: the codes minted before it are over, and say why.
@@ -96,13 +85,11 @@ describe('pairing code derivations stay out of the state file (real daemon)', { 
     const join_ = spawnJoin(join(await dirs.make('palyra-e2e-node-'), 'node'), second, pin);
     const result = await join_.waitForExit();
     expect(expectErrorLine(result, 'PALYRA_E_PAIRING_CODE_EXPIRED', undefined, { logs: true })).toContain('codes also end when the daemon restarts');
-    const after = JSON.parse(await exported(stateDir)) as { pairingCodes: Record<string, unknown>[] };
-    expect(after.pairingCodes.map((c) => c.state)).toEqual(['expired', 'expired']);
+    expect(storedRecords<Record<string, unknown>>(stateDir, 'pairing_codes').map((c) => c.state)).toEqual(['expired', 'expired']);
 
     // A PIN minted after the restart pairs.
     const deviceId = await pairNode(second, join(await dirs.make('palyra-e2e-node-'), 'node'), 'after-restart');
     expect(deviceId).toMatch(/^[0-9A-Z]{26}$/);
-    expect(await exported(stateDir)).not.toMatch(/"prs"|"salt"/);
-    expect(await storeBytes(stateDir)).not.toMatch(/"prs"|"salt"/);
+    expect(await databaseBytes(stateDir)).not.toMatch(/"prs"|"salt"/);
   });
 });

@@ -7,10 +7,10 @@ export type {
   NewPairingRequest,
   NodeInfoUpdate,
   NodeRegistryOptions,
-  RegistryStore,
   RequestListener,
   RevocationListener,
   SignalOption,
+  WithdrawOptions,
 } from './NodeRegistry.js';
 export { RuntimeStateStore, emptyRuntimeState } from './RuntimeStateStore.js';
 export { parseRuntimeState, readRuntimeStateFile } from './runtimeStateFile.js';
