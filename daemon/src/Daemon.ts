@@ -11,6 +11,7 @@ import { PairingDecisions } from './pairing/PairingDecisions.js';
 import { AutoApprover } from './pairing/AutoApprover.js';
 import type { AutoApproveMode } from './pairing/autoApprovePolicy.js';
 import { NodeRegistry, RuntimeStateStore } from './registry/index.js';
+import { openStore } from './store/openStore.js';
 import { NodeRpcServer } from './rpc/NodeRpcServer.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './rpc/ConnectionGuard.js';
 import { fitConnectionCap } from './rpc/fileDescriptorLimit.js';
@@ -28,6 +29,7 @@ import { DaemonEvents } from './events/DaemonEvents.js';
 import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
 import { NodeHealth } from './health/NodeHealth.js';
 import { DEFAULT_QUIC_MAX_CONNECTIONS, QuicNodeServer } from './quic/QuicNodeServer.js';
+import type { StoreEngine } from './store/SqlDatabase.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -66,6 +68,11 @@ export interface DaemonOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** Pair streams held at once in total and per address (defaults in DEFAULT_PAIRING_LIMITS). */
   pairingLimits?: Partial<PeerLimits>;
+  /**
+   * Where the state lives: undefined or 'sqlite' for the SQLite file in the state dir, or a
+   * `postgres://` URL (see docs/postgresql.md).
+   */
+  store?: string;
   signal?: AbortSignal;
 }
 
@@ -86,6 +93,8 @@ export interface DaemonInfo {
   vault: VaultBackendInfo;
   /** Which pairing requests are approved without an operator. */
   autoApprove: AutoApproveMode;
+  /** Where the state lives: the engine, and the SQLite file or the URL without its password. */
+  store: { engine: StoreEngine; location: string };
 }
 
 const DEFAULT_CODE_TTL_MS = 10 * 60_000;
@@ -124,6 +133,10 @@ export class Daemon {
       const keys = await VaultKeyStore.open({ stateDir, ...options.vault, signal, onNotice: options.onNotice });
       const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
 
+      // The database is checked (integrity, schema version) and migrated before anything else
+      // reads state: a refused store stops the daemon here.
+      const sqlStore = await openStore({ stateDir, store: options.store, signal });
+      add('state store', { stop: () => sqlStore.close() }, { untilDone: true });
       const store = await RuntimeStateStore.open({ stateDir, signal });
       const registry = new NodeRegistry(store, {
         onError: (error) => logFailure(options.logger, 'error', 'node registry background write failed', error),
@@ -261,6 +274,7 @@ export class Daemon {
         stateDir,
         vault: keys.backend,
         autoApprove,
+        store: { engine: sqlStore.engine, location: sqlStore.location },
       };
       const admin = new AdminServer(info.adminSocket, {
         registry,
@@ -286,6 +300,8 @@ export class Daemon {
           startedAt: startedAt.toISOString(),
           pid: process.pid,
           autoApprove: info.autoApprove,
+          storeEngine: info.store.engine,
+          storeLocation: info.store.location,
         }),
       });
       signal?.throwIfAborted();

@@ -5,7 +5,7 @@ import { scrubSecrets } from './postgresUrl.js';
 /** What the operator should check, by SQLSTATE class (the first two characters). */
 const IO_CLASSES: Record<string, string> = {
   '08': 'the connection to the server failed: check that it runs and that the URL names its host and port',
-  '28': 'the server refused the credentials: check the user and password (the URL, PGPASSWORD or ~/.pgpass) and pg_hba.conf',
+  '28': 'the server refused the credentials: check the user and password (the URL or PGPASSWORD) and pg_hba.conf on the server',
   '3D': 'the database does not exist: create it (createdb) or fix the URL',
   '53': 'the server is out of a resource (disk, memory or connections): free it and restart palyrad',
   '57': 'the server is shutting down, starting, or cancelled the statement (statement_timeout)',
