@@ -10,7 +10,8 @@ import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
 import { AutoApprover } from './pairing/AutoApprover.js';
 import type { AutoApproveMode } from './pairing/autoApprovePolicy.js';
-import { NodeRegistry, RuntimeStateStore } from './registry/index.js';
+import type { NodeRegistry } from './registry/index.js';
+import { openDaemonRegistry } from './registry/openDaemonRegistry.js';
 import { openStore } from './store/openStore.js';
 import { NodeRpcServer } from './rpc/NodeRpcServer.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './rpc/ConnectionGuard.js';
@@ -23,7 +24,6 @@ import { StateDirLock } from './state/StateDirLock.js';
 import { DAEMON_VERSION } from './version.js';
 import { logDaemonEvents } from './logging/logDaemonEvents.js';
 import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
-import { logFailure } from './logging/logFailure.js';
 import { stopServices, type Service, type StartedService } from './stopServices.js';
 import { DaemonEvents } from './events/DaemonEvents.js';
 import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
@@ -135,20 +135,11 @@ export class Daemon {
 
       // The database is checked (integrity, schema version) and migrated before anything else
       // reads state: a refused store stops the daemon here.
-      const sqlStore = await openStore({ stateDir, store: options.store, signal });
-      add('state store', { stop: () => sqlStore.close() }, { untilDone: true });
-      const store = await RuntimeStateStore.open({ stateDir, signal });
-      const registry = new NodeRegistry(store, {
-        onError: (error) => logFailure(options.logger, 'error', 'node registry background write failed', error),
-      });
+      const store = await openStore({ stateDir, store: options.store, signal });
+      // Closed after the registry's last flush (services stop in reverse order).
+      add('state store', { stop: () => store.close() }, { untilDone: true });
+      const registry = await openDaemonRegistry(store, { logger: options.logger, signal });
       add('registry flush', { stop: () => registry.flush() }, { untilDone: true });
-      // Requests left pending by a previous run (a crash) have lost the Pair stream that is
-      // the only way to hand the node its certificate: approving one would register a node
-      // that can never connect. The nodes must join again.
-      await registry.withdrawRequests(undefined, { signal });
-      // Codes minted by a previous run ended with it (their derivations lived in its memory):
-      // say so in the file too.
-      await registry.flush({ signal });
 
       const server = await ca.ensureServerCertificate({ hosts: certificateHosts(options.listen.host), signal });
       const provider = new TlsCertificateProvider({
@@ -274,7 +265,7 @@ export class Daemon {
         stateDir,
         vault: keys.backend,
         autoApprove,
-        store: { engine: sqlStore.engine, location: sqlStore.location },
+        store: { engine: store.engine, location: store.location },
       };
       const admin = new AdminServer(info.adminSocket, {
         registry,

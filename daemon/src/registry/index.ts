@@ -7,10 +7,10 @@ export type {
   NewPairingRequest,
   NodeInfoUpdate,
   NodeRegistryOptions,
-  RegistryStore,
   RequestListener,
   RevocationListener,
   SignalOption,
+  WithdrawOptions,
 } from './NodeRegistry.js';
 export { RuntimeStateStore, emptyRuntimeState, parseRuntimeState } from './RuntimeStateStore.js';
 export type { RuntimeStateStoreOptions, StateFs } from './RuntimeStateStore.js';
