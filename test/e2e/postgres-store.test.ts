@@ -4,12 +4,14 @@
  * says which store it uses without the password, keeps a paired node across a restart, and a
  * store it cannot reach stops the start with one coded line that never holds the password.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import { daemonCli, DaemonProcess, pairNode, type NodeRow } from '../helpers/daemonHarness.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { SQLITE_STORE_FILE } from '../../daemon/src/store/openStore.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRAD, runBin, spawnBin, stopProcesses, TempDirs } from '../helpers/processes.js';
 
 const PASSWORD = 'e2e-Pa55word_not-shown';
@@ -36,11 +38,12 @@ afterAll(async () => {
   await server?.stop();
 }, E2E_HOOK_TIMEOUT_MS);
 
-async function schemaVersions(url: string): Promise<number[]> {
+/** One query on the daemon's database, on a connection of the test's own. */
+async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ version: number }>('SELECT version FROM palyra_schema ORDER BY version')).rows.map((row) => row.version);
+    return (await client.query<T>(sql)).rows;
   } finally {
     await client.end();
   }
@@ -53,12 +56,15 @@ describe('palyrad on a PostgreSQL store (real processes)', { timeout: E2E_TEST_T
     const nodeDir = join(await dirs.make('palyra-e2e-pg-node-'), 'state');
     const first = await DaemonProcess.start(stateDir, ['--store', url]);
     expect((first.ready as unknown as { store: StoreInfo }).store).toEqual({ engine: 'postgres', location: url });
-    expect((await schemaVersions(url)).length).toBeGreaterThan(0);
+    expect((await query(url, 'SELECT version FROM palyra_schema')).length).toBeGreaterThan(0);
     const status = await first.json<{ store: StoreInfo }>('status');
     expect(status.store).toEqual({ engine: 'postgres', location: url });
 
     const deviceId = await pairNode(first, nodeDir, 'pg-survivor');
     await first.stop();
+    // The node is a row in PostgreSQL, and the state dir holds no SQLite database.
+    expect(await query<{ device_id: string; name: string }>(url, 'SELECT device_id, name FROM nodes')).toEqual([{ device_id: deviceId, name: 'pg-survivor' }]);
+    expect(existsSync(join(stateDir, SQLITE_STORE_FILE))).toBe(false);
 
     const second = await DaemonProcess.start(stateDir, ['--store', url]);
     const nodes = parseOneJson<NodeRow[]>(await daemonCli(stateDir, 'nodes', 'list', '--json'));
