@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PalyraError } from '@palyra/shared/errors';
 import { startPostgres, type PostgresServer } from '../../../test/helpers/postgres.js';
-import { openStore, parseStoreSetting, redactPostgresUrl } from '../../src/store/index.js';
+import { openStore, parseStoreSetting, PostgresDatabase, redactPostgresUrl } from '../../src/store/index.js';
 import { numberPlaceholders } from '../../src/store/postgres/placeholders.js';
 
 const PASSWORD = 'S3cret-pw_for-test';
@@ -94,6 +94,42 @@ describe('PostgreSQL store: connection, credentials and failures', () => {
     expect(error.message).toContain(`postgres://operator@127.0.0.1:${port}/palyra_state`);
     expect(error.message).toMatch(/ECONNREFUSED/);
     expectNoPassword(error);
+  });
+
+  it('a statement past its timeout is cancelled by the server: PALYRA_E_STATE_IO, and the connection still serves', async () => {
+    const db = await PostgresDatabase.open(await server.createDatabase(), { statementTimeoutMs: 200 });
+    try {
+      await expect(db.get('SELECT pg_sleep(5) AS slept')).rejects.toMatchObject({ code: 'PALYRA_E_STATE_IO', details: { sqlState: '57014' } });
+      expect(await db.get('SELECT 1 AS ok')).toEqual({ ok: 1 });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a server that accepts the connection and never answers fails the open after the connect timeout (PALYRA_E_STATE_IO)', async () => {
+    // A real TCP listener that holds every connection open in silence.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const error = await PostgresDatabase.open(`postgres://operator:${PASSWORD}@127.0.0.1:${port}/db`, { connectTimeoutMs: 300 }).then(
+        async (db) => {
+          await db.close();
+          throw new Error('opened a silent server');
+        },
+        (failure: unknown) => failure,
+      );
+      expect(error).toMatchObject({ code: 'PALYRA_E_STATE_IO' });
+      expectNoPassword(error as PalyraError);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('a connection the server ends is replaced: at most the next statement fails (PALYRA_E_STATE_IO), then the store works again', async () => {
