@@ -30,6 +30,7 @@ import { DaemonEvents } from './events/DaemonEvents.js';
 import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
 import { NodeHealth } from './health/NodeHealth.js';
 import { DEFAULT_QUIC_MAX_CONNECTIONS, QuicNodeServer } from './quic/QuicNodeServer.js';
+import type { StoreEngine } from './store/SqlDatabase.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -68,6 +69,11 @@ export interface DaemonOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** Pair streams held at once in total and per address (defaults in DEFAULT_PAIRING_LIMITS). */
   pairingLimits?: Partial<PeerLimits>;
+  /**
+   * Where the state lives: undefined or 'sqlite' for the SQLite file in the state dir, or a
+   * `postgres://` URL (see docs/postgresql.md).
+   */
+  store?: string;
   signal?: AbortSignal;
 }
 
@@ -88,6 +94,8 @@ export interface DaemonInfo {
   vault: VaultBackendInfo;
   /** Which pairing requests are approved without an operator. */
   autoApprove: AutoApproveMode;
+  /** Where the state lives: the engine, and the SQLite file or the URL without its password. */
+  store: { engine: StoreEngine; location: string };
 }
 
 const DEFAULT_CODE_TTL_MS = 10 * 60_000;
@@ -126,9 +134,10 @@ export class Daemon {
       const keys = await VaultKeyStore.open({ stateDir, ...options.vault, signal, onNotice: options.onNotice });
       const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
 
-      // The store is checked before anything is written to it (a damaged or newer database
-      // stops the start), then the first releases' state file is migrated into it, once.
-      const store = await openStore({ stateDir, signal });
+      // The database is checked (integrity, schema version) and migrated before anything else
+      // reads state: a refused store stops the daemon here. Then the first releases' state
+      // file is migrated into it, once.
+      const store = await openStore({ stateDir, store: options.store, signal });
       // Closed after the registry's last flush (services stop in reverse order).
       add('state store', { stop: () => store.close() }, { untilDone: true });
       const seed = await importSeedFileOnce(store, stateDir, { signal });
@@ -263,6 +272,7 @@ export class Daemon {
         stateDir,
         vault: keys.backend,
         autoApprove,
+        store: { engine: store.engine, location: store.location },
       };
       const admin = new AdminServer(info.adminSocket, {
         registry,
@@ -288,6 +298,8 @@ export class Daemon {
           startedAt: startedAt.toISOString(),
           pid: process.pid,
           autoApprove: info.autoApprove,
+          storeEngine: info.store.engine,
+          storeLocation: info.store.location,
         }),
       });
       signal?.throwIfAborted();
