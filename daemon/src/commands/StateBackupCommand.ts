@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
-import { DaemonCommand } from './DaemonCommand.js';
+import { StateStoreCommand } from './StateStoreCommand.js';
 
-export class StateBackupCommand extends DaemonCommand {
+export class StateBackupCommand extends StateStoreCommand {
   static override paths = [['state', 'backup']];
   static override usage = Command.Usage({
     description: 'Copy the state store to a file, consistently, also while the daemon runs',
@@ -20,7 +20,7 @@ export class StateBackupCommand extends DaemonCommand {
 
   async execute(): Promise<number> {
     const [{ openExistingStore }, { backupStore }] = await Promise.all([import('./stateStore.js'), import('../store/backupStore.js')]);
-    const store = await openExistingStore(this.resolvedStateDir);
+    const store = await openExistingStore(this.resolvedStateDir, await this.storeSetting());
     try {
       const { file, schemaVersion } = await backupStore(store, this.file);
       if (this.json) this.printJson({ file, store: store.location, schemaVersion });

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { Command, Option } from 'clipanion';
-import { DaemonCommand } from './DaemonCommand.js';
+import { StateStoreCommand } from './StateStoreCommand.js';
 
-export class StateExportCommand extends DaemonCommand {
+export class StateExportCommand extends StateStoreCommand {
   static override paths = [['state', 'export']];
   static override usage = Command.Usage({
     description: 'Write the registry as a node-runtime.v1.json document',
@@ -27,7 +27,7 @@ export class StateExportCommand extends DaemonCommand {
       import('../store/seed/index.js'),
       import('@palyra/shared/fs'),
     ]);
-    const store = await openExistingStore(this.resolvedStateDir);
+    const store = await openExistingStore(this.resolvedStateDir, await this.storeSetting());
     let text: string;
     let nodes: number;
     try {

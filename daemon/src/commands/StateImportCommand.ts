@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Command, Option } from 'clipanion';
 import { PalyraError } from '@palyra/shared/errors';
-import { DaemonCommand } from './DaemonCommand.js';
+import { StateStoreCommand } from './StateStoreCommand.js';
 
-export class StateImportCommand extends DaemonCommand {
+export class StateImportCommand extends StateStoreCommand {
   static override paths = [['state', 'import']];
   static override usage = Command.Usage({
     description: 'Load a node-runtime.v1.json document into an empty state store',
@@ -38,7 +38,7 @@ export class StateImportCommand extends DaemonCommand {
     const lock = new StateDirLock(dir.path);
     await lock.acquire();
     try {
-      const store = await openStore({ stateDir: dir.path });
+      const store = await openStore({ stateDir: dir.path, store: await this.storeSetting() });
       try {
         const counts = await seed.importRuntimeState(store, state, { sha256: seed.sha256Hex(bytes), source: file });
         if (this.json) this.printJson({ file, store: store.location, ...counts });

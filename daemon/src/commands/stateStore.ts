@@ -3,14 +3,17 @@ import path from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
 import { StateDirectory } from '@palyra/shared/fs';
 import { openStore, SQLITE_STORE_FILE, type SqlStore } from '../store/index.js';
+import { parseStoreSetting } from '../store/storeSetting.js';
 
 /**
- * The store of an existing state dir, for the `palyrad state` commands, which open it
- * directly (beside a running daemon: SQLite in WAL mode lets a second process read, and
- * write in short transactions). A state dir without a store is refused (PALYRA_E_STATE_IO)
- * rather than given an empty one: `export` and `backup` of nothing would look like success.
+ * The daemon's existing store, for the `palyrad state` commands, which open it directly
+ * (beside a running daemon: SQLite in WAL mode lets a second process read, and write in short
+ * transactions; PostgreSQL serves many clients). A state dir without its SQLite store is
+ * refused (PALYRA_E_STATE_IO) rather than given an empty one: `export` and `backup` of
+ * nothing would look like success. `store` is the store setting ('' or 'sqlite' for SQLite).
  */
-export async function openExistingStore(stateDir: string, { signal }: { signal?: AbortSignal } = {}): Promise<SqlStore> {
+export async function openExistingStore(stateDir: string, store: string, { signal }: { signal?: AbortSignal } = {}): Promise<SqlStore> {
+  if (parseStoreSetting(store, '--store').engine === 'postgres') return openStore({ stateDir, store, signal });
   const dir = await StateDirectory.openIfExists(stateDir);
   const file = path.join(path.resolve(stateDir), SQLITE_STORE_FILE);
   if (dir === undefined || !(await exists(file))) {
