@@ -4,7 +4,7 @@
  * damaged database and one of a newer schema stop `palyrad start` and stay byte-identical.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -136,6 +136,16 @@ describe('state store (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =>
     const running = await DaemonProcess.start(stateDir);
     expectErrorLine(await daemonCli(stateDir, 'state', 'import', out), 'PALYRA_E_DAEMON_RUNNING', 75);
     expect((await running.stop()).code).toBe(0);
+
+    // A node-runtime.v1.json the store did not come from, beside a store with nodes: the
+    // start stops rather than merge the two, and the file stays as it was.
+    const foreign = stateFile(stateDir);
+    await writeFile(foreign, first.text.replace('"name":"kept"', '"name":"elsewhere"'), { mode: 0o600 });
+    const before = await sha256(foreign);
+    const refused = expectErrorLine(await startExpectingFailure(stateDir), 'PALYRA_E_STATE_NOT_EMPTY', 73, { logs: true });
+    expect(refused).toContain('1 node');
+    expect(await sha256(foreign)).toBe(before);
+    expect((await exportDocument(stateDir)).text).toBe(first.text);
   });
 
   it('backs up the store while the daemon runs and writes: every copy opens, passes quick_check and restores', async () => {
