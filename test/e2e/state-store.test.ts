@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { RuntimeStateStore, type RuntimeState } from '../../daemon/src/registry/index.js';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import { daemonCli, DaemonProcess, pairNode, spawnRun, startNode, stateFile, type NodeRow } from '../helpers/daemonHarness.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRAD, spawnBin, stopProcesses, TempDirs } from '../helpers/processes.js';
@@ -77,11 +78,12 @@ describe('state store (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =>
     await first.mintPin(); // an active code: a restart ends it
     expect((await first.stop()).code).toBe(0);
 
-    // Make the state dir a first slice's: the CA and node-runtime.v1.json, no store. The
-    // export writes the file as the first releases did (compact JSON and a newline, 0600).
+    // Make the state dir a first slice's: the CA and node-runtime.v1.json, no store. The file
+    // is written by the first releases' own writer (RuntimeStateStore), with this registry.
     const file = stateFile(stateDir);
-    expect((await daemonCli(stateDir, 'state', 'export', '--out', file)).code).toBe(0);
+    const { doc: registry } = await exportDocument(stateDir);
     for (const name of STORE_FILES) await rm(join(stateDir, name), { force: true });
+    await (await RuntimeStateStore.open({ stateDir })).save(registry as unknown as RuntimeState);
     const seed = JSON.parse(await readFile(file, 'utf8')) as Document;
     expect(seed.nodes.map((n) => n.deviceId)).toEqual([kept]);
     expect(seed.revoked.map((r) => r.deviceId)).toEqual([removed]);

@@ -85,6 +85,20 @@ describe('seed import and export (SQLite)', () => {
     expect(await sha(file)).toBe(before);
   });
 
+  it('imports a file of the releases that kept code derivations in it, without them', async () => {
+    const state = firstSliceState();
+    const withDerivations = {
+      ...state,
+      pairingCodes: state.pairingCodes.map((c) => ({ ...c, prs: Buffer.alloc(32, 9).toString('base64'), salt: Buffer.alloc(16, 3).toString('base64') })),
+    };
+    await writeStateFile(dir, `${JSON.stringify(withDerivations)}\n`);
+    store = await openStore({ stateDir: dir });
+    expect(await importSeedFileOnce(store, dir)).toMatchObject({ status: 'imported' });
+    expect((await exportRuntimeState(store)).pairingCodes).toEqual(state.pairingCodes);
+    const rows = await store.db.all<{ record: string }>('SELECT record FROM pairing_codes');
+    expect(rows.map((r) => r.record).join('')).not.toMatch(/prs|salt/);
+  });
+
   it('refuses a file that was not imported while the store holds other state, and changes nothing', async () => {
     store = await openStore({ stateDir: dir });
     const other = sampleState();
