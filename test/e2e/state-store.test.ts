@@ -4,7 +4,7 @@
  * damaged database and one of a newer schema stop `palyrad start` and stay byte-identical.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -194,6 +194,27 @@ describe('state store (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =>
     await copyFile(copies.at(-1) ?? '', join(restored, 'palyrad.db'));
     const { doc } = await exportDocument(restored);
     expect(doc.version).toBe(1);
+  });
+
+  it('never migrates the store it reads: export and backup of a store of another schema are refused and change nothing', async () => {
+    // A database without this build's schema (here none at all, as a daemon of an older
+    // version would have one older): a daemon's start migrates it, the state commands do not.
+    const stateDir = await freshStateDir('palyra-e2e-nomigrate-');
+    await mkdir(stateDir, { mode: 0o700 });
+    const dbFile = join(stateDir, 'palyrad.db');
+    const old = new Database(dbFile);
+    old.pragma('journal_mode = WAL');
+    old.exec('CREATE TABLE unrelated (x INTEGER)');
+    old.close();
+    await chmod(dbFile, 0o600);
+    const before = await sha256(dbFile);
+    const copy = join(stateDir, 'copy.db');
+    for (const args of [['state', 'export'], ['state', 'backup', copy]]) {
+      const message = expectErrorLine(await daemonCli(stateDir, ...args), 'PALYRA_E_STATE_VERSION', 78);
+      expect(message, args.join(' ')).toContain('schema version 0');
+    }
+    expect(await sha256(dbFile)).toBe(before);
+    expect(existsSync(copy)).toBe(false);
   });
 
   it('refuses a damaged database and one of a newer schema at start, and leaves them byte-identical', async () => {

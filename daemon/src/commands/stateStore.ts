@@ -11,9 +11,11 @@ import { parseStoreSetting } from '../store/storeSetting.js';
  * transactions; PostgreSQL serves many clients). A state dir without its SQLite store is
  * refused (PALYRA_E_STATE_IO) rather than given an empty one: `export` and `backup` of
  * nothing would look like success. `store` is the store setting ('' or 'sqlite' for SQLite).
+ * The store is not migrated: a daemon of another version may be running on it (a backup taken
+ * right after installing a new palyrad must not upgrade the old daemon's database under it).
  */
 export async function openExistingStore(stateDir: string, store: string, { signal }: { signal?: AbortSignal } = {}): Promise<SqlStore> {
-  if (parseStoreSetting(store, '--store').engine === 'postgres') return openStore({ stateDir, store, signal });
+  if (parseStoreSetting(store, '--store').engine === 'postgres') return openStore({ stateDir, store, migrate: false, signal });
   const dir = await StateDirectory.openIfExists(stateDir);
   const file = path.join(path.resolve(stateDir), SQLITE_STORE_FILE);
   if (dir === undefined || !(await exists(file))) {
@@ -23,7 +25,7 @@ export async function openExistingStore(stateDir: string, store: string, { signa
       { details: { file } },
     );
   }
-  return openStore({ stateDir: dir.path, signal });
+  return openStore({ stateDir: dir.path, migrate: false, signal });
 }
 
 async function exists(file: string): Promise<boolean> {
