@@ -8,8 +8,11 @@
 #    scripts/with-secret-service.sh; secret-tool checks what was stored.
 #  - chromium: the browser plugin's tests drive the real Chromium (headless); the plugin never
 #    downloads a browser.
+#  - postgresql: the store's repository contract suite and the --store e2e test run against a
+#    real PostgreSQL server that test/helpers/postgres.ts starts (initdb + pg_ctl from
+#    /usr/lib/postgresql/<version>/bin, in a temp dir, on a private socket and port).
 set -euo pipefail
-packages=(openssl procps tmux gnome-keyring dbus-daemon dbus-bin libsecret-tools chromium)
+packages=(openssl procps tmux gnome-keyring dbus-daemon dbus-bin libsecret-tools chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

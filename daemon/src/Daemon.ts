@@ -10,7 +10,10 @@ import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
 import { AutoApprover } from './pairing/AutoApprover.js';
 import type { AutoApproveMode } from './pairing/autoApprovePolicy.js';
-import { NodeRegistry, RuntimeStateStore } from './registry/index.js';
+import type { NodeRegistry } from './registry/index.js';
+import { openDaemonRegistry } from './registry/openDaemonRegistry.js';
+import { openStore } from './store/openStore.js';
+import { importSeedFileOnce } from './store/seed/index.js';
 import { NodeRpcServer } from './rpc/NodeRpcServer.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './rpc/ConnectionGuard.js';
 import { fitConnectionCap } from './rpc/fileDescriptorLimit.js';
@@ -22,12 +25,12 @@ import { StateDirLock } from './state/StateDirLock.js';
 import { DAEMON_VERSION } from './version.js';
 import { logDaemonEvents } from './logging/logDaemonEvents.js';
 import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
-import { logFailure } from './logging/logFailure.js';
 import { stopServices, type Service, type StartedService } from './stopServices.js';
 import { DaemonEvents } from './events/DaemonEvents.js';
 import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
 import { NodeHealth } from './health/NodeHealth.js';
 import { DEFAULT_QUIC_MAX_CONNECTIONS, QuicNodeServer } from './quic/QuicNodeServer.js';
+import type { StoreEngine } from './store/SqlDatabase.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -66,6 +69,11 @@ export interface DaemonOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** Pair streams held at once in total and per address (defaults in DEFAULT_PAIRING_LIMITS). */
   pairingLimits?: Partial<PeerLimits>;
+  /**
+   * Where the state lives: undefined or 'sqlite' for the SQLite file in the state dir, or a
+   * `postgres://` URL (see docs/postgresql.md).
+   */
+  store?: string;
   signal?: AbortSignal;
 }
 
@@ -86,6 +94,8 @@ export interface DaemonInfo {
   vault: VaultBackendInfo;
   /** Which pairing requests are approved without an operator. */
   autoApprove: AutoApproveMode;
+  /** Where the state lives: the engine, and the SQLite file or the URL without its password. */
+  store: { engine: StoreEngine; location: string };
 }
 
 const DEFAULT_CODE_TTL_MS = 10 * 60_000;
@@ -124,18 +134,19 @@ export class Daemon {
       const keys = await VaultKeyStore.open({ stateDir, ...options.vault, signal, onNotice: options.onNotice });
       const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
 
-      const store = await RuntimeStateStore.open({ stateDir, signal });
-      const registry = new NodeRegistry(store, {
-        onError: (error) => logFailure(options.logger, 'error', 'node registry background write failed', error),
-      });
+      // The database is checked (integrity, schema version) and migrated before anything else
+      // reads state: a refused store stops the daemon here. Then the first releases' state
+      // file is migrated into it, once.
+      const store = await openStore({ stateDir, store: options.store, signal });
+      // Closed after the registry's last flush (services stop in reverse order).
+      add('state store', { stop: () => store.close() }, { untilDone: true });
+      const seed = await importSeedFileOnce(store, stateDir, { signal });
+      if (seed.status === 'imported') {
+        options.logger?.info({ file: seed.file, store: store.location, ...seed.counts }, 'state file migrated into the state store');
+        options.onNotice?.(`migrated ${seed.file} into the state store ${store.location} (${seed.counts.nodes} nodes); the file is kept as it was, as a backup, and not read again`);
+      }
+      const registry = await openDaemonRegistry(store, { logger: options.logger, signal });
       add('registry flush', { stop: () => registry.flush() }, { untilDone: true });
-      // Requests left pending by a previous run (a crash) have lost the Pair stream that is
-      // the only way to hand the node its certificate: approving one would register a node
-      // that can never connect. The nodes must join again.
-      await registry.withdrawRequests(undefined, { signal });
-      // Codes minted by a previous run ended with it (their derivations lived in its memory):
-      // say so in the file too.
-      await registry.flush({ signal });
 
       const server = await ca.ensureServerCertificate({ hosts: certificateHosts(options.listen.host), signal });
       const provider = new TlsCertificateProvider({
@@ -261,6 +272,7 @@ export class Daemon {
         stateDir,
         vault: keys.backend,
         autoApprove,
+        store: { engine: store.engine, location: store.location },
       };
       const admin = new AdminServer(info.adminSocket, {
         registry,
@@ -286,6 +298,8 @@ export class Daemon {
           startedAt: startedAt.toISOString(),
           pid: process.pid,
           autoApprove: info.autoApprove,
+          storeEngine: info.store.engine,
+          storeLocation: info.store.location,
         }),
       });
       signal?.throwIfAborted();

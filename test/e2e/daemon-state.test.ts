@@ -1,12 +1,13 @@
 /**
  * The daemon's state across process lifetimes, with real processes: restarts keep the CA and
  * the registry, a crash leaves nothing that blocks the next start, a corrupt or foreign state
- * file stops the start without being touched, and one state dir has one daemon. Each test
+ * database stops the start without being touched, and one state dir has one daemon. Each test
  * owns its daemons (they are stopped and restarted).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import {
@@ -15,7 +16,7 @@ import {
   pairNode,
   spawnJoin,
   startNode,
-  stateFile,
+  stateDatabase,
   type DaemonStatusJson,
   type NodeRow,
   type PairingCodeJson,
@@ -113,12 +114,13 @@ describe('daemon state (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
     expectErrorLine(await second.cli('nodes', 'approve', requestId ?? ''), 'PALYRA_E_REQUEST_NOT_FOUND', 68);
   });
 
-  it('refuses a corrupt state file or one of an unknown version, and never modifies it', async () => {
+  it('refuses a corrupt state database or one of a newer schema, and never modifies it', async () => {
     const stateDir = await freshStateDir('palyra-e2e-corrupt-');
     const daemon = await DaemonProcess.start(stateDir);
-    await daemon.mintPin(); // writes the state file
+    await daemon.mintPin(); // writes the state database
     expect((await daemon.stop()).code).toBe(0);
-    const file = stateFile(stateDir);
+    const file = stateDatabase(stateDir);
+    // The daemon's last close checkpointed the WAL into the file: it holds everything.
     const original = await readFile(file);
 
     const garbage = Buffer.from('{"version":1,"nodes":[{"deviceId": \u0000\xff garbage', 'latin1');
@@ -132,12 +134,16 @@ describe('daemon state (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
     expect(existsSync(join(stateDir, 'daemon.lock'))).toBe(false);
     expect(existsSync(join(stateDir, 'admin.sock'))).toBe(false);
 
-    const future = Buffer.from(`${JSON.stringify({ ...JSON.parse(original.toString('utf8')), version: 2 }, null, 2)}\n`);
-    await writeFile(file, future);
+    // A database a newer palyrad migrated further.
+    await writeFile(file, original);
+    const newer = new Database(file);
+    newer.prepare('INSERT INTO palyra_schema (version, name, applied_at) VALUES (?, ?, ?)').run(99, 'from the future', new Date().toISOString());
+    newer.close();
+    const future = await readFile(file);
     const versioned = await startExpectingFailure(stateDir);
     const versionMessage = expectErrorLine(versioned, 'PALYRA_E_STATE_VERSION', 78, { logs: true });
     expect(versionMessage).toContain(file);
-    expect(versionMessage).toMatch(/version 2/);
+    expect(versionMessage).toMatch(/schema version 99/);
     expect(await readFile(file)).toEqual(future);
 
     // Restoring the file is all it takes.
@@ -145,7 +151,6 @@ describe('daemon state (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
     const restored = await DaemonProcess.start(stateDir);
     expect(restored.ready.ca).toBe(daemon.ready.ca);
   });
-
   it('allows one daemon per state dir, prints the ready line, and stops cleanly on SIGINT', async () => {
     const stateDir = await freshStateDir('palyra-e2e-lock-');
     const daemon = spawnBin(PALYRAD, ['start', '--state-dir', stateDir, '--listen', '127.0.0.1:0']);

@@ -4,10 +4,10 @@
  * alive. The old stop waited minutes for the frozen peer to acknowledge the close of its QUIC
  * connection, with gRPC and the admin socket already closed.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DaemonProcess, pairNode, spawnJoin, startNode, stateFile } from '../helpers/daemonHarness.js';
+import { DaemonProcess, pairNode, spawnJoin, startNode, stateDatabase } from '../helpers/daemonHarness.js';
 import { spawnInvoke, startAgent, writeNodeConfig } from '../helpers/dispatchHarness.js';
 import { E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
 
@@ -50,15 +50,21 @@ describe('daemon stop', () => {
     await startNode(nodeDir);
     const waiting = spawnJoin(join(base, 'waiting'), daemon, await daemon.mintPin(), ['--name', 'waiting']);
     await waiting.waitFor(/waiting for approval/);
+    let stopped: Awaited<ReturnType<typeof daemon.process.waitForExit>>;
 
-    // The state file can no longer be replaced: a non-empty directory stands at its path.
-    await rm(stateFile(stateDir));
-    await mkdir(stateFile(stateDir));
-    await writeFile(join(stateFile(stateDir), 'in-the-way'), '');
-
-    await daemon.process.waitFor(/^\{.*"code":"PALYRA_E_STATE_IO".*"msg":"expiry sweep failed"\}$/m, 30_000, 'stderr');
-    daemon.process.signal('SIGTERM');
-    const stopped = await daemon.process.waitForExit(20_000);
+    // The state database can no longer be written: another connection holds its write lock
+    // (as a long `sqlite3` session would), so each of the daemon's writes fails once SQLite's
+    // busy timeout ran out (SQLITE_BUSY: PALYRA_E_STATE_IO).
+    const holder = new Database(stateDatabase(stateDir));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      await daemon.process.waitFor(/^\{.*"code":"PALYRA_E_STATE_IO".*"msg":"expiry sweep failed"\}$/m, 30_000, 'stderr');
+      daemon.process.signal('SIGTERM');
+      stopped = await daemon.process.waitForExit(60_000);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
     expect(stopped.stderr).toMatch(/^\{"level":50,.*"service":"registry flush","code":"PALYRA_E_STATE_IO".*"msg":"registry flush failed to stop"\}$/m);
   }, E2E_TEST_TIMEOUT_MS);
 });

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectErrorLine } from '../helpers/cliAssertions.js';
-import { daemonCli, DaemonProcess, pairNode, stateFile } from '../helpers/daemonHarness.js';
+import { daemonCli, DaemonProcess, pairNode, stateDatabase } from '../helpers/daemonHarness.js';
 import { snapshotTree } from '../helpers/fsSnapshot.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
 
@@ -49,14 +49,16 @@ describe('a deleted daemon vault (real processes)', { timeout: E2E_TEST_TIMEOUT_
 
     const message = await refusedStart(stateDir);
     expect(message).toContain(`the vault ${vaultFile} is missing`);
-    for (const found of ['ca.crt (the CA certificate)', 'server.crt (the server certificate)', 'vault.key (the key file of a vault)', '1 paired node in node-runtime.v1.json']) {
+    for (const found of ['ca.crt (the CA certificate)', 'server.crt (the server certificate)', 'vault.key (the key file of a vault)', '1 paired node in palyrad.db']) {
       expect(message).toContain(found);
     }
     expect(message).toContain('Nothing was changed');
 
     // Each of them alone is enough: a passphrase vault leaves no key file, nodes may be gone.
     await rm(join(stateDir, 'vault.key'));
-    await rm(stateFile(stateDir));
+    await rm(stateDatabase(stateDir));
+    await rm(`${stateDatabase(stateDir)}-wal`, { force: true });
+    await rm(`${stateDatabase(stateDir)}-shm`, { force: true });
     await rm(join(stateDir, 'server.crt'));
     const caOnly = await refusedStart(stateDir);
     expect(caOnly).toContain('already holds ca.crt (the CA certificate);');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import {
-  nodeCli, pairNode, spawnJoin, spawnRun, startNode, stateFile, type DaemonStatusJson, type NodeRow, type PairingCodeJson, type PendingRow
+  nodeCli, pairNode, spawnJoin, spawnRun, startNode, stateDatabase, type DaemonStatusJson, type NodeRow, type PairingCodeJson, type PendingRow
 } from '../helpers/daemonHarness.js';
 import { useSharedDaemon } from '../helpers/sharedDaemon.js';
 import { E2E_TEST_TIMEOUT_MS } from '../helpers/processes.js';
@@ -153,7 +153,7 @@ describe('pairing lifecycle (real processes)', { timeout: E2E_TEST_TIMEOUT_MS },
     const socket = await lstat(d.ready.admin);
     expect(socket.isSocket()).toBe(true);
     expect((socket.mode & 0o777).toString(8)).toBe('600');
-    expect(await mode(stateFile(d.stateDir))).toBe('600');
+    expect(await mode(stateDatabase(d.stateDir))).toBe('600');
 
     // Every file but the public certificates is private: the keys (plain key files, or the
     // vault and its key file), the registry, the lock; on the node, everything.

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { PALYRA_NODE, PALYRAD, runBin, spawnBin, type CommandResult, type RunningProcess, type SpawnOptions } from './processes.js';
 
 export interface ReadyInfo {
@@ -142,4 +143,22 @@ export async function startNode(nodeStateDir: string, options: SpawnOptions = {}
   return run;
 }
 
+/** The JSON state file of daemons before the state database (a seed to import, now). */
 export const stateFile = (stateDir: string): string => join(stateDir, 'node-runtime.v1.json');
+
+/** The daemon's state database (SQLite), beside its CA. */
+export const stateDatabase = (stateDir: string): string => join(stateDir, 'palyrad.db');
+
+/**
+ * The records of one registry table, read through a read-only connection: WAL lets a reader
+ * in while the daemon runs, and nothing is written.
+ */
+export function storedRecords<T>(stateDir: string, table: 'pairing_codes' | 'pairing_requests' | 'nodes' | 'revoked_certs'): T[] {
+  const db = new Database(stateDatabase(stateDir), { readonly: true, fileMustExist: true });
+  try {
+    if (table === 'revoked_certs') return db.prepare('SELECT fingerprint, device_id AS deviceId, revoked_at AS revokedAt, reason FROM revoked_certs').all() as T[];
+    return (db.prepare(`SELECT record FROM ${table} ORDER BY rowid`).all() as { record: string }[]).map((row) => JSON.parse(row.record) as T);
+  } finally {
+    db.close();
+  }
+}

@@ -118,13 +118,21 @@ export function createAdminServiceHandlers(
     ListNodes: unary(async () => ({ nodes: registry.listNodes().map(toNodeInfo) })),
 
     RemoveNode: unary(async (request) => {
-      const removed = await registry.removeNode(request.deviceId, 'removed by operator');
-      sessions.closeDevice(
-        removed.deviceId,
-        new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'),
-      );
-      deps.capabilities.forget(removed.deviceId);
-      deps.health?.forget(removed.deviceId);
+      const forget = (deviceId: string): void => {
+        sessions.closeDevice(deviceId, new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'));
+        deps.capabilities.forget(deviceId);
+        deps.health?.forget(deviceId);
+      };
+      let removed;
+      try {
+        removed = await registry.removeNode(request.deviceId, 'removed by operator');
+      } catch (error) {
+        // A removal the store could not record is enforced all the same (see removeNode):
+        // the node goes here too, and the operator gets the error.
+        if (error instanceof PalyraError && error.code === 'PALYRA_E_STATE_IO' && registry.getNode(request.deviceId) === undefined) forget(request.deviceId);
+        throw error;
+      }
+      forget(removed.deviceId);
       return { ...toNodeInfo(removed), status: 'offline' };
     }),
 

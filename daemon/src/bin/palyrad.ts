@@ -11,6 +11,9 @@ import { NodesPendingCommand } from '../commands/NodesPendingCommand.js';
 import { NodesRemoveCommand } from '../commands/NodesRemoveCommand.js';
 import { PairingCodeCommand } from '../commands/PairingCodeCommand.js';
 import { StartCommand } from '../commands/StartCommand.js';
+import { StateBackupCommand } from '../commands/StateBackupCommand.js';
+import { StateExportCommand } from '../commands/StateExportCommand.js';
+import { StateImportCommand } from '../commands/StateImportCommand.js';
 import { StatusCommand } from '../commands/StatusCommand.js';
 import { DAEMON_VERSION } from '../version.js';
 
@@ -28,6 +31,9 @@ for (const command of [
   ApprovalsCommand,
   EventsCommand,
   ConfigShowCommand,
+  StateExportCommand,
+  StateImportCommand,
+  StateBackupCommand,
   Builtins.HelpCommand,
   Builtins.VersionCommand,
 ]) {

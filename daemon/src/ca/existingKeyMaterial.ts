@@ -3,6 +3,8 @@ import { basename } from 'node:path';
 import type { StateDirectory } from '@palyra/shared/fs';
 import { RuntimeStateStore } from '../registry/RuntimeStateStore.js';
 import { RUNTIME_STATE_FILE } from '../registry/types.js';
+import { SQLITE_STORE_FILE } from '../store/openStore.js';
+import { SqliteDatabase } from '../store/sqlite/SqliteDatabase.js';
 import { CA_CERT_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE } from './constants.js';
 
 /**
@@ -31,5 +33,22 @@ export async function findExistingKeyMaterial(state: StateDirectory, vaultKeyFil
   if (await present(vaultKeyFile)) found.push(`${basename(vaultKeyFile)} (the key file of a vault)`);
   const nodes = (await RuntimeStateStore.open({ stateDir: state.path })).snapshot().nodes.length;
   if (nodes > 0) found.push(`${nodes} paired node${nodes === 1 ? '' : 's'} in ${RUNTIME_STATE_FILE}`);
+  const database = state.file(SQLITE_STORE_FILE);
+  if (await present(database)) {
+    const stored = await pairedNodesIn(database);
+    if (stored > 0) found.push(`${stored} paired node${stored === 1 ? '' : 's'} in ${SQLITE_STORE_FILE}`);
+  }
   return found;
+}
+
+/** How many nodes the state database holds, read without writing to it (0 before its schema exists). */
+async function pairedNodesIn(file: string): Promise<number> {
+  const db = await SqliteDatabase.open(file);
+  try {
+    const table = await db.get("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'nodes'");
+    if (table === undefined) return 0;
+    return Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM nodes'))?.n ?? 0);
+  } finally {
+    await db.close();
+  }
 }

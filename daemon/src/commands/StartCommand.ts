@@ -19,6 +19,7 @@ export class StartCommand extends DaemonCommand {
       ['QUIC on its own port, at most 1000 connections', 'palyrad start --quic-listen 0.0.0.0:9444 --quic-max-connections 1000'],
       ['gRPC only', 'palyrad start --quic-listen off'],
       ['Admit nodes that pair with a QR code without an operator (automation)', 'palyrad start --auto-approve qr'],
+      ['State in PostgreSQL (the password from PGPASSWORD)', 'palyrad start --store postgres://palyra@db.example:5432/palyra'],
     ],
   });
 
@@ -61,6 +62,11 @@ export class StartCommand extends DaemonCommand {
       'Approve confirmed pairing requests without an operator, for automation (env PALYRA_AUTO_APPROVE): off (default), ' +
       'qr (QR-code pairings only), or all (PIN pairings too: anyone who sees the PIN can then join unchecked)',
   });
+  store = Option.String('--store', {
+    description:
+      'Where the state lives (env PALYRA_STORE): sqlite (default: palyrad.db in the state dir) or a postgres:// URL ' +
+      '(keep the password off the command line: PGPASSWORD or the config file; see docs/postgresql.md)',
+  });
   logLevel = Option.String('--log-level', { description: 'trace, debug, info, warn, error or silent (env PALYRA_LOG_LEVEL; default info)' });
   config = Option.String('--config', { description: 'Config file (env PALYRA_CONFIG; default: a palyra config found from the working directory up)' });
   json = Option.Boolean('--json', false, { description: 'Print the ready line as one JSON object' });
@@ -91,6 +97,7 @@ export class StartCommand extends DaemonCommand {
         certValidityDays: this.certValidityDays,
         autoApprove: this.autoApprove,
         logLevel: this.logLevel,
+        store: this.store,
       },
       { configPath: this.config },
     );
@@ -127,6 +134,7 @@ export class StartCommand extends DaemonCommand {
           maxConnectionsPerAddress: settings.maxConnectionsPerAddress.value,
         },
         pairingLimits: { total: settings.maxPairings.value, perAddress: settings.maxPairingsPerAddress.value },
+        ...(settings.store.value === '' ? {} : { store: settings.store.value }),
         signal: controller.signal,
       });
     } catch (error) {
@@ -140,7 +148,7 @@ export class StartCommand extends DaemonCommand {
     if (info.quicDisabledReason !== undefined) this.context.stderr.write(`palyrad: QUIC is disabled (${info.quicDisabledReason}); nodes use gRPC only\n`);
     if (info.quicNotice !== undefined) this.context.stderr.write(`palyrad: ${info.quicNotice}\n`);
     if (this.json) {
-      this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault })}\n`);
+      this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault, store: info.store })}\n`);
     } else {
       this.print(`palyrad ready grpc=${info.grpcAddress} quic=${info.quicAddress} admin=${info.adminSocket} ca=${info.caFingerprint}`);
     }

@@ -41,6 +41,7 @@ export class StatusCommand extends DaemonCommand {
       startedAt: status.startedAt,
       nodes: { online: status.nodesOnline, offline: status.nodesOffline, pending: status.requestsPending },
       autoApprove: status.autoApprove || 'off',
+      store: { engine: status.storeEngine, location: status.storeLocation },
     };
     if (this.json) {
       this.printJson(document);
@@ -51,6 +52,7 @@ export class StatusCommand extends DaemonCommand {
     this.print(`  quic   ${document.quic}`);
     this.print(`  admin  ${document.admin}`);
     this.print(`  ca     ${document.caFingerprint}`);
+    if (document.store.engine !== '') this.print(`  store  ${document.store.engine} ${document.store.location}`);
     this.print(`  nodes  ${document.nodes.online} online, ${document.nodes.offline} offline, ${document.nodes.pending} pending approval`);
     if (document.autoApprove !== 'off') {
       this.print(`  auto-approve ${document.autoApprove}: ${document.autoApprove === 'all' ? 'PIN and QR' : 'QR'} pairings are admitted without an operator`);

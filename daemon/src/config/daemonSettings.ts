@@ -2,6 +2,8 @@ import { loadConfigFile, parseDuration, parseHostPort, parsers, resolveSettings,
 import { LOG_LEVELS, type LogLevel } from '@palyra/shared/logging';
 import type { JsonSchema } from '@palyra/shared/plugins';
 import { AUTO_APPROVE_MODES, type AutoApproveMode } from '../pairing/autoApprovePolicy.js';
+import { redactPostgresUrl } from '../store/postgres/postgresUrl.js';
+import { parseStoreSetting } from '../store/storeSetting.js';
 
 /** Everything `palyrad start` can be configured with (flags, PALYRA_* env, config file). */
 export interface DaemonSettings {
@@ -27,6 +29,8 @@ export interface DaemonSettings {
   /** Approve confirmed pairing requests without an operator: off, qr or all (see autoApprovePolicy.ts). */
   autoApprove: AutoApproveMode;
   logLevel: LogLevel;
+  /** Where the state lives: empty or `sqlite` (the file in the state dir), or a postgres:// URL. */
+  store: string;
 }
 
 const hostPort = (text: string, from: string): string => {
@@ -55,10 +59,23 @@ export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
   certValidityDays: { flag: '--cert-validity-days', env: 'PALYRA_CERT_VALIDITY_DAYS', default: 30, parse: parsers.integer(1, 365) },
   autoApprove: { flag: '--auto-approve', env: 'PALYRA_AUTO_APPROVE', default: 'off', parse: parsers.oneOf(AUTO_APPROVE_MODES) },
   logLevel: { flag: '--log-level', env: 'PALYRA_LOG_LEVEL', default: 'info', parse: parsers.oneOf(LOG_LEVELS) },
+  store: {
+    flag: '--store',
+    env: 'PALYRA_STORE',
+    default: '',
+    parse: (text, from) => {
+      parseStoreSetting(text, from);
+      return text;
+    },
+    // `config show` prints the URL without its password.
+    redact: (value) => redactPostgresUrl(value),
+  },
 };
 
 const HOST_PORT_PATTERN = '^(\\[[^\\]]+\\]|[^:\\[\\]]+):[0-9]{1,5}$';
 const DURATION_PATTERN = '^[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)?$';
+/** `sqlite`, or a PostgreSQL URL (the driver checks the rest when it connects). */
+const STORE_PATTERN = '^(sqlite|[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://.+)$';
 
 /** Schema of the `palyra` config file (e.g. palyra.config.json, .palyrarc.yaml). */
 export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
@@ -81,6 +98,7 @@ export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
     certValidityDays: { type: 'integer', minimum: 1, maximum: 365 },
     autoApprove: { enum: [...AUTO_APPROVE_MODES] },
     logLevel: { enum: [...LOG_LEVELS] },
+    store: { type: 'string', pattern: STORE_PATTERN },
   },
 };
 

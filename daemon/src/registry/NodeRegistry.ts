@@ -1,15 +1,13 @@
 import { PalyraError } from '@palyra/shared/errors';
 import { assertDeviceId } from '@palyra/shared/ids';
-import type { RuntimeStateStore } from './RuntimeStateStore.js';
+import type { Store } from '../store/types.js';
 import {
   MAX_PIN_ATTEMPTS,
-  MAX_SUPERSEDED_PIN_CANDIDATES,
   type NodeRecord,
   type PairingCodeDerivation,
   type PairingCodeRecord,
   type PairingRequestRecord,
   type RevokedCertRecord,
-  type RuntimeState,
   type UsablePairingCode,
 } from './types.js';
 import { identityChangeError, identityChangeOf, type IdentityChange } from './identityChange.js';
@@ -23,8 +21,13 @@ import {
   validatePairingRequest,
 } from './validation.js';
 
-/** What the registry needs of its store (a RuntimeStateStore; tests may pass a fake). */
-export type RegistryStore = Pick<RuntimeStateStore, 'snapshot' | 'save'>;
+import { loadRegistryState, type RegistryRows } from './loadRegistryState.js';
+import { PairingCodes } from './PairingCodes.js';
+import { PairingRequests } from './PairingRequests.js';
+import { RegisteredNodes } from './RegisteredNodes.js';
+import { isEmpty, writeChanges, type RegistryChanges } from './RegistryChanges.js';
+import { RowDraft, RowTable } from './RowTable.js';
+import { SerialQueue } from '../store/SerialQueue.js';
 
 export interface NodeRegistryOptions {
   /** Clock; inject one in tests. */
@@ -45,6 +48,14 @@ export interface NodeRegistryOptions {
 
 export interface SignalOption {
   signal?: AbortSignal;
+}
+
+export interface WithdrawOptions extends SignalOption {
+  /**
+   * Withdraw in memory even when the store cannot record it (the error is still thrown): for
+   * requests left pending by a previous run, which must never be approved (see Daemon).
+   */
+  evenIfUnsaved?: boolean;
 }
 
 export interface ApproveOptions extends SignalOption {
@@ -113,46 +124,48 @@ class CommitThenThrow {
   constructor(readonly error: PalyraError) {}
 }
 
-/** One serialized mutation: works on a copy of the state, made on first use. */
+/** The registry's committed rows, one table per concern. */
+interface Tables {
+  codes: PairingCodes;
+  requests: PairingRequests;
+  nodes: RegisteredNodes;
+  revoked: RowTable<RevokedCertRecord>;
+}
+
+/** One serialized mutation: its own view of each table; only the rows it edits are copied. */
 class Transaction {
-  changed = false;
-  readonly requestChanges = new Set<string>();
-  readonly revocations: string[] = [];
-  private draft: RuntimeState | undefined;
+  readonly codes: RowDraft<PairingCodeRecord>;
+  readonly requests: RowDraft<PairingRequestRecord>;
+  readonly nodes: RowDraft<NodeRecord>;
+  readonly revoked: RowDraft<RevokedCertRecord>;
+  /** Write the lastSeen values kept in memory (flush()). */
+  flushLastSeen = false;
 
   constructor(
-    private readonly committed: RuntimeState,
+    tables: Tables,
     readonly now: Date,
-  ) {}
-
-  /**
-   * The copy a mutation edits: new arrays and a new object per record, sharing the records'
-   * (frozen) fields. A deep clone cost ~60 ms per mutation at 10,000 nodes; this ~2 ms. A body
-   * that changed a nested array or object in place would throw on the frozen original, so
-   * bodies replace nested values (as they do) instead of editing them.
-   */
-  get state(): RuntimeState {
-    this.draft ??= {
-      ...this.committed,
-      pairingCodes: this.committed.pairingCodes.map((code) => ({ ...code })),
-      requests: this.committed.requests.map((request) => ({ ...request })),
-      nodes: this.committed.nodes.map((node) => ({ ...node })),
-      revoked: this.committed.revoked.map((entry) => ({ ...entry })),
-    };
-    return this.draft;
-  }
-
-  requestChanged(request: PairingRequestRecord): void {
-    this.changed = true;
-    this.requestChanges.add(request.requestId);
+  ) {
+    this.codes = new RowDraft(tables.codes.table);
+    this.requests = new RowDraft(tables.requests.table);
+    this.nodes = new RowDraft(tables.nodes.table);
+    this.revoked = new RowDraft(tables.revoked);
   }
 }
 
+/** Rows memory holds but the store may not (a write that failed yet had to take effect), by table. */
+interface Unsaved {
+  codes: Set<string>;
+  requests: Set<string>;
+  nodes: Set<string>;
+  revoked: Set<string>;
+}
+
 /**
- * The daemon's pairing codes, pairing requests, registered nodes and revoked certificates,
- * in memory over a RuntimeStateStore. Mutations run one at a time on a copy of the state and
- * take effect (in memory, for readers, for listeners) only once the store saved it; a failed
- * save changes nothing. Reads are synchronous; the per-RPC ones are O(1).
+ * The daemon's pairing codes, pairing requests, registered nodes and revoked certificates:
+ * in memory, indexed, over the store's repositories. Mutations run one at a time; each writes
+ * only the rows it changed, in one store transaction, and takes effect (in memory, for
+ * readers, for listeners) only once that committed: a failed write changes nothing, except
+ * for a node removal (see removeNode). Reads are synchronous; the per-RPC ones are O(1).
  */
 export class NodeRegistry {
   private readonly now: () => Date;
@@ -163,31 +176,32 @@ export class NodeRegistry {
   private readonly maxRetained: number;
   private readonly onError: (error: unknown) => void;
 
-  private state: RuntimeState;
-  private nodesById = new Map<string, NodeRecord>();
-  private nodesByFingerprint = new Map<string, NodeRecord>();
-  private requestsById = new Map<string, PairingRequestRecord>();
-  private revokedByFingerprint = new Map<string, RevokedCertRecord>();
-  /** lastSeen values newer than the persisted ones, by deviceId. */
-  private readonly lastSeen = new Map<string, string>();
-  /**
-   * What CPace is keyed with, by code id, for the codes that can still run an exchange. Never
-   * in `state`, so never in the state file: a copy of that file (a backup, a stolen disk) must
-   * not let anyone pair while a code is active. A restart therefore ends every active code.
-   */
-  private readonly derivations = new Map<string, PairingCodeDerivation>();
-  /** The state as loaded differs from the file (codes ended at load): flush() writes it. */
-  private unsavedSinceLoad: boolean;
+  private readonly codes = new PairingCodes();
+  private readonly requests = new PairingRequests();
+  private readonly nodes = new RegisteredNodes();
+  private readonly revoked = new RowTable<RevokedCertRecord>((record) => record.fingerprint);
+  private readonly unsaved: Unsaved = { codes: new Set(), requests: new Set(), nodes: new Set(), revoked: new Set() };
   private lastSeenTimer: NodeJS.Timeout | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   /** Mutations queued or running: while there are any, the committed state may be about to change. */
   private pendingMutations = 0;
   private readonly requestListeners = new Set<{ listener: RequestListener }>();
   private readonly revocationListeners = new Set<{ listener: RevocationListener }>();
 
-  constructor(
-    private readonly store: RegistryStore,
-    options: NodeRegistryOptions = {},
+  /**
+   * Loads the registry from the store (once; every row validated: PALYRA_E_STATE_CORRUPT
+   * names a bad one). Codes the store says are active are ended in memory at once (their
+   * derivations died with the previous run); flush() writes that.
+   */
+  static async open(store: Store, options: NodeRegistryOptions & SignalOption = {}): Promise<NodeRegistry> {
+    const rows = await loadRegistryState(store, { signal: options.signal });
+    return new NodeRegistry(store, rows, options);
+  }
+
+  private constructor(
+    private readonly store: Store,
+    rows: RegistryRows,
+    options: NodeRegistryOptions,
   ) {
     this.now = options.now ?? (() => new Date());
     this.codeTtlMs = options.codeTtlMs ?? 10 * MINUTE;
@@ -198,9 +212,10 @@ export class NodeRegistry {
     this.onError =
       options.onError ??
       ((error) => process.emitWarning(`node registry: ${error instanceof Error ? error.message : String(error)}`));
-    const loaded = store.snapshot();
-    this.unsavedSinceLoad = endCodesWithoutDerivation(loaded, this.now());
-    this.state = this.index(loaded);
+    for (const id of this.codes.load(rows.codes, this.now())) this.unsaved.codes.add(id);
+    this.requests.table.apply(new Map(rows.requests.map((r) => [r.requestId, r])));
+    this.nodes.table.apply(new Map(rows.nodes.map((n) => [n.deviceId, n])));
+    this.revoked.apply(new Map(rows.revoked.map((r) => [r.fingerprint, r])));
   }
 
   // ---------------------------------------------------------------- pairing codes
@@ -233,12 +248,11 @@ export class NodeRegistry {
         throw invalid('a new pairing code starts active with 0 attempts');
       }
       if (timeOf(code.expiresAt) <= tx.now.getTime()) throw invalid(`pairing code expiresAt ${code.expiresAt} is not in the future`);
-      const codes = tx.state.pairingCodes;
-      if (codes.some((c) => c.id === code.id)) throw invalid(`a pairing code with id ${code.id} exists already`);
+      if (tx.codes.get(code.id) !== undefined) throw invalid(`a pairing code with id ${code.id} exists already`);
       let superseded = false;
       if (code.method === 'pin') {
-        for (const other of codes) {
-          if (other.method !== 'pin' || other.state !== 'active') continue;
+        for (const active of [...tx.codes.values()].filter((c) => c.method === 'pin' && c.state === 'active')) {
+          const other = tx.codes.edit(active.id) as PairingCodeRecord;
           if (expired(other.expiresAt, tx.now)) {
             other.state = 'expired';
           } else {
@@ -247,11 +261,10 @@ export class NodeRegistry {
           }
         }
       }
-      codes.push(code);
-      // Only used once the code is committed (every lookup goes through the state first); a
-      // failed save leaves an entry the next commit sweeps away.
-      this.derivations.set(code.id, { prs: derivation.prs, salt: derivation.salt });
-      tx.changed = true;
+      tx.codes.put(code);
+      // Only used once the code is committed (every lookup goes through the table first); a
+      // failed write leaves an entry the next commit of codes sweeps away.
+      this.codes.remember(code.id, derivation);
       return { code, superseded };
     });
   }
@@ -263,13 +276,14 @@ export class NodeRegistry {
    */
   activePinCode({ signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
-      const pins = tx.state.pairingCodes.filter((c) => c.method === 'pin' && c.state !== 'superseded');
+      const pins = [...tx.codes.values()].filter((c) => c.method === 'pin' && c.state !== 'superseded');
       const active = pins.find((c) => c.state === 'active');
       if (active !== undefined) {
-        const problem = this.checkUsable(tx, active);
-        return problem === undefined ? this.usable(active) : new CommitThenThrow(problem);
+        const code = tx.codes.edit(active.id) as PairingCodeRecord;
+        const problem = checkUsable(code, tx.now);
+        return problem === undefined ? this.codes.usable(code) : new CommitThenThrow(problem);
       }
-      const latest = pins.reduce<PairingCodeRecord | undefined>(
+      const latest = pins.reduce<Readonly<PairingCodeRecord> | undefined>(
         (a, c) => (a === undefined || timeOf(c.createdAt) >= timeOf(a.createdAt) ? c : a),
         undefined,
       );
@@ -286,11 +300,11 @@ export class NodeRegistry {
    */
   pinCodeForExchange(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
-      const code = findCode(tx.state, id);
+      const code = findCode(tx, id);
       if (code.method !== 'pin') throw new PalyraError('PALYRA_E_PAIRING_NO_CODE', 'no PIN pairing code has this id');
-      if (this.isCandidate(code, tx.now)) return this.usable(code);
-      const problem = this.checkUsable(tx, code);
-      return problem === undefined ? this.usable(code) : new CommitThenThrow(problem);
+      if (this.codes.isCandidate(code, tx.now)) return this.codes.usable(code);
+      const problem = checkUsable(code, tx.now);
+      return problem === undefined ? this.codes.usable(code) : new CommitThenThrow(problem);
     });
   }
 
@@ -301,20 +315,15 @@ export class NodeRegistry {
    * attempts (they can never pair: a proven superseded PIN is refused as replaced).
    */
   supersededPinCandidates(): string[] {
-    const now = this.now();
-    return this.state.pairingCodes
-      .filter((c) => this.isCandidate(c, now))
-      .sort((a, b) => timeOf(b.createdAt) - timeOf(a.createdAt))
-      .slice(0, MAX_SUPERSEDED_PIN_CANDIDATES)
-      .map((c) => c.id);
+    return this.codes.candidates(this.now());
   }
 
   /** The code `id` if it is active; otherwise the error for its state (see activePinCode). */
   findActiveCode(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
-      const code = findCode(tx.state, id);
-      const problem = this.checkUsable(tx, code);
-      return problem === undefined ? this.usable(code) : new CommitThenThrow(problem);
+      const code = findCode(tx, id);
+      const problem = checkUsable(code, tx.now);
+      return problem === undefined ? this.codes.usable(code) : new CommitThenThrow(problem);
     });
   }
 
@@ -325,18 +334,17 @@ export class NodeRegistry {
    */
   recordAttempt(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
     return this.mutate(signal, (tx) => {
-      const code = findCode(tx.state, codeId);
+      const code = findCode(tx, codeId);
       // A superseded candidate counts its own attempts (and stops being one at the limit); it
       // never pairs: consumeCode refuses it.
-      if (!this.isCandidate(code, tx.now)) {
-        const problem = this.checkUsable(tx, code);
+      if (!this.codes.isCandidate(code, tx.now)) {
+        const problem = checkUsable(code, tx.now);
         if (problem !== undefined) return new CommitThenThrow(problem);
       }
       // Taken before the count: the attempt that burns the code still runs its exchange.
-      const usable = this.usable(code);
+      const usable = this.codes.usable(code);
       code.attempts += 1;
       if (code.attempts >= MAX_PIN_ATTEMPTS && code.state === 'active') code.state = 'burned';
-      tx.changed = true;
       return { ...usable, attempts: code.attempts, state: code.state };
     });
   }
@@ -348,13 +356,12 @@ export class NodeRegistry {
    */
   consumeCode(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<PairingCodeRecord>> {
     return this.mutate(signal, (tx) => {
-      const code = findCode(tx.state, codeId);
+      const code = findCode(tx, codeId);
       if (code.state !== 'burned') {
-        const problem = this.checkUsable(tx, code);
+        const problem = checkUsable(code, tx.now);
         if (problem !== undefined) return new CommitThenThrow(problem);
       }
       code.state = 'used';
-      tx.changed = true;
       return code;
     });
   }
@@ -368,7 +375,6 @@ export class NodeRegistry {
    */
   addRequest(input: NewPairingRequest, { signal }: SignalOption = {}): Promise<Readonly<PairingRequestRecord>> {
     return this.mutate(signal, (tx) => {
-      const draft = tx.state;
       const requestedAt = input.requestedAt ?? tx.now.toISOString();
       const key = input.ed25519PublicKey;
       const request = checked('pairing request', () =>
@@ -388,9 +394,8 @@ export class NodeRegistry {
             x25519PublicKey: input.x25519PublicKey,
             csr: input.csr,
             sas: input.sas,
-            repair:
-              draft.nodes.some((n) => n.ed25519PublicKey === key) ||
-              draft.requests.some((r) => r.state === 'approved' && r.ed25519PublicKey === key),
+            // Indexes of the committed rows: this mutation changed none yet.
+            repair: this.nodes.hasKey(key) || this.requests.wasApproved(key),
             requestedAt,
             expiresAt: input.expiresAt ?? isoAfter(new Date(requestedAt), input.ttlMs ?? this.requestTtlMs),
             state: 'pending_approval',
@@ -400,14 +405,12 @@ export class NodeRegistry {
       );
       if ((input.state ?? 'pending_approval') !== 'pending_approval') throw invalid('a new request must be pending_approval');
       if (expired(request.expiresAt, tx.now)) throw invalid(`request expiresAt ${request.expiresAt} is not in the future`);
-      if (draft.requests.some((r) => r.requestId === request.requestId)) {
+      if (tx.requests.get(request.requestId) !== undefined) {
         throw invalid(`a pairing request with id ${request.requestId} exists already`);
       }
-      for (const older of draft.requests) {
-        if (older.deviceId === request.deviceId && older.state === 'pending_approval') this.decide(tx, older, 'expired');
-      }
-      draft.requests.push(request);
-      tx.requestChanged(request);
+      const older = this.requests.pendingOf(request.deviceId);
+      if (older !== undefined) decide(tx, older.requestId, 'expired');
+      tx.requests.put(request);
       return request;
     });
   }
@@ -415,16 +418,12 @@ export class NodeRegistry {
   /** Pending requests, oldest first; stale ones are expired (and persisted) first. */
   async pendingRequests({ signal }: SignalOption = {}): Promise<Readonly<PairingRequestRecord>[]> {
     await this.expireRequests({ signal });
-    return this.state.requests
-      .filter((r) => r.state === 'pending_approval')
-      .sort((a, b) => timeOf(a.requestedAt) - timeOf(b.requestedAt));
+    return this.requests.pending();
   }
 
   /** By exact requestId (any state), else the pending request of that deviceId. */
   findRequest(idOrDeviceId: string): Readonly<PairingRequestRecord> | undefined {
-    const byId = this.requestsById.get(idOrDeviceId);
-    if (byId !== undefined) return byId;
-    return this.state.requests.find((r) => r.deviceId === idOrDeviceId && r.state === 'pending_approval');
+    return this.requests.table.get(idOrDeviceId) ?? this.requests.pendingOf(idOrDeviceId);
   }
 
   /**
@@ -432,7 +431,7 @@ export class NodeRegistry {
    * another identity key. Undefined for a new device or a re-pair with the same key.
    */
   identityChangeOf(request: Pick<PairingRequestRecord, 'deviceId' | 'ed25519PublicKey'>): IdentityChange | undefined {
-    return identityChangeOf(this.nodesById.get(request.deviceId), request);
+    return identityChangeOf(this.nodes.table.get(request.deviceId), request);
   }
 
   /**
@@ -450,10 +449,9 @@ export class NodeRegistry {
     return this.mutate(signal, (tx) => {
       const request = this.pendingRequest(tx, id);
       if (request instanceof CommitThenThrow) return request;
-      const draft = tx.state;
       const fingerprint = certificate.fingerprint.toLowerCase();
       const notAfter = certificate.notAfter instanceof Date ? certificate.notAfter.toISOString() : certificate.notAfter;
-      const existing = draft.nodes.find((n) => n.deviceId === request.deviceId);
+      const existing = tx.nodes.get(request.deviceId);
       // Checked here, in the same transaction that would register the node: whatever a caller
       // looked at before, the registry never swaps an identity key unless told to.
       const change = identityChangeOf(existing, request);
@@ -478,24 +476,18 @@ export class NodeRegistry {
           'node',
         ),
       );
-      if (draft.revoked.some((r) => r.fingerprint === fingerprint)) throw invalid(`certificate ${fingerprint} is revoked`);
-      if (draft.nodes.some((n) => n.certFingerprint === fingerprint && n.deviceId !== request.deviceId)) {
-        throw invalid(`certificate ${fingerprint} belongs to another node`);
+      if (tx.revoked.get(fingerprint) !== undefined) throw invalid(`certificate ${fingerprint} is revoked`);
+      const holder = this.nodes.byCertFingerprint(fingerprint);
+      if (holder !== undefined && holder.deviceId !== request.deviceId) throw invalid(`certificate ${fingerprint} belongs to another node`);
+      const approved = checked('certificate', () =>
+        validatePairingRequest({ ...request, state: 'approved', decidedAt: tx.now.toISOString(), certificate: certificate.certDer }, 'request'),
+      );
+      tx.requests.put(approved);
+      if (existing !== undefined && existing.certFingerprint !== fingerprint) {
+        revoke(tx, existing, change === undefined ? 'replaced by a new pairing' : 'replaced by a new identity key (--replace-identity)');
       }
-      this.decide(tx, request, 'approved');
-      request.certificate = checked('certificate', () => {
-        validatePairingRequest({ ...request, certificate: certificate.certDer }, 'request');
-        return certificate.certDer;
-      });
-      if (existing === undefined) {
-        draft.nodes.push(node);
-      } else {
-        if (existing.certFingerprint !== fingerprint) {
-          this.revoke(tx, existing, change === undefined ? 'replaced by a new pairing' : 'replaced by a new identity key (--replace-identity)');
-        }
-        Object.assign(existing, node);
-      }
-      return request;
+      tx.nodes.put(node);
+      return approved;
     });
   }
 
@@ -504,20 +496,20 @@ export class NodeRegistry {
     return this.mutate(signal, (tx) => {
       const request = this.pendingRequest(tx, id);
       if (request instanceof CommitThenThrow) return request;
-      this.decide(tx, request, 'rejected');
-      return request;
+      return decide(tx, request.requestId, 'rejected');
     });
   }
 
   /** Expires pending requests past their expiresAt; returns them. Cheap when there are none. */
   async expireRequests({ signal }: SignalOption = {}): Promise<readonly Readonly<PairingRequestRecord>[]> {
-    const stale = (now: Date) => (r: PairingRequestRecord) => r.state === 'pending_approval' && expired(r.expiresAt, now);
-    if (!this.state.requests.some(stale(this.now()))) return [];
-    return this.mutate(signal, (tx) => {
-      const flipped = tx.state.requests.filter(stale(tx.now));
-      for (const request of flipped) this.decide(tx, request, 'expired');
-      return flipped;
-    });
+    const stale = (now: Date) => (r: Readonly<PairingRequestRecord>) => expired(r.expiresAt, now);
+    if (!this.requests.pending().some(stale(this.now()))) return [];
+    return this.mutate(signal, (tx) =>
+      this.requests
+        .pending()
+        .filter(stale(tx.now))
+        .map((request) => decide(tx, request.requestId, 'expired')),
+    );
   }
 
   /**
@@ -529,17 +521,20 @@ export class NodeRegistry {
    */
   withdrawRequests(
     requestIds?: readonly string[],
-    { signal }: SignalOption = {},
+    { signal, evenIfUnsaved = false }: WithdrawOptions = {},
   ): Promise<readonly Readonly<PairingRequestRecord>[]> {
     const wanted = requestIds === undefined ? undefined : new Set(requestIds);
-    const matches = (r: PairingRequestRecord): boolean =>
-      r.state === 'pending_approval' && (wanted === undefined || wanted.has(r.requestId));
-    if (!this.state.requests.some(matches)) return Promise.resolve([]);
-    return this.mutate(signal, (tx) => {
-      const withdrawn = tx.state.requests.filter(matches);
-      for (const request of withdrawn) this.decide(tx, request, 'expired');
-      return withdrawn;
-    });
+    const matches = (r: Readonly<PairingRequestRecord>): boolean => wanted === undefined || wanted.has(r.requestId);
+    if (!this.requests.pending().some(matches)) return Promise.resolve([]);
+    return this.mutate(
+      signal,
+      (tx) =>
+        this.requests
+          .pending()
+          .filter(matches)
+          .map((request) => decide(tx, request.requestId, 'expired')),
+      { evenIfUnsaved, what: 'the pending pairing requests were withdrawn' },
+    );
   }
 
   /**
@@ -566,53 +561,45 @@ export class NodeRegistry {
   // ---------------------------------------------------------------- nodes
 
   listNodes(): Readonly<NodeRecord>[] {
-    return this.state.nodes.map((n) => this.withLastSeen(n));
+    return [...this.nodes.table.values()].map((n) => this.nodes.withLastSeen(n));
   }
 
   getNode(deviceId: string): Readonly<NodeRecord> | undefined {
-    const node = this.nodesById.get(deviceId);
-    return node === undefined ? undefined : this.withLastSeen(node);
+    const node = this.nodes.table.get(deviceId);
+    return node === undefined ? undefined : this.nodes.withLastSeen(node);
   }
 
   /**
    * Updates what the node announces (RegisterNode). Writes nothing when nothing changed; then,
-   * with no other mutation queued, it does not even copy the state: every node announces
-   * itself at each connect, mostly unchanged, and a copy of the whole state per RegisterNode
-   * made registering N nodes cost O(N^2).
+   * with no other mutation queued, it does not even queue: every node announces itself at
+   * each connect, mostly unchanged.
    */
   updateNodeInfo(deviceId: string, info: NodeInfoUpdate, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
     if (this.pendingMutations === 0) {
       try {
         throwIfAborted(signal);
-        const node = this.nodesById.get(deviceId) ?? findNode(this.state, deviceId);
-        if (!nodeInfoChanges(node, info)) return Promise.resolve(this.withLastSeen(node));
+        const node = this.nodes.table.get(deviceId) ?? findNode(undefined, deviceId);
+        if (!nodeInfoChanges(node, info)) return Promise.resolve(this.nodes.withLastSeen(node));
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
     }
     return this.mutate(signal, (tx) => {
-      // Read the committed state first: the draft (a copy) is only made for a real change.
-      const committed = findNode(this.state, deviceId);
-      const updated = nodeInfoChanges(committed, info);
-      if (updated === undefined) return this.withLastSeen(committed);
-      const node = findNode(tx.state, deviceId);
-      Object.assign(node, updated);
-      tx.changed = true;
-      return this.withLastSeen(node);
+      const node = findNode(tx, deviceId);
+      const updated = nodeInfoChanges(node, info);
+      if (updated === undefined) return this.nodes.withLastSeen(node);
+      tx.nodes.put(updated);
+      return this.nodes.withLastSeen(updated);
     });
   }
 
   /**
-   * Notes that the node was seen at `when`. Kept in memory and written at most every
-   * lastSeenFlushMs, with any other change, or on flush(). Unknown devices are ignored (a
-   * session of a node just removed may still be closing).
+   * Notes that the node was seen at `when`. Kept in memory and written (nodes.setLastSeen)
+   * at most every lastSeenFlushMs, or on flush(). Unknown devices are ignored (a session of a
+   * node just removed may still be closing).
    */
   touchLastSeen(deviceId: string, when: Date = this.now()): void {
-    const node = this.nodesById.get(deviceId);
-    if (node === undefined) return;
-    const previous = this.lastSeen.get(deviceId) ?? node.lastSeen;
-    if (previous !== null && timeOf(previous) >= when.getTime()) return;
-    this.lastSeen.set(deviceId, when.toISOString());
+    if (!this.nodes.touch(deviceId, when)) return;
     if (this.lastSeenTimer === undefined) {
       this.lastSeenTimer = setTimeout(() => {
         this.lastSeenTimer = undefined;
@@ -623,121 +610,169 @@ export class NodeRegistry {
   }
 
   /**
-   * Writes pending lastSeen updates (and what changed at load: codes ended by the restart),
-   * after any mutation in progress. Call it at start and on stop.
+   * Writes pending lastSeen values and any row memory holds that the store does not (codes
+   * ended by the restart, a removal whose write failed), after any mutation in progress.
+   * Call it at start and on stop.
    */
   flush({ signal }: SignalOption = {}): Promise<void> {
     clearTimeout(this.lastSeenTimer);
     this.lastSeenTimer = undefined;
     return this.mutate(signal, (tx) => {
-      if (this.lastSeen.size > 0 || this.unsavedSinceLoad) tx.changed = true;
+      tx.flushLastSeen = true;
     });
   }
 
-  /** Unregisters the node and revokes its certificate. Returns the removed record. */
+  /**
+   * Unregisters the node and revokes its certificate. Returns the removed record. A removal
+   * is enforced even when the store cannot record it (a full disk): the node is gone from
+   * lookups, its certificate counts as revoked and the revocation listeners run at once; the
+   * call then rejects with PALYRA_E_STATE_IO saying so (also reported to onError), and the
+   * next successful write (flush() on stop at the latest) records it.
+   */
   removeNode(deviceId: string, reason: string, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
-    return this.mutate(signal, (tx) => {
-      const node = findNode(tx.state, deviceId);
-      tx.state.nodes = tx.state.nodes.filter((n) => n !== node);
-      node.lastSeen = this.withLastSeen(node).lastSeen;
-      this.revoke(tx, node, reason);
-      return node;
-    });
+    return this.mutate(
+      signal,
+      (tx) => {
+        const node = findNode(tx, deviceId);
+        tx.nodes.delete(deviceId);
+        revoke(tx, node, reason);
+        return this.nodes.withLastSeen(node);
+      },
+      { evenIfUnsaved: true, what: `node ${deviceId} was removed and its certificate revoked` },
+    );
   }
 
   /** O(1); `fingerprint` is the SHA-256 of the certificate DER in hex. */
   isRevoked(fingerprint: string): boolean {
-    return this.revokedByFingerprint.has(fingerprint.toLowerCase());
+    return this.revoked.has(fingerprint.toLowerCase());
   }
 
   /** O(1): the node whose current certificate has this fingerprint. */
   nodeForFingerprint(fingerprint: string): Readonly<NodeRecord> | undefined {
-    const node = this.nodesByFingerprint.get(fingerprint.toLowerCase());
-    return node === undefined ? undefined : this.withLastSeen(node);
+    const node = this.nodes.byCertFingerprint(fingerprint.toLowerCase());
+    return node === undefined ? undefined : this.nodes.withLastSeen(node);
   }
 
   // ---------------------------------------------------------------- internals
 
   /**
-   * Runs `body` after every earlier mutation, on a copy of the state; if it changed
-   * anything, saves the copy (with pending lastSeen values, pruned) and only then makes it
-   * current and tells listeners. A throw discards the copy; CommitThenThrow saves, then throws.
+   * Runs `body` after every earlier mutation, on a Transaction; writes the rows it changed
+   * (pruned, with the rows memory holds unsaved) in one store transaction, and only then makes
+   * them current and tells listeners. A throw discards the changes; CommitThenThrow writes,
+   * then throws. With `evenIfUnsaved`, a failed write still takes effect in memory (the rows
+   * stay marked unsaved) and the call rejects with PALYRA_E_STATE_IO saying `what` happened.
    */
-  private mutate<T>(signal: AbortSignal | undefined, body: (tx: Transaction) => T | CommitThenThrow): Promise<T> {
+  private mutate<T>(
+    signal: AbortSignal | undefined,
+    body: (tx: Transaction) => T | CommitThenThrow,
+    { evenIfUnsaved = false, what = '' }: { evenIfUnsaved?: boolean; what?: string } = {},
+  ): Promise<T> {
     const run = async (): Promise<T> => {
       throwIfAborted(signal);
-      const tx = new Transaction(this.state, this.now());
+      const tx = new Transaction(this.tables(), this.now());
       const outcome = body(tx);
-      if (tx.changed) {
-        const draft = tx.state;
-        const persistedLastSeen = this.applyLastSeen(draft);
-        this.prune(draft, tx.now);
-        await this.store.save(draft, { signal });
-        this.commit(draft, persistedLastSeen);
-        this.notify(tx);
+      const changes = this.changesOf(tx);
+      // flush() writes the unsaved rows even when nothing else changed.
+      const written = isEmpty(changes) && !tx.flushLastSeen ? changes : this.withUnsaved(changes);
+      if (!isEmpty(written)) {
+        try {
+          await this.store.transaction((repos) => writeChanges(repos, written), { signal });
+        } catch (error) {
+          if (!evenIfUnsaved || (error instanceof PalyraError && error.code === 'PALYRA_E_CANCELLED')) throw error;
+          this.markUnsaved(changes);
+          this.commit(changes, tx.now);
+          const failure = new PalyraError(
+            'PALYRA_E_STATE_IO',
+            `${what} in memory, but the state store could not record it (${error instanceof Error ? error.message : String(error)}): it is enforced until the daemon stops, and written at the next successful write; free disk space now, or it is undone by a restart`,
+            { cause: error },
+          );
+          this.onError(failure);
+          throw failure;
+        }
+        this.clearUnsaved();
+        this.commit(changes, tx.now);
       }
       if (outcome instanceof CommitThenThrow) throw outcome.error;
       return deepFreeze(outcome);
     };
     this.pendingMutations += 1;
-    const result = this.queue.then(run).finally(() => {
+    return this.queue.run(run).finally(() => {
       this.pendingMutations -= 1;
     });
-    this.queue = result.catch(() => undefined);
-    return result;
   }
 
-  private index(state: RuntimeState): RuntimeState {
-    deepFreeze(state);
-    this.nodesById = new Map(state.nodes.map((n) => [n.deviceId, n]));
-    this.nodesByFingerprint = new Map(state.nodes.map((n) => [n.certFingerprint, n]));
-    this.requestsById = new Map(state.requests.map((r) => [r.requestId, r]));
-    this.revokedByFingerprint = new Map(state.revoked.map((r) => [r.fingerprint, r]));
-    return state;
+  private tables(): Tables {
+    return { codes: this.codes, requests: this.requests, nodes: this.nodes, revoked: this.revoked };
   }
 
-  private commit(draft: RuntimeState, persistedLastSeen: Map<string, string>): void {
-    this.state = this.index(draft);
-    this.unsavedSinceLoad = false;
-    // A code that can no longer run an exchange needs its derivation no more: active codes and
-    // the newest superseded PINs that may still be tried keep theirs.
-    const now = this.now();
-    const superseded = draft.pairingCodes
-      .filter((c) => c.method === 'pin' && c.state === 'superseded' && c.attempts < MAX_PIN_ATTEMPTS && !expired(c.expiresAt, now))
-      .sort((a, b) => timeOf(b.createdAt) - timeOf(a.createdAt))
-      .slice(0, MAX_SUPERSEDED_PIN_CANDIDATES);
-    const live = new Set([...draft.pairingCodes.filter((c) => c.state === 'active'), ...superseded].map((c) => c.id));
-    for (const id of this.derivations.keys()) {
-      if (!live.has(id)) this.derivations.delete(id);
+  /** The rows `tx` changed, pruned, with newer lastSeen values folded into node rows written anyway. */
+  private changesOf(tx: Transaction): RegistryChanges {
+    const cutoff = tx.now.getTime() - this.retentionMs;
+    // Pruning runs with a change of its table: its cost is that of the retained rows (at most
+    // maxRetained spent ones), whatever the number of nodes.
+    if (tx.codes.changed().size > 0) this.codes.prune(tx.codes, cutoff, this.maxRetained);
+    if (tx.requests.changed().size > 0) this.requests.prune(tx.requests, cutoff, this.maxRetained);
+    const nodes = tx.nodes.changed();
+    for (const node of nodes.values()) {
+      const seen = node === undefined ? undefined : this.nodes.pendingLastSeen(node.deviceId);
+      if (node !== undefined && seen !== undefined && (node.lastSeen === null || timeOf(seen) > timeOf(node.lastSeen))) node.lastSeen = seen;
     }
-    for (const [deviceId, value] of persistedLastSeen) {
-      if (this.lastSeen.get(deviceId) === value || !this.nodesById.has(deviceId)) this.lastSeen.delete(deviceId);
-    }
+    return {
+      codes: tx.codes.changed(),
+      requests: tx.requests.changed(),
+      nodes,
+      revoked: tx.revoked.changed(),
+      lastSeen: tx.flushLastSeen ? this.nodes.unwrittenLastSeen() : [],
+    };
   }
 
-  /** Copies newer in-memory lastSeen values into the draft; returns what it copied. */
-  private applyLastSeen(draft: RuntimeState): Map<string, string> {
-    const applied = new Map(this.lastSeen);
-    for (const node of draft.nodes) {
-      const seen = applied.get(node.deviceId);
-      if (seen !== undefined && (node.lastSeen === null || timeOf(seen) > timeOf(node.lastSeen))) node.lastSeen = seen;
-    }
-    return applied;
+  /** `changes` plus the current state of the rows memory holds unsaved (flush() writes only those). */
+  private withUnsaved(changes: RegistryChanges): RegistryChanges {
+    const merge = <R>(changed: ReadonlyMap<string, R | undefined>, keys: Set<string>, current: (key: string) => R | undefined) => {
+      if (keys.size === 0) return changed;
+      const merged = new Map(changed);
+      for (const key of keys) if (!merged.has(key)) merged.set(key, current(key));
+      return merged;
+    };
+    return {
+      codes: merge(changes.codes, this.unsaved.codes, (k) => this.codes.table.get(k)),
+      requests: merge(changes.requests, this.unsaved.requests, (k) => this.requests.table.get(k)),
+      nodes: merge(changes.nodes, this.unsaved.nodes, (k) => this.nodes.table.get(k)),
+      revoked: merge(changes.revoked, this.unsaved.revoked, (k) => this.revoked.get(k)),
+      lastSeen: changes.lastSeen,
+    };
   }
 
-  private withLastSeen(node: NodeRecord): Readonly<NodeRecord> {
-    const seen = this.lastSeen.get(node.deviceId);
-    return seen === undefined ? node : Object.freeze({ ...node, lastSeen: seen });
+  private markUnsaved(changes: RegistryChanges): void {
+    for (const key of changes.codes.keys()) this.unsaved.codes.add(key);
+    for (const key of changes.requests.keys()) this.unsaved.requests.add(key);
+    for (const key of changes.nodes.keys()) this.unsaved.nodes.add(key);
+    for (const key of changes.revoked.keys()) this.unsaved.revoked.add(key);
   }
 
-  private notify(tx: Transaction): void {
-    for (const id of tx.requestChanges) {
-      const request = this.requestsById.get(id);
-      if (request === undefined) continue;
-      for (const { listener } of [...this.requestListeners]) this.call(() => listener(request));
+  private clearUnsaved(): void {
+    for (const keys of Object.values(this.unsaved)) keys.clear();
+  }
+
+  /** Makes committed `changes` current, then tells the listeners. */
+  private commit(changes: RegistryChanges, now: Date): void {
+    this.codes.table.apply(changes.codes);
+    if (changes.codes.size > 0) this.codes.forgetSpent(now);
+    this.requests.table.apply(changes.requests);
+    this.nodes.table.apply(changes.nodes);
+    for (const [deviceId, node] of changes.nodes) {
+      if (node === undefined) this.nodes.forgetLastSeen(deviceId);
+      else if (node.lastSeen !== null) this.nodes.lastSeenWritten([{ deviceId, lastSeen: node.lastSeen }]);
     }
-    for (const fingerprint of tx.revocations) {
-      const record = this.revokedByFingerprint.get(fingerprint);
+    this.nodes.lastSeenWritten(changes.lastSeen);
+    this.revoked.apply(changes.revoked);
+    for (const [id, request] of changes.requests) {
+      const current = this.requests.table.get(id);
+      if (request === undefined || current === undefined) continue;
+      for (const { listener } of [...this.requestListeners]) this.call(() => listener(current));
+    }
+    for (const fingerprint of changes.revoked.keys()) {
+      const record = this.revoked.get(fingerprint);
       if (record === undefined) continue;
       for (const { listener } of [...this.revocationListeners]) this.call(() => listener(record));
     }
@@ -751,70 +786,18 @@ export class NodeRegistry {
     }
   }
 
-  /** Drops decided requests and spent codes older than retentionMs, keeping at most maxRetained of each. */
-  private prune(draft: RuntimeState, now: Date): void {
-    const cutoff = now.getTime() - this.retentionMs;
-    const keep = <T>(items: T[], live: (item: T) => boolean, time: (item: T) => number): T[] => {
-      const old = items.filter((i) => !live(i) && time(i) >= cutoff);
-      const kept = new Set(old.sort((a, b) => time(b) - time(a)).slice(0, this.maxRetained));
-      return items.filter((i) => live(i) || kept.has(i));
-    };
-    draft.requests = keep(
-      draft.requests,
-      (r) => r.state === 'pending_approval',
-      (r) => timeOf(r.decidedAt ?? r.requestedAt),
-    );
-    draft.pairingCodes = keep(
-      draft.pairingCodes,
-      (c) => c.state === 'active',
-      (c) => Math.max(timeOf(c.createdAt), timeOf(c.expiresAt)),
-    );
-  }
-
-  /**
-   * The code with its derivation. An active code always has one (codes loaded from the file
-   * were ended at start); a missing one is a bug, reported as such rather than keyed with junk.
-   */
-  private usable(code: PairingCodeRecord): UsablePairingCode {
-    const derivation = this.derivations.get(code.id);
-    if (derivation === undefined) throw new PalyraError('PALYRA_E_INTERNAL', `pairing code ${code.id} has no derivation in memory`);
-    return { ...code, prs: derivation.prs, salt: derivation.salt };
-  }
-
-  /** A superseded PIN that may still run an exchange (see supersededPinCandidates). */
-  private isCandidate(code: PairingCodeRecord, now: Date): boolean {
-    return (
-      code.method === 'pin' &&
-      code.state === 'superseded' &&
-      code.attempts < MAX_PIN_ATTEMPTS &&
-      !expired(code.expiresAt, now) &&
-      this.derivations.has(code.id)
-    );
-  }
-
-  /** Flips an active code past its expiry to 'expired'; returns the error for an unusable code. */
-  private checkUsable(tx: Transaction, code: PairingCodeRecord): PalyraError | undefined {
-    if (code.state === 'active' && expired(code.expiresAt, tx.now)) {
-      code.state = 'expired';
-      tx.changed = true;
-    }
-    return code.state === 'active' ? undefined : codeProblem(code);
-  }
-
-  /** The pending request `id` names, or the error to raise (an expiry flip is committed first). */
+  /** The pending request `id` names (edited in `tx`), or the error to raise (an expiry flip is committed first). */
   private pendingRequest(tx: Transaction, id: string): PairingRequestRecord | CommitThenThrow {
-    const requests = tx.state.requests;
-    const request =
-      requests.find((r) => r.requestId === id) ??
-      requests.find((r) => r.deviceId === id && r.state === 'pending_approval');
-    if (request === undefined) {
+    const found = tx.requests.get(id) ?? this.requests.pendingOf(id);
+    if (found === undefined) {
       throw new PalyraError(
         'PALYRA_E_REQUEST_NOT_FOUND',
         `no pending pairing request matches "${id}": list them with palyrad nodes pending`,
       );
     }
+    const request = tx.requests.edit(found.requestId) as PairingRequestRecord;
     if (request.state === 'pending_approval' && expired(request.expiresAt, tx.now)) {
-      this.decide(tx, request, 'expired');
+      decide(tx, request.requestId, 'expired');
       return new CommitThenThrow(
         new PalyraError(
           'PALYRA_E_REQUEST_NOT_FOUND',
@@ -830,37 +813,25 @@ export class NodeRegistry {
     }
     return request;
   }
-
-  private decide(tx: Transaction, request: PairingRequestRecord, state: 'approved' | 'rejected' | 'expired'): void {
-    request.state = state;
-    request.decidedAt = tx.now.toISOString();
-    tx.requestChanged(request);
-  }
-
-  private revoke(tx: Transaction, node: NodeRecord, reason: string): void {
-    const revoked = tx.state.revoked;
-    if (!revoked.some((r) => r.fingerprint === node.certFingerprint)) {
-      revoked.push({ fingerprint: node.certFingerprint, deviceId: node.deviceId, revokedAt: tx.now.toISOString(), reason });
-      tx.revocations.push(node.certFingerprint);
-    }
-    tx.changed = true;
-  }
 }
 
-/**
- * Ends every active code of the state as loaded (in place): its derivation was never written
- * to the file (or, from an older file, was dropped on load), so no exchange can run with it.
- * It is marked expired as of now. Returns whether anything changed.
- */
-function endCodesWithoutDerivation(state: RuntimeState, now: Date): boolean {
-  let ended = false;
-  for (const code of state.pairingCodes) {
-    if (code.state !== 'active') continue;
-    code.state = 'expired';
-    if (timeOf(code.expiresAt) > now.getTime()) code.expiresAt = now.toISOString();
-    ended = true;
-  }
-  return ended;
+/** Decides the request `requestId` in `tx`; returns the decided record. */
+function decide(tx: Transaction, requestId: string, state: 'rejected' | 'expired'): PairingRequestRecord {
+  const request = tx.requests.edit(requestId) as PairingRequestRecord;
+  request.state = state;
+  request.decidedAt = tx.now.toISOString();
+  return request;
+}
+
+function revoke(tx: Transaction, node: Readonly<NodeRecord>, reason: string): void {
+  if (tx.revoked.get(node.certFingerprint) !== undefined) return;
+  tx.revoked.put({ fingerprint: node.certFingerprint, deviceId: node.deviceId, revokedAt: tx.now.toISOString(), reason });
+}
+
+/** Flips an active code past its expiry to 'expired'; returns the error for an unusable code. */
+function checkUsable(code: PairingCodeRecord, now: Date): PalyraError | undefined {
+  if (code.state === 'active' && expired(code.expiresAt, now)) code.state = 'expired';
+  return code.state === 'active' ? undefined : codeProblem(code);
 }
 
 function expired(expiresAt: string, now: Date): boolean {
@@ -868,7 +839,7 @@ function expired(expiresAt: string, now: Date): boolean {
 }
 
 /** The node record with `info` applied (validated), or undefined when it changes nothing. */
-function nodeInfoChanges(node: NodeRecord, info: NodeInfoUpdate): NodeRecord | undefined {
+function nodeInfoChanges(node: Readonly<NodeRecord>, info: NodeInfoUpdate): NodeRecord | undefined {
   const updated = checked('node info', () =>
     validateNode(
       {
@@ -885,16 +856,18 @@ function nodeInfoChanges(node: NodeRecord, info: NodeInfoUpdate): NodeRecord | u
   return JSON.stringify(updated) === JSON.stringify(node) ? undefined : updated;
 }
 
-function findCode(state: RuntimeState, id: string): PairingCodeRecord {
-  const code = state.pairingCodes.find((c) => c.id === id);
+/** The code `id`, as `tx` may change it. */
+function findCode(tx: Transaction, id: string): PairingCodeRecord {
+  const code = tx.codes.edit(id);
   if (code === undefined) {
     throw new PalyraError('PALYRA_E_PAIRING_NO_CODE', `no pairing code with id ${id}: ${MINT_HINT}`);
   }
   return code;
 }
 
-function findNode(state: RuntimeState, deviceId: string): NodeRecord {
-  const node = state.nodes.find((n) => n.deviceId === deviceId);
+/** The node `deviceId` as `tx` sees it (committed, without one). */
+function findNode(tx: Transaction | undefined, deviceId: string): Readonly<NodeRecord> {
+  const node = tx === undefined ? undefined : tx.nodes.get(deviceId);
   if (node === undefined) {
     // Device ids have one spelling (canonical upper case): a lower-case one is refused, as everywhere.
     assertDeviceId(deviceId);
@@ -903,7 +876,7 @@ function findNode(state: RuntimeState, deviceId: string): NodeRecord {
   return node;
 }
 
-function codeProblem(code: PairingCodeRecord): PalyraError {
+function codeProblem(code: Readonly<PairingCodeRecord>): PalyraError {
   switch (code.state) {
     case 'active':
       throw new Error('codeProblem() called for an active code');

@@ -7,12 +7,13 @@ export type {
   NewPairingRequest,
   NodeInfoUpdate,
   NodeRegistryOptions,
-  RegistryStore,
   RequestListener,
   RevocationListener,
   SignalOption,
+  WithdrawOptions,
 } from './NodeRegistry.js';
-export { RuntimeStateStore, emptyRuntimeState, parseRuntimeState } from './RuntimeStateStore.js';
+export { RuntimeStateStore, emptyRuntimeState } from './RuntimeStateStore.js';
+export { parseRuntimeState, readRuntimeStateFile } from './runtimeStateFile.js';
 export type { RuntimeStateStoreOptions, StateFs } from './RuntimeStateStore.js';
 export { StateValidationError, validateRuntimeState } from './validation.js';
 export { identityChangeOf, identityChangeError, keyFingerprintOf, type IdentityChange } from './identityChange.js';

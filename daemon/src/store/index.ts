@@ -5,3 +5,6 @@ export { openStore, SQLITE_STORE_FILE, type OpenStoreOptions } from './openStore
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
 export { migrate, schemaVersionOf, assertKnownVersion } from './migrate.js';
 export { SqliteDatabase } from './sqlite/SqliteDatabase.js';
+export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres/PostgresDatabase.js';
+export { redactPostgresUrl } from './postgres/postgresUrl.js';
+export { parseStoreSetting, type StoreTarget } from './storeSetting.js';

@@ -1,5 +1,6 @@
 import type { NodeRecord, PairingCodeRecord, PairingRequestRecord, RevokedCertRecord } from '../registry/types.js';
-import type { SqlExecutor, SqlRow } from './SqlDatabase.js';
+import { PalyraError } from '@palyra/shared/errors';
+import type { SqlExecutor, SqlRow, SqlValue } from './SqlDatabase.js';
 import type {
   DispatchListQuery,
   DispatchRecord,
@@ -25,9 +26,23 @@ export function repositoriesOver(sql: SqlExecutor): Repositories {
   };
 }
 
-/** Rows keep whole records as JSON; the store wrote them, validation happens on load (see loadRegistryState). */
-function records<T>(rows: readonly SqlRow[]): T[] {
-  return rows.map((row) => JSON.parse(String(row.record)) as T);
+/**
+ * Rows keep whole records as JSON; the store wrote them, validation happens on load (see
+ * loadRegistryState). JSON that does not parse is a damaged row, named by its table and key.
+ */
+function records<T>(rows: readonly SqlRow[], table: string, keyColumn: string): T[] {
+  return rows.map((row) => parseRecord<T>(row.record, table, row[keyColumn]));
+}
+
+function parseRecord<T>(text: SqlValue | undefined, table: string, key: SqlValue | undefined): T {
+  try {
+    return JSON.parse(String(text)) as T;
+  } catch (error) {
+    throw new PalyraError('PALYRA_E_STATE_CORRUPT', `the state database has a damaged ${table} row ${JSON.stringify(key)}: its record is not JSON (${(error as Error).message}); restore it from a backup or move it aside`, {
+      cause: error,
+      details: { table, key: String(key) },
+    });
+  }
 }
 
 /** Up to 500 ids per statement: SQLite allows 32,766 parameters and PostgreSQL 65,535, but statements stay small. */
@@ -41,7 +56,7 @@ async function deleteIn(sql: SqlExecutor, table: string, column: string, ids: re
 function pairingCodes(sql: SqlExecutor): PairingCodeRepository {
   return {
     async all() {
-      return records<PairingCodeRecord>(await sql.all('SELECT record FROM pairing_codes ORDER BY created_at, id'));
+      return records<PairingCodeRecord>(await sql.all('SELECT id, record FROM pairing_codes ORDER BY created_at, id'), 'pairing_codes', 'id');
     },
     async upsert(code) {
       await sql.run(
@@ -59,7 +74,11 @@ function pairingCodes(sql: SqlExecutor): PairingCodeRepository {
 function pairingRequests(sql: SqlExecutor): PairingRequestRepository {
   return {
     async all() {
-      return records<PairingRequestRecord>(await sql.all('SELECT record FROM pairing_requests ORDER BY requested_at, request_id'));
+      return records<PairingRequestRecord>(
+        await sql.all('SELECT request_id, record FROM pairing_requests ORDER BY requested_at, request_id'),
+        'pairing_requests',
+        'request_id',
+      );
     },
     async upsert(request) {
       await sql.run(
@@ -77,9 +96,11 @@ function pairingRequests(sql: SqlExecutor): PairingRequestRepository {
 function nodes(sql: SqlExecutor): NodeRepository {
   return {
     async all() {
-      const rows = await sql.all<{ record: string; last_seen: string | null }>('SELECT record, last_seen FROM nodes ORDER BY device_id');
+      const rows = await sql.all<{ device_id: string; record: string; last_seen: string | null }>(
+        'SELECT device_id, record, last_seen FROM nodes ORDER BY device_id',
+      );
       // lastSeen lives in its own column (written often, alone); the record's copy may be older.
-      return rows.map((row) => ({ ...(JSON.parse(row.record) as NodeRecord), lastSeen: row.last_seen }));
+      return rows.map((row) => ({ ...parseRecord<NodeRecord>(row.record, 'nodes', row.device_id), lastSeen: row.last_seen }));
     },
     async count() {
       const row = await sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM nodes');

@@ -2,12 +2,20 @@ import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { ApprovalsEvent, NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ApprovalsWatchers, createWatchApprovalsHandler } from '../../src/admin/watchApprovalsHandler.js';
-import { NodeRegistry, type RegistryStore } from '../../src/registry/NodeRegistry.js';
-import { RUNTIME_STATE_VERSION, type RuntimeState } from '../../src/registry/types.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { NodeRegistry } from '../../src/registry/NodeRegistry.js';
+import { openStore } from '../../src/store/index.js';
 import { SessionManager, type LiveSession } from '../../src/sessions/SessionManager.js';
 import { certificate, newRequest } from '../registry/fixtures.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
 
 /** The parts of a grpc ServerWritableStream the handler uses. */
 class FakeCall extends EventEmitter {
@@ -40,18 +48,14 @@ class FakeCall extends EventEmitter {
   }
 }
 
-function memoryStore(): RegistryStore {
-  let state: RuntimeState = { version: RUNTIME_STATE_VERSION, pairingCodes: [], requests: [], nodes: [], revoked: [] };
-  return {
-    snapshot: () => structuredClone(state),
-    save: async (next: RuntimeState) => {
-      state = structuredClone(next);
-    },
-  } as RegistryStore;
-}
-
-function setup() {
-  const registry = new NodeRegistry(memoryStore(), { now: () => new Date() });
+async function setup() {
+  const dir = await mkdtemp(path.join(tmpdir(), 'palyra-watch-'));
+  const store = await openStore({ stateDir: dir });
+  cleanups.push(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const registry = await NodeRegistry.open(store, { now: () => new Date() });
   const sessions = new SessionManager();
   const watchers = new ApprovalsWatchers();
   const handler = createWatchApprovalsHandler({
@@ -81,7 +85,7 @@ async function until(call: FakeCall, count: number): Promise<void> {
 
 describe('WatchApprovals handler', () => {
   it('sends the snapshot first; a change made while it was read follows it (nothing falls in between)', async () => {
-    const { registry, watch } = setup();
+    const { registry, watch } = await setup();
     const adding = registry.addRequest({ ...newRequest(1), sas: 'ABCD-EFGH' });
     const call = watch();
     await adding;
@@ -93,7 +97,7 @@ describe('WatchApprovals handler', () => {
   });
 
   it('streams decisions and node sessions as they happen', async () => {
-    const { registry, sessions, watch } = setup();
+    const { registry, sessions, watch } = await setup();
     const call = watch();
     await until(call, 1);
     await registry.addRequest(newRequest(1));
@@ -118,7 +122,7 @@ describe('WatchApprovals handler', () => {
   });
 
   it('stops listening when the caller cancels', async () => {
-    const { registry, sessions, watchers, watch } = setup();
+    const { registry, sessions, watchers, watch } = await setup();
     const baseline = sessions.listenerCount('online');
     const call = watch();
     await until(call, 1);
@@ -134,7 +138,7 @@ describe('WatchApprovals handler', () => {
   });
 
   it('ends every stream with DAEMON_UNREACHABLE when the admin server stops', async () => {
-    const { sessions, watchers, watch } = setup();
+    const { sessions, watchers, watch } = await setup();
     const calls = [watch(), watch()];
     for (const call of calls) await until(call, 1);
     watchers.closeAll(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon is shutting down'));

@@ -4,49 +4,62 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   MAX_PIN_ATTEMPTS,
   NodeRegistry,
-  RuntimeStateStore,
   type NodeRegistryOptions,
   type PairingRequestRecord,
   type RevokedCertRecord,
 } from '../../src/registry/index.js';
+import { openStore, SQLITE_STORE_FILE, type SqlStore } from '../../src/store/index.js';
 import {
   FakeClock,
-  FaultyFs,
+  StatementCounter,
   certificate,
   deviceId,
   fingerprint,
   key32,
   makeStateDir,
   newRequest,
+  failWrites,
   pinCode,
-  readStateFile,
-  sampleState,
-  writeStateFile,
+  readStoreState,
 } from './fixtures.js';
 
 const MINUTE = 60_000;
 
 let dir: string;
 let clock: FakeClock;
-let fs: FaultyFs;
 let registries: NodeRegistry[];
+/** The store of the registry opened last (each open() is a restart: a new connection to the same file). */
+let store: SqlStore;
+let stores: SqlStore[];
 
 beforeEach(async () => {
   dir = await makeStateDir();
   clock = new FakeClock();
-  fs = new FaultyFs();
   registries = [];
+  stores = [];
 });
 afterEach(async () => {
   for (const registry of registries) await registry.flush().catch(() => undefined);
+  for (const opened of stores) await opened.close();
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
+async function openTestStore(): Promise<SqlStore> {
+  store = await openStore({ stateDir: dir });
+  stores.push(store);
+  return store;
+}
+
 async function open(options: NodeRegistryOptions = {}): Promise<NodeRegistry> {
-  const store = await RuntimeStateStore.open({ stateDir: dir, fs });
-  const registry = new NodeRegistry(store, { now: clock.now, lastSeenFlushMs: 60 * MINUTE, ...options });
+  const registry = await NodeRegistry.open(await openTestStore(), { now: clock.now, lastSeenFlushMs: 60 * MINUTE, ...options });
   registries.push(registry);
   return registry;
+}
+
+/** The database file and its WAL, as bytes anyone who copies the state dir would get. */
+async function databaseBytes(): Promise<string> {
+  const read = (name: string) => fsp.readFile(`${dir}/${name}`).then((b) => b.toString('latin1'), () => '');
+  return (await read(SQLITE_STORE_FILE)) + (await read(`${SQLITE_STORE_FILE}-wal`));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<PalyraError> {
@@ -72,7 +85,7 @@ describe('pairing codes', () => {
     const { code, superseded } = await registry.addPairingCode(pinCode('a'));
     expect(superseded).toBe(false);
     expect(code).toMatchObject({ id: 'a', state: 'active', attempts: 0, createdAt: '2025-01-01T00:00:00.000Z', expiresAt: '2025-01-01T00:10:00.000Z' });
-    expect((await readStateFile(dir)).pairingCodes).toEqual([code]);
+    expect((await readStoreState(store)).pairingCodes).toEqual([code]);
     expect(await registry.activePinCode()).toEqual({ ...code, prs: pinCode('a').prs, salt: pinCode('a').salt });
   });
 
@@ -81,14 +94,15 @@ describe('pairing codes', () => {
     const input = { ...pinCode('a'), prs: Buffer.alloc(32, 0xab).toString('base64'), salt: Buffer.alloc(16, 0xcd).toString('base64') };
     await registry.addPairingCode(input);
     await registry.recordAttempt('a');
-    const text = await fsp.readFile(`${dir}/node-runtime.v1.json`, 'utf8');
-    expect(text).not.toContain(input.prs);
-    expect(text).not.toContain(input.salt);
-    expect(Object.keys((await readStateFile(dir)).pairingCodes[0] ?? {}).sort()).toEqual(['attempts', 'createdAt', 'expiresAt', 'id', 'method', 'state']);
+    const bytes = await databaseBytes();
+    expect(bytes).toContain('"id":"a"');
+    expect(bytes).not.toContain(input.prs);
+    expect(bytes).not.toContain(input.salt);
+    expect(Object.keys((await readStoreState(store)).pairingCodes[0] ?? {}).sort()).toEqual(['attempts', 'createdAt', 'expiresAt', 'id', 'method', 'state']);
     expect(await registry.activePinCode()).toMatchObject({ id: 'a', prs: input.prs, salt: input.salt, attempts: 1 });
   });
 
-  it('a restart ends active codes (their derivation is gone); an older file with derivations loads without them', async () => {
+  it('a restart ends active codes (their derivation is gone), in the store too', async () => {
     const registry = await open();
     await registry.addPairingCode(pinCode('a'));
     await registry.addPairingCode({ ...pinCode('q'), method: 'qr' });
@@ -99,19 +113,15 @@ describe('pairing codes', () => {
     expect(error.message).toContain('2025-01-01T00:01:00.000Z (codes also end when the daemon restarts)');
     expect((await rejection(reopened.findActiveCode('q'))).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
 
-    // A file written by an older daemon, derivations included.
-    const legacy = sampleState();
-    legacy.pairingCodes = [
-      { ...pinCode('old'), createdAt: '2025-01-01T00:00:30.000Z', expiresAt: '2025-01-01T00:09:00.000Z', attempts: 2, state: 'active' } as never,
-    ];
-    await writeStateFile(dir, JSON.stringify(legacy));
-    const fromLegacy = await open();
-    expect((await rejection(fromLegacy.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
-    await fromLegacy.addPairingCode(pinCode('new'));
-    const text = await fsp.readFile(`${dir}/node-runtime.v1.json`, 'utf8');
-    expect(text).not.toMatch(/"prs"|"salt"/);
-    expect((await readStateFile(dir)).pairingCodes.find((c) => c.id === 'old')).toMatchObject({ state: 'expired', attempts: 2, expiresAt: '2025-01-01T00:01:00.000Z' });
-    expect((await fromLegacy.activePinCode()).id).toBe('new');
+    // In memory at once; in the store with the next write (the daemon flushes at start).
+    expect((await readStoreState(store)).pairingCodes.map((c) => c.state)).toEqual(['active', 'active']);
+    await reopened.flush();
+    expect((await readStoreState(store)).pairingCodes).toMatchObject([
+      { id: 'a', state: 'expired', expiresAt: '2025-01-01T00:01:00.000Z' },
+      { id: 'q', state: 'expired', expiresAt: '2025-01-01T00:01:00.000Z' },
+    ]);
+    await reopened.addPairingCode(pinCode('new'));
+    expect((await reopened.activePinCode()).id).toBe('new');
   });
 
   it('a new PIN supersedes the active PIN; a QR code does not', async () => {
@@ -119,8 +129,8 @@ describe('pairing codes', () => {
     await registry.addPairingCode(pinCode('a'));
     expect((await registry.addPairingCode({ ...pinCode('q'), method: 'qr' })).superseded).toBe(false);
     expect((await registry.addPairingCode(pinCode('b'))).superseded).toBe(true);
-    const codes = (await readStateFile(dir)).pairingCodes;
-    expect(codes.map((c) => [c.id, c.state])).toEqual([['a', 'superseded'], ['q', 'active'], ['b', 'active']]);
+    const codes = (await readStoreState(store)).pairingCodes;
+    expect(codes.map((c) => [c.id, c.state])).toEqual([['a', 'superseded'], ['b', 'active'], ['q', 'active']]);
     expect((await registry.activePinCode()).id).toBe('b');
     // A superseded PIN stays open to exchanges that name it, counted against it alone, and
     // never pairs.
@@ -155,7 +165,7 @@ describe('pairing codes', () => {
     await registry.addPairingCode(pinCode('a'));
     clock.advance(11 * MINUTE);
     expect((await registry.addPairingCode(pinCode('b'))).superseded).toBe(false);
-    expect((await readStateFile(dir)).pairingCodes[0]!.state).toBe('expired');
+    expect((await readStoreState(store)).pairingCodes[0]!.state).toBe('expired');
   });
 
   it('no code at all: PALYRA_E_PAIRING_NO_CODE', async () => {
@@ -172,7 +182,7 @@ describe('pairing codes', () => {
     const error = await rejection(registry.activePinCode());
     expect(error.code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
     expect(error.message).toContain('2025-01-01T00:10:00.000Z');
-    expect((await readStateFile(dir)).pairingCodes[0]!.state).toBe('expired');
+    expect((await readStoreState(store)).pairingCodes[0]!.state).toBe('expired');
     expect((await rejection(registry.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
     expect((await rejection(registry.findActiveCode('a'))).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
     expect((await rejection(registry.recordAttempt('a'))).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
@@ -190,7 +200,7 @@ describe('pairing codes', () => {
     const registry = await open();
     expect((await rejection(registry.addPairingCode({ ...pinCode('a'), prs: 'not base64' }))).message).toContain('code.prs');
     expect((await rejection(registry.addPairingCode({ ...pinCode('a'), ttlMs: -1 }))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
-    await expect(fsp.access(`${dir}/node-runtime.v1.json`)).rejects.toThrow();
+    expect((await readStoreState(store)).pairingCodes).toEqual([]);
     await registry.addPairingCode(pinCode('a'));
     expect((await rejection(registry.addPairingCode(pinCode('a')))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
   });
@@ -200,14 +210,14 @@ describe('pairing codes', () => {
     await registry.addPairingCode(pinCode('a'));
     for (let i = 1; i < MAX_PIN_ATTEMPTS; i++) {
       expect(await registry.recordAttempt('a')).toMatchObject({ attempts: i, state: 'active' });
-      expect((await readStateFile(dir)).pairingCodes[0]!.attempts).toBe(i);
+      expect((await readStoreState(store)).pairingCodes[0]!.attempts).toBe(i);
     }
     expect(await registry.recordAttempt('a')).toMatchObject({ attempts: MAX_PIN_ATTEMPTS, state: 'burned' });
-    expect((await readStateFile(dir)).pairingCodes[0]!.state).toBe('burned');
+    expect((await readStoreState(store)).pairingCodes[0]!.state).toBe('burned');
     const error = await rejection(registry.recordAttempt('a'));
     expect(error.code).toBe('PALYRA_E_PAIRING_CODE_BURNED');
     expect((await rejection(registry.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_BURNED');
-    expect((await readStateFile(dir)).pairingCodes[0]!.attempts).toBe(MAX_PIN_ATTEMPTS);
+    expect((await readStoreState(store)).pairingCodes[0]!.attempts).toBe(MAX_PIN_ATTEMPTS);
   });
 
   it('the attempt that burned the code may still complete', async () => {
@@ -232,7 +242,7 @@ describe('pairing codes', () => {
     await registry.addPairingCode(pinCode('a'));
     await registry.recordAttempt('a');
     expect(await registry.consumeCode('a')).toMatchObject({ state: 'used', attempts: 1 });
-    expect((await readStateFile(dir)).pairingCodes[0]!.state).toBe('used');
+    expect((await readStoreState(store)).pairingCodes[0]!.state).toBe('used');
     expect((await rejection(registry.consumeCode('a'))).code).toBe('PALYRA_E_PAIRING_CODE_USED');
     expect((await rejection(registry.recordAttempt('a'))).code).toBe('PALYRA_E_PAIRING_CODE_USED');
     expect((await rejection(registry.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_USED');
@@ -260,7 +270,7 @@ describe('pairing requests', () => {
     });
     expect(request.decidedAt).toBeUndefined();
     expect(seen).toEqual([request]);
-    expect((await readStateFile(dir)).requests).toEqual([request]);
+    expect((await readStoreState(store)).requests).toEqual([request]);
     expect(await registry.pendingRequests()).toEqual([request]);
   });
 
@@ -305,7 +315,7 @@ describe('pairing requests', () => {
     expect(registry.nodeForFingerprint(fingerprint(1))).toEqual(node);
     expect(registry.nodeForFingerprint(fingerprint(1).toUpperCase())).toEqual(node);
     expect(registry.listNodes()).toEqual([node]);
-    const file = await readStateFile(dir);
+    const file = await readStoreState(store);
     expect(file.nodes).toEqual([node]);
     expect(file.requests).toEqual([approved]);
     expect(await registry.pendingRequests()).toEqual([]);
@@ -350,7 +360,7 @@ describe('pairing requests', () => {
     expect(error.message).toContain('certFingerprint');
     expect(registry.findRequest('req-1')?.state).toBe('pending_approval');
     expect(registry.listNodes()).toEqual([]);
-    expect((await readStateFile(dir)).requests[0]!.state).toBe('pending_approval');
+    expect((await readStoreState(store)).requests[0]!.state).toBe('pending_approval');
   });
 
   it('reject decides the request and registers nothing', async () => {
@@ -361,7 +371,7 @@ describe('pairing requests', () => {
     expect(await registry.reject('req-1')).toMatchObject({ state: 'rejected', decidedAt: '2025-01-01T00:00:00.000Z' });
     expect(seen).toEqual(['pending_approval', 'rejected']);
     expect(registry.listNodes()).toEqual([]);
-    expect((await readStateFile(dir)).requests[0]!.state).toBe('rejected');
+    expect((await readStoreState(store)).requests[0]!.state).toBe('rejected');
   });
 
   it('withdrawRequests expires the given pending requests (or all), now, and leaves decided ones alone', async () => {
@@ -382,7 +392,7 @@ describe('pairing requests', () => {
     expect(await registry.pendingRequests()).toEqual([]);
     expect(await registry.withdrawRequests()).toEqual([]);
     expect(seen).toEqual(['req-2:pending_approval', 'req-3:pending_approval', 'req-4:pending_approval', 'req-2:expired', 'req-3:expired', 'req-4:expired']);
-    const stored = (await readStateFile(dir)).requests.map((r) => `${r.requestId}:${r.state}`);
+    const stored = (await readStoreState(store)).requests.map((r) => `${r.requestId}:${r.state}`);
     expect(stored).toEqual(['req-1:approved', 'req-2:expired', 'req-3:expired', 'req-4:expired']);
     const error = await rejection(registry.approve('req-3', certificate(3)));
     expect(error.code).toBe('PALYRA_E_REQUEST_NOT_FOUND');
@@ -419,7 +429,7 @@ describe('pairing requests', () => {
     expect(error.code).toBe('PALYRA_E_REQUEST_NOT_FOUND');
     expect(error.message).toContain('expired at 2025-01-01T00:03:00.000Z');
     expect(seen.slice(3)).toEqual(['req-1:expired', 'req-2:expired', 'req-3:expired']);
-    const file = await readStateFile(dir);
+    const file = await readStoreState(store);
     expect(file.requests.map((r) => [r.state, r.decidedAt])).toEqual([
       ['expired', '2025-01-01T00:01:00.000Z'],
       ['expired', '2025-01-01T00:02:00.000Z'],
@@ -443,7 +453,7 @@ describe('pairing requests', () => {
     const error = await rejection(registry.addRequest(newRequest(3, { deviceId: 'not-a-ulid' })));
     expect(error.code).toBe('PALYRA_E_INVALID_ARGUMENT');
     expect(error.message).toContain('request.deviceId');
-    expect((await readStateFile(dir)).requests).toHaveLength(1);
+    expect((await readStoreState(store)).requests).toHaveLength(1);
   });
 
   it('flags a re-pair of a known identity key', async () => {
@@ -481,10 +491,10 @@ describe('pairing requests', () => {
       await registry.reject(`req-${i}`);
       clock.advance(1000);
     }
-    expect((await readStateFile(dir)).requests.map((r) => r.requestId)).toEqual(['req-3', 'req-4', 'req-5']);
+    expect((await readStoreState(store)).requests.map((r) => r.requestId)).toEqual(['req-3', 'req-4', 'req-5']);
     clock.advance(8 * 24 * 60 * MINUTE);
     await registry.addRequest(newRequest(6));
-    expect((await readStateFile(dir)).requests.map((r) => r.requestId)).toEqual(['req-6']);
+    expect((await readStoreState(store)).requests.map((r) => r.requestId)).toEqual(['req-6']);
     expect(registry.findRequest('req-5')).toBeUndefined();
   });
 
@@ -520,7 +530,7 @@ describe('nodes', () => {
     expect(registry.isRevoked(fingerprint(1))).toBe(true);
     const record = { fingerprint: fingerprint(1), deviceId: deviceId(1), revokedAt: '2025-01-01T00:00:00.000Z', reason: 'removed by operator' };
     expect(revoked).toEqual([record]);
-    const file = await readStateFile(dir);
+    const file = await readStoreState(store);
     expect(file.nodes).toEqual([]);
     expect(file.revoked).toEqual([record]);
     expect((await rejection(registry.removeNode(deviceId(1), 'again'))).code).toBe('PALYRA_E_NODE_NOT_FOUND');
@@ -531,17 +541,17 @@ describe('nodes', () => {
 
   it('updateNodeInfo persists changes and writes nothing when nothing changed', async () => {
     const registry = await withNode(1);
-    const save = vi.spyOn(RuntimeStateStore.prototype, 'save');
+    const writes = new StatementCounter(store);
     const info = { platform: 'darwin-arm64', hostname: 'mac', agentVersion: '0.2.0', capabilities: ['fs.read', 'shell.exec'] };
     const updated = await registry.updateNodeInfo(deviceId(1), info);
     expect(updated).toMatchObject({ ...info, name: 'node-1' });
-    expect((await readStateFile(dir)).nodes[0]).toMatchObject(info);
-    expect(save).toHaveBeenCalledTimes(1);
+    expect((await readStoreState(store)).nodes[0]).toMatchObject(info);
+    expect(writes.runs).toBe(1);
     await registry.updateNodeInfo(deviceId(1), info);
-    expect(save).toHaveBeenCalledTimes(1);
+    expect(writes.runs).toBe(1);
     await registry.updateNodeInfo(deviceId(1), { ...info, name: 'new name' });
     expect(registry.getNode(deviceId(1))?.name).toBe('new name');
-    save.mockRestore();
+    expect(writes.runs).toBe(2);
     expect((await rejection(registry.updateNodeInfo(deviceId(7), info))).code).toBe('PALYRA_E_NODE_NOT_FOUND');
     expect((await rejection(registry.updateNodeInfo(deviceId(1), { ...info, capabilities: [''] }))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
   });
@@ -556,32 +566,34 @@ describe('nodes', () => {
     expect((await rejection(unchanged)).code).toBe('PALYRA_E_NODE_NOT_FOUND');
   });
 
-  it('touchLastSeen is visible at once, written on flush, with other changes, and never goes back', async () => {
+  it('touchLastSeen is visible at once, written on flush or with its node row, and never goes back', async () => {
     const registry = await withNode(1);
     registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:05:00.000Z'));
     expect(registry.getNode(deviceId(1))?.lastSeen).toBe('2025-01-01T00:05:00.000Z');
     expect(registry.listNodes()[0]?.lastSeen).toBe('2025-01-01T00:05:00.000Z');
-    expect((await readStateFile(dir)).nodes[0]!.lastSeen).toBeNull();
+    expect((await readStoreState(store)).nodes[0]!.lastSeen).toBeNull();
     await registry.flush();
-    expect((await readStateFile(dir)).nodes[0]!.lastSeen).toBe('2025-01-01T00:05:00.000Z');
+    expect((await readStoreState(store)).nodes[0]!.lastSeen).toBe('2025-01-01T00:05:00.000Z');
 
     registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:04:00.000Z'));
     expect(registry.getNode(deviceId(1))?.lastSeen).toBe('2025-01-01T00:05:00.000Z');
     registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:06:00.000Z'));
+    // A change of other rows does not write it (a change writes its own rows only)...
     await registry.addRequest(newRequest(2));
-    expect((await readStateFile(dir)).nodes[0]!.lastSeen).toBe('2025-01-01T00:06:00.000Z');
+    expect((await readStoreState(store)).nodes[0]!.lastSeen).toBe('2025-01-01T00:05:00.000Z');
+    // ...a write of the node's row does.
+    await registry.updateNodeInfo(deviceId(1), { platform: 'linux-arm64', hostname: 'host-1', agentVersion: '0.1.0', capabilities: ['fs.read'] });
+    expect((await readStoreState(store)).nodes[0]!.lastSeen).toBe('2025-01-01T00:06:00.000Z');
     registry.touchLastSeen(deviceId(42), new Date());
   });
 
   it('lastSeen is written by itself after lastSeenFlushMs', async () => {
-    const store = await RuntimeStateStore.open({ stateDir: dir });
-    const first = new NodeRegistry(store, { now: clock.now });
+    const first = await open();
     await first.addRequest(newRequest(1));
     await first.approve('req-1', certificate(1));
-    const registry = new NodeRegistry(store, { now: clock.now, lastSeenFlushMs: 20 });
-    registries.push(registry);
+    const registry = await open({ lastSeenFlushMs: 20 });
     registry.touchLastSeen(deviceId(1), new Date('2025-01-01T00:07:00.000Z'));
-    await vi.waitFor(async () => expect((await readStateFile(dir)).nodes[0]!.lastSeen).toBe('2025-01-01T00:07:00.000Z'));
+    await vi.waitFor(async () => expect((await readStoreState(store)).nodes[0]!.lastSeen).toBe('2025-01-01T00:07:00.000Z'));
   });
 
   it('the removed record carries the latest lastSeen', async () => {
@@ -604,23 +616,22 @@ describe('persistence and failures', () => {
     expect((await rejection(reopened.activePinCode())).code).toBe('PALYRA_E_PAIRING_CODE_EXPIRED');
   });
 
-  it('a failed save changes nothing in memory and tells no listener', async () => {
+  it('a failed write changes nothing in memory and tells no listener', async () => {
     const registry = await open();
     await registry.addRequest(newRequest(1));
-    const before = await fsp.readFile(`${dir}/node-runtime.v1.json`);
+    const before = await readStoreState(store);
     const seen: PairingRequestRecord[] = [];
     registry.onRequestChange((r) => seen.push(r));
-    fs.renameFails = true;
+    await failWrites(store);
     const error = await rejection(registry.approve('req-1', certificate(1)));
     expect(error.code).toBe('PALYRA_E_STATE_IO');
     expect(seen).toEqual([]);
     expect(registry.findRequest('req-1')?.state).toBe('pending_approval');
     expect(registry.listNodes()).toEqual([]);
     expect(registry.nodeForFingerprint(fingerprint(1))).toBeUndefined();
-    expect(await fsp.readFile(`${dir}/node-runtime.v1.json`)).toEqual(before);
-    expect((await fsp.readdir(dir)).length).toBe(1);
+    expect(await readStoreState(store)).toEqual(before);
 
-    fs.renameFails = false;
+    await failWrites(store, false);
     await registry.approve('req-1', certificate(1));
     expect(registry.getNode(deviceId(1))).toBeDefined();
   });
@@ -635,8 +646,7 @@ describe('persistence and failures', () => {
   it('serializes concurrent mutations: none is lost', async () => {
     const registry = await open();
     await Promise.all(Array.from({ length: 10 }, (_, i) => registry.addRequest(newRequest(i + 1))));
-    expect(fs.maxInFlight).toBe(1);
-    expect((await readStateFile(dir)).requests).toHaveLength(10);
+    expect((await readStoreState(store)).requests).toHaveLength(10);
     expect(await registry.pendingRequests()).toHaveLength(10);
   });
 });

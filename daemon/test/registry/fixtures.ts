@@ -3,6 +3,7 @@ import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NewPairingRequest, RuntimeState, StateFs } from '../../src/registry/index.js';
+import type { SqlExecutor, SqlValue, Store } from '../../src/store/index.js';
 
 export async function makeStateDir(): Promise<string> {
   const dir = await fsp.mkdtemp(path.join(tmpdir(), 'palyra-registry-'));
@@ -173,4 +174,63 @@ export class FaultyFs implements StateFs {
   };
 
   readonly unlink: StateFs['unlink'] = (file) => fsp.unlink(file);
+}
+
+/** The registry's rows as the store holds them, in the JSON state file's shape (for assertions). */
+export async function readStoreState(store: Store): Promise<RuntimeState> {
+  return {
+    version: 1,
+    pairingCodes: await store.pairingCodes.all(),
+    requests: await store.pairingRequests.all(),
+    nodes: await store.nodes.all(),
+    revoked: await store.revocations.all(),
+  };
+}
+
+/** Writes `state`'s records as rows, as a previous run (or a hand edit) left them. */
+export async function seedStore(store: Store, state: RuntimeState): Promise<void> {
+  await store.transaction(async (repos) => {
+    for (const code of state.pairingCodes) await repos.pairingCodes.upsert(code);
+    for (const request of state.requests) await repos.pairingRequests.upsert(request);
+    for (const node of state.nodes) await repos.nodes.upsert(node);
+    for (const record of state.revoked) await repos.revocations.add(record);
+  });
+}
+
+/**
+ * Makes every write to the real database fail, as a full disk or a read-only file would:
+ * SQLite's `PRAGMA query_only` on the store's own connection refuses each write statement
+ * with SQLITE_READONLY (PALYRA_E_STATE_IO), while reads go on. Chosen because it works as
+ * root (CI runs as root: a read-only chmod does not stop root) and on any file system; a
+ * tiny file system is not available, and `PRAGMA max_page_count` only fails writes that
+ * need a new page, which a small change (one row into a page with room) does not.
+ */
+export async function failWrites(store: Store, fail = true): Promise<void> {
+  await store.db.run(`PRAGMA query_only = ${fail ? 'ON' : 'OFF'}`);
+}
+
+/** Counts the write statements (run()) that reach the database, transactions included. */
+export class StatementCounter {
+  runs = 0;
+  /** Wraps `store.db` so that its statements and its transactions' statements are counted. */
+  constructor(store: Store) {
+    const db = store.db;
+    const count = (executor: SqlExecutor): SqlExecutor => ({
+      all: (sql, params) => executor.all(sql, params),
+      get: (sql, params) => executor.get(sql, params),
+      run: (sql, params) => {
+        this.runs += 1;
+        return executor.run(sql, params);
+      },
+    });
+    const run = db.run.bind(db);
+    const transaction = db.transaction.bind(db);
+    Object.assign(db, {
+      run: (sql: string, params?: readonly SqlValue[]) => {
+        this.runs += 1;
+        return run(sql, params);
+      },
+      transaction: <T>(body: (tx: SqlExecutor) => Promise<T>, options?: { signal?: AbortSignal }) => transaction((tx) => body(count(tx)), options),
+    });
+  }
 }

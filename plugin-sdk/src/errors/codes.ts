@@ -73,6 +73,7 @@ export const ERROR_CODES = {
   PALYRA_E_SCHEMA_WORKER_RESTARTED: { exitCode: 75, grpc: 'UNAVAILABLE', summary: "The daemon's schema worker was restarted twice while this schema compile or input check waited; retry." },
   PALYRA_E_IDEMPOTENCY_MISMATCH: { exitCode: 65, grpc: 'FAILED_PRECONDITION', summary: 'The idempotency key was already used for this node with another capability or input: use a new key for a new request.' },
   PALYRA_E_SESSION_PROTOCOL: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: "The node broke the Session stream protocol (no hello first, a second hello, or another node's device id)." },
+  PALYRA_E_STATE_NOT_EMPTY: { exitCode: 73, grpc: 'FAILED_PRECONDITION', summary: 'The state store already holds nodes, requests or dispatches: a node-runtime.v1.json document is imported into an empty store only, never merged.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

@@ -300,6 +300,14 @@ export const PALYRA_DESCRIPTOR = {
                 "autoApprove": {
                   "type": "string",
                   "id": 12
+                },
+                "storeEngine": {
+                  "type": "string",
+                  "id": 13
+                },
+                "storeLocation": {
+                  "type": "string",
+                  "id": 14
                 }
               }
             },

@@ -12,12 +12,16 @@ export interface SettingSpec<T> {
   parse: (text: string, from: string) => T;
   /** Masked by `config show`. */
   secret?: boolean;
+  /** What `config show` prints instead of the value, when part of it is secret (a URL's password). */
+  redact?: (value: T) => T;
 }
 
 export interface ResolvedSetting<T> {
   value: T;
   source: SettingSource;
   secret: boolean;
+  /** The value as `config show` prints it, when the spec redacts part of it. */
+  shown?: T;
 }
 
 export type SettingsSpec<S> = { [K in keyof S]: SettingSpec<S[K]> };
@@ -36,6 +40,7 @@ export function resolveSettings<S extends object>(
   for (const key of Object.keys(spec) as (keyof S)[]) {
     const setting = spec[key];
     const secret = setting.secret === true;
+    const redact = setting.redact;
     const flag = sources.flags[key];
     const envValue = setting.env === undefined ? undefined : sources.env[setting.env];
     const fileValue = sources.file[key];
@@ -48,6 +53,7 @@ export function resolveSettings<S extends object>(
     } else {
       out[key] = { value: setting.default, source: 'default', secret };
     }
+    if (redact !== undefined) out[key].shown = redact(out[key].value);
   }
   return out;
 }
@@ -56,7 +62,8 @@ export function resolveSettings<S extends object>(
 export function describeSettings<S extends object>(settings: ResolvedSettings<S>): Record<string, { value: unknown; source: SettingSource }> {
   const out: Record<string, { value: unknown; source: SettingSource }> = {};
   for (const [key, setting] of Object.entries(settings) as [string, ResolvedSetting<unknown>][]) {
-    out[key] = { value: setting.secret && setting.value !== undefined && setting.value !== '' ? '********' : setting.value, source: setting.source };
+    const value = setting.shown ?? setting.value;
+    out[key] = { value: setting.secret && value !== undefined && value !== '' ? '********' : value, source: setting.source };
   }
   return out;
 }

@@ -69,8 +69,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   return true;
 }
 
-/** Makes a new directory entry durable (see writeFileAtomic for the policy). */
-async function syncDirectory(dir: string, path: string, fs: AtomicWriteFs): Promise<void> {
+/**
+ * Makes a new directory entry durable (see writeFileAtomic for the policy); `path` is the
+ * entry, for the message. Also for files put in place by other means (a database backup).
+ */
+export async function syncDirectory(dir: string, path: string, fs: Pick<AtomicWriteFs, 'open'> = nodeFs): Promise<void> {
   if (!POSIX) return;
   let handle: nodeFs.FileHandle | undefined;
   try {

@@ -34,8 +34,9 @@ export class SqliteDatabase implements SqlDatabase {
    */
   static async open(file: string, { signal }: { signal?: AbortSignal } = {}): Promise<SqliteDatabase> {
     throwIfAborted(signal);
-    const existed = await checkExistingFile(file);
-    if (!existed) await createPrivateFile(file);
+    // Another opener may create the file between the check and the creation: check it then.
+    let existed = await checkExistingFile(file);
+    if (!existed && !(await createPrivateFile(file))) existed = await checkExistingFile(file);
     let db: Database.Database;
     try {
       db = new Database(file, { fileMustExist: true });
@@ -212,12 +213,17 @@ async function checkExistingFile(file: string): Promise<boolean> {
   return true;
 }
 
-/** Creates the empty file 0600 before SQLite does (it would create it 0644, less the umask). */
-async function createPrivateFile(file: string): Promise<void> {
+/**
+ * Creates the empty file 0600 before SQLite does (it would create it 0644, less the umask).
+ * False when it exists already (created by another opener meanwhile).
+ */
+async function createPrivateFile(file: string): Promise<boolean> {
   try {
     const handle = await open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o600);
     await handle.close();
+    return true;
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new PalyraError('PALYRA_E_STATE_IO', `cannot create the state database ${file}: ${(error as Error).message}`, { cause: error, details: { file } });
   }
 }

@@ -17,6 +17,14 @@ export interface DaemonStatus {
    * "off" | "qr" | "all": pairing requests approved without an operator
    */
   'autoApprove'?: (string);
+  /**
+   * "sqlite" | "postgres": where the daemon's state lives
+   */
+  'storeEngine'?: (string);
+  /**
+   * the SQLite file, or the PostgreSQL URL without its password
+   */
+  'storeLocation'?: (string);
 }
 
 export interface DaemonStatus__Output {
@@ -35,4 +43,12 @@ export interface DaemonStatus__Output {
    * "off" | "qr" | "all": pairing requests approved without an operator
    */
   'autoApprove': (string);
+  /**
+   * "sqlite" | "postgres": where the daemon's state lives
+   */
+  'storeEngine': (string);
+  /**
+   * the SQLite file, or the PostgreSQL URL without its password
+   */
+  'storeLocation': (string);
 }

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { PalyraError } from '@palyra/shared/errors';
+import { migrate, MIGRATIONS, openStore, SCHEMA_VERSION, schemaVersionOf, type Migration } from '../../src/store/index.js';
+import { STORE_ENGINES, useStoreEngine } from './storeEngines.js';
+
+describe.each(STORE_ENGINES)('store migrations on %s', (engine) => {
+  const fixture = useStoreEngine(engine);
+
+  it('a fresh store is migrated to the current schema, once', async () => {
+    const location = await fixture.location();
+    const store = await fixture.open(location);
+    expect(store.engine).toBe(engine);
+    expect(await schemaVersionOf(store.db)).toBe(SCHEMA_VERSION);
+    expect(await store.db.all('SELECT version, name FROM palyra_schema ORDER BY version')).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    );
+    // Migrating again applies nothing.
+    expect(await migrate(store.db, store.location)).toEqual([]);
+    await store.nodes.upsert({
+      deviceId: 'A', name: 'n', platform: 'linux', hostname: 'h', agentVersion: '1', capabilities: [], labels: {},
+      ed25519PublicKey: 'k', x25519PublicKey: 'x', certFingerprint: 'f', certExpiresAt: '2027-01-01T00:00:00.000Z',
+      pairedAt: '2026-01-01T00:00:00.000Z', lastSeen: null,
+    });
+    await store.close();
+
+    // Re-opening keeps the data and the schema rows as they were.
+    const again = await fixture.open(location);
+    expect(await again.nodes.count()).toBe(1);
+    expect((await again.db.all('SELECT version FROM palyra_schema')).length).toBe(MIGRATIONS.length);
+  });
+
+  it('a store of a newer schema is refused with PALYRA_E_STATE_VERSION and left untouched', async () => {
+    const location = await fixture.location();
+    const store = await fixture.open(location);
+    await store.meta.set('written-by', 'a newer palyrad');
+    await store.db.run('INSERT INTO palyra_schema (version, name, applied_at) VALUES (?, ?, ?)', [SCHEMA_VERSION + 1, 'from the future', '2030-01-01T00:00:00.000Z']);
+    await store.close();
+    const before = await fixture.fingerprint(location);
+
+    const refused = await openStore(location).then(
+      async (opened) => {
+        await opened.close();
+        throw new Error('a newer schema was opened');
+      },
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(PalyraError);
+    expect(refused).toMatchObject({ code: 'PALYRA_E_STATE_VERSION', details: { version: SCHEMA_VERSION + 1, expected: SCHEMA_VERSION } });
+    expect((refused as PalyraError).message).toContain('was not modified');
+    expect(await fixture.fingerprint(location)).toBe(before);
+  });
+
+  it('a migration that fails half-way is rolled back whole: no table, no version row', async () => {
+    const store = await fixture.open();
+    const broken: Migration = {
+      version: SCHEMA_VERSION + 1,
+      name: 'half-way',
+      statements: ['CREATE TABLE half_way (id TEXT PRIMARY KEY)', 'INSERT INTO half_way (id) VALUES (1, 2)'],
+    };
+    await expect(migrate(store.db, store.location, { migrations: [...MIGRATIONS, broken] })).rejects.toBeInstanceOf(PalyraError);
+    expect(await schemaVersionOf(store.db)).toBe(SCHEMA_VERSION);
+    await expect(store.db.all('SELECT id FROM half_way')).rejects.toBeInstanceOf(PalyraError);
+    // The store still works: the failed transaction did not stay open.
+    await store.meta.set('k', 'v');
+    expect(await store.meta.get('k')).toBe('v');
+  });
+
+  it('openers of one fresh store at once migrate it once (PostgreSQL: the advisory lock; SQLite: BEGIN IMMEDIATE)', async () => {
+    const location = await fixture.location();
+    const stores = await Promise.all([openStore(location), openStore(location), openStore(location)]);
+    try {
+      const rows = await stores[0].db.all('SELECT version FROM palyra_schema');
+      expect(rows.length).toBe(MIGRATIONS.length);
+      for (const store of stores) expect(await schemaVersionOf(store.db)).toBe(SCHEMA_VERSION);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+});
