@@ -11,7 +11,7 @@ export interface DispatchView {
   capability: string;
   caller: string;
   idempotencyKey: string | null;
-  /** SHA-256 (hex) of the capability and the input JSON. */
+  /** SHA-256 (hex) of the capability and the input JSON, kept with an idempotency key; '' without one. */
   inputHash: string;
   state: DispatchState;
   createdAt: string;

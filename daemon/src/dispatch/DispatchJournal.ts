@@ -42,6 +42,11 @@ interface Batch {
   readonly ops: Op[];
   /** Lazy `running` writes by dispatch id: dropped when the same batch finishes that dispatch. */
   readonly running: Map<string, number>;
+  /**
+   * Rows this batch inserts, by id: a `sent` or a finish of the same dispatch in the same
+   * batch changes the row to insert instead of adding a statement (one per dispatch, not two).
+   */
+  readonly inserts: Map<string, DispatchRecord>;
   readonly done: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
@@ -77,11 +82,23 @@ export class DispatchJournal {
   }
 
   accept(record: DispatchRecord): Promise<void> {
-    return this.write((repos) => repos.dispatches.insert(record), true);
+    const row = { ...record };
+    const batch = this.open(true);
+    batch.inserts.set(row.id, row);
+    batch.ops.push((repos) => repos.dispatches.insert(row));
+    return batch.done;
   }
 
   sent(id: string, at = Date.now()): Promise<void> {
-    return this.write((repos) => repos.dispatches.advance(id, 'sent', at), true);
+    const batch = this.open(true);
+    const row = batch.inserts.get(id);
+    if (row !== undefined && row.state === 'queued') {
+      row.state = 'sent';
+      row.sentAt = at;
+    } else {
+      batch.ops.push((repos) => repos.dispatches.advance(id, 'sent', at));
+    }
+    return batch.done;
   }
 
   running(id: string, at = Date.now()): void {
@@ -100,6 +117,14 @@ export class DispatchJournal {
     const json = this.resultJson(result, outputJson);
     const batch = this.open(false);
     batch.running.delete(id);
+    const row = batch.inserts.get(id);
+    if (row !== undefined && row.finishedAt === null) {
+      row.state = result.status as JournalDispatchState;
+      row.resultJson = json;
+      row.finishedAt = at;
+      row.inputJson = null;
+      return batch.done;
+    }
     batch.ops.push(async (repos) => {
       await repos.dispatches.finish(id, result.status as JournalDispatchState, json, at);
     });
@@ -162,12 +187,6 @@ export class DispatchJournal {
     return JSON.stringify(truncated);
   }
 
-  private write(op: Op, urgent: boolean): Promise<void> {
-    const batch = this.open(urgent);
-    batch.ops.push(op);
-    return batch.done;
-  }
-
   private open(urgent: boolean): Batch {
     let batch = this.batch;
     if (batch === undefined) {
@@ -177,7 +196,7 @@ export class DispatchJournal {
         resolve = res;
         reject = rej;
       });
-      batch = { ops: [], running: new Map(), done, resolve, reject };
+      batch = { ops: [], running: new Map(), inserts: new Map(), done, resolve, reject };
       this.batch = batch;
     }
     this.schedule(batch, urgent);

@@ -68,6 +68,7 @@ export interface DispatchSummary {
   capability: string;
   caller: string;
   idempotencyKey: string | null;
+  /** SHA-256 (hex) of capability and input JSON, kept with an idempotency key; '' without one. */
   inputHash: string;
   state: DispatchState;
   createdAt: number;

@@ -12,7 +12,7 @@ export interface DispatchInfo {
   'caller'?: (string);
   'idempotencyKey'?: (string);
   /**
-   * SHA-256 (hex) of the capability and the input JSON
+   * SHA-256 (hex) of the capability and the input JSON; empty without an idempotency key
    */
   'inputHash'?: (string);
   /**
@@ -52,7 +52,7 @@ export interface DispatchInfo__Output {
   'caller': (string);
   'idempotencyKey': (string);
   /**
-   * SHA-256 (hex) of the capability and the input JSON
+   * SHA-256 (hex) of the capability and the input JSON; empty without an idempotency key
    */
   'inputHash': (string);
   /**
