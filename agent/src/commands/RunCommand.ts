@@ -65,6 +65,7 @@ export class RunCommand extends AgentCommand {
         secrets: () => store.secretStore(),
         configPath: this.config,
         pluginLogger: pluginLoggerFor(logger),
+        logger: pluginLoggerFor(logger),
         signal: controller.signal,
         onReady: ({ deviceId }) => this.print(`palyra-node ready device=${deviceId}`),
         transportFallback: fallback,
@@ -100,7 +101,7 @@ function parseLogLevel(value: string, levels: readonly LogLevel[]): LogLevel {
   throw new PalyraError('PALYRA_E_USAGE', `--log-level must be one of ${levels.join(', ')}, got "${value}"`);
 }
 
-/** Plugins log through the agent's structured logger, stamped with their own fields. */
+/** Plugins (and the agent's own services) log through the agent's structured logger, stamped with their own fields. */
 function pluginLoggerFor(logger: Logger): PluginLogger {
   return {
     debug: (message, fields) => logger.debug(fields ?? {}, message),
