@@ -1,16 +1,18 @@
 /**
- * Issue 14, part 6, through the built binaries: a daemon SIGKILLed while a `shell.exec` runs on
- * a node does not kill the command (it did: the session's end aborted every dispatch); the
- * command finishes while the daemon is down, its result waits in the node's outbox
- * (`<state dir>/outbox`), and the node comes back online when the daemon restarts on the same
- * state dir. The command ran exactly once: it counts its steps in a file.
+ * Issue 14, parts 5 and 6, through the built binaries: a daemon SIGKILLed while a `shell.exec`
+ * runs on a node does not kill the command (it did: the session's end aborted every dispatch);
+ * the command finishes while the daemon is down, its result waits in the node's outbox
+ * (`<state dir>/outbox`); when the daemon restarts on the same state dir the node delivers it,
+ * the daemon records and acknowledges it (the outbox empties), and a retry with the same
+ * idempotency key returns that result without running the command again (it counts its steps
+ * in a file).
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseOneJson } from '../helpers/cliAssertions.js';
 import { DaemonProcess, pairNode, type NodeRow } from '../helpers/daemonHarness.js';
-import { spawnInvoke, startAgent, writeNodeConfig } from '../helpers/dispatchHarness.js';
+import { invokeJson, spawnInvoke, startAgent, writeNodeConfig } from '../helpers/dispatchHarness.js';
 import { E2E_TEST_TIMEOUT_MS, pollUntil, stopProcesses, TempDirs } from '../helpers/processes.js';
 
 const dirs = new TempDirs();
@@ -23,7 +25,7 @@ afterEach(async () => {
 const OUTBOX_FILE = /^[0-9a-f]{64}\.json$/;
 
 describe('a daemon killed while its node runs a command (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
-  it('the command runs to completion, its result waits in the outbox, and the node returns to the restarted daemon', async () => {
+  it('the command runs to completion, its result waits in the outbox, and the restarted daemon gets it, acknowledges it and answers a retry with it', async () => {
     const base = await dirs.make('palyra-e2e-daemon-kill-');
     const root = join(base, 'root');
     await mkdir(root);
@@ -36,7 +38,9 @@ describe('a daemon killed while its node runs a command (real processes)', { tim
     const countFile = join(root, 'count');
     const gate = join(root, 'gate');
     const script = `echo run >> ${countFile}; until [ -e ${gate} ]; do sleep 0.05; done; echo done >> ${countFile}; echo finished`;
-    const cli = spawnInvoke(daemon, deviceId, 'shell.exec', { command: 'sh', args: ['-c', script] });
+    const input = { command: 'sh', args: ['-c', script] };
+    const key = ['--idempotency-key', 'kill-9-retry', '--timeout', '120s'];
+    const cli = spawnInvoke(daemon, deviceId, 'shell.exec', input, key);
     await pollUntil(async () => ((await readFile(countFile, 'utf8').catch(() => '')) === 'run\n' ? true : undefined), {
       timeoutMs: 30_000,
       intervalMs: 50,
@@ -65,15 +69,27 @@ describe('a daemon killed while its node runs a command (real processes)', { tim
     expect(header.status).toBe('succeeded');
     expect(JSON.parse(stored.slice(stored.indexOf('\n') + 1))).toMatchObject({ exitCode: 0 });
 
-    // The same state dir and address: the node reconnects by itself and reports what it holds.
+    // The same state dir and address: the node reconnects by itself, lists what it holds in its
+    // hello, sends it, and drops it once the daemon has recorded it (ResultAck).
     const again = await DaemonProcess.start(daemon.stateDir, ['--listen', daemon.ready.grpc]);
     await pollUntil(
       async () => {
         const row = parseOneJson<NodeRow[]>(await again.cli('nodes', 'list', '--json')).find((n) => n.deviceId === deviceId);
         return row?.status === 'online' ? row : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 250, what: 'the node online on the restarted daemon' },
+      { timeoutMs: 90_000, intervalMs: 250, what: 'the node online on the restarted daemon' },
     );
+    await pollUntil(async () => ((await readdir(outbox)).length === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: 'the acknowledged result to leave the outbox',
+    });
+
+    // The client retries with its key: the recorded result, not a second run.
+    const retried = await invokeJson(again, deviceId, 'shell.exec', input, key);
+    expect(retried.dispatchId).toBe(header.dispatchId);
+    expect(retried.status).toBe('succeeded');
+    expect(retried.output).toMatchObject({ exitCode: 0 });
     expect(agent.running).toBe(true);
     expect(await readFile(countFile, 'utf8')).toBe('run\ndone\n');
   });
