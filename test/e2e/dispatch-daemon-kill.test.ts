@@ -3,9 +3,9 @@
  * runs on a node does not kill the command (it did: the session's end aborted every dispatch);
  * the command finishes while the daemon is down, its result waits in the node's outbox
  * (`<state dir>/outbox`); when the daemon restarts on the same state dir the node delivers it,
- * the daemon records and acknowledges it (the outbox empties), and a retry with the same
- * idempotency key returns that result without running the command again (it counts its steps
- * in a file).
+ * the daemon records and acknowledges it (the outbox empties), `palyrad dispatches get` shows
+ * it, and a retry with the same idempotency key returns that result without running the
+ * command again (it counts its steps in a file).
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -85,7 +85,12 @@ describe('a daemon killed while its node runs a command (real processes)', { tim
       what: 'the acknowledged result to leave the outbox',
     });
 
-    // The client retries with its key: the recorded result, not a second run.
+    // A client that lost the daemon learns the true final state by id...
+    const got = parseOneJson<{ dispatchId: string; state: string; result: { output: unknown } | null }>(
+      await again.cli('dispatches', 'get', header.dispatchId, '--json'),
+    );
+    expect(got).toMatchObject({ dispatchId: header.dispatchId, state: 'succeeded', result: { output: { exitCode: 0 } } });
+    // ...and one that retries with its key gets the recorded result, not a second run.
     const retried = await invokeJson(again, deviceId, 'shell.exec', input, key);
     expect(retried.dispatchId).toBe(header.dispatchId);
     expect(retried.status).toBe('succeeded');
