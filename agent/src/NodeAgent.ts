@@ -121,7 +121,7 @@ export class NodeAgent {
     const limits = options.outboxLimits === undefined ? {} : { limits: options.outboxLimits };
     let outbox: ResultOutbox;
     try {
-      outbox = options.stateDir === undefined ? ResultOutbox.inMemory(logger, options.outboxLimits) : await ResultOutbox.open(options.stateDir, { logger, ...limits });
+      outbox = options.stateDir === undefined ? ResultOutbox.inMemory(logger, options.outboxLimits) : await ResultOutbox.open(options.stateDir, { deviceId: identity.deviceId, logger, ...limits });
     } catch (error) {
       await plugins.dispose();
       throw error;

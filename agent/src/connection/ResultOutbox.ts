@@ -58,20 +58,29 @@ export class ResultOutbox {
 
   private constructor(
     private readonly dir: string | undefined,
+    private readonly deviceId: string,
     private readonly limits: OutboxLimits,
     private readonly logger: PluginLogger,
   ) {}
 
   /** An outbox that keeps results in memory only (no state dir: tests, embedding). */
   static inMemory(logger: PluginLogger, limits: OutboxLimits = DEFAULT_OUTBOX_LIMITS): ResultOutbox {
-    return new ResultOutbox(undefined, limits, logger);
+    return new ResultOutbox(undefined, '', limits, logger);
   }
 
-  /** Opens `<stateDir>/outbox` (created 0700, checked like the state dir) and loads what an earlier run left there. */
-  static async open(stateDir: string, { logger, limits = DEFAULT_OUTBOX_LIMITS }: { logger: PluginLogger; limits?: OutboxLimits }): Promise<ResultOutbox> {
+  /**
+   * Opens `<stateDir>/outbox` (created 0700, checked like the state dir) and loads what an
+   * earlier run of this identity left there. Results held for another identity (the node left
+   * and joined again, perhaps another daemon) are removed: they carry what its commands
+   * printed, and only the daemon they ran for may see them.
+   */
+  static async open(
+    stateDir: string,
+    { deviceId, logger, limits = DEFAULT_OUTBOX_LIMITS }: { deviceId: string; logger: PluginLogger; limits?: OutboxLimits },
+  ): Promise<ResultOutbox> {
     const dir = join(stateDir, OUTBOX_DIRECTORY);
     await checkPrivateDirectory(dir, { create: true, what: "the agent's result outbox" });
-    const outbox = new ResultOutbox(dir, limits, logger);
+    const outbox = new ResultOutbox(dir, deviceId, limits, logger);
     await outbox.load();
     return outbox;
   }
@@ -100,7 +109,7 @@ export class ResultOutbox {
     if (previous !== undefined) this.remove(previous);
     const finishedAt = new Date().toISOString();
     this.seq += 1;
-    const encoded = encode(result, finishedAt, this.seq);
+    const encoded = encode(result, this.deviceId, finishedAt, this.seq);
     const entry: Entry = { dispatchId: result.dispatchId, finishedAt, bytes: encoded.length, result, encoded, stored: false };
     this.entries.set(entry.dispatchId, entry);
     this.totalBytes += entry.bytes;
@@ -203,6 +212,7 @@ export class ResultOutbox {
   private async load(): Promise<void> {
     const dir = this.dir as string;
     const found: Array<{ result: HeldResult; finishedAt: string; seq: number; bytes: number }> = [];
+    // Each stored result says whose it is (deviceId) and when it finished.
     for (const name of await readdir(dir)) {
       const file = join(dir, name);
       if (TEMP_FILE.test(name)) {
@@ -218,6 +228,11 @@ export class ResultOutbox {
         await unlinkIfPresent(file);
         continue;
       }
+      if (stored.deviceId !== this.deviceId) {
+        this.logger.warn('removed a held result of an earlier identity of this node (it left and joined again)', { file, dispatchId: stored.result.dispatchId });
+        await unlinkIfPresent(file);
+        continue;
+      }
       found.push(stored);
     }
     found.sort((a, b) => (a.finishedAt === b.finishedAt ? a.seq - b.seq : a.finishedAt < b.finishedAt ? -1 : 1));
@@ -230,7 +245,7 @@ export class ResultOutbox {
   }
 
   /** Reads one stored result; an unreadable one is logged and removed (it could never be delivered). */
-  private async read(file: string): Promise<{ result: HeldResult; finishedAt: string; seq: number; bytes: number } | undefined> {
+  private async read(file: string): Promise<(Decoded & { bytes: number }) | undefined> {
     let bytes: Buffer | undefined;
     try {
       bytes = await readOwnFile(file, { secret: true, what: 'the held result', maxBytes: MAX_FILE_BYTES });
@@ -257,13 +272,20 @@ function fileName(dispatchId: string): string {
   return `${createHash('sha256').update(dispatchId).digest('hex')}.json`;
 }
 
-/** One JSON line (the header: id, status, error, finish time), then the output JSON as it is (no second escaping). */
-function encode(result: HeldResult, finishedAt: string, seq: number): Buffer {
-  const header = JSON.stringify({ version: FORMAT_VERSION, dispatchId: result.dispatchId, status: result.status, error: result.error, finishedAt, seq });
+interface Decoded {
+  result: HeldResult;
+  deviceId: string;
+  finishedAt: string;
+  seq: number;
+}
+
+/** One JSON line (the header: id, status, error, whose, finish time), then the output JSON as it is (no second escaping). */
+function encode(result: HeldResult, deviceId: string, finishedAt: string, seq: number): Buffer {
+  const header = JSON.stringify({ version: FORMAT_VERSION, dispatchId: result.dispatchId, status: result.status, error: result.error, deviceId, finishedAt, seq });
   return Buffer.from(`${header}\n${result.outputJson}`, 'utf8');
 }
 
-function decode(bytes: Buffer): { result: HeldResult; finishedAt: string; seq: number } | undefined {
+function decode(bytes: Buffer): Decoded | undefined {
   const text = bytes.toString('utf8');
   const newline = text.indexOf('\n');
   if (newline < 0) return undefined;
@@ -274,19 +296,20 @@ function decode(bytes: Buffer): { result: HeldResult; finishedAt: string; seq: n
     return undefined;
   }
   if (typeof header !== 'object' || header === null) return undefined;
-  const { version, dispatchId, status, error, finishedAt, seq } = header as Record<string, unknown>;
+  const { version, dispatchId, status, error, deviceId, finishedAt, seq } = header as Record<string, unknown>;
   if (
     version !== FORMAT_VERSION ||
     typeof dispatchId !== 'string' ||
     dispatchId === '' ||
     typeof status !== 'string' ||
+    typeof deviceId !== 'string' ||
     typeof finishedAt !== 'string' ||
     typeof seq !== 'number'
   ) {
     return undefined;
   }
   if (error !== null && !isErrorInfo(error)) return undefined;
-  return { result: { dispatchId, status, outputJson: text.slice(newline + 1), error }, finishedAt, seq };
+  return { result: { dispatchId, status, outputJson: text.slice(newline + 1), error }, deviceId, finishedAt, seq };
 }
 
 function isErrorInfo(value: unknown): value is { code: string; message: string; detailsJson: string } {

@@ -24,6 +24,8 @@ async function stateDir(): Promise<string> {
   return dir;
 }
 
+const DEVICE = '01JTESTDEVICE0000000000000';
+
 const fileOf = (dir: string, id: string): string => join(dir, 'outbox', `${createHash('sha256').update(id).digest('hex')}.json`);
 
 /** The results a session receives on attach, once the reads from disk are done. */
@@ -38,7 +40,7 @@ describe('ResultOutbox', () => {
   it('writes a result it cannot deliver (0600 in a 0700 dir), finds it again after a restart, and removes it on the ack', async () => {
     const dir = await stateDir();
     const logger = new CapturingLogger();
-    const outbox = await ResultOutbox.open(dir, { logger });
+    const outbox = await ResultOutbox.open(dir, { deviceId: DEVICE, logger });
     outbox.add(dispatchResult('d-1', 'succeeded', { answer: 42 }));
     outbox.add(dispatchResult('d-2', 'failed', undefined, new PalyraError('PALYRA_E_SHELL_EXIT', 'exit 3\nwith "quotes"', { details: { exitCode: 3 } })));
     await outbox.settled();
@@ -46,7 +48,7 @@ describe('ResultOutbox', () => {
     expect((await stat(fileOf(dir, 'd-1'))).mode & 0o777).toBe(0o600);
 
     // A new agent on the same state dir.
-    const again = await ResultOutbox.open(dir, { logger });
+    const again = await ResultOutbox.open(dir, { deviceId: DEVICE, logger });
     expect(again.ids).toEqual(['d-1', 'd-2']);
     const sent = await attachAndCollect(again);
     expect(sent).toEqual([
@@ -62,7 +64,7 @@ describe('ResultOutbox', () => {
 
   it('keeps a result sent on a session in memory until its ack; the session ending unacknowledged writes it', async () => {
     const dir = await stateDir();
-    const outbox = await ResultOutbox.open(dir, { logger: new CapturingLogger() });
+    const outbox = await ResultOutbox.open(dir, { deviceId: DEVICE, logger: new CapturingLogger() });
     const sent: NodeMessage[] = [];
     outbox.attach((message) => sent.push(message));
     outbox.add(dispatchResult('acked', 'succeeded', 1));
@@ -77,7 +79,7 @@ describe('ResultOutbox', () => {
 
   it('an ack that overtakes the write of its result still leaves no file', async () => {
     const dir = await stateDir();
-    const outbox = await ResultOutbox.open(dir, { logger: new CapturingLogger() });
+    const outbox = await ResultOutbox.open(dir, { deviceId: DEVICE, logger: new CapturingLogger() });
     outbox.add(dispatchResult('quick', 'succeeded', 1)); // no session: the write starts
     outbox.ack('quick');
     await outbox.settled();
@@ -87,7 +89,7 @@ describe('ResultOutbox', () => {
   it('drops the oldest results past its count and byte bounds, with a log line each, files included', async () => {
     const dir = await stateDir();
     const logger = new CapturingLogger();
-    const outbox = await ResultOutbox.open(dir, { logger, limits: { maxResults: 3, maxBytes: 64 * 1024 * 1024 } });
+    const outbox = await ResultOutbox.open(dir, { deviceId: DEVICE, logger, limits: { maxResults: 3, maxBytes: 64 * 1024 * 1024 } });
     for (const id of ['a', 'b', 'c', 'd', 'e']) outbox.add(dispatchResult(id, 'succeeded', id));
     await outbox.settled();
     expect(outbox.ids).toEqual(['c', 'd', 'e']);
@@ -98,13 +100,13 @@ describe('ResultOutbox', () => {
     ]);
     expect(logger.lines[0]?.message).toMatch(/outbox is full.*unknown/);
 
-    const bytes = await ResultOutbox.open(await stateDir(), { logger, limits: { maxResults: 1_000, maxBytes: 3_000 } });
+    const bytes = await ResultOutbox.open(await stateDir(), { deviceId: DEVICE, logger, limits: { maxResults: 1_000, maxBytes: 3_000 } });
     for (const id of ['x', 'y', 'z']) bytes.add(dispatchResult(id, 'succeeded', 'p'.repeat(1_200)));
     await bytes.settled();
     expect(bytes.ids).toEqual(['y', 'z']);
 
     // Bounds lowered between runs: the next start drops the oldest too.
-    const reopened = await ResultOutbox.open(dir, { logger, limits: { maxResults: 1, maxBytes: 64 * 1024 * 1024 } });
+    const reopened = await ResultOutbox.open(dir, { deviceId: DEVICE, logger, limits: { maxResults: 1, maxBytes: 64 * 1024 * 1024 } });
     expect(reopened.ids).toEqual(['e']);
     expect(await readdir(join(dir, 'outbox'))).toHaveLength(1);
   });
@@ -112,24 +114,36 @@ describe('ResultOutbox', () => {
   it('removes what it cannot deliver at start (a torn temp file, a file not in its format), with a log line for the latter', async () => {
     const dir = await stateDir();
     const logger = new CapturingLogger();
-    const outbox = await ResultOutbox.open(dir, { logger });
+    const outbox = await ResultOutbox.open(dir, { deviceId: DEVICE, logger });
     outbox.add(dispatchResult('kept', 'succeeded', true));
     await outbox.settled();
     const bogus = join(dir, 'outbox', `${'0'.repeat(64)}.json`);
     await writeFile(bogus, 'not an outbox file', { mode: 0o600 });
     const temp = join(dir, 'outbox', `.${'1'.repeat(64)}.json.abcdef.tmp`);
     await writeFile(temp, '{"version":1', { mode: 0o600 });
-    const again = await ResultOutbox.open(dir, { logger });
+    const again = await ResultOutbox.open(dir, { deviceId: DEVICE, logger });
     expect(again.ids).toEqual(['kept']);
     expect(await readdir(join(dir, 'outbox'))).toEqual([`${createHash('sha256').update('kept').digest('hex')}.json`]);
     expect(logger.lines.map((l) => l.message)).toEqual(['removed a held result that is not in the outbox format']);
+  });
+
+  it('removes, at start, results held for an earlier identity of the node (it left and joined again): they are not the new daemon\'s to see', async () => {
+    const dir = await stateDir();
+    const logger = new CapturingLogger();
+    const old = await ResultOutbox.open(dir, { deviceId: '01JOLDDEVICE00000000000000', logger });
+    old.add(dispatchResult('secret-output', 'succeeded', { stdout: 'what the old daemon asked for' }));
+    await old.settled();
+    const fresh = await ResultOutbox.open(dir, { deviceId: DEVICE, logger });
+    expect(fresh.ids).toEqual([]);
+    expect(await readdir(join(dir, 'outbox'))).toEqual([]);
+    expect(logger.lines.map((l) => [l.level, l.fields.dispatchId])).toEqual([['warn', 'secret-output']]);
   });
 
   it('a result larger than the wire allows becomes a failed LIMIT_EXCEEDED result (it would otherwise be refused on every session)', async () => {
     const result = dispatchResult('big', 'succeeded', 'x'.repeat(MAX_RESULT_BYTES));
     expect(result).toMatchObject({ dispatchId: 'big', status: 'failed', outputJson: '', error: { code: 'PALYRA_E_LIMIT_EXCEEDED' } });
     const dir = await stateDir();
-    const outbox = await ResultOutbox.open(dir, { logger: new CapturingLogger() });
+    const outbox = await ResultOutbox.open(dir, { deviceId: DEVICE, logger: new CapturingLogger() });
     outbox.add(result);
     await outbox.settled();
     expect((await readFile(fileOf(dir, 'big'))).length).toBeLessThan(1024);
