@@ -5,7 +5,7 @@ import type { NodeMessage } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import { checkPrivateDirectory, readOwnFile, writeFileAtomic } from '@palyra/shared/fs';
 import type { PluginLogger } from '@palyra/shared/plugins';
-import { MAX_RESULT_BYTES, type HeldResult } from './dispatchResult.js';
+import { MAX_RESULT_BYTES, resultBytes, type HeldResult } from './dispatchResult.js';
 
 export interface OutboxLimits {
   /** Results held at once (default 1,000). */
@@ -21,16 +21,19 @@ export const OUTBOX_DIRECTORY = 'outbox';
 const FILE_NAME = /^[0-9a-f]{64}\.json$/;
 const TEMP_FILE = /^\..*\.tmp$/;
 const FORMAT_VERSION = 1;
+/** A stored header's fields beyond the result's own strings (version, device id, times, JSON syntax). */
+const HEADER_ALLOWANCE = 256;
 /** A stored result: its header's JSON escapes (at most 6 bytes per byte) over the wire bound. */
 const MAX_FILE_BYTES = 6 * MAX_RESULT_BYTES + 64 * 1024;
 
 interface Entry {
   readonly dispatchId: string;
   readonly finishedAt: string;
+  readonly seq: number;
+  /** What it weighs: its strings plus a header allowance in memory, its file's size once loaded. */
   readonly bytes: number;
   /** In memory until written (and while a session may still acknowledge it). */
   result: HeldResult | undefined;
-  encoded: Buffer | undefined;
   /** Its file exists (or is being written). */
   stored: boolean;
 }
@@ -109,8 +112,8 @@ export class ResultOutbox {
     if (previous !== undefined) this.remove(previous);
     const finishedAt = new Date().toISOString();
     this.seq += 1;
-    const encoded = encode(result, this.deviceId, finishedAt, this.seq);
-    const entry: Entry = { dispatchId: result.dispatchId, finishedAt, bytes: encoded.length, result, encoded, stored: false };
+    // Encoded only if it must be written: a result acknowledged on a live session never is.
+    const entry: Entry = { dispatchId: result.dispatchId, finishedAt, seq: this.seq, bytes: resultBytes(result) + HEADER_ALLOWANCE, result, stored: false };
     this.entries.set(entry.dispatchId, entry);
     this.totalBytes += entry.bytes;
     this.evictOverLimits();
@@ -172,17 +175,16 @@ export class ResultOutbox {
   private store(entry: Entry): void {
     entry.stored = true;
     this.onDisk(`keep the result of dispatch ${entry.dispatchId}`, async (file) => {
-      const encoded = entry.encoded;
+      const result = entry.result;
       // Acknowledged or dropped meanwhile: nothing to keep.
-      if (this.entries.get(entry.dispatchId) !== entry || encoded === undefined) return;
+      if (this.entries.get(entry.dispatchId) !== entry || result === undefined) return;
       try {
-        await writeFileAtomic(file, encoded, { mode: 0o600 });
+        await writeFileAtomic(file, encode(result, this.deviceId, entry.finishedAt, entry.seq), { mode: 0o600 });
       } catch (error) {
         entry.stored = false; // kept in memory; the next session still gets it
         throw error;
       }
-      entry.result = undefined;
-      entry.encoded = undefined;
+      if (this.entries.get(entry.dispatchId) === entry) entry.result = undefined;
     }, entry.dispatchId);
   }
 
@@ -236,8 +238,8 @@ export class ResultOutbox {
       found.push(stored);
     }
     found.sort((a, b) => (a.finishedAt === b.finishedAt ? a.seq - b.seq : a.finishedAt < b.finishedAt ? -1 : 1));
-    for (const { result, finishedAt, bytes } of found) {
-      this.entries.set(result.dispatchId, { dispatchId: result.dispatchId, finishedAt, bytes, result: undefined, encoded: undefined, stored: true });
+    for (const { result, finishedAt, seq, bytes } of found) {
+      this.entries.set(result.dispatchId, { dispatchId: result.dispatchId, finishedAt, seq, bytes, result: undefined, stored: true });
       this.totalBytes += bytes;
     }
     this.evictOverLimits();
