@@ -1,7 +1,9 @@
 import { PalyraError } from '@palyra/shared/errors';
 import type { SecretStore } from '@palyra/shared/vault';
 import { loadAgentConfig } from './config/index.js';
-import { NodeConnection, type NodeConnectionEvents } from './connection/NodeConnection.js';
+import { NodeConnection, type NodeConnectionEvents, type NodeWork } from './connection/NodeConnection.js';
+import { ResultOutbox, type OutboxLimits } from './connection/ResultOutbox.js';
+import { RunningDispatches } from './connection/RunningDispatches.js';
 import { HealthChannel, type HealthChannelOptions, type TransportFallback, type TransportStatus } from './connection/HealthChannel.js';
 import { SessionHealth } from './connection/SessionHealth.js';
 import { RuntimeStatusWriter } from './status/RuntimeStatus.js';
@@ -37,6 +39,10 @@ export interface NodeAgentOptions extends NodeConnectionEvents {
   stateDir?: string;
   /** Where plugins' log lines go (default: warnings and errors on stderr). */
   pluginLogger?: PluginLogger;
+  /** Where the agent's own log lines go (default: warnings and errors on stderr). */
+  logger?: PluginLogger;
+  /** Bounds of the result outbox (`<stateDir>/outbox`; in memory without a stateDir). Default 1,000 results, 64 MiB. */
+  outboxLimits?: OutboxLimits;
 }
 
 /**
@@ -53,7 +59,13 @@ export class NodeAgent {
     private readonly connection: NodeConnection,
     private readonly health: HealthChannel,
     private readonly status: RuntimeStatusWriter | undefined,
+    private readonly work: NodeWork,
   ) {}
+
+  /** The results this node holds until the daemon acknowledges them. */
+  get outbox(): ResultOutbox {
+    return this.work.outbox;
+  }
 
   /** The transport health and events use right now. */
   get transport(): TransportStatus | undefined {
@@ -105,6 +117,16 @@ export class NodeAgent {
       },
       ...(options.onDaemonEvent === undefined ? {} : { onEvent: options.onDaemonEvent }),
     });
+    const logger = options.logger ?? stderrLogger;
+    const limits = options.outboxLimits === undefined ? {} : { limits: options.outboxLimits };
+    let outbox: ResultOutbox;
+    try {
+      outbox = options.stateDir === undefined ? ResultOutbox.inMemory(logger, options.outboxLimits) : await ResultOutbox.open(options.stateDir, { deviceId: identity.deviceId, logger, ...limits });
+    } catch (error) {
+      await plugins.dispose();
+      throw error;
+    }
+    const work: NodeWork = { outbox, dispatches: new RunningDispatches(plugins, outbox) };
     const connection = new NodeConnection(identity, plugins, {
       ...options,
       sessionHealth,
@@ -112,8 +134,8 @@ export class NodeAgent {
         health.announce(info.quicAddress);
         options.onRegistered?.(info);
       },
-    });
-    const agent = new NodeAgent(identity, plugins, connection, health, status);
+    }, work);
+    const agent = new NodeAgent(identity, plugins, connection, health, status, work);
     options.signal?.removeEventListener('abort', onAbort);
     options.signal?.addEventListener('abort', () => agent.stop(), { once: true });
     return agent;
@@ -137,7 +159,10 @@ export class NodeAgent {
       if (failure !== undefined) throw failure;
     } finally {
       await this.status?.remove();
-      await this.plugins.dispose();
+      // The session is over: what still runs is cancelled, and its result joins the others
+      // in the outbox (on disk) for the next run to deliver.
+      await Promise.all([this.work.dispatches.stop(), this.plugins.dispose()]);
+      await this.work.outbox.settled();
     }
   }
 

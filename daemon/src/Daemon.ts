@@ -5,7 +5,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { OsKeyring, PassphraseSource, VaultBackendInfo, VaultSettings } from '@palyra/shared/vault';
 import { ADMIN_SOCKET_NAME, AdminServer } from './admin/AdminServer.js';
 import { CertificateAuthority, StateDirectory, VaultKeyStore } from './ca/index.js';
-import { DispatchCoordinator, NodeCapabilities, SchemaWorker } from './dispatch/index.js';
+import { DispatchCoordinator, DispatchJournal, NodeCapabilities, SchemaWorker } from './dispatch/index.js';
 import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
 import { AutoApprover } from './pairing/AutoApprover.js';
@@ -25,6 +25,7 @@ import { StateDirLock } from './state/StateDirLock.js';
 import { DAEMON_VERSION } from './version.js';
 import { logDaemonEvents } from './logging/logDaemonEvents.js';
 import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
+import { logFailure } from './logging/logFailure.js';
 import { stopServices, type Service, type StartedService } from './stopServices.js';
 import { DaemonEvents } from './events/DaemonEvents.js';
 import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
@@ -194,7 +195,17 @@ export class Daemon {
         capabilities,
         isRegistered: (deviceId) => registry.getNode(deviceId) !== undefined,
         onDispatch: (dispatch) => publishDispatchEvents(events, dispatch),
+        journal: new DispatchJournal(store),
+        onJournalError: (error, what) => logFailure(options.logger, 'error', `dispatch journal: ${what} failed`, error),
       });
+      // Before any node connects: what a previous run left is settled or waits for its node.
+      const recovered = await dispatcher.recover();
+      if (recovered.restarted + recovered.awaiting > 0) {
+        options.logger?.info(recovered, 'dispatch journal: dispatches of the previous run recovered');
+      }
+      // Stopping it is idempotent: this entry covers a start-up that fails from here on; the
+      // one after the admin server stops it first on a normal stop.
+      add('dispatch coordinator', { stop: () => dispatcher.stop() }, { untilDone: true });
       const quic = await startQuic(options, { registry, health, events, ca, server });
       if (quic.server !== undefined) {
         const quicServer = quic.server;
@@ -207,7 +218,7 @@ export class Daemon {
         });
       }
       const quicAddress = quic.server === undefined ? '' : formatHostPort(quic.server.address);
-      sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message)));
+      sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message), session.report));
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const autoApprove = options.autoApprove ?? 'off';
       const decisions = new PairingDecisions(registry, ca, options.certValidityDays ?? 30);
@@ -305,6 +316,9 @@ export class Daemon {
       signal?.throwIfAborted();
       await admin.start();
       add('admin server', admin);
+      // Stopped first: watchers learn the daemon is stopping (never `cancelled`), and every
+      // dispatch stays in the journal as it is, for the next run to reconcile.
+      add('dispatch coordinator', { stop: () => dispatcher.stop() }, { untilDone: true });
       return new Daemon(info, started, options.logger);
     } catch (error) {
       await stopServices(started, options.logger);

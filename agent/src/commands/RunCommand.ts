@@ -11,7 +11,9 @@ export class RunCommand extends AgentCommand {
     description: 'Connect to the daemon with mTLS and serve it until stopped',
     details: `
       Prints \`palyra-node ready device=<ID>\` once registered; reconnects with backoff when the
-      connection drops. Health pings (every 10 s) and this node's events use QUIC when it can
+      connection drops. What the node runs keeps running across a lost connection; results the
+      daemon has not acknowledged wait in \`<state dir>/outbox\` (at most 1,000 results, 64 MiB)
+      and go up on the next session. Health pings (every 10 s) and this node's events use QUIC when it can
       (the daemon announces its QUIC endpoint at registration), else gRPC over TCP:
       \`--transport-fallback auto\` falls back to gRPC when QUIC fails (UDP blocked, a refused
       handshake, no QUIC binary for this platform) and tries QUIC again later; \`never\` makes a
@@ -65,6 +67,7 @@ export class RunCommand extends AgentCommand {
         secrets: () => store.secretStore(),
         configPath: this.config,
         pluginLogger: pluginLoggerFor(logger),
+        logger: pluginLoggerFor(logger),
         signal: controller.signal,
         onReady: ({ deviceId }) => this.print(`palyra-node ready device=${deviceId}`),
         transportFallback: fallback,
@@ -100,7 +103,7 @@ function parseLogLevel(value: string, levels: readonly LogLevel[]): LogLevel {
   throw new PalyraError('PALYRA_E_USAGE', `--log-level must be one of ${levels.join(', ')}, got "${value}"`);
 }
 
-/** Plugins log through the agent's structured logger, stamped with their own fields. */
+/** Plugins (and the agent's own services) log through the agent's structured logger, stamped with their own fields. */
 function pluginLoggerFor(logger: Logger): PluginLogger {
   return {
     debug: (message, fields) => logger.debug(fields ?? {}, message),

@@ -5,7 +5,9 @@ import { Backoff, sleep } from '@palyra/shared/timing';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
 import type { CapabilityExecutor } from './CapabilityExecutor.js';
-import { SessionDispatches } from './SessionDispatches.js';
+import { stderrLogger } from '../plugins/stderrLogger.js';
+import { ResultOutbox } from './ResultOutbox.js';
+import { RunningDispatches } from './RunningDispatches.js';
 import type { SessionHealth } from './SessionHealth.js';
 import { CLIENT_CHANNEL_OPTIONS } from './clientOptions.js';
 import { createDaemonCredentials } from './daemonCredentials.js';
@@ -23,6 +25,15 @@ export interface NodeConnectionEvents {
   sessionHealth?: SessionHealth;
 }
 
+/** What a node's work outlives sessions in: the dispatches it runs and the results it holds. */
+export interface NodeWork {
+  dispatches: RunningDispatches;
+  outbox: ResultOutbox;
+}
+
+/** At most this many ids of each kind in a hello (the outbox holds fewer; running ones are bounded by the daemon's in-flight limit). */
+const MAX_HELLO_IDS = 4_096;
+
 /** A session that lasted this long counts as healthy: the backoff starts over. */
 const HEALTHY_SESSION_MS = 10_000;
 
@@ -34,12 +45,21 @@ const HEALTHY_SESSION_MS = 10_000;
  */
 export class NodeConnection {
   private readonly backoff = new Backoff();
+  private readonly work: NodeWork;
 
+  /** `work` outlives this connection's sessions (NodeAgent passes one with a stored outbox); by default results are held in memory only. */
   constructor(
     private readonly identity: NodeIdentity,
     private readonly executor: CapabilityExecutor,
     private readonly events: NodeConnectionEvents = {},
-  ) {}
+    work?: NodeWork,
+  ) {
+    if (work !== undefined) this.work = work;
+    else {
+      const outbox = ResultOutbox.inMemory(stderrLogger);
+      this.work = { outbox, dispatches: new RunningDispatches(executor, outbox) };
+    }
+  }
 
   async run({ signal }: { signal: AbortSignal }): Promise<void> {
     let connectedBefore = false;
@@ -118,26 +138,39 @@ export class NodeConnection {
     });
   }
 
-  /** Runs one Session stream until it ends; always rejects with why it ended. */
+  /**
+   * Runs one Session stream until it ends; always rejects with why it ended. The hello says
+   * what this node still runs and which results it holds; after the welcome the held results
+   * go up. When the session ends, what runs keeps running, and a message that arrives after
+   * that (grpc-js can deliver buffered messages after the error) starts nothing: the stream is
+   * dead, the daemon will learn from the next hello what this node has.
+   */
   private session(client: NodeServiceClient, signal: AbortSignal, onWelcome: () => void): Promise<never> {
+    const { dispatches, outbox } = this.work;
     return new Promise<never>((_resolve, reject) => {
       const call = client.Session();
-      const dispatches = new SessionDispatches(this.executor, (message) => send(message));
+      let open = true;
       const send = (message: NodeMessage): void => {
-        if (!call.writableEnded && !call.destroyed) call.write(message);
+        if (open && !call.writableEnded && !call.destroyed) call.write(message);
       };
       const onAbort = (): void => call.cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       const end = (error: unknown): void => {
+        if (!open) return;
+        open = false;
         signal.removeEventListener('abort', onAbort);
-        dispatches.abortAll();
+        dispatches.detach();
+        outbox.detach();
         this.events.sessionHealth?.detach(fromServiceError(error, 'the session'));
         reject(error);
       };
       call.on('data', (message: DaemonMessage__Output) => {
+        if (!open || signal.aborted) return;
         switch (message.body) {
           case 'welcome':
             this.events.sessionHealth?.attach(send);
+            dispatches.attach(send);
+            outbox.attach(send);
             onWelcome();
             break;
           case 'health':
@@ -149,14 +182,23 @@ export class NodeConnection {
           case 'cancel':
             if (message.cancel) dispatches.cancel(message.cancel.dispatchId);
             break;
+          case 'resultAck':
+            if (message.resultAck) outbox.ack(message.resultAck.dispatchId);
+            break;
           default:
             break;
         }
       });
       call.on('error', end);
       call.on('end', () => end(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon closed the session')));
-      call.write({ hello: { deviceId: this.identity.deviceId } });
+      call.write({
+        hello: {
+          deviceId: this.identity.deviceId,
+          reconciles: true,
+          runningDispatchIds: dispatches.ids.slice(0, MAX_HELLO_IDS),
+          finishedDispatchIds: outbox.ids.slice(0, MAX_HELLO_IDS),
+        },
+      });
     });
   }
 }
-

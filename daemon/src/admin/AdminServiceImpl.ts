@@ -9,6 +9,7 @@ import type { PairingDecisions } from '../pairing/PairingDecisions.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { NodeRecord } from '../registry/types.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
+import { createWatchDispatchHandler, listLimit, toDispatchInfo } from './dispatchesHandlers.js';
 import { createInvokeHandler } from './invokeHandler.js';
 import { createInvokeManyHandler } from './invokeManyHandler.js';
 import { DaemonEvents } from '../events/DaemonEvents.js';
@@ -140,7 +141,28 @@ export function createAdminServiceHandlers(
 
     InvokeMany: createInvokeManyHandler(deps.dispatcher),
 
-    CancelDispatch: unary(async (request) => ({ cancelled: deps.dispatcher.cancel(request.dispatchId) })),
+    CancelDispatch: unary(async (request) => {
+      // One the daemon no longer holds in memory is finished (the journal knows it): not cancelled.
+      if (deps.dispatcher.get(request.dispatchId) === undefined) {
+        await deps.dispatcher.describe(request.dispatchId);
+        return { cancelled: false };
+      }
+      return { cancelled: deps.dispatcher.cancel(request.dispatchId) };
+    }),
+
+    ListDispatches: unary(async (request) => ({
+      dispatches: (
+        await deps.dispatcher.list({
+          ...(request.deviceId === '' ? {} : { deviceId: request.deviceId }),
+          ...(request.unfinished ? { unfinished: true } : {}),
+          limit: listLimit(request.limit),
+        })
+      ).map(toDispatchInfo),
+    })),
+
+    GetDispatch: unary(async (request) => toDispatchInfo(await deps.dispatcher.describe(request.dispatchId))),
+
+    WatchDispatch: createWatchDispatchHandler(deps.dispatcher),
 
     StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents(), deps.logger),
 

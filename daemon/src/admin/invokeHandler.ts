@@ -9,19 +9,14 @@ import { startInvocation, type StartedInvocation } from './startInvocation.js';
  */
 export function createInvokeHandler(dispatcher: DispatchCoordinator): grpc.handleServerStreamingCall<InvokeRequest__Output, InvokeEvent> {
   return (call) => {
-    let started: StartedInvocation;
-    try {
-      started = startInvocation(dispatcher, call.request, {
-        write: (event) => call.write(event),
-        end: () => call.end(),
-        get closed() {
-          return call.cancelled || call.writableEnded;
-        },
-      });
-    } catch (error) {
-      call.emit('error', toServiceError(error));
-      return;
-    }
+    const started: StartedInvocation = startInvocation(dispatcher, call.request, {
+      write: (event) => call.write(event),
+      end: () => call.end(),
+      fail: (error) => call.emit('error', toServiceError(error)),
+      get closed() {
+        return call.cancelled || call.writableEnded || call.destroyed;
+      },
+    });
     call.on('cancelled', () => started.abandon());
   };
 }

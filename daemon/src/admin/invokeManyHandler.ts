@@ -52,30 +52,30 @@ export function createInvokeManyHandler(
         refuse(callId, new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `one InvokeMany stream may run at most ${MAX_CALLS_PER_INVOKE_STREAM} calls at once`));
         return;
       }
-      let ended = false;
-      try {
-        const started = startInvocation(
-          dispatcher,
-          message.invoke,
-          {
-            write: (event) => call.write({ callId, event }),
-            end: () => {
-              ended = true;
-              calls.delete(callId);
-              endIfDone();
-            },
-            get closed() {
-              return closed();
-            },
+      const started = startInvocation(
+        dispatcher,
+        message.invoke,
+        {
+          write: (event) => call.write({ callId, event }),
+          end: () => {
+            calls.delete(callId);
+            endIfDone();
           },
-          { resultOnly: message.resultOnly },
-        );
-        // Events, the result included, are relayed once the input check is over, never inside
-        // startInvocation; the guard keeps a call that did end from being held.
-        if (!ended) calls.set(callId, started);
-      } catch (error) {
-        refuse(callId, error);
-      }
+          // A refusal, or the daemon stopping: ends only this call.
+          fail: (error) => {
+            refuse(callId, error);
+            calls.delete(callId);
+            endIfDone();
+          },
+          get closed() {
+            return closed();
+          },
+        },
+        { resultOnly: message.resultOnly },
+      );
+      // Events, the result included, are relayed once the dispatch is journaled and its input
+      // checked, never inside startInvocation: the call is registered first.
+      calls.set(callId, started);
     });
     call.on('end', () => {
       callerDone = true;

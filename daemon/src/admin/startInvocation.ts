@@ -1,6 +1,6 @@
 import type { InvokeEvent, InvokeRequest__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
-import type { DispatchCoordinator, DispatchEvent, DispatchResult } from '../dispatch/index.js';
+import type { Dispatch, DispatchCoordinator, DispatchEvent, DispatchResult, Submitted } from '../dispatch/index.js';
 import { toErrorInfo } from './errorInfo.js';
 
 export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
@@ -11,6 +11,11 @@ export interface InvocationSink {
   write(event: InvokeEvent): void;
   /** After the result: the invocation is over. */
   end(): void;
+  /**
+   * The invocation ended without a result: the daemon refused the request outright (unknown
+   * node, bad input, full queue), or it is stopping (PALYRA_E_DAEMON_UNREACHABLE).
+   */
+  fail(error: PalyraError): void;
   /** True once nobody can receive events any more. */
   readonly closed: boolean;
 }
@@ -22,11 +27,10 @@ export interface StartedInvocation {
 }
 
 /**
- * Submits one invocation and relays its events to `sink` until the result. Throws a
- * PalyraError when the daemon refuses the request outright (unknown node, bad input, full
- * queue); a dispatch that fails on the node is a result, not an exception. With
- * `resultOnly`, the accepted and state events are not sent (callers that only wait for the
- * result save a message or three per call).
+ * Submits one invocation and relays its events to `sink` until the result. A refusal of the
+ * request (unknown node, bad input, full queue) goes to `sink.fail`; a dispatch that fails on
+ * the node is a result, not a refusal. With `resultOnly`, the accepted and state events are
+ * not sent (callers that only wait for the result save a message or three per call).
  */
 export function startInvocation(
   dispatcher: DispatchCoordinator,
@@ -34,19 +38,59 @@ export function startInvocation(
   sink: InvocationSink,
   { resultOnly = false }: { resultOnly?: boolean } = {},
 ): StartedInvocation {
-  const { dispatch, deduplicated, checked } = dispatcher.submit({
-    deviceId: request.deviceId,
-    capability: request.capability,
-    input: parseInput(request.inputJson),
-    timeoutMs: request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS,
-    idempotencyKey: request.idempotencyKey || undefined,
-  });
+  let relay: StartedInvocation | undefined;
+  let abandoned = false;
+  let submitted: Promise<Submitted>;
+  try {
+    const input = parseInput(request.inputJson);
+    submitted = dispatcher.submit({
+      deviceId: request.deviceId,
+      capability: request.capability,
+      input,
+      timeoutMs: request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS,
+      idempotencyKey: request.idempotencyKey || undefined,
+      caller: 'local',
+    });
+  } catch (error) {
+    submitted = Promise.reject(error as Error);
+  }
+  submitted.then(
+    ({ dispatch, deduplicated, checked }) => {
+      relay = relayDispatch(dispatcher, dispatch, sink, { resultOnly, deduplicated, after: checked });
+      if (abandoned) relay.abandon();
+    },
+    (error: unknown) => {
+      if (!sink.closed) sink.fail(PalyraError.from(error));
+    },
+  );
+  return {
+    get finished() {
+      return relay?.finished ?? false;
+    },
+    abandon() {
+      abandoned = true;
+      relay?.abandon();
+    },
+  };
+}
+
+/**
+ * Relays a dispatch's events to `sink` until its result (at once for a finished one), from
+ * when `after` settles. `deduplicated`: the caller joined someone else's dispatch (or only
+ * watches it), so going away leaves it running.
+ */
+export function relayDispatch(
+  dispatcher: DispatchCoordinator,
+  dispatch: Dispatch,
+  sink: InvocationSink,
+  { resultOnly = false, deduplicated = false, after = Promise.resolve() }: { resultOnly?: boolean; deduplicated?: boolean; after?: Promise<void> } = {},
+): StartedInvocation {
   let finished = false;
   let abandoned = false;
   let unsubscribe = (): void => undefined;
   // Reported once the input check (in the schema worker) is over, so that a refused input
   // reads as before: accepted, then the result at once, the node never told.
-  void checked.then(() => {
+  void after.then(() => {
     if (abandoned || sink.closed) return;
     if (!resultOnly) {
       sink.write({ accepted: { dispatchId: dispatch.id, deduplicated } });
@@ -70,6 +114,10 @@ export function startInvocation(
           sink.write({ result: toInvokeResult(event.result) });
           sink.end();
           break;
+        case 'interrupted':
+          finished = true;
+          sink.fail(event.error);
+          break;
       }
     });
   });
@@ -86,7 +134,7 @@ export function startInvocation(
   };
 }
 
-function toInvokeResult(result: DispatchResult): NonNullable<InvokeEvent['result']> {
+export function toInvokeResult(result: DispatchResult): NonNullable<InvokeEvent['result']> {
   return {
     dispatchId: result.dispatchId,
     status: result.status,

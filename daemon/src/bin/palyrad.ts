@@ -3,6 +3,9 @@ import { Builtins, Cli } from 'clipanion';
 import { runProgram } from '@palyra/shared/cli';
 import { ApprovalsCommand } from '../commands/ApprovalsCommand.js';
 import { ConfigShowCommand } from '../commands/ConfigShowCommand.js';
+import { DispatchesGetCommand } from '../commands/DispatchesGetCommand.js';
+import { DispatchesListCommand } from '../commands/DispatchesListCommand.js';
+import { DispatchesWatchCommand } from '../commands/DispatchesWatchCommand.js';
 import { EventsCommand } from '../commands/EventsCommand.js';
 import { NodesApproveCommand, NodesRejectCommand } from '../commands/NodesDecideCommands.js';
 import { NodesInvokeCommand } from '../commands/NodesInvokeCommand.js';
@@ -28,6 +31,9 @@ for (const command of [
   NodesListCommand,
   NodesRemoveCommand,
   NodesInvokeCommand,
+  DispatchesListCommand,
+  DispatchesGetCommand,
+  DispatchesWatchCommand,
   ApprovalsCommand,
   EventsCommand,
   ConfigShowCommand,

@@ -1,12 +1,13 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, DaemonStatus__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output } from '@palyra/proto';
+import type { AdminServiceClient, DaemonStatus__Output, DispatchInfo__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
 import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
 import { adminAccessDenied, isAccessDenied } from './adminAccessDenied.js';
 import { readApprovals, type ApprovalsEvent } from './approvals.js';
+import { readDispatchWatch, toDispatchView, type DispatchView } from './dispatches.js';
 import { readEvents } from './events.js';
 import { InvocationStream } from './InvocationStream.js';
 import type { InvocationEvent, InvocationResult, InvokeRequestOptions } from './invocation.js';
@@ -138,6 +139,31 @@ export class ControlClient {
     return this.follow((client) => readEvents(client.streamEvents({ types }), signal));
   }
 
+  /** The dispatch journal, newest first (default 100, at most 10,000). */
+  async listDispatches(query: { deviceId?: string; unfinished?: boolean; limit?: number } = {}, options?: CallOptions): Promise<DispatchView[]> {
+    const response = await this.unary<{ dispatches: DispatchInfo__Output[] }>(
+      'ListDispatches',
+      { deviceId: query.deviceId ?? '', unfinished: query.unfinished ?? false, limit: query.limit ?? 0 },
+      options,
+    );
+    return response.dispatches.map(toDispatchView);
+  }
+
+  /** One dispatch by id: PALYRA_E_DISPATCH_NOT_FOUND when the daemon does not know it (any more). */
+  async getDispatch(dispatchId: string, options?: CallOptions): Promise<DispatchView> {
+    return toDispatchView(await this.unary<DispatchInfo__Output>('GetDispatch', { dispatchId }, options));
+  }
+
+  /**
+   * Re-attaches to a dispatch by id (after losing the connection, or from another process):
+   * yields `accepted` (deduplicated), its state, live output and progress, and ends with the
+   * `result`; a finished dispatch yields its recorded result at once. Aborting `signal` stops
+   * watching; the dispatch goes on.
+   */
+  watchDispatch(dispatchId: string, { signal }: { signal?: AbortSignal } = {}): AsyncGenerator<InvocationEvent, void, undefined> {
+    return this.follow((client) => readDispatchWatch(client.watchDispatch({ dispatchId }), signal));
+  }
+
   /** Cancels a running dispatch by id; false when it had already finished. */
   async cancelDispatch(dispatchId: string, options?: CallOptions): Promise<boolean> {
     const response = await this.unary<{ cancelled: boolean }>('CancelDispatch', { dispatchId }, options);
@@ -174,7 +200,16 @@ export class ControlClient {
   }
 }
 
-type AdminUnaryMethod = 'GetStatus' | 'CreatePairingCode' | 'ListPending' | 'Decide' | 'ListNodes' | 'RemoveNode' | 'CancelDispatch';
+type AdminUnaryMethod =
+  | 'GetStatus'
+  | 'CreatePairingCode'
+  | 'ListPending'
+  | 'Decide'
+  | 'ListNodes'
+  | 'RemoveNode'
+  | 'CancelDispatch'
+  | 'ListDispatches'
+  | 'GetDispatch';
 
 /** The unary calls that change nothing on the daemon: safe to send twice. */
-const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes']);
+const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch']);

@@ -1,8 +1,8 @@
 import { Command, Option } from 'clipanion';
 import { parseDuration } from '@palyra/shared/config';
-import { ERROR_CODES, PalyraError } from '@palyra/shared/errors';
+import { PalyraError } from '@palyra/shared/errors';
 import type { InvocationResult } from '../client/invocation.js';
-import { displayText } from '@palyra/shared/text';
+import { printLiveEvent, reportInvocationResult, type InvocationPrinter } from './invocationOutput.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class NodesInvokeCommand extends DaemonCommand {
@@ -54,10 +54,8 @@ export class NodesInvokeCommand extends DaemonCommand {
           signal: controller.signal,
         })) {
           if (event.type === 'accepted') dispatchId = event.dispatchId;
-          else if (event.type === 'output' && !this.json) this.context.stdout.write(event.chunk);
-          else if (event.type === 'progress' && !this.json && event.message !== '') {
-            this.context.stderr.write(`progress ${Math.round(event.ratio * 100)}% ${displayText(event.message)}\n`);
-          } else if (event.type === 'result') result = event.result;
+          else if (event.type === 'result') result = event.result;
+          else printLiveEvent(event, this.printer());
         }
         if (result === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the invocation without a result');
         return this.report(result);
@@ -68,16 +66,17 @@ export class NodesInvokeCommand extends DaemonCommand {
   }
 
   private report(result: InvocationResult): number {
-    if (this.json) {
-      this.printJson(result);
-    } else if (result.status === 'succeeded') {
-      if (result.output !== null) this.print(JSON.stringify(result.output, null, 2));
-    } else {
-      const error = result.error ?? { code: 'PALYRA_E_PLUGIN_FAILED' as const, message: `the dispatch ended ${result.status}` };
-      this.context.stderr.write(`error ${error.code}: ${result.status}: ${displayText(error.message.replace(/\s*\n\s*/g, ' '))}\n`);
-    }
-    if (result.status === 'succeeded') return 0;
-    return result.error === null ? 1 : ERROR_CODES[result.error.code].exitCode;
+    return reportInvocationResult(result, this.printer());
+  }
+
+  private printer(): InvocationPrinter {
+    return {
+      stdout: this.context.stdout,
+      stderr: this.context.stderr,
+      json: this.json,
+      printJson: (value) => this.printJson(value),
+      print: (line) => this.print(line),
+    };
   }
 }
 

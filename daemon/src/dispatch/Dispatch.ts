@@ -7,15 +7,23 @@ type Listener = (event: DispatchEvent) => void;
 /**
  * One capability request on its way through the daemon:
  * queued -> sent -> running -> one of succeeded, failed, timed_out, cancelled,
- * node_unavailable, rejected. Moves only forward; the first terminal status wins and later
- * reports (a result after a timeout) are ignored.
+ * node_unavailable, rejected, daemon_restarted, unknown. Moves only forward; the first
+ * terminal status wins and later reports (a result after a timeout) are ignored, except that
+ * a report from the node replaces `unknown` (see replaceUnknown).
  */
 export class Dispatch {
   private stateValue: DispatchState = 'queued';
   private resultValue: DispatchResult | undefined;
   private readonly listeners = new Set<Listener>();
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  /** Who asked (`local`: the admin socket). */
+  caller = 'local';
+  /** SHA-256 of capability and input (DispatchJournal.inputHash) of a keyed, journaled dispatch; '' otherwise. */
+  inputHash = '';
+  /** When it went down the node's stream (ms since the epoch). */
+  sentAt: number | undefined;
+  finishedAt: number | undefined;
   readonly done: Promise<DispatchResult>;
   private resolveDone!: (result: DispatchResult) => void;
 
@@ -27,7 +35,10 @@ export class Dispatch {
     readonly inputJson: string,
     readonly deadline: Date,
     readonly idempotencyKey: string | undefined,
+    /** When it was accepted (ms since the epoch): a dispatch restored from the journal keeps its own. */
+    readonly createdAt = Date.now(),
   ) {
+    this.startedAt = createdAt;
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
@@ -61,9 +72,33 @@ export class Dispatch {
     this.deadlineTimer.unref();
   }
 
+  /**
+   * The daemon is stopping: listeners get an `interrupted` event and are let go, the deadline
+   * is disarmed; the dispatch itself stays unfinished (the journal keeps it for the next run).
+   */
+  interrupt(error: PalyraError): void {
+    if (this.finished) return;
+    clearTimeout(this.deadlineTimer);
+    this.emit({ type: 'interrupted', error });
+    this.listeners.clear();
+  }
+
+  /**
+   * A real report from the node replaces a result of `unknown` (nobody listens any more: the
+   * watchers were told `unknown`; later lookups see this). False when the status is not unknown.
+   */
+  replaceUnknown(status: DispatchStatus, outcome: { output?: unknown; error?: PalyraError } = {}): boolean {
+    if (this.resultValue?.status !== 'unknown') return false;
+    this.stateValue = status;
+    this.finishedAt = Date.now();
+    this.resultValue = this.resultOf(status, outcome);
+    return true;
+  }
+
   advance(state: ActiveDispatchState): void {
     if (this.finished || rank(state) <= rank(this.stateValue)) return;
     this.stateValue = state;
+    this.sentAt ??= Date.now();
     this.emit({ type: 'state', state });
   }
 
@@ -80,18 +115,32 @@ export class Dispatch {
     if (this.finished) return false;
     clearTimeout(this.deadlineTimer);
     this.stateValue = status;
-    const result: DispatchResult = {
+    this.finishedAt = Date.now();
+    const result = this.resultOf(status, outcome);
+    this.resultValue = result;
+    this.emit({ type: 'result', result });
+    this.listeners.clear();
+    this.resolveDone(result);
+    return true;
+  }
+
+  /** Finishes at once with a result recorded earlier (a dispatch restored from the journal). */
+  restoreResult(result: DispatchResult, finishedAt: number): void {
+    if (this.finished) return;
+    this.finishedAt = finishedAt;
+    this.stateValue = result.status;
+    this.resultValue = result;
+    this.resolveDone(result);
+  }
+
+  private resultOf(status: DispatchStatus, outcome: { output?: unknown; error?: PalyraError }): DispatchResult {
+    return {
       dispatchId: this.id,
       status,
       output: status === 'succeeded' ? (outcome.output ?? null) : null,
       error: outcome.error?.toJSON() ?? null,
       durationMs: Date.now() - this.startedAt,
     };
-    this.resultValue = result;
-    this.emit({ type: 'result', result });
-    this.listeners.clear();
-    this.resolveDone(result);
-    return true;
   }
 
   private emit(event: DispatchEvent): void {

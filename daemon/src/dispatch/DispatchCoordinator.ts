@@ -1,30 +1,59 @@
-import type { NodeMessage__Output } from '@palyra/proto';
+import type { NodeMessage__Output, DispatchResult__Output as DispatchResultMessage } from '@palyra/proto';
 import { PalyraError, parseErrorDetails } from '@palyra/shared/errors';
 import { assertDeviceId, newDispatchId } from '@palyra/shared/ids';
+import type { DispatchRecord } from '../store/types.js';
 import { Dispatch } from './Dispatch.js';
+import { DEFAULT_JOURNAL_RETENTION, DispatchJournal, type JournalRetention } from './DispatchJournal.js';
 import type { KnownCapability, NodeCapabilities } from './NodeCapabilities.js';
 import { NodeDispatchQueue, type QueueLimits } from './NodeDispatchQueue.js';
-import { DISPATCH_STATUSES, type DispatchRequest, type DispatchStatus } from './types.js';
+import {
+  DISPATCH_STATUSES,
+  NODE_REPORTED_STATUSES,
+  type DispatchStatus,
+  type DispatchRequest,
+  type DispatchSummary,
+  type SessionReport,
+} from './types.js';
 
 export interface DispatchCoordinatorOptions extends Partial<QueueLimits> {
   capabilities: NodeCapabilities;
   /** Is this device registered at all? */
   isRegistered: (deviceId: string) => boolean;
-  /** Finished dispatches kept for idempotency keys and lookups. */
+  /** Finished dispatches kept in memory for idempotency keys and lookups (the journal keeps more). */
   maxRetained?: number;
   maxTimeoutMs?: number;
   /** Called with every new dispatch before it is queued or finished (the event bus subscribes to its states). */
   onDispatch?: (dispatch: Dispatch) => void;
+  /** The dispatch journal; without one, dispatches live in memory only (and a restart forgets them). */
+  journal?: DispatchJournal;
+  retention?: Partial<JournalRetention>;
+  /** Told about journal writes that failed where nobody awaits them (finishes, prunes). */
+  onJournalError?: (error: unknown, what: string) => void;
+}
+
+export interface Submitted {
+  dispatch: Dispatch;
+  /** An earlier dispatch with the same idempotency key (live, or as the journal recorded it). */
+  deduplicated: boolean;
+  /** Settles (never rejects) once the input check is over, or at once when there is none. */
+  checked: Promise<void>;
 }
 
 const MAX_OUTPUT_JSON_BYTES = 4 * 1024 * 1024;
 const DONE: Promise<void> = Promise.resolve();
 const MAX_ERROR_DETAILS_JSON_BYTES = 64 * 1024;
+/** How often finished journal rows past their retention are deleted. */
+const PRUNE_INTERVAL_MS = 10 * 60_000;
 
 /**
  * Routes capability requests to nodes and their results back. Input is validated against
- * the node's announced schema before anything is sent; each dispatch has a deadline; a node
- * that disconnects turns its queued and in-flight dispatches into node_unavailable.
+ * the node's announced schema before anything is sent; each dispatch has a deadline.
+ *
+ * With a journal, every accepted dispatch is a row before anyone hears of it, `sent` before it
+ * goes down the node's stream, and its final state after. A node's session that closes fails
+ * what it was never sent (node_unavailable); what it was sent waits for the node's report
+ * when the node reconciles (SessionHello.reconciles), until its deadline, which then makes it
+ * `unknown` (it may have run). The same holds across a daemon restart (recover()).
  */
 export class DispatchCoordinator {
   private readonly queues = new Map<string, NodeDispatchQueue>();
@@ -35,9 +64,62 @@ export class DispatchCoordinator {
   private readonly limits: QueueLimits;
   /** Input checks under way, by dispatch (a deduplicated submit waits for the same one). */
   private readonly checks = new Map<Dispatch, Promise<void>>();
+  /** Sent dispatches whose node is offline, by device: they wait for its report. */
+  private readonly awaiting = new Map<string, Map<string, Dispatch>>();
+  /** Devices whose live session reconciles (keeps its dispatches across sessions). */
+  private readonly reconciling = new Set<string>();
+  /** Journal look-ups of idempotency keys under way, by key. */
+  private readonly keyLookups = new Map<string, Promise<DispatchRecord | undefined>>();
+  private readonly journal: DispatchJournal | undefined;
+  private readonly retention: JournalRetention;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly options: DispatchCoordinatorOptions) {
     this.limits = { maxQueued: options.maxQueued ?? 1024, maxInFlight: options.maxInFlight ?? 64 };
+    this.journal = options.journal;
+    this.retention = { ...DEFAULT_JOURNAL_RETENTION, ...options.retention };
+  }
+
+  /**
+   * Reads the journal a previous run left: dispatches it accepted and never sent end
+   * `daemon_restarted` (never re-run by themselves); those it sent wait for their node's
+   * report, as after a session loss. Then prunes, and every PRUNE_INTERVAL_MS after.
+   */
+  async recover(): Promise<{ restarted: number; awaiting: number }> {
+    const journal = this.journal;
+    if (journal === undefined) return { restarted: 0, awaiting: 0 };
+    let restarted = 0;
+    let waiting = 0;
+    const now = Date.now();
+    for (const row of await journal.unfinished()) {
+      if (row.state === 'queued') {
+        restarted += 1;
+        const error = new PalyraError(
+          'PALYRA_E_DAEMON_RESTARTED',
+          `the daemon stopped before sending dispatch ${row.id} (${row.capability}) to node ${row.deviceId}: it never ran; dispatch it again`,
+        );
+        void journal
+          .finish(row.id, { dispatchId: row.id, status: 'daemon_restarted', output: null, error: error.toJSON(), durationMs: now - row.createdAt }, now)
+          .catch((failure: unknown) => this.options.onJournalError?.(failure, 'recording daemon_restarted'));
+        continue;
+      }
+      waiting += 1;
+      const dispatch = new Dispatch(row.id, row.deviceId, row.capability, row.inputJson ?? 'null', new Date(row.deadlineAt), row.idempotencyKey ?? undefined, row.createdAt);
+      dispatch.caller = row.caller;
+      dispatch.inputHash = row.inputHash;
+      dispatch.advance(row.state === 'running' ? 'running' : 'sent');
+      dispatch.sentAt = row.sentAt ?? undefined;
+      this.remember(dispatch, keyOf(row.deviceId, row.idempotencyKey ?? undefined));
+      this.options.onDispatch?.(dispatch);
+      this.awaitingOf(row.deviceId).set(dispatch.id, dispatch);
+      this.armDeadline(dispatch, row.capability, row.deadlineAt - row.createdAt);
+    }
+    await journal.flush();
+    await this.prune();
+    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+    return { restarted, awaiting: waiting };
   }
 
   /**
@@ -48,11 +130,11 @@ export class DispatchCoordinator {
    * The input is checked against the node's schema in the schema worker, so that check ends
    * later: the dispatch takes its place in the node's queue (and its idempotency key is
    * registered) now, in state queued, and is held there until the check passes; invalid
-   * input then finishes it as rejected. `checked` settles (never rejects) once the check is
-   * over, or at once when there is none.
+   * input then finishes it as rejected. Resolves once the journal holds the dispatch.
    */
-  submit(request: DispatchRequest): { dispatch: Dispatch; deduplicated: boolean; checked: Promise<void> } {
+  async submit(request: DispatchRequest): Promise<Submitted> {
     assertDeviceId(request.deviceId);
+    if (this.stopped) throw stoppingError();
     if (!this.options.isRegistered(request.deviceId)) {
       throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.deviceId}": list them with palyrad nodes list`);
     }
@@ -61,21 +143,24 @@ export class DispatchCoordinator {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the timeout must be between 1 ms and ${maxTimeoutMs / 60_000} minutes`);
     }
     const inputJson = JSON.stringify(request.input) ?? 'null';
-    const key = request.idempotencyKey ? `${request.deviceId}\u0000${request.idempotencyKey}` : undefined;
+    const key = keyOf(request.deviceId, request.idempotencyKey || undefined);
     const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
-    if (existing !== undefined) {
-      // A key names one request: the same key with another request is the caller's mistake,
-      // refused rather than answered with the first request's result.
-      if (existing.capability !== request.capability || existing.inputJson !== inputJson) {
-        throw new PalyraError(
-          'PALYRA_E_IDEMPOTENCY_MISMATCH',
-          `idempotency key "${request.idempotencyKey}" was used for dispatch ${existing.id} with another capability or input: use a new key`,
-          { details: { dispatchId: existing.id } },
-        );
+    if (existing !== undefined) return this.join(existing, request, inputJson);
+    // Only a key needs the hash (a retry's input is checked against it): ~3 us saved per unkeyed dispatch.
+    const inputHash = key === undefined || this.journal === undefined ? '' : DispatchJournal.inputHash(request.capability, inputJson);
+    if (key !== undefined && this.journal !== undefined) {
+      // Keys outlive the daemon's memory: an older dispatch with this key is in the journal.
+      const record = await this.lookUpKey(key, request.deviceId, request.idempotencyKey ?? '');
+      if (this.stopped) throw stoppingError();
+      const raced = this.byIdempotencyKey.get(key);
+      if (raced !== undefined) return this.join(raced, request, inputJson);
+      if (record !== undefined) {
+        if (record.capability !== request.capability || record.inputHash !== inputHash) throw mismatch(request.idempotencyKey ?? '', record.id);
+        const recorded = this.restoreFinished(record);
+        this.remember(recorded, key);
+        return { dispatch: recorded, deduplicated: true, checked: DONE };
       }
-      return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
     }
-
     const dispatch = new Dispatch(
       newDispatchId(),
       request.deviceId,
@@ -84,42 +169,101 @@ export class DispatchCoordinator {
       new Date(Date.now() + request.timeoutMs),
       request.idempotencyKey || undefined,
     );
+    dispatch.caller = request.caller ?? 'local';
+    dispatch.inputHash = inputHash;
     this.remember(dispatch, key);
+    // The row is written first (in the same transaction as what follows this turn: an
+    // immediate refusal, the `sent` of a dispatch that can go at once).
+    const accepted = this.journal?.accept({
+      id: dispatch.id,
+      deviceId: dispatch.deviceId,
+      capability: dispatch.capability,
+      caller: dispatch.caller,
+      idempotencyKey: dispatch.idempotencyKey ?? null,
+      inputHash,
+      inputJson,
+      state: 'queued',
+      createdAt: dispatch.createdAt,
+      deadlineAt: dispatch.deadline.getTime(),
+      sentAt: null,
+      finishedAt: null,
+      resultJson: null,
+    });
     this.options.onDispatch?.(dispatch);
-
     const capability = this.options.capabilities.get(request.deviceId, request.capability);
     const queue = this.queueOf(request.deviceId);
     if (!this.online.has(request.deviceId)) {
-      dispatch.finish('node_unavailable', {
-        error: new PalyraError('PALYRA_E_NODE_UNAVAILABLE', `node ${request.deviceId} is offline`),
-      });
+      this.finish(dispatch, 'node_unavailable', new PalyraError('PALYRA_E_NODE_UNAVAILABLE', `node ${request.deviceId} is offline`));
     } else if (capability === undefined) {
-      dispatch.finish('rejected', {
-        error: new PalyraError('PALYRA_E_CAPABILITY_NOT_FOUND', `node ${request.deviceId} has no capability "${request.capability}"`),
-      });
+      this.finish(dispatch, 'rejected', new PalyraError('PALYRA_E_CAPABILITY_NOT_FOUND', `node ${request.deviceId} has no capability "${request.capability}"`));
     } else if (queue.full) {
-      dispatch.finish('rejected', {
-        error: new PalyraError('PALYRA_E_QUEUE_FULL', `node ${request.deviceId} has ${queue.size} dispatches waiting; retry later`),
-      });
+      this.finish(dispatch, 'rejected', new PalyraError('PALYRA_E_QUEUE_FULL', `node ${request.deviceId} has ${queue.size} dispatches waiting; retry later`));
     }
     let checked = DONE;
     if (!dispatch.finished && capability !== undefined) {
-      // The daemon's deadline usually fires before the node's own timed_out result arrives,
-      // so this is the error callers see: name the plugin too, as the node's error would.
-      const plugin = capability.plugin;
-      dispatch.armDeadline(() =>
-        this.finish(
-          dispatch,
-          'timed_out',
-          new PalyraError('PALYRA_E_TIMEOUT', `capability ${request.capability} of plugin "${plugin}" did not finish within ${request.timeoutMs} ms`, {
-            details: { capability: request.capability, plugin },
-          }),
-        ),
-      );
+      this.armDeadline(dispatch, capability.plugin, request.timeoutMs);
       queue.enqueue(dispatch, { held: true });
       checked = this.checkInput(dispatch, capability, queue);
     }
+    if (accepted !== undefined) {
+      try {
+        await accepted;
+      } catch (error) {
+        // Not journaled: refused, and forgotten, so that a retry with the key can go.
+        const failure = PalyraError.from(error);
+        dispatch.finish('rejected', { error: failure });
+        this.queues.get(dispatch.deviceId)?.release(dispatch);
+        this.forget(dispatch);
+        throw failure;
+      }
+    }
     return { dispatch, deduplicated: false, checked };
+  }
+
+  /** A submit with a key the daemon holds in memory: the same dispatch, or a mismatch. */
+  private join(existing: Dispatch, request: DispatchRequest, inputJson: string): Submitted {
+    // A key names one request: the same key with another request is the caller's mistake,
+    // refused rather than answered with the first request's result.
+    const same =
+      existing.capability === request.capability &&
+      (existing.inputJson === inputJson || (existing.inputHash !== '' && existing.inputHash === DispatchJournal.inputHash(request.capability, inputJson)));
+    if (!same) throw mismatch(request.idempotencyKey ?? '', existing.id);
+    return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
+  }
+
+  private lookUpKey(key: string, deviceId: string, idempotencyKey: string): Promise<DispatchRecord | undefined> {
+    let lookup = this.keyLookups.get(key);
+    if (lookup === undefined) {
+      lookup = this.journal!.findByKey(deviceId, idempotencyKey).finally(() => this.keyLookups.delete(key));
+      this.keyLookups.set(key, lookup);
+    }
+    return lookup;
+  }
+
+  private armDeadline(dispatch: Dispatch, plugin: string, timeoutMs: number): void {
+    dispatch.armDeadline(() => {
+      if (this.awaiting.get(dispatch.deviceId)?.has(dispatch.id)) {
+        // Sent, and its node is away: it may have run. Never timed_out nor node_unavailable.
+        this.finish(
+          dispatch,
+          'unknown',
+          new PalyraError(
+            'PALYRA_E_DISPATCH_UNKNOWN',
+            `node ${dispatch.deviceId} was offline when dispatch ${dispatch.id} (${dispatch.capability}) reached its deadline: it may or may not have run; a later report from the node replaces this`,
+          ),
+        );
+        return;
+      }
+      // The daemon's deadline usually fires before the node's own timed_out result arrives,
+      // so this is the error callers see: name the plugin too, as the node's error would.
+      this.finish(
+        dispatch,
+        'timed_out',
+        new PalyraError('PALYRA_E_TIMEOUT', `capability ${dispatch.capability} of plugin "${plugin}" did not finish within ${timeoutMs} ms`, {
+          details: { capability: dispatch.capability, plugin },
+        }),
+      );
+    });
   }
 
   /** Checks a held dispatch's input in the schema worker: admits it to its queue, or rejects it. */
@@ -171,38 +315,124 @@ export class DispatchCoordinator {
     return this.recent.get(dispatchId);
   }
 
-  /** A node's session opened. */
-  nodeOnline(deviceId: string, send: Parameters<NodeDispatchQueue['attach']>[0]): void {
-    this.online.add(deviceId);
-    this.queueOf(deviceId).attach(send);
+  /**
+   * A dispatch to watch: the live one while the daemon holds it, else one finished with the
+   * result the journal recorded. PALYRA_E_DISPATCH_NOT_FOUND when neither knows it.
+   */
+  async watchable(dispatchId: string): Promise<Dispatch> {
+    const live = this.recent.get(dispatchId);
+    if (live !== undefined) return live;
+    const record = await this.journal?.get(dispatchId);
+    if (record === undefined) throw notFound(dispatchId);
+    if (record.finishedAt === null) {
+      // Unfinished rows are all in memory (recover()); one that is not was accepted by another daemon.
+      throw new PalyraError('PALYRA_E_DISPATCH_NOT_FOUND', `dispatch "${dispatchId}" is not held by this daemon`);
+    }
+    return this.restoreFinished(record);
   }
 
-  /** A node's session closed: whatever it held cannot finish. */
+  /** One dispatch as `palyrad dispatches get` shows it. */
+  async describe(dispatchId: string): Promise<DispatchSummary> {
+    const live = this.recent.get(dispatchId);
+    if (live !== undefined) return summaryOfDispatch(live);
+    const record = await this.journal?.get(dispatchId);
+    if (record === undefined) throw notFound(dispatchId);
+    return summaryOfRecord(record);
+  }
+
+  /** Newest first: the journal's rows, with the live state of those the daemon holds. */
+  async list(query: { deviceId?: string; unfinished?: boolean; limit: number }): Promise<DispatchSummary[]> {
+    const limit = Math.max(1, Math.min(10_000, Math.trunc(query.limit)));
+    if (this.journal === undefined) {
+      return [...this.recent.values()]
+        .filter((d) => (query.deviceId === undefined || d.deviceId === query.deviceId) && (query.unfinished !== true || !d.finished))
+        .reverse()
+        .slice(0, limit)
+        .map(summaryOfDispatch);
+    }
+    const rows = await this.journal.list({ ...query, limit });
+    return rows.map((row) => {
+      const live = this.recent.get(row.id);
+      return live === undefined ? summaryOfRecord(row) : summaryOfDispatch(live);
+    });
+  }
+
+  /** A node's session opened. `report`: what its hello said about dispatches of earlier sessions. */
+  nodeOnline(deviceId: string, send: Parameters<NodeDispatchQueue['attach']>[0], report?: SessionReport): void {
+    if (this.stopped) return;
+    this.online.add(deviceId);
+    if (report?.reconciles === true) this.reconciling.add(deviceId);
+    else this.reconciling.delete(deviceId);
+    const queue = this.queueOf(deviceId);
+    const waiting = this.awaiting.get(deviceId);
+    if (waiting !== undefined) {
+      const running = new Set(report?.runningDispatchIds ?? []);
+      const finished = new Set(report?.finishedDispatchIds ?? []);
+      for (const dispatch of [...waiting.values()]) {
+        if (running.has(dispatch.id)) {
+          waiting.delete(dispatch.id);
+          queue.adopt(dispatch);
+        } else if (!finished.has(dispatch.id)) {
+          // Neither running nor in its outbox: the node lost it (an agent that does not
+          // reconcile, or one that lost its state). It may have run.
+          this.finish(
+            dispatch,
+            'unknown',
+            new PalyraError(
+              'PALYRA_E_DISPATCH_UNKNOWN',
+              `node ${deviceId} came back without dispatch ${dispatch.id} (${dispatch.capability}) running or finished: it may or may not have run`,
+            ),
+          );
+        }
+        // In its outbox: the result follows on this session (until then it keeps waiting).
+      }
+      if (waiting.size === 0) this.awaiting.delete(deviceId);
+    }
+    queue.attach(send);
+  }
+
+  /**
+   * A node's session closed. What it was never sent cannot run: node_unavailable. What it was
+   * sent keeps running on a node that reconciles, and waits for its report; an agent that
+   * does not reconcile lost it with the session: node_unavailable.
+   */
   nodeOffline(deviceId: string): void {
+    if (this.stopped) return;
     this.online.delete(deviceId);
+    const keeps = this.reconciling.delete(deviceId);
     const queue = this.queues.get(deviceId);
     if (queue === undefined) return;
-    for (const dispatch of queue.detach()) {
-      dispatch.finish('node_unavailable', {
-        error: new PalyraError('PALYRA_E_NODE_UNAVAILABLE', `node ${deviceId} disconnected before ${dispatch.capability} finished`),
-      });
+    const { sent, unsent } = queue.detach();
+    for (const dispatch of unsent) {
+      this.finish(dispatch, 'node_unavailable', new PalyraError('PALYRA_E_NODE_UNAVAILABLE', `node ${deviceId} disconnected before ${dispatch.capability} was sent to it`));
+    }
+    for (const dispatch of sent) {
+      if (keeps && this.journal !== undefined) {
+        this.awaitingOf(deviceId).set(dispatch.id, dispatch);
+        continue;
+      }
+      this.finish(dispatch, 'node_unavailable', new PalyraError('PALYRA_E_NODE_UNAVAILABLE', `node ${deviceId} disconnected before ${dispatch.capability} finished`));
     }
   }
 
   /** A dispatch-related message from a node's session. Only the node a dispatch went to may report on it. */
   handleNodeMessage(deviceId: string, message: NodeMessage__Output): void {
+    if (this.stopped) return;
     const queue = this.queues.get(deviceId);
     const id = message.started?.dispatchId ?? message.output?.dispatchId ?? message.result?.dispatchId ?? '';
     const dispatch = queue?.findInFlight(id);
-    if (queue === undefined || dispatch === undefined || dispatch.deviceId !== deviceId) return;
+    if (queue === undefined || dispatch === undefined || dispatch.deviceId !== deviceId) {
+      if (message.body === 'result' && message.result) this.lateResult(deviceId, message.result);
+      return;
+    }
     switch (message.body) {
       case 'started':
-        dispatch.advance('running');
+        this.advanceRunning(dispatch);
         return;
       case 'output': {
         const output = message.output;
         if (output === null || output === undefined) return;
-        dispatch.advance('running');
+        this.advanceRunning(dispatch);
         if (output.chunk.length > 0) dispatch.output(output.chunk);
         if (output.progressMessage !== '' || output.progressRatio > 0) dispatch.progress(output.progressRatio, output.progressMessage);
         return;
@@ -210,17 +440,9 @@ export class DispatchCoordinator {
       case 'result': {
         const result = message.result;
         if (result === null || result === undefined) return;
-        const status = DISPATCH_STATUSES.includes(result.status as DispatchStatus) ? (result.status as DispatchStatus) : 'failed';
-        if (status === 'succeeded') {
-          const output = parseOutput(result.outputJson);
-          if (output instanceof PalyraError) this.finish(dispatch, 'failed', output);
-          else this.finish(dispatch, 'succeeded', undefined, output.value);
-        } else {
-          const error = result.error
-            ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message, details: parseErrorDetails(result.error.detailsJson, MAX_ERROR_DETAILS_JSON_BYTES) })
-            : new PalyraError('PALYRA_E_PLUGIN_FAILED', `${dispatch.capability} ended with status ${status}`);
-          this.finish(dispatch, status, error);
-        }
+        const outcome = this.outcomeOf(dispatch.capability, result);
+        this.finish(dispatch, outcome.status, outcome.error, outcome.output, outcome.outputJson);
+        this.acknowledge(deviceId, dispatch.id, this.recorded.get(dispatch.id));
         return;
       }
       default:
@@ -228,18 +450,170 @@ export class DispatchCoordinator {
     }
   }
 
-  private finish(dispatch: Dispatch, status: DispatchStatus, error?: PalyraError, output?: unknown): boolean {
+  /**
+   * The daemon is stopping: nothing is cancelled or failed on its account. Watchers get an
+   * `interrupted` event (their streams end with PALYRA_E_DAEMON_UNREACHABLE), every dispatch
+   * stays as the journal has it, for the next run to reconcile; pending writes are committed.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.pruneTimer);
+    const error = stoppingError();
+    for (const dispatch of this.recent.values()) dispatch.interrupt(error);
+    await this.journal?.flush();
+  }
+
+  private advanceRunning(dispatch: Dispatch): void {
+    if (dispatch.state === 'running') return;
+    dispatch.advance('running');
+    this.journal?.running(dispatch.id);
+  }
+
+  /** A result for a dispatch not in flight on this session: from the node's outbox, or late. */
+  private lateResult(deviceId: string, result: DispatchResultMessage): void {
+    const id = result.dispatchId;
+    const waiting = this.awaiting.get(deviceId)?.get(id);
+    if (waiting !== undefined) {
+      const outcome = this.outcomeOf(waiting.capability, result);
+      this.finish(waiting, outcome.status, outcome.error, outcome.output, outcome.outputJson);
+      this.acknowledge(deviceId, id, this.recorded.get(id));
+      return;
+    }
+    const known = this.recent.get(id);
+    if (known !== undefined) {
+      if (known.deviceId !== deviceId || !known.finished) return;
+      if (known.result?.status === 'unknown') {
+        const outcome = this.outcomeOf(known.capability, result);
+        known.replaceUnknown(outcome.status, { output: outcome.output, error: outcome.error });
+        this.acknowledge(deviceId, id, this.record(known, outcome.outputJson));
+        return;
+      }
+      // Finished already (a result after its deadline, or delivered twice): nothing to keep.
+      this.acknowledge(deviceId, id, DONE);
+      return;
+    }
+    const journal = this.journal;
+    if (journal === undefined) return;
+    // Older than the daemon's memory: the journal's row, if it is this node's and still open to a report.
+    const stored = journal.get(id).then(async (row) => {
+      if (row === undefined || row.deviceId !== deviceId) return;
+      if (row.finishedAt !== null && row.state !== 'unknown') return;
+      const outcome = this.outcomeOf(row.capability, result);
+      const now = Date.now();
+      await journal.finish(
+        id,
+        { dispatchId: id, status: outcome.status, output: outcome.output ?? null, error: outcome.error?.toJSON() ?? null, durationMs: now - row.createdAt },
+        now,
+        { outputJson: outcome.outputJson },
+      );
+    });
+    this.acknowledge(deviceId, id, stored);
+  }
+
+  /** Tells a reconciling node, once its result is stored, that it may drop it from its outbox. */
+  private acknowledge(deviceId: string, dispatchId: string, stored: Promise<void> | undefined): void {
+    if (!this.reconciling.has(deviceId)) return;
+    (stored ?? DONE).then(
+      () => this.queues.get(deviceId)?.sender?.({ resultAck: { dispatchId } }),
+      (error: unknown) => this.options.onJournalError?.(error, 'recording a result'),
+    );
+  }
+
+  private outcomeOf(
+    capability: string,
+    result: DispatchResultMessage,
+  ): { status: DispatchStatus; error?: PalyraError; output?: unknown; outputJson?: string } {
+    // A node reports how its run ended; the daemon's own statuses are not its to claim.
+    const status = NODE_REPORTED_STATUSES.includes(result.status as DispatchStatus) ? (result.status as DispatchStatus) : 'failed';
+    if (status === 'succeeded') {
+      const output = parseOutput(result.outputJson);
+      if (output instanceof PalyraError) return { status: 'failed', error: output };
+      return { status, output: output.value, outputJson: result.outputJson === '' ? 'null' : result.outputJson };
+    }
+    const error = result.error
+      ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message, details: parseErrorDetails(result.error.detailsJson, MAX_ERROR_DETAILS_JSON_BYTES) })
+      : new PalyraError('PALYRA_E_PLUGIN_FAILED', `${capability} ended with status ${status}`);
+    return { status, error };
+  }
+
+  /** The journal writes of finishes under way, by dispatch id (a ResultAck waits for its own). */
+  private readonly recorded = new Map<string, Promise<void>>();
+
+  private finish(dispatch: Dispatch, status: DispatchStatus, error?: PalyraError, output?: unknown, outputJson?: string): boolean {
+    if (this.stopped) return false;
     const queue = this.queues.get(dispatch.deviceId);
     if (status === 'cancelled' || status === 'timed_out') queue?.cancelOnNode(dispatch, error?.message ?? status);
     const finished = dispatch.finish(status, { error, output });
     queue?.release(dispatch);
+    const waiting = this.awaiting.get(dispatch.deviceId);
+    if (waiting?.delete(dispatch.id) === true && waiting.size === 0) this.awaiting.delete(dispatch.deviceId);
+    if (finished) this.record(dispatch, outputJson);
     return finished;
+  }
+
+  /** Writes a dispatch's final result to the journal (lazily, coalesced). */
+  private record(dispatch: Dispatch, outputJson?: string): Promise<void> {
+    const result = dispatch.result;
+    if (this.journal === undefined || result === undefined) return DONE;
+    const written = this.journal.finish(dispatch.id, result, dispatch.finishedAt ?? Date.now(), { outputJson });
+    this.recorded.set(dispatch.id, written);
+    written.then(
+      () => this.recorded.delete(dispatch.id),
+      (error: unknown) => {
+        this.recorded.delete(dispatch.id);
+        this.options.onJournalError?.(error, `recording how dispatch ${dispatch.id} ended`);
+      },
+    );
+    return written;
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      await this.journal?.prune(this.retention);
+    } catch (error) {
+      this.options.onJournalError?.(error, 'pruning the dispatch journal');
+    }
+  }
+
+  /** A finished Dispatch carrying what the journal recorded (for keys and watchers after a restart). */
+  private restoreFinished(record: DispatchRecord): Dispatch {
+    const dispatch = new Dispatch(record.id, record.deviceId, record.capability, record.inputJson ?? 'null', new Date(record.deadlineAt), record.idempotencyKey ?? undefined, record.createdAt);
+    dispatch.caller = record.caller;
+    dispatch.inputHash = record.inputHash;
+    dispatch.sentAt = record.sentAt ?? undefined;
+    const summary = summaryOfRecord(record);
+    const result = summary.result;
+    if (result !== null) {
+      dispatch.restoreResult(
+        { dispatchId: record.id, status: result.status, output: result.output, error: result.error, durationMs: result.durationMs },
+        record.finishedAt ?? Date.now(),
+      );
+    }
+    return dispatch;
+  }
+
+  private awaitingOf(deviceId: string): Map<string, Dispatch> {
+    let waiting = this.awaiting.get(deviceId);
+    if (waiting === undefined) {
+      waiting = new Map();
+      this.awaiting.set(deviceId, waiting);
+    }
+    return waiting;
   }
 
   private queueOf(deviceId: string): NodeDispatchQueue {
     let queue = this.queues.get(deviceId);
     if (queue === undefined) {
-      queue = new NodeDispatchQueue(this.limits);
+      const journal = this.journal;
+      queue =
+        journal === undefined
+          ? new NodeDispatchQueue(this.limits)
+          : new NodeDispatchQueue(
+              this.limits,
+              (dispatch) => (this.stopped ? Promise.reject(stoppingError()) : journal.sent(dispatch.id)),
+              (dispatch, error) => this.finish(dispatch, 'failed', PalyraError.from(error)),
+            );
       this.queues.set(deviceId, queue);
     }
     return queue;
@@ -249,14 +623,86 @@ export class DispatchCoordinator {
     this.recent.set(dispatch.id, dispatch);
     if (key !== undefined) this.byIdempotencyKey.set(key, dispatch);
     const maxRetained = this.options.maxRetained ?? 10_000;
-    // Evict the oldest finished dispatches beyond the bound; running ones stay reachable.
-    for (const [id, old] of this.recent) {
+    // Evict the oldest finished dispatches beyond the bound; running ones stay reachable
+    // (the journal keeps the rest answerable).
+    for (const old of this.recent.values()) {
       if (this.recent.size <= maxRetained) break;
       if (!old.finished) continue;
-      this.recent.delete(id);
-      if (old.idempotencyKey !== undefined) this.byIdempotencyKey.delete(`${old.deviceId}\u0000${old.idempotencyKey}`);
+      this.forget(old);
     }
   }
+
+  private forget(dispatch: Dispatch): void {
+    this.recent.delete(dispatch.id);
+    const key = keyOf(dispatch.deviceId, dispatch.idempotencyKey);
+    if (key !== undefined && this.byIdempotencyKey.get(key) === dispatch) this.byIdempotencyKey.delete(key);
+  }
+}
+
+function keyOf(deviceId: string, idempotencyKey: string | undefined): string | undefined {
+  return idempotencyKey ? `${deviceId}\u0000${idempotencyKey}` : undefined;
+}
+
+function mismatch(idempotencyKey: string, dispatchId: string): PalyraError {
+  return new PalyraError(
+    'PALYRA_E_IDEMPOTENCY_MISMATCH',
+    `idempotency key "${idempotencyKey}" was used for dispatch ${dispatchId} with another capability or input: use a new key`,
+    { details: { dispatchId } },
+  );
+}
+
+function notFound(dispatchId: string): PalyraError {
+  return new PalyraError('PALYRA_E_DISPATCH_NOT_FOUND', `no dispatch "${dispatchId}": list them with palyrad dispatches list`);
+}
+
+function stoppingError(): PalyraError {
+  return new PalyraError(
+    'PALYRA_E_DAEMON_UNREACHABLE',
+    'the daemon is stopping; the dispatch stays in its journal: once the daemon is back, palyrad dispatches get <id> shows how it ended',
+  );
+}
+
+function summaryOfDispatch(dispatch: Dispatch): DispatchSummary {
+  return {
+    id: dispatch.id,
+    deviceId: dispatch.deviceId,
+    capability: dispatch.capability,
+    caller: dispatch.caller,
+    idempotencyKey: dispatch.idempotencyKey ?? null,
+    inputHash: dispatch.inputHash,
+    state: dispatch.state,
+    createdAt: dispatch.createdAt,
+    deadlineAt: dispatch.deadline.getTime(),
+    sentAt: dispatch.sentAt ?? null,
+    finishedAt: dispatch.finishedAt ?? null,
+    result: dispatch.result ?? null,
+  };
+}
+
+function summaryOfRecord(record: DispatchRecord): DispatchSummary {
+  let result: DispatchSummary['result'] = null;
+  if (record.resultJson !== null) {
+    try {
+      const parsed = JSON.parse(record.resultJson) as NonNullable<DispatchSummary['result']>;
+      result = { ...parsed, dispatchId: record.id, status: record.state as DispatchStatus };
+    } catch {
+      result = { dispatchId: record.id, status: record.state as DispatchStatus, output: null, error: null, durationMs: 0, truncated: true };
+    }
+  }
+  return {
+    id: record.id,
+    deviceId: record.deviceId,
+    capability: record.capability,
+    caller: record.caller,
+    idempotencyKey: record.idempotencyKey,
+    inputHash: record.inputHash,
+    state: DISPATCH_STATUSES.includes(record.state as DispatchStatus) || ['queued', 'sent', 'running'].includes(record.state) ? (record.state as DispatchSummary['state']) : 'unknown',
+    createdAt: record.createdAt,
+    deadlineAt: record.deadlineAt,
+    sentAt: record.sentAt,
+    finishedAt: record.finishedAt,
+    result,
+  };
 }
 
 function parseOutput(json: string): { value: unknown } | PalyraError {

@@ -17,12 +17,28 @@ export class NodeDispatchQueue {
   private readonly queued: Dispatch[] = [];
   private readonly inFlight = new Map<string, Dispatch>();
   private readonly held = new Set<Dispatch>();
+  /** Taken from the queue, their `sent` being journaled: they hold an in-flight slot, not yet sent. */
+  private readonly sending = new Set<Dispatch>();
   private send: ((message: DaemonMessage) => void) | undefined;
 
-  constructor(private readonly limits: QueueLimits) {}
+  /**
+   * @param beforeSend called as a dispatch leaves the queue; when it returns a promise, the
+   *   dispatch goes down the stream only once it resolves (the journal's `sent`, written
+   *   ahead), and fails with its error when it rejects.
+   */
+  constructor(
+    private readonly limits: QueueLimits,
+    private readonly beforeSend?: (dispatch: Dispatch) => Promise<void> | undefined,
+    private readonly onSendFailed?: (dispatch: Dispatch, error: unknown) => void,
+  ) {}
 
   get size(): number {
-    return this.queued.length + this.inFlight.size;
+    return this.queued.length + this.inFlight.size + this.sending.size;
+  }
+
+  /** The node's session's send, while one is attached (for ResultAck). */
+  get sender(): ((message: DaemonMessage) => void) | undefined {
+    return this.send;
   }
 
   get full(): boolean {
@@ -35,14 +51,24 @@ export class NodeDispatchQueue {
     this.pump();
   }
 
-  /** The node's session closed: returns every dispatch it held so they can be failed. */
-  detach(): Dispatch[] {
+  /**
+   * The node's session closed: returns the dispatches it was sent (`sent`) and those it never
+   * was (`unsent`: queued, or whose `sent` was still being journaled).
+   */
+  detach(): { sent: Dispatch[]; unsent: Dispatch[] } {
     this.send = undefined;
-    const orphaned = [...this.inFlight.values(), ...this.queued];
+    const sent = [...this.inFlight.values()];
+    const unsent = [...this.sending, ...this.queued];
     this.inFlight.clear();
+    this.sending.clear();
     this.queued.length = 0;
     this.held.clear();
-    return orphaned;
+    return { sent, unsent };
+  }
+
+  /** A dispatch sent in an earlier session that the node reports still running: its reports are accepted again. */
+  adopt(dispatch: Dispatch): void {
+    this.inFlight.set(dispatch.id, dispatch);
   }
 
   /**
@@ -72,7 +98,9 @@ export class NodeDispatchQueue {
 
   /** Removes a finished dispatch and lets the next one go. */
   release(dispatch: Dispatch): void {
-    if (!this.inFlight.delete(dispatch.id)) {
+    if (this.sending.delete(dispatch)) {
+      // Its journal write is still under way; it will not be sent (see pump).
+    } else if (!this.inFlight.delete(dispatch.id)) {
       const index = this.queued.indexOf(dispatch);
       if (index >= 0) this.queued.splice(index, 1);
       this.held.delete(dispatch);
@@ -86,7 +114,7 @@ export class NodeDispatchQueue {
   }
 
   private pump(): void {
-    while (this.send !== undefined && this.inFlight.size < this.limits.maxInFlight) {
+    while (this.send !== undefined && this.inFlight.size + this.sending.size < this.limits.maxInFlight) {
       const next = this.queued[0];
       if (next === undefined) return;
       if (!next.finished && this.held.has(next)) return;
@@ -95,19 +123,46 @@ export class NodeDispatchQueue {
         this.held.delete(next);
         continue;
       }
-      this.inFlight.set(next.id, next);
-      this.send({
-        dispatch: {
-          dispatchId: next.id,
-          capability: next.capability,
-          inputJson: next.inputJson,
-          deadlineUnixMs: String(next.deadline.getTime()),
-          idempotencyKey: next.idempotencyKey ?? '',
-          // What is left, not when: the node's clock may be off (it counts from receipt).
-          timeoutMs: String(Math.max(1, next.deadline.getTime() - Date.now())),
+      const journaled = this.beforeSend?.(next);
+      if (journaled === undefined) {
+        this.transmit(next);
+        continue;
+      }
+      // Batches commit in order, so dispatches still reach the node in the order submitted.
+      this.sending.add(next);
+      journaled.then(
+        () => {
+          if (!this.sending.delete(next)) return;
+          if (next.finished || this.send === undefined) {
+            this.pump();
+            return;
+          }
+          this.transmit(next);
         },
-      });
-      next.advance('sent');
+        (error: unknown) => {
+          if (!this.sending.delete(next)) return;
+          this.onSendFailed?.(next, error);
+          this.pump();
+        },
+      );
     }
+  }
+
+  private transmit(next: Dispatch): void {
+    const send = this.send;
+    if (send === undefined) return;
+    this.inFlight.set(next.id, next);
+    send({
+      dispatch: {
+        dispatchId: next.id,
+        capability: next.capability,
+        inputJson: next.inputJson,
+        deadlineUnixMs: String(next.deadline.getTime()),
+        idempotencyKey: next.idempotencyKey ?? '',
+        // What is left, not when: the node's clock may be off (it counts from receipt).
+        timeoutMs: String(Math.max(1, next.deadline.getTime() - Date.now())),
+      },
+    });
+    next.advance('sent');
   }
 }

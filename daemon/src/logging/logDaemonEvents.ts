@@ -1,7 +1,8 @@
 import type { Logger } from '@palyra/shared/logging';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
+import { DISPATCH_STATUSES } from '../dispatch/types.js';
 
-const FINAL_STATES = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'node_unavailable', 'rejected']);
+const FINAL_STATES = new Set<string>(DISPATCH_STATUSES);
 
 /**
  * The operator's log of what happens: pairing requests and decisions, nodes going online and

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { toServiceError, type DaemonMessage, type HealthPing__Output, type NodeMessage__Output, type NodeServiceHandlers } from '@palyra/proto';
+import { toServiceError, type DaemonMessage, type HealthPing__Output, type NodeMessage__Output, type NodeServiceHandlers, type SessionHello__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { HealthParams } from '@palyra/shared/quic';
-import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
+import type { DispatchCoordinator, NodeCapabilities, SessionReport } from '../dispatch/index.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
@@ -24,6 +24,15 @@ export interface NodeServiceDeps {
   quicAddress?: () => string;
   /** Why TLS refused a connection's client certificate, for the error message (see RefusedClientCertificates). */
   refusedCertificate?: (peer: string, now: Date) => string | undefined;
+}
+
+/** Dispatch ids read from one hello, per list: more than an agent's outbox and in-flight limits hold. */
+const MAX_HELLO_DISPATCH_IDS = 10_000;
+
+/** What a hello says about the node's dispatches of earlier sessions, bounded. */
+function sessionReport(hello: SessionHello__Output): SessionReport {
+  const ids = (list: readonly string[]): string[] => list.slice(0, MAX_HELLO_DISPATCH_IDS).filter((id) => id.length > 0 && id.length <= 64);
+  return { runningDispatchIds: ids(hello.runningDispatchIds), finishedDispatchIds: ids(hello.finishedDispatchIds), reconciles: hello.reconciles };
 }
 
 /** NodeService: every RPC authenticates the peer's certificate against the device it names. */
@@ -116,6 +125,7 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
               deviceId: peer.deviceId,
               remoteAddress: call.getPeer(),
               openedAt: new Date(),
+              report: sessionReport(message.hello),
               send: (message) => {
                 if (!call.writableEnded && !call.destroyed) call.write(message);
               },

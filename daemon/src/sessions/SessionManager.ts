@@ -1,12 +1,15 @@
 import { EventEmitter } from 'node:events';
 import type { DaemonMessage } from '@palyra/proto';
 import type { PalyraError } from '@palyra/shared/errors';
+import type { SessionReport } from '../dispatch/types.js';
 
 /** A live Session stream of one node, as the manager sees it. */
 export interface LiveSession {
   readonly deviceId: string;
   readonly remoteAddress: string;
   readonly openedAt: Date;
+  /** What the node's hello said about dispatches of its earlier sessions. */
+  readonly report?: SessionReport;
   /** Sends a message down the stream. */
   send(message: DaemonMessage): void;
   /** Ends the stream with this error (the node sees its code) and releases the session. */

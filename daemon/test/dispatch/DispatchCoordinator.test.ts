@@ -214,10 +214,10 @@ describe('DispatchCoordinator: requests refused before anything is sent', () => 
   it('throws for an unregistered node and for a timeout out of bounds', async () => {
     const world = new World(schemas, { maxTimeoutMs: 60_000 });
     (await world.node(A)).connect();
-    expect(() => world.submit(B)).toThrow(expect.objectContaining({ code: 'PALYRA_E_NODE_NOT_FOUND' }));
-    expect(() => world.submit(A, {}, { timeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'PALYRA_E_INVALID_ARGUMENT' }));
-    expect(() => world.submit(A, {}, { timeoutMs: 60_001 })).toThrow(expect.objectContaining({ code: 'PALYRA_E_INVALID_ARGUMENT' }));
-    expect(() => world.submit(A, {}, { timeoutMs: Number.NaN })).toThrow(PalyraError);
+    await expect(world.submit(B)).rejects.toThrow(expect.objectContaining({ code: 'PALYRA_E_NODE_NOT_FOUND' }));
+    await expect(world.submit(A, {}, { timeoutMs: 0 })).rejects.toThrow(expect.objectContaining({ code: 'PALYRA_E_INVALID_ARGUMENT' }));
+    await expect(world.submit(A, {}, { timeoutMs: 60_001 })).rejects.toThrow(expect.objectContaining({ code: 'PALYRA_E_INVALID_ARGUMENT' }));
+    await expect(world.submit(A, {}, { timeoutMs: Number.NaN })).rejects.toThrow(PalyraError);
   });
 });
 
@@ -407,13 +407,13 @@ describe('DispatchCoordinator: idempotency keys', () => {
   it('returns the same dispatch for the same key on the same node, running or finished', async () => {
     const world = new World(schemas);
     const node = (await world.node(A)).connect();
-    const first = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
+    const first = await world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
     expect(first.deduplicated).toBe(false);
     // Submitted while the first one's input is still being checked: found by its key all the same.
-    const again = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
+    const again = await world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
     expect(again).toEqual({ dispatch: first.dispatch, deduplicated: true, checked: expect.any(Promise) });
     // The same key with another input is another request: refused, never answered with the first.
-    expect(() => world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'other' }, timeoutMs: 60_000, idempotencyKey: 'k1' })).toThrow(
+    await expect(world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'other' }, timeoutMs: 60_000, idempotencyKey: 'k1' })).rejects.toThrow(
       expect.objectContaining({ code: 'PALYRA_E_IDEMPOTENCY_MISMATCH' }),
     );
     await again.checked;
@@ -421,7 +421,7 @@ describe('DispatchCoordinator: idempotency keys', () => {
     expect(node.dispatches[0]?.idempotencyKey).toBe('k1');
 
     node.succeed(first.dispatch.id, { said: 'hi' });
-    const later = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
+    const later = await world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k1' });
     await later.checked;
     expect(later.dispatch).toBe(first.dispatch);
     expect((await later.dispatch.done).output).toEqual({ said: 'hi' });

@@ -7,6 +7,7 @@ import {
   type DispatchCoordinatorOptions,
   type DispatchEvent,
   type SchemaWorkerOptions,
+  type SessionReport,
 } from '../../src/dispatch/index.js';
 
 /** A capability as a node announces it in RegisterNode. */
@@ -44,8 +45,9 @@ export class World {
   readonly registered = new Set<string>();
   readonly coordinator: DispatchCoordinator;
 
-  constructor(schemas: SchemaWorker, options: Partial<Omit<DispatchCoordinatorOptions, 'capabilities' | 'isRegistered'>> = {}) {
-    this.capabilities = new NodeCapabilities(schemas);
+  constructor(schemas: SchemaWorker, options: Partial<Omit<DispatchCoordinatorOptions, 'capabilities' | 'isRegistered'>> = {}, capabilities?: NodeCapabilities) {
+    // A world built after a "restart" shares the schemas' compiled capabilities of the one before.
+    this.capabilities = capabilities ?? new NodeCapabilities(schemas);
     this.coordinator = new DispatchCoordinator({
       capabilities: this.capabilities,
       isRegistered: (deviceId) => this.registered.has(deviceId),
@@ -64,15 +66,16 @@ export class World {
    * Submits, and resolves once the input check in the schema worker is over. Refusals of the
    * request itself are still thrown at once.
    */
-  submit(deviceId: string, input: unknown = { text: 'hi' }, extra: { capability?: string; timeoutMs?: number; idempotencyKey?: string } = {}): Promise<Dispatch> {
-    const { dispatch, checked } = this.coordinator.submit({
+  async submit(deviceId: string, input: unknown = { text: 'hi' }, extra: { capability?: string; timeoutMs?: number; idempotencyKey?: string } = {}): Promise<Dispatch> {
+    const { dispatch, checked } = await this.coordinator.submit({
       deviceId,
       capability: extra.capability ?? 'echo.say',
       input,
       timeoutMs: extra.timeoutMs ?? 60_000,
       ...(extra.idempotencyKey === undefined ? {} : { idempotencyKey: extra.idempotencyKey }),
     });
-    return checked.then(() => dispatch);
+    await checked;
+    return dispatch;
   }
 }
 
@@ -88,8 +91,9 @@ export class FakeNode {
     readonly deviceId: string,
   ) {}
 
-  connect(): this {
-    this.coordinator.nodeOnline(this.deviceId, (message) => this.sent.push(message));
+  /** Opens a session; `report` is what its hello says about dispatches of earlier sessions. */
+  connect(report?: SessionReport): this {
+    this.coordinator.nodeOnline(this.deviceId, (message) => this.sent.push(message), report);
     return this;
   }
 

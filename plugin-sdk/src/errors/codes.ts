@@ -74,6 +74,8 @@ export const ERROR_CODES = {
   PALYRA_E_IDEMPOTENCY_MISMATCH: { exitCode: 65, grpc: 'FAILED_PRECONDITION', summary: 'The idempotency key was already used for this node with another capability or input: use a new key for a new request.' },
   PALYRA_E_SESSION_PROTOCOL: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: "The node broke the Session stream protocol (no hello first, a second hello, or another node's device id)." },
   PALYRA_E_STATE_NOT_EMPTY: { exitCode: 73, grpc: 'FAILED_PRECONDITION', summary: 'The state store already holds nodes, requests or dispatches: a node-runtime.v1.json document is imported into an empty store only, never merged.' },
+  PALYRA_E_DAEMON_RESTARTED: { exitCode: 75, grpc: 'UNAVAILABLE', summary: 'The daemon stopped after accepting this dispatch and before sending it to its node: it never ran and is never re-run by itself; dispatch it again (with a new idempotency key).' },
+  PALYRA_E_DISPATCH_UNKNOWN: { exitCode: 70, grpc: 'UNAVAILABLE', summary: 'The dispatch was sent, but its node never reported its outcome (it lost it, or its deadline passed while it was offline): it may or may not have run. A later report from the node replaces this state.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

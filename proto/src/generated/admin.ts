@@ -11,7 +11,9 @@ import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, C
 import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from './palyra/v1/DaemonEventMessage.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from './palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from './palyra/v1/DecideRequest.js';
+import type { DispatchInfo as _palyra_v1_DispatchInfo, DispatchInfo__Output as _palyra_v1_DispatchInfo__Output } from './palyra/v1/DispatchInfo.js';
 import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1_ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
+import type { GetDispatchRequest as _palyra_v1_GetDispatchRequest, GetDispatchRequest__Output as _palyra_v1_GetDispatchRequest__Output } from './palyra/v1/GetDispatchRequest.js';
 import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from './palyra/v1/GetStatusRequest.js';
 import type { InvokeAccepted as _palyra_v1_InvokeAccepted, InvokeAccepted__Output as _palyra_v1_InvokeAccepted__Output } from './palyra/v1/InvokeAccepted.js';
 import type { InvokeEvent as _palyra_v1_InvokeEvent, InvokeEvent__Output as _palyra_v1_InvokeEvent__Output } from './palyra/v1/InvokeEvent.js';
@@ -23,6 +25,8 @@ import type { InvokeProgress as _palyra_v1_InvokeProgress, InvokeProgress__Outpu
 import type { InvokeRequest as _palyra_v1_InvokeRequest, InvokeRequest__Output as _palyra_v1_InvokeRequest__Output } from './palyra/v1/InvokeRequest.js';
 import type { InvokeResult as _palyra_v1_InvokeResult, InvokeResult__Output as _palyra_v1_InvokeResult__Output } from './palyra/v1/InvokeResult.js';
 import type { InvokeState as _palyra_v1_InvokeState, InvokeState__Output as _palyra_v1_InvokeState__Output } from './palyra/v1/InvokeState.js';
+import type { ListDispatchesRequest as _palyra_v1_ListDispatchesRequest, ListDispatchesRequest__Output as _palyra_v1_ListDispatchesRequest__Output } from './palyra/v1/ListDispatchesRequest.js';
+import type { ListDispatchesResponse as _palyra_v1_ListDispatchesResponse, ListDispatchesResponse__Output as _palyra_v1_ListDispatchesResponse__Output } from './palyra/v1/ListDispatchesResponse.js';
 import type { ListNodesRequest as _palyra_v1_ListNodesRequest, ListNodesRequest__Output as _palyra_v1_ListNodesRequest__Output } from './palyra/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _palyra_v1_ListNodesResponse, ListNodesResponse__Output as _palyra_v1_ListNodesResponse__Output } from './palyra/v1/ListNodesResponse.js';
 import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRequest__Output as _palyra_v1_ListPendingRequest__Output } from './palyra/v1/ListPendingRequest.js';
@@ -55,7 +59,9 @@ export interface ProtoGrpcType {
       DaemonEventMessage: MessageTypeDefinition<_palyra_v1_DaemonEventMessage, _palyra_v1_DaemonEventMessage__Output>
       DaemonStatus: MessageTypeDefinition<_palyra_v1_DaemonStatus, _palyra_v1_DaemonStatus__Output>
       DecideRequest: MessageTypeDefinition<_palyra_v1_DecideRequest, _palyra_v1_DecideRequest__Output>
+      DispatchInfo: MessageTypeDefinition<_palyra_v1_DispatchInfo, _palyra_v1_DispatchInfo__Output>
       ErrorInfo: MessageTypeDefinition<_palyra_v1_ErrorInfo, _palyra_v1_ErrorInfo__Output>
+      GetDispatchRequest: MessageTypeDefinition<_palyra_v1_GetDispatchRequest, _palyra_v1_GetDispatchRequest__Output>
       GetStatusRequest: MessageTypeDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_GetStatusRequest__Output>
       InvokeAccepted: MessageTypeDefinition<_palyra_v1_InvokeAccepted, _palyra_v1_InvokeAccepted__Output>
       InvokeEvent: MessageTypeDefinition<_palyra_v1_InvokeEvent, _palyra_v1_InvokeEvent__Output>
@@ -67,6 +73,8 @@ export interface ProtoGrpcType {
       InvokeRequest: MessageTypeDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeRequest__Output>
       InvokeResult: MessageTypeDefinition<_palyra_v1_InvokeResult, _palyra_v1_InvokeResult__Output>
       InvokeState: MessageTypeDefinition<_palyra_v1_InvokeState, _palyra_v1_InvokeState__Output>
+      ListDispatchesRequest: MessageTypeDefinition<_palyra_v1_ListDispatchesRequest, _palyra_v1_ListDispatchesRequest__Output>
+      ListDispatchesResponse: MessageTypeDefinition<_palyra_v1_ListDispatchesResponse, _palyra_v1_ListDispatchesResponse__Output>
       ListNodesRequest: MessageTypeDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesRequest__Output>
       ListNodesResponse: MessageTypeDefinition<_palyra_v1_ListNodesResponse, _palyra_v1_ListNodesResponse__Output>
       ListPendingRequest: MessageTypeDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingRequest__Output>

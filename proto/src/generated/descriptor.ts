@@ -59,6 +59,108 @@ export const PALYRA_DESCRIPTOR = {
                   "requestType": "StreamEventsRequest",
                   "responseType": "DaemonEventMessage",
                   "responseStream": true
+                },
+                "ListDispatches": {
+                  "requestType": "ListDispatchesRequest",
+                  "responseType": "ListDispatchesResponse"
+                },
+                "GetDispatch": {
+                  "requestType": "GetDispatchRequest",
+                  "responseType": "DispatchInfo"
+                },
+                "WatchDispatch": {
+                  "requestType": "GetDispatchRequest",
+                  "responseType": "InvokeEvent",
+                  "responseStream": true
+                }
+              }
+            },
+            "ListDispatchesRequest": {
+              "fields": {
+                "deviceId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "unfinished": {
+                  "type": "bool",
+                  "id": 2
+                },
+                "limit": {
+                  "type": "uint32",
+                  "id": 3
+                }
+              }
+            },
+            "ListDispatchesResponse": {
+              "fields": {
+                "dispatches": {
+                  "rule": "repeated",
+                  "type": "DispatchInfo",
+                  "id": 1
+                }
+              }
+            },
+            "GetDispatchRequest": {
+              "fields": {
+                "dispatchId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "DispatchInfo": {
+              "fields": {
+                "dispatchId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "deviceId": {
+                  "type": "string",
+                  "id": 2
+                },
+                "capability": {
+                  "type": "string",
+                  "id": 3
+                },
+                "caller": {
+                  "type": "string",
+                  "id": 4
+                },
+                "idempotencyKey": {
+                  "type": "string",
+                  "id": 5
+                },
+                "inputHash": {
+                  "type": "string",
+                  "id": 6
+                },
+                "state": {
+                  "type": "string",
+                  "id": 7
+                },
+                "createdAt": {
+                  "type": "string",
+                  "id": 8
+                },
+                "deadlineAt": {
+                  "type": "string",
+                  "id": 9
+                },
+                "sentAt": {
+                  "type": "string",
+                  "id": 10
+                },
+                "finishedAt": {
+                  "type": "string",
+                  "id": 11
+                },
+                "result": {
+                  "type": "InvokeResult",
+                  "id": 12
+                },
+                "resultTruncated": {
+                  "type": "bool",
+                  "id": 13
                 }
               }
             },
@@ -1390,6 +1492,30 @@ export const PALYRA_SERVICES = {
         "responseStream": true,
         "requestType": "palyra.v1.StreamEventsRequest",
         "responseType": "palyra.v1.DaemonEventMessage"
+      },
+      "ListDispatches": {
+        "path": "/palyra.v1.AdminService/ListDispatches",
+        "originalName": "listDispatches",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.ListDispatchesRequest",
+        "responseType": "palyra.v1.ListDispatchesResponse"
+      },
+      "GetDispatch": {
+        "path": "/palyra.v1.AdminService/GetDispatch",
+        "originalName": "getDispatch",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.GetDispatchRequest",
+        "responseType": "palyra.v1.DispatchInfo"
+      },
+      "WatchDispatch": {
+        "path": "/palyra.v1.AdminService/WatchDispatch",
+        "originalName": "watchDispatch",
+        "requestStream": false,
+        "responseStream": true,
+        "requestType": "palyra.v1.GetDispatchRequest",
+        "responseType": "palyra.v1.InvokeEvent"
       }
     }
   },

@@ -13,10 +13,12 @@ export type { DaemonMessage, DaemonMessage__Output } from './palyra/v1/DaemonMes
 export type { DaemonStatus, DaemonStatus__Output } from './palyra/v1/DaemonStatus.js';
 export type { DecideRequest, DecideRequest__Output } from './palyra/v1/DecideRequest.js';
 export type { Dispatch, Dispatch__Output } from './palyra/v1/Dispatch.js';
+export type { DispatchInfo, DispatchInfo__Output } from './palyra/v1/DispatchInfo.js';
 export type { DispatchOutput, DispatchOutput__Output } from './palyra/v1/DispatchOutput.js';
 export type { DispatchResult, DispatchResult__Output } from './palyra/v1/DispatchResult.js';
 export type { DispatchStarted, DispatchStarted__Output } from './palyra/v1/DispatchStarted.js';
 export type { ErrorInfo, ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
+export type { GetDispatchRequest, GetDispatchRequest__Output } from './palyra/v1/GetDispatchRequest.js';
 export type { GetPairingInfoRequest, GetPairingInfoRequest__Output } from './palyra/v1/GetPairingInfoRequest.js';
 export type { GetStatusRequest, GetStatusRequest__Output } from './palyra/v1/GetStatusRequest.js';
 export type { HealthPing, HealthPing__Output } from './palyra/v1/HealthPing.js';
@@ -33,6 +35,8 @@ export type { InvokeProgress, InvokeProgress__Output } from './palyra/v1/InvokeP
 export type { InvokeRequest, InvokeRequest__Output } from './palyra/v1/InvokeRequest.js';
 export type { InvokeResult, InvokeResult__Output } from './palyra/v1/InvokeResult.js';
 export type { InvokeState, InvokeState__Output } from './palyra/v1/InvokeState.js';
+export type { ListDispatchesRequest, ListDispatchesRequest__Output } from './palyra/v1/ListDispatchesRequest.js';
+export type { ListDispatchesResponse, ListDispatchesResponse__Output } from './palyra/v1/ListDispatchesResponse.js';
 export type { ListNodesRequest, ListNodesRequest__Output } from './palyra/v1/ListNodesRequest.js';
 export type { ListNodesResponse, ListNodesResponse__Output } from './palyra/v1/ListNodesResponse.js';
 export type { ListPendingRequest, ListPendingRequest__Output } from './palyra/v1/ListPendingRequest.js';

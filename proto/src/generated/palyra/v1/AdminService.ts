@@ -9,11 +9,15 @@ import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, C
 import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from '../../palyra/v1/DaemonEventMessage.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from '../../palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from '../../palyra/v1/DecideRequest.js';
+import type { DispatchInfo as _palyra_v1_DispatchInfo, DispatchInfo__Output as _palyra_v1_DispatchInfo__Output } from '../../palyra/v1/DispatchInfo.js';
+import type { GetDispatchRequest as _palyra_v1_GetDispatchRequest, GetDispatchRequest__Output as _palyra_v1_GetDispatchRequest__Output } from '../../palyra/v1/GetDispatchRequest.js';
 import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from '../../palyra/v1/GetStatusRequest.js';
 import type { InvokeEvent as _palyra_v1_InvokeEvent, InvokeEvent__Output as _palyra_v1_InvokeEvent__Output } from '../../palyra/v1/InvokeEvent.js';
 import type { InvokeManyEvent as _palyra_v1_InvokeManyEvent, InvokeManyEvent__Output as _palyra_v1_InvokeManyEvent__Output } from '../../palyra/v1/InvokeManyEvent.js';
 import type { InvokeManyRequest as _palyra_v1_InvokeManyRequest, InvokeManyRequest__Output as _palyra_v1_InvokeManyRequest__Output } from '../../palyra/v1/InvokeManyRequest.js';
 import type { InvokeRequest as _palyra_v1_InvokeRequest, InvokeRequest__Output as _palyra_v1_InvokeRequest__Output } from '../../palyra/v1/InvokeRequest.js';
+import type { ListDispatchesRequest as _palyra_v1_ListDispatchesRequest, ListDispatchesRequest__Output as _palyra_v1_ListDispatchesRequest__Output } from '../../palyra/v1/ListDispatchesRequest.js';
+import type { ListDispatchesResponse as _palyra_v1_ListDispatchesResponse, ListDispatchesResponse__Output as _palyra_v1_ListDispatchesResponse__Output } from '../../palyra/v1/ListDispatchesResponse.js';
 import type { ListNodesRequest as _palyra_v1_ListNodesRequest, ListNodesRequest__Output as _palyra_v1_ListNodesRequest__Output } from '../../palyra/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _palyra_v1_ListNodesResponse, ListNodesResponse__Output as _palyra_v1_ListNodesResponse__Output } from '../../palyra/v1/ListNodesResponse.js';
 import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRequest__Output as _palyra_v1_ListPendingRequest__Output } from '../../palyra/v1/ListPendingRequest.js';
@@ -56,6 +60,15 @@ export interface AdminServiceClient extends grpc.Client {
   decide(argument: _palyra_v1_DecideRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
   decide(argument: _palyra_v1_DecideRequest, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
   
+  GetDispatch(argument: _palyra_v1_GetDispatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
+  GetDispatch(argument: _palyra_v1_GetDispatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
+  GetDispatch(argument: _palyra_v1_GetDispatchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
+  GetDispatch(argument: _palyra_v1_GetDispatchRequest, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
+  getDispatch(argument: _palyra_v1_GetDispatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
+  getDispatch(argument: _palyra_v1_GetDispatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
+  getDispatch(argument: _palyra_v1_GetDispatchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
+  getDispatch(argument: _palyra_v1_GetDispatchRequest, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
+  
   GetStatus(argument: _palyra_v1_GetStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
   GetStatus(argument: _palyra_v1_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
   GetStatus(argument: _palyra_v1_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DaemonStatus__Output>): grpc.ClientUnaryCall;
@@ -92,6 +105,23 @@ export interface AdminServiceClient extends grpc.Client {
    */
   invokeMany(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent__Output>;
   invokeMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent__Output>;
+  
+  /**
+   * The dispatch journal, newest first: the daemon's live dispatches and the finished ones it
+   * keeps (see docs/cli.md, `palyrad dispatches`, for retention and the idempotency window).
+   */
+  ListDispatches(argument: _palyra_v1_ListDispatchesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListDispatchesResponse__Output>): grpc.ClientUnaryCall;
+  ListDispatches(argument: _palyra_v1_ListDispatchesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListDispatchesResponse__Output>): grpc.ClientUnaryCall;
+  ListDispatches(argument: _palyra_v1_ListDispatchesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListDispatchesResponse__Output>): grpc.ClientUnaryCall;
+  ListDispatches(argument: _palyra_v1_ListDispatchesRequest, callback: grpc.requestCallback<_palyra_v1_ListDispatchesResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The dispatch journal, newest first: the daemon's live dispatches and the finished ones it
+   * keeps (see docs/cli.md, `palyrad dispatches`, for retention and the idempotency window).
+   */
+  listDispatches(argument: _palyra_v1_ListDispatchesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListDispatchesResponse__Output>): grpc.ClientUnaryCall;
+  listDispatches(argument: _palyra_v1_ListDispatchesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListDispatchesResponse__Output>): grpc.ClientUnaryCall;
+  listDispatches(argument: _palyra_v1_ListDispatchesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListDispatchesResponse__Output>): grpc.ClientUnaryCall;
+  listDispatches(argument: _palyra_v1_ListDispatchesRequest, callback: grpc.requestCallback<_palyra_v1_ListDispatchesResponse__Output>): grpc.ClientUnaryCall;
   
   ListNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
   ListNodes(argument: _palyra_v1_ListNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListNodesResponse__Output>): grpc.ClientUnaryCall;
@@ -148,6 +178,21 @@ export interface AdminServiceClient extends grpc.Client {
   watchApprovals(argument: _palyra_v1_WatchApprovalsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_ApprovalsEvent__Output>;
   watchApprovals(argument: _palyra_v1_WatchApprovalsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_ApprovalsEvent__Output>;
   
+  /**
+   * Re-attaches to a dispatch by id: Invoke's events from where it stands (accepted with
+   * deduplicated set, its state, live output, the result); a finished one sends its recorded
+   * result at once. Cancelling the call leaves the dispatch running.
+   */
+  WatchDispatch(argument: _palyra_v1_GetDispatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
+  WatchDispatch(argument: _palyra_v1_GetDispatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
+  /**
+   * Re-attaches to a dispatch by id: Invoke's events from where it stands (accepted with
+   * deduplicated set, its state, live output, the result); a finished one sends its recorded
+   * result at once. Cancelling the call leaves the dispatch running.
+   */
+  watchDispatch(argument: _palyra_v1_GetDispatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
+  watchDispatch(argument: _palyra_v1_GetDispatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
+  
 }
 
 /**
@@ -159,6 +204,8 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   CreatePairingCode: grpc.handleUnaryCall<_palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode>;
   
   Decide: grpc.handleUnaryCall<_palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest>;
+  
+  GetDispatch: grpc.handleUnaryCall<_palyra_v1_GetDispatchRequest__Output, _palyra_v1_DispatchInfo>;
   
   GetStatus: grpc.handleUnaryCall<_palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus>;
   
@@ -174,6 +221,12 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
    * (see docs/performance.md); clients that dispatch often keep one of these open.
    */
   InvokeMany: grpc.handleBidiStreamingCall<_palyra_v1_InvokeManyRequest__Output, _palyra_v1_InvokeManyEvent>;
+  
+  /**
+   * The dispatch journal, newest first: the daemon's live dispatches and the finished ones it
+   * keeps (see docs/cli.md, `palyrad dispatches`, for retention and the idempotency window).
+   */
+  ListDispatches: grpc.handleUnaryCall<_palyra_v1_ListDispatchesRequest__Output, _palyra_v1_ListDispatchesResponse>;
   
   ListNodes: grpc.handleUnaryCall<_palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse>;
   
@@ -194,18 +247,28 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
    */
   WatchApprovals: grpc.handleServerStreamingCall<_palyra_v1_WatchApprovalsRequest__Output, _palyra_v1_ApprovalsEvent>;
   
+  /**
+   * Re-attaches to a dispatch by id: Invoke's events from where it stands (accepted with
+   * deduplicated set, its state, live output, the result); a finished one sends its recorded
+   * result at once. Cancelling the call leaves the dispatch running.
+   */
+  WatchDispatch: grpc.handleServerStreamingCall<_palyra_v1_GetDispatchRequest__Output, _palyra_v1_InvokeEvent>;
+  
 }
 
 export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   CancelDispatch: MethodDefinition<_palyra_v1_CancelDispatchRequest, _palyra_v1_CancelDispatchResponse, _palyra_v1_CancelDispatchRequest__Output, _palyra_v1_CancelDispatchResponse__Output>
   CreatePairingCode: MethodDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_PairingCode, _palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode__Output>
   Decide: MethodDefinition<_palyra_v1_DecideRequest, _palyra_v1_PendingRequest, _palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest__Output>
+  GetDispatch: MethodDefinition<_palyra_v1_GetDispatchRequest, _palyra_v1_DispatchInfo, _palyra_v1_GetDispatchRequest__Output, _palyra_v1_DispatchInfo__Output>
   GetStatus: MethodDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_DaemonStatus, _palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus__Output>
   Invoke: MethodDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeEvent, _palyra_v1_InvokeRequest__Output, _palyra_v1_InvokeEvent__Output>
   InvokeMany: MethodDefinition<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent, _palyra_v1_InvokeManyRequest__Output, _palyra_v1_InvokeManyEvent__Output>
+  ListDispatches: MethodDefinition<_palyra_v1_ListDispatchesRequest, _palyra_v1_ListDispatchesResponse, _palyra_v1_ListDispatchesRequest__Output, _palyra_v1_ListDispatchesResponse__Output>
   ListNodes: MethodDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesResponse, _palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse__Output>
   ListPending: MethodDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingResponse, _palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse__Output>
   RemoveNode: MethodDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_NodeInfo, _palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo__Output>
   StreamEvents: MethodDefinition<_palyra_v1_StreamEventsRequest, _palyra_v1_DaemonEventMessage, _palyra_v1_StreamEventsRequest__Output, _palyra_v1_DaemonEventMessage__Output>
   WatchApprovals: MethodDefinition<_palyra_v1_WatchApprovalsRequest, _palyra_v1_ApprovalsEvent, _palyra_v1_WatchApprovalsRequest__Output, _palyra_v1_ApprovalsEvent__Output>
+  WatchDispatch: MethodDefinition<_palyra_v1_GetDispatchRequest, _palyra_v1_InvokeEvent, _palyra_v1_GetDispatchRequest__Output, _palyra_v1_InvokeEvent__Output>
 }

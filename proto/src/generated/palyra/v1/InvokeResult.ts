@@ -5,7 +5,7 @@ import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1
 export interface InvokeResult {
   'dispatchId'?: (string);
   /**
-   * succeeded | failed | timed_out | cancelled | node_unavailable | rejected
+   * succeeded | failed | timed_out | cancelled | node_unavailable | rejected | daemon_restarted | unknown
    */
   'status'?: (string);
   'outputJson'?: (string);
@@ -16,7 +16,7 @@ export interface InvokeResult {
 export interface InvokeResult__Output {
   'dispatchId': (string);
   /**
-   * succeeded | failed | timed_out | cancelled | node_unavailable | rejected
+   * succeeded | failed | timed_out | cancelled | node_unavailable | rejected | daemon_restarted | unknown
    */
   'status': (string);
   'outputJson': (string);

@@ -1,19 +1,31 @@
 /**
- * SessionDispatches with a fake executor standing in for the plugin host: what goes back up
- * the Session stream for each dispatch, whatever the capability did.
+ * RunningDispatches with a fake executor standing in for the plugin host: what goes back up
+ * the Session stream for each dispatch, whatever the capability did, and what survives the
+ * session's end. (test/integration/dispatchOutbox.test.ts runs it against a real gRPC daemon.)
  */
 import type { NodeMessage } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared';
 import { describe, expect, it } from 'vitest';
 import type { CapabilityExecutor } from '../../src/connection/CapabilityExecutor.js';
-import { SessionDispatches } from '../../src/connection/SessionDispatches.js';
+import { ResultOutbox } from '../../src/connection/ResultOutbox.js';
+import { RunningDispatches } from '../../src/connection/RunningDispatches.js';
+import { stderrLogger } from '../../src/plugins/stderrLogger.js';
 import type { ExecuteRequest, ExecutionOutcome, ExecutionSink } from '../../src/plugins/types.js';
 
 function dispatch(dispatchId: string, inputJson = '{}') {
   return { dispatchId, capability: 'fake.cap', inputJson, deadlineUnixMs: String(Date.now() + 60_000), idempotencyKey: '' };
 }
 
-/** Runs one dispatch through SessionDispatches and resolves with every message it sent once the result is out. */
+/** RunningDispatches with an in-memory outbox, attached to `send` as a welcomed session would be. */
+function attached(executor: CapabilityExecutor, send: (message: NodeMessage) => void): { dispatches: RunningDispatches; outbox: ResultOutbox } {
+  const outbox = ResultOutbox.inMemory(stderrLogger);
+  const dispatches = new RunningDispatches(executor, outbox);
+  dispatches.attach(send);
+  outbox.attach(send);
+  return { dispatches, outbox };
+}
+
+/** Runs one dispatch through RunningDispatches and resolves with every message it sent once the result is out. */
 function runOne(
   execute: (request: ExecuteRequest, sink: ExecutionSink) => Promise<ExecutionOutcome>,
   inputJson = '{}',
@@ -21,7 +33,7 @@ function runOne(
   return new Promise((resolve) => {
     const sent: NodeMessage[] = [];
     const executor: CapabilityExecutor = { capabilities: () => [], execute };
-    const dispatches = new SessionDispatches(executor, (message) => {
+    const { dispatches } = attached(executor, (message) => {
       sent.push(message);
       if (message.result) resolve(sent);
     });
@@ -29,7 +41,7 @@ function runOne(
   });
 }
 
-describe('SessionDispatches', () => {
+describe('RunningDispatches', () => {
   it('reports started once a capability runs past the current turn, then the streamed chunks and the result, in order', async () => {
     const sent = await runOne(async (_request, sink) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -86,37 +98,69 @@ describe('SessionDispatches', () => {
     expect(JSON.parse(error?.detailsJson ?? '')).toEqual({ plugin: 'p', capability: 'fake.cap' });
   });
 
-  it('aborts the capability\'s signal on cancel, and every running one when the session ends', async () => {
+  it('aborts the capability\'s signal on cancel; a session\'s end aborts nothing, and the result waits for the next session', async () => {
     const signals: AbortSignal[] = [];
+    let finishTwo = (): void => {};
     const executor: CapabilityExecutor = {
       capabilities: () => [],
       execute: (request) =>
         new Promise((resolve) => {
           signals.push(request.signal);
           request.signal.addEventListener('abort', () => resolve({ status: 'cancelled', error: request.signal.reason as PalyraError }));
+          if (request.dispatchId === 'two') finishTwo = () => resolve({ status: 'succeeded', output: { two: true } });
         }),
     };
-    const results: NodeMessage[] = [];
-    const dispatches = new SessionDispatches(executor, (message) => {
-      if (message.result) results.push(message);
+    const first: NodeMessage[] = [];
+    const { dispatches, outbox } = attached(executor, (message) => {
+      if (message.result) first.push(message);
     });
     dispatches.start(dispatch('one'));
     dispatches.start(dispatch('two'));
     dispatches.start(dispatch('two')); // a repeat of a running id is ignored
     await new Promise((resolve) => setImmediate(resolve));
     expect(signals).toHaveLength(2);
-    expect(dispatches.size).toBe(2);
+    expect(dispatches.ids).toEqual(['one', 'two']);
 
     dispatches.cancel('one');
     expect(signals[0]?.aborted).toBe(true);
-    expect(signals[1]?.aborted).toBe(false);
-    dispatches.abortAll();
-    expect(signals[1]?.aborted).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(results.map((m) => [m.result?.dispatchId, m.result?.status, m.result?.error?.code])).toEqual([
-      ['one', 'cancelled', 'PALYRA_E_CANCELLED'],
-      ['two', 'cancelled', 'PALYRA_E_CANCELLED'],
+    expect(first.map((m) => [m.result?.dispatchId, m.result?.status, m.result?.error?.code])).toEqual([['one', 'cancelled', 'PALYRA_E_CANCELLED']]);
+
+    // The session ends: 'two' runs on, and its result is held (never acknowledged: 'one' too).
+    dispatches.detach();
+    outbox.detach();
+    expect(signals[1]?.aborted).toBe(false);
+    finishTwo();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(first).toHaveLength(1);
+    expect(dispatches.size).toBe(0);
+    expect(outbox.ids).toEqual(['one', 'two']);
+    dispatches.start(dispatch('two')); // a resend of a held result runs nothing
+    expect(dispatches.size).toBe(0);
+
+    // The next session gets both; an ack drops one.
+    const second: NodeMessage[] = [];
+    dispatches.attach((message) => second.push(message));
+    outbox.attach((message) => second.push(message));
+    expect(second.map((m) => [m.result?.dispatchId, m.result?.status])).toEqual([
+      ['one', 'cancelled'],
+      ['two', 'succeeded'],
     ]);
+    outbox.ack('one');
+    expect(outbox.ids).toEqual(['two']);
+  });
+
+  it('stop() aborts what runs and resolves once every result is held', async () => {
+    const executor: CapabilityExecutor = {
+      capabilities: () => [],
+      execute: (request) =>
+        new Promise((resolve) => request.signal.addEventListener('abort', () => resolve({ status: 'cancelled', error: request.signal.reason as PalyraError }))),
+    };
+    const outbox = ResultOutbox.inMemory(stderrLogger);
+    const dispatches = new RunningDispatches(executor, outbox);
+    dispatches.start(dispatch('a'));
+    await dispatches.stop();
+    expect(outbox.ids).toEqual(['a']);
     expect(dispatches.size).toBe(0);
   });
 });
