@@ -36,6 +36,9 @@ interface Rig {
   configPath: string;
 }
 
+/** The agent tests' fixture plugin: `hanging.forever` never settles and ignores its signal. */
+const HANGING_PLUGIN = new URL('../../agent/test/fixtures/plugins/hanging.js', import.meta.url).href;
+
 /** A node paired with a real daemon, whose sessions a ScriptedDaemon with that daemon's TLS identity serves. */
 async function rig(): Promise<Rig> {
   const d = await startDaemon(scope);
@@ -48,7 +51,12 @@ async function rig(): Promise<Rig> {
   await mkdir(root);
   const configPath = join(base, 'palyra-node.config.json');
   await writeFile(configPath, JSON.stringify({
-      plugins: [{ use: 'shell', grants: { commands: ['sh'], roots: [root], timeoutMs: 120_000 } }, { use: 'filesystem', enabled: false }, { use: 'browser', enabled: false }],
+      plugins: [
+        { use: 'shell', grants: { commands: ['sh'], roots: [root], timeoutMs: 120_000 } },
+        { use: HANGING_PLUGIN },
+        { use: 'filesystem', enabled: false },
+        { use: 'browser', enabled: false },
+      ],
     }));
   return { scripted, identity: { ...paired, daemonAddress: scripted.address }, nodeDir, root, configPath };
 }
@@ -178,5 +186,18 @@ describe('dispatches across lost sessions, and the result outbox (real agent, re
     expect(files).toHaveLength(1);
     const stored = await readFile(join(r.nodeDir, 'outbox', files[0] as string), 'utf8');
     expect(JSON.parse(stored.slice(0, stored.indexOf('\n')))).toMatchObject({ dispatchId: 'd3', status: 'cancelled', error: { code: 'PALYRA_E_CANCELLED' } });
+  });
+
+  it('stopping the agent does not wait on a capability deaf to its signal: it ends cancelled, and its result is kept', async () => {
+    const r = await rig();
+    const agent = await runAgent(r);
+    const s1 = await r.scripted.nextSession(0);
+    s1.send({ dispatch: { dispatchId: 'deaf', capability: 'hanging.forever', inputJson: '{}', timeoutMs: '600000', deadlineUnixMs: String(Date.now() + 600_000), idempotencyKey: '' } });
+    await s1.waitFor((m) => (m.output?.dispatchId === 'deaf' ? true : undefined), 'the deaf capability to start');
+    await agent.stop();
+    const files = await outboxFiles(r);
+    expect(files).toHaveLength(1);
+    const stored = await readFile(join(r.nodeDir, 'outbox', files[0] as string), 'utf8');
+    expect(JSON.parse(stored.slice(0, stored.indexOf('\n')))).toMatchObject({ dispatchId: 'deaf', status: 'cancelled', error: { code: 'PALYRA_E_CANCELLED' } });
   });
 });
