@@ -343,3 +343,25 @@ export async function idleCpu({ durationMs, pids }) {
   const after = read();
   return { seconds: round(seconds, 1), cpuMsPerSecond: Object.fromEntries(Object.keys(before).map((name) => [name, round((after[name] - before[name]) / seconds, 2)])) };
 }
+
+let benchPostgres;
+/**
+ * `palyrad start` arguments for the store a benchmark runs on: none for SQLite (the default),
+ * `--store URL` of a fresh database on a real PostgreSQL of the run's own (fsync on, as in
+ * production) for `--store postgres`. The server is started once per process and stopped by
+ * cleanupAll().
+ */
+export async function storeArgs(opts = {}) {
+  if (opts.store === undefined || opts.store === 'sqlite') return [];
+  if (opts.store !== 'postgres') throw new Error(`--store sqlite|postgres, not ${opts.store}`);
+  if (benchPostgres === undefined) {
+    const { startPostgres } = await import('../scripts/postgres-server.mjs');
+    benchPostgres = startPostgres({ durable: true });
+    onCleanup(async () => {
+      const server = await benchPostgres;
+      benchPostgres = undefined;
+      await server.stop();
+    });
+  }
+  return ['--store', await (await benchPostgres).createDatabase()];
+}

@@ -11,7 +11,7 @@
 // (decide: approve through ControlClient.decide instead, for comparison).
 import { readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { cleanupAll, machine, nowMs, parseArgs, pkgs, procCpuMs, round, startDaemon, stats, tempDir, writeResult } from './lib.mjs';
+import { cleanupAll, machine, nowMs, parseArgs, pkgs, procCpuMs, round, startDaemon, stats, storeArgs, tempDir, writeResult } from './lib.mjs';
 
 const MAIN = 'main';
 const OTHER = 'other threads (libuv pool, V8 GC/compiler)';
@@ -42,13 +42,13 @@ export async function runPairing(opts = {}) {
   const n = Number(opts.pairings ?? 30);
   const concurrency = Number(opts.concurrency ?? 1);
   const approval = opts.approval === 'decide' ? 'decide' : 'auto';
-  const out = { benchmark: 'pairing', machine: machine(), config: { pairings: n, concurrency, approval } };
-  for (const method of ['pin', 'qr']) out[method] = await measureMethod(method, n, concurrency, approval);
+  const out = { benchmark: 'pairing', machine: machine(), config: { pairings: n, concurrency, approval, store: opts.store ?? 'sqlite' } };
+  for (const method of ['pin', 'qr']) out[method] = await measureMethod(method, n, concurrency, approval, opts);
   const figure = (m) => out[m].daemonCpuMsPerPairing.handshakeAndIssuance;
   out.targets = { daemonCpuUnder15msPerPairing: { target: '< 15 (handshake + issuance)', pin: figure('pin'), qr: figure('qr'), met: figure('pin') < 15 && figure('qr') < 15 } };
   out.note =
     'daemonCpuMsPerPairing.handshakeAndIssuance is what the target is about: the Pair stream (TLS handshake, CPace, claims and signature checks), the CSR check and signature, persistence. The mint (createPairingCode) is reported apart: for a PIN it is one scrypt (N=2^15, r=8) on the libuv pool, PIN hardening by design (shared/src/pairing/prs.ts).';
-  await writeResult('pairing', out);
+  await writeResult(opts.store === 'postgres' ? 'pairing-postgres' : 'pairing', out);
   return out;
 }
 
@@ -76,11 +76,11 @@ async function pairOnce(client, grpcAddress, name, method, approval, onMinted) {
   return identity;
 }
 
-async function measureMethod(method, n, concurrency, approval) {
+async function measureMethod(method, n, concurrency, approval, opts) {
   const { ControlClient } = await pkgs();
   const base = await tempDir('pairing');
   // All joins come from 127.0.0.1: the per-address pairing cap must admit --concurrency of them.
-  const daemon = await startDaemon(`${base}/daemon`, [...(approval === 'auto' ? ['--auto-approve', 'all'] : []), '--max-pairings-per-address', String(Math.max(32, concurrency))]);
+  const daemon = await startDaemon(`${base}/daemon`, [...(approval === 'auto' ? ['--auto-approve', 'all'] : []), '--max-pairings-per-address', String(Math.max(32, concurrency)), ...(await storeArgs(opts))]);
   const client = await ControlClient.connect(daemon.stateDir);
   const result = { method };
   try {

@@ -13,7 +13,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { cleanupAll, machine, nowMs, onCleanup, parseArgs, pkgs, procCpuMs, round, startDaemon, stats, tempDir, writeResult } from './lib.mjs';
+import { cleanupAll, machine, nowMs, onCleanup, parseArgs, pkgs, procCpuMs, round, startDaemon, stats, storeArgs, tempDir, writeResult } from './lib.mjs';
 import { createCa, generateKeyPool, writeSeededState } from './scale-seed.mjs';
 
 const WORKER = fileURLToPath(new URL('./scale-worker.mjs', import.meta.url));
@@ -37,7 +37,7 @@ export async function runScale(opts = {}) {
   const result = {
     benchmark: 'scale',
     machine: machine(),
-    config: { nodes, workers: workerCount, connectConcurrencyPerWorker: concurrency, fdLimit: fdLimit() },
+    config: { nodes, workers: workerCount, connectConcurrencyPerWorker: concurrency, fdLimit: fdLimit(), store: opts.store ?? 'sqlite' },
     registration: {
       how: 'seeded, not paired: the workers issue each node a certificate with the daemon CA (CertificateAuthority.signNodeCsr, the code an approval runs) and the state file lists the nodes as paired before palyrad starts; pairing cost is measured by bench/pairing',
       nodeKeys: `RSA-2048 (the only kind the daemon accepts in a CSR), a pool of ${KEY_POOL_SIZE} keys shared by all nodes; one certificate, serial and device id per node`,
@@ -92,7 +92,7 @@ export async function runScale(opts = {}) {
 
     // 3. The daemon. Every simulated node connects from 127.0.0.1: lift the per-address cap
     // (a real fleet comes from many addresses; the total cap still applies).
-    const daemon = await startDaemon(stateDir, ['--max-connections-per-address', String(nodes + 1_000)]);
+    const daemon = await startDaemon(stateDir, ['--max-connections-per-address', String(nodes + 1_000), ...(await storeArgs(opts))]);
     const { ControlClient } = await pkgs();
     const client = await ControlClient.connect(daemon.stateDir);
     // Each GetStatus walks every node: poll gently at large N so the probe does not load the daemon.
@@ -202,7 +202,7 @@ export async function runScale(opts = {}) {
     await sleep(500);
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
   }
-  await writeResult('scale', result);
+  await writeResult(opts.store === 'postgres' ? 'scale-postgres' : 'scale', result);
   return result;
 }
 

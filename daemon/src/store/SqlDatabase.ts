@@ -18,12 +18,22 @@ export interface SqlExecutor {
 
 export type StoreEngine = 'sqlite' | 'postgres';
 
+export interface TransactionOptions {
+  signal?: AbortSignal;
+  /**
+   * A consistent read of several statements that writes nothing (an export): it takes no write
+   * lock, so the daemon's writes go on meanwhile (SQLite: a deferred transaction on the WAL
+   * snapshot; PostgreSQL: REPEATABLE READ, READ ONLY).
+   */
+  readOnly?: boolean;
+}
+
 export interface SqlDatabase extends SqlExecutor {
   readonly engine: StoreEngine;
   /**
    * Runs `body` in one transaction: committed (durably) when it resolves, rolled back when it
    * throws. Transactions and single statements run one at a time, in call order.
    */
-  transaction<T>(body: (tx: SqlExecutor) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
+  transaction<T>(body: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { repositoriesOver } from './repositories.js';
-import type { SqlDatabase } from './SqlDatabase.js';
+import type { SqlDatabase, TransactionOptions } from './SqlDatabase.js';
 import type { Repositories, Store } from './types.js';
 
 /** A Store over any SqlDatabase: the repositories are the same SQL on every engine. */
@@ -28,7 +28,7 @@ export class SqlStore implements Store {
     return this.db.engine;
   }
 
-  transaction<T>(body: (repos: Repositories) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+  transaction<T>(body: (repos: Repositories) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.db.transaction((tx) => body(repositoriesOver(tx)), options);
   }
 

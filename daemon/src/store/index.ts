@@ -1,4 +1,4 @@
-export type { SqlDatabase, SqlExecutor, SqlRow, SqlValue, StoreEngine } from './SqlDatabase.js';
+export type { SqlDatabase, SqlExecutor, SqlRow, SqlValue, StoreEngine, TransactionOptions } from './SqlDatabase.js';
 export type * from './types.js';
 export { SqlStore } from './SqlStore.js';
 export { openStore, SQLITE_STORE_FILE, type OpenStoreOptions } from './openStore.js';

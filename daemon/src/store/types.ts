@@ -1,5 +1,5 @@
 import type { NodeRecord, PairingCodeRecord, PairingRequestRecord, RevokedCertRecord } from '../registry/types.js';
-import type { SqlDatabase, StoreEngine } from './SqlDatabase.js';
+import type { SqlDatabase, StoreEngine, TransactionOptions } from './SqlDatabase.js';
 
 /** Where a dispatch stands in the journal. The terminal ones never change, except `unknown`. */
 export type JournalDispatchState =
@@ -119,6 +119,6 @@ export interface Store extends Repositories {
   readonly location: string;
   readonly db: SqlDatabase;
   /** Runs `body` in one transaction over repositories bound to it. */
-  transaction<T>(body: (repos: Repositories) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
+  transaction<T>(body: (repos: Repositories) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }

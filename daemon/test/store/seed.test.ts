@@ -60,6 +60,24 @@ describe('seed import and export (SQLite)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('exports while another connection holds the write lock (a read takes no write lock: the daemon keeps writing)', async () => {
+    store = await openStore({ stateDir: dir });
+    await importRuntimeState(store, firstSliceState(), { sha256: 'test', source: 'test' });
+    // A second connection, as the daemon is to `palyrad state export`: it holds the write
+    // lock for the whole export. A write-locking export waited out the busy timeout and failed.
+    const { default: Database } = await import('better-sqlite3');
+    const writer = new Database(store.location);
+    try {
+      writer.exec('BEGIN IMMEDIATE');
+      writer.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?)').run('held', 'yes');
+      const exported = await exportRuntimeState(store);
+      expect(exported.nodes).toHaveLength(2);
+      writer.exec('COMMIT');
+    } finally {
+      writer.close();
+    }
+  });
+
   it('imports a first-slice file once, as it is, and keeps the file byte-identical', async () => {
     const original = firstSliceState();
     const file = await writeStateFile(dir, serializeRuntimeState(original));

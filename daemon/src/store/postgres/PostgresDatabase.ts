@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { throwIfAborted } from '@palyra/plugin-sdk';
 import { SerialQueue } from '../SerialQueue.js';
-import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../SqlDatabase.js';
+import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue, TransactionOptions } from '../SqlDatabase.js';
 import { numberPlaceholders } from './placeholders.js';
 import { postgresError } from './postgresError.js';
 import { redactPostgresUrl, secretsOfPostgresUrl } from './postgresUrl.js';
@@ -97,7 +97,7 @@ export class PostgresDatabase implements SqlDatabase {
     return this.queue.run(() => this.withClient((client) => this.change(client, sql, params)));
   }
 
-  transaction<T>(body: (tx: SqlExecutor) => Promise<T>, { signal }: { signal?: AbortSignal } = {}): Promise<T> {
+  transaction<T>(body: (tx: SqlExecutor) => Promise<T>, { signal, readOnly = false }: TransactionOptions = {}): Promise<T> {
     return this.queue.run(async () => {
       throwIfAborted(signal);
       return this.withClient(async (client) => {
@@ -106,7 +106,7 @@ export class PostgresDatabase implements SqlDatabase {
           get: async <R extends SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<R | undefined> => (await this.query<R>(client, sql, params, 'read'))[0],
           run: async (sql: string, params: readonly SqlValue[] = []) => this.change(client, sql, params),
         };
-        await this.query(client, 'BEGIN', [], 'write');
+        await this.query(client, readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN', [], 'write');
         let result: T;
         try {
           result = await body(tx);

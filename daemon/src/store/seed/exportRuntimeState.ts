@@ -10,7 +10,7 @@ import type { Repositories, Store } from '../types.js';
  * would not import back is refused (PALYRA_E_STATE_CORRUPT, naming the field).
  */
 export async function exportRuntimeState(store: Store, { signal }: { signal?: AbortSignal } = {}): Promise<RuntimeState> {
-  const state = await store.transaction((repos) => readRuntimeState(repos), { signal });
+  const state = await store.transaction((repos) => readRuntimeState(repos), { signal, readOnly: true });
   try {
     return validateRuntimeState(state);
   } catch (error) {

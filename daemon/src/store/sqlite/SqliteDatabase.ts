@@ -5,7 +5,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import { checkOwnFile } from '@palyra/shared/fs';
 import { throwIfAborted } from '@palyra/plugin-sdk';
 import { SerialQueue } from '../SerialQueue.js';
-import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../SqlDatabase.js';
+import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue, TransactionOptions } from '../SqlDatabase.js';
 import { sqliteError } from './sqliteError.js';
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -78,7 +78,7 @@ export class SqliteDatabase implements SqlDatabase {
     return this.queue.run(() => this.runNow(sql, params));
   }
 
-  transaction<T>(body: (tx: SqlExecutor) => Promise<T>, { signal }: { signal?: AbortSignal } = {}): Promise<T> {
+  transaction<T>(body: (tx: SqlExecutor) => Promise<T>, { signal, readOnly = false }: TransactionOptions = {}): Promise<T> {
     return this.queue.run(async () => {
       throwIfAborted(signal);
       // The body's statements run directly: the queue is held for the whole transaction.
@@ -87,7 +87,8 @@ export class SqliteDatabase implements SqlDatabase {
         get: async <R extends SqlRow>(sql: string, params: readonly SqlValue[] = []) => this.getNow<R>(sql, params),
         run: async (sql: string, params: readonly SqlValue[] = []) => this.runNow(sql, params),
       };
-      this.exec('BEGIN IMMEDIATE');
+      // A read-only one is deferred: it reads one WAL snapshot and never takes the write lock.
+      this.exec(readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
       let result: T;
       try {
         result = await body(tx);
