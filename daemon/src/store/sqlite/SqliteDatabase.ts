@@ -46,7 +46,11 @@ export class SqliteDatabase implements SqlDatabase {
     const database = new SqliteDatabase(file, db);
     try {
       if (existed) database.quickCheck();
-      db.pragma('busy_timeout = 5000');
+      // better-sqlite3 waits for a lock synchronously, so a wait stalls the whole daemon. The
+      // daemon is the file's only writer (the state dir lock; `state export` and `state backup`
+      // only read, which WAL never blocks): only an outside tool holding the lock makes it wait,
+      // and then a write fails after 1 s (PALYRA_E_STATE_IO) rather than freezing the daemon.
+      db.pragma('busy_timeout = 1000');
       return database;
     } catch (error) {
       db.close();
