@@ -1,33 +1,29 @@
 import { PalyraError } from '@palyra/shared/errors';
 import { assertDeviceId } from '@palyra/shared/ids';
 import type { Store } from '../store/types.js';
-import {
-  MAX_PIN_ATTEMPTS,
-  type NodeRecord,
-  type PairingCodeDerivation,
-  type PairingCodeRecord,
-  type PairingRequestRecord,
-  type RevokedCertRecord,
-  type UsablePairingCode,
+import type {
+  NodeRecord,
+  PairingCodeRecord,
+  PairingRequestRecord,
+  RevokedCertRecord,
+  UsablePairingCode,
 } from './types.js';
 import { identityChangeError, identityChangeOf, type IdentityChange } from './identityChange.js';
-import { isoAfter, timeOf } from './utils.js';
+import { expired, isoAfter, timeOf } from './utils.js';
 import { deepFreeze, throwIfAborted } from '@palyra/plugin-sdk';
-import {
-  StateValidationError,
-  validateCodeDerivation,
-  validateNode,
-  validatePairingCode,
-  validatePairingRequest,
-} from './validation.js';
-
+import { validateNode, validatePairingRequest } from './validation.js';
 import { loadRegistryState, type RegistryRows } from './loadRegistryState.js';
 import { PairingCodes } from './PairingCodes.js';
 import { PairingRequests } from './PairingRequests.js';
 import { RegisteredNodes } from './RegisteredNodes.js';
 import { isEmpty, writeChanges, type RegistryChanges } from './RegistryChanges.js';
-import { RowDraft, RowTable } from './RowTable.js';
+import { RowTable } from './RowTable.js';
+import { CommitThenThrow, Transaction, type Tables } from './RegistryTransaction.js';
+import { checked, invalid } from './errors.js';
+import type { NewPairingCode } from './PairingCodes.js';
 import { SerialQueue } from '../store/SerialQueue.js';
+
+export type { NewPairingCode } from './PairingCodes.js';
 
 export interface NodeRegistryOptions {
   /** Clock; inject one in tests. */
@@ -66,21 +62,6 @@ export interface ApproveOptions extends SignalOption {
   replaceIdentity?: boolean;
 }
 
-/**
- * A new code, with its derivation (kept in memory only). The registry sets `attempts` to 0
- * and `state` to 'active'.
- */
-export type NewPairingCode = Omit<PairingCodeRecord, 'createdAt' | 'expiresAt' | 'attempts' | 'state'> &
-  PairingCodeDerivation & {
-  /** Default: now. */
-  createdAt?: string;
-  /** Default: createdAt + ttlMs. */
-  expiresAt?: string;
-  ttlMs?: number;
-  attempts?: 0;
-  state?: 'active';
-};
-
 /** A new request. The registry computes `repair` and sets `state` to 'pending_approval'. */
 export type NewPairingRequest = Omit<
   PairingRequestRecord,
@@ -117,40 +98,6 @@ export type RevocationListener = (record: Readonly<RevokedCertRecord>) => void;
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const MINT_HINT = 'ask the operator for a new one (palyrad pairing code --method pin)';
-
-/** A mutation's outcome: persist what changed (an expiry flip), then fail with `error`. */
-class CommitThenThrow {
-  constructor(readonly error: PalyraError) {}
-}
-
-/** The registry's committed rows, one table per concern. */
-interface Tables {
-  codes: PairingCodes;
-  requests: PairingRequests;
-  nodes: RegisteredNodes;
-  revoked: RowTable<RevokedCertRecord>;
-}
-
-/** One serialized mutation: its own view of each table; only the rows it edits are copied. */
-class Transaction {
-  readonly codes: RowDraft<PairingCodeRecord>;
-  readonly requests: RowDraft<PairingRequestRecord>;
-  readonly nodes: RowDraft<NodeRecord>;
-  readonly revoked: RowDraft<RevokedCertRecord>;
-  /** Write the lastSeen values kept in memory (flush()). */
-  flushLastSeen = false;
-
-  constructor(
-    tables: Tables,
-    readonly now: Date,
-  ) {
-    this.codes = new RowDraft(tables.codes.table);
-    this.requests = new RowDraft(tables.requests.table);
-    this.nodes = new RowDraft(tables.nodes.table);
-    this.revoked = new RowDraft(tables.revoked);
-  }
-}
 
 /** Rows memory holds but the store may not (a write that failed yet had to take effect), by table. */
 interface Unsaved {
@@ -228,45 +175,7 @@ export class NodeRegistry {
     input: NewPairingCode,
     { signal }: SignalOption = {},
   ): Promise<{ code: Readonly<PairingCodeRecord>; superseded: boolean }> {
-    return this.mutate(signal, (tx) => {
-      const createdAt = input.createdAt ?? tx.now.toISOString();
-      const derivation = checked('pairing code', () => validateCodeDerivation({ prs: input.prs, salt: input.salt }, 'code'));
-      const code = checked('pairing code', () =>
-        validatePairingCode(
-          {
-            id: input.id,
-            method: input.method,
-            createdAt,
-            expiresAt: input.expiresAt ?? isoAfter(new Date(createdAt), input.ttlMs ?? this.codeTtlMs),
-            attempts: 0,
-            state: 'active',
-          },
-          'code',
-        ),
-      );
-      if ((input.attempts ?? 0) !== 0 || (input.state ?? 'active') !== 'active') {
-        throw invalid('a new pairing code starts active with 0 attempts');
-      }
-      if (timeOf(code.expiresAt) <= tx.now.getTime()) throw invalid(`pairing code expiresAt ${code.expiresAt} is not in the future`);
-      if (tx.codes.get(code.id) !== undefined) throw invalid(`a pairing code with id ${code.id} exists already`);
-      let superseded = false;
-      if (code.method === 'pin') {
-        for (const active of [...tx.codes.values()].filter((c) => c.method === 'pin' && c.state === 'active')) {
-          const other = tx.codes.edit(active.id) as PairingCodeRecord;
-          if (expired(other.expiresAt, tx.now)) {
-            other.state = 'expired';
-          } else {
-            other.state = 'superseded';
-            superseded = true;
-          }
-        }
-      }
-      tx.codes.put(code);
-      // Only used once the code is committed (every lookup goes through the table first); a
-      // failed write leaves an entry the next commit of codes sweeps away.
-      this.codes.remember(code.id, derivation);
-      return { code, superseded };
-    });
+    return this.mutate(signal, (tx) => this.codes.add(tx, input, this.codeTtlMs));
   }
 
   /**
@@ -275,22 +184,7 @@ export class NodeRegistry {
    * marked so (persisted) first.
    */
   activePinCode({ signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
-    return this.mutate(signal, (tx) => {
-      const pins = [...tx.codes.values()].filter((c) => c.method === 'pin' && c.state !== 'superseded');
-      const active = pins.find((c) => c.state === 'active');
-      if (active !== undefined) {
-        const code = tx.codes.edit(active.id) as PairingCodeRecord;
-        const problem = checkUsable(code, tx.now);
-        return problem === undefined ? this.codes.usable(code) : new CommitThenThrow(problem);
-      }
-      const latest = pins.reduce<Readonly<PairingCodeRecord> | undefined>(
-        (a, c) => (a === undefined || timeOf(c.createdAt) >= timeOf(a.createdAt) ? c : a),
-        undefined,
-      );
-      throw latest === undefined
-        ? new PalyraError('PALYRA_E_PAIRING_NO_CODE', `no pairing code is active: ${MINT_HINT}`)
-        : codeProblem(latest);
-    });
+    return this.mutate(signal, (tx) => this.codes.activePin(tx));
   }
 
   /**
@@ -299,13 +193,7 @@ export class NodeRegistry {
    * only. Otherwise the error for its state ("replaced by a newer one" for a superseded PIN).
    */
   pinCodeForExchange(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
-    return this.mutate(signal, (tx) => {
-      const code = findCode(tx, id);
-      if (code.method !== 'pin') throw new PalyraError('PALYRA_E_PAIRING_NO_CODE', 'no PIN pairing code has this id');
-      if (this.codes.isCandidate(code, tx.now)) return this.codes.usable(code);
-      const problem = checkUsable(code, tx.now);
-      return problem === undefined ? this.codes.usable(code) : new CommitThenThrow(problem);
-    });
+    return this.mutate(signal, (tx) => this.codes.forExchange(tx, id));
   }
 
   /**
@@ -320,11 +208,7 @@ export class NodeRegistry {
 
   /** The code `id` if it is active; otherwise the error for its state (see activePinCode). */
   findActiveCode(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
-    return this.mutate(signal, (tx) => {
-      const code = findCode(tx, id);
-      const problem = checkUsable(code, tx.now);
-      return problem === undefined ? this.codes.usable(code) : new CommitThenThrow(problem);
-    });
+    return this.mutate(signal, (tx) => this.codes.findActive(tx, id));
   }
 
   /**
@@ -333,20 +217,7 @@ export class NodeRegistry {
    * attempt that burned it may still complete (see consumeCode). Returns the updated code.
    */
   recordAttempt(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
-    return this.mutate(signal, (tx) => {
-      const code = findCode(tx, codeId);
-      // A superseded candidate counts its own attempts (and stops being one at the limit); it
-      // never pairs: consumeCode refuses it.
-      if (!this.codes.isCandidate(code, tx.now)) {
-        const problem = checkUsable(code, tx.now);
-        if (problem !== undefined) return new CommitThenThrow(problem);
-      }
-      // Taken before the count: the attempt that burns the code still runs its exchange.
-      const usable = this.codes.usable(code);
-      code.attempts += 1;
-      if (code.attempts >= MAX_PIN_ATTEMPTS && code.state === 'active') code.state = 'burned';
-      return { ...usable, attempts: code.attempts, state: code.state };
-    });
+    return this.mutate(signal, (tx) => this.codes.recordAttempt(tx, codeId));
   }
 
   /**
@@ -355,15 +226,7 @@ export class NodeRegistry {
    * burn (the last allowed guess) that proved the code.
    */
   consumeCode(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<PairingCodeRecord>> {
-    return this.mutate(signal, (tx) => {
-      const code = findCode(tx, codeId);
-      if (code.state !== 'burned') {
-        const problem = checkUsable(code, tx.now);
-        if (problem !== undefined) return new CommitThenThrow(problem);
-      }
-      code.state = 'used';
-      return code;
-    });
+    return this.mutate(signal, (tx) => this.codes.consume(tx, codeId));
   }
 
   // ---------------------------------------------------------------- requests
@@ -702,7 +565,7 @@ export class NodeRegistry {
   }
 
   private tables(): Tables {
-    return { codes: this.codes, requests: this.requests, nodes: this.nodes, revoked: this.revoked };
+    return { codes: this.codes.table, requests: this.requests.table, nodes: this.nodes.table, revoked: this.revoked };
   }
 
   /** The rows `tx` changed, pruned, with newer lastSeen values folded into node rows written anyway. */
@@ -828,16 +691,6 @@ function revoke(tx: Transaction, node: Readonly<NodeRecord>, reason: string): vo
   tx.revoked.put({ fingerprint: node.certFingerprint, deviceId: node.deviceId, revokedAt: tx.now.toISOString(), reason });
 }
 
-/** Flips an active code past its expiry to 'expired'; returns the error for an unusable code. */
-function checkUsable(code: PairingCodeRecord, now: Date): PalyraError | undefined {
-  if (code.state === 'active' && expired(code.expiresAt, now)) code.state = 'expired';
-  return code.state === 'active' ? undefined : codeProblem(code);
-}
-
-function expired(expiresAt: string, now: Date): boolean {
-  return timeOf(expiresAt) <= now.getTime();
-}
-
 /** The node record with `info` applied (validated), or undefined when it changes nothing. */
 function nodeInfoChanges(node: Readonly<NodeRecord>, info: NodeInfoUpdate): NodeRecord | undefined {
   const updated = checked('node info', () =>
@@ -856,15 +709,6 @@ function nodeInfoChanges(node: Readonly<NodeRecord>, info: NodeInfoUpdate): Node
   return JSON.stringify(updated) === JSON.stringify(node) ? undefined : updated;
 }
 
-/** The code `id`, as `tx` may change it. */
-function findCode(tx: Transaction, id: string): PairingCodeRecord {
-  const code = tx.codes.edit(id);
-  if (code === undefined) {
-    throw new PalyraError('PALYRA_E_PAIRING_NO_CODE', `no pairing code with id ${id}: ${MINT_HINT}`);
-  }
-  return code;
-}
-
 /** The node `deviceId` as `tx` sees it (committed, without one). */
 function findNode(tx: Transaction | undefined, deviceId: string): Readonly<NodeRecord> {
   const node = tx === undefined ? undefined : tx.nodes.get(deviceId);
@@ -876,37 +720,3 @@ function findNode(tx: Transaction | undefined, deviceId: string): Readonly<NodeR
   return node;
 }
 
-function codeProblem(code: Readonly<PairingCodeRecord>): PalyraError {
-  switch (code.state) {
-    case 'active':
-      throw new Error('codeProblem() called for an active code');
-    case 'expired':
-      return new PalyraError(
-        'PALYRA_E_PAIRING_CODE_EXPIRED',
-        `the pairing code expired at ${code.expiresAt} (codes also end when the daemon restarts): ${MINT_HINT}`,
-      );
-    case 'burned':
-      return new PalyraError(
-        'PALYRA_E_PAIRING_CODE_BURNED',
-        `the pairing code was burned after ${MAX_PIN_ATTEMPTS} attempts: ${MINT_HINT}`,
-      );
-    case 'used':
-      return new PalyraError('PALYRA_E_PAIRING_CODE_USED', `the pairing code was already used: ${MINT_HINT}`);
-    case 'superseded':
-      return new PalyraError('PALYRA_E_PAIRING_NO_CODE', `the pairing code was replaced by a newer one: use the latest PIN`);
-  }
-}
-
-function invalid(message: string, cause?: unknown): PalyraError {
-  return new PalyraError('PALYRA_E_INVALID_ARGUMENT', message, cause === undefined ? {} : { cause });
-}
-
-/** Runs a validation, turning a StateValidationError into PALYRA_E_INVALID_ARGUMENT. */
-function checked<T>(what: string, validate: () => T): T {
-  try {
-    return validate();
-  } catch (error) {
-    if (error instanceof StateValidationError) throw invalid(`invalid ${what}: ${error.message}`, error);
-    throw error;
-  }
-}

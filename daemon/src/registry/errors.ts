@@ -1,4 +1,5 @@
 import { PalyraError } from '@palyra/shared/errors';
+import { StateValidationError } from './validation.js';
 
 const RECOVERY =
   'restore it from a backup, or move it aside to start with an empty state; the daemon never overwrites it';
@@ -37,4 +38,18 @@ export function stateIoError(file: string, action: string, cause: unknown): Paly
     `could not ${action} state file ${file}: ${reason}; check that the state directory exists, is writable and the disk is not full`,
     { cause, details: { file } },
   );
+}
+
+export function invalid(message: string, cause?: unknown): PalyraError {
+  return new PalyraError('PALYRA_E_INVALID_ARGUMENT', message, cause === undefined ? {} : { cause });
+}
+
+/** Runs a validation, turning a StateValidationError into PALYRA_E_INVALID_ARGUMENT. */
+export function checked<T>(what: string, validate: () => T): T {
+  try {
+    return validate();
+  } catch (error) {
+    if (error instanceof StateValidationError) throw invalid(`invalid ${what}: ${error.message}`, error);
+    throw error;
+  }
 }

@@ -6,3 +6,8 @@ export function timeOf(iso: string): number {
 export function isoAfter(now: Date, ms: number): string {
   return new Date(now.getTime() + ms).toISOString();
 }
+
+/** Whether `expiresAt` is now or past. */
+export function expired(expiresAt: string, now: Date): boolean {
+  return timeOf(expiresAt) <= now.getTime();
+}

@@ -39,9 +39,13 @@ export async function migrate(
   location: string,
   { signal, migrations = MIGRATIONS }: { signal?: AbortSignal; migrations?: readonly Migration[] } = {},
 ): Promise<number[]> {
-  assertKnownVersion(await schemaVersionOf(db), location);
+  const current = await schemaVersionOf(db);
+  assertKnownVersion(current, location);
   const applied: number[] = [];
   for (const migration of migrations) {
+    // Applied already (versions only grow): not even a transaction, so that a daemon starts on
+    // a store it cannot write to (a full disk, a write lock held elsewhere) and serves what it can.
+    if (migration.version <= current) continue;
     const done = await db.transaction(async (tx) => {
       if (db.engine === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?) AS locked', [POSTGRES_MIGRATION_LOCK]);
       await tx.run(`CREATE TABLE IF NOT EXISTS palyra_schema (
