@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { assertKnownVersion, migrate, schemaVersionOf } from './migrate.js';
-import { PostgresDatabase } from './postgres/PostgresDatabase.js';
 import type { SqlDatabase } from './SqlDatabase.js';
 import { SqliteDatabase } from './sqlite/SqliteDatabase.js';
 import { SqlStore } from './SqlStore.js';
@@ -27,6 +26,8 @@ export interface OpenStoreOptions {
 export async function openStore({ stateDir, store, signal }: OpenStoreOptions): Promise<SqlStore> {
   const target = parseStoreSetting(store, 'store');
   if (target.engine === 'postgres') {
+    // Loaded only when used: importing pg costs a daemon on SQLite 100-250 ms at every start.
+    const { PostgresDatabase } = await import('./postgres/PostgresDatabase.js');
     const db = await PostgresDatabase.open(target.url, { signal });
     return migrated(db, db.location, signal);
   }
