@@ -55,7 +55,7 @@ describe('palyrad on a PostgreSQL store (real processes)', { timeout: E2E_TEST_T
     const stateDir = join(await dirs.make('palyra-e2e-pg-'), 'state');
     const nodeDir = join(await dirs.make('palyra-e2e-pg-node-'), 'state');
     const first = await DaemonProcess.start(stateDir, ['--store', url]);
-    expect((first.ready as unknown as { store: StoreInfo }).store).toEqual({ engine: 'postgres', location: url });
+    expect(first.ready.store).toEqual({ engine: 'postgres', location: url });
     expect((await query(url, 'SELECT version FROM palyra_schema')).length).toBeGreaterThan(0);
     const status = await first.json<{ store: StoreInfo }>('status');
     expect(status.store).toEqual({ engine: 'postgres', location: url });

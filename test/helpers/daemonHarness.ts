@@ -9,6 +9,8 @@ export interface ReadyInfo {
   ca: string;
   stateDir: string;
   pid: number;
+  /** Where the state lives: the SQLite file, or the PostgreSQL URL without its password. */
+  store: { engine: 'sqlite' | 'postgres'; location: string };
 }
 
 /** A real palyrad process in its own state dir, on 127.0.0.1 port 0 unless `--listen` is given. */

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
 import { assertKnownVersion, migrate, schemaVersionOf } from './migrate.js';
 import { SCHEMA_VERSION } from './migrations.js';
-import { PostgresDatabase } from './postgres/PostgresDatabase.js';
 import type { SqlDatabase } from './SqlDatabase.js';
 import { SqliteDatabase } from './sqlite/SqliteDatabase.js';
 import { SqlStore } from './SqlStore.js';
@@ -35,6 +34,8 @@ export interface OpenStoreOptions {
 export async function openStore({ stateDir, store, migrate: migrating = true, signal }: OpenStoreOptions): Promise<SqlStore> {
   const target = parseStoreSetting(store, 'store');
   if (target.engine === 'postgres') {
+    // Loaded only when used: importing pg costs a daemon on SQLite 100-250 ms at every start.
+    const { PostgresDatabase } = await import('./postgres/PostgresDatabase.js');
     const db = await PostgresDatabase.open(target.url, { signal });
     return migrated(db, db.location, migrating, signal);
   }

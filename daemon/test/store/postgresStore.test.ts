@@ -172,6 +172,14 @@ describe('PostgreSQL store: URLs and statements', () => {
     expect((error as Error).message).not.toContain(PASSWORD);
   });
 
+  it('a URL the driver cannot parse is PALYRA_E_USAGE, without the password', async () => {
+    const error = await openFailure(`postgres://operator:${PASSWORD}@127.0.0.1:notaport/db`);
+    expect(error.code).toBe('PALYRA_E_USAGE');
+    expect(error.message).toContain('postgres://operator@127.0.0.1:notaport/db');
+    expect(error.cause).toBeUndefined();
+    expectNoPassword(error);
+  });
+
   it('numbers ? placeholders, leaving quoted text and comments alone', () => {
     expect(numberPlaceholders(`SELECT a FROM t WHERE b = ? AND c = 'it''s ?' AND "q?" = ? -- why?\n AND d IN (?, ?) /* ? */`)).toBe(
       `SELECT a FROM t WHERE b = $1 AND c = 'it''s ?' AND "q?" = $2 -- why?\n AND d IN ($3, $4) /* ? */`,

@@ -41,6 +41,12 @@ export function postgresError(error: unknown, location: string, action: string, 
       { details: { location, sqlState: code } },
     );
   }
+  if (code === 'ERR_INVALID_URL' || (!isSqlState && /^invalid url/i.test(message))) {
+    // The driver parses the URL when it first connects; the cause may echo it, so it is dropped.
+    return new PalyraError('PALYRA_E_USAGE', `the store ${location} is not a valid postgres:// URL (${message}): fix --store, PALYRA_STORE or the config key store`, {
+      details: { location },
+    });
+  }
   const hint = isSqlState ? IO_CLASSES[code.slice(0, 2)] : undefined;
   if (hint !== undefined) {
     return new PalyraError('PALYRA_E_STATE_IO', `could not ${action} the PostgreSQL store ${location}: ${message}; ${hint}`, {
