@@ -5,6 +5,7 @@ export { openStore, SQLITE_STORE_FILE, type OpenStoreOptions } from './openStore
 export { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
 export { migrate, schemaVersionOf, assertKnownVersion } from './migrate.js';
 export { SqliteDatabase } from './sqlite/SqliteDatabase.js';
-export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres/PostgresDatabase.js';
+// PostgresDatabase is not re-exported: importing pg costs 100-250 ms, paid only by a PostgreSQL store (openStore loads it).
+export type { PostgresDatabaseOptions } from './postgres/PostgresDatabase.js';
 export { redactPostgresUrl } from './postgres/postgresUrl.js';
 export { parseStoreSetting, type StoreTarget } from './storeSetting.js';

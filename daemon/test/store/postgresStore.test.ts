@@ -2,7 +2,8 @@ import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PalyraError } from '@palyra/shared/errors';
 import { startPostgres, type PostgresServer } from '../../../test/helpers/postgres.js';
-import { openStore, parseStoreSetting, PostgresDatabase, redactPostgresUrl } from '../../src/store/index.js';
+import { openStore, parseStoreSetting, redactPostgresUrl } from '../../src/store/index.js';
+import { PostgresDatabase } from '../../src/store/postgres/PostgresDatabase.js';
 import { numberPlaceholders } from '../../src/store/postgres/placeholders.js';
 
 const PASSWORD = 'S3cret-pw_for-test';
