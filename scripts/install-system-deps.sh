@@ -9,10 +9,12 @@
 #  - chromium: the browser plugin's tests drive the real Chromium (headless); the plugin never
 #    downloads a browser.
 #  - postgresql: the store's repository contract suite and the --store e2e test run against a
-#    real PostgreSQL server that test/helpers/postgres.ts starts (initdb + pg_ctl from
+#    real PostgreSQL server that scripts/postgres-server.mjs starts (initdb + pg_ctl from
 #    /usr/lib/postgresql/<version>/bin, in a temp dir, on a private socket and port).
+#  - python3, make, g++: `npm ci` builds better-sqlite3 (the daemon's SQLite store) from source
+#    with node-gyp when no prebuilt binary can be fetched (CI reaches only the npm registry).
 set -euo pipefail
-packages=(openssl procps tmux gnome-keyring dbus-daemon dbus-bin libsecret-tools chromium postgresql)
+packages=(openssl procps tmux gnome-keyring dbus-daemon dbus-bin libsecret-tools chromium postgresql python3 make g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
