@@ -365,3 +365,46 @@ export async function storeArgs(opts = {}) {
   }
   return ['--store', await (await benchPostgres).createDatabase()];
 }
+
+/**
+ * N valid registered-node records (what the registry's validation accepts), each with its own
+ * device id, keys and certificate fingerprint; no certificate behind them: for benchmarks of
+ * the registry's size, never for nodes that connect (bench/scale issues real certificates).
+ */
+export async function syntheticNodes(n) {
+  const { randomBytes } = await import('node:crypto');
+  const { newDeviceId } = await import(`${ROOT}shared/dist/ids/index.js`);
+  const now = Date.now();
+  return Array.from({ length: n }, (_, i) => ({
+    deviceId: newDeviceId(),
+    name: `node-${i}`,
+    platform: 'linux-x64',
+    hostname: `host-${i}`,
+    agentVersion: 'bench',
+    capabilities: ['fs.read', 'fs.list', 'shell.exec'],
+    labels: {},
+    ed25519PublicKey: randomBytes(32).toString('base64'),
+    x25519PublicKey: randomBytes(32).toString('base64'),
+    certFingerprint: randomBytes(32).toString('hex'),
+    certExpiresAt: new Date(now + 30 * 86_400_000).toISOString(),
+    pairedAt: new Date(now).toISOString(),
+    lastSeen: null,
+  }));
+}
+
+/**
+ * Creates the CA and writes N synthetic nodes as the state dir's node-runtime.v1.json (through
+ * the daemon's own RuntimeStateStore, which validates them): the daemon imports it into its
+ * store at first start.
+ */
+export async function seedSyntheticNodes(stateDir, n) {
+  if (!(n > 0)) return;
+  const { RuntimeStateStore, emptyRuntimeState } = await import(`${ROOT}daemon/dist/registry/index.js`);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // Their CA first (the first slice's plaintext layout, moved into the vault at start): a state
+  // dir with paired nodes and no CA is refused (PALYRA_E_VAULT_MISSING), rightly.
+  const { createCa } = await import('./scale-seed.mjs');
+  await createCa(stateDir);
+  const store = await RuntimeStateStore.open({ stateDir });
+  await store.save({ ...emptyRuntimeState(), nodes: await syntheticNodes(n) });
+}

@@ -8,10 +8,11 @@
 // after every mint and every join, so the mint (for a PIN: one scrypt, PIN hardening by design)
 // is reported apart from the handshake + issuance the issue's target is about.
 // Flags: --pairings N (default 30), --concurrency C (default 1), --approval auto|decide
-// (decide: approve through ControlClient.decide instead, for comparison).
+// (decide: approve through ControlClient.decide instead, for comparison), --store sqlite|postgres,
+// --seed-nodes N (the registry already holds N registered nodes: what a pairing costs in a big fleet).
 import { readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { cleanupAll, machine, nowMs, parseArgs, pkgs, procCpuMs, round, startDaemon, stats, storeArgs, tempDir, writeResult } from './lib.mjs';
+import { cleanupAll, machine, nowMs, parseArgs, pkgs, procCpuMs, round, seedSyntheticNodes, startDaemon, stats, storeArgs, tempDir, writeResult } from './lib.mjs';
 
 const MAIN = 'main';
 const OTHER = 'other threads (libuv pool, V8 GC/compiler)';
@@ -42,13 +43,14 @@ export async function runPairing(opts = {}) {
   const n = Number(opts.pairings ?? 30);
   const concurrency = Number(opts.concurrency ?? 1);
   const approval = opts.approval === 'decide' ? 'decide' : 'auto';
-  const out = { benchmark: 'pairing', machine: machine(), config: { pairings: n, concurrency, approval, store: opts.store ?? 'sqlite' } };
+  const out = { benchmark: 'pairing', machine: machine(), config: { pairings: n, concurrency, approval, store: opts.store ?? 'sqlite', seededNodes: Number(opts['seed-nodes'] ?? 0) } };
   for (const method of ['pin', 'qr']) out[method] = await measureMethod(method, n, concurrency, approval, opts);
   const figure = (m) => out[m].daemonCpuMsPerPairing.handshakeAndIssuance;
   out.targets = { daemonCpuUnder15msPerPairing: { target: '< 15 (handshake + issuance)', pin: figure('pin'), qr: figure('qr'), met: figure('pin') < 15 && figure('qr') < 15 } };
   out.note =
     'daemonCpuMsPerPairing.handshakeAndIssuance is what the target is about: the Pair stream (TLS handshake, CPace, claims and signature checks), the CSR check and signature, persistence. The mint (createPairingCode) is reported apart: for a PIN it is one scrypt (N=2^15, r=8) on the libuv pool, PIN hardening by design (shared/src/pairing/prs.ts).';
-  await writeResult(opts.store === 'postgres' ? 'pairing-postgres' : 'pairing', out);
+  const seeded = Number(opts['seed-nodes'] ?? 0) > 0 ? `-n${opts['seed-nodes']}` : '';
+  await writeResult(`pairing${opts.store === 'postgres' ? '-postgres' : ''}${seeded}`, out);
   return out;
 }
 
@@ -80,6 +82,7 @@ async function measureMethod(method, n, concurrency, approval, opts) {
   const { ControlClient } = await pkgs();
   const base = await tempDir('pairing');
   // All joins come from 127.0.0.1: the per-address pairing cap must admit --concurrency of them.
+  await seedSyntheticNodes(`${base}/daemon`, Number(opts['seed-nodes'] ?? 0));
   const daemon = await startDaemon(`${base}/daemon`, [...(approval === 'auto' ? ['--auto-approve', 'all'] : []), '--max-pairings-per-address', String(Math.max(32, concurrency)), ...(await storeArgs(opts))]);
   const client = await ControlClient.connect(daemon.stateDir);
   const result = { method };

@@ -14,7 +14,7 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { ROOT, cleanupAll, machine, onCleanup, parseArgs, round, tempDir, writeResult } from './lib.mjs';
+import { ROOT, cleanupAll, machine, onCleanup, parseArgs, round, syntheticNodes, tempDir, writeResult } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const dist = (path) => import(`${ROOT}daemon/dist/${path}`);
@@ -77,25 +77,6 @@ function runChild(config) {
   });
 }
 
-/** A valid node record (what validateNode accepts), unique per index. */
-function nodeRecord(deviceId, i) {
-  return {
-    deviceId,
-    name: `node-${i}`,
-    platform: 'linux-x64',
-    hostname: `host-${i}`,
-    agentVersion: 'bench',
-    capabilities: ['fs.read', 'fs.list', 'shell.exec'],
-    labels: {},
-    ed25519PublicKey: randomBytes(32).toString('base64'),
-    x25519PublicKey: randomBytes(32).toString('base64'),
-    certFingerprint: randomBytes(32).toString('hex'),
-    certExpiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-    pairedAt: new Date().toISOString(),
-    lastSeen: null,
-  };
-}
-
 const cpuUs = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -112,13 +93,12 @@ async function child({ engine, store: storeSetting, nodes, changes }) {
   const { openStore } = await dist('store/index.js');
   const { importRuntimeState } = await dist('store/seed/index.js');
   const { NodeRegistry, RuntimeStateStore, emptyRuntimeState } = await dist('registry/index.js');
-  const { newDeviceId } = await import(`${ROOT}shared/dist/ids/index.js`);
   const dir = await tempDir('store');
   const stateDir = `${dir}/state`;
   const { mkdir } = await import('node:fs/promises');
   await mkdir(stateDir, { mode: 0o700 });
-  const ids = Array.from({ length: nodes }, () => newDeviceId());
-  const state = { ...emptyRuntimeState(), nodes: ids.map((id, i) => nodeRecord(id, i)) };
+  const state = { ...emptyRuntimeState(), nodes: await syntheticNodes(nodes) };
+  const ids = state.nodes.map((n) => n.deviceId);
 
   const store = await openStore({ stateDir, store: storeSetting === 'sqlite' ? undefined : storeSetting });
   onCleanup(() => store.close());
@@ -191,7 +171,7 @@ async function rawUpsert(engine, stateDir, k) {
     db.pragma('synchronous = FULL');
     db.exec('CREATE TABLE t (id TEXT PRIMARY KEY, record TEXT NOT NULL)');
     const upsert = db.prepare('INSERT INTO t (id, record) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record');
-    const record = JSON.stringify(nodeRecord('X', 0));
+    const record = JSON.stringify((await syntheticNodes(1))[0]);
     const out = await measure(k, (i) => {
       upsert.run(`k${i % 10}`, record);
     });
@@ -204,7 +184,7 @@ async function rawUpsert(engine, stateDir, k) {
   const bare = new pg.Client({ connectionString: url });
   await bare.connect();
   await bare.query('CREATE TABLE IF NOT EXISTS raw_t (id TEXT PRIMARY KEY, record TEXT NOT NULL)');
-  const record = JSON.stringify(nodeRecord('X', 0));
+  const record = JSON.stringify((await syntheticNodes(1))[0]);
   const out = await measure(k, (i) =>
     bare.query('INSERT INTO raw_t (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record', [`k${i % 10}`, record]),
   );
