@@ -1,7 +1,7 @@
 // `npm run bench`: quick versions of every benchmark, one after another (each starts and
 // stops its own daemon, agents and servers, in temp dirs, on 127.0.0.1). Writes
 // bench/results/<name>.json and bench/results/summary.json, prints the summary as JSON.
-// Flags: --only dispatch,quic,cli,pairing,scale   --nodes N (scale, default 300 here, ~30 s on
+// Flags: --only dispatch,quic,cli,pairing,scale,store   --nodes N (scale, default 300 here, ~30 s on
 // the loaded 2-core machine, where the simulated nodes' TLS handshakes share the cores with the
 // daemon; bench/scale.mjs alone defaults to 1,000, ~90 s)
 import { runCli } from './cli.mjs';
@@ -10,6 +10,7 @@ import { cleanupAll, machine, nowMs, parseArgs, round, writeResult } from './lib
 import { runPairing } from './pairing.mjs';
 import { runQuic } from './quic.mjs';
 import { runScale } from './scale.mjs';
+import { runStore } from './store.mjs';
 
 const args = parseArgs();
 const only = typeof args.only === 'string' ? new Set(args.only.split(',')) : undefined;
@@ -79,6 +80,8 @@ await step('scale', () => runScale({ nodes: Number(args.nodes ?? 300) }), (r) =>
   killedOffline: r.killedOffline,
   targets: r.targets,
 }));
+
+await step('store', () => runStore({ nodes: '1000,10000', changes: 30, engines: 'sqlite,postgres' }), (r) => r.summary);
 
 summary.totalSeconds = round((nowMs() - t0) / 1000, 1);
 summary.machine.loadavgAtEnd = machine().loadavg;
