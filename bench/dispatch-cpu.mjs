@@ -9,7 +9,8 @@
 // the same levels on the raw grpc-js echo (bench/baseline.mjs, two hops: a dispatch's shape
 // without Palyra code), the floor of what waking idle processes costs on this machine.
 // Flags: --quick, --rate N, --seconds S, --cli N (CLI dispatches, default 10),
-// --transport grpc|quic|both|none (none: the baseline only).
+// --transport grpc|quic|both|none (none: the baseline only), --baseline off (skip the echo
+// baseline, e.g. for old/new A/B runs of the daemon alone).
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { startBaseline } from './baseline.mjs';
@@ -103,7 +104,7 @@ export async function runDispatchCpu(opts = {}) {
     cli: Number(opts.cli ?? (quick ? 5 : 10)),
   };
   const transports = opts.transport === 'grpc' || opts.transport === 'quic' ? [opts.transport] : opts.transport === 'none' ? [] : ['grpc', 'quic'];
-  const result = { benchmark: 'dispatch-cpu', machine: machine(), config: cfg, baselineTwoHops: await measureBaseline(cfg), transports: [] };
+  const result = { benchmark: 'dispatch-cpu', machine: machine(), config: cfg, baselineTwoHops: opts.baseline === 'off' ? null : await measureBaseline(cfg), transports: [] };
   for (const t of transports) result.transports.push(await measureTransport(t, cfg));
   await writeResult('dispatch-cpu', result);
   return result;
