@@ -9,11 +9,14 @@
 // the same levels on the raw grpc-js echo (bench/baseline.mjs, two hops: a dispatch's shape
 // without Palyra code), the floor of what waking idle processes costs on this machine.
 // Flags: --quick, --rate N, --seconds S, --cli N (CLI dispatches, default 10),
-// --transport grpc|quic|both|none (none: the baseline only).
+// --transport grpc|quic|both|none (none: the baseline only), --baseline off (skip the echo
+// baseline, e.g. for old/new A/B runs of the daemon alone).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startBaseline } from './baseline.mjs';
-import { PALYRAD, childEnv, cleanupAll, cpuPerOp, idleCpu, machine, pacedCpuPerOp, parseArgs, pkgs, round, startAgentProcess, startDaemon, tempDir, writeResult } from './lib.mjs';
+import { PALYRAD, ROOT, childEnv, cleanupAll, cpuPerOp, idleCpu, machine, pacedCpuPerOp, parseArgs, pkgs, round, startAgentProcess, startDaemon, tempDir, writeResult } from './lib.mjs';
 
 /** The same levels and pacing on the raw grpc-js echo through a relay (no Palyra code). */
 async function measureBaseline(cfg) {
@@ -54,7 +57,12 @@ async function measureTransport(transport, cfg) {
   const base = await tempDir(`dispatch-cpu-${transport}`);
   const daemon = await startDaemon(`${base}/daemon`, transport === 'quic' ? ['--quic-listen', '127.0.0.1:0'] : []);
   const client = await ControlClient.connect(daemon.stateDir);
-  const out = { transport };
+  // What the daemon's CPU includes: since issue 14 every dispatch is journaled in its store
+  // (the bench's daemon runs the default store: SQLite in the state dir).
+  const out = {
+    transport,
+    journal: existsSync(join(ROOT, 'daemon', 'src', 'dispatch', 'DispatchJournal.ts')) ? 'on: SQLite (WAL), every write synced (fdatasync) before it is reported done' : 'none (a daemon without the dispatch journal)',
+  };
   try {
     const agent = await startAgentProcess(client, daemon.ready.grpc, base, 'bench-node', { transportFallback: transport === 'quic' ? 'never' : 'always' });
     const pids = { daemon: daemon.pid, agent: agent.proc.pid };
@@ -103,7 +111,7 @@ export async function runDispatchCpu(opts = {}) {
     cli: Number(opts.cli ?? (quick ? 5 : 10)),
   };
   const transports = opts.transport === 'grpc' || opts.transport === 'quic' ? [opts.transport] : opts.transport === 'none' ? [] : ['grpc', 'quic'];
-  const result = { benchmark: 'dispatch-cpu', machine: machine(), config: cfg, baselineTwoHops: await measureBaseline(cfg), transports: [] };
+  const result = { benchmark: 'dispatch-cpu', machine: machine(), config: cfg, baselineTwoHops: opts.baseline === 'off' ? null : await measureBaseline(cfg), transports: [] };
   for (const t of transports) result.transports.push(await measureTransport(t, cfg));
   await writeResult('dispatch-cpu', result);
   return result;

@@ -204,6 +204,8 @@ export class DispatchCoordinator {
       this.armDeadline(dispatch, capability.plugin, request.timeoutMs);
       queue.enqueue(dispatch, { held: true });
       checked = this.checkInput(dispatch, capability, queue);
+      // One commit for the row and its `sent` when the check is quick (it usually is).
+      this.journal?.hold(checked);
     }
     if (accepted !== undefined) {
       try {

@@ -36,6 +36,12 @@ export const DEFAULT_JOURNAL_RETENTION: JournalRetention = {
  */
 const LAZY_FLUSH_MS = 20;
 
+/**
+ * Longest an urgent batch waits for the input checks of the dispatches it accepts (hold()):
+ * a check done by then puts the dispatch's `sent` in the same commit as its row.
+ */
+const HOLD_MAX_MS = 5;
+
 type Op = (repos: Repositories) => Promise<void>;
 
 interface Batch {
@@ -48,6 +54,12 @@ interface Batch {
    */
   readonly inserts: Map<string, DispatchRecord>;
   readonly done: Promise<void>;
+  /** Something waits for this batch (accept, sent): it commits as soon as it can. */
+  urgent: boolean;
+  /** Handed to the store (by its turn, by flush()): never committed twice. */
+  closed: boolean;
+  /** Work that may add to this batch soon (input checks): waited for, briefly, before committing. */
+  readonly holds: Promise<unknown>[];
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -68,6 +80,10 @@ export class DispatchJournal {
   private batch: Batch | undefined;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
+  /** An urgent batch waits for its holds. */
+  private holding = false;
+  /** Batches whose transaction is under way (their commit and sync). */
+  private committing = 0;
   /** The batches committed so far, in order. */
   private tail: Promise<void> = Promise.resolve();
 
@@ -87,6 +103,15 @@ export class DispatchJournal {
     batch.inserts.set(row.id, row);
     batch.ops.push((repos) => repos.dispatches.insert(row));
     return batch.done;
+  }
+
+  /**
+   * `work` (a dispatch's input check) may soon add to the open batch (its `sent`): the batch
+   * waits for it, at most HOLD_MAX_MS, so that one commit (one sync) covers both. Without
+   * it a dispatch at a time paid two syncs in a row before reaching its node.
+   */
+  hold(work: Promise<unknown>): void {
+    this.batch?.holds.push(work);
   }
 
   sent(id: string, at = Date.now()): Promise<void> {
@@ -196,32 +221,63 @@ export class DispatchJournal {
         resolve = res;
         reject = rej;
       });
-      batch = { ops: [], running: new Map(), inserts: new Map(), done, resolve, reject };
+      batch = { ops: [], running: new Map(), inserts: new Map(), done, urgent: false, closed: false, holds: [], resolve, reject };
       this.batch = batch;
     }
     this.schedule(batch, urgent);
     return batch;
   }
 
-  /** Urgent writes commit on the next turn of the event loop; lazy ones within LAZY_FLUSH_MS. */
+  /**
+   * Urgent writes commit on the next turn of the event loop; lazy ones within LAZY_FLUSH_MS.
+   * While a commit is under way, nothing else is committed: the open batch gathers whatever
+   * comes meanwhile and commits as soon as that one is done (group commit). Committing a batch
+   * per turn instead queued up hundreds of one-dispatch transactions behind a slow disk.
+   */
   private schedule(batch: Batch, urgent: boolean): void {
-    if (this.immediate !== undefined) return;
+    if (urgent) batch.urgent = true;
+    if (this.immediate !== undefined || this.committing > 0 || this.holding) return;
     if (urgent) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      this.immediate = setImmediate(() => this.commit(batch));
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        this.commitAfterHolds(batch);
+      });
     } else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.commit(batch), LAZY_FLUSH_MS);
       this.timer.unref();
     }
   }
 
+  private commitAfterHolds(batch: Batch): void {
+    if (batch.holds.length === 0) {
+      this.commit(batch);
+      return;
+    }
+    this.holding = true;
+    clearTimeout(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, HOLD_MAX_MS);
+    });
+    void Promise.race([Promise.allSettled(batch.holds), bounded]).then(() => {
+      clearTimeout(timer);
+      this.holding = false;
+      if (!batch.closed) this.commit(batch);
+      else if (this.batch !== undefined) this.schedule(this.batch, this.batch.urgent); // flushed meanwhile
+    });
+  }
+
   private commit(batch: Batch): void {
+    if (batch.closed) return;
+    batch.closed = true;
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     clearTimeout(this.timer);
     this.timer = undefined;
     this.immediate = undefined;
     if (this.batch === batch) this.batch = undefined;
+    this.committing += 1;
     this.tail = this.tail.then(async () => {
       try {
         await this.store.transaction(async (repos) => {
@@ -230,6 +286,11 @@ export class DispatchJournal {
         batch.resolve();
       } catch (error) {
         batch.reject(error);
+      } finally {
+        this.committing -= 1;
+        // What gathered meanwhile: now if urgent, else on its timer.
+        const next = this.batch;
+        if (next !== undefined) this.schedule(next, next.urgent);
       }
     });
   }

@@ -19,7 +19,8 @@ export function sqliteError(error: unknown, file: string, action: string): Palyr
       { cause: error, details: { file, problem: message } },
     );
   }
-  if (typeof code === 'string' && /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|PERM|BUSY|LOCKED)/.test(code)) {
+  // SQLite's own, or the system's (ENOSPC, EIO...) from syncing the WAL file.
+  if (typeof code === 'string' && /^(SQLITE_(FULL|IOERR|CANTOPEN|READONLY|PERM|BUSY|LOCKED)|E[A-Z]+$)/.test(code)) {
     return new PalyraError(
       'PALYRA_E_STATE_IO',
       `could not ${action} the state database ${file}: ${message}; check that the disk is not full and the state directory is writable`,
