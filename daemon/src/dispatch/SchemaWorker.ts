@@ -310,7 +310,14 @@ export class SchemaWorker {
     const head = this.posted[0];
     if (head === undefined || !this.ready) return;
     const ms = head.kind === 'compile' ? this.compileDeadlineMs : this.inputCheckDeadlineMs;
-    this.headTimer = setTimeout(() => this.replaceThread(`took longer than ${ms} ms`), ms);
+    this.headTimer = setTimeout(() => {
+      // The answer may be waiting already: a busy event loop (a fan-out to thousands of
+      // nodes) runs due timers before it polls the thread's port. The poll phase comes before
+      // setImmediate's, so the job is judged only once its answer could have been read.
+      setImmediate(() => {
+        if (this.posted[0] === head) this.replaceThread(`took longer than ${ms} ms`);
+      });
+    }, ms);
   }
 
   private onReply(reply: UntrustedSchemaReply): void {
