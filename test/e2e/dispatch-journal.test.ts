@@ -12,7 +12,7 @@
  *   `dispatches watch` gets its real result (the agent reconciles: branch i14-agent).
  * - `palyrad dispatches list|get|watch` through the CLI.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../daemon/src/client/ControlClient.js';
@@ -173,13 +173,20 @@ describe('the dispatch journal under faults (real processes)', { timeout: E2E_TE
 
   it('lists, gets and watches dispatches through the CLI, live and recorded; an unknown id is PALYRA_E_DISPATCH_NOT_FOUND', async () => {
     const d = running();
-    const invoke = spawnInvoke(d, deviceId, 'shell.exec', { command: 'sh', args: ['-c', 'echo watched; sleep 1; echo done'] }, ['--json', '--idempotency-key', 'watched']);
+    // The command runs until the test opens its gate (bounded: 30 s), so that it is still
+    // unfinished when listed however slowly the CLI starts (a 1 s sleep lost that race).
+    const gate = join(root, 'watch.gate');
+    const script = 'echo watched; i=0; while [ ! -e watch.gate ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo done';
+    const invoke = spawnInvoke(d, deviceId, 'shell.exec', { command: 'sh', args: ['-c', script] }, ['--json', '--idempotency-key', 'watched']);
     const row = await pollUntil(
       async () => parseOneJson<DispatchView[]>(await d.cli('dispatches', 'list', '--unfinished', '--node', deviceId, '--json')).find((v) => v.idempotencyKey === 'watched'),
       { timeoutMs: 30_000, intervalMs: 50, what: 'the dispatch to be listed' },
     );
-    // Re-attached while it runs: the same result as the invoking CLI gets.
-    const watched = parseInvokeJson(await d.cli('dispatches', 'watch', row.dispatchId, '--json'));
+    // Re-attached while it runs (or, if the gate opens first, from the record): the same
+    // result as the invoking CLI gets.
+    const watching = d.cli('dispatches', 'watch', row.dispatchId, '--json');
+    await writeFile(gate, '');
+    const watched = parseInvokeJson(await watching);
     const invoked = parseInvokeJson(await invoke.waitForExit());
     expect(watched).toMatchObject({ dispatchId: row.dispatchId, status: 'succeeded' });
     expect(invoked).toMatchObject({ dispatchId: row.dispatchId, status: 'succeeded' });
