@@ -10,13 +10,14 @@
 // without Palyra code), the floor of what waking idle processes costs on this machine.
 // Flags: --quick, --rate N, --seconds S, --cli N (CLI dispatches, default 10),
 // --transport grpc|quic|both|none (none: the baseline only), --baseline off (skip the echo
-// baseline, e.g. for old/new A/B runs of the daemon alone).
+// baseline, e.g. for old/new A/B runs of the daemon alone), --store sqlite|postgres (the daemon's
+// store; postgres starts a server of the run's own, fsync on).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startBaseline } from './baseline.mjs';
-import { PALYRAD, ROOT, childEnv, cleanupAll, cpuPerOp, idleCpu, machine, pacedCpuPerOp, parseArgs, pkgs, round, startAgentProcess, startDaemon, tempDir, writeResult } from './lib.mjs';
+import { PALYRAD, ROOT, childEnv, cleanupAll, cpuPerOp, idleCpu, machine, pacedCpuPerOp, parseArgs, pkgs, round, startAgentProcess, startDaemon, storeArgs, tempDir, writeResult } from './lib.mjs';
 
 /** The same levels and pacing on the raw grpc-js echo through a relay (no Palyra code). */
 async function measureBaseline(cfg) {
@@ -52,16 +53,20 @@ function cliInvoke(stateDir, deviceId) {
   });
 }
 
-async function measureTransport(transport, cfg) {
+async function measureTransport(transport, cfg, opts) {
   const { ControlClient } = await pkgs();
   const base = await tempDir(`dispatch-cpu-${transport}`);
-  const daemon = await startDaemon(`${base}/daemon`, transport === 'quic' ? ['--quic-listen', '127.0.0.1:0'] : []);
+  const daemon = await startDaemon(`${base}/daemon`, [...(transport === 'quic' ? ['--quic-listen', '127.0.0.1:0'] : []), ...(await storeArgs(opts))]);
   const client = await ControlClient.connect(daemon.stateDir);
   // What the daemon's CPU includes: since issue 14 every dispatch is journaled in its store
-  // (the bench's daemon runs the default store: SQLite in the state dir).
+  // (SQLite in the state dir by default; --store postgres: a PostgreSQL of the run's own, fsync on).
   const out = {
     transport,
-    journal: existsSync(join(ROOT, 'daemon', 'src', 'dispatch', 'DispatchJournal.ts')) ? 'on: SQLite (WAL), every write synced (fdatasync) before it is reported done' : 'none (a daemon without the dispatch journal)',
+    journal: !existsSync(join(ROOT, 'daemon', 'src', 'dispatch', 'DispatchJournal.ts'))
+      ? 'none (a daemon without the dispatch journal)'
+      : opts.store === 'postgres'
+        ? 'on: PostgreSQL (fsync on, synchronous_commit on)'
+        : 'on: SQLite (WAL), every write synced (fdatasync) before it is reported done',
   };
   try {
     const agent = await startAgentProcess(client, daemon.ready.grpc, base, 'bench-node', { transportFallback: transport === 'quic' ? 'never' : 'always' });
@@ -112,8 +117,8 @@ export async function runDispatchCpu(opts = {}) {
   };
   const transports = opts.transport === 'grpc' || opts.transport === 'quic' ? [opts.transport] : opts.transport === 'none' ? [] : ['grpc', 'quic'];
   const result = { benchmark: 'dispatch-cpu', machine: machine(), config: cfg, baselineTwoHops: opts.baseline === 'off' ? null : await measureBaseline(cfg), transports: [] };
-  for (const t of transports) result.transports.push(await measureTransport(t, cfg));
-  await writeResult('dispatch-cpu', result);
+  for (const t of transports) result.transports.push(await measureTransport(t, cfg, opts));
+  await writeResult(opts.store === 'postgres' ? 'dispatch-cpu-postgres' : 'dispatch-cpu', result);
   return result;
 }
 
