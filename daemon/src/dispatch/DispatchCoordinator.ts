@@ -224,9 +224,11 @@ export class DispatchCoordinator {
   private join(existing: Dispatch, request: DispatchRequest, inputJson: string): Submitted {
     // A key names one request: the same key with another request is the caller's mistake,
     // refused rather than answered with the first request's result.
+    // With a hash, only the hash decides: a dispatch restored from a finished row carries no
+    // input (its inputJson is a placeholder "null"), which must not match a retry's null input.
     const same =
       existing.capability === request.capability &&
-      (existing.inputJson === inputJson || (existing.inputHash !== '' && existing.inputHash === DispatchJournal.inputHash(request.capability, inputJson)));
+      (existing.inputHash !== '' ? existing.inputHash === DispatchJournal.inputHash(request.capability, inputJson) : existing.inputJson === inputJson);
     if (!same) throw mismatch(request.idempotencyKey ?? '', existing.id);
     return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
   }

@@ -276,3 +276,24 @@ describe('DispatchJournal: retention', () => {
     expect((await store.dispatches.list({ limit: 10 })).map((r) => r.id)).toEqual(['open']);
   });
 });
+
+describe('DispatchJournal: review of idempotency keys', () => {
+  it('refuses a key retried with input null once its finished dispatch was restored from the journal (the row keeps no input)', async () => {
+    const first = await daemon();
+    first.node.connect();
+    const original = await first.world.submit(A, { text: 'hi' }, { idempotencyKey: 'k' });
+    await waitFor(() => first.node.dispatchedIds.includes(original.id), 'the dispatch to reach the node');
+    first.node.succeed(original.id, { said: 'hi' });
+    await first.world.coordinator.stop();
+
+    const second = await daemon();
+    second.node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    // A correct retry brings the recorded dispatch back into memory...
+    const again = await second.world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k' });
+    expect(again).toMatchObject({ deduplicated: true });
+    // ...and the same key with another input (null) is still a mismatch, not the first result.
+    await expect(second.world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: null, timeoutMs: 60_000, idempotencyKey: 'k' })).rejects.toMatchObject({
+      code: 'PALYRA_E_IDEMPOTENCY_MISMATCH',
+    });
+  });
+});
