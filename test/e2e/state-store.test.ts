@@ -205,7 +205,7 @@ describe('state store (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =>
     await symlink(stateDir, link);
     for (const target of [join(stateDir, 'palyrad.db'), join(stateDir, 'palyrad.db-wal'), join(link, 'palyrad.db')]) {
       const message = expectErrorLine(await daemon.cli('state', 'backup', target), 'PALYRA_E_USAGE', 64);
-      expect(message).toContain('state store');
+      expect(message).toContain('a file of the state store');
     }
     const after = await Promise.all(['palyrad.db', 'palyrad.db-wal'].map(async (name) => (await stat(join(stateDir, name))).ino));
     expect(after).toEqual(before);
@@ -213,6 +213,16 @@ describe('state store (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =>
     expect((await daemon.cli('pairing', 'code', '--method', 'qr', '--json')).code).toBe(0);
     expect((await daemon.stop()).code).toBe(0);
     expect((await exportDocument(stateDir)).doc.pairingCodes).toHaveLength(1);
+  });
+
+  it('refuses an export --out onto the store file itself (the JSON document replaced the database) and keeps it', async () => {
+    const { stateDir } = await stoppedDaemonWithNode('palyra-e2e-export-self-');
+    const dbFile = join(stateDir, 'palyrad.db');
+    const before = await sha256(dbFile);
+    const message = expectErrorLine(await daemonCli(stateDir, 'state', 'export', '--out', dbFile), 'PALYRA_E_USAGE', 64);
+    expect(message).toContain('a file of the state store');
+    expect(await sha256(dbFile)).toBe(before);
+    expect((await exportDocument(stateDir)).doc.nodes).toHaveLength(1);
   });
 
   it('never migrates the store it reads: export and backup of a store of another schema are refused and change nothing', async () => {

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { open, realpath, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
 import { syncDirectory } from '@palyra/shared/fs';
 import { assertKnownVersion, schemaVersionOf } from './migrate.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { SqliteDatabase } from './sqlite/SqliteDatabase.js';
+import { assertNotStoreFile } from './storeFiles.js';
 import type { Store } from './types.js';
 
 /**
@@ -26,7 +27,7 @@ export async function backupStore(store: Store, destination: string, { signal }:
   }
   signal?.throwIfAborted();
   const file = path.resolve(destination);
-  await refuseStoreFiles(file, store.db.file);
+  await assertNotStoreFile(file, store);
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   await createPrivate(temp);
   try {
@@ -64,19 +65,6 @@ async function checkCopy(file: string): Promise<number> {
     return version;
   } finally {
     await copy.close();
-  }
-}
-
-/**
- * The copy is renamed over `file`: onto the store itself, or its -wal, -shm or -journal, that
- * rename would swap the running daemon's database (or log) for the copy, and every write after
- * it would be lost. Compared by real directory, so a link to the state dir is caught too.
- */
-async function refuseStoreFiles(file: string, storeFile: string): Promise<void> {
-  const real = async (target: string): Promise<string> => path.join(await realpath(path.dirname(target)).catch(() => path.dirname(target)), path.basename(target));
-  const [destination, store] = await Promise.all([real(file), real(storeFile)]);
-  if (['', '-wal', '-shm', '-journal'].some((suffix) => destination === `${store}${suffix}`)) {
-    throw new PalyraError('PALYRA_E_USAGE', `the backup cannot replace the state store ${store} or its files: give a path outside them`, { details: { file } });
   }
 }
 
