@@ -138,6 +138,10 @@ export class DispatchCoordinator {
     if (!this.options.isRegistered(request.deviceId)) {
       throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.deviceId}": list them with palyrad nodes list`);
     }
+    // Checked before the journal: a string its database cannot store (PostgreSQL refuses NUL)
+    // would fail the shared commit of every dispatch accepted in the same turn.
+    assertJournalText(request.capability, 'the capability');
+    if (request.idempotencyKey) assertJournalText(request.idempotencyKey, 'the idempotency key');
     const maxTimeoutMs = this.options.maxTimeoutMs ?? 24 * 60 * 60_000;
     if (!(request.timeoutMs > 0 && request.timeoutMs <= maxTimeoutMs)) {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the timeout must be between 1 ms and ${maxTimeoutMs / 60_000} minutes`);
@@ -638,6 +642,15 @@ export class DispatchCoordinator {
     this.recent.delete(dispatch.id);
     const key = keyOf(dispatch.deviceId, dispatch.idempotencyKey);
     if (key !== undefined && this.byIdempotencyKey.get(key) === dispatch) this.byIdempotencyKey.delete(key);
+  }
+}
+
+/** Longest capability name or idempotency key a request may carry. */
+const MAX_REQUEST_TEXT = 1024;
+
+function assertJournalText(value: string, what: string): void {
+  if (value.length > MAX_REQUEST_TEXT || value.includes('\u0000')) {
+    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `${what} must be at most ${MAX_REQUEST_TEXT} characters, without NUL`);
   }
 }
 

@@ -1,0 +1,42 @@
+/**
+ * The dispatch journal on a real PostgreSQL server: a request whose strings PostgreSQL cannot
+ * store (a NUL in an idempotency key or a capability name) is refused at submit, before the
+ * journal, instead of failing the shared commit of every dispatch accepted in the same turn.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DispatchJournal, type SchemaWorker } from '../../src/dispatch/index.js';
+import { useStoreEngine } from '../store/storeEngines.js';
+import { World, startSchemaWorker } from './fakeNode.js';
+
+const A = '01JA0000000000000000000AAA';
+
+let schemas: SchemaWorker;
+beforeAll(() => {
+  schemas = startSchemaWorker();
+});
+afterAll(() => schemas.stop());
+
+const worlds: World[] = [];
+afterEach(async () => {
+  for (const world of worlds.splice(0)) await world.coordinator.stop();
+});
+
+describe('DispatchJournal on PostgreSQL: request strings', () => {
+  const engine = useStoreEngine('postgres');
+
+  it('refuses a NUL in an idempotency key or capability at submit; the dispatch accepted in the same turn is unharmed', async () => {
+    const store = await engine.open();
+    const world = new World(schemas, { journal: new DispatchJournal(store) });
+    worlds.push(world);
+    await world.coordinator.recover();
+    const node = await world.node(A);
+    node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    const good = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'ok' }, timeoutMs: 60_000 });
+    const badKey = world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'ok' }, timeoutMs: 60_000, idempotencyKey: 'a\u0000b' });
+    const badCapability = world.coordinator.submit({ deviceId: A, capability: 'echo.say\u0000', input: { text: 'ok' }, timeoutMs: 60_000 });
+    await expect(badKey).rejects.toMatchObject({ code: 'PALYRA_E_INVALID_ARGUMENT' });
+    await expect(badCapability).rejects.toMatchObject({ code: 'PALYRA_E_INVALID_ARGUMENT' });
+    const { dispatch } = await good;
+    expect(await store.dispatches.get(dispatch.id)).toMatchObject({ capability: 'echo.say' });
+  });
+});
