@@ -172,8 +172,10 @@ export class DispatchJournal {
     const output = outputJson ?? (result.output === null ? 'null' : JSON.stringify(result.output));
     const error = result.error === null ? 'null' : JSON.stringify(result.error);
     const head = `{"dispatchId":${JSON.stringify(result.dispatchId)},"status":${JSON.stringify(result.status)},"durationMs":${result.durationMs},"error":`;
+    // UTF-16 length first (a byte count is never smaller): only what may fit is measured in bytes.
     if (head.length + error.length + output.length + 12 <= this.maxResultBytes) {
-      return `${head}${error},"output":${output === '' ? 'null' : output}}`;
+      const whole = `${head}${error},"output":${output === '' ? 'null' : output}}`;
+      if (Buffer.byteLength(whole) <= this.maxResultBytes) return whole;
     }
     const truncated: TruncatedResult = {
       dispatchId: result.dispatchId,

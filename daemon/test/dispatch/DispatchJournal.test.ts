@@ -103,6 +103,19 @@ describe('DispatchJournal: written ahead', () => {
     expect(stored).toMatchObject({ status: 'succeeded', output: null, truncated: true, outputBytes: JSON.stringify(big).length });
     expect(await world.coordinator.describe(dispatch.id)).toMatchObject({ state: 'succeeded' });
   });
+
+  it('bounds a result by its bytes, not its UTF-16 length: an output of 3-byte characters within the cap in characters is truncated', async () => {
+    const { world, store, node } = await daemon({ maxResultBytes: 1024 });
+    node.connect();
+    const dispatch = await world.submit(A);
+    const wide = { text: '\u4e2d'.repeat(900) }; // 900 characters, 2,700 bytes of UTF-8
+    await waitFor(() => node.dispatchedIds.includes(dispatch.id), 'the dispatch to reach the node');
+    node.succeed(dispatch.id, wide);
+    await waitFor(async () => (await store.dispatches.get(dispatch.id))?.finishedAt !== null, 'the result to be journaled');
+    const row = (await store.dispatches.get(dispatch.id))?.resultJson ?? '';
+    expect(Buffer.byteLength(row)).toBeLessThanOrEqual(1024);
+    expect(JSON.parse(row)).toMatchObject({ output: null, truncated: true, outputBytes: Buffer.byteLength(JSON.stringify(wide)) });
+  });
 });
 
 describe('DispatchJournal: a restart', () => {
