@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isValidDispatchId } from '@palyra/shared/ids';
 import type { DispatchListQuery, DispatchRecord, JournalDispatchState, Repositories, Store } from '../store/types.js';
 import type { DispatchResult } from './types.js';
 
@@ -131,8 +132,13 @@ export class DispatchJournal {
     return batch.done;
   }
 
+  /**
+   * The row of a dispatch id. Ids come from outside (a node's result, an operator's `dispatches
+   * get`): one that is no dispatch id (a ULID) has no row, and is never sent to the database
+   * (PostgreSQL fails a query that carries a NUL).
+   */
   get(id: string): Promise<DispatchRecord | undefined> {
-    return this.store.dispatches.get(id);
+    return isValidDispatchId(id) ? this.store.dispatches.get(id) : Promise.resolve(undefined);
   }
 
   findByKey(deviceId: string, idempotencyKey: string): Promise<DispatchRecord | undefined> {

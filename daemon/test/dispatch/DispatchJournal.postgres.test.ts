@@ -39,4 +39,22 @@ describe('DispatchJournal on PostgreSQL: request strings', () => {
     const { dispatch } = await good;
     expect(await store.dispatches.get(dispatch.id)).toMatchObject({ capability: 'echo.say' });
   });
+
+  it('answers results for ids that are no dispatch id (a NUL in one) without a journal error, and acknowledges them', async () => {
+    const store = await engine.open();
+    const errors: string[] = [];
+    const world = new World(schemas, { journal: new DispatchJournal(store), onJournalError: (_error, what) => errors.push(what) });
+    worlds.push(world);
+    await world.coordinator.recover();
+    const node = await world.node(A);
+    node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    const ids = ['bogus\u0000', '../x', '01JA0000000000000000000ZZZ'];
+    for (const id of ids) node.succeed(id);
+    const deadline = Date.now() + 10_000;
+    const acked = (): string[] => node.sent.flatMap((m) => (m.resultAck ? [m.resultAck.dispatchId ?? ''] : []));
+    while (acked().length + errors.length < ids.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(errors).toEqual([]);
+    expect(acked().sort()).toEqual([...ids].sort());
+    await expect(world.coordinator.describe('bogus\u0000')).rejects.toMatchObject({ code: 'PALYRA_E_DISPATCH_NOT_FOUND' });
+  });
 });
