@@ -348,6 +348,7 @@ export class DispatchCoordinator {
 
   /** Newest first: the journal's rows, with the live state of those the daemon holds. */
   async list(query: { deviceId?: string; unfinished?: boolean; limit: number }): Promise<DispatchSummary[]> {
+    if (query.deviceId !== undefined) assertDeviceId(query.deviceId);
     const limit = Math.max(1, Math.min(10_000, Math.trunc(query.limit)));
     if (this.journal === undefined) {
       return [...this.recent.values()]

@@ -56,5 +56,7 @@ describe('DispatchJournal on PostgreSQL: request strings', () => {
     expect(errors).toEqual([]);
     expect(acked().sort()).toEqual([...ids].sort());
     await expect(world.coordinator.describe('bogus\u0000')).rejects.toMatchObject({ code: 'PALYRA_E_DISPATCH_NOT_FOUND' });
+    // A node filter is a device id, checked as everywhere else (not a query that fails).
+    await expect(world.coordinator.list({ deviceId: 'x\u0000', limit: 10 })).rejects.toMatchObject({ code: 'PALYRA_E_INVALID_ARGUMENT' });
   });
 });
