@@ -310,3 +310,36 @@ describe('DispatchJournal: review of idempotency keys', () => {
     });
   });
 });
+
+describe('DispatchJournal: review of cross-node reports', () => {
+  const B = '01JB0000000000000000000BBB';
+
+  it('lets no other node settle a dispatch waiting for its node, nor replace its unknown, nor its journal row after a restart', async () => {
+    const first = await daemon();
+    first.node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    const waiting = await first.world.submit(A, { text: 'w' }, { timeoutMs: 60_000 });
+    const soon = await first.world.submit(A, { text: 's' }, { timeoutMs: 300 });
+    await waitFor(async () => (await rowState(first.store, soon.id)) === 'sent', 'both to be sent');
+    first.node.disconnect();
+    const intruder = await first.world.node(B);
+    // B lists A's dispatch as running and as finished, and reports results for both.
+    intruder.connect({ runningDispatchIds: [waiting.id, soon.id], finishedDispatchIds: [waiting.id, soon.id], reconciles: true });
+    intruder.succeed(waiting.id, { forged: true });
+    expect(waiting.state).toBe('sent');
+    expect((await soon.done).status).toBe('unknown');
+    intruder.succeed(soon.id, { forged: true });
+    await first.world.coordinator.stop();
+    expect(await rowState(first.store, soon.id)).toBe('unknown');
+
+    const second = await daemon();
+    const intruderAgain = await second.world.node(B);
+    intruderAgain.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    intruderAgain.succeed(waiting.id, { forged: true });
+    intruderAgain.succeed(soon.id, { forged: true });
+    // Reports are handled in order: the ack of the journal look-up of the second means both were.
+    await waitFor(() => acks(intruderAgain).includes(soon.id), 'the answer to the second report (nothing stored)');
+    expect(await rowState(second.store, soon.id)).toBe('unknown');
+    expect(await rowState(second.store, waiting.id)).toBe('sent');
+    expect(intruder.dispatchedIds).toEqual([]);
+  });
+});
