@@ -496,6 +496,11 @@ export class DispatchCoordinator {
         this.acknowledge(deviceId, id, this.record(known, outcome.outputJson));
         return;
       }
+      // Its final write failed: the node's copy is the result's last one; store it before the ack.
+      if (this.unrecorded.has(id)) {
+        this.acknowledge(deviceId, id, this.record(known));
+        return;
+      }
       // Finished already (a result after its deadline, or delivered twice): nothing to keep.
       this.acknowledge(deviceId, id, DONE);
       return;
@@ -546,6 +551,8 @@ export class DispatchCoordinator {
 
   /** The journal writes of finishes under way, by dispatch id (a ResultAck waits for its own). */
   private readonly recorded = new Map<string, Promise<void>>();
+  /** Finished dispatches whose final write failed (kept while they are in memory): written again when their node resends. */
+  private readonly unrecorded = new Set<string>();
 
   private finish(dispatch: Dispatch, status: DispatchStatus, error?: PalyraError, output?: unknown, outputJson?: string): boolean {
     if (this.stopped) return false;
@@ -566,9 +573,13 @@ export class DispatchCoordinator {
     const written = this.journal.finish(dispatch.id, result, dispatch.finishedAt ?? Date.now(), { outputJson });
     this.recorded.set(dispatch.id, written);
     written.then(
-      () => this.recorded.delete(dispatch.id),
+      () => {
+        this.recorded.delete(dispatch.id);
+        this.unrecorded.delete(dispatch.id);
+      },
       (error: unknown) => {
         this.recorded.delete(dispatch.id);
+        this.unrecorded.add(dispatch.id);
         this.options.onJournalError?.(error, `recording how dispatch ${dispatch.id} ended`);
       },
     );
@@ -641,6 +652,7 @@ export class DispatchCoordinator {
 
   private forget(dispatch: Dispatch): void {
     this.recent.delete(dispatch.id);
+    this.unrecorded.delete(dispatch.id);
     const key = keyOf(dispatch.deviceId, dispatch.idempotencyKey);
     if (key !== undefined && this.byIdempotencyKey.get(key) === dispatch) this.byIdempotencyKey.delete(key);
   }

@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DispatchJournal, type Dispatch, type SchemaWorker } from '../../src/dispatch/index.js';
 import { openStore, type SqlStore } from '../../src/store/index.js';
@@ -341,5 +342,36 @@ describe('DispatchJournal: review of cross-node reports', () => {
     expect(await rowState(second.store, soon.id)).toBe('unknown');
     expect(await rowState(second.store, waiting.id)).toBe('sent');
     expect(intruder.dispatchedIds).toEqual([]);
+  });
+});
+
+describe('DispatchJournal: review of a result whose write failed', () => {
+  it('stores a result the node sends again after its first write failed (an outside lock), instead of acknowledging it unstored', async () => {
+    const store = await openStore({ stateDir: dir });
+    stores.push(store);
+    const errors: string[] = [];
+    const world = new World(schemas, { journal: new DispatchJournal(store), onJournalError: (_error, what) => errors.push(what) });
+    worlds.push(world);
+    await world.coordinator.recover();
+    const node = await world.node(A);
+    node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    const dispatch = await world.submit(A, { text: 'hi' });
+    await waitFor(async () => (await rowState(store, dispatch.id)) === 'sent', 'the dispatch to be sent');
+
+    // Another process holds the write lock: the result's write fails (after the busy timeout).
+    const outside = new Database(path.join(dir, 'palyrad.db'), { fileMustExist: true });
+    outside.exec('BEGIN IMMEDIATE');
+    node.succeed(dispatch.id, { said: 'hi' });
+    await waitFor(() => errors.length > 0, 'the failed write');
+    outside.exec('ROLLBACK');
+    outside.close();
+    expect(acks(node)).toEqual([]);
+
+    // The node kept it (no ack) and sends it again on its next session.
+    node.disconnect();
+    node.connect({ runningDispatchIds: [], finishedDispatchIds: [dispatch.id], reconciles: true });
+    node.succeed(dispatch.id, { said: 'hi' });
+    await waitFor(() => acks(node).includes(dispatch.id), 'the ResultAck');
+    expect(await rowState(store, dispatch.id)).toBe('succeeded');
   });
 });
