@@ -4,7 +4,7 @@
  * damaged database and one of a newer schema stop `palyrad start` and stay byte-identical.
  */
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -194,6 +194,35 @@ describe('state store (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =>
     await copyFile(copies.at(-1) ?? '', join(restored, 'palyrad.db'));
     const { doc } = await exportDocument(restored);
     expect(doc.version).toBe(1);
+  });
+
+  it('refuses a backup onto the running store itself or its WAL (a rename there would drop every later write), and keeps them', async () => {
+    const stateDir = await freshStateDir('palyra-e2e-backup-self-');
+    const daemon = await DaemonProcess.start(stateDir);
+    const before = await Promise.all(['palyrad.db', 'palyrad.db-wal'].map(async (name) => (await stat(join(stateDir, name))).ino));
+    // Through a link to the state dir too: the same files by another path.
+    const link = join(await dirs.make('palyra-e2e-backup-self-link-'), 'state');
+    await symlink(stateDir, link);
+    for (const target of [join(stateDir, 'palyrad.db'), join(stateDir, 'palyrad.db-wal'), join(link, 'palyrad.db')]) {
+      const message = expectErrorLine(await daemon.cli('state', 'backup', target), 'PALYRA_E_USAGE', 64);
+      expect(message).toContain('a file of the state store');
+    }
+    const after = await Promise.all(['palyrad.db', 'palyrad.db-wal'].map(async (name) => (await stat(join(stateDir, name))).ino));
+    expect(after).toEqual(before);
+    // A write after the refused backups survives the daemon's stop.
+    expect((await daemon.cli('pairing', 'code', '--method', 'qr', '--json')).code).toBe(0);
+    expect((await daemon.stop()).code).toBe(0);
+    expect((await exportDocument(stateDir)).doc.pairingCodes).toHaveLength(1);
+  });
+
+  it('refuses an export --out onto the store file itself (the JSON document replaced the database) and keeps it', async () => {
+    const { stateDir } = await stoppedDaemonWithNode('palyra-e2e-export-self-');
+    const dbFile = join(stateDir, 'palyrad.db');
+    const before = await sha256(dbFile);
+    const message = expectErrorLine(await daemonCli(stateDir, 'state', 'export', '--out', dbFile), 'PALYRA_E_USAGE', 64);
+    expect(message).toContain('a file of the state store');
+    expect(await sha256(dbFile)).toBe(before);
+    expect((await exportDocument(stateDir)).doc.nodes).toHaveLength(1);
   });
 
   it('never migrates the store it reads: export and backup of a store of another schema are refused and change nothing', async () => {

@@ -22,15 +22,17 @@ export class StateExportCommand extends StateStoreCommand {
 
   async execute(): Promise<number> {
     // Loaded on use: every command class is imported to parse any command line.
-    const [{ openExistingStore }, { exportRuntimeState, serializeRuntimeState }, { writeFileAtomic }] = await Promise.all([
+    const [{ openExistingStore }, { exportRuntimeState, serializeRuntimeState }, { writeFileAtomic }, { assertNotStoreFile }] = await Promise.all([
       import('./stateStore.js'),
       import('../store/seed/index.js'),
       import('@palyra/shared/fs'),
+      import('../store/storeFiles.js'),
     ]);
     const store = await openExistingStore(this.resolvedStateDir, await this.storeSetting());
     let text: string;
     let nodes: number;
     try {
+      if (this.out !== undefined) await assertNotStoreFile(this.out, store);
       const state = await exportRuntimeState(store);
       text = serializeRuntimeState(state);
       nodes = state.nodes.length;

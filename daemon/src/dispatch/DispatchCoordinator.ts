@@ -138,6 +138,10 @@ export class DispatchCoordinator {
     if (!this.options.isRegistered(request.deviceId)) {
       throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.deviceId}": list them with palyrad nodes list`);
     }
+    // Checked before the journal: a string its database cannot store (PostgreSQL refuses NUL)
+    // would fail the shared commit of every dispatch accepted in the same turn.
+    assertJournalText(request.capability, 'the capability');
+    if (request.idempotencyKey) assertJournalText(request.idempotencyKey, 'the idempotency key');
     const maxTimeoutMs = this.options.maxTimeoutMs ?? 24 * 60 * 60_000;
     if (!(request.timeoutMs > 0 && request.timeoutMs <= maxTimeoutMs)) {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the timeout must be between 1 ms and ${maxTimeoutMs / 60_000} minutes`);
@@ -226,9 +230,11 @@ export class DispatchCoordinator {
   private join(existing: Dispatch, request: DispatchRequest, inputJson: string): Submitted {
     // A key names one request: the same key with another request is the caller's mistake,
     // refused rather than answered with the first request's result.
+    // With a hash, only the hash decides: a dispatch restored from a finished row carries no
+    // input (its inputJson is a placeholder "null"), which must not match a retry's null input.
     const same =
       existing.capability === request.capability &&
-      (existing.inputJson === inputJson || (existing.inputHash !== '' && existing.inputHash === DispatchJournal.inputHash(request.capability, inputJson)));
+      (existing.inputHash !== '' ? existing.inputHash === DispatchJournal.inputHash(request.capability, inputJson) : existing.inputJson === inputJson);
     if (!same) throw mismatch(request.idempotencyKey ?? '', existing.id);
     return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
   }
@@ -344,6 +350,7 @@ export class DispatchCoordinator {
 
   /** Newest first: the journal's rows, with the live state of those the daemon holds. */
   async list(query: { deviceId?: string; unfinished?: boolean; limit: number }): Promise<DispatchSummary[]> {
+    if (query.deviceId !== undefined) assertDeviceId(query.deviceId);
     const limit = Math.max(1, Math.min(10_000, Math.trunc(query.limit)));
     if (this.journal === undefined) {
       return [...this.recent.values()]
@@ -491,6 +498,11 @@ export class DispatchCoordinator {
         this.acknowledge(deviceId, id, this.record(known, outcome.outputJson));
         return;
       }
+      // Its final write failed: the node's copy is the result's last one; store it before the ack.
+      if (this.unrecorded.has(id)) {
+        this.acknowledge(deviceId, id, this.record(known));
+        return;
+      }
       // Finished already (a result after its deadline, or delivered twice): nothing to keep.
       this.acknowledge(deviceId, id, DONE);
       return;
@@ -541,6 +553,8 @@ export class DispatchCoordinator {
 
   /** The journal writes of finishes under way, by dispatch id (a ResultAck waits for its own). */
   private readonly recorded = new Map<string, Promise<void>>();
+  /** Finished dispatches whose final write failed (kept while they are in memory): written again when their node resends. */
+  private readonly unrecorded = new Set<string>();
 
   private finish(dispatch: Dispatch, status: DispatchStatus, error?: PalyraError, output?: unknown, outputJson?: string): boolean {
     if (this.stopped) return false;
@@ -561,9 +575,13 @@ export class DispatchCoordinator {
     const written = this.journal.finish(dispatch.id, result, dispatch.finishedAt ?? Date.now(), { outputJson });
     this.recorded.set(dispatch.id, written);
     written.then(
-      () => this.recorded.delete(dispatch.id),
+      () => {
+        this.recorded.delete(dispatch.id);
+        this.unrecorded.delete(dispatch.id);
+      },
       (error: unknown) => {
         this.recorded.delete(dispatch.id);
+        this.unrecorded.add(dispatch.id);
         this.options.onJournalError?.(error, `recording how dispatch ${dispatch.id} ended`);
       },
     );
@@ -636,8 +654,18 @@ export class DispatchCoordinator {
 
   private forget(dispatch: Dispatch): void {
     this.recent.delete(dispatch.id);
+    this.unrecorded.delete(dispatch.id);
     const key = keyOf(dispatch.deviceId, dispatch.idempotencyKey);
     if (key !== undefined && this.byIdempotencyKey.get(key) === dispatch) this.byIdempotencyKey.delete(key);
+  }
+}
+
+/** Longest capability name or idempotency key a request may carry. */
+const MAX_REQUEST_TEXT = 1024;
+
+function assertJournalText(value: string, what: string): void {
+  if (value.length > MAX_REQUEST_TEXT || value.includes('\u0000')) {
+    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `${what} must be at most ${MAX_REQUEST_TEXT} characters, without NUL`);
   }
 }
 

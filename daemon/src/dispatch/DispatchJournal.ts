@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isValidDispatchId } from '@palyra/shared/ids';
 import type { DispatchListQuery, DispatchRecord, JournalDispatchState, Repositories, Store } from '../store/types.js';
 import type { DispatchResult } from './types.js';
 
@@ -156,8 +157,13 @@ export class DispatchJournal {
     return batch.done;
   }
 
+  /**
+   * The row of a dispatch id. Ids come from outside (a node's result, an operator's `dispatches
+   * get`): one that is no dispatch id (a ULID) has no row, and is never sent to the database
+   * (PostgreSQL fails a query that carries a NUL).
+   */
   get(id: string): Promise<DispatchRecord | undefined> {
-    return this.store.dispatches.get(id);
+    return isValidDispatchId(id) ? this.store.dispatches.get(id) : Promise.resolve(undefined);
   }
 
   findByKey(deviceId: string, idempotencyKey: string): Promise<DispatchRecord | undefined> {
@@ -197,8 +203,10 @@ export class DispatchJournal {
     const output = outputJson ?? (result.output === null ? 'null' : JSON.stringify(result.output));
     const error = result.error === null ? 'null' : JSON.stringify(result.error);
     const head = `{"dispatchId":${JSON.stringify(result.dispatchId)},"status":${JSON.stringify(result.status)},"durationMs":${result.durationMs},"error":`;
+    // UTF-16 length first (a byte count is never smaller): only what may fit is measured in bytes.
     if (head.length + error.length + output.length + 12 <= this.maxResultBytes) {
-      return `${head}${error},"output":${output === '' ? 'null' : output}}`;
+      const whole = `${head}${error},"output":${output === '' ? 'null' : output}}`;
+      if (Buffer.byteLength(whole) <= this.maxResultBytes) return whole;
     }
     const truncated: TruncatedResult = {
       dispatchId: result.dispatchId,

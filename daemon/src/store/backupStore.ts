@@ -7,6 +7,7 @@ import { syncDirectory } from '@palyra/shared/fs';
 import { assertKnownVersion, schemaVersionOf } from './migrate.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { SqliteDatabase } from './sqlite/SqliteDatabase.js';
+import { assertNotStoreFile } from './storeFiles.js';
 import type { Store } from './types.js';
 
 /**
@@ -26,6 +27,7 @@ export async function backupStore(store: Store, destination: string, { signal }:
   }
   signal?.throwIfAborted();
   const file = path.resolve(destination);
+  await assertNotStoreFile(file, store);
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   await createPrivate(temp);
   try {

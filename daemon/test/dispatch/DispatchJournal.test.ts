@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DispatchJournal, type Dispatch, type SchemaWorker } from '../../src/dispatch/index.js';
 import { openStore, type SqlStore } from '../../src/store/index.js';
@@ -102,6 +103,19 @@ describe('DispatchJournal: written ahead', () => {
     const stored = JSON.parse((await store.dispatches.get(dispatch.id))?.resultJson ?? '') as Record<string, unknown>;
     expect(stored).toMatchObject({ status: 'succeeded', output: null, truncated: true, outputBytes: JSON.stringify(big).length });
     expect(await world.coordinator.describe(dispatch.id)).toMatchObject({ state: 'succeeded' });
+  });
+
+  it('bounds a result by its bytes, not its UTF-16 length: an output of 3-byte characters within the cap in characters is truncated', async () => {
+    const { world, store, node } = await daemon({ maxResultBytes: 1024 });
+    node.connect();
+    const dispatch = await world.submit(A);
+    const wide = { text: '\u4e2d'.repeat(900) }; // 900 characters, 2,700 bytes of UTF-8
+    await waitFor(() => node.dispatchedIds.includes(dispatch.id), 'the dispatch to reach the node');
+    node.succeed(dispatch.id, wide);
+    await waitFor(async () => (await store.dispatches.get(dispatch.id))?.finishedAt !== null, 'the result to be journaled');
+    const row = (await store.dispatches.get(dispatch.id))?.resultJson ?? '';
+    expect(Buffer.byteLength(row)).toBeLessThanOrEqual(1024);
+    expect(JSON.parse(row)).toMatchObject({ output: null, truncated: true, outputBytes: Buffer.byteLength(JSON.stringify(wide)) });
   });
 });
 
@@ -274,5 +288,90 @@ describe('DispatchJournal: retention', () => {
     expect((await store.dispatches.list({ limit: 10 })).map((r) => r.id).sort()).toEqual(['open', 'recent-1', 'recent-2']);
     expect(await journal.prune({ maxAgeMs: 0, maxFinished: 0, idempotencyWindowMs: 0 }, now)).toBe(2);
     expect((await store.dispatches.list({ limit: 10 })).map((r) => r.id)).toEqual(['open']);
+  });
+});
+
+describe('DispatchJournal: review of idempotency keys', () => {
+  it('refuses a key retried with input null once its finished dispatch was restored from the journal (the row keeps no input)', async () => {
+    const first = await daemon();
+    first.node.connect();
+    const original = await first.world.submit(A, { text: 'hi' }, { idempotencyKey: 'k' });
+    await waitFor(() => first.node.dispatchedIds.includes(original.id), 'the dispatch to reach the node');
+    first.node.succeed(original.id, { said: 'hi' });
+    await first.world.coordinator.stop();
+
+    const second = await daemon();
+    second.node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    // A correct retry brings the recorded dispatch back into memory...
+    const again = await second.world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k' });
+    expect(again).toMatchObject({ deduplicated: true });
+    // ...and the same key with another input (null) is still a mismatch, not the first result.
+    await expect(second.world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: null, timeoutMs: 60_000, idempotencyKey: 'k' })).rejects.toMatchObject({
+      code: 'PALYRA_E_IDEMPOTENCY_MISMATCH',
+    });
+  });
+});
+
+describe('DispatchJournal: review of cross-node reports', () => {
+  const B = '01JB0000000000000000000BBB';
+
+  it('lets no other node settle a dispatch waiting for its node, nor replace its unknown, nor its journal row after a restart', async () => {
+    const first = await daemon();
+    first.node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    const waiting = await first.world.submit(A, { text: 'w' }, { timeoutMs: 60_000 });
+    const soon = await first.world.submit(A, { text: 's' }, { timeoutMs: 300 });
+    await waitFor(async () => (await rowState(first.store, soon.id)) === 'sent', 'both to be sent');
+    first.node.disconnect();
+    const intruder = await first.world.node(B);
+    // B lists A's dispatch as running and as finished, and reports results for both.
+    intruder.connect({ runningDispatchIds: [waiting.id, soon.id], finishedDispatchIds: [waiting.id, soon.id], reconciles: true });
+    intruder.succeed(waiting.id, { forged: true });
+    expect(waiting.state).toBe('sent');
+    expect((await soon.done).status).toBe('unknown');
+    intruder.succeed(soon.id, { forged: true });
+    await first.world.coordinator.stop();
+    expect(await rowState(first.store, soon.id)).toBe('unknown');
+
+    const second = await daemon();
+    const intruderAgain = await second.world.node(B);
+    intruderAgain.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    intruderAgain.succeed(waiting.id, { forged: true });
+    intruderAgain.succeed(soon.id, { forged: true });
+    // Reports are handled in order: the ack of the journal look-up of the second means both were.
+    await waitFor(() => acks(intruderAgain).includes(soon.id), 'the answer to the second report (nothing stored)');
+    expect(await rowState(second.store, soon.id)).toBe('unknown');
+    expect(await rowState(second.store, waiting.id)).toBe('sent');
+    expect(intruder.dispatchedIds).toEqual([]);
+  });
+});
+
+describe('DispatchJournal: review of a result whose write failed', () => {
+  it('stores a result the node sends again after its first write failed (an outside lock), instead of acknowledging it unstored', async () => {
+    const store = await openStore({ stateDir: dir });
+    stores.push(store);
+    const errors: string[] = [];
+    const world = new World(schemas, { journal: new DispatchJournal(store), onJournalError: (_error, what) => errors.push(what) });
+    worlds.push(world);
+    await world.coordinator.recover();
+    const node = await world.node(A);
+    node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+    const dispatch = await world.submit(A, { text: 'hi' });
+    await waitFor(async () => (await rowState(store, dispatch.id)) === 'sent', 'the dispatch to be sent');
+
+    // Another process holds the write lock: the result's write fails (after the busy timeout).
+    const outside = new Database(path.join(dir, 'palyrad.db'), { fileMustExist: true });
+    outside.exec('BEGIN IMMEDIATE');
+    node.succeed(dispatch.id, { said: 'hi' });
+    await waitFor(() => errors.length > 0, 'the failed write');
+    outside.exec('ROLLBACK');
+    outside.close();
+    expect(acks(node)).toEqual([]);
+
+    // The node kept it (no ack) and sends it again on its next session.
+    node.disconnect();
+    node.connect({ runningDispatchIds: [], finishedDispatchIds: [dispatch.id], reconciles: true });
+    node.succeed(dispatch.id, { said: 'hi' });
+    await waitFor(() => acks(node).includes(dispatch.id), 'the ResultAck');
+    expect(await rowState(store, dispatch.id)).toBe('succeeded');
   });
 });

@@ -17,6 +17,11 @@ export function newDispatchId(): string {
   return newUlid();
 }
 
+/** True for a dispatch id in canonical form (an upper-case ULID, as newDispatchId mints). */
+export function isValidDispatchId(value: unknown): value is string {
+  return isUlid(value);
+}
+
 /** A pairing request's id (minted by the daemon when a node asks to pair). */
 export function newPairingRequestId(): string {
   return newUlid();
