@@ -24,6 +24,8 @@ const MiB = 2 ** 20;
 const SETTLE_MS = 1500;
 /** RSA-2048 node keys shared by all simulated nodes (see generateKeyPool). */
 const KEY_POOL_SIZE = 4;
+/** Fan-out calls in flight on the one admin stream (the daemon allows 4,096 per InvokeMany stream). */
+const FAN_OUT_IN_FLIGHT = 4000;
 
 export async function runScale(opts = {}) {
   const nodes = Number(opts.nodes ?? 1000);
@@ -145,22 +147,30 @@ export async function runScale(opts = {}) {
         };
       }
 
-      // Fan-out: bench.noop to every node at once through one ControlClient.
+      // Fan-out: bench.noop to every node through one ControlClient, at most FAN_OUT_IN_FLIGHT
+      // at once: the daemon runs at most 4,096 calls per InvokeMany stream (a bound of issue 12).
       const devices = records.map((r) => r.deviceId);
       const per = [];
       let failed = 0;
       let firstError;
       const tf = nowMs();
+      const fanOutOne = async (deviceId) => {
+        const t = nowMs();
+        try {
+          const r = await client.invokeAndWait({ deviceId, capability: 'bench.noop', input: {}, timeoutMs: 120_000 });
+          if (r.status !== 'succeeded') throw new Error(`${r.status} ${JSON.stringify(r.error)}`);
+          per.push(nowMs() - t);
+        } catch (e) {
+          failed += 1;
+          firstError ??= String(e?.message ?? e).slice(0, 300);
+        }
+      };
+      let nextDevice = 0;
       await Promise.all(
-        devices.map(async (deviceId) => {
-          const t = nowMs();
-          try {
-            const r = await client.invokeAndWait({ deviceId, capability: 'bench.noop', input: {}, timeoutMs: 120_000 });
-            if (r.status !== 'succeeded') throw new Error(`${r.status} ${JSON.stringify(r.error)}`);
-            per.push(nowMs() - t);
-          } catch (e) {
-            failed += 1;
-            firstError ??= String(e?.message ?? e).slice(0, 300);
+        Array.from({ length: Math.min(FAN_OUT_IN_FLIGHT, devices.length) }, async () => {
+          while (nextDevice < devices.length) {
+            nextDevice += 1;
+            await fanOutOne(devices[nextDevice - 1]);
           }
         }),
       );
