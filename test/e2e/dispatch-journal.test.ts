@@ -9,7 +9,7 @@
  *   daemon_restarted, and a retry of every key returns the recorded dispatch and runs nothing.
  * - SIGTERM with a dispatch running: `nodes invoke` ends with PALYRA_E_DAEMON_UNREACHABLE,
  *   not `cancelled`, the journal keeps the dispatch, the node runs it on, and after the restart
- *   `dispatches watch` gets its real result (the agent reconciles: branch i14-agent).
+ *   `dispatches watch` gets its real result (the agent reconciles: it keeps the result until the daemon acknowledges it).
  * - `palyrad dispatches list|get|watch` through the CLI.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
