@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { DispatchInfo__Output, InvokeEvent__Output } from '@palyra/proto';
-import { fromServiceError } from '@palyra/proto/client';
 import type { DispatchState } from '../dispatch/types.js';
 import { toInvocationEvent, type InvocationEvent, type InvocationResult } from './invocation.js';
+import { readWatchStream } from './watchStream.js';
 
 /** One dispatch of the journal, as `palyrad dispatches list|get --json` prints it. Times are ISO-8601. */
 export interface DispatchView {
@@ -45,30 +45,15 @@ export function toDispatchView(info: DispatchInfo__Output): DispatchView {
 
 /**
  * Reads an AdminService.WatchDispatch stream: the dispatch's events, ending with its result.
- * Aborting `signal` (or leaving the loop) stops watching and leaves the dispatch running.
+ * Aborting `signal` (or leaving the loop) stops watching and leaves the dispatch running; a
+ * stream that ends before the result is PALYRA_E_DAEMON_UNREACHABLE (readWatchStream).
  */
 export async function* readDispatchWatch(
   call: grpc.ClientReadableStream<InvokeEvent__Output>,
   signal?: AbortSignal,
 ): AsyncGenerator<InvocationEvent, void, undefined> {
-  const onAbort = (): void => call.cancel();
-  const aborted = (): boolean => signal?.aborted === true;
-  if (aborted()) {
-    call.cancel();
-    return;
-  }
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    for await (const message of call as AsyncIterable<InvokeEvent__Output>) {
-      const event = toInvocationEvent(message);
-      if (event !== undefined) yield event;
-      if (event?.type === 'result') return;
-    }
-  } catch (error) {
-    if (aborted()) return;
-    throw fromServiceError(error);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    call.cancel();
+  for await (const event of readWatchStream(call, toInvocationEvent, 'the dispatch watch before its result', signal)) {
+    yield event;
+    if (event.type === 'result') return;
   }
 }

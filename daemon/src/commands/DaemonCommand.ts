@@ -2,6 +2,7 @@ import { Option } from 'clipanion';
 import { PalyraCommand } from '@palyra/shared/cli';
 import { resolveStateDir } from '@palyra/shared/config';
 import type { ControlClient } from '../client/ControlClient.js';
+import type { InvocationPrinter } from './invocationOutput.js';
 
 /** Base of the commands that reach a running daemon through its admin socket. */
 export abstract class DaemonCommand extends PalyraCommand {
@@ -22,5 +23,16 @@ export abstract class DaemonCommand extends PalyraCommand {
     } finally {
       client.close();
     }
+  }
+
+  /** Where a command that reports a dispatch (`nodes invoke`, `dispatches watch`) prints. */
+  protected invocationPrinter(json: boolean): InvocationPrinter {
+    return {
+      stdout: this.context.stdout,
+      stderr: this.context.stderr,
+      json,
+      printJson: (value) => this.printJson(value),
+      print: (line) => this.print(line),
+    };
   }
 }

@@ -2,7 +2,7 @@ import { Command, Option } from 'clipanion';
 import { PalyraError } from '@palyra/shared/errors';
 import type { InvocationResult } from '../client/invocation.js';
 import { DaemonCommand } from './DaemonCommand.js';
-import { printLiveEvent, reportInvocationResult, type InvocationPrinter } from './invocationOutput.js';
+import { printLiveEvent, reportInvocationResult } from './invocationOutput.js';
 
 export class DispatchesWatchCommand extends DaemonCommand {
   static override paths = [['dispatches', 'watch']];
@@ -29,26 +29,16 @@ export class DispatchesWatchCommand extends DaemonCommand {
         let result: InvocationResult | undefined;
         for await (const event of client.watchDispatch(this.dispatchId, { signal: controller.signal })) {
           if (event.type === 'result') result = event.result;
-          else printLiveEvent(event, this.printer());
+          else printLiveEvent(event, this.invocationPrinter(this.json));
         }
         if (result === undefined) {
           if (controller.signal.aborted) throw new PalyraError('PALYRA_E_CANCELLED', `stopped watching dispatch ${this.dispatchId}; it goes on`);
           throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the watch without a result');
         }
-        return reportInvocationResult(result, this.printer());
+        return reportInvocationResult(result, this.invocationPrinter(this.json));
       } finally {
         process.off('SIGINT', onSigint);
       }
     });
-  }
-
-  private printer(): InvocationPrinter {
-    return {
-      stdout: this.context.stdout,
-      stderr: this.context.stderr,
-      json: this.json,
-      printJson: (value) => this.printJson(value),
-      print: (line) => this.print(line),
-    };
   }
 }

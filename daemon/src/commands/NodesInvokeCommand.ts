@@ -2,7 +2,7 @@ import { Command, Option } from 'clipanion';
 import { parseDuration } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
 import type { InvocationResult } from '../client/invocation.js';
-import { printLiveEvent, reportInvocationResult, type InvocationPrinter } from './invocationOutput.js';
+import { printLiveEvent, reportInvocationResult } from './invocationOutput.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class NodesInvokeCommand extends DaemonCommand {
@@ -55,7 +55,7 @@ export class NodesInvokeCommand extends DaemonCommand {
         })) {
           if (event.type === 'accepted') dispatchId = event.dispatchId;
           else if (event.type === 'result') result = event.result;
-          else printLiveEvent(event, this.printer());
+          else printLiveEvent(event, this.invocationPrinter(this.json));
         }
         if (result === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon ended the invocation without a result');
         return this.report(result);
@@ -66,17 +66,7 @@ export class NodesInvokeCommand extends DaemonCommand {
   }
 
   private report(result: InvocationResult): number {
-    return reportInvocationResult(result, this.printer());
-  }
-
-  private printer(): InvocationPrinter {
-    return {
-      stdout: this.context.stdout,
-      stderr: this.context.stderr,
-      json: this.json,
-      printJson: (value) => this.printJson(value),
-      print: (line) => this.print(line),
-    };
+    return reportInvocationResult(result, this.invocationPrinter(this.json));
   }
 }
 

@@ -1,21 +1,12 @@
 import type { NodeRecord, PairingCodeRecord, PairingRequestRecord, RevokedCertRecord } from '../registry/types.js';
+import type { DispatchState } from '../dispatch/types.js';
 import type { SqlDatabase, StoreEngine, TransactionOptions } from './SqlDatabase.js';
 
-/** Where a dispatch stands in the journal. The terminal ones never change, except `unknown`. */
-export type JournalDispatchState =
-  | 'queued'
-  | 'sent'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'timed_out'
-  | 'cancelled'
-  | 'node_unavailable'
-  | 'rejected'
-  /** Accepted by a daemon that stopped before sending it: never ran, never re-run by itself. */
-  | 'daemon_restarted'
-  /** Sent, and the daemon cannot know whether it ran (its node never reported); a late report still replaces it. */
-  | 'unknown';
+/**
+ * Where a dispatch stands in the journal: the dispatch states themselves (queued, sent,
+ * running, then a final status; `unknown` is the only final one a later report replaces).
+ */
+export type JournalDispatchState = DispatchState;
 
 /** One row of the dispatch journal. Times are milliseconds since the epoch. */
 export interface DispatchRecord {
