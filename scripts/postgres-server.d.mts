@@ -20,5 +20,8 @@ export interface PostgresServer {
 /** Starts a server; `durable` keeps fsync on (benchmarks), tests run without it. */
 export function startPostgres(options?: { durable?: boolean }): Promise<PostgresServer>;
 
+/** A loopback TCP port nobody listens on now (another process may take it before it is bound). */
+export function freePort(): Promise<number>;
+
 /** The newest PostgreSQL installed from Debian's package. */
 export function postgresBinDir(): string;

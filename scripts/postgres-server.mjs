@@ -117,7 +117,8 @@ async function chownToPostgres(dir) {
   for (const entry of await readdir(dir)) await chown(join(dir, entry), Number(uid.trim()), Number(gid.trim()));
 }
 
-function freePort() {
+/** A loopback TCP port nobody listens on now (another process may take it before it is bound). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

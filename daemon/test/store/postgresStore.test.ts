@@ -1,7 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PalyraError } from '@palyra/shared/errors';
-import { startPostgres, type PostgresServer } from '../../../test/helpers/postgres.js';
+import { freePort, startPostgres, type PostgresServer } from '../../../test/helpers/postgres.js';
 import { openStore, parseStoreSetting, redactPostgresUrl } from '../../src/store/index.js';
 import { PostgresDatabase } from '../../src/store/postgres/PostgresDatabase.js';
 import { numberPlaceholders } from '../../src/store/postgres/placeholders.js';
@@ -26,17 +26,6 @@ function expectNoPassword(error: PalyraError): void {
   expect(error.message).not.toContain(PASSWORD);
   expect(JSON.stringify(error.toJSON())).not.toContain(PASSWORD);
   expect(String(error.stack)).not.toContain(PASSWORD);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 describe('PostgreSQL store: connection, credentials and failures', () => {
