@@ -719,18 +719,11 @@ function summaryOfRecord(record: DispatchRecord): DispatchSummary {
       result = { dispatchId: record.id, status: record.state as DispatchStatus, output: null, error: null, durationMs: 0, truncated: true };
     }
   }
+  // The row without its input and raw result (the input is gone once finished anyway).
+  const { inputJson: _inputJson, resultJson: _resultJson, ...row } = record;
   return {
-    id: record.id,
-    deviceId: record.deviceId,
-    capability: record.capability,
-    caller: record.caller,
-    idempotencyKey: record.idempotencyKey,
-    inputHash: record.inputHash,
-    state: DISPATCH_STATUSES.includes(record.state as DispatchStatus) || ['queued', 'sent', 'running'].includes(record.state) ? (record.state as DispatchSummary['state']) : 'unknown',
-    createdAt: record.createdAt,
-    deadlineAt: record.deadlineAt,
-    sentAt: record.sentAt,
-    finishedAt: record.finishedAt,
+    ...row,
+    state: DISPATCH_STATUSES.includes(record.state as DispatchStatus) || ['queued', 'sent', 'running'].includes(record.state) ? record.state : 'unknown',
     result,
   };
 }

@@ -1,4 +1,5 @@
 import type { PalyraError, PalyraErrorJson } from '@palyra/shared/errors';
+import type { DispatchRecord } from '../store/types.js';
 
 export type ActiveDispatchState = 'queued' | 'sent' | 'running';
 /**
@@ -62,22 +63,10 @@ export interface DispatchRequest {
  * What `palyrad dispatches list|get` shows of one dispatch: from memory while the daemon holds
  * it, else from the journal. Times are ms since the epoch.
  */
-export interface DispatchSummary {
-  id: string;
-  deviceId: string;
-  capability: string;
-  caller: string;
-  idempotencyKey: string | null;
-  /** SHA-256 (hex) of capability and input JSON, kept with an idempotency key; '' without one. */
-  inputHash: string;
-  state: DispatchState;
-  createdAt: number;
-  deadlineAt: number;
-  sentAt: number | null;
-  finishedAt: number | null;
+export type DispatchSummary = Omit<DispatchRecord, 'inputJson' | 'resultJson'> & {
   /** The final result once finished; `truncated` when the journal kept it without its output. */
   result: (Omit<DispatchResult, 'output'> & { output: unknown; truncated?: boolean; outputBytes?: number }) | null;
-}
+};
 
 /** What a node says about its dispatches when its session opens (SessionHello). */
 export interface SessionReport {
