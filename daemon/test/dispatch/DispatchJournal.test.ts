@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DispatchJournal, type Dispatch, type SchemaWorker } from '../../src/dispatch/index.js';
+import { DispatchJournal, type Dispatch, type Submitted, type SchemaWorker } from '../../src/dispatch/index.js';
 import { openStore, type SqlStore } from '../../src/store/index.js';
 import { World, record, startSchemaWorker, type FakeNode } from './fakeNode.js';
 
@@ -47,6 +47,24 @@ async function daemon(options: { maxInFlight?: number; maxResultBytes?: number; 
   await world.coordinator.recover();
   const node = await world.node(A);
   return { world, store, node };
+}
+
+/**
+ * A keyed dispatch that succeeded, a daemon restart, and the same request retried with the
+ * same key on the restarted daemon (whose node reconnects with nothing to report).
+ */
+async function retriedAfterRestart(): Promise<{ original: Dispatch; second: Awaited<ReturnType<typeof daemon>>; again: Submitted }> {
+  const first = await daemon();
+  first.node.connect();
+  const original = await first.world.submit(A, { text: 'hi' }, { idempotencyKey: 'k' });
+  await waitFor(() => first.node.dispatchedIds.includes(original.id), 'the dispatch to reach the node');
+  first.node.succeed(original.id, { said: 'hi' });
+  await first.world.coordinator.stop();
+
+  const second = await daemon();
+  second.node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
+  const again = await second.world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k' });
+  return { original, second, again };
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
@@ -151,16 +169,7 @@ describe('DispatchJournal: a restart', () => {
   });
 
   it('returns the recorded dispatch for a key retried after a restart, and refuses the key with another input', async () => {
-    const first = await daemon();
-    first.node.connect();
-    const original = await first.world.submit(A, { text: 'hi' }, { idempotencyKey: 'k' });
-    await waitFor(() => first.node.dispatchedIds.includes(original.id), 'the dispatch to reach the node');
-    first.node.succeed(original.id, { said: 'hi' });
-    await first.world.coordinator.stop();
-
-    const second = await daemon();
-    second.node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
-    const again = await second.world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k' });
+    const { original, second, again } = await retriedAfterRestart();
     expect(again).toMatchObject({ deduplicated: true });
     expect(await again.dispatch.done).toMatchObject({ dispatchId: original.id, status: 'succeeded', output: { said: 'hi' } });
     await expect(second.world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'other' }, timeoutMs: 60_000, idempotencyKey: 'k' })).rejects.toMatchObject({
@@ -293,17 +302,8 @@ describe('DispatchJournal: retention', () => {
 
 describe('DispatchJournal: review of idempotency keys', () => {
   it('refuses a key retried with input null once its finished dispatch was restored from the journal (the row keeps no input)', async () => {
-    const first = await daemon();
-    first.node.connect();
-    const original = await first.world.submit(A, { text: 'hi' }, { idempotencyKey: 'k' });
-    await waitFor(() => first.node.dispatchedIds.includes(original.id), 'the dispatch to reach the node');
-    first.node.succeed(original.id, { said: 'hi' });
-    await first.world.coordinator.stop();
-
-    const second = await daemon();
-    second.node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
     // A correct retry brings the recorded dispatch back into memory...
-    const again = await second.world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: { text: 'hi' }, timeoutMs: 60_000, idempotencyKey: 'k' });
+    const { second, again } = await retriedAfterRestart();
     expect(again).toMatchObject({ deduplicated: true });
     // ...and the same key with another input (null) is still a mismatch, not the first result.
     await expect(second.world.coordinator.submit({ deviceId: A, capability: 'echo.say', input: null, timeoutMs: 60_000, idempotencyKey: 'k' })).rejects.toMatchObject({
