@@ -6,6 +6,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import { syncDirectory } from '@palyra/shared/fs';
 import { assertKnownVersion, schemaVersionOf } from './migrate.js';
 import { SCHEMA_VERSION } from './migrations.js';
+import { createPrivateDatabaseFile } from './sqlite/privateDatabaseFile.js';
 import { SqliteDatabase } from './sqlite/SqliteDatabase.js';
 import { assertNotStoreFile } from './storeFiles.js';
 import type { Store } from './types.js';
@@ -29,7 +30,8 @@ export async function backupStore(store: Store, destination: string, { signal }:
   const file = path.resolve(destination);
   await assertNotStoreFile(file, store);
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  await createPrivate(temp);
+  // A fresh random name: one that exists already is not ours to overwrite.
+  if (!(await createPrivateDatabaseFile(temp, 'the backup'))) throw ioError(temp, 'create', new Error('the file exists'));
   try {
     await store.db.backup(temp);
     signal?.throwIfAborted();
@@ -65,16 +67,6 @@ async function checkCopy(file: string): Promise<number> {
     return version;
   } finally {
     await copy.close();
-  }
-}
-
-async function createPrivate(file: string): Promise<void> {
-  try {
-    const handle = await open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o600);
-    await handle.chmod(0o600);
-    await handle.close();
-  } catch (error) {
-    throw ioError(file, 'create', error);
   }
 }
 

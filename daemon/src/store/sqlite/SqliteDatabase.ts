@@ -6,6 +6,7 @@ import { checkOwnFile } from '@palyra/shared/fs';
 import { throwIfAborted } from '@palyra/plugin-sdk';
 import { SerialQueue } from '../SerialQueue.js';
 import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue, TransactionOptions } from '../SqlDatabase.js';
+import { createPrivateDatabaseFile } from './privateDatabaseFile.js';
 import { sqliteError } from './sqliteError.js';
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -48,7 +49,7 @@ export class SqliteDatabase implements SqlDatabase {
     throwIfAborted(signal);
     // Another opener may create the file between the check and the creation: check it then.
     let existed = await checkExistingFile(file);
-    if (!existed && !(await createPrivateFile(file))) existed = await checkExistingFile(file);
+    if (!existed && !(await createPrivateDatabaseFile(file, 'the state database'))) existed = await checkExistingFile(file);
     let db: Database.Database;
     try {
       db = new Database(file, { fileMustExist: true });
@@ -273,19 +274,4 @@ async function checkExistingFile(file: string): Promise<boolean> {
     await handle.close();
   }
   return true;
-}
-
-/**
- * Creates the empty file 0600 before SQLite does (it would create it 0644, less the umask).
- * False when it exists already (created by another opener meanwhile).
- */
-async function createPrivateFile(file: string): Promise<boolean> {
-  try {
-    const handle = await open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o600);
-    await handle.close();
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new PalyraError('PALYRA_E_STATE_IO', `cannot create the state database ${file}: ${(error as Error).message}`, { cause: error, details: { file } });
-  }
 }
