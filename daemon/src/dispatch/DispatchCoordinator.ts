@@ -105,11 +105,8 @@ export class DispatchCoordinator {
         continue;
       }
       waiting += 1;
-      const dispatch = new Dispatch(row.id, row.deviceId, row.capability, row.inputJson ?? 'null', new Date(row.deadlineAt), row.idempotencyKey ?? undefined, row.createdAt);
-      dispatch.caller = row.caller;
-      dispatch.inputHash = row.inputHash;
+      const dispatch = dispatchOfRecord(row);
       dispatch.advance(row.state === 'running' ? 'running' : 'sent');
-      dispatch.sentAt = row.sentAt ?? undefined;
       this.remember(dispatch, keyOf(row.deviceId, row.idempotencyKey ?? undefined));
       this.options.onDispatch?.(dispatch);
       this.awaitingOf(row.deviceId).set(dispatch.id, dispatch);
@@ -598,10 +595,7 @@ export class DispatchCoordinator {
 
   /** A finished Dispatch carrying what the journal recorded (for keys and watchers after a restart). */
   private restoreFinished(record: DispatchRecord): Dispatch {
-    const dispatch = new Dispatch(record.id, record.deviceId, record.capability, record.inputJson ?? 'null', new Date(record.deadlineAt), record.idempotencyKey ?? undefined, record.createdAt);
-    dispatch.caller = record.caller;
-    dispatch.inputHash = record.inputHash;
-    dispatch.sentAt = record.sentAt ?? undefined;
+    const dispatch = dispatchOfRecord(record);
     const summary = summaryOfRecord(record);
     const result = summary.result;
     if (result !== null) {
@@ -707,6 +701,15 @@ function summaryOfDispatch(dispatch: Dispatch): DispatchSummary {
     finishedAt: dispatch.finishedAt ?? null,
     result: dispatch.result ?? null,
   };
+}
+
+/** A journal row as a Dispatch object, in state queued (callers move it on): after a restart, or to answer a key. */
+function dispatchOfRecord(record: DispatchRecord): Dispatch {
+  const dispatch = new Dispatch(record.id, record.deviceId, record.capability, record.inputJson ?? 'null', new Date(record.deadlineAt), record.idempotencyKey ?? undefined, record.createdAt);
+  dispatch.caller = record.caller;
+  dispatch.inputHash = record.inputHash;
+  dispatch.sentAt = record.sentAt ?? undefined;
+  return dispatch;
 }
 
 function summaryOfRecord(record: DispatchRecord): DispatchSummary {
