@@ -3,9 +3,10 @@ import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OS_VAULT_SERVICE, PalyraError, type ErrorCode } from '@palyra/shared';
+import { OS_VAULT_SERVICE } from '@palyra/shared';
 import { FileIdentityStore, VaultIdentityStore, type NodeIdentity } from '../../src/identity/index.js';
 import { itWithSecretService } from '../../../test/helpers/secretService.js';
+import { expectCode } from '../../../test/helpers/errorAssertions.js';
 
 const NO_BUS_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
@@ -38,13 +39,6 @@ function identity(deviceId = '01HXAMPLEDEVICE0000000000'): NodeIdentity {
     x25519PublicKey: 'eDI1NTE5LXB1YmxpYw==',
     joinedAt: '2026-01-01T00:00:00.000Z',
   };
-}
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<PalyraError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(PalyraError);
-  expect((error as PalyraError).code, (error as PalyraError).message).toBe(code);
-  return error as PalyraError;
 }
 
 describe('VaultIdentityStore (encrypted file, headless)', () => {

@@ -7,9 +7,10 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OS_VAULT_SERVICE, PalyraError, type ErrorCode } from '@palyra/shared';
+import { OS_VAULT_SERVICE } from '@palyra/shared';
 import { CertificateAuthority, VaultKeyStore } from '../../src/ca/index.js';
 import { itWithSecretService } from '../../../test/helpers/secretService.js';
+import { expectCode } from '../../../test/helpers/errorAssertions.js';
 
 const NO_BUS_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const headless = { choice: 'file' as const, env: NO_BUS_ENV, passphrase: async () => undefined };
@@ -45,13 +46,6 @@ async function copyOf(source: string, files = ['ca.key', 'ca.crt', 'server.key',
     await chmod(join(dir, file), file.endsWith('.key') ? 0o600 : 0o644);
   }
   return dir;
-}
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<PalyraError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(PalyraError);
-  expect((error as PalyraError).code, (error as PalyraError).message).toBe(code);
-  return error as PalyraError;
 }
 
 describe('VaultKeyStore', () => {

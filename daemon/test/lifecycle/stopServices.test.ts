@@ -1,28 +1,6 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '@palyra/shared/logging';
 import { stopServices, type StartedService } from '../../src/stopServices.js';
-
-/** A real JSON logger whose lines are kept. */
-function capturedLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Array<Record<string, unknown>> } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = createLogger({ name: 'palyrad', pretty: false, destination });
-  return {
-    logger,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
+import { capturedLogger } from '../../../test/helpers/capturedLogger.js';
 
 /** A service whose stop ends when the test says so. */
 function heldService(): { service: { stop: () => Promise<void> }; stopped: () => boolean; called: () => boolean; finish: () => void } {

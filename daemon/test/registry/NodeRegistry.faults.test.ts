@@ -1,7 +1,4 @@
 import * as fsp from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { PalyraError } from '@palyra/shared';
-import { createLogger } from '@palyra/shared/logging';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeRegistry, type RevokedCertRecord } from '../../src/registry/index.js';
 import { openDaemonRegistry } from '../../src/registry/openDaemonRegistry.js';
@@ -19,6 +16,8 @@ import {
   sampleState,
   seedStore,
 } from './fixtures.js';
+import { rejection } from '../../../test/helpers/errorAssertions.js';
+import { capturedLogger } from '../../../test/helpers/capturedLogger.js';
 
 let dir: string;
 let clock: FakeClock;
@@ -38,34 +37,6 @@ async function openTestStore(): Promise<SqlStore> {
   const store = await openStore({ stateDir: dir });
   stores.push(store);
   return store;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PalyraError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PalyraError);
-  return error as PalyraError;
-}
-
-/** A real JSON logger whose lines are kept. */
-function capturedLogger() {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = createLogger({ name: 'palyrad', pretty: false, destination });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { logger, lines };
 }
 
 describe('a store that cannot be written (real SQLite file, writes refused)', () => {

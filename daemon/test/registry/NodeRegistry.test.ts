@@ -1,5 +1,4 @@
 import * as fsp from 'node:fs/promises';
-import { PalyraError } from '@palyra/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   MAX_PIN_ATTEMPTS,
@@ -22,6 +21,7 @@ import {
   pinCode,
   readStoreState,
 } from './fixtures.js';
+import { rejection } from '../../../test/helpers/errorAssertions.js';
 
 const MINUTE = 60_000;
 
@@ -60,15 +60,6 @@ async function open(options: NodeRegistryOptions = {}): Promise<NodeRegistry> {
 async function databaseBytes(): Promise<string> {
   const read = (name: string) => fsp.readFile(`${dir}/${name}`).then((b) => b.toString('latin1'), () => '');
   return (await read(SQLITE_STORE_FILE)) + (await read(`${SQLITE_STORE_FILE}-wal`));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PalyraError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PalyraError);
-  return error as PalyraError;
 }
 
 /** A registry with node `n` paired and approved. */

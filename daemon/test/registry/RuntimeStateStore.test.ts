@@ -1,9 +1,10 @@
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import { PalyraError } from '@palyra/shared';
+import type { PalyraError } from '@palyra/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RuntimeStateStore, emptyRuntimeState, type RuntimeState } from '../../src/registry/index.js';
 import { FaultyFs, fingerprint, makeStateDir, readStateFile, sampleState, writeStateFile } from './fixtures.js';
+import { rejection } from '../../../test/helpers/errorAssertions.js';
 
 const FILE = 'node-runtime.v1.json';
 const NOBODY_UID = 65534;
@@ -34,15 +35,6 @@ afterEach(async () => {
   await fsp.chmod(dir, 0o700).catch(() => undefined);
   await fsp.rm(dir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<PalyraError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PalyraError);
-  return error as PalyraError;
-}
 
 async function entries(): Promise<string[]> {
   return (await fsp.readdir(dir)).sort();

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PalyraError } from '@palyra/shared/errors';
 import type { RuntimeState } from '../../src/registry/index.js';
 import { openStore, type SqlStore } from '../../src/store/index.js';
 import {
@@ -19,6 +18,7 @@ import {
   sha256Hex,
 } from '../../src/store/seed/index.js';
 import { deviceId, fingerprint, key32, makeStateDir, sampleState, writeStateFile } from '../registry/fixtures.js';
+import { expectCode } from '../../../test/helpers/errorAssertions.js';
 
 /** A first-slice file: the sample state plus an active PIN and a node that was removed (its certificate revoked). */
 function firstSliceState(): RuntimeState {
@@ -37,16 +37,6 @@ function firstSliceState(): RuntimeState {
 }
 
 const sha = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<PalyraError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PalyraError);
-  expect((error as PalyraError).code).toBe(code);
-  return error as PalyraError;
-}
 
 describe('seed import and export (SQLite)', () => {
   let dir: string;

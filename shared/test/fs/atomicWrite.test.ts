@@ -9,8 +9,8 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PalyraError } from '../../src/errors/index.js';
 import { writeFileAtomic, type AtomicWriteFs } from '../../src/fs/index.js';
+import { rejection } from '../../../test/helpers/errorAssertions.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -34,12 +34,6 @@ function failingSync(what: 'file' | 'dir', code: string): AtomicWriteFs {
       return handle;
     }) as AtomicWriteFs['open'],
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PalyraError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(PalyraError);
-  return error as PalyraError;
 }
 
 describe('writeFileAtomic', () => {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PalyraError } from '../../src/errors/index.js';
 import { PIN_PRS_SCRYPT, derivePinPrs, deriveQrPrs } from '../../src/pairing/index.js';
 import { expectPalyraError } from './helpers.js';
+import { rejection } from '../../../test/helpers/errorAssertions.js';
 
 // derivePinPrs itself runs in protocol.test.ts (twice); here only the paths that stop before scrypt.
 const salt = new Uint8Array(16).fill(1);
-
-async function rejection(promise: Promise<unknown>): Promise<PalyraError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PalyraError);
-  return error as PalyraError;
-}
 
 describe('derivePinPrs', () => {
   it('uses the documented scrypt cost', () => {

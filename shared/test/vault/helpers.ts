@@ -2,8 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import { PalyraError, type ErrorCode, type PassphraseSource } from '../../src/index.js';
+import type { PassphraseSource } from '../../src/index.js';
 
 /** An environment with no D-Bus session bus at all. */
 export const NO_BUS_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -13,15 +12,7 @@ export const fixedPassphrase =
   async () =>
     passphrase;
 
-export async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<PalyraError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(PalyraError);
-  expect((error as PalyraError).code, (error as PalyraError).message).toBe(code);
-  return error as PalyraError;
-}
+export { expectCode } from '../../../test/helpers/errorAssertions.js';
 
 /** Temp dirs (0700) removed by cleanup(). */
 export class TempDirs {
