@@ -15,7 +15,7 @@ describe('proto', () => {
   it('loads every service', () => {
     const v1 = loadPalyraProto();
     expect(Object.keys(v1.PairingService.service)).toEqual(['GetPairingInfo', 'Pair']);
-    expect(Object.keys(v1.NodeService.service)).toEqual(['RegisterNode', 'Session', 'Health']);
+    expect(Object.keys(v1.NodeService.service)).toEqual(['RegisterNode', 'Session', 'Health', 'RenewCertificate']);
     expect(Object.keys(v1.AdminService.service)).toContain('ListNodes');
   });
 });

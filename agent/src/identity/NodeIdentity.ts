@@ -7,6 +7,10 @@ export interface NodeIdentity {
   daemonAddress: string;
   /** SHA-256 (hex) of the CA certificate proven during pairing. */
   caFingerprint: string;
+  /**
+   * The CAs this node trusts, PEM: the one proven at pairing, then the bundle the daemon sends
+   * with renewals and CA rotations (the current CA, and the next one during a rotation).
+   */
   caCertPem: string;
   certPem: string;
   certExpiresAt: string;
@@ -18,6 +22,14 @@ export interface NodeIdentity {
   x25519PrivateKey: string;
   x25519PublicKey: string;
   joinedAt: string;
+  /**
+   * The certificate and TLS key held before the last renewal, kept until the daemon has seen
+   * the new certificate (a RegisterNode with it succeeded): if the switch fails, the node
+   * still has a certificate the daemon accepts.
+   */
+  previousCertPem?: string;
+  previousTlsPrivateKeyPem?: string;
+  previousCertExpiresAt?: string;
 }
 
 /** Where a node's identity lives. The OS vault is one backend; a 0600 file is another. */

@@ -67,6 +67,22 @@ export interface NodeRecord {
   certExpiresAt: string;
   pairedAt: string;
   lastSeen: string | null;
+  /** notBefore of the current certificate (absent in records older than renewal). */
+  certIssuedAt?: string;
+  /** SHA-256 of the CA certificate that issued the current certificate (absent: the first CA). */
+  certCaFingerprint?: string;
+  /**
+   * The certificate the node held before its last renewal. It stays valid (for RPCs and for a
+   * renewal) until the node presents the current one, which then deny-lists it, or it
+   * expires: a crash of either side between issuance and the switch never leaves the node
+   * without a working certificate.
+   */
+  previousCertFingerprint?: string;
+  previousCertExpiresAt?: string;
+  /** When the current certificate was issued by a renewal (absent: issued at pairing). */
+  lastRenewedAt?: string;
+  /** SHA-256 of every CA the node said it trusts (RegisterNode, TrustAck); absent: unknown. */
+  trustedCaFingerprints?: string[];
 }
 
 export interface RevokedCertRecord {
@@ -74,6 +90,11 @@ export interface RevokedCertRecord {
   deviceId: string;
   revokedAt: string;
   reason: string;
+  /**
+   * notAfter of the revoked certificate: once it has passed, the certificate is refused as
+   * expired anyway and the entry can leave the deny list (absent in older records).
+   */
+  expiresAt?: string;
 }
 
 export interface RuntimeState {

@@ -218,6 +218,8 @@ export function validateNode(value: unknown, path: string): NodeRecord {
   const r = object(value, path, [
     'deviceId', 'name', 'platform', 'hostname', 'agentVersion', 'capabilities', 'labels', 'ed25519PublicKey',
     'x25519PublicKey', 'certFingerprint', 'certExpiresAt', 'pairedAt', 'lastSeen',
+  ], [
+    'certIssuedAt', 'certCaFingerprint', 'previousCertFingerprint', 'previousCertExpiresAt', 'lastRenewedAt', 'trustedCaFingerprints',
   ]);
   deviceId(r.deviceId, at(path, 'deviceId'));
   string(r.name, at(path, 'name'));
@@ -232,15 +234,32 @@ export function validateNode(value: unknown, path: string): NodeRecord {
   timestamp(r.certExpiresAt, at(path, 'certExpiresAt'));
   timestamp(r.pairedAt, at(path, 'pairedAt'));
   if (r.lastSeen !== null) timestamp(r.lastSeen, at(path, 'lastSeen'));
+  if (r.certIssuedAt !== undefined) timestamp(r.certIssuedAt, at(path, 'certIssuedAt'));
+  if (r.certCaFingerprint !== undefined) fingerprint(r.certCaFingerprint, at(path, 'certCaFingerprint'));
+  if ((r.previousCertFingerprint === undefined) !== (r.previousCertExpiresAt === undefined)) {
+    throw new StateValidationError(at(path, 'previousCertFingerprint'), 'previousCertFingerprint and previousCertExpiresAt go together');
+  }
+  if (r.previousCertFingerprint !== undefined) {
+    fingerprint(r.previousCertFingerprint, at(path, 'previousCertFingerprint'));
+    if (r.previousCertFingerprint === r.certFingerprint) throw new StateValidationError(at(path, 'previousCertFingerprint'), 'must differ from certFingerprint');
+  }
+  if (r.previousCertExpiresAt !== undefined) timestamp(r.previousCertExpiresAt, at(path, 'previousCertExpiresAt'));
+  if (r.lastRenewedAt !== undefined) timestamp(r.lastRenewedAt, at(path, 'lastRenewedAt'));
+  if (r.trustedCaFingerprints !== undefined) {
+    const list = array(r.trustedCaFingerprints, at(path, 'trustedCaFingerprints'));
+    if (list.length > 8) throw new StateValidationError(at(path, 'trustedCaFingerprints'), `expected at most 8 entries, got ${list.length}`);
+    list.forEach((fp, i) => fingerprint(fp, at(at(path, 'trustedCaFingerprints'), i)));
+  }
   return r as unknown as NodeRecord;
 }
 
 export function validateRevoked(value: unknown, path: string): RevokedCertRecord {
-  const r = object(value, path, ['fingerprint', 'deviceId', 'revokedAt', 'reason']);
+  const r = object(value, path, ['fingerprint', 'deviceId', 'revokedAt', 'reason'], ['expiresAt']);
   fingerprint(r.fingerprint, at(path, 'fingerprint'));
   deviceId(r.deviceId, at(path, 'deviceId'));
   timestamp(r.revokedAt, at(path, 'revokedAt'));
   string(r.reason, at(path, 'reason'));
+  if (r.expiresAt !== undefined) timestamp(r.expiresAt, at(path, 'expiresAt'));
   return r as unknown as RevokedCertRecord;
 }
 

@@ -88,6 +88,11 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       }
     },
 
+    // Replaced by the renewal service (issue 15, part 1).
+    RenewCertificate(call) {
+      call.emit('error', toServiceError(new PalyraError('PALYRA_E_INTERNAL', 'certificate renewal is not available yet')));
+    },
+
     Session(call) {
       let session: LiveSession | undefined;
       /** The certificate seen at hello: health pings re-check it without hashing it again. */

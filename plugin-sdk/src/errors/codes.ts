@@ -76,6 +76,9 @@ export const ERROR_CODES = {
   PALYRA_E_STATE_NOT_EMPTY: { exitCode: 73, grpc: 'FAILED_PRECONDITION', summary: 'The state store already holds nodes, requests or dispatches: a node-runtime.v1.json document is imported into an empty store only, never merged.' },
   PALYRA_E_DAEMON_RESTARTED: { exitCode: 75, grpc: 'UNAVAILABLE', summary: 'The daemon stopped after accepting this dispatch and before sending it to its node: it never ran and is never re-run by itself; dispatch it again (with a new idempotency key).' },
   PALYRA_E_DISPATCH_UNKNOWN: { exitCode: 70, grpc: 'UNAVAILABLE', summary: 'The dispatch was sent, but its node never reported its outcome (it lost it, or its deadline passed while it was offline): it may or may not have run. A later report from the node replaces this state.' },
+  PALYRA_E_RENEWAL_REFUSED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: "The daemon refused a certificate renewal: the signature is not by the node's registered identity key, the nonce is not this stream's, the CSR is for another device or key, or the certificate named is not this node's." },
+  PALYRA_E_CERT_EXPIRED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: "The node's certificate expired longer ago than the daemon's renewal grace: it cannot renew, pair it again with palyra-node join." },
+  PALYRA_E_NODE_REVOKED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: 'The node was removed and its certificate revoked: it cannot renew or connect, pair it again with palyra-node join.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

@@ -790,6 +790,104 @@ export const PALYRA_DESCRIPTOR = {
                 "Health": {
                   "requestType": "HealthRequest",
                   "responseType": "HealthResponse"
+                },
+                "RenewCertificate": {
+                  "requestType": "RenewClientMessage",
+                  "requestStream": true,
+                  "responseType": "RenewServerMessage",
+                  "responseStream": true
+                }
+              }
+            },
+            "RenewClientMessage": {
+              "oneofs": {
+                "body": {
+                  "oneof": [
+                    "start",
+                    "proof"
+                  ]
+                }
+              },
+              "fields": {
+                "start": {
+                  "type": "RenewStart",
+                  "id": 1
+                },
+                "proof": {
+                  "type": "RenewProof",
+                  "id": 2
+                }
+              }
+            },
+            "RenewStart": {
+              "fields": {
+                "deviceId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "RenewProof": {
+              "fields": {
+                "csrDer": {
+                  "type": "bytes",
+                  "id": 1
+                },
+                "currentCertFingerprint": {
+                  "type": "string",
+                  "id": 2
+                },
+                "signature": {
+                  "type": "bytes",
+                  "id": 3
+                }
+              }
+            },
+            "RenewServerMessage": {
+              "oneofs": {
+                "body": {
+                  "oneof": [
+                    "challenge",
+                    "issued"
+                  ]
+                }
+              },
+              "fields": {
+                "challenge": {
+                  "type": "RenewChallenge",
+                  "id": 1
+                },
+                "issued": {
+                  "type": "RenewIssued",
+                  "id": 2
+                }
+              }
+            },
+            "RenewChallenge": {
+              "fields": {
+                "nonce": {
+                  "type": "bytes",
+                  "id": 1
+                },
+                "path": {
+                  "type": "string",
+                  "id": 2
+                }
+              }
+            },
+            "RenewIssued": {
+              "fields": {
+                "certDer": {
+                  "type": "bytes",
+                  "id": 1
+                },
+                "certExpiresAt": {
+                  "type": "string",
+                  "id": 2
+                },
+                "caBundlePem": {
+                  "type": "string",
+                  "id": 3
                 }
               }
             },
@@ -819,6 +917,11 @@ export const PALYRA_DESCRIPTOR = {
                   "rule": "repeated",
                   "type": "Capability",
                   "id": 6
+                },
+                "trustedCaFingerprints": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 7
                 }
               }
             },
@@ -835,6 +938,10 @@ export const PALYRA_DESCRIPTOR = {
                 "quicAddress": {
                   "type": "string",
                   "id": 3
+                },
+                "caBundlePem": {
+                  "type": "string",
+                  "id": 4
                 }
               }
             },
@@ -899,7 +1006,8 @@ export const PALYRA_DESCRIPTOR = {
                     "output",
                     "result",
                     "started",
-                    "health"
+                    "health",
+                    "trustAck"
                   ]
                 }
               },
@@ -923,6 +1031,10 @@ export const PALYRA_DESCRIPTOR = {
                 "health": {
                   "type": "HealthPing",
                   "id": 5
+                },
+                "trustAck": {
+                  "type": "TrustAck",
+                  "id": 6
                 }
               }
             },
@@ -934,7 +1046,9 @@ export const PALYRA_DESCRIPTOR = {
                     "dispatch",
                     "cancel",
                     "health",
-                    "resultAck"
+                    "resultAck",
+                    "renew",
+                    "trustBundle"
                   ]
                 }
               },
@@ -958,6 +1072,39 @@ export const PALYRA_DESCRIPTOR = {
                 "resultAck": {
                   "type": "ResultAck",
                   "id": 5
+                },
+                "renew": {
+                  "type": "RenewNow",
+                  "id": 6
+                },
+                "trustBundle": {
+                  "type": "TrustBundle",
+                  "id": 7
+                }
+              }
+            },
+            "RenewNow": {
+              "fields": {
+                "reason": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "TrustBundle": {
+              "fields": {
+                "caBundlePem": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "TrustAck": {
+              "fields": {
+                "caFingerprints": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 1
                 }
               }
             },
@@ -1545,6 +1692,14 @@ export const PALYRA_SERVICES = {
         "responseStream": false,
         "requestType": "palyra.v1.HealthRequest",
         "responseType": "palyra.v1.HealthResponse"
+      },
+      "RenewCertificate": {
+        "path": "/palyra.v1.NodeService/RenewCertificate",
+        "originalName": "renewCertificate",
+        "requestStream": true,
+        "responseStream": true,
+        "requestType": "palyra.v1.RenewClientMessage",
+        "responseType": "palyra.v1.RenewServerMessage"
       }
     }
   },

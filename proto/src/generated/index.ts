@@ -60,8 +60,17 @@ export type { PendingRequest, PendingRequest__Output } from './palyra/v1/Pending
 export type { RegisterNodeRequest, RegisterNodeRequest__Output } from './palyra/v1/RegisterNodeRequest.js';
 export type { RegisterNodeResponse, RegisterNodeResponse__Output } from './palyra/v1/RegisterNodeResponse.js';
 export type { RemoveNodeRequest, RemoveNodeRequest__Output } from './palyra/v1/RemoveNodeRequest.js';
+export type { RenewChallenge, RenewChallenge__Output } from './palyra/v1/RenewChallenge.js';
+export type { RenewClientMessage, RenewClientMessage__Output } from './palyra/v1/RenewClientMessage.js';
+export type { RenewIssued, RenewIssued__Output } from './palyra/v1/RenewIssued.js';
+export type { RenewNow, RenewNow__Output } from './palyra/v1/RenewNow.js';
+export type { RenewProof, RenewProof__Output } from './palyra/v1/RenewProof.js';
+export type { RenewServerMessage, RenewServerMessage__Output } from './palyra/v1/RenewServerMessage.js';
+export type { RenewStart, RenewStart__Output } from './palyra/v1/RenewStart.js';
 export type { ResultAck, ResultAck__Output } from './palyra/v1/ResultAck.js';
 export type { SessionHello, SessionHello__Output } from './palyra/v1/SessionHello.js';
 export type { SessionWelcome, SessionWelcome__Output } from './palyra/v1/SessionWelcome.js';
 export type { StreamEventsRequest, StreamEventsRequest__Output } from './palyra/v1/StreamEventsRequest.js';
+export type { TrustAck, TrustAck__Output } from './palyra/v1/TrustAck.js';
+export type { TrustBundle, TrustBundle__Output } from './palyra/v1/TrustBundle.js';
 export type { WatchApprovalsRequest, WatchApprovalsRequest__Output } from './palyra/v1/WatchApprovalsRequest.js';

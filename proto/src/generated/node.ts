@@ -17,9 +17,18 @@ import type { NodeMessage as _palyra_v1_NodeMessage, NodeMessage__Output as _pal
 import type { NodeServiceClient as _palyra_v1_NodeServiceClient, NodeServiceDefinition as _palyra_v1_NodeServiceDefinition } from './palyra/v1/NodeService.js';
 import type { RegisterNodeRequest as _palyra_v1_RegisterNodeRequest, RegisterNodeRequest__Output as _palyra_v1_RegisterNodeRequest__Output } from './palyra/v1/RegisterNodeRequest.js';
 import type { RegisterNodeResponse as _palyra_v1_RegisterNodeResponse, RegisterNodeResponse__Output as _palyra_v1_RegisterNodeResponse__Output } from './palyra/v1/RegisterNodeResponse.js';
+import type { RenewChallenge as _palyra_v1_RenewChallenge, RenewChallenge__Output as _palyra_v1_RenewChallenge__Output } from './palyra/v1/RenewChallenge.js';
+import type { RenewClientMessage as _palyra_v1_RenewClientMessage, RenewClientMessage__Output as _palyra_v1_RenewClientMessage__Output } from './palyra/v1/RenewClientMessage.js';
+import type { RenewIssued as _palyra_v1_RenewIssued, RenewIssued__Output as _palyra_v1_RenewIssued__Output } from './palyra/v1/RenewIssued.js';
+import type { RenewNow as _palyra_v1_RenewNow, RenewNow__Output as _palyra_v1_RenewNow__Output } from './palyra/v1/RenewNow.js';
+import type { RenewProof as _palyra_v1_RenewProof, RenewProof__Output as _palyra_v1_RenewProof__Output } from './palyra/v1/RenewProof.js';
+import type { RenewServerMessage as _palyra_v1_RenewServerMessage, RenewServerMessage__Output as _palyra_v1_RenewServerMessage__Output } from './palyra/v1/RenewServerMessage.js';
+import type { RenewStart as _palyra_v1_RenewStart, RenewStart__Output as _palyra_v1_RenewStart__Output } from './palyra/v1/RenewStart.js';
 import type { ResultAck as _palyra_v1_ResultAck, ResultAck__Output as _palyra_v1_ResultAck__Output } from './palyra/v1/ResultAck.js';
 import type { SessionHello as _palyra_v1_SessionHello, SessionHello__Output as _palyra_v1_SessionHello__Output } from './palyra/v1/SessionHello.js';
 import type { SessionWelcome as _palyra_v1_SessionWelcome, SessionWelcome__Output as _palyra_v1_SessionWelcome__Output } from './palyra/v1/SessionWelcome.js';
+import type { TrustAck as _palyra_v1_TrustAck, TrustAck__Output as _palyra_v1_TrustAck__Output } from './palyra/v1/TrustAck.js';
+import type { TrustBundle as _palyra_v1_TrustBundle, TrustBundle__Output as _palyra_v1_TrustBundle__Output } from './palyra/v1/TrustBundle.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -48,9 +57,18 @@ export interface ProtoGrpcType {
       NodeService: SubtypeConstructor<typeof grpc.Client, _palyra_v1_NodeServiceClient> & { service: _palyra_v1_NodeServiceDefinition }
       RegisterNodeRequest: MessageTypeDefinition<_palyra_v1_RegisterNodeRequest, _palyra_v1_RegisterNodeRequest__Output>
       RegisterNodeResponse: MessageTypeDefinition<_palyra_v1_RegisterNodeResponse, _palyra_v1_RegisterNodeResponse__Output>
+      RenewChallenge: MessageTypeDefinition<_palyra_v1_RenewChallenge, _palyra_v1_RenewChallenge__Output>
+      RenewClientMessage: MessageTypeDefinition<_palyra_v1_RenewClientMessage, _palyra_v1_RenewClientMessage__Output>
+      RenewIssued: MessageTypeDefinition<_palyra_v1_RenewIssued, _palyra_v1_RenewIssued__Output>
+      RenewNow: MessageTypeDefinition<_palyra_v1_RenewNow, _palyra_v1_RenewNow__Output>
+      RenewProof: MessageTypeDefinition<_palyra_v1_RenewProof, _palyra_v1_RenewProof__Output>
+      RenewServerMessage: MessageTypeDefinition<_palyra_v1_RenewServerMessage, _palyra_v1_RenewServerMessage__Output>
+      RenewStart: MessageTypeDefinition<_palyra_v1_RenewStart, _palyra_v1_RenewStart__Output>
       ResultAck: MessageTypeDefinition<_palyra_v1_ResultAck, _palyra_v1_ResultAck__Output>
       SessionHello: MessageTypeDefinition<_palyra_v1_SessionHello, _palyra_v1_SessionHello__Output>
       SessionWelcome: MessageTypeDefinition<_palyra_v1_SessionWelcome, _palyra_v1_SessionWelcome__Output>
+      TrustAck: MessageTypeDefinition<_palyra_v1_TrustAck, _palyra_v1_TrustAck__Output>
+      TrustBundle: MessageTypeDefinition<_palyra_v1_TrustBundle, _palyra_v1_TrustBundle__Output>
     }
   }
 }

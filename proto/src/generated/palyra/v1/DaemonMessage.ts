@@ -5,6 +5,8 @@ import type { Dispatch as _palyra_v1_Dispatch, Dispatch__Output as _palyra_v1_Di
 import type { CancelDispatch as _palyra_v1_CancelDispatch, CancelDispatch__Output as _palyra_v1_CancelDispatch__Output } from '../../palyra/v1/CancelDispatch.js';
 import type { HealthPong as _palyra_v1_HealthPong, HealthPong__Output as _palyra_v1_HealthPong__Output } from '../../palyra/v1/HealthPong.js';
 import type { ResultAck as _palyra_v1_ResultAck, ResultAck__Output as _palyra_v1_ResultAck__Output } from '../../palyra/v1/ResultAck.js';
+import type { RenewNow as _palyra_v1_RenewNow, RenewNow__Output as _palyra_v1_RenewNow__Output } from '../../palyra/v1/RenewNow.js';
+import type { TrustBundle as _palyra_v1_TrustBundle, TrustBundle__Output as _palyra_v1_TrustBundle__Output } from '../../palyra/v1/TrustBundle.js';
 
 export interface DaemonMessage {
   'welcome'?: (_palyra_v1_SessionWelcome | null);
@@ -12,7 +14,9 @@ export interface DaemonMessage {
   'cancel'?: (_palyra_v1_CancelDispatch | null);
   'health'?: (_palyra_v1_HealthPong | null);
   'resultAck'?: (_palyra_v1_ResultAck | null);
-  'body'?: "welcome"|"dispatch"|"cancel"|"health"|"resultAck";
+  'renew'?: (_palyra_v1_RenewNow | null);
+  'trustBundle'?: (_palyra_v1_TrustBundle | null);
+  'body'?: "welcome"|"dispatch"|"cancel"|"health"|"resultAck"|"renew"|"trustBundle";
 }
 
 export interface DaemonMessage__Output {
@@ -21,5 +25,7 @@ export interface DaemonMessage__Output {
   'cancel'?: (_palyra_v1_CancelDispatch__Output | null);
   'health'?: (_palyra_v1_HealthPong__Output | null);
   'resultAck'?: (_palyra_v1_ResultAck__Output | null);
-  'body'?: "welcome"|"dispatch"|"cancel"|"health"|"resultAck";
+  'renew'?: (_palyra_v1_RenewNow__Output | null);
+  'trustBundle'?: (_palyra_v1_TrustBundle__Output | null);
+  'body'?: "welcome"|"dispatch"|"cancel"|"health"|"resultAck"|"renew"|"trustBundle";
 }

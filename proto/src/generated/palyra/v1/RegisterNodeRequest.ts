@@ -9,6 +9,10 @@ export interface RegisterNodeRequest {
   'hostname'?: (string);
   'agentVersion'?: (string);
   'capabilities'?: (_palyra_v1_Capability)[];
+  /**
+   * SHA-256 (lowercase hex) of every CA certificate this node trusts.
+   */
+  'trustedCaFingerprints'?: (string)[];
 }
 
 export interface RegisterNodeRequest__Output {
@@ -18,4 +22,8 @@ export interface RegisterNodeRequest__Output {
   'hostname': (string);
   'agentVersion': (string);
   'capabilities': (_palyra_v1_Capability__Output)[];
+  /**
+   * SHA-256 (lowercase hex) of every CA certificate this node trusts.
+   */
+  'trustedCaFingerprints': (string)[];
 }

@@ -9,6 +9,11 @@ export interface RegisterNodeResponse {
    * empty when QUIC is disabled.
    */
   'quicAddress'?: (string);
+  /**
+   * The CAs the node must trust (PEM bundle); empty from a daemon older than renewal. A node
+   * that does not trust all of them yet stores the bundle and says so with a TrustAck.
+   */
+  'caBundlePem'?: (string);
 }
 
 export interface RegisterNodeResponse__Output {
@@ -19,4 +24,9 @@ export interface RegisterNodeResponse__Output {
    * empty when QUIC is disabled.
    */
   'quicAddress': (string);
+  /**
+   * The CAs the node must trust (PEM bundle); empty from a daemon older than renewal. A node
+   * that does not trust all of them yet stores the bundle and says so with a TrustAck.
+   */
+  'caBundlePem': (string);
 }
