@@ -14,10 +14,23 @@ export interface CertWindow {
   notAfter: Date;
 }
 
-/** The validity window of a PEM certificate. */
+/**
+ * The daemon backdates every certificate's notBefore by this much (daemon/src/ca BACKDATE_MS:
+ * room for clocks that run behind). That is not lifetime: with `--cert-validity 1m` the
+ * certificate spans 6 minutes, and two thirds of that is already behind the node when it
+ * receives it (it would renew in a loop).
+ */
+export const ISSUER_BACKDATE_MS = 5 * 60 * 1000;
+
+/**
+ * The lifetime window of a PEM certificate: notAfter, and notBefore without the issuer's
+ * backdating when the span holds it (a span shorter than the backdate was not backdated so).
+ */
 export function certWindow(certPem: string): CertWindow {
   const parsed = parseCertificate(certPem);
-  return { notBefore: parsed.notBefore, notAfter: parsed.notAfter };
+  const span = parsed.notAfter.getTime() - parsed.notBefore.getTime();
+  const start = span > ISSUER_BACKDATE_MS ? parsed.notBefore.getTime() + ISSUER_BACKDATE_MS : parsed.notBefore.getTime();
+  return { notBefore: new Date(start), notAfter: parsed.notAfter };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { certState, type CertState } from '@palyra/shared/renewal';
-import { parseCertificate } from '@palyra/shared/x509';
 import { wallNow } from '../clock/wallClock.js';
 import type { NodeIdentity } from '../identity/index.js';
+import { certWindow } from '../renewal/renewalSchedule.js';
 import { trustedCaFingerprints } from '../renewal/trustBundle.js';
 import type { RuntimeStatusDocument } from './RuntimeStatus.js';
 
@@ -22,7 +22,7 @@ export interface CertificateStatus {
 export function describeCertificate(identity: NodeIdentity, running: RuntimeStatusDocument | null, now = new Date(wallNow())): CertificateStatus {
   let issuedAt: string | null = null;
   try {
-    issuedAt = parseCertificate(identity.certPem).notBefore.toISOString();
+    issuedAt = certWindow(identity.certPem).notBefore.toISOString();
   } catch {
     // Shown without its lifetime (certState then assumes the old 30 days).
   }
