@@ -71,6 +71,10 @@ export class NodeConnection {
   /** The current connect attempt or session; aborting it ends them (see interrupt). */
   private iteration: AbortController | undefined;
   private interruption: { kind: 'switch' | 'expired'; reason: string } | undefined;
+  /** The welcomed session's handover trigger (see session()). */
+  private handover: AbortController | undefined;
+  /** Ends the session handed over from, once its successor is welcomed. */
+  private retiring: (() => void) | undefined;
 
   /** `work` outlives this connection's sessions (NodeAgent passes one with a stored outbox); by default results are held in memory only. */
   constructor(
@@ -100,14 +104,20 @@ export class NodeConnection {
   interrupt(kind: 'switch' | 'expired', reason: string): void {
     this.interruption = { kind, reason };
     this.iteration?.abort();
+    if (kind === 'expired') this.retireOld();
   }
 
   async run({ signal }: { signal: AbortSignal }): Promise<void> {
     let connectedBefore = false;
-    // A renewed certificate is reconnected with at once: the session ends, the dispatches
-    // and the outbox carry over (they outlive sessions), the hello reports them.
+    // A renewed certificate is connected with at once, make-before-break: a welcomed session
+    // stays open (dispatches keep arriving on it) while the new one registers; the new
+    // session's welcome retires it (the daemon replaces it by then anyway). The dispatches
+    // and the outbox carry over (they outlive sessions), the hello reports them. Without a
+    // welcomed session there is nothing to keep: the attempt is interrupted.
     const unsubscribe = this.holder.onChange((_identity, change) => {
-      if (change === 'credentials') this.interrupt('switch', 'switching to the renewed certificate');
+      if (change !== 'credentials') return;
+      if (this.handover !== undefined) this.handover.abort();
+      else this.interrupt('switch', 'switching to the renewed certificate');
     });
     try {
       while (!signal.aborted) {
@@ -117,6 +127,7 @@ export class NodeConnection {
         this.iteration = iteration;
         try {
           await this.connectOnce(iteration.signal, signal, () => {
+            this.retireOld();
             this.events.onReady?.({ deviceId: this.identity.deviceId, reconnect: connectedBefore });
             connectedBefore = true;
           });
@@ -127,7 +138,15 @@ export class NodeConnection {
       }
     } finally {
       unsubscribe();
+      this.retireOld();
     }
+  }
+
+  /** Ends the session a renewal handed over from, if one is still open. */
+  private retireOld(): void {
+    const retire = this.retiring;
+    this.retiring = undefined;
+    retire?.();
   }
 
   /** One connect: wait for usable credentials, RegisterNode, the Session stream; then the retry decision. */
@@ -143,10 +162,17 @@ export class NodeConnection {
       pinMismatch = actual;
     });
     const openedAt = Date.now();
+    let handedOver = false;
     try {
       await this.register(client, identity, iteration);
-      await this.session(client, identity, iteration, onWelcome);
+      const retire = await this.session(client, identity, iteration, onWelcome);
+      // New credentials: this session stays open until the next one is welcomed.
+      this.retireOld();
+      this.retiring = retire;
+      handedOver = true;
     } catch (error) {
+      // The session a renewal handed over from has no successor after all: end it too.
+      this.retireOld();
       const palyra = fromServiceError(error, `the daemon at ${identity.daemonAddress}`);
       if (signal.aborted) return;
       const interruption = this.takeInterruption();
@@ -173,7 +199,7 @@ export class NodeConnection {
       // A renewed certificate arriving meanwhile ends the wait (the iteration is interrupted).
       await sleep(retryInMs, iteration);
     } finally {
-      client.close();
+      if (!handedOver) client.close();
     }
   }
 
@@ -233,12 +259,23 @@ export class NodeConnection {
    * that (grpc-js can deliver buffered messages after the error) starts nothing: the stream is
    * dead, the daemon will learn from the next hello what this node has.
    */
-  private session(client: NodeServiceClient, identity: NodeIdentity, signal: AbortSignal, onWelcome: () => void): Promise<never> {
+  private session(client: NodeServiceClient, identity: NodeIdentity, signal: AbortSignal, onWelcome: () => void): Promise<() => void> {
     const { lifecycle } = this.events;
     const { dispatches, outbox } = this.work;
-    return new Promise<never>((_resolve, reject) => {
+    return new Promise<() => void>((resolve, reject) => {
       const call = client.Session();
       let open = true;
+      // Aborted by new credentials once this session is welcomed: resolve with the way to
+      // end it (the caller connects the successor first).
+      const handover = new AbortController();
+      handover.signal.addEventListener('abort', () => {
+        if (this.handover === handover) this.handover = undefined;
+        signal.removeEventListener('abort', onAbort);
+        resolve(() => {
+          call.cancel();
+          client.close();
+        });
+      }, { once: true });
       const send = (message: NodeMessage): void => {
         if (open && !call.writableEnded && !call.destroyed) call.write(message);
       };
@@ -247,11 +284,13 @@ export class NodeConnection {
       const end = (error: unknown): void => {
         if (!open) return;
         open = false;
+        if (this.handover === handover) this.handover = undefined;
         signal.removeEventListener('abort', onAbort);
-        dispatches.detach();
-        outbox.detach();
+        // Only this session's sender: a successor may already be attached.
+        dispatches.detach(send);
+        outbox.detach(send);
         lifecycle?.detachSession(send);
-        this.events.sessionHealth?.detach(fromServiceError(error, 'the session'));
+        this.events.sessionHealth?.detach(fromServiceError(error, 'the session'), send);
         reject(error);
       };
       call.on('data', (message: DaemonMessage__Output) => {
@@ -262,6 +301,7 @@ export class NodeConnection {
             dispatches.attach(send);
             outbox.attach(send);
             lifecycle?.attachSession(send);
+            this.handover = handover;
             onWelcome();
             break;
           case 'renew':
