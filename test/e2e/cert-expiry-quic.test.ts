@@ -49,7 +49,9 @@ describe('a QUIC-connected node whose certificate expires without renewal (real 
     const offline = await pollUntil(async () => {
       const r = await row();
       return r.status === 'offline' ? r : undefined;
-    }, { timeoutMs: CUT_WITHIN_MS + 5_000, intervalMs: 200, what: 'the daemon to list the node offline' });
+    }, { timeoutMs: CUT_WITHIN_MS + 5_000, intervalMs: 200, what: 'the daemon to list the node offline' }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; agent stdout=${agent.stdout} stderr=${agent.stderr}`);
+    });
     expect(Date.now() - expiresAt).toBeLessThan(CUT_WITHIN_MS + 5_000);
     expect(offline.transport ?? null).not.toBe('quic');
 
