@@ -113,8 +113,11 @@ describe('kill -9 during a renewal (real processes)', { timeout: 240_000 }, () =
     await agent.waitFor(/^palyra-node renewed path=mtls expires=\S+$/m, 30_000);
     const daemon = await DaemonProcess.start(s.daemon.stateDir, ['--cert-validity', '1m', '--listen', s.daemon.ready.grpc]);
     const online = await works(daemon, s.deviceId);
-    const [, expires] = agent.stdout.match(/^palyra-node renewed path=mtls expires=(\S+)$/m) ?? [];
-    expect(online.certExpiresAt).toBe(expires);
+    // The daemon lists a certificate this node renewed to (its clock runs ahead: it may have
+    // renewed again since), and the node never fell back or was refused.
+    const renewedTo = [...agent.stdout.matchAll(/^palyra-node renewed path=mtls expires=(\S+)$/gm)].map((m) => m[1]);
+    expect(renewedTo).toContain(online.certExpiresAt);
+    expect(agent.stderr).not.toMatch(/falling back to the previous one/);
     expect(agent.stderr).not.toMatch(/PALYRA_E_(PERMISSION_DENIED|RENEWAL_REFUSED|CERT_EXPIRED)/);
   });
 });
