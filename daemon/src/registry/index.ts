@@ -5,6 +5,7 @@ export type {
   IssuedCertificate,
   NewPairingCode,
   NewPairingRequest,
+  NodeChangeListener,
   NodeInfoUpdate,
   NodeRegistryOptions,
   RequestListener,
