@@ -10,6 +10,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '@palyra/shared/quic';
 import type { ApprovalsEvent } from '../../daemon/src/client/approvals.js';
 import { rejection } from '../helpers/errorAssertions.js';
+import { PALYRAD, spawnBin } from '../helpers/processes.js';
 import { CA_SETUP_TIMEOUT_MS, Scope, SessionProbe, TEST_TIMEOUT_MS, clientCredentials, nodeClient, pairNode, prepareCas, startDaemon, within, type RunningDaemon } from './harness.js';
 
 const DAY = 24 * 60 * 60_000;
@@ -109,6 +110,35 @@ describe('certificate states for operators', { timeout: TEST_TIMEOUT_MS }, () =>
     const feed = await approvals.next((e) => e.type === 'certificate' && e.event.type === 'cert.expired' && e.event.state === 'expired', 0, 'cert.expired in the approvals feed');
     expect(feed.item.type === 'certificate' && feed.item.event.deviceId).toBe(identity.deviceId);
     expect(events.items.map((e) => (e.type === 'cert.expiring' || e.type === 'cert.expired' ? e.state : e.type))).toEqual(['expiring', 'in_grace', 'expired']);
+  });
+
+  it('palyrad events prints the certificate events, as text and as JSON Lines', async () => {
+    const clock = { offsetMs: 0 };
+    const d = await startDaemon(scope, { daemon: { certSweepIntervalMs: 25, certificateClock: () => new Date(Date.now() + clock.offsetMs) } });
+    const identity = await pairNode(scope, d, 'printed-node');
+    const text = spawnBin(PALYRAD, ['events', '--state-dir', d.stateDir]);
+    const json = spawnBin(PALYRAD, ['events', '--state-dir', d.stateDir, '--type', 'node.online', '--type', 'cert.expiring', '--json']);
+    scope.defer(() => Promise.all([text.stop(), json.stop()]));
+    // A node coming online shows both followers are subscribed before the clock moves; the
+    // processes take a moment to start, so the node connects again until both printed it.
+    const client = nodeClient(scope, d.address, clientCredentials(d.caCertPem, { keyPem: identity.tlsPrivateKeyPem, certPem: identity.certPem }));
+    const subscribed = Promise.all([text.waitFor(/node \S+ \(printed-node\)\s+online/), json.waitFor(/"type":"node.online"/)]);
+    await within(
+      (async () => {
+        for (;;) {
+          await new SessionProbe(scope, client, identity.deviceId).firstMessage;
+          const retry = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500));
+          if (await Promise.race([subscribed.then(() => true), retry])) return;
+        }
+      })(),
+      60_000,
+      'palyrad events following',
+    );
+    const [row] = await d.control.listNodes();
+    clock.offsetMs = Date.parse(row?.certExpiresAt ?? '') - 4 * DAY - Date.now();
+    await text.waitFor(new RegExp(`certificate of printed-node \\(${identity.deviceId}\\) expiring at \\S+ and not renewed: palyrad nodes renew ${identity.deviceId}`));
+    const [line] = await json.waitFor(/^\{"type":"cert\.expiring".*\}$/m);
+    expect(JSON.parse(line)).toMatchObject({ type: 'cert.expiring', deviceId: identity.deviceId, name: 'printed-node', state: 'expiring' });
   });
 
   it('status reports the server certificate', async () => {
