@@ -50,8 +50,8 @@ export interface SignNodeCsrOptions {
   csrDer: Uint8Array;
   /** The node's device id (ULID); the only identity the certificate carries. */
   deviceId: string;
-  /** Default 30, at most 365; fractions allowed. Never extends past the CA's own notAfter. */
-  validityDays?: number;
+  /** Lifetime in milliseconds: default 24 h, from 1 s to 365 days. Never extends past the CA's own notAfter. */
+  validityMs?: number;
   signal?: AbortSignal;
 }
 

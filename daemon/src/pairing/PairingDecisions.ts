@@ -12,7 +12,8 @@ export class PairingDecisions {
   constructor(
     private readonly registry: NodeRegistry,
     private readonly ca: CertificateAuthority,
-    private readonly certValidityDays: number,
+    /** Lifetime of the certificate an approval issues (--cert-validity). */
+    private readonly certValidityMs: number,
   ) {}
 
   /**
@@ -31,7 +32,7 @@ export class PairingDecisions {
     const issued = await this.ca.signNodeCsr({
       csrDer: Buffer.from(request.csr, 'base64'),
       deviceId: request.deviceId,
-      validityDays: this.certValidityDays,
+      validityMs: this.certValidityMs,
       signal,
     });
     return this.registry.approve(

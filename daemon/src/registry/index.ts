@@ -2,10 +2,13 @@ export * from './types.js';
 export { NodeRegistry } from './NodeRegistry.js';
 export type {
   ApproveOptions,
+  CertificateRenewal,
+  RenewalListener,
+  RenewedCertificate,
+  RenewOptions,
   IssuedCertificate,
   NewPairingCode,
   NewPairingRequest,
-  NodeChangeListener,
   NodeInfoUpdate,
   NodeRegistryOptions,
   RequestListener,

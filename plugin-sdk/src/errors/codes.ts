@@ -79,6 +79,8 @@ export const ERROR_CODES = {
   PALYRA_E_RENEWAL_REFUSED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: "The daemon refused a certificate renewal: the signature is not by the node's registered identity key, the nonce is not this stream's, the CSR is for another device or key, or the certificate named is not this node's." },
   PALYRA_E_CERT_EXPIRED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: "The node's certificate expired longer ago than the daemon's renewal grace: it cannot renew, pair it again with palyra-node join." },
   PALYRA_E_NODE_REVOKED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: 'The node was removed and its certificate revoked: it cannot renew or connect, pair it again with palyra-node join.' },
+  PALYRA_E_RENEWAL_PROTOCOL: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A RenewCertificate stream broke the protocol (a message out of order or repeated, a field too large or malformed): the daemon ended it without issuing anything; the node retries with a new stream.' },
+  PALYRA_E_RENEWAL_BUSY: { exitCode: 75, grpc: 'RESOURCE_EXHAUSTED', summary: 'The daemon holds its maximum of certificate renewals in progress (in total or from this address): the node retries later, with backoff.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =
