@@ -30,7 +30,9 @@ import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
 import { logFailure } from './logging/logFailure.js';
 import { stopServices, type Service, type StartedService } from './stopServices.js';
 import { DaemonEvents } from './events/DaemonEvents.js';
-import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
+import { certificateTransitionEvent, publishCertificateRenewals, publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
+import { CertificateWatcher } from './certificates/CertificateWatcher.js';
+import { ServerCertificateRenewer } from './certificates/ServerCertificateRenewer.js';
 import { NodeHealth } from './health/NodeHealth.js';
 import { DEFAULT_QUIC_MAX_CONNECTIONS, QuicNodeServer } from './quic/QuicNodeServer.js';
 import type { StoreEngine } from './store/SqlDatabase.js';
@@ -86,6 +88,14 @@ export interface DaemonOptions {
    * `postgres://` URL (see docs/postgresql.md).
    */
   store?: string;
+  /** Lifetime of the server certificates this daemon issues (tests only; default a year). */
+  serverCertValidityMs?: number;
+  /** How often the server certificate is checked for renewal (default 1 h; tests: less). */
+  serverCertCheckIntervalMs?: number;
+  /** How often node certificates are swept for cert.expiring / cert.expired (default 30 s). */
+  certSweepIntervalMs?: number;
+  /** Clock of the node certificate states (watcher, nodes list, status): tests move it ahead. */
+  certificateClock?: () => Date;
   signal?: AbortSignal;
 }
 
@@ -162,7 +172,9 @@ export class Daemon {
       const registry = await openDaemonRegistry(store, { logger: options.logger, signal });
       add('registry flush', { stop: () => registry.flush() }, { untilDone: true });
 
-      const server = await ca.ensureServerCertificate({ hosts: certificateHosts(options.listen.host), signal });
+      const hosts = certificateHosts(options.listen.host);
+      const serverValidity = options.serverCertValidityMs === undefined ? {} : { validityMs: options.serverCertValidityMs };
+      const server = await ca.ensureServerCertificate({ hosts, signal, ...serverValidity });
       const provider = new TlsCertificateProvider({
         caCertPem: ca.caCertPem,
         serverCertPem: server.certPem,
@@ -192,6 +204,10 @@ export class Daemon {
       const health = new NodeHealth(options.healthPingsPerSecond === undefined ? {} : { pingsPerSecond: options.healthPingsPerSecond });
       const unwireEvents = wireDaemonEvents(events, sessions, registry);
       add('event wiring', { stop: async () => unwireEvents() });
+      const renewalGraceMs = options.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS;
+      const certificateClock = options.certificateClock ?? (() => new Date());
+      const stopRenewalEvents = publishCertificateRenewals(events, registry);
+      add('certificate renewal events', { stop: async () => stopRenewalEvents() });
       if (options.logger !== undefined) {
         const logger = options.logger;
         const stopLogging = logDaemonEvents(events, logger);
@@ -232,6 +248,19 @@ export class Daemon {
         });
       }
       const quicAddress = quic.server === undefined ? '' : formatHostPort(quic.server.address);
+      // Started once the gRPC server listens; swaps the certificate into both listeners.
+      const serverCertificate = new ServerCertificateRenewer({
+        ca,
+        hosts,
+        current: server,
+        ...serverValidity,
+        ...(options.serverCertCheckIntervalMs === undefined ? {} : { intervalMs: options.serverCertCheckIntervalMs }),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+        install: (renewed) => {
+          provider.update({ ...provider.material, serverCertPem: renewed.certPem, serverKeyPem: renewed.keyPem });
+          quic.server?.updateCertificate(renewed);
+        },
+      });
       sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message), session.report));
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const autoApprove = options.autoApprove ?? 'off';
@@ -262,13 +291,13 @@ export class Daemon {
         daemonVersion: DAEMON_VERSION,
         health,
         quicAddress: () => quicAddress,
-        serverCertFingerprint: () => server.fingerprint,
+        serverCertFingerprint: () => serverCertificate.current.fingerprint,
         requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
         logger: options.logger,
         pairingLimits: { ...DEFAULT_PAIRING_LIMITS, ...options.pairingLimits },
         renewal: {
           certValidityMs,
-          renewalGraceMs: options.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS,
+          renewalGraceMs,
           caBundlePem: () => ca.caCertPem,
           limits: { ...DEFAULT_RENEWAL_LIMITS, ...options.renewalLimits },
           ...(options.renewalTimeoutMs === undefined ? {} : { timeoutMs: options.renewalTimeoutMs }),
@@ -282,6 +311,18 @@ export class Daemon {
           await rpc.stop();
         },
       });
+
+      serverCertificate.start();
+      add('server certificate renewal', serverCertificate);
+      const certificateWatcher = new CertificateWatcher({
+        nodes: () => registry.listNodes(),
+        graceMs: renewalGraceMs,
+        now: certificateClock,
+        ...(options.certSweepIntervalMs === undefined ? {} : { intervalMs: options.certSweepIntervalMs }),
+        onTransition: (transition) => events.publish(certificateTransitionEvent(transition, certificateClock())),
+      });
+      certificateWatcher.start();
+      add('certificate watcher', certificateWatcher);
 
       // Fails the same way every second while it fails (say a full disk): one line, then a summary a minute.
       const sweepFailures = options.logger === undefined ? undefined : new RateLimitedLog({ logger: options.logger });
@@ -335,6 +376,8 @@ export class Daemon {
         caFingerprint: info.caFingerprint,
         defaultCodeTtlMs: options.codeTtlMs ?? DEFAULT_CODE_TTL_MS,
         maxCodeTtlMs: MAX_CODE_TTL_MS,
+        renewalGraceMs,
+        now: certificateClock,
         status: () => ({
           version: DAEMON_VERSION,
           grpcAddress: info.grpcAddress,
@@ -347,6 +390,8 @@ export class Daemon {
           autoApprove: info.autoApprove,
           storeEngine: info.store.engine,
           storeLocation: info.store.location,
+          serverCertExpiresAt: serverCertificate.current.notAfter.toISOString(),
+          serverCertFingerprint: serverCertificate.current.fingerprint,
         }),
       });
       signal?.throwIfAborted();

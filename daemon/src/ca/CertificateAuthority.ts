@@ -17,9 +17,9 @@ import {
   SERVER_CERT_FILE,
   SERVER_COMMON_NAME,
   SERVER_KEY_FILE,
-  SERVER_RENEW_BEFORE_DAYS,
   SERVER_VALIDITY_DAYS,
 } from './constants.js';
+import { serverBackdateMs, serverCertificateDue } from './serverCertificateDue.js';
 import { NodeCsr } from './NodeCsr.js';
 import { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
 import { StateDirectory } from '@palyra/shared/fs';
@@ -202,15 +202,20 @@ export class CertificateAuthority {
 
   /**
    * Returns the daemon's TLS server key and certificate (CN palyrad, SANs: `hosts`,
-   * localhost, 127.0.0.1 and URI urn:palyra:daemon; EKU serverAuth; one year). The pair on
-   * disk is reused when it was issued by this CA, matches, covers every host and has more
-   * than 30 days left; otherwise a new key and certificate atomically replace it.
+   * localhost, 127.0.0.1 and URI urn:palyra:daemon; EKU serverAuth; one year or `validityMs`).
+   * The pair on disk is reused when it was issued by this CA, matches, covers every host, is
+   * not longer-lived than asked and more than a third of its lifetime is left (see
+   * serverCertificateDue); otherwise, or with `force`, a new key and certificate atomically
+   * replace it.
    */
   async ensureServerCertificate(options: EnsureServerCertificateOptions): Promise<ServerCertificate> {
-    const { signal } = options;
+    const { signal, validityMs = SERVER_VALIDITY_DAYS * DAY_MS, force = false } = options;
     signal?.throwIfAborted();
+    if (!Number.isFinite(validityMs) || validityMs < 1_000 || validityMs > SERVER_VALIDITY_DAYS * DAY_MS) {
+      throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the server certificate validity must be from 1 s to ${SERVER_VALIDITY_DAYS} days`);
+    }
     const hosts = this.serverHosts(options.hosts);
-    const run = this.serverQueue.then(() => this.ensureServerCertificateNow(hosts, signal));
+    const run = this.serverQueue.then(() => this.ensureServerCertificateNow(hosts, validityMs, force, signal));
     this.serverQueue = run.catch(() => undefined);
     return run;
   }
@@ -225,21 +230,24 @@ export class CertificateAuthority {
     return [...hosts.values()];
   }
 
-  private async ensureServerCertificateNow(hosts: HostName[], signal: AbortSignal | undefined): Promise<ServerCertificate> {
+  private async ensureServerCertificateNow(hosts: HostName[], validityMs: number, force: boolean, signal: AbortSignal | undefined): Promise<ServerCertificate> {
     signal?.throwIfAborted();
-    const keyBytes = await this.keys.read(SERVER_KEY_FILE);
-    const certBytes = await this.state.readPublic(SERVER_CERT_FILE);
-    if (keyBytes !== null && certBytes !== null) {
-      const existing = this.reusableServerCertificate(keyBytes, certBytes, hosts);
-      if (existing !== null) return existing;
+    const backdateMs = serverBackdateMs(validityMs, BACKDATE_MS);
+    if (!force) {
+      const keyBytes = await this.keys.read(SERVER_KEY_FILE);
+      const certBytes = await this.state.readPublic(SERVER_CERT_FILE);
+      if (keyBytes !== null && certBytes !== null) {
+        const existing = this.reusableServerCertificate(keyBytes, certBytes, hosts, validityMs + backdateMs);
+        if (existing !== null) return existing;
+      }
     }
     signal?.throwIfAborted();
 
     const { privateKeyPem, publicKeyPem } = await generateTlsKeyPair(signal === undefined ? {} : { signal });
     signal?.throwIfAborted();
     const now = Date.now();
-    const notBefore = wholeSeconds(now - BACKDATE_MS);
-    const notAfter = this.capToCa(wholeSeconds(now + SERVER_VALIDITY_DAYS * DAY_MS));
+    const notBefore = wholeSeconds(now - backdateMs);
+    const notAfter = this.capToCa(wholeSeconds(now + validityMs));
     const cert = forge.pki.createCertificate();
     cert.version = 2;
     cert.serialNumber = randomSerialHex();
@@ -268,11 +276,11 @@ export class CertificateAuthority {
     const certPem = derToPem(certDer, 'CERTIFICATE');
     await this.keys.replace(SERVER_KEY_FILE, privateKeyPem);
     await this.state.replace(SERVER_CERT_FILE, certPem, 0o644);
-    return { keyPem: privateKeyPem, certPem, certDer, fingerprint: fingerprint(certDer), notAfter, issued: true };
+    return { keyPem: privateKeyPem, certPem, certDer, fingerprint: fingerprint(certDer), notBefore, notAfter, issued: true };
   }
 
-  /** The pair on disk when it can serve `hosts` for more than 30 more days, else null. */
-  private reusableServerCertificate(keyBytes: Buffer, certBytes: Buffer, hosts: HostName[]): ServerCertificate | null {
+  /** The pair on disk when it can serve `hosts` and is not due for renewal (nor longer-lived than `maxLifetimeMs`), else null. */
+  private reusableServerCertificate(keyBytes: Buffer, certBytes: Buffer, hosts: HostName[], maxLifetimeMs: number): ServerCertificate | null {
     try {
       const key = createPrivateKey(keyBytes);
       const certDer = pemToDer(certBytes.toString('latin1'), 'CERTIFICATE');
@@ -290,7 +298,9 @@ export class CertificateAuthority {
         parsed.deviceId === null &&
         parsed.extKeyUsage.includes(EKU_SERVER_AUTH) &&
         parsed.notBefore.getTime() <= now + BACKDATE_MS &&
-        parsed.notAfter.getTime() - now > SERVER_RENEW_BEFORE_DAYS * DAY_MS &&
+        !serverCertificateDue(parsed, new Date(now)) &&
+        // Whole seconds: notBefore and notAfter are each rounded.
+        parsed.notAfter.getTime() - parsed.notBefore.getTime() <= maxLifetimeMs + 2_000 &&
         hosts.every((host) => (host.kind === 'ip' ? ips.has(host.value) : dns.has(host.value)));
       if (!usable) return null;
       return {
@@ -298,6 +308,7 @@ export class CertificateAuthority {
         certPem: derToPem(certDer, 'CERTIFICATE'),
         certDer,
         fingerprint: parsed.fingerprint,
+        notBefore: parsed.notBefore,
         notAfter: parsed.notAfter,
         issued: false,
       };

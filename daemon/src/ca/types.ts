@@ -25,6 +25,10 @@ export interface LoadOrCreateOptions {
 export interface EnsureServerCertificateOptions {
   /** Host names and IP addresses clients dial; `localhost` and `127.0.0.1` are always added. */
   hosts: readonly string[];
+  /** Lifetime of a new certificate; default SERVER_VALIDITY_DAYS. A longer-lived one on disk is replaced. */
+  validityMs?: number;
+  /** Issue a new key and certificate even when the pair on disk could be reused (renewal while running). */
+  force?: boolean;
   signal?: AbortSignal;
 }
 
@@ -35,6 +39,7 @@ export interface ServerCertificate {
   certDer: Buffer;
   /** SHA-256 of certDer, lowercase hex. */
   fingerprint: string;
+  notBefore: Date;
   notAfter: Date;
   /** True when a new key and certificate were written, false when the existing pair was reused. */
   issued: boolean;

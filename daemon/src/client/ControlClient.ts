@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, DaemonStatus__Output, DispatchInfo__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output } from '@palyra/proto';
+import type { AdminServiceClient, DaemonStatus__Output, DispatchInfo__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
@@ -99,6 +99,16 @@ export class ControlClient {
 
   removeNode(deviceId: string, options?: CallOptions): Promise<NodeInfo__Output> {
     return this.unary('RemoveNode', { deviceId }, options);
+  }
+
+  /**
+   * Asks online nodes to renew their certificate now (one by device id, or all): returns the
+   * nodes that were asked (RenewNow sent on their Session) and those offline.
+   */
+  renewNodes(target: { deviceId: string } | { all: true }, options?: CallOptions & { reason?: string }): Promise<RenewNodesResponse__Output> {
+    const { reason = '', ...callOptions } = options ?? {};
+    const request = 'all' in target ? { all: true, deviceId: '', reason } : { all: false, deviceId: target.deviceId, reason };
+    return this.unary('RenewNodes', request, callOptions);
   }
 
   /**
@@ -207,6 +217,7 @@ type AdminUnaryMethod =
   | 'Decide'
   | 'ListNodes'
   | 'RemoveNode'
+  | 'RenewNodes'
   | 'CancelDispatch'
   | 'ListDispatches'
   | 'GetDispatch';

@@ -1,6 +1,8 @@
 import type { Dispatch } from '../dispatch/index.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
+import type { DaemonEvent } from '@palyra/shared/quic';
+import type { CertificateTransition } from '../certificates/CertificateWatcher.js';
 import type { DaemonEvents } from './DaemonEvents.js';
 
 /** Publishes a new dispatch's states (queued, sent, running, then its final status) on the bus. */
@@ -40,5 +42,37 @@ export function wireDaemonEvents(events: DaemonEvents, sessions: SessionManager,
     sessions.off('online', online);
     sessions.off('offline', offline);
     stopRequests();
+  };
+}
+
+/**
+ * Publishes `cert.renewed` when a renewal (RenewCertificate) replaced a node's certificate.
+ * Returns the unwiring.
+ */
+export function publishCertificateRenewals(events: DaemonEvents, registry: NodeRegistry): () => void {
+  return registry.onCertificateRenewed((renewal) => {
+    events.publish({
+      type: 'cert.renewed',
+      at: renewal.renewedAt,
+      deviceId: renewal.deviceId,
+      name: registry.getNode(renewal.deviceId)?.name ?? '',
+      certFingerprint: renewal.certFingerprint,
+      certExpiresAt: renewal.certExpiresAt,
+      previousCertFingerprint: renewal.presentedFingerprint,
+    });
+  });
+}
+
+/** The `cert.expiring` / `cert.expired` event of a certificate the watcher saw change state. */
+export function certificateTransitionEvent({ node, state, graceEndsAt }: CertificateTransition, at: Date): DaemonEvent {
+  return {
+    type: state === 'expiring' ? 'cert.expiring' : 'cert.expired',
+    at: at.toISOString(),
+    deviceId: node.deviceId,
+    name: node.name,
+    certFingerprint: node.certFingerprint,
+    certExpiresAt: node.certExpiresAt,
+    state,
+    ...(graceEndsAt === undefined ? {} : { graceEndsAt: graceEndsAt.toISOString() }),
   };
 }

@@ -156,6 +156,14 @@ export class QuicNodeServer {
     this.server = server;
   }
 
+  /**
+   * Serves new handshakes with this key and certificate (the server certificate was renewed);
+   * connections already up keep theirs: each copied the config when it was accepted.
+   */
+  updateCertificate({ certPem, keyPem }: { certPem: string; keyPem: string }): void {
+    this.server?.updateConfig({ cert: certPem, key: keyPem });
+  }
+
   /** Closes every connection of a revoked certificate, at once. */
   closeFingerprint(fingerprint: string, reason = 'this node certificate was revoked'): void {
     for (const [connection, info] of this.connections) {

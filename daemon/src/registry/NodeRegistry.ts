@@ -84,6 +84,11 @@ export interface IssuedCertificate {
   /** SHA-256 of the DER, hex. */
   fingerprint: string;
   notAfter: string | Date;
+  /**
+   * When it was issued (not the back-dated notBefore): the start of the lifetime that
+   * certificate states and the agent's schedule measure. Default: when the registry records it.
+   */
+  issuedAt?: string | Date;
 }
 
 export interface NodeInfoUpdate {
@@ -369,6 +374,9 @@ export class NodeRegistry {
             x25519PublicKey: request.x25519PublicKey,
             certFingerprint: fingerprint,
             certExpiresAt: notAfter,
+            // Without it a 24-hour certificate would be measured against the 30 days assumed for
+            // records older than renewal, and look expiring from the start.
+            certIssuedAt: isoOf(certificate.issuedAt ?? tx.now),
             pairedAt: tx.now.toISOString(),
             lastSeen: existing?.lastSeen ?? null,
           },

@@ -300,6 +300,9 @@ describe('pairing requests', () => {
       x25519PublicKey: key32(101),
       certFingerprint: fingerprint(1),
       certExpiresAt: '2025-02-01T00:00:00.000Z',
+      // Issue 15: the start of the lifetime certificate states measure (else a short-lived
+      // certificate looks expiring from the start).
+      certIssuedAt: '2025-01-01T00:01:00.000Z',
       pairedAt: '2025-01-01T00:01:00.000Z',
       lastSeen: null,
     });
