@@ -5,6 +5,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { OsKeyring, PassphraseSource, VaultBackendInfo, VaultSettings } from '@palyra/shared/vault';
 import { ADMIN_SOCKET_NAME, AdminServer } from './admin/AdminServer.js';
 import { CertificateAuthority, StateDirectory, VaultKeyStore } from './ca/index.js';
+import { CaRotation } from './ca/CaRotation.js';
 import { DispatchCoordinator, DispatchJournal, NodeCapabilities, SchemaWorker } from './dispatch/index.js';
 import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
@@ -149,13 +150,24 @@ export class Daemon {
       const registry = await openDaemonRegistry(store, { logger: options.logger, signal });
       add('registry flush', { stop: () => registry.flush() }, { untilDone: true });
 
-      const server = await ca.ensureServerCertificate({ hosts: certificateHosts(options.listen.host), signal });
-      const provider = new TlsCertificateProvider({
-        caCertPem: ca.caCertPem,
-        serverCertPem: server.certPem,
-        serverKeyPem: server.keyPem,
-      });
+      const serverHosts = certificateHosts(options.listen.host);
       const sessions = new SessionManager();
+      // Swaps trust and server identity into both node-facing servers; set once they exist.
+      let quicServer: QuicNodeServer | undefined;
+      let provider: TlsCertificateProvider | undefined;
+      const rotation = new CaRotation({
+        ca,
+        registry,
+        sessions,
+        serverHosts,
+        logger: options.logger,
+        applyTls: (material) => {
+          provider?.update(material);
+          quicServer?.updateTls(material);
+        },
+      });
+      const server = await rotation.start({ signal });
+      provider = new TlsCertificateProvider(rotation.material());
       // A revoked certificate must lose its live Session at once, whatever revoked it: peers
       // are authenticated only when a stream opens, and besides `nodes remove` (which closes
       // the session itself) a re-pairing that replaces a device's certificate revokes the old
@@ -208,17 +220,24 @@ export class Daemon {
       add('dispatch coordinator', { stop: () => dispatcher.stop() }, { untilDone: true });
       const quic = await startQuic(options, { registry, health, events, ca, server });
       if (quic.server !== undefined) {
-        const quicServer = quic.server;
-        const stopClosingQuic = registry.onRevoked((revoked) => quicServer.closeFingerprint(revoked.fingerprint, `this node certificate was revoked (${revoked.reason})`));
+        quicServer = quic.server;
+        const started = quic.server;
+        const stopClosingQuic = registry.onRevoked((revoked) => started.closeFingerprint(revoked.fingerprint, `this node certificate was revoked (${revoked.reason})`));
         add('QUIC server', {
           stop: async () => {
             stopClosingQuic();
-            await quicServer.stop();
+            await started.stop();
           },
         });
       }
       const quicAddress = quic.server === undefined ? '' : formatHostPort(quic.server.address);
       sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message), session.report));
+      sessions.on('online', (session) => rotation.nodeOnline(session));
+      // A removed node may have been the last one the new CA waited for.
+      const stopRotationOnRevoke = registry.onRevoked(() => {
+        rotation.switchServerIfReady().catch((error: unknown) => logFailure(options.logger, 'error', 'switching the server certificate to the new CA failed', error));
+      });
+      add('CA rotation listener', { stop: async () => stopRotationOnRevoke() });
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const autoApprove = options.autoApprove ?? 'off';
       const decisions = new PairingDecisions(registry, ca, options.certValidityDays ?? 30);
@@ -243,7 +262,8 @@ export class Daemon {
         daemonVersion: DAEMON_VERSION,
         health,
         quicAddress: () => quicAddress,
-        serverCertFingerprint: () => server.fingerprint,
+        serverCertFingerprint: () => rotation.serverCertificate.fingerprint,
+        trust: { bundlePem: () => ca.trustBundlePem, recordTrust: (deviceId, fingerprints) => rotation.recordTrust(deviceId, fingerprints) },
         requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
         logger: options.logger,
         pairingLimits: { ...DEFAULT_PAIRING_LIMITS, ...options.pairingLimits },
@@ -296,7 +316,8 @@ export class Daemon {
         health,
         events,
         logger: options.logger,
-        caFingerprint: info.caFingerprint,
+        caFingerprint: () => ca.caFingerprint,
+        rotation,
         defaultCodeTtlMs: options.codeTtlMs ?? DEFAULT_CODE_TTL_MS,
         maxCodeTtlMs: MAX_CODE_TTL_MS,
         status: () => ({
@@ -304,7 +325,11 @@ export class Daemon {
           grpcAddress: info.grpcAddress,
           quicAddress: info.quicAddress,
           adminSocket: info.adminSocket,
-          caFingerprint: info.caFingerprint,
+          caFingerprint: ca.caFingerprint,
+          caNotAfter: ca.caNotAfter.toISOString(),
+          caSigningFingerprint: ca.signing.fingerprint,
+          caSigningNotAfter: ca.signing.notAfter.toISOString(),
+          caRotating: ca.rotating,
           stateDir,
           startedAt: startedAt.toISOString(),
           pid: process.pid,
@@ -385,7 +410,7 @@ async function startQuic(
   const create = (at: HostPort): QuicNodeServer =>
     new QuicNodeServer({
       listen: at,
-      caCertPem: deps.ca.caCertPem,
+      caCertPem: deps.ca.trustBundlePem,
       serverCertPem: deps.server.certPem,
       serverKeyPem: deps.server.keyPem,
       lookup: deps.registry,
@@ -410,3 +435,4 @@ async function startQuic(
     return { server: quic, notice: `UDP port ${listen.port} is in use, so QUIC listens on port ${quic.address.port} (set --quic-listen to choose)` };
   }
 }
+

@@ -25,6 +25,8 @@ export interface LoadOrCreateOptions {
 export interface EnsureServerCertificateOptions {
   /** Host names and IP addresses clients dial; `localhost` and `127.0.0.1` are always added. */
   hosts: readonly string[];
+  /** Fingerprint of the trusted CA generation to issue it (default: the current server CA). */
+  issuer?: string;
   signal?: AbortSignal;
 }
 
@@ -51,6 +53,8 @@ export interface SignNodeCsrOptions {
 }
 
 export interface NodeCertificate {
+  /** SHA-256 of the issuing CA certificate (the signing generation), lowercase hex. */
+  caFingerprint: string;
   certDer: Buffer;
   certPem: string;
   /** SHA-256 of certDer, lowercase hex. */

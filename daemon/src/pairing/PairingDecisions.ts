@@ -40,6 +40,7 @@ export class PairingDecisions {
         certDer: Buffer.from(issued.certDer).toString('base64'),
         fingerprint: issued.fingerprint,
         notAfter: issued.notAfter.toISOString(),
+        caFingerprint: issued.caFingerprint,
       },
       { signal, replaceIdentity },
     );

@@ -1,5 +1,6 @@
 import { X509Certificate, createHmac, timingSafeEqual, webcrypto } from 'node:crypto';
 import { formatHostPort, type HostPort } from '@palyra/shared/config';
+import { pemCertificatesToDer } from '@palyra/shared/x509';
 import { PalyraError } from '@palyra/shared/errors';
 import { DEFAULT_MAX_FRAME_BYTES, QUIC_ALPN, QUIC_CONNECTION_CODE, TLS_ALERT, errorForStreamCode, streamCodeFor, loadQuic, quicLogger, type QuicModule } from '@palyra/shared/quic';
 import type { QUICConnection, QUICServer, QUICStream } from '@matrixai/quic';
@@ -30,6 +31,7 @@ export const DEFAULT_QUIC_MAX_CONNECTIONS = 256;
 
 export interface QuicNodeServerOptions {
   listen: HostPort;
+  /** PEM of every CA whose node certificates are accepted (two during a CA rotation). */
   caCertPem: string;
   serverCertPem: string;
   serverKeyPem: string;
@@ -77,6 +79,8 @@ export class QuicNodeServer {
   private readonly openStreams = new Set<QUICStream>();
   private readonly maxConnections: number;
   private readonly now: () => Date;
+  /** The CAs the verify callback accepts right now (updateTls replaces them). */
+  private trustedCas: X509Certificate[];
   /** Stream failures: a node can cause them at will, so one line per code and a summary. */
   private readonly peerLog: RateLimitedLog | undefined;
 
@@ -86,6 +90,7 @@ export class QuicNodeServer {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the QUIC connection cap must be a positive integer, got ${String(options.maxConnections)}`);
     }
     this.now = options.now ?? (() => new Date());
+    this.trustedCas = parseBundle(options.caCertPem);
     this.peerLog =
       options.logger === undefined
         ? undefined
@@ -125,7 +130,7 @@ export class QuicNodeServer {
         cert: this.options.serverCertPem,
         ca: this.options.caCertPem,
         verifyPeer: true,
-        verifyCallback: createNodeVerifyCallback(new X509Certificate(this.options.caCertPem), this.options.lookup, this.now) as never,
+        verifyCallback: createNodeVerifyCallback(() => this.trustedCas, this.options.lookup, this.now) as never,
         applicationProtos: [QUIC_ALPN],
         maxIdleTimeout: this.options.idleTimeoutMs ?? 60_000,
         initialMaxStreamsBidi: 64,
@@ -150,6 +155,16 @@ export class QuicNodeServer {
     this.boundPort = server.port;
     this.stopping = false;
     this.server = server;
+  }
+
+  /**
+   * Swaps the trusted CAs and the server certificate without a restart (a CA rotation, a
+   * renewed server certificate). New handshakes use them; connections already up keep theirs
+   * (a node certificate of a CA no longer trusted is closed by revoking it, see CaRotation).
+   */
+  updateTls(material: { caCertPem: string; serverCertPem: string; serverKeyPem: string }): void {
+    this.trustedCas = parseBundle(material.caCertPem);
+    this.server?.updateConfig({ ca: material.caCertPem, cert: material.serverCertPem, key: material.serverKeyPem });
   }
 
   /** Closes every connection of a revoked certificate, at once. */
@@ -277,4 +292,8 @@ function hmac(key: ArrayBuffer, data: ArrayBuffer): ArrayBuffer {
 
 function toBuffer(value: ArrayBuffer | ArrayBufferView): Buffer {
   return ArrayBuffer.isView(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : Buffer.from(value);
+}
+
+function parseBundle(pem: string): X509Certificate[] {
+  return pemCertificatesToDer(pem).map((der) => new X509Certificate(der));
 }

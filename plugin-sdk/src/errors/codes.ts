@@ -79,6 +79,9 @@ export const ERROR_CODES = {
   PALYRA_E_RENEWAL_REFUSED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: "The daemon refused a certificate renewal: the signature is not by the node's registered identity key, the nonce is not this stream's, the CSR is for another device or key, or the certificate named is not this node's." },
   PALYRA_E_CERT_EXPIRED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: "The node's certificate expired longer ago than the daemon's renewal grace: it cannot renew, pair it again with palyra-node join." },
   PALYRA_E_NODE_REVOKED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: 'The node was removed and its certificate revoked: it cannot renew or connect, pair it again with palyra-node join.' },
+  PALYRA_E_CA_ROTATION_IN_PROGRESS: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'A CA rotation is already in progress: finish it (palyrad ca finish) before rotating again.' },
+  PALYRA_E_CA_NOT_ROTATING: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'No CA rotation is in progress: there is no CA to retire.' },
+  PALYRA_E_CA_IN_USE: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'Registered nodes still hold certificates of the old CA or do not trust the new one yet (palyrad ca status; --force cuts them off).' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

@@ -13,18 +13,25 @@ export type PeerCheck =
 
 /**
  * What a TLS stack would check of a peer's leaf certificate, for QUIC verify callbacks, which
- * replace BoringSSL's own check: issued by `ca` (issuer name and signature), inside its
+ * replace BoringSSL's own check: issued by `ca` (issuer name and signature; during a CA
+ * rotation a list: issued by any of them), inside its
  * validity period at `now`, not a CA, and the role's marker (a node: device URI SAN and EKU
  * clientAuth; the daemon: daemon URI SAN and EKU serverAuth). Never throws: anything
  * unreadable is a bad certificate.
  */
-export function checkPeerCertificate(leafDer: Uint8Array | undefined, ca: X509Certificate, role: PeerRole, now: Date = new Date()): PeerCheck {
+export function checkPeerCertificate(
+  leafDer: Uint8Array | undefined,
+  ca: X509Certificate | readonly X509Certificate[],
+  role: PeerRole,
+  now: Date = new Date(),
+): PeerCheck {
   if (leafDer === undefined || leafDer.byteLength === 0) {
     return { ok: false, alert: TLS_ALERT.CERTIFICATE_REQUIRED, problem: 'no certificate was presented' };
   }
   try {
     const leaf = new X509Certificate(leafDer);
-    if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) {
+    const cas: readonly X509Certificate[] = Array.isArray(ca) ? ca : [ca as X509Certificate];
+    if (!cas.some((issuer) => leaf.checkIssued(issuer) && leaf.verify(issuer.publicKey))) {
       return { ok: false, alert: TLS_ALERT.UNKNOWN_CA, problem: 'the certificate was not issued by this daemon\'s CA' };
     }
     const certificate = parseCertificate(Buffer.from(leafDer));

@@ -2,6 +2,6 @@ export { DAEMON_URI, DEVICE_URI_PREFIX, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, OID_SH
 export { createCsr, type CreateCsrOptions } from './csr.js';
 export { generateTlsKeyPair, type TlsKeyPair } from './keys.js';
 export { parseCertificate, type ParsedCertificate, type SubjectAltNames } from './parseCertificate.js';
-export { derToPem, fingerprint, pemToDer } from './pem.js';
+export { derToPem, fingerprint, pemCertificatesToDer, pemToDer } from './pem.js';
 /** Not x509-specific: the one helper that lets a caller stop waiting on a promise when its signal aborts. */
 export { abortable } from './utils.js';

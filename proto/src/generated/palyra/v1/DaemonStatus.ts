@@ -25,6 +25,16 @@ export interface DaemonStatus {
    * the SQLite file, or the PostgreSQL URL without its password
    */
   'storeLocation'?: (string);
+  /**
+   * CA (40+: CA rotation). ca_fingerprint is the CA of the server certificate (what pairing pins).
+   */
+  'caNotAfter'?: (string);
+  /**
+   * the CA issuing node certificates (the new one during a rotation)
+   */
+  'caSigningFingerprint'?: (string);
+  'caSigningNotAfter'?: (string);
+  'caRotating'?: (boolean);
 }
 
 export interface DaemonStatus__Output {
@@ -51,4 +61,14 @@ export interface DaemonStatus__Output {
    * the SQLite file, or the PostgreSQL URL without its password
    */
   'storeLocation': (string);
+  /**
+   * CA (40+: CA rotation). ca_fingerprint is the CA of the server certificate (what pairing pins).
+   */
+  'caNotAfter': (string);
+  /**
+   * the CA issuing node certificates (the new one during a rotation)
+   */
+  'caSigningFingerprint': (string);
+  'caSigningNotAfter': (string);
+  'caRotating': (boolean);
 }

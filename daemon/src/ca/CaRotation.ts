@@ -1,0 +1,262 @@
+import { PalyraError } from '@palyra/shared/errors';
+import type { Logger } from '@palyra/shared/logging';
+import { displayText } from '@palyra/shared/text';
+import { logFailure } from '../logging/logFailure.js';
+import type { NodeRegistry } from '../registry/index.js';
+import type { NodeRecord } from '../registry/types.js';
+import type { TlsMaterial } from '../rpc/TlsCertificateProvider.js';
+import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
+import type { CertificateAuthority } from './CertificateAuthority.js';
+import type { CaRole } from './CaGeneration.js';
+import type { ServerCertificate } from './types.js';
+
+/** Fingerprints a node may report as trusted (RegisterNode, TrustAck): more is refused. */
+export const MAX_TRUSTED_CAS = 8;
+/** Nodes named in a PALYRA_E_CA_IN_USE message (the details carry them all). */
+const NODES_IN_MESSAGE = 10;
+
+export interface CaRotationDeps {
+  ca: CertificateAuthority;
+  registry: NodeRegistry;
+  sessions: SessionManager;
+  /** Names and addresses the server certificate covers (as at start). */
+  serverHosts: readonly string[];
+  /** Puts trust and server identity into the node-facing servers (gRPC provider, QUIC) without a restart. */
+  applyTls: (material: TlsMaterial) => void;
+  logger?: Logger;
+}
+
+export interface CaStatusEntry {
+  fingerprint: string;
+  role: CaRole;
+  /** ISO-8601; empty for a retired generation. */
+  notAfter: string;
+  createdAt: string;
+  /** Registered nodes that trust it (see trustOf). */
+  nodesTrusting: number;
+  /** Registered nodes whose current certificate it issued. */
+  nodesHolding: number;
+}
+
+export interface CaStatus {
+  cas: CaStatusEntry[];
+  serverCaFingerprint: string;
+  nodesTotal: number;
+  rotating: boolean;
+}
+
+export interface CutOffNode {
+  deviceId: string;
+  name: string;
+  /** Holds a certificate of the CA being retired. */
+  holdsOldCertificate: boolean;
+  /** Does not trust the signing CA (cannot verify the server certificate it issues). */
+  lacksTrust: boolean;
+}
+
+export interface FinishResult {
+  retiredFingerprint: string;
+  /** Nodes --force cut off (empty without --force: finish refuses instead). */
+  cutOff: CutOffNode[];
+  status: CaStatus;
+}
+
+/**
+ * CA rotation as the running daemon does it (docs/security.md, "CA rotation"):
+ * - rotate: a new signing CA; both are trusted (gRPC and QUIC); online nodes get the trust
+ *   bundle (DaemonMessage.trust_bundle) and are asked to renew (onto the new CA);
+ * - nodes report what they trust (RegisterNode, TrustAck): once every registered node trusts
+ *   the signing CA, the server certificate switches to one it issued, swapped in live;
+ * - finish: retires the old CA when no registered node depends on it (or --force: the nodes
+ *   still holding its certificates are revoked), and pushes the smaller bundle.
+ */
+export class CaRotation {
+  private server: ServerCertificate | undefined;
+  /** Serializes server certificate switches and finish (each reads, then replaces, the server identity). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: CaRotationDeps) {}
+
+  /**
+   * Loads or issues the server certificate, from the CA desiredServerIssuer names: during a
+   * rotation, the new CA only once every registered node trusts it.
+   */
+  async start({ signal }: { signal?: AbortSignal } = {}): Promise<ServerCertificate> {
+    this.server = await this.deps.ca.ensureServerCertificate({ hosts: this.deps.serverHosts, issuer: this.desiredServerIssuer(), ...(signal === undefined ? {} : { signal }) });
+    return this.server;
+  }
+
+  /** The server certificate served right now. */
+  get serverCertificate(): ServerCertificate {
+    if (this.server === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'CaRotation.start() has not run');
+    return this.server;
+  }
+
+  /** What the node port serves and trusts right now. */
+  material(): TlsMaterial {
+    const server = this.serverCertificate;
+    return { caCertPem: this.deps.ca.trustBundlePem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
+  }
+
+  /** The CAs a node trusts: what it reported, else the first CA (what nodes paired before rotations pin). */
+  trustOf(node: Readonly<NodeRecord>): readonly string[] {
+    return node.trustedCaFingerprints ?? [this.deps.ca.firstFingerprint];
+  }
+
+  /** The CA that issued a node's current certificate (records without one: the first CA). */
+  issuerOf(node: Readonly<NodeRecord>): string {
+    return node.certCaFingerprint ?? this.deps.ca.firstFingerprint;
+  }
+
+  /**
+   * Which CA should issue the server certificate: the signing CA once every registered node
+   * trusts it, else the oldest CA in use (which every node trusts).
+   */
+  desiredServerIssuer(): string {
+    const { ca, registry } = this.deps;
+    const signing = ca.signing.fingerprint;
+    const everyoneTrusts = registry.listNodes().every((node) => this.trustOf(node).includes(signing));
+    return everyoneTrusts ? signing : (ca.trusted[0]?.fingerprint ?? signing);
+  }
+
+  /** Begins a rotation (PALYRA_E_CA_ROTATION_IN_PROGRESS while one runs). */
+  async rotate({ signal }: { signal?: AbortSignal } = {}): Promise<CaStatus> {
+    const generation = await this.deps.ca.rotate(signal === undefined ? {} : { signal });
+    this.deps.applyTls(this.material());
+    this.deps.logger?.info({ signing: generation.fingerprint, retiring: this.deps.ca.trusted[0]?.fingerprint }, 'CA rotation begun: both CAs are trusted');
+    for (const node of this.deps.registry.listNodes()) {
+      const session = this.deps.sessions.get(node.deviceId);
+      if (session === undefined) continue;
+      this.pushBundle(session);
+      // Onto the new CA now rather than at the next scheduled renewal.
+      session.send({ renew: { reason: 'CA rotation' } });
+    }
+    await this.switchServerIfReady();
+    return this.status();
+  }
+
+  /**
+   * A node's report of the CAs it trusts (RegisterNode's trusted_ca_fingerprints, TrustAck):
+   * recorded when well-formed (at most MAX_TRUSTED_CAS SHA-256 hex strings), then the server
+   * certificate switches if this was the last node the signing CA waited for.
+   */
+  async recordTrust(deviceId: string, fingerprints: readonly string[]): Promise<void> {
+    if (fingerprints.length === 0) return; // an agent older than CA rotation reports nothing
+    if (fingerprints.length > MAX_TRUSTED_CAS) {
+      throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `a node may report at most ${MAX_TRUSTED_CAS} trusted CAs, got ${fingerprints.length}`);
+    }
+    const normalized = fingerprints.map((fp) => (typeof fp === 'string' ? fp.toLowerCase() : ''));
+    if (!normalized.every((fp) => /^[0-9a-f]{64}$/.test(fp))) {
+      throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'trusted CA fingerprints must be SHA-256 hashes in lowercase hex');
+    }
+    await this.deps.registry.recordTrustedCas(deviceId, normalized);
+    await this.switchServerIfReady();
+  }
+
+  /** A node's Session opened: it gets the bundle when what it trusts is not exactly the CAs in use. */
+  nodeOnline(session: LiveSession): void {
+    const node = this.deps.registry.getNode(session.deviceId);
+    if (node === undefined) return;
+    const trusted = new Set(this.trustOf(node));
+    const current = this.deps.ca.trustedFingerprints;
+    if (trusted.size !== current.length || !current.every((fp) => trusted.has(fp))) this.pushBundle(session);
+  }
+
+  /**
+   * Switches the server certificate to the signing CA when every registered node trusts it
+   * (and it does not already). Call on start, on trust reports and when nodes go away.
+   */
+  switchServerIfReady(): Promise<void> {
+    const run = this.queue.then(async () => {
+      const issuer = this.desiredServerIssuer();
+      if (issuer === this.deps.ca.serverCa.fingerprint && this.deps.ca.generation(issuer) !== undefined) return;
+      await this.switchServer(issuer);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async switchServer(issuer: string): Promise<void> {
+    const server = await this.deps.ca.ensureServerCertificate({ hosts: this.deps.serverHosts, issuer });
+    this.server = server;
+    this.deps.applyTls(this.material());
+    this.deps.logger?.info({ serverCa: issuer, certFingerprint: server.fingerprint }, 'server certificate switched to the signing CA, without a restart');
+  }
+
+  /**
+   * Ends the rotation. Refuses (PALYRA_E_CA_IN_USE, naming the nodes) while a registered node
+   * holds a certificate of the retiring CA or does not trust the signing one; `force` retires
+   * it anyway: the holders' certificates are revoked (their connections close; they must pair
+   * again) and nodes without the new CA can no longer verify the server.
+   */
+  finish({ force = false }: { force?: boolean } = {}): Promise<FinishResult> {
+    const run = this.queue.then(() => this.finishNow(force));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async finishNow(force: boolean): Promise<FinishResult> {
+    const { ca, registry } = this.deps;
+    const retiring = ca.rotating ? ca.trusted[0] : undefined;
+    if (retiring === undefined) throw new PalyraError('PALYRA_E_CA_NOT_ROTATING', 'no CA rotation is in progress: start one with palyrad ca rotate');
+    const signing = ca.signing.fingerprint;
+    const dependents: CutOffNode[] = [];
+    for (const node of registry.listNodes()) {
+      const holdsOldCertificate = this.issuerOf(node) === retiring.fingerprint;
+      const lacksTrust = !this.trustOf(node).includes(signing);
+      if (holdsOldCertificate || lacksTrust) dependents.push({ deviceId: node.deviceId, name: node.name, holdsOldCertificate, lacksTrust });
+    }
+    if (dependents.length > 0 && !force) {
+      const named = dependents.slice(0, NODES_IN_MESSAGE).map(describe).join('; ');
+      const more = dependents.length > NODES_IN_MESSAGE ? `; and ${dependents.length - NODES_IN_MESSAGE} more` : '';
+      throw new PalyraError(
+        'PALYRA_E_CA_IN_USE',
+        `${dependents.length} registered node${dependents.length === 1 ? '' : 's'} still depend${dependents.length === 1 ? 's' : ''} on the old CA ${retiring.fingerprint}: ${named}${more}. ` +
+          'Bring them online so they renew and take the new trust bundle (palyrad ca status shows the progress), remove them, or finish with --force to cut them off',
+        { details: { retiring: retiring.fingerprint, nodes: dependents } },
+      );
+    }
+    if (ca.serverCa.fingerprint !== signing) await this.switchServer(signing);
+    const retired = await ca.retire();
+    this.deps.applyTls(this.material());
+    for (const node of dependents) {
+      if (!node.holdsOldCertificate) continue;
+      await registry.revokeCertificates(node.deviceId, `its certificate was issued by the retired CA ${retired}`).catch((error: unknown) => {
+        logFailure(this.deps.logger, 'error', `CA finish: revoking the certificate of ${node.deviceId} failed`, error);
+      });
+    }
+    for (const node of registry.listNodes()) {
+      const session = this.deps.sessions.get(node.deviceId);
+      if (session !== undefined) this.pushBundle(session);
+    }
+    this.deps.logger?.info({ retired, signing, cutOff: dependents.length }, dependents.length === 0 ? 'CA rotation finished' : 'CA rotation finished with --force: nodes cut off');
+    return { retiredFingerprint: retired, cutOff: dependents, status: this.status() };
+  }
+
+  status(): CaStatus {
+    const { ca, registry } = this.deps;
+    const nodes = registry.listNodes();
+    return {
+      cas: ca.generations.map((g) => ({
+        fingerprint: g.fingerprint,
+        role: g.role,
+        notAfter: Number.isNaN(g.notAfter.getTime()) ? '' : g.notAfter.toISOString(),
+        createdAt: g.createdAt,
+        nodesTrusting: nodes.filter((node) => this.trustOf(node).includes(g.fingerprint)).length,
+        nodesHolding: nodes.filter((node) => this.issuerOf(node) === g.fingerprint).length,
+      })),
+      serverCaFingerprint: ca.serverCa.fingerprint,
+      nodesTotal: nodes.length,
+      rotating: ca.rotating,
+    };
+  }
+
+  private pushBundle(session: LiveSession): void {
+    session.send({ trustBundle: { caBundlePem: this.deps.ca.trustBundlePem } });
+  }
+}
+
+function describe(node: CutOffNode): string {
+  const why = [node.holdsOldCertificate ? 'holds a certificate of the old CA' : '', node.lacksTrust ? 'does not trust the new CA yet' : ''].filter(Boolean).join(', ');
+  return `${displayText(node.name) || '(unnamed)'} (${node.deviceId}): ${why}`;
+}
