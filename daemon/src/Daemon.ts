@@ -154,7 +154,6 @@ export class Daemon {
       const sessions = new SessionManager();
       // Swaps trust and server identity into both node-facing servers; set once they exist.
       let quicServer: QuicNodeServer | undefined;
-      let provider: TlsCertificateProvider | undefined;
       const rotation = new CaRotation({
         ca,
         registry,
@@ -162,12 +161,13 @@ export class Daemon {
         serverHosts,
         logger: options.logger,
         applyTls: (material) => {
-          provider?.update(material);
+          // Only called after start (a rotation, a switch): provider exists by then.
+          provider.update(material);
           quicServer?.updateTls(material);
         },
       });
       const server = await rotation.start({ signal });
-      provider = new TlsCertificateProvider(rotation.material());
+      const provider = new TlsCertificateProvider(rotation.material());
       // A revoked certificate must lose its live Session at once, whatever revoked it: peers
       // are authenticated only when a stream opens, and besides `nodes remove` (which closes
       // the session itself) a re-pairing that replaces a device's certificate revokes the old

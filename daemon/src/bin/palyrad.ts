@@ -2,6 +2,7 @@
 import { Builtins, Cli } from 'clipanion';
 import { runProgram } from '@palyra/shared/cli';
 import { ApprovalsCommand } from '../commands/ApprovalsCommand.js';
+import { CaFinishCommand, CaRotateCommand, CaStatusCommand } from '../commands/CaCommands.js';
 import { ConfigShowCommand } from '../commands/ConfigShowCommand.js';
 import { DispatchesGetCommand } from '../commands/DispatchesGetCommand.js';
 import { DispatchesListCommand } from '../commands/DispatchesListCommand.js';
@@ -31,6 +32,9 @@ for (const command of [
   NodesListCommand,
   NodesRemoveCommand,
   NodesInvokeCommand,
+  CaStatusCommand,
+  CaRotateCommand,
+  CaFinishCommand,
   DispatchesListCommand,
   DispatchesGetCommand,
   DispatchesWatchCommand,
