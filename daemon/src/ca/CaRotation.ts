@@ -153,13 +153,18 @@ export class CaRotation {
     await this.switchServerIfReady();
   }
 
-  /** A node's Session opened: it gets the bundle when what it trusts is not exactly the CAs in use. */
+  /**
+   * A node's Session opened: it gets the bundle when what it trusts is not exactly the CAs in
+   * use, and is asked to renew when its certificate is not the signing CA's (a node that was
+   * offline when the rotation began, or paired during it).
+   */
   nodeOnline(session: LiveSession): void {
     const node = this.deps.registry.getNode(session.deviceId);
     if (node === undefined) return;
     const trusted = new Set(this.trustOf(node));
     const current = this.deps.ca.trustedFingerprints;
     if (trusted.size !== current.length || !current.every((fp) => trusted.has(fp))) this.pushBundle(session);
+    if (this.issuerOf(node) !== this.deps.ca.signing.fingerprint) session.send({ renew: { reason: 'CA rotation' } });
   }
 
   /**

@@ -448,8 +448,8 @@ export class CertificateAuthority {
    * used, after checking its self-signature and size (PALYRA_E_CERT_INVALID otherwise): the
    * certificate carries CN = deviceId, URI SAN urn:palyra:device:<deviceId>, EKU clientAuth,
    * keyUsage digitalSignature+keyEncipherment, CA:false, and is valid from now-5min for
-   * `validityDays` (default 30), never past the CA's own expiry. Always by the signing CA;
-   * the result names it (caFingerprint).
+   * `validityDays` (default 30), never past the CA's own expiry. By the signing CA unless
+   * `issuer` names another trusted one; the result names it (caFingerprint).
    */
   async signNodeCsr(options: SignNodeCsrOptions): Promise<NodeCertificate> {
     const { csrDer, deviceId, validityDays = NODE_DEFAULT_VALIDITY_DAYS, signal } = options;
@@ -468,7 +468,8 @@ export class CertificateAuthority {
 
     const now = Date.now();
     const notBefore = wholeSeconds(now - BACKDATE_MS);
-    const issuer = this.signing;
+    const issuer = options.issuer === undefined ? this.signing : this.generation(options.issuer);
+    if (issuer === undefined) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `no trusted CA has the fingerprint ${String(options.issuer)}`);
     const notAfter = issuer.capToCa(wholeSeconds(now + validityDays * DAY_MS));
     const cert = forge.pki.createCertificate();
     cert.version = 2;

@@ -49,6 +49,11 @@ export interface SignNodeCsrOptions {
   deviceId: string;
   /** Default 30, at most 365; fractions allowed. Never extends past the CA's own notAfter. */
   validityDays?: number;
+  /**
+   * Fingerprint of the trusted CA generation to issue it (default: the signing CA). Pairing
+   * passes the server's CA: the node checks the certificate against the CA it pinned.
+   */
+  issuer?: string;
   signal?: AbortSignal;
 }
 
