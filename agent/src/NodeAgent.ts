@@ -10,6 +10,8 @@ import { RuntimeStatusWriter } from './status/RuntimeStatus.js';
 import type { IdentityStore, NodeIdentity } from './identity/index.js';
 import type { PluginLogger } from '@palyra/shared/plugins';
 import { PluginHost, stderrLogger } from './plugins/index.js';
+import { wallNow } from './clock/wallClock.js';
+import { IdentityHolder, IdentityKeeper, NodeCertificateLifecycle, RenewalManager, type RenewalStatus } from './renewal/index.js';
 
 export interface NodeAgentOptions extends NodeConnectionEvents {
   store: IdentityStore;
@@ -43,6 +45,10 @@ export interface NodeAgentOptions extends NodeConnectionEvents {
   logger?: PluginLogger;
   /** Bounds of the result outbox (`<stateDir>/outbox`; in memory without a stateDir). Default 1,000 results, 64 MiB. */
   outboxLimits?: OutboxLimits;
+  /** The certificate was renewed (stored, and the connections switch to it). */
+  onRenewed?: (info: { path: 'mtls' | 'grace'; certExpiresAt: string; reason: string }) => void;
+  /** The certificate in use expired (every renewal failed): the Session and QUIC were closed. */
+  onCertificateExpired?: (message: string) => void;
 }
 
 /**
@@ -54,13 +60,24 @@ export class NodeAgent {
   private readonly controller = new AbortController();
 
   private constructor(
-    readonly identity: NodeIdentity,
+    private readonly holder: IdentityHolder,
     readonly plugins: PluginHost,
     private readonly connection: NodeConnection,
     private readonly health: HealthChannel,
     private readonly status: RuntimeStatusWriter | undefined,
     private readonly work: NodeWork,
+    private readonly renewal: RenewalManager,
   ) {}
+
+  /** The identity in use right now (renewal replaces it). */
+  get identity(): NodeIdentity {
+    return this.holder.current;
+  }
+
+  /** The certificate schedule: next renewal, last result. */
+  get renewalStatus(): RenewalStatus {
+    return this.renewal.status;
+  }
 
   /** The results this node holds until the daemon acknowledges them. */
   get outbox(): ResultOutbox {
@@ -95,10 +112,14 @@ export class NodeAgent {
       options.statusFile === undefined
         ? undefined
         : new RuntimeStatusWriter(options.statusFile, { deviceId: identity.deviceId, daemon: identity.daemonAddress, fallback });
+    const logger = options.logger ?? stderrLogger;
+    // One identity for every connection, replaced by renewal: stored first, then switched to.
+    const holder = new IdentityHolder(identity);
+    const keeper = new IdentityKeeper(options.store, holder);
     // Health on gRPC rides the Session stream the connection keeps open.
     const sessionHealth = new SessionHealth();
     const health = new HealthChannel({
-      identity,
+      identity: holder,
       fallback,
       sessionHealth,
       ...(options.pinnedFingerprint === undefined ? {} : { pinnedFingerprint: options.pinnedFingerprint }),
@@ -117,7 +138,6 @@ export class NodeAgent {
       },
       ...(options.onDaemonEvent === undefined ? {} : { onEvent: options.onDaemonEvent }),
     });
-    const logger = options.logger ?? stderrLogger;
     const limits = options.outboxLimits === undefined ? {} : { limits: options.outboxLimits };
     let outbox: ResultOutbox;
     try {
@@ -127,15 +147,37 @@ export class NodeAgent {
       throw error;
     }
     const work: NodeWork = { outbox, dispatches: new RunningDispatches(plugins, outbox) };
-    const connection = new NodeConnection(identity, plugins, {
+    const now = (): Date => new Date(wallNow());
+    // The connection is built after the renewal manager (it needs its lifecycle); expiry reaches it through this.
+    const live: { connection?: NodeConnection } = {};
+    const renewal = new RenewalManager({
+      keeper,
+      logger,
+      now,
+      ...(options.pinnedFingerprint === undefined ? {} : { pinnedFingerprint: options.pinnedFingerprint }),
+      onStatus: (renewalStatus) => status?.renewal(renewalStatus),
+      onExpired: (message) => {
+        // Expiry is enforced on this node's own connections too (the daemon does it on its
+        // side): nothing rides a certificate past its notAfter.
+        logger.error(message);
+        options.onCertificateExpired?.(message);
+        live.connection?.interrupt('expired', message);
+        health.interrupt();
+      },
+      ...(options.onRenewed === undefined ? {} : { onRenewed: options.onRenewed }),
+    });
+    const lifecycle = new NodeCertificateLifecycle(keeper, renewal, logger, now);
+    const connection = new NodeConnection(holder, plugins, {
       ...options,
       sessionHealth,
+      lifecycle,
       onRegistered: (info) => {
         health.announce(info.quicAddress);
         options.onRegistered?.(info);
       },
     }, work);
-    const agent = new NodeAgent(identity, plugins, connection, health, status, work);
+    live.connection = connection;
+    const agent = new NodeAgent(holder, plugins, connection, health, status, work, renewal);
     options.signal?.removeEventListener('abort', onAbort);
     options.signal?.addEventListener('abort', () => agent.stop(), { once: true });
     return agent;
@@ -154,8 +196,9 @@ export class NodeAgent {
     };
     try {
       const health = this.health.run({ signal }).catch(fail);
+      const renewal = this.renewal.run({ signal }).catch(fail);
       await this.connection.run({ signal }).catch(fail);
-      await health;
+      await Promise.all([health, renewal]);
       if (failure !== undefined) throw failure;
     } finally {
       await this.status?.remove();

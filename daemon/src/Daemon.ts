@@ -11,7 +11,9 @@ import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
 import { AutoApprover } from './pairing/AutoApprover.js';
 import type { AutoApproveMode } from './pairing/autoApprovePolicy.js';
-import type { NodeRegistry } from './registry/index.js';
+import type { NodeRegistry, RenewalListener } from './registry/index.js';
+import { DEFAULT_RENEWAL_GRACE_MS, DEFAULT_RENEWAL_LIMITS } from './renewal/RenewalService.js';
+import { NODE_DEFAULT_VALIDITY_MS } from './ca/constants.js';
 import { openDaemonRegistry } from './registry/openDaemonRegistry.js';
 import { openStore } from './store/openStore.js';
 import { importSeedFileOnce } from './store/seed/index.js';
@@ -41,7 +43,16 @@ export interface DaemonOptions {
   codeTtlMs?: number;
   /** How long a pairing request waits for an operator. */
   requestTtlMs?: number;
-  certValidityDays?: number;
+  /** Lifetime of node certificates, at pairing and at each renewal (default 24 h). */
+  certValidityMs?: number;
+  /** How long after expiry a node may still renew by its identity key (default 30 days; 0: never). */
+  renewalGraceMs?: number;
+  /** Called after each certificate renewal was recorded (e.g. to publish `cert.renewed`). */
+  onCertificateRenewed?: RenewalListener;
+  /** RenewCertificate streams held at once in total and per address (defaults in DEFAULT_RENEWAL_LIMITS). */
+  renewalLimits?: Partial<PeerLimits>;
+  /** Deadline of one RenewCertificate stream (default DEFAULT_RENEWAL_TIMEOUT_MS). */
+  renewalTimeoutMs?: number;
   /**
    * Approve confirmed pairing requests without an operator: 'off' (default), 'qr' or 'all'.
    * For automation; see pairing/autoApprovePolicy.ts for why PINs are a separate choice.
@@ -104,6 +115,8 @@ const DEFAULT_CODE_TTL_MS = 10 * 60_000;
 const MAX_CODE_TTL_MS = 24 * 60 * 60_000;
 const DEFAULT_REQUEST_TTL_MS = 15 * 60_000;
 const EXPIRY_SWEEP_MS = 1_000;
+/** Expired deny-list entries are pruned every this many sweeps (it is cheap anyway until one expires). */
+const REVOCATION_PRUNE_EVERY = 60;
 /** The default QUIC port, beside gRPC's 7443. */
 const DEFAULT_QUIC_PORT = 7444;
 
@@ -169,12 +182,13 @@ export class Daemon {
       const server = await rotation.start({ signal });
       const provider = new TlsCertificateProvider(rotation.material());
       // A revoked certificate must lose its live Session at once, whatever revoked it: peers
-      // are authenticated only when a stream opens, and besides `nodes remove` (which closes
-      // the session itself) a re-pairing that replaces a device's certificate revokes the old
-      // one here. No session can use the replacement yet: it was issued in that same step.
+      // are authenticated only when a stream opens. By fingerprint: a renewal deny-lists the
+      // certificate the node held before once it presents the new one, and that must close
+      // the old session only, never the new one. `nodes remove` revokes every certificate of
+      // the node (and closes its session itself).
       const stopClosingRevoked = registry.onRevoked((revoked) =>
-        sessions.closeDevice(
-          revoked.deviceId,
+        sessions.closeFingerprint(
+          revoked.fingerprint,
           new PalyraError('PALYRA_E_PERMISSION_DENIED', `this node certificate was revoked (${revoked.reason})`),
         ),
       );
@@ -240,7 +254,12 @@ export class Daemon {
       add('CA rotation listener', { stop: async () => stopRotationOnRevoke() });
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const autoApprove = options.autoApprove ?? 'off';
-      const decisions = new PairingDecisions(registry, ca, options.certValidityDays ?? 30);
+      const certValidityMs = options.certValidityMs ?? NODE_DEFAULT_VALIDITY_MS;
+      const decisions = new PairingDecisions(registry, ca, certValidityMs);
+      if (options.onCertificateRenewed !== undefined) {
+        const stopRenewalListener = registry.onCertificateRenewed(options.onCertificateRenewed);
+        add('renewal listener', { stop: async () => stopRenewalListener() });
+      }
       // Listening before the pairing port opens: a PIN minted by an earlier run may still be active.
       const autoApprover = new AutoApprover({ mode: autoApprove, registry, decisions, logger: options.logger });
       autoApprover.start();
@@ -267,6 +286,13 @@ export class Daemon {
         requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
         logger: options.logger,
         pairingLimits: { ...DEFAULT_PAIRING_LIMITS, ...options.pairingLimits },
+        renewal: {
+          certValidityMs,
+          renewalGraceMs: options.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS,
+          caBundlePem: () => ca.trustBundlePem,
+          limits: { ...DEFAULT_RENEWAL_LIMITS, ...options.renewalLimits },
+          ...(options.renewalTimeoutMs === undefined ? {} : { timeoutMs: options.renewalTimeoutMs }),
+        },
       }, { connectionLimits: connectionLimits(options) });
       signal?.throwIfAborted();
       await rpc.start();
@@ -279,8 +305,18 @@ export class Daemon {
 
       // Fails the same way every second while it fails (say a full disk): one line, then a summary a minute.
       const sweepFailures = options.logger === undefined ? undefined : new RateLimitedLog({ logger: options.logger });
+      let sweeps = 0;
       const sweeper = setInterval(() => {
         registry.expireRequests().catch((error: unknown) => sweepFailures?.note('error', 'expiry sweep', failureFields(error), 'expiry sweep failed'));
+        sweeps += 1;
+        if (sweeps % REVOCATION_PRUNE_EVERY === 0) {
+          registry
+            .pruneRevocations()
+            .then((pruned) => {
+              if (pruned > 0) options.logger?.debug({ pruned, left: registry.revocationCount }, 'expired certificates left the deny list');
+            })
+            .catch((error: unknown) => sweepFailures?.note('error', 'revocation prune', failureFields(error), 'pruning the deny list failed'));
+        }
       }, EXPIRY_SWEEP_MS);
       sweeper.unref();
       add('expiry sweep', {

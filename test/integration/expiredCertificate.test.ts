@@ -59,7 +59,7 @@ describe('NodeService: an expired client certificate', { timeout: TEST_TIMEOUT_M
     const issued = await ca.signNodeCsr({
       csrDer: createCsr({ deviceId: node.deviceId, privateKeyPem: node.tlsPrivateKeyPem }),
       deviceId: node.deviceId,
-      validityDays: 2 / 86_400,
+      validityMs: 2_000,
     });
     // Wait for the expiry itself (not a fixed sleep: until the clock passed notAfter).
     while (Date.now() <= issued.notAfter.getTime() + 1_000) {

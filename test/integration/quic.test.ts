@@ -295,7 +295,7 @@ describe('QUIC mTLS rejection matrix', () => {
   it('refuses an expired certificate of a registered node', async () => {
     const s = newScope();
     // Certificates issued for ~3 s: the node is registered, then its certificate runs out.
-    const d = await quicDaemon(s, { certValidityDays: 3 / 86_400 });
+    const d = await quicDaemon(s, { certValidityMs: 3_000 });
     const identity = await pairNode(s, d);
     const expiresIn = Date.parse(identity.certExpiresAt) - Date.now();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresIn) + 1_100));

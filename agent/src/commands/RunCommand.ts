@@ -19,7 +19,11 @@ export class RunCommand extends AgentCommand {
       handshake, no QUIC binary for this platform) and tries QUIC again later; \`never\` makes a
       QUIC failure fatal; \`always\` never tries QUIC. It prints
       \`palyra-node transport quic|grpc ...\` when the choice changes, and \`palyra-node status\`
-      shows it. SIGINT/SIGTERM stop it.
+      shows it. The node certificate renews itself at about two thirds of its lifetime (stored in
+      the vault, then the connections switch to it; prints \`palyra-node renewed path=mtls|grace
+      expires=<ISO>\`); one that expired while the node was off renews over the grace path. A
+      refusal only pairing can fix (PALYRA_E_CERT_EXPIRED, PALYRA_E_NODE_REVOKED,
+      PALYRA_E_RENEWAL_REFUSED) stops the agent. SIGINT/SIGTERM stop it.
     `,
     examples: [
       ['Run the agent', 'palyra-node run'],
@@ -78,6 +82,8 @@ export class RunCommand extends AgentCommand {
           if (status.transport === 'quic') this.print(`palyra-node transport quic quic=${status.quicAddress ?? '?'}`);
           else if (status.transport === 'grpc') this.print(`palyra-node transport grpc fallback=${status.fallback} reason=${JSON.stringify(status.reason ?? '')}`);
         },
+        onRenewed: ({ path, certExpiresAt }) => this.print(`palyra-node renewed path=${path} expires=${certExpiresAt}`),
+        onCertificateExpired: (message) => this.context.stderr.write(`palyra-node: ${message}\n`),
         onDisconnected: ({ error, retryInMs }) => {
           this.context.stderr.write(`${formatErrorLine(error)} (retrying in ${(retryInMs / 1000).toFixed(1)}s)\n`);
           logger.debug({ errorCode: error.code, retryInMs }, 'disconnected from the daemon');

@@ -2,12 +2,16 @@ import { Command, Option } from 'clipanion';
 import { AgentCommand } from './AgentCommand.js';
 import { loadPluginsForListing } from './loadPluginsForListing.js';
 import { readRuntimeStatus } from '../status/RuntimeStatus.js';
+import { describeCertificate } from '../status/certificateStatus.js';
 
 export class StatusCommand extends AgentCommand {
   static override paths = [['status']];
   static override usage = Command.Usage({
-    description: 'Show this node’s identity, daemon, certificate expiry and where the identity is kept',
-    details: 'The `vault` field says which backend holds the identity: `backend` is `os` (the data key in the OS vault) or `file` (an encrypted file whose key comes from a passphrase or a key file).',
+    description: 'Show this node’s identity, daemon, certificate state and renewal, and where the identity is kept',
+    details:
+      'The `vault` field says which backend holds the identity: `backend` is `os` (the data key in the OS vault) or `file` (an encrypted file whose key comes from a passphrase or a key file). ' +
+      '`certState` is `valid`, `renewing`, `expiring` (under a sixth of its lifetime left) or `expired` (past its notAfter: the agent renews it over the grace path, or it must pair again); ' +
+      '`nextRenewalAt` and `lastRenewal` (`at`, `result` renewed|failed, `path` mtls|grace, `errorCode`, `error`) come from the running agent.',
     examples: [['As JSON', 'palyra-node status --json']],
   });
 
@@ -31,6 +35,7 @@ export class StatusCommand extends AgentCommand {
             healthRttMs: running.healthRttMs,
             lastHealthAt: running.lastHealthAt,
           };
+    const certificate = identity === undefined ? undefined : describeCertificate(identity, running);
     const plugins = (await loadPluginsForListing(this.config)).plugins.map((p) => ({ name: p.name, version: p.version, capabilities: p.capabilities }));
     const document =
       identity === undefined
@@ -42,6 +47,11 @@ export class StatusCommand extends AgentCommand {
             daemon: identity.daemonAddress,
             caFingerprint: identity.caFingerprint,
             certExpiresAt: identity.certExpiresAt,
+            certIssuedAt: certificate?.issuedAt ?? null,
+            certState: certificate?.state ?? null,
+            nextRenewalAt: running?.nextRenewalAt ?? null,
+            lastRenewal: running?.lastRenewal ?? null,
+            trustedCaFingerprints: certificate?.trustedCaFingerprints ?? [],
             joinedAt: identity.joinedAt,
             stateDir: this.resolvedStateDir,
             vault: store.backendInfo ?? null,
@@ -59,7 +69,7 @@ export class StatusCommand extends AgentCommand {
     }
     this.print(`device  ${identity.deviceId} (${identity.name})`);
     this.print(`daemon  ${identity.daemonAddress}  ca ${identity.caFingerprint}`);
-    this.print(`cert    valid until ${identity.certExpiresAt}`);
+    for (const line of certificate?.lines ?? []) this.print(line);
     this.print(`vault   ${store.backendInfo === undefined ? store.backend : `${store.backendInfo.backend}: ${store.backendInfo.description}`}`);
     this.print(
       `agent   ${

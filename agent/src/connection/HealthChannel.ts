@@ -4,6 +4,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import { Backoff, sleep } from '@palyra/shared/timing';
 import { loadQuic, type DaemonEvent, type HealthParams, type QuicModule } from '@palyra/shared/quic';
 import type { NodeIdentity } from '../identity/index.js';
+import { IdentityHolder } from '../renewal/IdentityHolder.js';
 import { AGENT_VERSION } from '../version.js';
 import type { SessionHealth } from './SessionHealth.js';
 import { QuicDaemonClient } from './quic/QuicDaemonClient.js';
@@ -25,7 +26,8 @@ export interface TransportStatus {
 }
 
 export interface HealthChannelOptions {
-  identity: NodeIdentity;
+  /** The identity to connect with; a holder when renewal can replace it (read at each connect). */
+  identity: NodeIdentity | IdentityHolder;
   fallback: TransportFallback;
   /** SHA-256 the daemon's server certificate must have (QUIC and gRPC). */
   pinnedFingerprint?: string;
@@ -77,9 +79,22 @@ export class HealthChannel {
   /** Registrations so far: a change since a QUIC attempt means "try QUIC again now". */
   private registrations = 0;
   private readonly quicRetry: Backoff;
+  private readonly holder: IdentityHolder;
+  /** Bumped by interrupt(): the QUIC connection of an earlier value is closed. */
+  private interruptions = 0;
 
   constructor(private readonly options: HealthChannelOptions) {
     this.quicRetry = new Backoff(1_000, options.quicRetryMs ?? 60_000);
+    this.holder = options.identity instanceof IdentityHolder ? options.identity : new IdentityHolder(options.identity);
+  }
+
+  /**
+   * Closes the QUIC connection now (the certificate it was opened with expired); the next
+   * one waits for a registration with a usable certificate.
+   */
+  interrupt(): void {
+    this.interruptions += 1;
+    this.wake?.();
   }
 
   get status(): TransportStatus | undefined {
@@ -135,6 +150,12 @@ export class HealthChannel {
    * registers again (a registration after `registration`).
    */
   private async quicSession(signal: AbortSignal, registration: number): Promise<{ connected: true } | { connected: false; error: PalyraError; noBinary?: boolean }> {
+    const identity = this.holder.current;
+    if (Date.parse(identity.certExpiresAt) <= wallNow()) {
+      // Never offer an expired certificate: wait (on the gRPC path) for the renewed one.
+      return { connected: false, error: new PalyraError('PALYRA_E_UNAUTHENTICATED', `this node's certificate expired at ${identity.certExpiresAt}; waiting for its renewal`) };
+    }
+    const interruptions = this.interruptions;
     let address: HostPort;
     try {
       address = this.quicTarget();
@@ -151,7 +172,7 @@ export class HealthChannel {
     try {
       client = await QuicDaemonClient.connect({
         address,
-        credentials: this.options.identity,
+        credentials: identity,
         timeoutMs: this.options.quicConnectTimeoutMs ?? 5_000,
         quic,
         signal,
@@ -177,9 +198,10 @@ export class HealthChannel {
         session.abort();
         return error;
       });
-      while (!session.signal.aborted && this.registrations === registration) {
+      const current = (): boolean => this.registrations === registration && this.interruptions === interruptions;
+      while (!session.signal.aborted && current()) {
         await this.waitForWake(session.signal, this.options.intervalMs ?? 10_000);
-        if (session.signal.aborted || this.registrations !== registration) break;
+        if (session.signal.aborted || !current()) break;
         try {
           // A broken stream (reset, timed out, refused ping) is replaced; the connection stays.
           stream ??= await client.openHealthStream();
@@ -260,7 +282,7 @@ export class HealthChannel {
     const target = parseHostPort(text, 'the QUIC address');
     // A wildcard listen address means "the host you dialled for gRPC".
     if (['0.0.0.0', '::', ''].includes(target.host)) {
-      return { host: parseHostPort(this.options.identity.daemonAddress, 'the daemon address').host, port: target.port };
+      return { host: parseHostPort(this.holder.current.daemonAddress, 'the daemon address').host, port: target.port };
     }
     return target;
   }

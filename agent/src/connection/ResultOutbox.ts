@@ -132,7 +132,10 @@ export class ResultOutbox {
   }
 
   /** The session ended: what it did not acknowledge is written to the directory. */
-  detach(): void {
+  detach(send?: (message: NodeMessage) => void): void {
+    // A session that ends after its successor attached (a renewal's handover): the successor
+    // already resent every held result.
+    if (send !== undefined && this.send !== send) return;
     this.send = undefined;
     for (const entry of this.entries.values()) if (!entry.stored) this.store(entry);
   }

@@ -39,8 +39,9 @@ export class RunningDispatches {
   }
 
   /** The session ended: what runs keeps running; its output has nowhere to go until the next session. */
-  detach(): void {
-    this.send = undefined;
+  detach(send?: (message: NodeMessage) => void): void {
+    // A session that ends after its successor attached (a renewal's handover) detaches nothing.
+    if (send === undefined || this.send === send) this.send = undefined;
   }
 
   /**

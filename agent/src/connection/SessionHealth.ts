@@ -36,7 +36,9 @@ export class SessionHealth {
   }
 
   /** The session ended: a ping in flight fails with `error`. */
-  detach(error: PalyraError): void {
+  detach(error: PalyraError, send?: (message: NodeMessage) => void): void {
+    // A session that ends after its successor attached (a renewal's handover) detaches nothing.
+    if (send !== undefined && this.send !== send) return;
     this.send = undefined;
     const pending = this.pending;
     this.pending = undefined;

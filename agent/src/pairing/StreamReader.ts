@@ -1,14 +1,19 @@
 import { fromServiceError } from '@palyra/proto';
-import { PalyraError } from '@palyra/shared/errors';
+import { PalyraError, type ErrorCode } from '@palyra/shared/errors';
 
 /**
  * Reads a gRPC stream one message at a time, with errors turned into PalyraErrors. The
- * stream's end before an expected message is a protocol error of the peer.
+ * stream's end before an expected message is a protocol error of the peer (`endCode`:
+ * pairing's by default).
  */
 export class StreamReader<T> {
   private readonly iterator: AsyncIterator<T>;
 
-  constructor(stream: AsyncIterable<T>, private readonly peer: string) {
+  constructor(
+    stream: AsyncIterable<T>,
+    private readonly peer: string,
+    private readonly endCode: ErrorCode = 'PALYRA_E_PAIRING_PROTOCOL',
+  ) {
     this.iterator = stream[Symbol.asyncIterator]();
   }
 
@@ -20,7 +25,7 @@ export class StreamReader<T> {
       throw fromServiceError(error, this.peer);
     }
     if (result.done === true) {
-      throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `${this.peer} closed the stream while this node waited for ${what}`);
+      throw new PalyraError(this.endCode, `${this.peer} closed the stream while this node waited for ${what}`);
     }
     return result.value;
   }

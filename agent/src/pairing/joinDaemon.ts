@@ -1,4 +1,4 @@
-import { X509Certificate, createPublicKey, randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { hostname as osHostname, platform as osPlatform, arch } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
@@ -12,6 +12,7 @@ import { AGENT_VERSION } from '../version.js';
 import { CLIENT_CHANNEL_OPTIONS } from '../connection/clientOptions.js';
 import { checkDaemonCertificate } from '../connection/daemonCredentials.js';
 import { StreamReader } from './StreamReader.js';
+import { verifyIssuedCertificate } from '../renewal/verifyIssuedCertificate.js';
 
 /** The secret the operator handed over: a PIN, or the token of a QR code (which also pins the CA). */
 export type JoinSecret =
@@ -213,7 +214,7 @@ async function runExchange(params: ExchangeParams): Promise<ExchangeOutcome> {
         case 'STATE_EXPIRED':
           throw new PalyraError('PALYRA_E_PAIRING_EXPIRED', 'no operator decided before the request expired: mint a new code and join again');
         case 'STATE_APPROVED': {
-          const cert = verifyIssuedCertificate(decision.certDer, caCert, deviceId, tlsKey.publicKeyPem);
+          const cert = verifyIssuedCertificate(decision.certDer, [caCert], deviceId, tlsKey.publicKeyPem);
           return {
             kind: 'identity',
             identity: {
@@ -296,15 +297,4 @@ function expect<K extends Exclude<Body, 'error'>>(message: PairServerMessage__Ou
     throw new PalyraError('PALYRA_E_PAIRING_PROTOCOL', `expected ${body} from the daemon, got ${message.body ?? 'an empty message'}`);
   }
   return value as NonNullable<PairServerMessage__Output[K]>;
-}
-
-/** The issued certificate must be for this device and this node's TLS key, signed by the CA. */
-function verifyIssuedCertificate(certDer: Buffer, ca: X509Certificate, deviceId: string, publicKeyPem: string) {
-  const cert = new X509Certificate(certDer);
-  const parsed = parseCertificate(certDer);
-  const ownKey = createPublicKey(publicKeyPem);
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey) || parsed.deviceId !== deviceId || !cert.publicKey.equals(ownKey)) {
-    throw new PalyraError('PALYRA_E_CERT_INVALID', 'the daemon sent a certificate that is not for this device and key');
-  }
-  return parsed;
 }

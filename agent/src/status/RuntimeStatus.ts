@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readOwnFile, writePrivateFileAtomic } from '@palyra/shared/fs';
 import type { TransportFallback, TransportStatus } from '../connection/HealthChannel.js';
+import type { LastRenewal, RenewalStatus } from '../renewal/RenewalManager.js';
 
 /** The running agent's status, for `palyra-node status` (a 0600 file in the state dir). */
 export const RUNTIME_STATUS_FILE = 'agent-status.json';
@@ -24,6 +25,10 @@ export interface RuntimeStatusDocument {
   healthRttMs: number | null;
   lastHealthAt: string | null;
   healthTransport: 'quic' | 'grpc' | null;
+  /** The certificate schedule (absent in files of agents older than renewal). */
+  nextRenewalAt?: string | null;
+  renewing?: boolean;
+  lastRenewal?: LastRenewal | null;
 }
 
 export function runtimeStatusPath(stateDir: string): string {
@@ -52,6 +57,9 @@ export class RuntimeStatusWriter {
       healthRttMs: null,
       lastHealthAt: null,
       healthTransport: null,
+      nextRenewalAt: null,
+      renewing: false,
+      lastRenewal: null,
     };
   }
 
@@ -61,6 +69,10 @@ export class RuntimeStatusWriter {
 
   health(sample: { rttMs: number; transport: 'quic' | 'grpc'; at: Date }): void {
     this.update({ healthRttMs: Math.round(sample.rttMs * 1000) / 1000, lastHealthAt: sample.at.toISOString(), healthTransport: sample.transport });
+  }
+
+  renewal(status: RenewalStatus): void {
+    this.update({ nextRenewalAt: status.nextRenewalAt, renewing: status.renewing, lastRenewal: status.lastRenewal });
   }
 
   /** Waits for pending writes, then deletes the file, unless another agent has taken it over since. */

@@ -7,8 +7,8 @@ import {
   BACKDATE_MS,
   DAY_MS,
   DEFAULT_SERVER_HOSTS,
-  NODE_DEFAULT_VALIDITY_DAYS,
-  NODE_MAX_VALIDITY_DAYS,
+  NODE_DEFAULT_VALIDITY_MS,
+  NODE_MAX_VALIDITY_MS,
   SERVER_CERT_FILE,
   SERVER_COMMON_NAME,
   SERVER_KEY_FILE,
@@ -444,23 +444,37 @@ export class CertificateAuthority {
   }
 
   /**
+   * checkCsr, and the CSR's subject CN must be `deviceId` (PALYRA_E_RENEWAL_REFUSED
+   * otherwise): a renewal must never carry a request made for another device.
+   */
+  checkRenewalCsr(csrDer: Uint8Array, deviceId: string): void {
+    const csr = NodeCsr.parse(csrDer);
+    if (csr.commonName !== deviceId) {
+      throw new PalyraError(
+        'PALYRA_E_RENEWAL_REFUSED',
+        `the renewal CSR names ${csr.commonName === undefined ? 'no single device' : `device ${csr.commonName.slice(0, 64)}`}, not device ${deviceId}`,
+      );
+    }
+  }
+
+  /**
    * Issues a client certificate for a paired node from its CSR. Only the CSR's public key is
    * used, after checking its self-signature and size (PALYRA_E_CERT_INVALID otherwise): the
    * certificate carries CN = deviceId, URI SAN urn:palyra:device:<deviceId>, EKU clientAuth,
-   * keyUsage digitalSignature+keyEncipherment, CA:false, and is valid from now-5min for
-   * `validityDays` (default 30), never past the CA's own expiry. By the signing CA unless
+   * keyUsage digitalSignature+keyEncipherment, CA:false, and is valid from now-5min until
+   * now + `validityMs` (default 24 h), never past the CA's own expiry. By the signing CA unless
    * `issuer` names another trusted one; the result names it (caFingerprint).
    */
   async signNodeCsr(options: SignNodeCsrOptions): Promise<NodeCertificate> {
-    const { csrDer, deviceId, validityDays = NODE_DEFAULT_VALIDITY_DAYS, signal } = options;
+    const { csrDer, deviceId, validityMs = NODE_DEFAULT_VALIDITY_MS, signal } = options;
     signal?.throwIfAborted();
     if (!isValidDeviceId(deviceId)) {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `"${String(deviceId)}" is not a valid device id (ULID)`);
     }
-    if (typeof validityDays !== 'number' || !Number.isFinite(validityDays) || validityDays <= 0 || validityDays > NODE_MAX_VALIDITY_DAYS) {
+    if (typeof validityMs !== 'number' || !Number.isFinite(validityMs) || validityMs < 1000 || validityMs > NODE_MAX_VALIDITY_MS) {
       throw new PalyraError(
         'PALYRA_E_INVALID_ARGUMENT',
-        `validityDays must be a number above 0 and at most ${NODE_MAX_VALIDITY_DAYS}, got ${String(validityDays)}`,
+        `validityMs must be a number from 1000 (1 s) to ${NODE_MAX_VALIDITY_MS} (365 days), got ${String(validityMs)}`,
       );
     }
     const csr = NodeCsr.parse(csrDer);
@@ -470,7 +484,7 @@ export class CertificateAuthority {
     const notBefore = wholeSeconds(now - BACKDATE_MS);
     const issuer = options.issuer === undefined ? this.signing : this.generation(options.issuer);
     if (issuer === undefined) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `no trusted CA has the fingerprint ${String(options.issuer)}`);
-    const notAfter = issuer.capToCa(wholeSeconds(now + validityDays * DAY_MS));
+    const notAfter = issuer.capToCa(wholeSeconds(now + validityMs));
     const cert = forge.pki.createCertificate();
     cert.version = 2;
     cert.serialNumber = randomSerialHex();

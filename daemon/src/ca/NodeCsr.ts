@@ -14,15 +14,19 @@ function rejected(reason: string, cause?: unknown): PalyraError {
  * A node's PKCS#10 request after the checks the CA relies on: well-formed DER, an RSA key of
  * 2048-8192 bits with a sane public exponent, a SHA-2 RSA signature, and a self-signature
  * that verifies (proof that the node holds the private key). Nothing else in the CSR
- * (subject, requested extensions) is used.
+ * (requested extensions) is used; the subject's CN is read so that a renewal can refuse a
+ * CSR made for another device (issuance always writes the device id itself).
  */
 export class NodeCsr {
   readonly publicKey: forge.pki.rsa.PublicKey;
   readonly keyBits: number;
+  /** The subject's commonName, if it has exactly one (nodes put their device id there). */
+  readonly commonName: string | undefined;
 
-  private constructor(publicKey: forge.pki.rsa.PublicKey) {
+  private constructor(publicKey: forge.pki.rsa.PublicKey, commonName: string | undefined) {
     this.publicKey = publicKey;
     this.keyBits = publicKey.n.bitLength();
+    this.commonName = commonName;
   }
 
   static parse(csrDer: Uint8Array): NodeCsr {
@@ -62,7 +66,9 @@ export class NodeCsr {
       throw rejected('its signature could not be checked', error);
     }
     if (!verified) throw rejected('its self-signature does not verify (tampered, or not signed by the key it carries)');
-    return new NodeCsr(publicKey);
+    const names = csr.subject.attributes.filter((attribute) => attribute.shortName === 'CN' || attribute.name === 'commonName');
+    const commonName = names.length === 1 && typeof names[0]?.value === 'string' ? names[0].value : undefined;
+    return new NodeCsr(publicKey, commonName);
   }
 }
 

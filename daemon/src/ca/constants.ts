@@ -8,8 +8,9 @@ export const CA_VALIDITY_YEARS = 10;
 export const SERVER_VALIDITY_DAYS = 365;
 /** A server certificate with less than this left is replaced. */
 export const SERVER_RENEW_BEFORE_DAYS = 30;
-export const NODE_DEFAULT_VALIDITY_DAYS = 30;
-export const NODE_MAX_VALIDITY_DAYS = 365;
+/** Node certificates live 24 h by default and renew themselves (issue 15); at most 365 days. */
+export const NODE_DEFAULT_VALIDITY_MS = 24 * 60 * 60 * 1000;
+export const NODE_MAX_VALIDITY_MS = 365 * 24 * 60 * 60 * 1000;
 /** notBefore is back-dated by this much to tolerate clock skew between daemon and nodes. */
 export const BACKDATE_MS = 5 * 60 * 1000;
 export const SERVER_COMMON_NAME = 'palyrad';

@@ -8,8 +8,8 @@ export { VaultKeyStore, DAEMON_VAULT_NAME, type OpenVaultKeyStoreOptions } from 
 export {
   CA_CERT_FILE,
   CA_KEY_FILE,
-  NODE_DEFAULT_VALIDITY_DAYS,
-  NODE_MAX_VALIDITY_DAYS,
+  NODE_DEFAULT_VALIDITY_MS,
+  NODE_MAX_VALIDITY_MS,
   SERVER_CERT_FILE,
   SERVER_KEY_FILE,
 } from './constants.js';

@@ -47,8 +47,8 @@ export interface SignNodeCsrOptions {
   csrDer: Uint8Array;
   /** The node's device id (ULID); the only identity the certificate carries. */
   deviceId: string;
-  /** Default 30, at most 365; fractions allowed. Never extends past the CA's own notAfter. */
-  validityDays?: number;
+  /** Lifetime in milliseconds: default 24 h, from 1 s to 365 days. Never extends past the CA's own notAfter. */
+  validityMs?: number;
   /**
    * Fingerprint of the trusted CA generation to issue it (default: the signing CA). Pairing
    * passes the server's CA: the node checks the certificate against the CA it pinned.

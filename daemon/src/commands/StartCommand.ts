@@ -56,7 +56,13 @@ export class StartCommand extends DaemonCommand {
   vaultKeyFile = Option.String('--vault-key-file', { description: 'A 0600 file holding the vault key (64 hex characters; created when missing; env PALYRA_VAULT_KEY_FILE)' });
   codeTtl = Option.String('--code-ttl', { description: 'Default pairing code lifetime (env PALYRA_CODE_TTL; default 10m)' });
   requestTtl = Option.String('--request-ttl', { description: 'How long a pairing request waits for an operator (env PALYRA_REQUEST_TTL; default 15m)' });
-  certValidityDays = Option.String('--cert-validity-days', { description: 'Lifetime of node certificates in days (env PALYRA_CERT_VALIDITY_DAYS; default 30)' });
+  certValidity = Option.String('--cert-validity', {
+    description: 'Lifetime of node certificates, 1m to 365d, e.g. 24h, 90m, 7d; nodes renew at two thirds of it (env PALYRA_CERT_VALIDITY; default 24h; under 1h warns: for tests)',
+  });
+  renewalGrace = Option.String('--renewal-grace', {
+    description: 'How long after its certificate expired a node may still renew by its identity key, without pairing again; 0 turns that off (env PALYRA_RENEWAL_GRACE; default 30d)',
+  });
+  certValidityDays = Option.String('--cert-validity-days', { description: 'Deprecated: use --cert-validity (whole days; env PALYRA_CERT_VALIDITY_DAYS)' });
   autoApprove = Option.String('--auto-approve', {
     description:
       'Approve confirmed pairing requests without an operator, for automation (env PALYRA_AUTO_APPROVE): off (default), ' +
@@ -74,7 +80,7 @@ export class StartCommand extends DaemonCommand {
   async execute(): Promise<number> {
     // Loaded here, not at the top: the other commands would pay for the logger, the vault and
     // the config loader (and, below, the whole daemon) at every start-up.
-    const [{ loadDaemonSettings }, { createLogger }, { resolveVaultSettings }] = await Promise.all([
+    const [{ loadDaemonSettings, certLifetimes }, { createLogger }, { resolveVaultSettings }] = await Promise.all([
       import('../config/daemonSettings.js'),
       import('@palyra/shared/logging'),
       import('@palyra/shared/vault'),
@@ -94,6 +100,8 @@ export class StartCommand extends DaemonCommand {
         vaultKeyFile: this.vaultKeyFile,
         codeTtl: this.codeTtl,
         requestTtl: this.requestTtl,
+        certValidity: this.certValidity,
+        renewalGrace: this.renewalGrace,
         certValidityDays: this.certValidityDays,
         autoApprove: this.autoApprove,
         logLevel: this.logLevel,
@@ -102,6 +110,8 @@ export class StartCommand extends DaemonCommand {
       { configPath: this.config },
     );
     const listen = parseHostPort(settings.listen.value, '--listen');
+    const lifetimes = certLifetimes(settings);
+    for (const warning of lifetimes.warnings) this.context.stderr.write(`palyrad: warning: ${warning}\n`);
     const logger = createLogger({ name: 'palyrad', level: settings.logLevel.value });
     const controller = new AbortController();
     const stopSignals = ['SIGINT', 'SIGTERM'] as const;
@@ -120,7 +130,8 @@ export class StartCommand extends DaemonCommand {
         listen,
         codeTtlMs: parseDuration(settings.codeTtl.value, 'codeTtl'),
         requestTtlMs: parseDuration(settings.requestTtl.value, 'requestTtl'),
-        certValidityDays: settings.certValidityDays.value,
+        certValidityMs: lifetimes.certValidityMs,
+        renewalGraceMs: lifetimes.renewalGraceMs,
         autoApprove: settings.autoApprove.value,
         vault: resolveVaultSettings({ vault: settings.vault.value, vaultKeyFile: settings.vaultKeyFile.value || undefined }),
         logger,

@@ -1,4 +1,5 @@
 import { loadConfigFile, parseDuration, parseHostPort, parsers, resolveSettings, type ResolvedSettings, type SettingsSpec } from '@palyra/shared/config';
+import { PalyraError } from '@palyra/shared/errors';
 import { LOG_LEVELS, type LogLevel } from '@palyra/shared/logging';
 import type { JsonSchema } from '@palyra/shared/plugins';
 import { AUTO_APPROVE_MODES, type AutoApproveMode } from '../pairing/autoApprovePolicy.js';
@@ -25,6 +26,11 @@ export interface DaemonSettings {
   vaultKeyFile: string;
   codeTtl: string;
   requestTtl: string;
+  /** Lifetime of node certificates, a duration from 1m to 365d (default 24h; under 1h is for tests). */
+  certValidity: string;
+  /** How long after expiry a node may still renew by its identity key, a duration or 0 (default 30d). */
+  renewalGrace: string;
+  /** Deprecated alias of certValidity in whole days (0: not set); certValidity wins when both are set. */
   certValidityDays: number;
   /** Approve confirmed pairing requests without an operator: off, qr or all (see autoApprovePolicy.ts). */
   autoApprove: AutoApproveMode;
@@ -42,6 +48,61 @@ const duration = (text: string, from: string): string => {
   return text;
 };
 
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+export const MIN_CERT_VALIDITY_MS = MINUTE_MS;
+export const MAX_CERT_VALIDITY_MS = 365 * DAY_MS;
+/** Under this, `palyrad start` warns: certificates this short are for tests. */
+export const SHORT_CERT_VALIDITY_MS = HOUR_MS;
+
+/** A certificate lifetime: a duration from 1m to 365d. */
+export function parseCertValidity(text: string, from: string): number {
+  const ms = parseDuration(text, from);
+  if (ms < MIN_CERT_VALIDITY_MS || ms > MAX_CERT_VALIDITY_MS) {
+    throw new PalyraError('PALYRA_E_USAGE', `${from} "${text}" must be from 1m to 365d`);
+  }
+  return ms;
+}
+
+/** A renewal grace: a duration, or 0 for none. */
+export function parseRenewalGrace(text: string, from: string): number {
+  if (/^0+(\.0+)?(ms|s|m|h|d)?$/.test(text.trim())) return 0;
+  const ms = parseDuration(text, from);
+  if (ms > 10 * 365 * DAY_MS) throw new PalyraError('PALYRA_E_USAGE', `${from} "${text}" must be at most 3650d`);
+  return ms;
+}
+
+export interface CertLifetimes {
+  certValidityMs: number;
+  renewalGraceMs: number;
+  /** Lines for the operator (a deprecated flag, a lifetime meant for tests). */
+  warnings: string[];
+}
+
+/**
+ * The node certificate lifetime and renewal grace of resolved settings, checked whatever their
+ * source (config-file values are only schema-checked). `certValidityDays` is the deprecated
+ * form of `certValidity`, honoured when only it is set.
+ */
+export function certLifetimes(settings: ResolvedSettings<DaemonSettings>): CertLifetimes {
+  const warnings: string[] = [];
+  const days = settings.certValidityDays;
+  const validity = settings.certValidity;
+  let certValidityMs: number;
+  if (days.source !== 'default' && days.value > 0 && validity.source === 'default') {
+    certValidityMs = parseCertValidity(`${days.value}d`, '--cert-validity-days');
+    warnings.push(`--cert-validity-days (certValidityDays, PALYRA_CERT_VALIDITY_DAYS) is deprecated: use --cert-validity ${days.value}d`);
+  } else {
+    certValidityMs = parseCertValidity(validity.value, '--cert-validity');
+    if (days.source !== 'default') warnings.push('--cert-validity-days is deprecated and ignored: --cert-validity is set');
+  }
+  if (certValidityMs < SHORT_CERT_VALIDITY_MS) {
+    warnings.push(`node certificates live only ${Math.round(certValidityMs / 1000)} s (--cert-validity under 1h): such values are for tests`);
+  }
+  return { certValidityMs, renewalGraceMs: parseRenewalGrace(settings.renewalGrace.value, '--renewal-grace'), warnings };
+}
+
 export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
   listen: { flag: '--listen', env: 'PALYRA_LISTEN', default: '0.0.0.0:7443', parse: hostPort },
   quicListen: { flag: '--quic-listen', env: 'PALYRA_QUIC_LISTEN', default: '', parse: (t, from) => (t === 'off' ? t : hostPort(t, from)) },
@@ -56,7 +117,25 @@ export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
   vaultKeyFile: { flag: '--vault-key-file', env: 'PALYRA_VAULT_KEY_FILE', default: '', parse: parsers.string },
   codeTtl: { flag: '--code-ttl', env: 'PALYRA_CODE_TTL', default: '10m', parse: duration },
   requestTtl: { flag: '--request-ttl', env: 'PALYRA_REQUEST_TTL', default: '15m', parse: duration },
-  certValidityDays: { flag: '--cert-validity-days', env: 'PALYRA_CERT_VALIDITY_DAYS', default: 30, parse: parsers.integer(1, 365) },
+  certValidity: {
+    flag: '--cert-validity',
+    env: 'PALYRA_CERT_VALIDITY',
+    default: '24h',
+    parse: (text, from) => {
+      parseCertValidity(text, from);
+      return text;
+    },
+  },
+  renewalGrace: {
+    flag: '--renewal-grace',
+    env: 'PALYRA_RENEWAL_GRACE',
+    default: '30d',
+    parse: (text, from) => {
+      parseRenewalGrace(text, from);
+      return text;
+    },
+  },
+  certValidityDays: { flag: '--cert-validity-days', env: 'PALYRA_CERT_VALIDITY_DAYS', default: 0, parse: parsers.integer(1, 365) },
   autoApprove: { flag: '--auto-approve', env: 'PALYRA_AUTO_APPROVE', default: 'off', parse: parsers.oneOf(AUTO_APPROVE_MODES) },
   logLevel: { flag: '--log-level', env: 'PALYRA_LOG_LEVEL', default: 'info', parse: parsers.oneOf(LOG_LEVELS) },
   store: {
@@ -95,6 +174,8 @@ export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
     vaultKeyFile: { type: 'string', minLength: 1 },
     codeTtl: { type: 'string', pattern: DURATION_PATTERN },
     requestTtl: { type: 'string', pattern: DURATION_PATTERN },
+    certValidity: { type: 'string', pattern: DURATION_PATTERN },
+    renewalGrace: { type: 'string', pattern: DURATION_PATTERN },
     certValidityDays: { type: 'integer', minimum: 1, maximum: 365 },
     autoApprove: { enum: [...AUTO_APPROVE_MODES] },
     logLevel: { enum: [...LOG_LEVELS] },

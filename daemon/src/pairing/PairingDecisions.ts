@@ -12,7 +12,8 @@ export class PairingDecisions {
   constructor(
     private readonly registry: NodeRegistry,
     private readonly ca: CertificateAuthority,
-    private readonly certValidityDays: number,
+    /** Lifetime of the certificate an approval issues (--cert-validity). */
+    private readonly certValidityMs: number,
   ) {}
 
   /**
@@ -31,7 +32,7 @@ export class PairingDecisions {
     const issued = await this.ca.signNodeCsr({
       csrDer: Buffer.from(request.csr, 'base64'),
       deviceId: request.deviceId,
-      validityDays: this.certValidityDays,
+      validityMs: this.certValidityMs,
       // The CA the node pinned in the exchange (the server's): the agent checks the certificate
       // against it. During a CA rotation the node gets the bundle at its first RegisterNode and
       // is asked to renew onto the signing CA as soon as its Session opens (CaRotation.nodeOnline).

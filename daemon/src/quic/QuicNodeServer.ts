@@ -11,6 +11,7 @@ import { createNodeVerifyCallback, identifyNode } from './nodeCertificates.js';
 import { serveNodeStream } from './serveNodeStream.js';
 import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
 import { logFailure } from '../logging/logFailure.js';
+import { certificateExpiryTimer } from '../sessions/certificateExpiryTimer.js';
 
 const DEFAULT_STOP_GRACE_MS = 2_000;
 
@@ -60,7 +61,10 @@ export interface QuicNodeServerOptions {
 
 interface ConnectionInfo {
   deviceId: string;
+  /** The certificate the connection authenticated with (the node's current or previous one). */
   fingerprint: string;
+  /** Closes the connection when that certificate expires. */
+  expiry: { cancel(): void };
 }
 
 /**
@@ -241,7 +245,28 @@ export class QuicNodeServer {
       this.close(connection, alert === TLS_ALERT.CERTIFICATE_REVOKED ? QUIC_CONNECTION_CODE.REVOKED : QUIC_CONNECTION_CODE.UNAUTHENTICATED, error.message);
       return;
     }
-    const info: ConnectionInfo = { deviceId: identity.node.deviceId, fingerprint: identity.node.certFingerprint };
+    const { deviceId } = identity.node;
+    const { fingerprint, expiresAt } = identity.certificate;
+    const info: ConnectionInfo = {
+      deviceId,
+      fingerprint,
+      // Nothing re-authenticates a QUIC connection: without this it outlived its certificate.
+      expiry: certificateExpiryTimer(
+        new Date(expiresAt),
+        () => {
+          this.options.logger?.warn(
+            { deviceId, certFingerprint: fingerprint, certExpiresAt: expiresAt, transport: 'quic' },
+            'closed a QUIC connection: its node certificate expired (the node must renew it)',
+          );
+          this.close(
+            connection,
+            QUIC_CONNECTION_CODE.REVOKED,
+            `this node certificate expired at ${expiresAt}: the node must renew it (palyra-node renews by itself, within the daemon's renewal grace), else pair it again`,
+          );
+        },
+        { now: this.now },
+      ),
+    };
     this.connections.set(connection, info);
     this.options.health.quicOpened(info.deviceId);
     const closed = (): void => this.forget(connection, info);
@@ -272,6 +297,7 @@ export class QuicNodeServer {
 
   private forget(connection: QUICConnection, info: ConnectionInfo): void {
     if (this.connections.get(connection) !== info) return;
+    info.expiry.cancel();
     this.connections.delete(connection);
     this.options.health.quicClosed(info.deviceId);
   }

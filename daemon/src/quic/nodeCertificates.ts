@@ -3,6 +3,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import { TLS_ALERT, checkPeerCertificate } from '@palyra/shared/quic';
 import { fingerprint } from '@palyra/shared/x509';
 import type { PeerIdentityLookup } from '../rpc/authenticatePeer.js';
+import { heldCertificate, type HeldCertificate } from '../registry/heldCertificate.js';
 import type { NodeRecord } from '../registry/types.js';
 
 /**
@@ -60,14 +61,15 @@ export function verifyNodeCertificate(
 
 /**
  * The registered node a (chain-verified) certificate belongs to, checked as authenticatePeer
- * checks gRPC callers: exact fingerprint of a registered node, not revoked, not expired.
- * Runs on every QUIC stream open, so a revocation or expiry since the handshake is seen.
+ * checks gRPC callers: exact fingerprint of a registered node's current or previous
+ * certificate, not revoked, not expired. Runs on every QUIC stream open, so a revocation or
+ * expiry since the handshake is seen.
  */
 export function identifyNode(
   leafDer: Uint8Array | undefined,
   lookup: PeerIdentityLookup,
   now: Date = new Date(),
-): { node: NodeRecord } | { problem: CertificateProblem } {
+): { node: NodeRecord; certificate: HeldCertificate } | { problem: CertificateProblem } {
   if (leafDer === undefined || leafDer.byteLength === 0) {
     return problem(TLS_ALERT.CERTIFICATE_REQUIRED, 'PALYRA_E_UNAUTHENTICATED', 'a client certificate issued by this daemon is required');
   }
@@ -79,10 +81,11 @@ export function identifyNode(
   if (node === undefined) {
     return problem(TLS_ALERT.CERTIFICATE_UNKNOWN, 'PALYRA_E_PERMISSION_DENIED', 'this certificate belongs to no registered node: pair the node again');
   }
-  if (Date.parse(node.certExpiresAt) <= now.getTime()) {
-    return problem(TLS_ALERT.CERTIFICATE_EXPIRED, 'PALYRA_E_PERMISSION_DENIED', 'this node certificate has expired: pair the node again');
+  const certificate = heldCertificate(node, fp);
+  if (certificate === undefined || Date.parse(certificate.expiresAt) <= now.getTime()) {
+    return problem(TLS_ALERT.CERTIFICATE_EXPIRED, 'PALYRA_E_PERMISSION_DENIED', 'this node certificate has expired: the node must renew it (within the renewal grace), else pair it again');
   }
-  return { node };
+  return { node, certificate };
 }
 
 function problem(alert: number, code: 'PALYRA_E_UNAUTHENTICATED' | 'PALYRA_E_PERMISSION_DENIED', message: string): { problem: CertificateProblem } {

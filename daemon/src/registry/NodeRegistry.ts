@@ -9,6 +9,7 @@ import type {
   UsablePairingCode,
 } from './types.js';
 import { identityChangeError, identityChangeOf, type IdentityChange } from './identityChange.js';
+import { heldCertificate } from './heldCertificate.js';
 import { expired, isoAfter, timeOf } from './utils.js';
 import { deepFreeze, throwIfAborted } from '@palyra/plugin-sdk';
 import { validateNode, validatePairingRequest } from './validation.js';
@@ -98,6 +99,34 @@ export interface NodeInfoUpdate {
 export type RequestListener = (request: Readonly<PairingRequestRecord>) => void;
 export type RevocationListener = (record: Readonly<RevokedCertRecord>) => void;
 
+/** A certificate issued by a renewal (RenewCertificate). */
+export interface RenewedCertificate extends IssuedCertificate {
+  /** notBefore of the new certificate. */
+  issuedAt: string | Date;
+  /** SHA-256 of the CA certificate that signed it. */
+  caFingerprint?: string;
+}
+
+/** What renewCertificate recorded; also what onCertificateRenewed listeners receive. */
+export interface CertificateRenewal {
+  deviceId: string;
+  /** How the node authenticated: its client certificate, or (expired) its identity key within the grace. */
+  path: 'mtls' | 'grace';
+  /** The certificate the node proved it holds (kept as `previous` until the node presents the new one). */
+  presentedFingerprint: string;
+  certFingerprint: string;
+  certIssuedAt: string;
+  certExpiresAt: string;
+  renewedAt: string;
+  /** Fingerprints this renewal deny-listed (an older previous, or a current one never presented). */
+  revokedFingerprints: string[];
+}
+export type RenewalListener = (renewal: Readonly<CertificateRenewal>) => void;
+
+export interface RenewOptions extends SignalOption {
+  path: 'mtls' | 'grace';
+}
+
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
@@ -136,6 +165,12 @@ export class NodeRegistry {
   private pendingMutations = 0;
   private readonly requestListeners = new Set<{ listener: RequestListener }>();
   private readonly revocationListeners = new Set<{ listener: RevocationListener }>();
+  private readonly renewalListeners = new Set<{ listener: RenewalListener }>();
+  /**
+   * The earliest expiresAt of a deny-list entry (ms), so that the periodic prune costs nothing
+   * until an entry can actually go; Infinity when no entry carries one.
+   */
+  private nextRevocationExpiry = Number.POSITIVE_INFINITY;
 
   /**
    * Loads the registry from the store (once; every row validated: PALYRA_E_STATE_CORRUPT
@@ -165,6 +200,7 @@ export class NodeRegistry {
     this.requests.table.apply(new Map(rows.requests.map((r) => [r.requestId, r])));
     this.nodes.table.apply(new Map(rows.nodes.map((n) => [n.deviceId, n])));
     this.revoked.apply(new Map(rows.revoked.map((r) => [r.fingerprint, r])));
+    this.nextRevocationExpiry = earliestExpiry(this.revoked.values());
   }
 
   // ---------------------------------------------------------------- pairing codes
@@ -350,7 +386,7 @@ export class NodeRegistry {
       );
       tx.requests.put(approved);
       if (existing !== undefined && existing.certFingerprint !== fingerprint) {
-        revoke(tx, existing, change === undefined ? 'replaced by a new pairing' : 'replaced by a new identity key (--replace-identity)');
+        revokeAll(tx, existing, change === undefined ? 'replaced by a new pairing' : 'replaced by a new identity key (--replace-identity)');
       }
       tx.nodes.put(node);
       return approved;
@@ -501,7 +537,7 @@ export class NodeRegistry {
       (tx) => {
         const node = findNode(tx, deviceId);
         tx.nodes.delete(deviceId);
-        revoke(tx, node, reason);
+        revokeAll(tx, node, reason);
         return this.nodes.withLastSeen(node);
       },
       { evenIfUnsaved: true, what: `node ${deviceId} was removed and its certificate revoked` },
@@ -536,10 +572,7 @@ export class NodeRegistry {
   revokeCertificates(deviceId: string, reason: string, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
     return this.mutate(signal, (tx) => {
       const node = findNode(tx, deviceId);
-      revoke(tx, node, reason);
-      if (node.previousCertFingerprint !== undefined && tx.revoked.get(node.previousCertFingerprint) === undefined) {
-        tx.revoked.put({ fingerprint: node.previousCertFingerprint, deviceId: node.deviceId, revokedAt: tx.now.toISOString(), reason });
-      }
+      revokeAll(tx, node, reason);
       return this.nodes.withLastSeen(node);
     });
   }
@@ -549,7 +582,139 @@ export class NodeRegistry {
     return this.revoked.has(fingerprint.toLowerCase());
   }
 
-  /** O(1): the node whose current certificate has this fingerprint. */
+  /**
+   * Records a renewal (RenewCertificate), in one transaction: the issued certificate becomes
+   * the node's current one, and the certificate the node proved it holds (`presentedFingerprint`)
+   * its previous one, valid until the node presents the new one (confirmCertificate). When the
+   * node renewed from its previous certificate, the current one it never presented is
+   * deny-listed; an older previous is deny-listed too. Rejects with PALYRA_E_NODE_REVOKED for a
+   * removed node or a revoked certificate, PALYRA_E_RENEWAL_REFUSED when the certificate is no
+   * longer one of the node's (another renewal won the race).
+   */
+  async renewCertificate(
+    deviceId: string,
+    presentedFingerprint: string,
+    certificate: RenewedCertificate,
+    { signal, path }: RenewOptions,
+  ): Promise<Readonly<CertificateRenewal>> {
+    const presented = presentedFingerprint.toLowerCase();
+    const renewal = await this.mutate(signal, (tx): CertificateRenewal => {
+      if (tx.revoked.get(presented) !== undefined) {
+        throw new PalyraError('PALYRA_E_NODE_REVOKED', 'this node certificate was revoked (the node was removed or paired again): pair it again with palyra-node join');
+      }
+      const node = tx.nodes.get(deviceId);
+      if (node === undefined) {
+        throw new PalyraError('PALYRA_E_NODE_REVOKED', `node ${deviceId} is not registered (it was removed): pair it again with palyra-node join`);
+      }
+      const held = heldCertificate(node, presented);
+      if (held === undefined) {
+        throw new PalyraError('PALYRA_E_RENEWAL_REFUSED', `certificate ${presented.slice(0, 16)}… is not one of node ${deviceId}'s certificates`);
+      }
+      const fingerprint = certificate.fingerprint.toLowerCase();
+      if (tx.revoked.get(fingerprint) !== undefined || (this.nodes.byCertFingerprint(fingerprint) ?? node).deviceId !== deviceId) {
+        throw invalid(`certificate ${fingerprint} is revoked or belongs to another node`);
+      }
+      const revokedFingerprints: string[] = [];
+      const deny = (fp: string, expiresAt: string, reason: string): void => {
+        if (fp === fingerprint) return;
+        revokeFingerprint(tx, { fingerprint: fp, deviceId, expiresAt }, reason);
+        revokedFingerprints.push(fp);
+      };
+      if (held.role === 'previous') deny(node.certFingerprint, node.certExpiresAt, 'superseded by a renewal before the node presented it');
+      else if (node.previousCertFingerprint !== undefined && node.previousCertExpiresAt !== undefined) {
+        deny(node.previousCertFingerprint, node.previousCertExpiresAt, 'superseded by a second renewal');
+      }
+      const renewedAt = tx.now.toISOString();
+      const updated = checked('renewed certificate', () =>
+        validateNode(
+          {
+            ...node,
+            certFingerprint: fingerprint,
+            certExpiresAt: isoOf(certificate.notAfter),
+            certIssuedAt: isoOf(certificate.issuedAt),
+            ...(certificate.caFingerprint === undefined ? {} : { certCaFingerprint: certificate.caFingerprint }),
+            previousCertFingerprint: held.fingerprint,
+            previousCertExpiresAt: held.expiresAt,
+            lastRenewedAt: renewedAt,
+          },
+          'node',
+        ),
+      );
+      tx.nodes.put(updated);
+      return {
+        deviceId,
+        path,
+        presentedFingerprint: presented,
+        certFingerprint: updated.certFingerprint,
+        certIssuedAt: updated.certIssuedAt ?? renewedAt,
+        certExpiresAt: updated.certExpiresAt,
+        renewedAt,
+        revokedFingerprints,
+      };
+    });
+    for (const { listener } of [...this.renewalListeners]) this.call(() => listener(renewal));
+    return renewal;
+  }
+
+  /**
+   * The node authenticated (RegisterNode) with `fingerprint`. When that is its current
+   * certificate while a previous one is still recorded, the node has switched: the previous
+   * certificate is deny-listed (its connections close) and forgotten. Returns whether it
+   * changed anything. Cheap (no mutation queued) in the usual case of nothing to confirm.
+   */
+  async confirmCertificate(deviceId: string, fingerprint: string, { signal }: SignalOption = {}): Promise<boolean> {
+    const fp = fingerprint.toLowerCase();
+    const pending = (node: Readonly<NodeRecord> | undefined): node is Readonly<NodeRecord> =>
+      node !== undefined && node.certFingerprint === fp && node.previousCertFingerprint !== undefined;
+    if (!pending(this.nodes.table.get(deviceId))) return false;
+    return this.mutate(signal, (tx) => {
+      const node = tx.nodes.get(deviceId);
+      if (!pending(node) || node.previousCertFingerprint === undefined || node.previousCertExpiresAt === undefined) return false;
+      revokeFingerprint(tx, { fingerprint: node.previousCertFingerprint, deviceId, expiresAt: node.previousCertExpiresAt }, 'superseded by a renewal the node has presented');
+      const confirmed: NodeRecord = { ...node };
+      delete confirmed.previousCertFingerprint;
+      delete confirmed.previousCertExpiresAt;
+      tx.nodes.put(confirmed);
+      return true;
+    });
+  }
+
+  /** Calls `listener` after each renewal was recorded (e.g. to publish a `cert.renewed` event). */
+  onCertificateRenewed(listener: RenewalListener): () => void {
+    const entry = { listener };
+    this.renewalListeners.add(entry);
+    return () => {
+      this.renewalListeners.delete(entry);
+    };
+  }
+
+  /**
+   * Drops deny-list entries whose certificate has expired: TLS and every lookup refuse such a
+   * certificate anyway (and no registered node holds it: revoking a certificate always takes
+   * it off its node), so the list stays bounded by the certificates still valid. Entries of
+   * older releases, without expiresAt, stay. Costs nothing until the earliest entry expires.
+   * Returns how many went.
+   */
+  async pruneRevocations({ signal }: SignalOption = {}): Promise<number> {
+    if (this.now().getTime() < this.nextRevocationExpiry) return 0;
+    return this.mutate(signal, (tx) => {
+      let pruned = 0;
+      for (const record of tx.revoked.values()) {
+        if (record.expiresAt !== undefined && expired(record.expiresAt, tx.now)) {
+          tx.revoked.delete(record.fingerprint);
+          pruned += 1;
+        }
+      }
+      return pruned;
+    });
+  }
+
+  /** Deny-list entries held now. */
+  get revocationCount(): number {
+    return this.revoked.size;
+  }
+
+  /** O(1): the node whose current or previous certificate has this fingerprint (see heldCertificate). */
   nodeForFingerprint(fingerprint: string): Readonly<NodeRecord> | undefined {
     const node = this.nodes.byCertFingerprint(fingerprint.toLowerCase());
     return node === undefined ? undefined : this.nodes.withLastSeen(node);
@@ -668,6 +833,7 @@ export class NodeRegistry {
     }
     this.nodes.lastSeenWritten(changes.lastSeen);
     this.revoked.apply(changes.revoked);
+    if (changes.revoked.size > 0) this.nextRevocationExpiry = earliestExpiry(this.revoked.values());
     for (const [id, request] of changes.requests) {
       const current = this.requests.table.get(id);
       if (request === undefined || current === undefined) continue;
@@ -725,9 +891,28 @@ function decide(tx: Transaction, requestId: string, state: 'rejected' | 'expired
   return request;
 }
 
-function revoke(tx: Transaction, node: Readonly<NodeRecord>, reason: string): void {
-  if (tx.revoked.get(node.certFingerprint) !== undefined) return;
-  tx.revoked.put({ fingerprint: node.certFingerprint, deviceId: node.deviceId, revokedAt: tx.now.toISOString(), reason });
+/** Deny-lists every certificate of `node`: its current one and a previous one not yet confirmed. */
+function revokeAll(tx: Transaction, node: Readonly<NodeRecord>, reason: string): void {
+  revokeFingerprint(tx, { fingerprint: node.certFingerprint, deviceId: node.deviceId, expiresAt: node.certExpiresAt }, reason);
+  if (node.previousCertFingerprint !== undefined && node.previousCertExpiresAt !== undefined) {
+    revokeFingerprint(tx, { fingerprint: node.previousCertFingerprint, deviceId: node.deviceId, expiresAt: node.previousCertExpiresAt }, reason);
+  }
+}
+
+function revokeFingerprint(tx: Transaction, cert: { fingerprint: string; deviceId: string; expiresAt: string }, reason: string): void {
+  if (tx.revoked.get(cert.fingerprint) !== undefined) return;
+  tx.revoked.put({ fingerprint: cert.fingerprint, deviceId: cert.deviceId, revokedAt: tx.now.toISOString(), reason, expiresAt: cert.expiresAt });
+}
+
+/** The earliest expiresAt (ms) among deny-list entries; Infinity when none carries one. */
+function earliestExpiry(records: Iterable<Readonly<RevokedCertRecord>>): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const record of records) if (record.expiresAt !== undefined) earliest = Math.min(earliest, timeOf(record.expiresAt));
+  return earliest;
+}
+
+function isoOf(value: string | Date): string {
+  return value instanceof Date ? value.toISOString() : value;
 }
 
 /** The node record with `info` applied (validated), or undefined when it changes nothing. */

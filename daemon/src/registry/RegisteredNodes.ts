@@ -3,7 +3,8 @@ import type { NodeRecord } from './types.js';
 import { timeOf } from './utils.js';
 
 /**
- * The registered nodes in memory, by device id, certificate fingerprint and identity key, and
+ * The registered nodes in memory, by device id, certificate fingerprint (the current one and,
+ * after a renewal the node has not confirmed yet, the previous one) and identity key, and
  * the lastSeen values newer than the stored ones: every session touches lastSeen, so those
  * are written in batches (nodes.setLastSeen) rather than one write per touch.
  */
@@ -19,10 +20,13 @@ export class RegisteredNodes {
       {
         add: (n) => {
           this.byFingerprint.set(n.certFingerprint, n);
+          if (n.previousCertFingerprint !== undefined) this.byFingerprint.set(n.previousCertFingerprint, n);
           this.byKey.set(n.ed25519PublicKey, (this.byKey.get(n.ed25519PublicKey) ?? 0) + 1);
         },
         remove: (n) => {
           if (this.byFingerprint.get(n.certFingerprint) === n) this.byFingerprint.delete(n.certFingerprint);
+          const previous = n.previousCertFingerprint;
+          if (previous !== undefined && this.byFingerprint.get(previous) === n) this.byFingerprint.delete(previous);
           const count = (this.byKey.get(n.ed25519PublicKey) ?? 1) - 1;
           if (count > 0) this.byKey.set(n.ed25519PublicKey, count);
           else this.byKey.delete(n.ed25519PublicKey);
@@ -31,7 +35,7 @@ export class RegisteredNodes {
     ],
   );
 
-  /** The committed node whose current certificate has this fingerprint (lowercase hex). */
+  /** The committed node whose current or previous certificate has this fingerprint (lowercase hex). */
   byCertFingerprint(fingerprint: string): Readonly<NodeRecord> | undefined {
     return this.byFingerprint.get(fingerprint);
   }

@@ -7,7 +7,7 @@ export interface RegistryChanges {
   codes: RowChanges<PairingCodeRecord>;
   requests: RowChanges<PairingRequestRecord>;
   nodes: RowChanges<NodeRecord>;
-  /** Revocations are only ever added. */
+  /** Revocations are added, and deleted once their certificate has expired (pruneRevocations). */
   revoked: RowChanges<RevokedCertRecord>;
   lastSeen: readonly { deviceId: string; lastSeen: string }[];
 }
@@ -37,7 +37,12 @@ export async function writeChanges(repos: Repositories, changes: RegistryChanges
   }
   if (deletedRequests.length > 0) await repos.pairingRequests.delete(deletedRequests);
   // Revocations before node rows: a removed node's certificate is refused before it is unregistered.
-  for (const record of changes.revoked.values()) if (record !== undefined) await repos.revocations.add(record);
+  const prunedRevocations: string[] = [];
+  for (const [fingerprint, record] of changes.revoked) {
+    if (record === undefined) prunedRevocations.push(fingerprint);
+    else await repos.revocations.add(record);
+  }
+  if (prunedRevocations.length > 0) await repos.revocations.delete(prunedRevocations);
   for (const [deviceId, node] of changes.nodes) {
     if (node === undefined) await repos.nodes.delete(deviceId);
     else await repos.nodes.upsert(node);

@@ -2,6 +2,10 @@ export * from './types.js';
 export { NodeRegistry } from './NodeRegistry.js';
 export type {
   ApproveOptions,
+  CertificateRenewal,
+  RenewalListener,
+  RenewedCertificate,
+  RenewOptions,
   IssuedCertificate,
   NewPairingCode,
   NewPairingRequest,

@@ -8,9 +8,13 @@ import { ConnectionGuard, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } fro
 import { grpcHttp2Servers } from './grpcHttp2Servers.js';
 import { createNodeServiceHandlers, type NodeServiceDeps } from './NodeServiceImpl.js';
 import { createPairingServiceHandlers, type PairingServiceDeps } from './PairingServiceImpl.js';
+import { createRenewCertificateHandler, type RenewalServiceDeps } from '../renewal/RenewalService.js';
 import { RefusedClientCertificates } from './RefusedClientCertificates.js';
 import { createNodeServerCredentials, NODE_SERVER_OPTIONS } from './serverCredentials.js';
 import type { TlsCertificateProvider } from './TlsCertificateProvider.js';
+
+/** What the renewal service needs beyond the shared deps (registry, CA, logger). */
+export type RenewalSettings = Omit<RenewalServiceDeps, 'registry' | 'ca' | 'logger' | 'peerLog'>;
 
 export interface NodeRpcServerOptions {
   /** Connection caps and the handshake deadline (default DEFAULT_CONNECTION_LIMITS). */
@@ -28,7 +32,7 @@ export class NodeRpcServer {
   constructor(
     private readonly listen: HostPort,
     private readonly provider: TlsCertificateProvider,
-    private readonly deps: NodeServiceDeps & PairingServiceDeps,
+    private readonly deps: NodeServiceDeps & PairingServiceDeps & { renewal: RenewalSettings },
     private readonly options: NodeRpcServerOptions = {},
   ) {}
 
@@ -47,7 +51,17 @@ export class NodeRpcServer {
     server.addService(proto.PairingService.service, createPairingServiceHandlers({ ...this.deps, peerLog }));
     server.addService(
       proto.NodeService.service,
-      createNodeServiceHandlers({ ...this.deps, refusedCertificate: (peer, now) => refused.problem(peer, now) }),
+      createNodeServiceHandlers({
+        ...this.deps,
+        refusedCertificate: (peer, now) => refused.problem(peer, now),
+        renewCertificate: createRenewCertificateHandler({
+          ...this.deps.renewal,
+          registry: this.deps.registry,
+          ca: this.deps.ca,
+          ...(this.deps.logger === undefined ? {} : { logger: this.deps.logger }),
+          ...(peerLog === undefined ? {} : { peerLog }),
+        }),
+      }),
     );
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(formatHostPort(this.listen), createNodeServerCredentials(this.provider), (error, port) => {

@@ -5,7 +5,10 @@ import type { HealthParams } from '@palyra/shared/quic';
 import type { DispatchCoordinator, NodeCapabilities, SessionReport } from '../dispatch/index.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import type { NodeRegistry } from '../registry/index.js';
+import type { RenewalCall } from '../renewal/RenewalAttempt.js';
+import { certificateExpiryTimer } from '../sessions/certificateExpiryTimer.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
+import type { Logger } from '@palyra/shared/logging';
 import { authenticatePeer, authorizeFingerprint, type PeerIdentityLookup } from './authenticatePeer.js';
 import { healthParamsFromProto, reportedRttMs } from './healthParamsFromProto.js';
 import { boundedString, boundedStringList } from './validate.js';
@@ -29,6 +32,11 @@ export interface NodeServiceDeps {
     bundlePem(): string;
     recordTrust(deviceId: string, fingerprints: readonly string[]): Promise<void>;
   };
+  /** NodeService.RenewCertificate (see renewal/RenewalService.ts); without it, renewal is refused. */
+  renewCertificate?: (call: RenewalCall) => void;
+  /** A Session closed because its certificate expired is logged here. */
+  logger?: Logger;
+  now?: () => Date;
 }
 
 /** Dispatch ids read from one hello, per list: more than an agent's outbox and in-flight limits hold. */
@@ -38,6 +46,15 @@ const MAX_HELLO_DISPATCH_IDS = 10_000;
 function sessionReport(hello: SessionHello__Output): SessionReport {
   const ids = (list: readonly string[]): string[] => list.slice(0, MAX_HELLO_DISPATCH_IDS).filter((id) => id.length > 0 && id.length <= 64);
   return { runningDispatchIds: ids(hello.runningDispatchIds), finishedDispatchIds: ids(hello.finishedDispatchIds), reconciles: hello.reconciles };
+}
+
+/** What a node whose certificate expired on a live connection is told. */
+export function expiredError(certExpiresAt: string): PalyraError {
+  return new PalyraError(
+    'PALYRA_E_PERMISSION_DENIED',
+    `this node certificate expired at ${certExpiresAt}: the node must renew it (palyra-node renews by itself, within the daemon's renewal grace), else pair it again`,
+    { details: { reason: 'cert_expired', certExpiresAt } },
+  );
 }
 
 /** NodeService: every RPC authenticates the peer's certificate against the device it names. */
@@ -54,6 +71,9 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       void (async () => {
         const request = call.request;
         const peer = authenticatePeer(call, request.deviceId, peers);
+        // The node presents its renewed certificate: the one it held before is deny-listed now
+        // (closing the connections still on it) and no longer accepted.
+        await registry.confirmCertificate(peer.deviceId, peer.fingerprint);
         // Compiling new schemas takes a moment (in the schema worker): stop if the node gives up.
         const gaveUp = new AbortController();
         call.once('cancelled', () => gaveUp.abort(new PalyraError('PALYRA_E_CANCELLED', 'the node cancelled RegisterNode')));
@@ -99,15 +119,20 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       }
     },
 
-    // Replaced by the renewal service (issue 15, part 1).
     RenewCertificate(call) {
-      call.emit('error', toServiceError(new PalyraError('PALYRA_E_INTERNAL', 'certificate renewal is not available yet')));
+      if (deps.renewCertificate === undefined) {
+        call.emit('error', toServiceError(new PalyraError('PALYRA_E_INTERNAL', 'certificate renewal is not available on this server')));
+        return;
+      }
+      deps.renewCertificate(call);
     },
 
     Session(call) {
       let session: LiveSession | undefined;
       /** The certificate seen at hello: health pings re-check it without hashing it again. */
       let fingerprint = '';
+      /** Ends the session when the certificate it opened with expires. */
+      let expiryTimer: { cancel(): void } | undefined;
       const helloTimer = setTimeout(() => {
         fail(new PalyraError('PALYRA_E_SESSION_PROTOCOL', 'no hello on the session stream within the time allowed'));
       }, deps.helloTimeoutMs ?? 10_000);
@@ -115,12 +140,14 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
 
       function fail(error: unknown): void {
         clearTimeout(helloTimer);
+        expiryTimer?.cancel();
         if (call.writableEnded || call.destroyed) return;
         call.emit('error', toServiceError(error));
       }
 
       function release(): void {
         clearTimeout(helloTimer);
+        expiryTimer?.cancel();
         if (session === undefined) return;
         const closing = session;
         session = undefined;
@@ -139,6 +166,7 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
             clearTimeout(helloTimer);
             const opened: LiveSession = {
               deviceId: peer.deviceId,
+              fingerprint: peer.fingerprint,
               remoteAddress: call.getPeer(),
               openedAt: new Date(),
               report: sessionReport(message.hello),
@@ -160,6 +188,13 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
               new PalyraError('PALYRA_E_PERMISSION_DENIED', 'another session of this device replaced this one'),
             );
             registry.touchLastSeen(peer.deviceId, new Date());
+            expiryTimer = certificateExpiryTimer(new Date(peer.certExpiresAt), () => {
+              deps.logger?.warn(
+                { deviceId: peer.deviceId, certFingerprint: peer.fingerprint, certExpiresAt: peer.certExpiresAt, transport: 'grpc' },
+                'closed a node session: its certificate expired (the node must renew it)',
+              );
+              opened.close(expiredError(peer.certExpiresAt));
+            }, { now: deps.now });
             return;
           }
           // No lastSeen here: an online node is listed as seen now, and the session's open and

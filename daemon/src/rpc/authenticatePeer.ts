@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PalyraError } from '@palyra/shared/errors';
+import { heldCertificate } from '../registry/heldCertificate.js';
 import type { NodeRecord } from '../registry/types.js';
 
 export interface PeerIdentityLookup {
@@ -20,6 +21,8 @@ export interface AuthenticatedPeer {
   deviceId: string;
   fingerprint: string;
   node: NodeRecord;
+  /** notAfter of the certificate presented (the node's current or, before it switched, previous one). */
+  certExpiresAt: string;
 }
 
 /**
@@ -63,8 +66,9 @@ export function authorizeFingerprint(fingerprint: string, claimedDeviceId: strin
   if (node === undefined) {
     throw new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this certificate belongs to no registered node: pair the node again');
   }
-  if (Date.parse(node.certExpiresAt) <= now.getTime()) {
-    throw new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node certificate has expired: pair the node again');
+  const held = heldCertificate(node, fingerprint);
+  if (held === undefined || Date.parse(held.expiresAt) <= now.getTime()) {
+    throw new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node certificate has expired: the node must renew it (within the renewal grace), else pair it again');
   }
   if (node.deviceId !== claimedDeviceId) {
     throw new PalyraError(
@@ -72,5 +76,5 @@ export function authorizeFingerprint(fingerprint: string, claimedDeviceId: strin
       `the certificate belongs to device ${node.deviceId}, not to device ${claimedDeviceId}`,
     );
   }
-  return { deviceId: node.deviceId, fingerprint, node };
+  return { deviceId: node.deviceId, fingerprint, node, certExpiresAt: held.expiresAt };
 }

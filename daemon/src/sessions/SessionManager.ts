@@ -6,6 +6,8 @@ import type { SessionReport } from '../dispatch/types.js';
 /** A live Session stream of one node, as the manager sees it. */
 export interface LiveSession {
   readonly deviceId: string;
+  /** SHA-256 (hex) of the certificate the stream authenticated with: a revocation closes only its sessions. */
+  readonly fingerprint: string;
   readonly remoteAddress: string;
   readonly openedAt: Date;
   /** What the node's hello said about dispatches of its earlier sessions. */
@@ -28,6 +30,7 @@ export interface SessionEvents {
  */
 export class SessionManager extends EventEmitter<SessionEvents> {
   private readonly sessions = new Map<string, LiveSession>();
+  private readonly byFingerprint = new Map<string, LiveSession>();
 
   attach(session: LiveSession, replacedError: PalyraError): void {
     const previous = this.sessions.get(session.deviceId);
@@ -36,6 +39,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
       previous.close(replacedError);
     }
     this.sessions.set(session.deviceId, session);
+    this.byFingerprint.set(session.fingerprint, session);
     this.emit('online', session);
   }
 
@@ -43,6 +47,7 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   detach(session: LiveSession): void {
     if (this.sessions.get(session.deviceId) !== session) return;
     this.sessions.delete(session.deviceId);
+    if (this.byFingerprint.get(session.fingerprint) === session) this.byFingerprint.delete(session.fingerprint);
     this.emit('offline', session);
   }
 
@@ -61,6 +66,18 @@ export class SessionManager extends EventEmitter<SessionEvents> {
   /** Closes a device's live stream at once (revocation). */
   closeDevice(deviceId: string, error: PalyraError): void {
     const session = this.sessions.get(deviceId);
+    if (session === undefined) return;
+    this.detach(session);
+    session.close(error);
+  }
+
+  /**
+   * Closes the live stream opened with this certificate, if any: a renewal deny-lists the
+   * certificate the node held before, and that must end only the session still on it, never
+   * the one the node opened with its new certificate.
+   */
+  closeFingerprint(fingerprint: string, error: PalyraError): void {
+    const session = this.byFingerprint.get(fingerprint.toLowerCase());
     if (session === undefined) return;
     this.detach(session);
     session.close(error);

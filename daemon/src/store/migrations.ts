@@ -69,6 +69,14 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'certificate renewal: revocations carry their certificate expiry',
+    statements: [
+      // NULL for entries written before renewal: they stay (their expiry is unknown).
+      `ALTER TABLE revoked_certs ADD COLUMN expires_at TEXT`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

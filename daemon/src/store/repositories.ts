@@ -131,18 +131,27 @@ function nodes(sql: SqlExecutor): NodeRepository {
 function revocations(sql: SqlExecutor): RevocationRepository {
   return {
     async all() {
-      const rows = await sql.all<{ fingerprint: string; device_id: string; revoked_at: string; reason: string }>(
-        'SELECT fingerprint, device_id, revoked_at, reason FROM revoked_certs ORDER BY revoked_at, fingerprint',
+      const rows = await sql.all<{ fingerprint: string; device_id: string; revoked_at: string; reason: string; expires_at: string | null }>(
+        'SELECT fingerprint, device_id, revoked_at, reason, expires_at FROM revoked_certs ORDER BY revoked_at, fingerprint',
       );
       return rows.map(
-        (row): RevokedCertRecord => ({ fingerprint: row.fingerprint, deviceId: row.device_id, revokedAt: row.revoked_at, reason: row.reason }),
+        (row): RevokedCertRecord => ({
+          fingerprint: row.fingerprint,
+          deviceId: row.device_id,
+          revokedAt: row.revoked_at,
+          reason: row.reason,
+          ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+        }),
       );
     },
     async add(record) {
       await sql.run(
-        'INSERT INTO revoked_certs (fingerprint, device_id, revoked_at, reason) VALUES (?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING',
-        [record.fingerprint, record.deviceId, record.revokedAt, record.reason],
+        'INSERT INTO revoked_certs (fingerprint, device_id, revoked_at, reason, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING',
+        [record.fingerprint, record.deviceId, record.revokedAt, record.reason, record.expiresAt ?? null],
       );
+    },
+    async delete(fingerprints) {
+      await deleteIn(sql, 'revoked_certs', 'fingerprint', fingerprints);
     },
   };
 }

@@ -64,6 +64,8 @@ export interface RevocationRepository {
   all(): Promise<RevokedCertRecord[]>;
   /** Adds a revocation; one that exists already is left as it was. */
   add(record: RevokedCertRecord): Promise<void>;
+  /** Deletes these entries (their certificates have expired: see NodeRegistry.pruneRevocations). */
+  delete(fingerprints: readonly string[]): Promise<void>;
 }
 
 export interface DispatchRepository {

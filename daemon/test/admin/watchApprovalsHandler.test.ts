@@ -73,7 +73,7 @@ async function setup() {
 }
 
 function session(deviceId: string): LiveSession {
-  return { deviceId, remoteAddress: '127.0.0.1:4242', openedAt: new Date(), send: () => undefined, close: () => undefined };
+  return { deviceId, fingerprint: deviceId.toLowerCase().padEnd(64, '0'), remoteAddress: '127.0.0.1:4242', openedAt: new Date(), send: () => undefined, close: () => undefined };
 }
 
 const flush = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));

@@ -281,22 +281,36 @@ describe('CertificateAuthority: node certificates', () => {
     expect(stdout).toContain(': OK');
   });
 
-  it('takes validityDays', async () => {
+  it('takes validityMs', async () => {
     const deviceId = newDeviceId();
     const issued = await ca.signNodeCsr({
       csrDer: createCsr({ deviceId, privateKeyPem: nodeKeys.privateKeyPem }),
       deviceId,
-      validityDays: 2,
+      validityMs: 2 * DAY,
     });
     const days = (issued.notAfter.getTime() - Date.now()) / DAY;
     expect(days).toBeGreaterThan(1.99);
     expect(days).toBeLessThanOrEqual(2);
-    for (const validityDays of [0, -1, 366, Number.NaN]) {
+    const short = await ca.signNodeCsr({ csrDer: createCsr({ deviceId, privateKeyPem: nodeKeys.privateKeyPem }), deviceId, validityMs: 90_000 });
+    expect(short.notAfter.getTime() - Date.now()).toBeLessThanOrEqual(90_000);
+    expect(short.notAfter.getTime() - Date.now()).toBeGreaterThan(85_000);
+    for (const validityMs of [0, -1, 999, 366 * DAY, Number.NaN]) {
       const error = await palyraError(() =>
-        ca.signNodeCsr({ csrDer: createCsr({ deviceId, privateKeyPem: nodeKeys.privateKeyPem }), deviceId, validityDays }),
+        ca.signNodeCsr({ csrDer: createCsr({ deviceId, privateKeyPem: nodeKeys.privateKeyPem }), deviceId, validityMs }),
       );
       expect(error.code).toBe('PALYRA_E_INVALID_ARGUMENT');
     }
+  });
+
+  it('checkRenewalCsr refuses a CSR whose CN is another device id', async () => {
+    const deviceId = newDeviceId();
+    const other = newDeviceId();
+    ca.checkRenewalCsr(createCsr({ deviceId, privateKeyPem: nodeKeys.privateKeyPem }), deviceId);
+    const error = await palyraError(async () => {
+      ca.checkRenewalCsr(createCsr({ deviceId: other, privateKeyPem: nodeKeys.privateKeyPem }), deviceId);
+    });
+    expect(error.code).toBe('PALYRA_E_RENEWAL_REFUSED');
+    expect(error.message).toContain(other);
   });
 
   it('rejects a tampered CSR', async () => {

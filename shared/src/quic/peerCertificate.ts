@@ -13,8 +13,8 @@ export type PeerCheck =
 
 /**
  * What a TLS stack would check of a peer's leaf certificate, for QUIC verify callbacks, which
- * replace BoringSSL's own check: issued by `ca` (issuer name and signature; during a CA
- * rotation a list: issued by any of them), inside its
+ * replace BoringSSL's own check: issued by `ca` (issuer name and signature; with a list, by
+ * any one of them: during a CA rotation both CAs are trusted), inside its
  * validity period at `now`, not a CA, and the role's marker (a node: device URI SAN and EKU
  * clientAuth; the daemon: daemon URI SAN and EKU serverAuth). Never throws: anything
  * unreadable is a bad certificate.
@@ -31,7 +31,7 @@ export function checkPeerCertificate(
   try {
     const leaf = new X509Certificate(leafDer);
     const cas: readonly X509Certificate[] = Array.isArray(ca) ? ca : [ca as X509Certificate];
-    if (!cas.some((issuer) => leaf.checkIssued(issuer) && leaf.verify(issuer.publicKey))) {
+    if (!cas.some((one) => leaf.checkIssued(one) && leaf.verify(one.publicKey))) {
       return { ok: false, alert: TLS_ALERT.UNKNOWN_CA, problem: 'the certificate was not issued by this daemon\'s CA' };
     }
     const certificate = parseCertificate(Buffer.from(leafDer));

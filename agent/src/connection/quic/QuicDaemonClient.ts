@@ -1,4 +1,4 @@
-import { X509Certificate, webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -7,8 +7,10 @@ import { PalyraError } from '@palyra/shared/errors';
 import { DEFAULT_MAX_FRAME_BYTES, FrameReader, QUIC_ALPN, QUIC_METHOD_HEALTH, QUIC_METHOD_STREAM_EVENTS, TLS_ALERT, checkPeerCertificate, encodeJsonFrame, errorForConnectionClose, errorForStreamCode, responseError, streamCodeFor, type DaemonEvent, type DaemonEventType, type HealthParams, type HealthResult, loadQuic, quicLogger, type QuicModule } from '@palyra/shared/quic';
 import type { QUICClient, QUICConnection, QUICStream } from '@matrixai/quic';
 import { QuicHealthStream } from './QuicHealthStream.js';
+import { readTrustBundle } from '../../renewal/trustBundle.js';
 
 export interface QuicClientCredentials {
+  /** The CAs this node trusts (a bundle: two during a CA rotation). */
   caCertPem: string;
   /** The node certificate and its key; omitted only to test that the daemon refuses that. */
   certPem?: string;
@@ -82,11 +84,12 @@ export class QuicDaemonClient {
     const timeoutMs = options.timeoutMs ?? 5_000;
     const host = await resolveHost(options.address.host);
     const where = formatHostPort(options.address);
-    const ca = new X509Certificate(options.credentials.caCertPem);
+    // Every CA of the bundle: during a CA rotation the daemon's certificate may come from either.
+    const cas = readTrustBundle(options.credentials.caCertPem).cas;
     let serverProblem: string | undefined;
     const verifyCallback = (certs: Uint8Array[]): Promise<number | undefined> => {
       try {
-        const check = checkPeerCertificate(certs[0], ca, 'daemon');
+        const check = checkPeerCertificate(certs[0], cas, 'daemon');
         if (!check.ok) {
           serverProblem = check.problem;
           return Promise.resolve(check.alert);
