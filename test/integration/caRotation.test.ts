@@ -6,13 +6,14 @@
  * depends on the old CA, and --force cuts those nodes off (gRPC and QUIC).
  */
 import { X509Certificate } from 'node:crypto';
-import { fingerprint, parseHostPort, pemCertificatesToDer, type HostPort, type PalyraError } from '@palyra/shared';
+import { fingerprint, parseHostPort, pemCertificates, type HostPort, type PalyraError } from '@palyra/shared';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonMessage__Output, NodeServiceClient, RegisterNodeResponse__Output } from '@palyra/proto';
 import { fromServiceError } from '@palyra/proto';
 import { healthParams } from '../../agent/src/connection/HealthChannel.js';
 import { QuicDaemonClient, type QuicClientCredentials } from '../../agent/src/connection/quic/QuicDaemonClient.js';
 import type { NodeIdentity } from '../../agent/src/identity/index.js';
+import { renewCertificate } from '../../agent/src/renewal/renewCertificate.js';
 import { expectCode } from '../helpers/errorAssertions.js';
 import {
   CA_SETUP_TIMEOUT_MS,
@@ -72,7 +73,7 @@ async function quicHealth(s: Scope, address: HostPort, credentials: QuicClientCr
 }
 
 function bundleFingerprints(pem: string): string[] {
-  return pemCertificatesToDer(pem).map((der) => fingerprint(der));
+  return pemCertificates(pem).map((der) => fingerprint(der));
 }
 
 function issuerOf(certPem: string, cas: string[]): string | undefined {
@@ -95,7 +96,7 @@ describe('CA rotation (in-process daemon)', () => {
       const s = (scope = new Scope());
       const d = await rotationDaemon(s);
       const oldCaPem = d.caCertPem;
-      const oldFp = fingerprint(pemCertificatesToDer(oldCaPem)[0] as Buffer);
+      const oldFp = fingerprint(pemCertificates(oldCaPem)[0] as Buffer);
 
       // A: paired before the rotation, online on a Session.
       const a = await pairNode(s, d, 'node-a');
@@ -116,7 +117,7 @@ describe('CA rotation (in-process daemon)', () => {
       const pushed = await received(aSession, isTrustBundle, 'trust bundle');
       const bundlePem = pushed.trustBundle?.caBundlePem ?? '';
       expect(bundleFingerprints(bundlePem).sort()).toEqual([oldFp, newFp].sort());
-      const newCaPem = pemCertificatesToDer(bundlePem)
+      const newCaPem = pemCertificates(bundlePem)
         .map((der) => new X509Certificate(der).toString())
         .find((pem) => fingerprint(new X509Certificate(pem).raw) === newFp) as string;
       await received(aSession, (m) => m.body === 'renew', 'renew request');
@@ -124,9 +125,14 @@ describe('CA rotation (in-process daemon)', () => {
       // B: paired during the rotation: it pins the server's CA (still the old one), which issues
       // its first certificate (the agent checks it against the pinned CA); it is asked to renew
       // onto the new CA once online.
-      const b = await pairNode(s, d, 'node-b');
-      expect(issuerOf(b.certPem, [oldCaPem, newCaPem])).toBe(oldCaPem);
-      expect(fingerprint(pemCertificatesToDer(b.caCertPem)[0] as Buffer)).toBe(oldFp);
+      const paired = await pairNode(s, d, 'node-b');
+      expect(issuerOf(paired.certPem, [oldCaPem, newCaPem])).toBe(oldCaPem);
+      expect(fingerprint(pemCertificates(paired.caCertPem)[0] as Buffer)).toBe(oldFp);
+      // B renews (the agent's real renewal): the new certificate comes from the new CA, with the bundle.
+      const renewed = await renewCertificate({ identity: paired, path: 'mtls', now: () => new Date() });
+      expect(issuerOf(renewed.certPem, [oldCaPem, newCaPem])).toBe(newCaPem);
+      expect(bundleFingerprints(renewed.caBundlePem ?? '').sort()).toEqual([oldFp, newFp].sort());
+      const b: NodeIdentity = { ...paired, certPem: renewed.certPem, tlsPrivateKeyPem: renewed.tlsPrivateKeyPem };
       const bClient = clientOf(s, d, b, oldCaPem);
       const bRegistered = await register(bClient, b, [oldFp]);
       expect(bRegistered.ok, bRegistered.ok ? '' : bRegistered.palyra.message).toBe(true);
@@ -218,7 +224,7 @@ describe('CA rotation (in-process daemon)', () => {
       expect((await d.control.status()).caFingerprint).toBe(newFp);
       // Pairing after the rotation: the node pins the new CA and holds its certificate.
       const node = await pairNode(s, d, 'after');
-      expect(fingerprint(pemCertificatesToDer(node.caCertPem)[0] as Buffer)).toBe(newFp);
+      expect(fingerprint(pemCertificates(node.caCertPem)[0] as Buffer)).toBe(newFp);
     },
     TEST_TIMEOUT_MS,
   );

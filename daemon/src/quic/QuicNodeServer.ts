@@ -1,6 +1,6 @@
 import { X509Certificate, createHmac, timingSafeEqual, webcrypto } from 'node:crypto';
 import { formatHostPort, type HostPort } from '@palyra/shared/config';
-import { pemCertificatesToDer } from '@palyra/shared/x509';
+import { pemCertificates } from '@palyra/shared/x509';
 import { PalyraError } from '@palyra/shared/errors';
 import { DEFAULT_MAX_FRAME_BYTES, QUIC_ALPN, QUIC_CONNECTION_CODE, TLS_ALERT, errorForStreamCode, streamCodeFor, loadQuic, quicLogger, type QuicModule } from '@palyra/shared/quic';
 import type { QUICConnection, QUICServer, QUICStream } from '@matrixai/quic';
@@ -321,5 +321,5 @@ function toBuffer(value: ArrayBuffer | ArrayBufferView): Buffer {
 }
 
 function parseBundle(pem: string): X509Certificate[] {
-  return pemCertificatesToDer(pem).map((der) => new X509Certificate(der));
+  return pemCertificates(pem).map((der) => new X509Certificate(der));
 }

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Http2SecureServer } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { checkPeerCertificate } from '@palyra/shared/quic';
-import { pemCertificatesToDer } from '@palyra/shared/x509';
+import { pemCertificates } from '@palyra/shared/x509';
 
 /**
  * Why TLS refused the client certificate of a connection, for the error a NodeService call on
@@ -44,7 +44,7 @@ export class RefusedClientCertificates {
   /** Every CA of the bundle (two during a CA rotation). */
   private caX509(): X509Certificate[] {
     const pem = this.caCertPem();
-    if (this.ca?.pem !== pem) this.ca = { pem, x509: pemCertificatesToDer(pem).map((der) => new X509Certificate(der)) };
+    if (this.ca?.pem !== pem) this.ca = { pem, x509: pemCertificates(pem).map((der) => new X509Certificate(der)) };
     return this.ca.x509;
   }
 }

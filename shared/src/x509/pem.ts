@@ -68,18 +68,3 @@ export function derToPem(der: Uint8Array, label: string): string {
   const lines = base64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
-
-const CERTIFICATE_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
-
-/**
- * Every CERTIFICATE block of a PEM bundle (a trust bundle holds the daemon's CAs: two during a
- * CA rotation), as DER, in order; each decoded as pemToDer does. At most `max` blocks: a bundle
- * is small, so more is refused (PALYRA_E_INVALID_ARGUMENT), as is a bundle without any.
- */
-export function pemCertificatesToDer(bundle: string, max = 8): Buffer[] {
-  if (typeof bundle !== 'string') throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'expected a PEM string');
-  const blocks = bundle.match(CERTIFICATE_BLOCK) ?? [];
-  if (blocks.length === 0) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'no "-----BEGIN CERTIFICATE-----" PEM block found');
-  if (blocks.length > max) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the PEM bundle holds ${blocks.length} certificates; at most ${max} are accepted`);
-  return blocks.map((block) => pemToDer(block, 'CERTIFICATE'));
-}
