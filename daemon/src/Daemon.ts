@@ -31,7 +31,9 @@ import { RateLimitedLog, type Logger } from '@palyra/shared/logging';
 import { logFailure } from './logging/logFailure.js';
 import { stopServices, type Service, type StartedService } from './stopServices.js';
 import { DaemonEvents } from './events/DaemonEvents.js';
-import { publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
+import { certificateTransitionEvent, publishCertificateRenewals, publishDispatchEvents, wireDaemonEvents } from './events/wireDaemonEvents.js';
+import { CertificateWatcher } from './certificates/CertificateWatcher.js';
+import { ServerCertificateRenewer } from './certificates/ServerCertificateRenewer.js';
 import { NodeHealth } from './health/NodeHealth.js';
 import { DEFAULT_QUIC_MAX_CONNECTIONS, QuicNodeServer } from './quic/QuicNodeServer.js';
 import type { StoreEngine } from './store/SqlDatabase.js';
@@ -87,6 +89,14 @@ export interface DaemonOptions {
    * `postgres://` URL (see docs/postgresql.md).
    */
   store?: string;
+  /** Lifetime of the server certificates this daemon issues (tests only; default a year). */
+  serverCertValidityMs?: number;
+  /** How often the server certificate is checked for renewal (default 1 h; tests: less). */
+  serverCertCheckIntervalMs?: number;
+  /** How often node certificates are swept for cert.expiring / cert.expired (default 30 s). */
+  certSweepIntervalMs?: number;
+  /** Clock of the node certificate states (watcher, nodes list, status): tests move it ahead. */
+  certificateClock?: () => Date;
   signal?: AbortSignal;
 }
 
@@ -163,24 +173,29 @@ export class Daemon {
       const registry = await openDaemonRegistry(store, { logger: options.logger, signal });
       add('registry flush', { stop: () => registry.flush() }, { untilDone: true });
 
-      const serverHosts = certificateHosts(options.listen.host);
+      const hosts = certificateHosts(options.listen.host);
+      const serverValidity = options.serverCertValidityMs === undefined ? {} : { validityMs: options.serverCertValidityMs };
       const sessions = new SessionManager();
-      // Swaps trust and server identity into both node-facing servers; set once they exist.
+      // CA rotation: swaps the trusted CAs into both node-facing servers, and the server
+      // certificate (through its renewer) once every node trusts the new CA. Both are called only
+      // after the servers are up.
       let quicServer: QuicNodeServer | undefined;
       const rotation = new CaRotation({
         ca,
         registry,
         sessions,
-        serverHosts,
+        serverHosts: hosts,
+        ...(options.serverCertValidityMs === undefined ? {} : { serverValidityMs: options.serverCertValidityMs }),
         logger: options.logger,
-        applyTls: (material) => {
-          // Only called after start (a rotation, a switch): provider exists by then.
-          provider.update(material);
-          quicServer?.updateTls(material);
+        server: () => serverCertificate,
+        applyTrust: (caCertPem) => {
+          provider.update({ ...provider.material, caCertPem });
+          quicServer?.updateTrust(caCertPem);
         },
       });
-      const server = await rotation.start({ signal });
-      const provider = new TlsCertificateProvider(rotation.material());
+      // During a rotation, from the new CA only once every registered node trusts it.
+      const server = await ca.ensureServerCertificate({ hosts, issuer: rotation.desiredServerIssuer(), signal, ...serverValidity });
+      const provider = new TlsCertificateProvider({ caCertPem: ca.trustBundlePem, serverCertPem: server.certPem, serverKeyPem: server.keyPem });
       // A revoked certificate must lose its live Session at once, whatever revoked it: peers
       // are authenticated only when a stream opens. By fingerprint: a renewal deny-lists the
       // certificate the node held before once it presents the new one, and that must close
@@ -204,6 +219,10 @@ export class Daemon {
       const health = new NodeHealth(options.healthPingsPerSecond === undefined ? {} : { pingsPerSecond: options.healthPingsPerSecond });
       const unwireEvents = wireDaemonEvents(events, sessions, registry);
       add('event wiring', { stop: async () => unwireEvents() });
+      const renewalGraceMs = options.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS;
+      const certificateClock = options.certificateClock ?? (() => new Date());
+      const stopRenewalEvents = publishCertificateRenewals(events, registry);
+      add('certificate renewal events', { stop: async () => stopRenewalEvents() });
       if (options.logger !== undefined) {
         const logger = options.logger;
         const stopLogging = logDaemonEvents(events, logger);
@@ -245,6 +264,19 @@ export class Daemon {
         });
       }
       const quicAddress = quic.server === undefined ? '' : formatHostPort(quic.server.address);
+      // Started once the gRPC server listens; swaps the certificate into both listeners.
+      const serverCertificate = new ServerCertificateRenewer({
+        ca,
+        hosts,
+        current: server,
+        ...serverValidity,
+        ...(options.serverCertCheckIntervalMs === undefined ? {} : { intervalMs: options.serverCertCheckIntervalMs }),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+        install: (renewed) => {
+          provider.update({ ...provider.material, serverCertPem: renewed.certPem, serverKeyPem: renewed.keyPem });
+          quic.server?.updateCertificate(renewed);
+        },
+      });
       sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message), session.report));
       sessions.on('online', (session) => rotation.nodeOnline(session));
       // A removed node may have been the last one the new CA waited for.
@@ -281,7 +313,7 @@ export class Daemon {
         daemonVersion: DAEMON_VERSION,
         health,
         quicAddress: () => quicAddress,
-        serverCertFingerprint: () => rotation.serverCertificate.fingerprint,
+        serverCertFingerprint: () => serverCertificate.current.fingerprint,
         trust: { bundlePem: () => ca.trustBundlePem, recordTrust: (deviceId, fingerprints) => rotation.recordTrust(deviceId, fingerprints) },
         requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
         logger: options.logger,
@@ -302,6 +334,18 @@ export class Daemon {
           await rpc.stop();
         },
       });
+
+      serverCertificate.start();
+      add('server certificate renewal', serverCertificate);
+      const certificateWatcher = new CertificateWatcher({
+        nodes: () => registry.listNodes(),
+        graceMs: renewalGraceMs,
+        now: certificateClock,
+        ...(options.certSweepIntervalMs === undefined ? {} : { intervalMs: options.certSweepIntervalMs }),
+        onTransition: (transition) => events.publish(certificateTransitionEvent(transition, certificateClock())),
+      });
+      certificateWatcher.start();
+      add('certificate watcher', certificateWatcher);
 
       // Fails the same way every second while it fails (say a full disk): one line, then a summary a minute.
       const sweepFailures = options.logger === undefined ? undefined : new RateLimitedLog({ logger: options.logger });
@@ -356,6 +400,8 @@ export class Daemon {
         rotation,
         defaultCodeTtlMs: options.codeTtlMs ?? DEFAULT_CODE_TTL_MS,
         maxCodeTtlMs: MAX_CODE_TTL_MS,
+        renewalGraceMs,
+        now: certificateClock,
         status: () => ({
           version: DAEMON_VERSION,
           grpcAddress: info.grpcAddress,
@@ -372,6 +418,8 @@ export class Daemon {
           autoApprove: info.autoApprove,
           storeEngine: info.store.engine,
           storeLocation: info.store.location,
+          serverCertExpiresAt: serverCertificate.current.notAfter.toISOString(),
+          serverCertFingerprint: serverCertificate.current.fingerprint,
         }),
       });
       signal?.throwIfAborted();

@@ -45,6 +45,7 @@ describe('CLI contract (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
       ['pairing', 'code', '--method', 'pin'],
       ['nodes', 'approve', '01ARZ3NDEKTSV4RRFFQ69G5FAV'],
       ['nodes', 'remove', '01ARZ3NDEKTSV4RRFFQ69G5FAV'],
+      ['nodes', 'renew', '--all'],
     ];
     const results = await Promise.all(commands.map((args) => daemonCli(stateDir, ...args)));
     results.forEach((result, i) => {
@@ -62,6 +63,8 @@ describe('CLI contract (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
       [PALYRAD, ['pairing', 'code', '--ttl', 'soon']],
       [PALYRAD, ['nodes', 'approve']],
       [PALYRAD, ['nodes', 'list', '--bogus']],
+      [PALYRAD, ['nodes', 'renew']],
+      [PALYRAD, ['nodes', 'renew', '01ARZ3NDEKTSV4RRFFQ69G5FAV', '--all']],
       [PALYRAD, ['frobnicate']],
       [PALYRAD, ['start', '--listen', 'not-an-address', '--state-dir', daemonDir]],
       [PALYRA_NODE, ['join', '--state-dir', nodeDir]],
@@ -95,6 +98,8 @@ describe('CLI contract (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
     ]);
     expect(parseOneJson(nodeStatus)).toMatchObject({ joined: false });
     expect(parseOneJson<DaemonStatusJson>(status).nodes).toEqual({ online: 0, offline: 0, pending: 0 });
+    expect(parseOneJson<DaemonStatusJson>(status).certificates).toEqual({ valid: 0, renewing: 0, expiring: 0, expired: 0, in_grace: 0 });
+    expect(parseOneJson<DaemonStatusJson>(status).serverCertificate.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(parseOneJson(list)).toEqual([]);
     expect(parseOneJson(pendingBefore)).toEqual([]);
     const code = parseOneJson<PairingCodeJson>(minted);
@@ -120,8 +125,13 @@ describe('CLI contract (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
     await startNode(nodeDir);
     const nodes = parseOneJson<NodeRow[]>(await daemon.cli('nodes', 'list', '--json'));
     expect(nodes).toHaveLength(1);
-    expect(nodes[0]).toMatchObject({ deviceId, status: 'online', capabilities: expect.any(Array), labels: {} });
-    expect(parseOneJson<DaemonStatusJson>(await daemon.cli('status', '--json')).nodes).toEqual({ online: 1, offline: 0, pending: 0 });
+    expect(nodes[0]).toMatchObject({ deviceId, status: 'online', capabilities: expect.any(Array), labels: {}, certState: 'valid', certRenewedAt: null });
+    const statusOnline = parseOneJson<DaemonStatusJson>(await daemon.cli('status', '--json'));
+    expect(statusOnline.nodes).toEqual({ online: 1, offline: 0, pending: 0 });
+    expect(statusOnline.certificates).toMatchObject({ valid: 1 });
+    expect((await daemon.cli('nodes', 'list')).stdout).toMatch(/ cert valid until \S+/);
+    expect(parseOneJson(await daemon.cli('nodes', 'renew', deviceId, '--json'))).toEqual({ asked: [{ deviceId, name: 'json-node' }], offline: [] });
+    expect(parseOneJson(await daemon.cli('nodes', 'renew', '--all', '--json'))).toEqual({ asked: [{ deviceId, name: 'json-node' }], offline: [] });
 
     const removed = parseOneJson(await daemon.cli('nodes', 'remove', deviceId, '--json'));
     expect(removed).toMatchObject({ deviceId, name: 'json-node', revokedFingerprint: nodes[0]?.certFingerprint });

@@ -79,6 +79,9 @@ export interface NodeRow {
   lastSeen: string | null;
   certFingerprint: string;
   certExpiresAt: string;
+  certState: 'valid' | 'renewing' | 'expiring' | 'expired' | 'in_grace';
+  certIssuedAt: string | null;
+  certRenewedAt: string | null;
 }
 
 /** `palyrad status --json` */
@@ -92,6 +95,8 @@ export interface DaemonStatusJson {
   nodes: { online: number; offline: number; pending: number };
   /** Which pairing requests the daemon approves without an operator. */
   autoApprove: 'off' | 'qr' | 'all';
+  certificates: { valid: number; renewing: number; expiring: number; expired: number; in_grace: number };
+  serverCertificate: { fingerprint: string; expiresAt: string };
 }
 
 /** `palyrad pairing code --json` */

@@ -16,6 +16,8 @@ import { createInvokeManyHandler } from './invokeManyHandler.js';
 import { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import { toPendingRequest } from './pendingRequest.js';
+import { renewNodes } from './renewNodesHandler.js';
+import { countCertStates, DEFAULT_RENEWAL_GRACE_MS, nodeCertState } from '../certificates/nodeCertState.js';
 import { createStreamEventsHandler } from './streamEventsHandler.js';
 import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
 
@@ -26,7 +28,11 @@ export interface AdminServiceDeps {
   decisions: PairingDecisions;
   dispatcher: DispatchCoordinator;
   capabilities: NodeCapabilities;
-  status: () => Omit<DaemonStatus, 'nodesOnline' | 'nodesOffline' | 'requestsPending'>;
+  status: () => Omit<DaemonStatus, 'nodesOnline' | 'nodesOffline' | 'requestsPending' | 'certificates'>;
+  /** The renewal grace, for certificate states (nodes list, status). Default 30 days. */
+  renewalGraceMs?: number;
+  /** Clock of the certificate states; inject one in tests. */
+  now?: () => Date;
   advertisedAddress: string;
   /** The CA nodes pin when they pair (the server certificate's CA: it changes during a CA rotation). */
   caFingerprint: () => string;
@@ -48,6 +54,7 @@ export function createAdminServiceHandlers(
   { watchers = new ApprovalsWatchers() }: { watchers?: ApprovalsWatchers } = {},
 ): AdminServiceHandlers {
   const { registry, sessions } = deps;
+  const certContext = () => ({ now: deps.now?.() ?? new Date(), graceMs: deps.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS });
 
   const toNodeInfo = (node: NodeRecord): NodeInfo => ({
     deviceId: node.deviceId,
@@ -65,6 +72,9 @@ export function createAdminServiceHandlers(
     lastSeen: sessions.isOnline(node.deviceId) ? new Date().toISOString() : (node.lastSeen ?? ''),
     certFingerprint: node.certFingerprint,
     certExpiresAt: node.certExpiresAt,
+    certState: nodeCertState(node, certContext()),
+    certIssuedAt: node.certIssuedAt ?? '',
+    certRenewedAt: node.lastRenewedAt ?? '',
     pairedAt: node.pairedAt,
     capabilityDetails: deps.capabilities.list(node.deviceId).map((c) => ({
       id: c.id,
@@ -85,6 +95,7 @@ export function createAdminServiceHandlers(
         nodesOnline: online,
         nodesOffline: nodes.length - online,
         requestsPending: (await registry.pendingRequests()).length,
+        certificates: (({ in_grace: inGrace, ...rest }) => ({ ...rest, inGrace }))(countCertStates(nodes, certContext())),
       };
     }),
 
@@ -141,6 +152,8 @@ export function createAdminServiceHandlers(
       return { ...toNodeInfo(removed), status: 'offline' };
     }),
 
+    RenewNodes: unary(async (request) => renewNodes(request, deps)),
+
     Invoke: createInvokeHandler(deps.dispatcher),
 
     InvokeMany: createInvokeManyHandler(deps.dispatcher),
@@ -170,7 +183,7 @@ export function createAdminServiceHandlers(
 
     StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents(), deps.logger),
 
-    WatchApprovals: createWatchApprovalsHandler({ registry, sessions, nodeInfo: toNodeInfo, watchers }),
+    WatchApprovals: createWatchApprovalsHandler({ registry, sessions, nodeInfo: toNodeInfo, watchers, ...(deps.events === undefined ? {} : { events: deps.events }) }),
 
     RotateCa: unary(async () => toCaStatus(await rotationOf(deps).rotate())),
 

@@ -4,6 +4,8 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { NodeRegistry } from '../registry/index.js';
 import type { NodeRecord, PairingRequestRecord } from '../registry/types.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
+import type { DaemonEventType } from '@palyra/shared/quic/protocol';
+import type { DaemonEvents } from '../events/DaemonEvents.js';
 import { toPendingRequest } from './pendingRequest.js';
 
 type WatchCall = grpc.ServerWritableStream<WatchApprovalsRequest__Output, ApprovalsEvent>;
@@ -44,7 +46,11 @@ export interface WatchApprovalsDeps {
   /** The node as ListNodes shows it (status from the live sessions). */
   nodeInfo: (node: NodeRecord) => NodeInfo;
   watchers: ApprovalsWatchers;
+  /** The event bus: node certificates renewed, expiring or expired go to the events pane too. */
+  events?: DaemonEvents;
 }
+
+const CERTIFICATE_EVENTS: ReadonlySet<DaemonEventType> = new Set(['cert.renewed', 'cert.expiring', 'cert.expired']);
 
 /**
  * AdminService.WatchApprovals: a snapshot of the pending requests and nodes, then every
@@ -91,6 +97,9 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
     const onOffline = onSession('offline');
 
     const stopListening = registry.onRequestChange(onRequest);
+    const stopEvents = deps.events?.subscribe({ types: CERTIFICATE_EVENTS }, (event) => {
+      send({ event: { type: event.type, eventJson: JSON.stringify(event) }, at: event.at });
+    });
     sessions.on('online', onOnline);
     sessions.on('offline', onOffline);
     const forget = deps.watchers.add(call);
@@ -98,6 +107,7 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
       if (closed) return;
       closed = true;
       stopListening();
+      stopEvents?.();
       sessions.off('online', onOnline);
       sessions.off('offline', onOffline);
       forget();

@@ -5,6 +5,7 @@
  */
 import { displayText } from '@palyra/shared/text';
 import type { ApprovalNode, ApprovalRequest, ApprovalsEvent, RequestOutcome } from '../client/approvals.js';
+import { describeCertificateEvent } from '../certificates/certificateText.js';
 
 export type DecisionAction = 'approve' | 'reject';
 
@@ -22,7 +23,18 @@ export type Mode =
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
 
-export type LogKind = 'request' | 'approved' | 'rejected' | 'expired' | 'online' | 'offline' | 'info' | 'error';
+export type LogKind =
+  | 'request'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'online'
+  | 'offline'
+  | 'cert-renewed'
+  | 'cert-expiring'
+  | 'cert-expired'
+  | 'info'
+  | 'error';
 
 export interface LogLine {
   /** ISO time. */
@@ -239,6 +251,11 @@ function applyEvent(state: ApprovalsState, event: ApprovalsEvent): ApprovalsStat
       const nodes = sortNodes([...state.nodes.filter((n) => n.deviceId !== node.deviceId), node]);
       const text = node.status === 'online' ? `online  ${node.name}${node.remoteAddress ? ` from ${node.remoteAddress}` : ''}` : `offline ${node.name}`;
       return { ...state, nodes, log: appendLog(state.log, { at: event.at, kind: node.status, text }) };
+    }
+    case 'certificate': {
+      // describeCertificateEvent makes the node's name printable.
+      const kind = event.event.type === 'cert.renewed' ? 'cert-renewed' : event.event.type === 'cert.expiring' ? 'cert-expiring' : 'cert-expired';
+      return { ...state, log: appendLog(state.log, { at: event.at, kind, text: describeCertificateEvent(event.event) }) };
     }
   }
 }

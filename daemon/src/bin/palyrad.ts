@@ -13,6 +13,7 @@ import { NodesInvokeCommand } from '../commands/NodesInvokeCommand.js';
 import { NodesListCommand } from '../commands/NodesListCommand.js';
 import { NodesPendingCommand } from '../commands/NodesPendingCommand.js';
 import { NodesRemoveCommand } from '../commands/NodesRemoveCommand.js';
+import { NodesRenewCommand } from '../commands/NodesRenewCommand.js';
 import { PairingCodeCommand } from '../commands/PairingCodeCommand.js';
 import { StartCommand } from '../commands/StartCommand.js';
 import { StateBackupCommand } from '../commands/StateBackupCommand.js';
@@ -31,6 +32,7 @@ for (const command of [
   NodesRejectCommand,
   NodesListCommand,
   NodesRemoveCommand,
+  NodesRenewCommand,
   NodesInvokeCommand,
   CaStatusCommand,
   CaRotateCommand,

@@ -4,7 +4,6 @@ import { displayText } from '@palyra/shared/text';
 import { logFailure } from '../logging/logFailure.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { NodeRecord } from '../registry/types.js';
-import type { TlsMaterial } from '../rpc/TlsCertificateProvider.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
 import type { CertificateAuthority } from './CertificateAuthority.js';
 import type { CaRole } from './CaGeneration.js';
@@ -15,14 +14,25 @@ export const MAX_TRUSTED_CAS = 8;
 /** Nodes named in a PALYRA_E_CA_IN_USE message (the details carry them all). */
 const NODES_IN_MESSAGE = 10;
 
+/** Who holds the server certificate served now (ServerCertificateRenewer): CaRotation swaps in one of the new CA. */
+export interface ServerCertificateHolder {
+  readonly current: ServerCertificate;
+  /** Serves `certificate` from now on (gRPC and QUIC, without a restart). */
+  replace(certificate: ServerCertificate): void;
+}
+
 export interface CaRotationDeps {
   ca: CertificateAuthority;
   registry: NodeRegistry;
   sessions: SessionManager;
   /** Names and addresses the server certificate covers (as at start). */
   serverHosts: readonly string[];
-  /** Puts trust and server identity into the node-facing servers (gRPC provider, QUIC) without a restart. */
-  applyTls: (material: TlsMaterial) => void;
+  /** Lifetime of server certificates (tests); default the CA's year. */
+  serverValidityMs?: number;
+  /** The server certificate served now; called only after the daemon's servers are up. */
+  server: () => ServerCertificateHolder;
+  /** Puts the trusted CAs (PEM bundle) into the node-facing servers (gRPC provider, QUIC) without a restart. */
+  applyTrust: (caBundlePem: string) => void;
   logger?: Logger;
 }
 
@@ -71,32 +81,10 @@ export interface FinishResult {
  *   still holding its certificates are revoked), and pushes the smaller bundle.
  */
 export class CaRotation {
-  private server: ServerCertificate | undefined;
   /** Serializes server certificate switches and finish (each reads, then replaces, the server identity). */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: CaRotationDeps) {}
-
-  /**
-   * Loads or issues the server certificate, from the CA desiredServerIssuer names: during a
-   * rotation, the new CA only once every registered node trusts it.
-   */
-  async start({ signal }: { signal?: AbortSignal } = {}): Promise<ServerCertificate> {
-    this.server = await this.deps.ca.ensureServerCertificate({ hosts: this.deps.serverHosts, issuer: this.desiredServerIssuer(), ...(signal === undefined ? {} : { signal }) });
-    return this.server;
-  }
-
-  /** The server certificate served right now. */
-  get serverCertificate(): ServerCertificate {
-    if (this.server === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'CaRotation.start() has not run');
-    return this.server;
-  }
-
-  /** What the node port serves and trusts right now. */
-  material(): TlsMaterial {
-    const server = this.serverCertificate;
-    return { caCertPem: this.deps.ca.trustBundlePem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
-  }
 
   /** The CAs a node trusts: what it reported, else the first CA (what nodes paired before rotations pin). */
   trustOf(node: Readonly<NodeRecord>): readonly string[] {
@@ -122,7 +110,7 @@ export class CaRotation {
   /** Begins a rotation (PALYRA_E_CA_ROTATION_IN_PROGRESS while one runs). */
   async rotate({ signal }: { signal?: AbortSignal } = {}): Promise<CaStatus> {
     const generation = await this.deps.ca.rotate(signal === undefined ? {} : { signal });
-    this.deps.applyTls(this.material());
+    this.deps.applyTrust(this.deps.ca.trustBundlePem);
     this.deps.logger?.info({ signing: generation.fingerprint, retiring: this.deps.ca.trusted[0]?.fingerprint }, 'CA rotation begun: both CAs are trusted');
     for (const node of this.deps.registry.listNodes()) {
       const session = this.deps.sessions.get(node.deviceId);
@@ -182,9 +170,12 @@ export class CaRotation {
   }
 
   private async switchServer(issuer: string): Promise<void> {
-    const server = await this.deps.ca.ensureServerCertificate({ hosts: this.deps.serverHosts, issuer });
-    this.server = server;
-    this.deps.applyTls(this.material());
+    const server = await this.deps.ca.ensureServerCertificate({
+      hosts: this.deps.serverHosts,
+      issuer,
+      ...(this.deps.serverValidityMs === undefined ? {} : { validityMs: this.deps.serverValidityMs }),
+    });
+    this.deps.server().replace(server);
     this.deps.logger?.info({ serverCa: issuer, certFingerprint: server.fingerprint }, 'server certificate switched to the signing CA, without a restart');
   }
 
@@ -223,7 +214,7 @@ export class CaRotation {
     }
     if (ca.serverCa.fingerprint !== signing) await this.switchServer(signing);
     const retired = await ca.retire();
-    this.deps.applyTls(this.material());
+    this.deps.applyTrust(ca.trustBundlePem);
     for (const node of dependents) {
       if (!node.holdsOldCertificate) continue;
       await registry.revokeCertificates(node.deviceId, `its certificate was issued by the retired CA ${retired}`).catch((error: unknown) => {

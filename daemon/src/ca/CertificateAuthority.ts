@@ -12,11 +12,11 @@ import {
   SERVER_CERT_FILE,
   SERVER_COMMON_NAME,
   SERVER_KEY_FILE,
-  SERVER_RENEW_BEFORE_DAYS,
   SERVER_VALIDITY_DAYS,
 } from './constants.js';
 import { CaGeneration, type CaRole } from './CaGeneration.js';
 import { CA_STATE_VERSION, generationFiles, readCaState, writeCaState, type CaStateRecord } from './caState.js';
+import { serverBackdateMs, serverCertificateDue } from './serverCertificateDue.js';
 import { NodeCsr } from './NodeCsr.js';
 import { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
 import { StateDirectory } from '@palyra/shared/fs';
@@ -320,20 +320,24 @@ export class CertificateAuthority {
 
   /**
    * Returns the daemon's TLS server key and certificate (CN palyrad, SANs: `hosts`,
-   * localhost, 127.0.0.1 and URI urn:palyra:daemon; EKU serverAuth; one year). The pair on
-   * disk is reused when it was issued by the requested CA (`issuer`, a trusted generation's
-   * fingerprint; default: the current server CA), matches, covers every host and has more
-   * than 30 days left; otherwise a new key and certificate atomically replace it. The issuer
-   * becomes the server CA (caCertDer, what pairing hands out).
+   * localhost, 127.0.0.1 and URI urn:palyra:daemon; EKU serverAuth; one year or `validityMs`).
+   * The pair on disk is reused when it was issued by the requested CA (`issuer`, a trusted
+   * generation's fingerprint; default: the current server CA), matches, covers every host, is
+   * not longer-lived than asked and more than a third of its lifetime is left (see
+   * serverCertificateDue); otherwise, or with `force`, a new key and certificate atomically
+   * replace it. The issuer becomes the server CA (caCertDer, what pairing hands out).
    */
   async ensureServerCertificate(options: EnsureServerCertificateOptions): Promise<ServerCertificate> {
-    const { signal } = options;
+    const { signal, validityMs = SERVER_VALIDITY_DAYS * DAY_MS, force = false } = options;
     signal?.throwIfAborted();
+    if (!Number.isFinite(validityMs) || validityMs < 1_000 || validityMs > SERVER_VALIDITY_DAYS * DAY_MS) {
+      throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the server certificate validity must be from 1 s to ${SERVER_VALIDITY_DAYS} days`);
+    }
     const hosts = this.serverHosts(options.hosts);
     const run = this.queue.then(() => {
       const issuer = options.issuer === undefined ? this.serverGeneration : this.generation(options.issuer);
       if (issuer === undefined) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `no trusted CA has the fingerprint ${String(options.issuer)}`);
-      return this.ensureServerCertificateNow(issuer, hosts, signal);
+      return this.ensureServerCertificateNow(issuer, hosts, validityMs, force, signal);
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -349,15 +353,18 @@ export class CertificateAuthority {
     return [...hosts.values()];
   }
 
-  private async ensureServerCertificateNow(issuer: CaGeneration, hosts: HostName[], signal: AbortSignal | undefined): Promise<ServerCertificate> {
+  private async ensureServerCertificateNow(issuer: CaGeneration, hosts: HostName[], validityMs: number, force: boolean, signal: AbortSignal | undefined): Promise<ServerCertificate> {
     signal?.throwIfAborted();
-    const keyBytes = await this.keys.read(SERVER_KEY_FILE);
-    const certBytes = await this.state.readPublic(SERVER_CERT_FILE);
-    if (keyBytes !== null && certBytes !== null) {
-      const existing = this.reusableServerCertificate(issuer, keyBytes, certBytes, hosts);
-      if (existing !== null) {
-        this.serverGeneration = issuer;
-        return existing;
+    const backdateMs = serverBackdateMs(validityMs, BACKDATE_MS);
+    if (!force) {
+      const keyBytes = await this.keys.read(SERVER_KEY_FILE);
+      const certBytes = await this.state.readPublic(SERVER_CERT_FILE);
+      if (keyBytes !== null && certBytes !== null) {
+        const existing = this.reusableServerCertificate(issuer, keyBytes, certBytes, hosts, validityMs + backdateMs);
+        if (existing !== null) {
+          this.serverGeneration = issuer;
+          return existing;
+        }
       }
     }
     signal?.throwIfAborted();
@@ -365,8 +372,8 @@ export class CertificateAuthority {
     const { privateKeyPem, publicKeyPem } = await generateTlsKeyPair(signal === undefined ? {} : { signal });
     signal?.throwIfAborted();
     const now = Date.now();
-    const notBefore = wholeSeconds(now - BACKDATE_MS);
-    const notAfter = issuer.capToCa(wholeSeconds(now + SERVER_VALIDITY_DAYS * DAY_MS));
+    const notBefore = wholeSeconds(now - backdateMs);
+    const notAfter = issuer.capToCa(wholeSeconds(now + validityMs));
     const cert = forge.pki.createCertificate();
     cert.version = 2;
     cert.serialNumber = randomSerialHex();
@@ -396,11 +403,11 @@ export class CertificateAuthority {
     await this.keys.replace(SERVER_KEY_FILE, privateKeyPem);
     await this.state.replace(SERVER_CERT_FILE, certPem, 0o644);
     this.serverGeneration = issuer;
-    return { keyPem: privateKeyPem, certPem, certDer, fingerprint: fingerprint(certDer), notAfter, issued: true };
+    return { keyPem: privateKeyPem, certPem, certDer, fingerprint: fingerprint(certDer), notBefore, notAfter, issued: true };
   }
 
-  /** The pair on disk when it can serve `hosts` for more than 30 more days, else null. */
-  private reusableServerCertificate(issuer: CaGeneration, keyBytes: Buffer, certBytes: Buffer, hosts: HostName[]): ServerCertificate | null {
+  /** The pair on disk when it was issued by `issuer`, can serve `hosts` and is not due for renewal (nor longer-lived than `maxLifetimeMs`), else null. */
+  private reusableServerCertificate(issuer: CaGeneration, keyBytes: Buffer, certBytes: Buffer, hosts: HostName[], maxLifetimeMs: number): ServerCertificate | null {
     try {
       const key = createPrivateKey(keyBytes);
       const certDer = pemToDer(certBytes.toString('latin1'), 'CERTIFICATE');
@@ -417,7 +424,9 @@ export class CertificateAuthority {
         parsed.deviceId === null &&
         parsed.extKeyUsage.includes(EKU_SERVER_AUTH) &&
         parsed.notBefore.getTime() <= now + BACKDATE_MS &&
-        parsed.notAfter.getTime() - now > SERVER_RENEW_BEFORE_DAYS * DAY_MS &&
+        !serverCertificateDue(parsed, new Date(now)) &&
+        // Whole seconds: notBefore and notAfter are each rounded.
+        parsed.notAfter.getTime() - parsed.notBefore.getTime() <= maxLifetimeMs + 2_000 &&
         hosts.every((host) => (host.kind === 'ip' ? ips.has(host.value) : dns.has(host.value)));
       if (!usable) return null;
       return {
@@ -425,6 +434,7 @@ export class CertificateAuthority {
         certPem: derToPem(certDer, 'CERTIFICATE'),
         certDer,
         fingerprint: parsed.fingerprint,
+        notBefore: parsed.notBefore,
         notAfter: parsed.notAfter,
         issued: false,
       };

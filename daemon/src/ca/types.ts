@@ -27,6 +27,10 @@ export interface EnsureServerCertificateOptions {
   hosts: readonly string[];
   /** Fingerprint of the trusted CA generation to issue it (default: the current server CA). */
   issuer?: string;
+  /** Lifetime of a new certificate; default SERVER_VALIDITY_DAYS. A longer-lived one on disk is replaced. */
+  validityMs?: number;
+  /** Issue a new key and certificate even when the pair on disk could be reused (renewal while running). */
+  force?: boolean;
   signal?: AbortSignal;
 }
 
@@ -37,6 +41,7 @@ export interface ServerCertificate {
   certDer: Buffer;
   /** SHA-256 of certDer, lowercase hex. */
   fingerprint: string;
+  notBefore: Date;
   notAfter: Date;
   /** True when a new key and certificate were written, false when the existing pair was reused. */
   issued: boolean;

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output } from '@palyra/proto';
+import type { AdminServiceClient, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
@@ -117,6 +117,16 @@ export class ControlClient {
   }
 
   /**
+   * Asks online nodes to renew their certificate now (one by device id, or all): returns the
+   * nodes that were asked (RenewNow sent on their Session) and those offline.
+   */
+  renewNodes(target: { deviceId: string } | { all: true }, options?: CallOptions & { reason?: string }): Promise<RenewNodesResponse__Output> {
+    const { reason = '', ...callOptions } = options ?? {};
+    const request = 'all' in target ? { all: true, deviceId: '', reason } : { all: false, deviceId: target.deviceId, reason };
+    return this.unary('RenewNodes', request, callOptions);
+  }
+
+  /**
    * Dispatches one capability request: yields `accepted`, state changes, output chunks and
    * progress as they happen, and ends with the `result`. Aborting `signal` (or breaking out
    * of the loop) cancels the dispatch on the node.
@@ -222,6 +232,7 @@ type AdminUnaryMethod =
   | 'Decide'
   | 'ListNodes'
   | 'RemoveNode'
+  | 'RenewNodes'
   | 'CancelDispatch'
   | 'ListDispatches'
   | 'GetDispatch'

@@ -2,6 +2,8 @@ import type * as grpc from '@grpc/grpc-js';
 import { readWatchStream } from './watchStream.js';
 import type { ApprovalsEvent__Output, NodeInfo__Output, PendingRequest__Output } from '@palyra/proto';
 import type { PairingRequestState } from '../registry/types.js';
+import { isCertificateEvent, type CertificateEvent } from '../certificates/certificateText.js';
+import { parseDaemonEvent } from './events.js';
 
 /** A pairing request as a watcher sees it. Times are ISO-8601 strings. */
 export interface ApprovalRequest {
@@ -44,7 +46,9 @@ export type ApprovalsEvent =
   | { type: 'snapshot'; requests: ApprovalRequest[]; nodes: ApprovalNode[]; at: string }
   | { type: 'request-added'; request: ApprovalRequest; at: string }
   | { type: 'request-decided'; request: ApprovalRequest; outcome: RequestOutcome; at: string }
-  | { type: 'node-online' | 'node-offline'; node: ApprovalNode; at: string };
+  | { type: 'node-online' | 'node-offline'; node: ApprovalNode; at: string }
+  /** A node certificate renewed, expiring or expired (for the events pane). */
+  | { type: 'certificate'; event: CertificateEvent; at: string };
 
 /**
  * Turns an AdminService.WatchApprovals stream into typed events. The stream never ends by
@@ -81,6 +85,10 @@ export function toApprovalsEvent(message: ApprovalsEvent__Output): ApprovalsEven
         node: { deviceId: node.deviceId, name: node.name, platform: node.platform, status, remoteAddress: node.remoteAddress },
         at,
       };
+    }
+    case 'event': {
+      const event = parseDaemonEvent(message.event);
+      return event !== undefined && isCertificateEvent(event) ? { type: 'certificate', event, at } : undefined;
     }
     default:
       return undefined;

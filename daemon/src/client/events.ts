@@ -12,10 +12,12 @@ export function readEvents(
   call: grpc.ClientReadableStream<DaemonEventMessage__Output>,
   signal?: AbortSignal,
 ): AsyncGenerator<DaemonEvent, void, undefined> {
-  return readWatchStream(call, parseEvent, 'the event stream', signal);
+  return readWatchStream(call, parseDaemonEvent, 'the event stream', signal);
 }
 
-function parseEvent(message: DaemonEventMessage__Output): DaemonEvent | undefined {
+/** The event a DaemonEventMessage carries; undefined when absent or not JSON. */
+export function parseDaemonEvent(message: DaemonEventMessage__Output | null | undefined): DaemonEvent | undefined {
+  if (message == null) return undefined;
   try {
     return JSON.parse(message.eventJson) as DaemonEvent;
   } catch {

@@ -3,6 +3,7 @@ import { PalyraError } from '@palyra/shared/errors';
 // The protocol constants alone: the package index brings QUIC and X.509 (node-forge) along.
 import { DAEMON_EVENT_TYPES, type DaemonEvent, type DaemonEventType } from '@palyra/shared/quic/protocol';
 import { displayText } from '@palyra/shared/text';
+import { describeCertificateEvent } from '../certificates/certificateText.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
 export class EventsCommand extends DaemonCommand {
@@ -11,13 +12,16 @@ export class EventsCommand extends DaemonCommand {
     description: 'Follow the daemon’s events as they happen',
     details: `
       Prints dispatch state changes (\`dispatch.state\`), nodes going online and offline
-      (\`node.online\`, \`node.offline\`) and pairing requests (\`pairing.request\`) until
-      interrupted. \`--type\` (repeatable) keeps only those types. With \`--json\`, each event is
-      one JSON object on its own line (JSON Lines), as it arrives.
+      (\`node.online\`, \`node.offline\`), pairing requests (\`pairing.request\`) and node
+      certificates renewed, expiring or expired (\`cert.renewed\`, \`cert.expiring\`,
+      \`cert.expired\`) until interrupted. \`--type\` (repeatable) keeps only those types.
+      With \`--json\`, each event is one JSON object on its own line (JSON Lines), as it
+      arrives.
     `,
     examples: [
       ['Everything', 'palyrad events'],
       ['Only nodes going offline, as JSON Lines', 'palyrad events --type node.offline --json'],
+      ['Certificates that need attention', 'palyrad events --type cert.expiring --type cert.expired'],
     ],
   });
 
@@ -57,5 +61,9 @@ function describe(event: DaemonEvent): string {
       return `${event.at}  node ${event.deviceId} (${displayText(event.name)})  ${event.type === 'node.online' ? 'online' : 'offline'}`;
     case 'pairing.request':
       return `${event.at}  pairing request ${event.requestId}  ${displayText(event.name)} (${displayText(event.platform)})  ${event.state}`;
+    case 'cert.renewed':
+    case 'cert.expiring':
+    case 'cert.expired':
+      return `${event.at}  ${describeCertificateEvent(event)}`;
   }
 }

@@ -27,6 +27,12 @@ export class NodesListCommand extends DaemonCommand {
       lastSeen: n.lastSeen === '' ? null : n.lastSeen,
       certFingerprint: n.certFingerprint,
       certExpiresAt: n.certExpiresAt,
+      // valid | renewing | expiring | expired | in_grace (see docs/security.md).
+      certState: n.certState,
+      // notBefore of the current certificate; null for records older than renewal.
+      certIssuedAt: n.certIssuedAt === '' ? null : n.certIssuedAt,
+      // When a renewal issued the current certificate; null: issued at pairing.
+      certRenewedAt: n.certRenewedAt === '' ? null : n.certRenewedAt,
       // quic | grpc: the channel the node's health pings and events use; null when offline.
       transport: n.transport === 'quic' || n.transport === 'grpc' ? n.transport : null,
       // The last health round trip in ms; null before the first ping.
@@ -46,7 +52,7 @@ export class NodesListCommand extends DaemonCommand {
     for (const n of rows) {
       const health = n.transport === null ? '' : `  ${n.transport}${n.healthRttMs === null ? '' : ` rtt ${n.healthRttMs.toFixed(2)} ms`}`;
       const skew = n.clockSkewMs !== null && Math.abs(n.clockSkewMs) > CLOCK_SKEW_WARNING_MS ? `  ${clockSkewWarning(n.clockSkewMs)}` : '';
-      this.print(`${n.deviceId}  ${n.status.padEnd(7)}  ${names.get(n.deviceId)} (${displayText(n.platform)})${health}${skew}  last seen ${n.lastSeen ?? 'never'}  cert until ${n.certExpiresAt}`);
+      this.print(`${n.deviceId}  ${n.status.padEnd(7)}  ${names.get(n.deviceId)} (${displayText(n.platform)})${health}${skew}  last seen ${n.lastSeen ?? 'never'}  cert ${n.certState} until ${n.certExpiresAt}${n.certRenewedAt === null ? '' : ` (renewed ${n.certRenewedAt})`}`);
     }
     return 0;
   }

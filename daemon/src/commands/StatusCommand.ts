@@ -42,6 +42,16 @@ export class StatusCommand extends DaemonCommand {
       stateDir: status.stateDir,
       startedAt: status.startedAt,
       nodes: { online: status.nodesOnline, offline: status.nodesOffline, pending: status.requestsPending },
+      // Registered nodes per certificate state (see docs/security.md).
+      certificates: {
+        valid: status.certificates?.valid ?? 0,
+        renewing: status.certificates?.renewing ?? 0,
+        expiring: status.certificates?.expiring ?? 0,
+        expired: status.certificates?.expired ?? 0,
+        in_grace: status.certificates?.inGrace ?? 0,
+      },
+      // The node port's TLS certificate: renewed while the daemon runs.
+      serverCertificate: { fingerprint: status.serverCertFingerprint, expiresAt: status.serverCertExpiresAt },
       autoApprove: status.autoApprove || 'off',
       store: { engine: status.storeEngine, location: status.storeLocation },
     };
@@ -58,6 +68,9 @@ export class StatusCommand extends DaemonCommand {
     if (document.ca.warning !== undefined) this.print(`  warning: ${document.ca.warning}`);
     if (document.store.engine !== '') this.print(`  store  ${document.store.engine} ${document.store.location}`);
     this.print(`  nodes  ${document.nodes.online} online, ${document.nodes.offline} offline, ${document.nodes.pending} pending approval`);
+    const certs = document.certificates;
+    this.print(`  certs  ${certs.valid} valid, ${certs.renewing} renewing, ${certs.expiring} expiring, ${certs.in_grace} in grace, ${certs.expired} expired`);
+    this.print(`  server cert ${document.serverCertificate.expiresAt}  ${document.serverCertificate.fingerprint}`);
     if (document.autoApprove !== 'off') {
       this.print(`  auto-approve ${document.autoApprove}: ${document.autoApprove === 'all' ? 'PIN and QR' : 'QR'} pairings are admitted without an operator`);
     }

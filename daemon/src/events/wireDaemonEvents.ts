@@ -1,6 +1,8 @@
 import type { Dispatch } from '../dispatch/index.js';
 import type { NodeRegistry } from '../registry/index.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
+import type { DaemonEvent } from '@palyra/shared/quic';
+import type { CertificateTransition } from '../certificates/CertificateWatcher.js';
 import type { DaemonEvents } from './DaemonEvents.js';
 
 /** Publishes a new dispatch's states (queued, sent, running, then its final status) on the bus. */
@@ -40,5 +42,39 @@ export function wireDaemonEvents(events: DaemonEvents, sessions: SessionManager,
     sessions.off('online', online);
     sessions.off('offline', offline);
     stopRequests();
+  };
+}
+
+/**
+ * Publishes `cert.renewed` when a renewal replaced a node's certificate (the registry sets
+ * lastRenewedAt with the new certificate; a re-pairing does not). Returns the unwiring.
+ */
+export function publishCertificateRenewals(events: DaemonEvents, registry: NodeRegistry): () => void {
+  return registry.onNodeChange(({ before, after }) => {
+    if (before === undefined || after === undefined) return;
+    if (after.lastRenewedAt === undefined || after.lastRenewedAt === before.lastRenewedAt || after.certFingerprint === before.certFingerprint) return;
+    events.publish({
+      type: 'cert.renewed',
+      at: after.lastRenewedAt,
+      deviceId: after.deviceId,
+      name: after.name,
+      certFingerprint: after.certFingerprint,
+      certExpiresAt: after.certExpiresAt,
+      previousCertFingerprint: before.certFingerprint,
+    });
+  });
+}
+
+/** The `cert.expiring` / `cert.expired` event of a certificate the watcher saw change state. */
+export function certificateTransitionEvent({ node, state, graceEndsAt }: CertificateTransition, at: Date): DaemonEvent {
+  return {
+    type: state === 'expiring' ? 'cert.expiring' : 'cert.expired',
+    at: at.toISOString(),
+    deviceId: node.deviceId,
+    name: node.name,
+    certFingerprint: node.certFingerprint,
+    certExpiresAt: node.certExpiresAt,
+    state,
+    ...(graceEndsAt === undefined ? {} : { graceEndsAt: graceEndsAt.toISOString() }),
   };
 }

@@ -6,7 +6,7 @@ const FINAL_STATES = new Set<string>(DISPATCH_STATUSES);
 
 /**
  * The operator's log of what happens: pairing requests and decisions, nodes going online and
- * offline, dispatches finishing. Events carry ids and states only, never a PIN, token or key.
+ * offline, dispatches finishing, node certificates renewed, expiring or expired. Events carry ids and states only, never a PIN, token or key.
  */
 export function logDaemonEvents(events: DaemonEvents, logger: Logger): () => void {
   return events.subscribe({}, (event) => {
@@ -32,6 +32,27 @@ export function logDaemonEvents(events: DaemonEvents, logger: Logger): () => voi
           );
         }
         return;
+      case 'cert.renewed':
+        logger.info({ deviceId: event.deviceId, nodeName: event.name, certFingerprint: event.certFingerprint, certExpiresAt: event.certExpiresAt, previousCertFingerprint: event.previousCertFingerprint }, 'node certificate renewed');
+        return;
+      case 'cert.expiring':
+      case 'cert.expired':
+        logger.warn(
+          { deviceId: event.deviceId, nodeName: event.name, certFingerprint: event.certFingerprint, certExpiresAt: event.certExpiresAt, certState: event.state, graceEndsAt: event.graceEndsAt },
+          certificateLine(event.state),
+        );
+        return;
     }
   });
+}
+
+function certificateLine(state: 'expiring' | 'in_grace' | 'expired'): string {
+  switch (state) {
+    case 'expiring':
+      return 'node certificate expiring: under a sixth of its lifetime left and not renewed';
+    case 'in_grace':
+      return 'node certificate expired: the node can still renew within the renewal grace';
+    case 'expired':
+      return 'node certificate expired past the renewal grace: the node must pair again';
+  }
 }

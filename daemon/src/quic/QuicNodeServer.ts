@@ -162,13 +162,21 @@ export class QuicNodeServer {
   }
 
   /**
-   * Swaps the trusted CAs and the server certificate without a restart (a CA rotation, a
-   * renewed server certificate). New handshakes use them; connections already up keep theirs
-   * (a node certificate of a CA no longer trusted is closed by revoking it, see CaRotation).
+   * Trusts these CAs (PEM bundle) from now on (a CA rotation began or ended): new handshakes
+   * are checked against them; connections already up keep going (a node certificate of a CA
+   * no longer trusted is revoked, which closes its connections: see CaRotation.finish).
    */
-  updateTls(material: { caCertPem: string; serverCertPem: string; serverKeyPem: string }): void {
-    this.trustedCas = parseBundle(material.caCertPem);
-    this.server?.updateConfig({ ca: material.caCertPem, cert: material.serverCertPem, key: material.serverKeyPem });
+  updateTrust(caCertPem: string): void {
+    this.trustedCas = parseBundle(caCertPem);
+    this.server?.updateConfig({ ca: caCertPem });
+  }
+
+  /**
+   * Serves new handshakes with this key and certificate (the server certificate was renewed);
+   * connections already up keep theirs: each copied the config when it was accepted.
+   */
+  updateCertificate({ certPem, keyPem }: { certPem: string; keyPem: string }): void {
+    this.server?.updateConfig({ cert: certPem, key: keyPem });
   }
 
   /** Closes every connection of a revoked certificate, at once. */

@@ -98,6 +98,8 @@ export interface NodeInfoUpdate {
 
 export type RequestListener = (request: Readonly<PairingRequestRecord>) => void;
 export type RevocationListener = (record: Readonly<RevokedCertRecord>) => void;
+/** A node row changed: `before` undefined for a new node, `after` undefined for a removed one. */
+export type NodeChangeListener = (change: { deviceId: string; before: Readonly<NodeRecord> | undefined; after: Readonly<NodeRecord> | undefined }) => void;
 
 /** A certificate issued by a renewal (RenewCertificate). */
 export interface RenewedCertificate extends IssuedCertificate {
@@ -171,6 +173,7 @@ export class NodeRegistry {
    * until an entry can actually go; Infinity when no entry carries one.
    */
   private nextRevocationExpiry = Number.POSITIVE_INFINITY;
+  private readonly nodeListeners = new Set<{ listener: NodeChangeListener }>();
 
   /**
    * Loads the registry from the store (once; every row validated: PALYRA_E_STATE_CORRUPT
@@ -457,6 +460,19 @@ export class NodeRegistry {
     this.revocationListeners.add(entry);
     return () => {
       this.revocationListeners.delete(entry);
+    };
+  }
+
+  /**
+   * Calls `listener` after a node row was added, changed (info, certificate, renewal) or
+   * removed and persisted; not for lastSeen alone. Returns the function that removes it.
+   * Renewals: `after.lastRenewedAt` differs from `before.lastRenewedAt` (see CertificateEvents).
+   */
+  onNodeChange(listener: NodeChangeListener): () => void {
+    const entry = { listener };
+    this.nodeListeners.add(entry);
+    return () => {
+      this.nodeListeners.delete(entry);
     };
   }
 
@@ -826,6 +842,8 @@ export class NodeRegistry {
     this.codes.table.apply(changes.codes);
     if (changes.codes.size > 0) this.codes.forgetSpent(now);
     this.requests.table.apply(changes.requests);
+    // The rows as they were, for the node listeners (only when someone listens).
+    const nodesBefore = this.nodeListeners.size === 0 ? undefined : [...changes.nodes.keys()].map((id) => [id, this.nodes.table.get(id)] as const);
     this.nodes.table.apply(changes.nodes);
     for (const [deviceId, node] of changes.nodes) {
       if (node === undefined) this.nodes.forgetLastSeen(deviceId);
@@ -843,6 +861,11 @@ export class NodeRegistry {
       const record = this.revoked.get(fingerprint);
       if (record === undefined) continue;
       for (const { listener } of [...this.revocationListeners]) this.call(() => listener(record));
+    }
+    for (const [deviceId, before] of nodesBefore ?? []) {
+      const after = this.nodes.table.get(deviceId);
+      if (before === after) continue;
+      for (const { listener } of [...this.nodeListeners]) this.call(() => listener({ deviceId, before, after }));
     }
   }
 

@@ -9,6 +9,7 @@ export type {
   IssuedCertificate,
   NewPairingCode,
   NewPairingRequest,
+  NodeChangeListener,
   NodeInfoUpdate,
   NodeRegistryOptions,
   RequestListener,

@@ -374,6 +374,9 @@ const LOG_COLORS: Record<LogKind, string | undefined> = {
   expired: 'yellow',
   online: 'green',
   offline: 'gray',
+  'cert-renewed': 'green',
+  'cert-expiring': 'yellow',
+  'cert-expired': 'red',
   info: undefined,
   error: 'red',
 };

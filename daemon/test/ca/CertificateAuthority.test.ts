@@ -18,6 +18,7 @@ import {
   type TlsKeyPair,
 } from '@palyra/shared';
 import { CertificateAuthority } from '../../src/ca/index.js';
+import { serverCertificateDue } from '../../src/ca/serverCertificateDue.js';
 
 const run = promisify(execFile);
 const DAY = 24 * 60 * 60 * 1000;
@@ -230,6 +231,34 @@ describe('CertificateAuthority: server certificate', () => {
   it('rejects a malformed host', async () => {
     const error = await palyraError(() => ca.ensureServerCertificate({ hosts: ['bad host!'] }));
     expect(error.code).toBe('PALYRA_E_INVALID_ARGUMENT');
+  });
+
+  it('issues short-lived server certificates on request, replaces longer-lived ones, and renews with force', async () => {
+    const dir = await scratchDir();
+    for (const file of ['ca.key', 'ca.crt']) await copyFile(join(stateDir, file), join(dir, file));
+    const local = await CertificateAuthority.loadOrCreate({ stateDir: dir });
+    const year = await local.ensureServerCertificate({ hosts: [] });
+    // A year-long certificate on disk is not what a daemon asking for 40 s wants.
+    const short = await local.ensureServerCertificate({ hosts: [], validityMs: 40_000 });
+    expect(short.issued).toBe(true);
+    expect(short.fingerprint).not.toBe(year.fingerprint);
+    // Back-dated by at most a quarter of the lifetime (10 s here, not 5 min), so it is not due at once.
+    expect(short.notAfter.getTime() - short.notBefore.getTime()).toBeLessThanOrEqual(52_000);
+    expect(serverCertificateDue(short, new Date())).toBe(false);
+    expect((await local.ensureServerCertificate({ hosts: [], validityMs: 40_000 })).fingerprint).toBe(short.fingerprint);
+    const forced = await local.ensureServerCertificate({ hosts: [], validityMs: 40_000, force: true });
+    expect(forced.issued).toBe(true);
+    expect(forced.fingerprint).not.toBe(short.fingerprint);
+    expect(await readFile(join(dir, 'server.crt'), 'utf8')).toBe(forced.certPem);
+    expect((await palyraError(() => local.ensureServerCertificate({ hosts: [], validityMs: 10 }))).code).toBe('PALYRA_E_INVALID_ARGUMENT');
+  });
+
+  it('counts a server certificate due once less than a third of its lifetime is left', () => {
+    const notBefore = new Date('2026-01-01T00:00:00Z');
+    const notAfter = new Date('2026-01-31T00:00:00Z');
+    expect(serverCertificateDue({ notBefore, notAfter }, new Date('2026-01-20T23:59:00Z'))).toBe(false);
+    expect(serverCertificateDue({ notBefore, notAfter }, new Date('2026-01-21T00:01:00Z'))).toBe(true);
+    expect(serverCertificateDue({ notBefore, notAfter }, new Date('2026-02-02T00:00:00Z'))).toBe(true);
   });
 });
 

@@ -115,6 +115,23 @@ describe('ApprovalsApp rendering', () => {
     expect(app.frame()).toContain('nodes 0/1 online');
   });
 
+  it('shows node certificates renewed, expiring and expired in the events pane, within 80 columns', async () => {
+    const source = new FakeApprovalsSource([snapshot([], [node('01ARZ3NDEKTSV4RRFFQ69G5FAV', 'web-1', 'online')])]);
+    const app = mount(source);
+    await app.until('no pairing requests waiting');
+    const base = { deviceId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', name: 'web-1', certFingerprint: 'ab'.repeat(32), certExpiresAt: '2025-01-02T12:00:00.000Z' };
+    const at = new Date(T0).toISOString();
+    source.push({ type: 'certificate', at, event: { type: 'cert.renewed', at, ...base, previousCertFingerprint: 'cd'.repeat(32) } });
+    await app.until('certificate of web-1 (01ARZ3NDEKTSV4RRFFQ69G5FAV) renewed');
+    source.push({ type: 'certificate', at, event: { type: 'cert.expiring', at, ...base, state: 'expiring' } });
+    await app.until('certificate of web-1 (01ARZ3NDEKTSV4RRFFQ69G5FAV) expiring');
+    // A name with an escape sequence is printed harmlessly.
+    source.push({ type: 'certificate', at, event: { type: 'cert.expired', at, ...base, name: 'evil\u001b[2Jx', state: 'in_grace', graceEndsAt: '2025-02-01T12:00:00.000Z' } });
+    await app.until(/certificate of evil\S*x \(01ARZ3NDEKTSV4RRFFQ69G5FAV\) expired/);
+    expect(app.lastFrame()).not.toContain('\u001b[2J');
+    expect(Math.max(...lineWidths(app.lastFrame()))).toBeLessThanOrEqual(80);
+  });
+
   it('moves with arrows and j/k, asks before approving, and cancels with n', async () => {
     const source = new FakeApprovalsSource([snapshot([request(1), request(2), request(3)])]);
     const app = mount(source);

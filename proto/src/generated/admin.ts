@@ -9,6 +9,7 @@ import type { CaStatus as _palyra_v1_CaStatus, CaStatus__Output as _palyra_v1_Ca
 import type { CancelDispatchRequest as _palyra_v1_CancelDispatchRequest, CancelDispatchRequest__Output as _palyra_v1_CancelDispatchRequest__Output } from './palyra/v1/CancelDispatchRequest.js';
 import type { CancelDispatchResponse as _palyra_v1_CancelDispatchResponse, CancelDispatchResponse__Output as _palyra_v1_CancelDispatchResponse__Output } from './palyra/v1/CancelDispatchResponse.js';
 import type { Capability as _palyra_v1_Capability, Capability__Output as _palyra_v1_Capability__Output } from './palyra/v1/Capability.js';
+import type { CertificateCounts as _palyra_v1_CertificateCounts, CertificateCounts__Output as _palyra_v1_CertificateCounts__Output } from './palyra/v1/CertificateCounts.js';
 import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from './palyra/v1/CreatePairingCodeRequest.js';
 import type { CutOffNode as _palyra_v1_CutOffNode, CutOffNode__Output as _palyra_v1_CutOffNode__Output } from './palyra/v1/CutOffNode.js';
 import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from './palyra/v1/DaemonEventMessage.js';
@@ -42,6 +43,9 @@ import type { NodeStatusEvent as _palyra_v1_NodeStatusEvent, NodeStatusEvent__Ou
 import type { PairingCode as _palyra_v1_PairingCode, PairingCode__Output as _palyra_v1_PairingCode__Output } from './palyra/v1/PairingCode.js';
 import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Output as _palyra_v1_PendingRequest__Output } from './palyra/v1/PendingRequest.js';
 import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _palyra_v1_RemoveNodeRequest__Output } from './palyra/v1/RemoveNodeRequest.js';
+import type { RenewNodesRequest as _palyra_v1_RenewNodesRequest, RenewNodesRequest__Output as _palyra_v1_RenewNodesRequest__Output } from './palyra/v1/RenewNodesRequest.js';
+import type { RenewNodesResponse as _palyra_v1_RenewNodesResponse, RenewNodesResponse__Output as _palyra_v1_RenewNodesResponse__Output } from './palyra/v1/RenewNodesResponse.js';
+import type { RenewTarget as _palyra_v1_RenewTarget, RenewTarget__Output as _palyra_v1_RenewTarget__Output } from './palyra/v1/RenewTarget.js';
 import type { RotateCaRequest as _palyra_v1_RotateCaRequest, RotateCaRequest__Output as _palyra_v1_RotateCaRequest__Output } from './palyra/v1/RotateCaRequest.js';
 import type { StreamEventsRequest as _palyra_v1_StreamEventsRequest, StreamEventsRequest__Output as _palyra_v1_StreamEventsRequest__Output } from './palyra/v1/StreamEventsRequest.js';
 import type { WatchApprovalsRequest as _palyra_v1_WatchApprovalsRequest, WatchApprovalsRequest__Output as _palyra_v1_WatchApprovalsRequest__Output } from './palyra/v1/WatchApprovalsRequest.js';
@@ -64,6 +68,7 @@ export interface ProtoGrpcType {
       CancelDispatchRequest: MessageTypeDefinition<_palyra_v1_CancelDispatchRequest, _palyra_v1_CancelDispatchRequest__Output>
       CancelDispatchResponse: MessageTypeDefinition<_palyra_v1_CancelDispatchResponse, _palyra_v1_CancelDispatchResponse__Output>
       Capability: MessageTypeDefinition<_palyra_v1_Capability, _palyra_v1_Capability__Output>
+      CertificateCounts: MessageTypeDefinition<_palyra_v1_CertificateCounts, _palyra_v1_CertificateCounts__Output>
       CreatePairingCodeRequest: MessageTypeDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_CreatePairingCodeRequest__Output>
       CutOffNode: MessageTypeDefinition<_palyra_v1_CutOffNode, _palyra_v1_CutOffNode__Output>
       DaemonEventMessage: MessageTypeDefinition<_palyra_v1_DaemonEventMessage, _palyra_v1_DaemonEventMessage__Output>
@@ -97,6 +102,9 @@ export interface ProtoGrpcType {
       PairingCode: MessageTypeDefinition<_palyra_v1_PairingCode, _palyra_v1_PairingCode__Output>
       PendingRequest: MessageTypeDefinition<_palyra_v1_PendingRequest, _palyra_v1_PendingRequest__Output>
       RemoveNodeRequest: MessageTypeDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_RemoveNodeRequest__Output>
+      RenewNodesRequest: MessageTypeDefinition<_palyra_v1_RenewNodesRequest, _palyra_v1_RenewNodesRequest__Output>
+      RenewNodesResponse: MessageTypeDefinition<_palyra_v1_RenewNodesResponse, _palyra_v1_RenewNodesResponse__Output>
+      RenewTarget: MessageTypeDefinition<_palyra_v1_RenewTarget, _palyra_v1_RenewTarget__Output>
       RotateCaRequest: MessageTypeDefinition<_palyra_v1_RotateCaRequest, _palyra_v1_RotateCaRequest__Output>
       StreamEventsRequest: MessageTypeDefinition<_palyra_v1_StreamEventsRequest, _palyra_v1_StreamEventsRequest__Output>
       WatchApprovalsRequest: MessageTypeDefinition<_palyra_v1_WatchApprovalsRequest, _palyra_v1_WatchApprovalsRequest__Output>

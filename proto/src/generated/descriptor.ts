@@ -35,6 +35,10 @@ export const PALYRA_DESCRIPTOR = {
                   "requestType": "RemoveNodeRequest",
                   "responseType": "NodeInfo"
                 },
+                "RenewNodes": {
+                  "requestType": "RenewNodesRequest",
+                  "responseType": "RenewNodesResponse"
+                },
                 "Invoke": {
                   "requestType": "InvokeRequest",
                   "responseType": "InvokeEvent",
@@ -523,6 +527,18 @@ export const PALYRA_DESCRIPTOR = {
                   "type": "string",
                   "id": 14
                 },
+                "certificates": {
+                  "type": "CertificateCounts",
+                  "id": 20
+                },
+                "serverCertExpiresAt": {
+                  "type": "string",
+                  "id": 21
+                },
+                "serverCertFingerprint": {
+                  "type": "string",
+                  "id": 22
+                },
                 "caNotAfter": {
                   "type": "string",
                   "id": 40
@@ -538,6 +554,30 @@ export const PALYRA_DESCRIPTOR = {
                 "caRotating": {
                   "type": "bool",
                   "id": 43
+                }
+              }
+            },
+            "CertificateCounts": {
+              "fields": {
+                "valid": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "renewing": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "expiring": {
+                  "type": "uint32",
+                  "id": 3
+                },
+                "expired": {
+                  "type": "uint32",
+                  "id": 4
+                },
+                "inGrace": {
+                  "type": "uint32",
+                  "id": 5
                 }
               }
             },
@@ -748,6 +788,18 @@ export const PALYRA_DESCRIPTOR = {
                 "clockSkewMs": {
                   "type": "double",
                   "id": 17
+                },
+                "certState": {
+                  "type": "string",
+                  "id": 20
+                },
+                "certIssuedAt": {
+                  "type": "string",
+                  "id": 21
+                },
+                "certRenewedAt": {
+                  "type": "string",
+                  "id": 22
                 }
               }
             },
@@ -768,6 +820,48 @@ export const PALYRA_DESCRIPTOR = {
                 }
               }
             },
+            "RenewNodesRequest": {
+              "fields": {
+                "deviceId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "all": {
+                  "type": "bool",
+                  "id": 2
+                },
+                "reason": {
+                  "type": "string",
+                  "id": 3
+                }
+              }
+            },
+            "RenewTarget": {
+              "fields": {
+                "deviceId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "name": {
+                  "type": "string",
+                  "id": 2
+                }
+              }
+            },
+            "RenewNodesResponse": {
+              "fields": {
+                "asked": {
+                  "rule": "repeated",
+                  "type": "RenewTarget",
+                  "id": 1
+                },
+                "offline": {
+                  "rule": "repeated",
+                  "type": "RenewTarget",
+                  "id": 2
+                }
+              }
+            },
             "WatchApprovalsRequest": {
               "fields": {}
             },
@@ -777,7 +871,8 @@ export const PALYRA_DESCRIPTOR = {
                   "oneof": [
                     "snapshot",
                     "request",
-                    "node"
+                    "node",
+                    "event"
                   ]
                 }
               },
@@ -793,6 +888,10 @@ export const PALYRA_DESCRIPTOR = {
                 "node": {
                   "type": "NodeStatusEvent",
                   "id": 3
+                },
+                "event": {
+                  "type": "DaemonEventMessage",
+                  "id": 5
                 },
                 "at": {
                   "type": "string",
@@ -1727,6 +1826,14 @@ export const PALYRA_SERVICES = {
         "responseStream": false,
         "requestType": "palyra.v1.RemoveNodeRequest",
         "responseType": "palyra.v1.NodeInfo"
+      },
+      "RenewNodes": {
+        "path": "/palyra.v1.AdminService/RenewNodes",
+        "originalName": "renewNodes",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.RenewNodesRequest",
+        "responseType": "palyra.v1.RenewNodesResponse"
       },
       "Invoke": {
         "path": "/palyra.v1.AdminService/Invoke",

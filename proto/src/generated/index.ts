@@ -8,6 +8,7 @@ export type { CancelDispatch, CancelDispatch__Output } from './palyra/v1/CancelD
 export type { CancelDispatchRequest, CancelDispatchRequest__Output } from './palyra/v1/CancelDispatchRequest.js';
 export type { CancelDispatchResponse, CancelDispatchResponse__Output } from './palyra/v1/CancelDispatchResponse.js';
 export type { Capability, Capability__Output } from './palyra/v1/Capability.js';
+export type { CertificateCounts, CertificateCounts__Output } from './palyra/v1/CertificateCounts.js';
 export type { CreatePairingCodeRequest, CreatePairingCodeRequest__Output } from './palyra/v1/CreatePairingCodeRequest.js';
 export type { CutOffNode, CutOffNode__Output } from './palyra/v1/CutOffNode.js';
 export type { DaemonConfirm, DaemonConfirm__Output } from './palyra/v1/DaemonConfirm.js';
@@ -69,10 +70,13 @@ export type { RemoveNodeRequest, RemoveNodeRequest__Output } from './palyra/v1/R
 export type { RenewChallenge, RenewChallenge__Output } from './palyra/v1/RenewChallenge.js';
 export type { RenewClientMessage, RenewClientMessage__Output } from './palyra/v1/RenewClientMessage.js';
 export type { RenewIssued, RenewIssued__Output } from './palyra/v1/RenewIssued.js';
+export type { RenewNodesRequest, RenewNodesRequest__Output } from './palyra/v1/RenewNodesRequest.js';
+export type { RenewNodesResponse, RenewNodesResponse__Output } from './palyra/v1/RenewNodesResponse.js';
 export type { RenewNow, RenewNow__Output } from './palyra/v1/RenewNow.js';
 export type { RenewProof, RenewProof__Output } from './palyra/v1/RenewProof.js';
 export type { RenewServerMessage, RenewServerMessage__Output } from './palyra/v1/RenewServerMessage.js';
 export type { RenewStart, RenewStart__Output } from './palyra/v1/RenewStart.js';
+export type { RenewTarget, RenewTarget__Output } from './palyra/v1/RenewTarget.js';
 export type { ResultAck, ResultAck__Output } from './palyra/v1/ResultAck.js';
 export type { RotateCaRequest, RotateCaRequest__Output } from './palyra/v1/RotateCaRequest.js';
 export type { SessionHello, SessionHello__Output } from './palyra/v1/SessionHello.js';

@@ -202,7 +202,15 @@ export interface HealthPong {
   receivedAtMs: number;
 }
 
-export const DAEMON_EVENT_TYPES = ['dispatch.state', 'node.online', 'node.offline', 'pairing.request'] as const;
+export const DAEMON_EVENT_TYPES = [
+  'dispatch.state',
+  'node.online',
+  'node.offline',
+  'pairing.request',
+  'cert.renewed',
+  'cert.expiring',
+  'cert.expired',
+] as const;
 export type DaemonEventType = (typeof DAEMON_EVENT_TYPES)[number];
 /** The events a node may subscribe to: its own dispatches only. */
 export const NODE_EVENT_TYPES: readonly DaemonEventType[] = ['dispatch.state'];
@@ -237,6 +245,33 @@ export type DaemonEvent =
       platform: string;
       /** pending_approval, approved, rejected, expired */
       state: string;
+    }
+  | {
+      /** A node's certificate was replaced by a renewal. */
+      type: 'cert.renewed';
+      at: string;
+      deviceId: string;
+      name: string;
+      certFingerprint: string;
+      certExpiresAt: string;
+      /** The certificate the renewal replaced. */
+      previousCertFingerprint: string;
+    }
+  | {
+      /**
+       * A node's certificate entered a state that needs attention, once per certificate and
+       * state: `expiring` (under a sixth of its lifetime left: its renewals fail), then
+       * `cert.expired` with `in_grace` (it can still renew by its identity key until
+       * `graceEndsAt`) and with `expired` (past the grace: the node must pair again).
+       */
+      type: 'cert.expiring' | 'cert.expired';
+      at: string;
+      deviceId: string;
+      name: string;
+      certFingerprint: string;
+      certExpiresAt: string;
+      state: 'expiring' | 'in_grace' | 'expired';
+      graceEndsAt?: string;
     };
 
 /** Parses the first frame of a stream; a wrong shape is a malformed frame. */

@@ -30,6 +30,8 @@ import type { NodeInfo as _palyra_v1_NodeInfo, NodeInfo__Output as _palyra_v1_No
 import type { PairingCode as _palyra_v1_PairingCode, PairingCode__Output as _palyra_v1_PairingCode__Output } from '../../palyra/v1/PairingCode.js';
 import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Output as _palyra_v1_PendingRequest__Output } from '../../palyra/v1/PendingRequest.js';
 import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _palyra_v1_RemoveNodeRequest__Output } from '../../palyra/v1/RemoveNodeRequest.js';
+import type { RenewNodesRequest as _palyra_v1_RenewNodesRequest, RenewNodesRequest__Output as _palyra_v1_RenewNodesRequest__Output } from '../../palyra/v1/RenewNodesRequest.js';
+import type { RenewNodesResponse as _palyra_v1_RenewNodesResponse, RenewNodesResponse__Output as _palyra_v1_RenewNodesResponse__Output } from '../../palyra/v1/RenewNodesResponse.js';
 import type { RotateCaRequest as _palyra_v1_RotateCaRequest, RotateCaRequest__Output as _palyra_v1_RotateCaRequest__Output } from '../../palyra/v1/RotateCaRequest.js';
 import type { StreamEventsRequest as _palyra_v1_StreamEventsRequest, StreamEventsRequest__Output as _palyra_v1_StreamEventsRequest__Output } from '../../palyra/v1/StreamEventsRequest.js';
 import type { WatchApprovalsRequest as _palyra_v1_WatchApprovalsRequest, WatchApprovalsRequest__Output as _palyra_v1_WatchApprovalsRequest__Output } from '../../palyra/v1/WatchApprovalsRequest.js';
@@ -174,6 +176,21 @@ export interface AdminServiceClient extends grpc.Client {
   removeNode(argument: _palyra_v1_RemoveNodeRequest, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Asks online nodes to renew their certificate now (DaemonMessage.renew on their Session).
+   */
+  RenewNodes(argument: _palyra_v1_RenewNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
+  RenewNodes(argument: _palyra_v1_RenewNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
+  RenewNodes(argument: _palyra_v1_RenewNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
+  RenewNodes(argument: _palyra_v1_RenewNodesRequest, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Asks online nodes to renew their certificate now (DaemonMessage.renew on their Session).
+   */
+  renewNodes(argument: _palyra_v1_RenewNodesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
+  renewNodes(argument: _palyra_v1_RenewNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
+  renewNodes(argument: _palyra_v1_RenewNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
+  renewNodes(argument: _palyra_v1_RenewNodesRequest, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * CA rotation (docs/security.md): begins one (a new signing CA; both trusted), shows where it
    * stands, and ends it (the old CA retired once no registered node depends on it, or --force).
    */
@@ -279,6 +296,11 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   RemoveNode: grpc.handleUnaryCall<_palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo>;
   
   /**
+   * Asks online nodes to renew their certificate now (DaemonMessage.renew on their Session).
+   */
+  RenewNodes: grpc.handleUnaryCall<_palyra_v1_RenewNodesRequest__Output, _palyra_v1_RenewNodesResponse>;
+  
+  /**
    * CA rotation (docs/security.md): begins one (a new signing CA; both trusted), shows where it
    * stands, and ends it (the old CA retired once no registered node depends on it, or --force).
    */
@@ -320,6 +342,7 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   ListNodes: MethodDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesResponse, _palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse__Output>
   ListPending: MethodDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingResponse, _palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse__Output>
   RemoveNode: MethodDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_NodeInfo, _palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo__Output>
+  RenewNodes: MethodDefinition<_palyra_v1_RenewNodesRequest, _palyra_v1_RenewNodesResponse, _palyra_v1_RenewNodesRequest__Output, _palyra_v1_RenewNodesResponse__Output>
   RotateCa: MethodDefinition<_palyra_v1_RotateCaRequest, _palyra_v1_CaStatus, _palyra_v1_RotateCaRequest__Output, _palyra_v1_CaStatus__Output>
   StreamEvents: MethodDefinition<_palyra_v1_StreamEventsRequest, _palyra_v1_DaemonEventMessage, _palyra_v1_StreamEventsRequest__Output, _palyra_v1_DaemonEventMessage__Output>
   WatchApprovals: MethodDefinition<_palyra_v1_WatchApprovalsRequest, _palyra_v1_ApprovalsEvent, _palyra_v1_WatchApprovalsRequest__Output, _palyra_v1_ApprovalsEvent__Output>

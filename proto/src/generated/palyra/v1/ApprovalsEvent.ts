@@ -3,6 +3,7 @@
 import type { ApprovalsSnapshot as _palyra_v1_ApprovalsSnapshot, ApprovalsSnapshot__Output as _palyra_v1_ApprovalsSnapshot__Output } from '../../palyra/v1/ApprovalsSnapshot.js';
 import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Output as _palyra_v1_PendingRequest__Output } from '../../palyra/v1/PendingRequest.js';
 import type { NodeStatusEvent as _palyra_v1_NodeStatusEvent, NodeStatusEvent__Output as _palyra_v1_NodeStatusEvent__Output } from '../../palyra/v1/NodeStatusEvent.js';
+import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from '../../palyra/v1/DaemonEventMessage.js';
 
 export interface ApprovalsEvent {
   'snapshot'?: (_palyra_v1_ApprovalsSnapshot | null);
@@ -15,7 +16,11 @@ export interface ApprovalsEvent {
    * when the daemon saw it (ISO-8601)
    */
   'at'?: (string);
-  'body'?: "snapshot"|"request"|"node";
+  /**
+   * cert.renewed | cert.expiring | cert.expired
+   */
+  'event'?: (_palyra_v1_DaemonEventMessage | null);
+  'body'?: "snapshot"|"request"|"node"|"event";
 }
 
 export interface ApprovalsEvent__Output {
@@ -29,5 +34,9 @@ export interface ApprovalsEvent__Output {
    * when the daemon saw it (ISO-8601)
    */
   'at': (string);
-  'body'?: "snapshot"|"request"|"node";
+  /**
+   * cert.renewed | cert.expiring | cert.expired
+   */
+  'event'?: (_palyra_v1_DaemonEventMessage__Output | null);
+  'body'?: "snapshot"|"request"|"node"|"event";
 }

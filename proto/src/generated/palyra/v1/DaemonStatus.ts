@@ -1,5 +1,6 @@
 // Original file: proto/palyra/v1/admin.proto
 
+import type { CertificateCounts as _palyra_v1_CertificateCounts, CertificateCounts__Output as _palyra_v1_CertificateCounts__Output } from '../../palyra/v1/CertificateCounts.js';
 
 export interface DaemonStatus {
   'version'?: (string);
@@ -25,6 +26,15 @@ export interface DaemonStatus {
    * the SQLite file, or the PostgreSQL URL without its password
    */
   'storeLocation'?: (string);
+  /**
+   * registered nodes per certificate state
+   */
+  'certificates'?: (_palyra_v1_CertificateCounts | null);
+  /**
+   * the node port's TLS certificate (renewed while running)
+   */
+  'serverCertExpiresAt'?: (string);
+  'serverCertFingerprint'?: (string);
   /**
    * CA (40+: CA rotation). ca_fingerprint is the CA of the server certificate (what pairing pins).
    */
@@ -61,6 +71,15 @@ export interface DaemonStatus__Output {
    * the SQLite file, or the PostgreSQL URL without its password
    */
   'storeLocation': (string);
+  /**
+   * registered nodes per certificate state
+   */
+  'certificates': (_palyra_v1_CertificateCounts__Output | null);
+  /**
+   * the node port's TLS certificate (renewed while running)
+   */
+  'serverCertExpiresAt': (string);
+  'serverCertFingerprint': (string);
   /**
    * CA (40+: CA rotation). ca_fingerprint is the CA of the server certificate (what pairing pins).
    */

@@ -33,6 +33,18 @@ export interface NodeInfo {
    * from the last health ping; meaningful only with last_health_at set.
    */
   'clockSkewMs'?: (number | string);
+  /**
+   * valid | renewing | expiring | expired | in_grace
+   */
+  'certState'?: (string);
+  /**
+   * notBefore of the current certificate; empty for older records
+   */
+  'certIssuedAt'?: (string);
+  /**
+   * when a renewal issued it; empty: issued at pairing
+   */
+  'certRenewedAt'?: (string);
 }
 
 export interface NodeInfo__Output {
@@ -66,4 +78,16 @@ export interface NodeInfo__Output {
    * from the last health ping; meaningful only with last_health_at set.
    */
   'clockSkewMs': (number);
+  /**
+   * valid | renewing | expiring | expired | in_grace
+   */
+  'certState': (string);
+  /**
+   * notBefore of the current certificate; empty for older records
+   */
+  'certIssuedAt': (string);
+  /**
+   * when a renewal issued it; empty: issued at pairing
+   */
+  'certRenewedAt': (string);
 }
