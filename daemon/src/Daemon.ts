@@ -279,11 +279,9 @@ export class Daemon {
       });
       sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message), session.report));
       sessions.on('online', (session) => rotation.nodeOnline(session));
-      // A removed node may have been the last one the new CA waited for.
-      const stopRotationOnRevoke = registry.onRevoked(() => {
-        rotation.switchServerIfReady().catch((error: unknown) => logFailure(options.logger, 'error', 'switching the server certificate to the new CA failed', error));
-      });
-      add('CA rotation listener', { stop: async () => stopRotationOnRevoke() });
+      // A trust report or a removed node may complete what the new CA waited for.
+      const stopWatchingRotation = rotation.watch();
+      add('CA rotation watch', { stop: async () => stopWatchingRotation() });
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const autoApprove = options.autoApprove ?? 'off';
       const certValidityMs = options.certValidityMs ?? NODE_DEFAULT_VALIDITY_MS;

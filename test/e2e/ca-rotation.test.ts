@@ -31,7 +31,7 @@ afterAll(async () => {
 
 describe('CA rotation (real processes)', { timeout: E2E_TEST_TIMEOUT_MS * 2 }, () => {
   it('moves every node, online and offline, onto the new CA without pairing any again; finish waits for the offline one', async () => {
-    const daemon = await DaemonProcess.start(join(await dirs.make('palyra-e2e-carot-'), 'state'));
+    let daemon = await DaemonProcess.start(join(await dirs.make('palyra-e2e-carot-'), 'state'));
     const caStatus = async (): Promise<CaJson> => parseOneJson<CaJson>(await daemon.cli('ca', 'status', '--json'));
     const nodes = async (): Promise<NodeRow[]> => parseOneJson<NodeRow[]>(await daemon.cli('nodes', 'list', '--json'));
 
@@ -62,6 +62,20 @@ describe('CA rotation (real processes)', { timeout: E2E_TEST_TIMEOUT_MS * 2 }, (
         return ca !== undefined && ca.nodesHolding === 2 && ca.nodesTrusting === 2 ? ca : undefined;
       },
       { timeoutMs: 90_000, intervalMs: 500, what: 'the online nodes to trust and hold the new CA' },
+    );
+    // A daemon restart in the middle of the rotation keeps it where it was (the CA state is on
+    // disk): both CAs, the server certificate of the old one; the agents reconnect by themselves.
+    await daemon.stop();
+    daemon = await DaemonProcess.start(daemon.stateDir, ['--listen', daemon.ready.grpc, '--quic-listen', daemon.ready.quic]);
+    const afterRestart = await caStatus();
+    expect(afterRestart).toMatchObject({ rotating: true, serverCa: oldCa });
+    expect(afterRestart.cas.map((c) => c.role)).toEqual(['retiring', 'signing']);
+    await pollUntil(
+      async () => {
+        const online = (await nodes()).filter((n) => n.status === 'online').map((n) => n.deviceId);
+        return online.includes(ids[0] as string) && online.includes(ids[1] as string) ? online : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 500, what: 'the online nodes to reconnect after the daemon restart' },
     );
     // C still trusts only the old CA: the server certificate stays with it, and finish refuses, naming C.
     expect((await caStatus()).serverCa).toBe(oldCa);

@@ -119,7 +119,8 @@ export class CaRotation {
       // Onto the new CA now rather than at the next scheduled renewal.
       session.send({ renew: { reason: 'CA rotation' } });
     }
-    await this.switchServerIfReady();
+    // With no node left to wait for, at once; a failure is retried at the next trust report.
+    await this.switchServerIfReady().catch((error: unknown) => logFailure(this.deps.logger, 'error', 'switching the server certificate to the new CA failed', error));
     return this.status();
   }
 
@@ -137,8 +138,23 @@ export class CaRotation {
     if (!normalized.every((fp) => /^[0-9a-f]{64}$/.test(fp))) {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'trusted CA fingerprints must be SHA-256 hashes in lowercase hex');
     }
+    // The server certificate switch, if this was the last node it waited for, follows from the
+    // node change (watch), never failing this report.
     await this.deps.registry.recordTrustedCas(deviceId, normalized);
-    await this.switchServerIfReady();
+  }
+
+  /**
+   * Follows the registry: a node's trust changed or a node went away, so the signing CA may
+   * now be trusted by every registered node. Returns the unsubscribe.
+   */
+  watch(): () => void {
+    return this.deps.registry.onNodeChange(({ before, after }) => {
+      const trustChanged = after !== undefined && JSON.stringify(before?.trustedCaFingerprints) !== JSON.stringify(after.trustedCaFingerprints);
+      if (after !== undefined && !trustChanged) return;
+      this.switchServerIfReady().catch((error: unknown) =>
+        logFailure(this.deps.logger, 'error', 'switching the server certificate to the new CA failed (retried at the next trust report or start)', error),
+      );
+    });
   }
 
   /**
@@ -161,8 +177,10 @@ export class CaRotation {
    */
   switchServerIfReady(): Promise<void> {
     const run = this.queue.then(async () => {
+      // Nothing to wait for once the server certificate is the signing CA's (every report outside a rotation).
+      if (this.deps.ca.serverCa.fingerprint === this.deps.ca.signing.fingerprint) return;
       const issuer = this.desiredServerIssuer();
-      if (issuer === this.deps.ca.serverCa.fingerprint && this.deps.ca.generation(issuer) !== undefined) return;
+      if (issuer === this.deps.ca.serverCa.fingerprint) return;
       await this.switchServer(issuer);
     });
     this.queue = run.catch(() => undefined);

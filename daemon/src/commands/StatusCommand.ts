@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'clipanion';
 import type { DaemonStatus__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
+import { caExpiryWarning } from '../ca/caExpiry.js';
 import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
@@ -78,17 +79,10 @@ export class StatusCommand extends DaemonCommand {
   }
 }
 
-/** A CA expiring within this is warned about: rotating takes the fleet's longest offline time. */
-const CA_WARN_MS = 365 * 24 * 60 * 60 * 1000;
-
 /** The CA part of `status`: expiry of the CA in use, and a warning when the signing CA has under a year left. */
 function caDocument(status: DaemonStatus__Output, now: Date): { notAfter: string; signingFingerprint: string; signingNotAfter: string; rotating: boolean; warning?: string } {
   const signingNotAfter = status.caSigningNotAfter || status.caNotAfter;
-  const left = Date.parse(signingNotAfter) - now.getTime();
-  const warning =
-    !Number.isNaN(left) && left < CA_WARN_MS
-      ? `the CA expires on ${signingNotAfter} (in ${Math.max(0, Math.floor(left / 86_400_000))} days): rotate it with palyrad ca rotate`
-      : undefined;
+  const warning = caExpiryWarning(signingNotAfter, now);
   return {
     notAfter: status.caNotAfter,
     signingFingerprint: status.caSigningFingerprint || status.caFingerprint,
