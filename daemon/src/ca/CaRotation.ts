@@ -7,6 +7,7 @@ import type { NodeRecord } from '../registry/types.js';
 import type { LiveSession, SessionManager } from '../sessions/SessionManager.js';
 import type { CertificateAuthority } from './CertificateAuthority.js';
 import type { CaRole } from './CaGeneration.js';
+import { caRotateTestPause } from './testPause.js';
 import type { ServerCertificate } from './types.js';
 
 /** Fingerprints a node may report as trusted (RegisterNode, TrustAck): more is refused. */
@@ -109,7 +110,7 @@ export class CaRotation {
 
   /** Begins a rotation (PALYRA_E_CA_ROTATION_IN_PROGRESS while one runs). */
   async rotate({ signal }: { signal?: AbortSignal } = {}): Promise<CaStatus> {
-    const generation = await this.deps.ca.rotate(signal === undefined ? {} : { signal });
+    const generation = await this.deps.ca.rotate({ afterStep: caRotateTestPause, ...(signal === undefined ? {} : { signal }) });
     this.deps.applyTrust(this.deps.ca.trustBundlePem);
     this.deps.logger?.info({ signing: generation.fingerprint, retiring: this.deps.ca.trusted[0]?.fingerprint }, 'CA rotation begun: both CAs are trusted');
     for (const node of this.deps.registry.listNodes()) {

@@ -47,8 +47,8 @@ export type RotateStep = 'key' | 'certificate' | 'state';
 
 export interface RotateOptions {
   signal?: AbortSignal;
-  /** Called after each durable write; a throw stops the rotation there, as a crash would. */
-  afterStep?: (step: RotateStep) => void;
+  /** Called (and awaited) after each durable write; a throw stops the rotation there, as a crash would. */
+  afterStep?: (step: RotateStep) => void | Promise<void>;
   now?: () => Date;
 }
 
@@ -274,9 +274,9 @@ export class CertificateAuthority {
     // leaves a loadable CA set.
     const names = generationFiles(id);
     await this.keys.replace(names.key, generation.keyPem());
-    afterStep?.('key');
+    await afterStep?.('key');
     await this.state.replace(names.cert, generation.certPem, 0o644);
-    afterStep?.('certificate');
+    await afterStep?.('certificate');
     const next: CaStateRecord = {
       version: CA_STATE_VERSION,
       generations: [
@@ -287,7 +287,7 @@ export class CertificateAuthority {
     await writeCaState(this.state, next);
     this.record = next;
     this.loaded = [...this.loaded, generation];
-    afterStep?.('state');
+    await afterStep?.('state');
     return generation;
   }
 
