@@ -318,7 +318,7 @@ export class Daemon {
         pairingLimits: { ...DEFAULT_PAIRING_LIMITS, ...options.pairingLimits },
         renewal: {
           certValidityMs,
-          renewalGraceMs: options.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS,
+          renewalGraceMs,
           caBundlePem: () => ca.trustBundlePem,
           limits: { ...DEFAULT_RENEWAL_LIMITS, ...options.renewalLimits },
           ...(options.renewalTimeoutMs === undefined ? {} : { timeoutMs: options.renewalTimeoutMs }),

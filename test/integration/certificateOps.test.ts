@@ -1,7 +1,7 @@
 /**
  * Issue 15 part 4, operators see certificates coming, against a real daemon on 127.0.0.1 with
  * nodes paired by the agent's real join: the certificate state in nodes list and status, the
- * cert.expiring / cert.expired events on StreamEvents and the approvals watch (once per
+ * cert.renewed event of a real RenewCertificate exchange, the cert.expiring / cert.expired events on StreamEvents and the approvals watch (once per
  * certificate and state), and `nodes renew` pushing RenewNow down live Session streams. The
  * daemon's certificate clock is moved ahead (DaemonOptions.certificateClock) instead of
  * waiting days.
@@ -10,7 +10,9 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '@palyra/shared/quic';
 import type { ApprovalsEvent } from '../../daemon/src/client/approvals.js';
 import { rejection } from '../helpers/errorAssertions.js';
-import { CA_SETUP_TIMEOUT_MS, Scope, SessionProbe, TEST_TIMEOUT_MS, clientCredentials, nodeClient, pairNode, prepareCas, startDaemon, within, type RunningDaemon } from './harness.js';
+import { PALYRAD, spawnBin } from '../helpers/processes.js';
+import { renewOn, renewedIdentity } from '../helpers/renewalProbe.js';
+import { CA_SETUP_TIMEOUT_MS, Scope, SessionProbe, TEST_TIMEOUT_MS, clientCredentials, nodeClient, pairNode, prepareCas, registerNode, startDaemon, within, type RunningDaemon } from './harness.js';
 
 const DAY = 24 * 60 * 60_000;
 let scope: Scope;
@@ -85,10 +87,12 @@ describe('certificate states for operators', { timeout: TEST_TIMEOUT_MS }, () =>
     const [row] = await d.control.listNodes();
     expect(row).toMatchObject({ deviceId: identity.deviceId, certState: 'valid', certRenewedAt: '' });
     const expiresAt = Date.parse(row?.certExpiresAt ?? '');
+    const lifetime = expiresAt - Date.parse(row?.certIssuedAt ?? '');
+    expect(lifetime).toBeGreaterThan(0);
     expect((await d.control.status()).certificates).toEqual({ valid: 1, renewing: 0, expiring: 0, expired: 0, inGrace: 0 });
 
-    // Four days left of thirty: under a sixth.
-    clock.offsetMs = expiresAt - 4 * DAY - Date.now();
+    // A tenth of the lifetime left: under a sixth.
+    clock.offsetMs = expiresAt - lifetime / 10 - Date.now();
     const expiring = await events.next((e) => e.type === 'cert.expiring', 0, 'cert.expiring');
     expect(expiring.item).toMatchObject({ type: 'cert.expiring', deviceId: identity.deviceId, name: 'cert-node', state: 'expiring', certExpiresAt: row?.certExpiresAt });
     expect((await d.control.listNodes())[0]?.certState).toBe('expiring');
@@ -109,6 +113,70 @@ describe('certificate states for operators', { timeout: TEST_TIMEOUT_MS }, () =>
     const feed = await approvals.next((e) => e.type === 'certificate' && e.event.type === 'cert.expired' && e.event.state === 'expired', 0, 'cert.expired in the approvals feed');
     expect(feed.item.type === 'certificate' && feed.item.event.deviceId).toBe(identity.deviceId);
     expect(events.items.map((e) => (e.type === 'cert.expiring' || e.type === 'cert.expired' ? e.state : e.type))).toEqual(['expiring', 'in_grace', 'expired']);
+  });
+
+  it('palyrad events prints the certificate events, as text and as JSON Lines', async () => {
+    const clock = { offsetMs: 0 };
+    const d = await startDaemon(scope, { daemon: { certSweepIntervalMs: 25, certificateClock: () => new Date(Date.now() + clock.offsetMs) } });
+    const identity = await pairNode(scope, d, 'printed-node');
+    const text = spawnBin(PALYRAD, ['events', '--state-dir', d.stateDir]);
+    const json = spawnBin(PALYRAD, ['events', '--state-dir', d.stateDir, '--type', 'node.online', '--type', 'cert.expiring', '--json']);
+    scope.defer(() => Promise.all([text.stop(), json.stop()]));
+    // A node coming online shows both followers are subscribed before the clock moves; the
+    // processes take a moment to start, so the node connects again until both printed it.
+    const client = nodeClient(scope, d.address, clientCredentials(d.caCertPem, { keyPem: identity.tlsPrivateKeyPem, certPem: identity.certPem }));
+    const subscribed = Promise.all([text.waitFor(/node \S+ \(printed-node\)\s+online/), json.waitFor(/"type":"node.online"/)]);
+    await within(
+      (async () => {
+        for (;;) {
+          await new SessionProbe(scope, client, identity.deviceId).firstMessage;
+          const retry = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500));
+          if (await Promise.race([subscribed.then(() => true), retry])) return;
+        }
+      })(),
+      60_000,
+      'palyrad events following',
+    );
+    const [row] = await d.control.listNodes();
+    const expiresAt = Date.parse(row?.certExpiresAt ?? '');
+    clock.offsetMs = expiresAt - (expiresAt - Date.parse(row?.certIssuedAt ?? '')) / 10 - Date.now();
+    await text.waitFor(new RegExp(`certificate of printed-node \\(${identity.deviceId}\\) expiring at \\S+ and not renewed: palyrad nodes renew ${identity.deviceId}`));
+    const [line] = await json.waitFor(/^\{"type":"cert\.expiring".*\}$/m);
+    expect(JSON.parse(line)).toMatchObject({ type: 'cert.expiring', deviceId: identity.deviceId, name: 'printed-node', state: 'expiring' });
+  });
+
+  it('a renewal is reported as cert.renewed, and the node is renewing until it presents the new certificate', async () => {
+    const d = await startDaemon(scope);
+    const identity = await pairNode(scope, d, 'renewed-node');
+    const { events, approvals } = follow(d);
+    await approvals.next((e) => e.type === 'snapshot', 0, 'the approvals snapshot');
+    const [before] = await d.control.listNodes();
+
+    const client = nodeClient(scope, d.address, clientCredentials(d.caCertPem, { keyPem: identity.tlsPrivateKeyPem, certPem: identity.certPem }));
+    const renewed = await renewOn(scope, client, identity);
+    if (!renewed.ok) throw renewed.palyra;
+    const { item } = await events.next((e) => e.type === 'cert.renewed', 0, 'cert.renewed');
+    expect(item).toMatchObject({
+      type: 'cert.renewed',
+      deviceId: identity.deviceId,
+      name: 'renewed-node',
+      certFingerprint: renewed.fingerprint,
+      previousCertFingerprint: before?.certFingerprint,
+      certExpiresAt: renewed.issued.certExpiresAt,
+    });
+    await approvals.next((e) => e.type === 'certificate' && e.event.type === 'cert.renewed', 0, 'cert.renewed in the approvals feed');
+    const [renewing] = await d.control.listNodes();
+    expect(renewing).toMatchObject({ certState: 'renewing', certFingerprint: renewed.fingerprint });
+    expect(renewing?.certRenewedAt).not.toBe('');
+    expect(renewing?.certIssuedAt).not.toBe('');
+    expect((await d.control.status()).certificates).toMatchObject({ valid: 0, renewing: 1 });
+
+    // The node presents the new certificate: the previous one is retired, the state is valid again.
+    const next = renewedIdentity(identity, renewed);
+    const registered = await registerNode(nodeClient(scope, d.address, clientCredentials(d.caCertPem, { keyPem: next.tlsPrivateKeyPem, certPem: next.certPem })), next.deviceId);
+    expect(registered.ok).toBe(true);
+    expect((await d.control.listNodes())[0]?.certState).toBe('valid');
+    expect((await d.control.status()).certificates).toMatchObject({ valid: 1, renewing: 0 });
   });
 
   it('status reports the server certificate', async () => {

@@ -24,8 +24,9 @@ import { NodeAgent } from '../../agent/src/NodeAgent.js';
 import { healthParams, type TransportStatus } from '../../agent/src/connection/HealthChannel.js';
 import { QuicDaemonClient, type QuicClientCredentials } from '../../agent/src/connection/quic/QuicDaemonClient.js';
 import type { IdentityStore, NodeIdentity } from '../../agent/src/identity/index.js';
-import { CA_SETUP_TIMEOUT_MS, Scope, SessionProbe, foreignCa, nodeClient, clientCredentials, pairNode, prepareCas, startDaemon, within, type RunningDaemon } from './harness.js';
+import { CA_SETUP_TIMEOUT_MS, Scope, SessionProbe, foreignCa, nodeClient, clientCredentials, pairNode, prepareCas, registerNode, startDaemon, within, type RunningDaemon } from './harness.js';
 import { createCsr, fingerprint, generateTlsKeyPair, newDeviceId, pemToDer } from '@palyra/shared';
+import { renewOn, renewedIdentity } from '../helpers/renewalProbe.js';
 
 const CONNECT_TIMEOUT_MS = 3_000;
 
@@ -331,6 +332,39 @@ describe('QUIC mTLS rejection matrix', () => {
     await live.health(healthParams());
     await d.control.removeNode(identity.deviceId);
     await within(Promise.all([session.ended, live.closed]), 1_000, 'both connections close');
+  });
+});
+
+describe('QUIC and certificate renewal (issue 15)', () => {
+  it('closes a live connection when the certificate it opened with expires, with a clear reason', async () => {
+    const s = newScope();
+    const d = await quicDaemon(s, { certValidityMs: 4_000 });
+    const identity = await pairNode(s, d);
+    const live = await connect(s, d.quic, identity);
+    await live.health(healthParams());
+    const closed = await within(live.closed, 15_000, 'the QUIC connection of an expired certificate closes');
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(identity.certExpiresAt));
+    expect(closed.code).toBe('PALYRA_E_PERMISSION_DENIED');
+    expect(closed.message).toMatch(/expired at .*must renew/);
+  });
+
+  it('a renewal confirmed by the node closes the QUIC connection of the old certificate only', async () => {
+    const s = newScope();
+    const d = await quicDaemon(s);
+    const identity = await pairNode(s, d);
+    const client = (i: NodeIdentity) => nodeClient(s, d.address, clientCredentials(d.caCertPem, { keyPem: i.tlsPrivateKeyPem, certPem: i.certPem }));
+    const outcome = await renewOn(s, client(identity), identity);
+    if (!outcome.ok) throw new Error(outcome.palyra.message);
+    const renewed = renewedIdentity(identity, outcome);
+    const oldConnection = await connect(s, d.quic, identity);
+    const newConnection = await connect(s, d.quic, renewed);
+    await oldConnection.health(healthParams());
+    await newConnection.health(healthParams());
+    // The node presents its new certificate: the previous one is deny-listed.
+    expect((await registerNode(client(renewed), identity.deviceId)).ok).toBe(true);
+    const closed = await within(oldConnection.closed, 2_000, 'the old certificate loses its QUIC connection');
+    expect(closed.message).toMatch(/revoked/);
+    await newConnection.health(healthParams());
   });
 });
 

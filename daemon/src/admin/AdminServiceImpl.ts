@@ -17,7 +17,8 @@ import { DaemonEvents } from '../events/DaemonEvents.js';
 import type { NodeHealth } from '../health/NodeHealth.js';
 import { toPendingRequest } from './pendingRequest.js';
 import { renewNodes } from './renewNodesHandler.js';
-import { countCertStates, DEFAULT_RENEWAL_GRACE_MS, nodeCertState } from '../certificates/nodeCertState.js';
+import { countCertStates, nodeCertState } from '../certificates/nodeCertState.js';
+import { DEFAULT_RENEWAL_GRACE_MS } from '../renewal/RenewalService.js';
 import { createStreamEventsHandler } from './streamEventsHandler.js';
 import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
 

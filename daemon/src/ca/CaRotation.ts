@@ -121,7 +121,7 @@ export class CaRotation {
       session.send({ renew: { reason: 'CA rotation' } });
     }
     // With no node left to wait for, at once; a failure is retried at the next trust report.
-    await this.switchServerIfReady().catch((error: unknown) => logFailure(this.deps.logger, 'error', 'switching the server certificate to the new CA failed', error));
+    await this.switchServerIfReadyLogged();
     return this.status();
   }
 
@@ -139,23 +139,24 @@ export class CaRotation {
     if (!normalized.every((fp) => /^[0-9a-f]{64}$/.test(fp))) {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'trusted CA fingerprints must be SHA-256 hashes in lowercase hex');
     }
-    // The server certificate switch, if this was the last node it waited for, follows from the
-    // node change (watch), never failing this report.
-    await this.deps.registry.recordTrustedCas(deviceId, normalized);
+    const before = this.deps.registry.getNode(deviceId)?.trustedCaFingerprints;
+    const after = (await this.deps.registry.recordTrustedCas(deviceId, normalized)).trustedCaFingerprints;
+    // This may have been the last node the new CA waited for; a failed switch never fails the report.
+    if (JSON.stringify(before) !== JSON.stringify(after)) await this.switchServerIfReadyLogged();
   }
 
   /**
-   * Follows the registry: a node's trust changed or a node went away, so the signing CA may
-   * now be trusted by every registered node. Returns the unsubscribe.
+   * Follows removals (a removed node may have been the last one the new CA waited for): every
+   * revocation checks, which costs nothing outside a rotation. Returns the unsubscribe.
    */
   watch(): () => void {
-    return this.deps.registry.onNodeChange(({ before, after }) => {
-      const trustChanged = after !== undefined && JSON.stringify(before?.trustedCaFingerprints) !== JSON.stringify(after.trustedCaFingerprints);
-      if (after !== undefined && !trustChanged) return;
-      this.switchServerIfReady().catch((error: unknown) =>
-        logFailure(this.deps.logger, 'error', 'switching the server certificate to the new CA failed (retried at the next trust report or start)', error),
-      );
-    });
+    return this.deps.registry.onRevoked(() => void this.switchServerIfReadyLogged());
+  }
+
+  private switchServerIfReadyLogged(): Promise<void> {
+    return this.switchServerIfReady().catch((error: unknown) =>
+      logFailure(this.deps.logger, 'error', 'switching the server certificate to the new CA failed (retried at the next trust report or start)', error),
+    );
   }
 
   /**

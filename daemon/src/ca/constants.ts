@@ -6,8 +6,6 @@ export const SERVER_CERT_FILE = 'server.crt';
 export const CA_KEY_BITS = 3072;
 export const CA_VALIDITY_YEARS = 10;
 export const SERVER_VALIDITY_DAYS = 365;
-/** A server certificate with less than this left is replaced. */
-export const SERVER_RENEW_BEFORE_DAYS = 30;
 /** Node certificates live 24 h by default and renew themselves (issue 15); at most 365 days. */
 export const NODE_DEFAULT_VALIDITY_MS = 24 * 60 * 60 * 1000;
 export const NODE_MAX_VALIDITY_MS = 365 * 24 * 60 * 60 * 1000;

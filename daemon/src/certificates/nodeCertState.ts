@@ -1,9 +1,6 @@
 import { CERT_STATES, certState, type CertState } from '@palyra/shared/renewal';
 import type { NodeRecord } from '../registry/types.js';
 
-/** How long after expiry a node may still renew by its identity key (`--renewal-grace`). */
-export const DEFAULT_RENEWAL_GRACE_MS = 30 * 24 * 60 * 60_000;
-
 export interface CertStateContext {
   now: Date;
   /** The daemon's renewal grace. */

@@ -46,21 +46,19 @@ export function wireDaemonEvents(events: DaemonEvents, sessions: SessionManager,
 }
 
 /**
- * Publishes `cert.renewed` when a renewal replaced a node's certificate (the registry sets
- * lastRenewedAt with the new certificate; a re-pairing does not). Returns the unwiring.
+ * Publishes `cert.renewed` when a renewal (RenewCertificate) replaced a node's certificate.
+ * Returns the unwiring.
  */
 export function publishCertificateRenewals(events: DaemonEvents, registry: NodeRegistry): () => void {
-  return registry.onNodeChange(({ before, after }) => {
-    if (before === undefined || after === undefined) return;
-    if (after.lastRenewedAt === undefined || after.lastRenewedAt === before.lastRenewedAt || after.certFingerprint === before.certFingerprint) return;
+  return registry.onCertificateRenewed((renewal) => {
     events.publish({
       type: 'cert.renewed',
-      at: after.lastRenewedAt,
-      deviceId: after.deviceId,
-      name: after.name,
-      certFingerprint: after.certFingerprint,
-      certExpiresAt: after.certExpiresAt,
-      previousCertFingerprint: before.certFingerprint,
+      at: renewal.renewedAt,
+      deviceId: renewal.deviceId,
+      name: registry.getNode(renewal.deviceId)?.name ?? '',
+      certFingerprint: renewal.certFingerprint,
+      certExpiresAt: renewal.certExpiresAt,
+      previousCertFingerprint: renewal.presentedFingerprint,
     });
   });
 }

@@ -86,6 +86,11 @@ export interface IssuedCertificate {
   notAfter: string | Date;
   /** SHA-256 (hex) of the CA certificate that issued it (recorded as the node's certCaFingerprint). */
   caFingerprint?: string;
+  /**
+   * When it was issued (not the back-dated notBefore): the start of the lifetime that
+   * certificate states and the agent's schedule measure. Default: when the registry records it.
+   */
+  issuedAt?: string | Date;
 }
 
 export interface NodeInfoUpdate {
@@ -98,8 +103,6 @@ export interface NodeInfoUpdate {
 
 export type RequestListener = (request: Readonly<PairingRequestRecord>) => void;
 export type RevocationListener = (record: Readonly<RevokedCertRecord>) => void;
-/** A node row changed: `before` undefined for a new node, `after` undefined for a removed one. */
-export type NodeChangeListener = (change: { deviceId: string; before: Readonly<NodeRecord> | undefined; after: Readonly<NodeRecord> | undefined }) => void;
 
 /** A certificate issued by a renewal (RenewCertificate). */
 export interface RenewedCertificate extends IssuedCertificate {
@@ -173,7 +176,6 @@ export class NodeRegistry {
    * until an entry can actually go; Infinity when no entry carries one.
    */
   private nextRevocationExpiry = Number.POSITIVE_INFINITY;
-  private readonly nodeListeners = new Set<{ listener: NodeChangeListener }>();
 
   /**
    * Loads the registry from the store (once; every row validated: PALYRA_E_STATE_CORRUPT
@@ -374,6 +376,9 @@ export class NodeRegistry {
             x25519PublicKey: request.x25519PublicKey,
             certFingerprint: fingerprint,
             certExpiresAt: notAfter,
+            // Without it a 24-hour certificate would be measured against the 30 days assumed for
+            // records older than renewal, and look expiring from the start.
+            certIssuedAt: isoOf(certificate.issuedAt ?? tx.now),
             pairedAt: tx.now.toISOString(),
             lastSeen: existing?.lastSeen ?? null,
             ...(certificate.caFingerprint === undefined ? {} : { certCaFingerprint: certificate.caFingerprint.toLowerCase() }),
@@ -460,19 +465,6 @@ export class NodeRegistry {
     this.revocationListeners.add(entry);
     return () => {
       this.revocationListeners.delete(entry);
-    };
-  }
-
-  /**
-   * Calls `listener` after a node row was added, changed (info, certificate, renewal) or
-   * removed and persisted; not for lastSeen alone. Returns the function that removes it.
-   * Renewals: `after.lastRenewedAt` differs from `before.lastRenewedAt` (see CertificateEvents).
-   */
-  onNodeChange(listener: NodeChangeListener): () => void {
-    const entry = { listener };
-    this.nodeListeners.add(entry);
-    return () => {
-      this.nodeListeners.delete(entry);
     };
   }
 
@@ -842,8 +834,6 @@ export class NodeRegistry {
     this.codes.table.apply(changes.codes);
     if (changes.codes.size > 0) this.codes.forgetSpent(now);
     this.requests.table.apply(changes.requests);
-    // The rows as they were, for the node listeners (only when someone listens).
-    const nodesBefore = this.nodeListeners.size === 0 ? undefined : [...changes.nodes.keys()].map((id) => [id, this.nodes.table.get(id)] as const);
     this.nodes.table.apply(changes.nodes);
     for (const [deviceId, node] of changes.nodes) {
       if (node === undefined) this.nodes.forgetLastSeen(deviceId);
@@ -861,11 +851,6 @@ export class NodeRegistry {
       const record = this.revoked.get(fingerprint);
       if (record === undefined) continue;
       for (const { listener } of [...this.revocationListeners]) this.call(() => listener(record));
-    }
-    for (const [deviceId, before] of nodesBefore ?? []) {
-      const after = this.nodes.table.get(deviceId);
-      if (before === after) continue;
-      for (const { listener } of [...this.nodeListeners]) this.call(() => listener({ deviceId, before, after }));
     }
   }
 

@@ -9,7 +9,6 @@ export type {
   IssuedCertificate,
   NewPairingCode,
   NewPairingRequest,
-  NodeChangeListener,
   NodeInfoUpdate,
   NodeRegistryOptions,
   RequestListener,

@@ -285,6 +285,7 @@ describe('CertificateAuthority: node certificates', () => {
     expect(parsed.extKeyUsage).toEqual([EKU_CLIENT_AUTH]);
     expect(parsed.subjectAltNames).toEqual({ dns: [], ip: [], uri: [`urn:palyra:device:${deviceId}`] });
     expect(parsed.notAfter.getTime()).toBe(issued.notAfter.getTime());
+    // Default lifetime: 24 hours (nodes renew at two thirds of it).
     expect(issued.notAfter.getTime() - before).toBeGreaterThan(DAY - 2000);
     expect(issued.notAfter.getTime() - before).toBeLessThanOrEqual(DAY);
     expect(before - parsed.notBefore.getTime()).toBeGreaterThanOrEqual(5 * 60 * 1000 - 1000);

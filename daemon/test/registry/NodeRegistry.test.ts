@@ -300,6 +300,9 @@ describe('pairing requests', () => {
       x25519PublicKey: key32(101),
       certFingerprint: fingerprint(1),
       certExpiresAt: '2025-02-01T00:00:00.000Z',
+      // Issue 15: the start of the lifetime certificate states measure (else a short-lived
+      // certificate looks expiring from the start).
+      certIssuedAt: '2025-01-01T00:01:00.000Z',
       pairedAt: '2025-01-01T00:01:00.000Z',
       lastSeen: null,
     });
@@ -468,7 +471,7 @@ describe('pairing requests', () => {
     expect(registry.isRevoked(fingerprint(2))).toBe(false);
     expect(registry.nodeForFingerprint(fingerprint(1))).toBeUndefined();
     expect(registry.nodeForFingerprint(fingerprint(2))?.deviceId).toBe(deviceId(1));
-    expect(revoked).toEqual([{ fingerprint: fingerprint(1), deviceId: deviceId(1), revokedAt: '2025-01-01T00:01:00.000Z', reason: 'replaced by a new pairing' }]);
+    expect(revoked).toEqual([{ fingerprint: fingerprint(1), deviceId: deviceId(1), revokedAt: '2025-01-01T00:01:00.000Z', reason: 'replaced by a new pairing', expiresAt: '2025-02-01T00:00:00.000Z' }]);
     expect(registry.listNodes()).toHaveLength(1);
     // A revoked certificate can never be registered again.
     await registry.addRequest(newRequest(1, { requestId: 'third' }));
@@ -519,7 +522,7 @@ describe('nodes', () => {
     expect(registry.listNodes()).toEqual([]);
     expect(registry.nodeForFingerprint(fingerprint(1))).toBeUndefined();
     expect(registry.isRevoked(fingerprint(1))).toBe(true);
-    const record = { fingerprint: fingerprint(1), deviceId: deviceId(1), revokedAt: '2025-01-01T00:00:00.000Z', reason: 'removed by operator' };
+    const record = { fingerprint: fingerprint(1), deviceId: deviceId(1), revokedAt: '2025-01-01T00:00:00.000Z', reason: 'removed by operator', expiresAt: '2025-02-01T00:00:00.000Z' };
     expect(revoked).toEqual([record]);
     const file = await readStoreState(store);
     expect(file.nodes).toEqual([]);

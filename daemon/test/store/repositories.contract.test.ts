@@ -149,6 +149,21 @@ describe.each(STORE_ENGINES)('store repositories on %s', (engine) => {
     ]);
   });
 
+  it('revocations: expiresAt round-trips (absent stays absent), delete removes any number', async () => {
+    const store = await fixture.open();
+    await store.revocations.add({ fingerprint: 'f1', deviceId: 'A', revokedAt: '2026-01-01T00:00:00.000Z', reason: 'renewed', expiresAt: '2026-01-02T00:00:00.000Z' });
+    await store.revocations.add({ fingerprint: 'f2', deviceId: 'B', revokedAt: '2026-01-01T00:00:01.000Z', reason: 'legacy' });
+    for (let i = 0; i < 600; i += 1) {
+      await store.revocations.add({ fingerprint: `g${i}`, deviceId: 'C', revokedAt: '2026-01-03T00:00:00.000Z', reason: 'bulk', expiresAt: '2026-01-04T00:00:00.000Z' });
+    }
+    expect((await store.revocations.all()).slice(0, 2)).toEqual([
+      { fingerprint: 'f1', deviceId: 'A', revokedAt: '2026-01-01T00:00:00.000Z', reason: 'renewed', expiresAt: '2026-01-02T00:00:00.000Z' },
+      { fingerprint: 'f2', deviceId: 'B', revokedAt: '2026-01-01T00:00:01.000Z', reason: 'legacy' },
+    ]);
+    await store.revocations.delete(['f1', ...Array.from({ length: 600 }, (_, i) => `g${i}`)]);
+    expect((await store.revocations.all()).map((r) => r.fingerprint)).toEqual(['f2']);
+  });
+
   it('dispatches: insert, get and findByKey round-trip every field, times as exact numbers', async () => {
     const store = await fixture.open();
     const keyed = dispatch('D1', { idempotencyKey: 'k1', deadlineAt: Number.MAX_SAFE_INTEGER });
