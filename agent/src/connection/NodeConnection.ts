@@ -153,9 +153,12 @@ export class NodeConnection {
   private async connectOnce(iteration: AbortSignal, signal: AbortSignal, onWelcome: () => void): Promise<void> {
     const { lifecycle } = this.events;
     if (lifecycle !== undefined) await lifecycle.ensureUsable(signal);
-    if (signal.aborted) return;
-    // An interruption before this connect (a switch that ensureUsable waited for) is spent.
-    this.interruption = undefined;
+    // An interruption before this connect (an expiry, a switch that ensureUsable waited for)
+    // is spent; the attempt starts over on a fresh iteration (this one's signal is aborted).
+    if (signal.aborted || iteration.aborted) {
+      this.interruption = undefined;
+      return;
+    }
     const identity = this.identity;
     let pinMismatch: string | undefined;
     const client = this.createClient(identity, (actual) => {

@@ -171,6 +171,8 @@ export class RenewalManager {
         ...(this.options.pinnedFingerprint === undefined ? {} : { pinnedFingerprint: this.options.pinnedFingerprint }),
       });
       await this.options.keeper.switchTo(renewed);
+      // Whatever asked for a renewal meanwhile (the expiry, RenewNow) is answered by this one.
+      this.requested = undefined;
       this.last = { at: this.now().toISOString(), result: 'renewed', path };
       this.retryAt = undefined;
       this.backoff.reset();
@@ -203,17 +205,22 @@ export class RenewalManager {
   private armExpiry(identity: NodeIdentity, window: CertWindow): void {
     if (this.expiryTimer?.certPem === identity.certPem) return;
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer.timer);
+    // Expired already (the node was off): nothing to close, the grace path is next anyway.
+    const inUse = window.notAfter.getTime() > this.now().getTime();
     const wait = Math.max(0, Math.min(window.notAfter.getTime() - this.now().getTime(), MAX_WAIT_MS));
     const timer = setTimeout(() => {
-      this.expiryTimer = undefined;
       if (this.identity.certPem !== identity.certPem) return;
       if (window.notAfter.getTime() > this.now().getTime()) {
+        // Early (a long wait is cut in hours): arm again. Once fired it stays armed for this
+        // certificate, so the run loop does not arm (and fire) it again.
+        this.expiryTimer = undefined;
         this.armExpiry(identity, window);
         return;
       }
+      this.requestNow('the certificate expired');
+      if (!inUse) return;
       const why = this.last?.result === 'failed' ? ` (last renewal failed: ${this.last.errorCode ?? ''} ${this.last.error ?? ''})` : '';
       this.options.onExpired?.(`this node's certificate expired at ${window.notAfter.toISOString()}${why}: closing the session and QUIC; renewing over the grace path`);
-      this.requestNow('the certificate expired');
     }, wait);
     timer.unref();
     this.expiryTimer = { certPem: identity.certPem, timer };
