@@ -12,8 +12,10 @@ import type { ServerCertificate } from './types.js';
 
 /** Fingerprints a node may report as trusted (RegisterNode, TrustAck): more is refused. */
 export const MAX_TRUSTED_CAS = 8;
-/** Nodes named in a PALYRA_E_CA_IN_USE message (the details carry them all). */
+/** Nodes named in a PALYRA_E_CA_IN_USE message. */
 const NODES_IN_MESSAGE = 10;
+/** Nodes listed in the error's details (the count says how many there are). */
+const NODES_IN_DETAILS = 50;
 
 /** Who holds the server certificate served now (ServerCertificateRenewer): CaRotation swaps in one of the new CA. */
 export interface ServerCertificateHolder {
@@ -229,7 +231,8 @@ export class CaRotation {
         'PALYRA_E_CA_IN_USE',
         `${dependents.length} registered node${dependents.length === 1 ? '' : 's'} still depend${dependents.length === 1 ? 's' : ''} on the old CA ${retiring.fingerprint}: ${named}${more}. ` +
           'Bring them online so they renew and take the new trust bundle (palyrad ca status shows the progress), remove them, or finish with --force to cut them off',
-        { details: { retiring: retiring.fingerprint, nodes: dependents } },
+        // Bounded: the details travel in a trailer (palyra-error-bin), and a fleet may be large.
+        { details: { retiring: retiring.fingerprint, count: dependents.length, nodes: dependents.slice(0, NODES_IN_DETAILS) } },
       );
     }
     if (ca.serverCa.fingerprint !== signing) await this.switchServer(signing);
