@@ -1,7 +1,7 @@
 // `npm run bench`: quick versions of every benchmark, one after another (each starts and
 // stops its own daemon, agents and servers, in temp dirs, on 127.0.0.1). Writes
 // bench/results/<name>.json and bench/results/summary.json, prints the summary as JSON.
-// Flags: --only dispatch,quic,cli,pairing,scale,store   --nodes N (scale, default 300 here, ~30 s on
+// Flags: --only dispatch,quic,cli,pairing,renewal,scale,store   --nodes N (scale, default 300 here, ~30 s on
 // the loaded 2-core machine, where the simulated nodes' TLS handshakes share the cores with the
 // daemon; bench/scale.mjs alone defaults to 1,000, ~90 s)
 import { runCli } from './cli.mjs';
@@ -9,6 +9,7 @@ import { runDispatch } from './dispatch.mjs';
 import { cleanupAll, machine, nowMs, parseArgs, round, writeResult } from './lib.mjs';
 import { runPairing } from './pairing.mjs';
 import { runQuic } from './quic.mjs';
+import { runRenewal } from './renewal.mjs';
 import { runScale } from './scale.mjs';
 import { runStore } from './store.mjs';
 
@@ -67,6 +68,12 @@ await step('pairing', () => runPairing({ pairings: 8 }), (r) => ({
   qrDaemonCpuMs: r.qr.daemonCpuMsPerPairing,
   qrDaemonCpuByThread: r.qr.daemonCpuByThreadMsPerPairing,
   targets: r.targets,
+}));
+await step('renewal', () => runRenewal({ renewals: 30 }), (r) => ({
+  daemonCpuMsPerRenewal: r.renewal.daemonCpuMsPerRenewal,
+  rawCaSignatureCpuMs: r.baselines.rawCaSignatureCpuMs,
+  qrPairingDaemonCpuMsMedian: r.baselines.qrPairingDaemonCpuMs.median,
+  fleetProjection: { nodes: r.fleetProjection.nodes, renewalsPerSecond: r.fleetProjection.renewalsPerSecond, daemonCpuFraction: r.fleetProjection.daemonCpuFraction },
 }));
 await step('scale', () => runScale({ nodes: Number(args.nodes ?? 300) }), (r) => ({
   nodes: r.config.nodes,

@@ -9,6 +9,11 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '@palyra/shared/quic';
 import type { ApprovalsEvent } from '../../daemon/src/client/approvals.js';
+import { render } from 'ink-testing-library';
+import { createElement } from 'react';
+import { controlClientSource } from '../../daemon/src/approvals/approvalsFeed.js';
+import { ApprovalsApp } from '../../daemon/src/ui/ApprovalsApp.js';
+import { plain, waitForFrame } from '../../daemon/test/ui/helpers.js';
 import { rejection } from '../helpers/errorAssertions.js';
 import { PALYRAD, spawnBin } from '../helpers/processes.js';
 import { renewOn, renewedIdentity } from '../helpers/renewalProbe.js';
@@ -177,6 +182,20 @@ describe('certificate states for operators', { timeout: TEST_TIMEOUT_MS }, () =>
     expect(registered.ok).toBe(true);
     expect((await d.control.listNodes())[0]?.certState).toBe('valid');
     expect((await d.control.status()).certificates).toMatchObject({ valid: 1, renewing: 0 });
+  });
+
+  it('the approvals TUI against the daemon shows a certificate turning expiring in its events pane', async () => {
+    const clock = { offsetMs: 0 };
+    const d = await startDaemon(scope, { daemon: { certSweepIntervalMs: 25, certificateClock: () => new Date(Date.now() + clock.offsetMs) } });
+    const identity = await pairNode(scope, d, 'tui-node');
+    const app = render(createElement(ApprovalsApp, { source: controlClientSource(d.control), size: { columns: 120, rows: 24 } }));
+    scope.defer(() => app.unmount());
+    const frame = (): string => plain(app.lastFrame());
+    await waitForFrame(frame, (f) => f.includes('no pairing requests waiting'), { what: 'the live TUI' });
+    const [row] = await d.control.listNodes();
+    const expiresAt = Date.parse(row?.certExpiresAt ?? '');
+    clock.offsetMs = expiresAt - (expiresAt - Date.parse(row?.certIssuedAt ?? '')) / 10 - Date.now();
+    await waitForFrame(frame, (f) => f.includes(`certificate of tui-node (${identity.deviceId}) expiring`), { what: 'the expiring line' });
   });
 
   it('status reports the server certificate', async () => {

@@ -368,6 +368,23 @@ describe('QUIC and certificate renewal (issue 15)', () => {
   });
 });
 
+describe('QUIC and nodes remove after a renewal', () => {
+  it('removing a node between issuance and presentation closes the connections of both its certificates', async () => {
+    const s = newScope();
+    const d = await quicDaemon(s);
+    const identity = await pairNode(s, d);
+    const outcome = await renewOn(s, nodeClient(s, d.address, clientCredentials(d.caCertPem, { keyPem: identity.tlsPrivateKeyPem, certPem: identity.certPem })), identity);
+    if (!outcome.ok) throw new Error(outcome.palyra.message);
+    const renewed = renewedIdentity(identity, outcome);
+    const oldConnection = await connect(s, d.quic, identity);
+    const newConnection = await connect(s, d.quic, renewed);
+    await oldConnection.health(healthParams());
+    await newConnection.health(healthParams());
+    await d.control.removeNode(identity.deviceId);
+    await within(Promise.all([oldConnection.closed, newConnection.closed]), 2_000, 'both certificates lose their QUIC connections');
+  });
+});
+
 describe('QUIC connection cap', () => {
   it('refuses the connection over the cap with a clear error, and accepts again once one closes', async () => {
     const s = newScope();

@@ -6,7 +6,7 @@
  * certificate, and a live Session and a live QUIC connection opened before it stay up.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { parseHostPort } from '@palyra/shared/config';
@@ -14,6 +14,7 @@ import { PalyraError, fingerprint } from '@palyra/shared';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { healthParams } from '../../agent/src/connection/HealthChannel.js';
 import { QuicDaemonClient } from '../../agent/src/connection/quic/QuicDaemonClient.js';
+import { NodeAgent } from '../../agent/src/NodeAgent.js';
 import type { NodeIdentity } from '../../agent/src/identity/index.js';
 import { capturedLogger } from '../helpers/capturedLogger.js';
 import { CA_SETUP_TIMEOUT_MS, Scope, SessionProbe, TEST_TIMEOUT_MS, clientCredentials, nodeClient, pairNode, prepareCas, startDaemon, within, type RunningDaemon } from './harness.js';
@@ -136,6 +137,67 @@ describe('server certificate renewal while running', { timeout: TEST_TIMEOUT_MS 
     await pingPong(lateSession, 1);
     expect((await d.control.listNodes()).filter((n) => n.status === 'online')).toHaveLength(2);
     await pingPong(session, 3);
+  });
+
+  it('a real agent on QUIC stays registered and keeps pinging across the swap, without reconnecting', async () => {
+    const d = await startDaemon(scope, {
+      daemon: { quicListen: { host: '127.0.0.1', port: 0 }, serverCertValidityMs: 20_000, serverCertCheckIntervalMs: 200 },
+    });
+    const first = (await d.control.status()).serverCertFingerprint;
+    const identity = await pairNode(scope, d, 'agent-node');
+    const offline: string[] = [];
+    const abort = new AbortController();
+    scope.defer(() => abort.abort());
+    void (async () => {
+      for await (const event of d.control.streamEvents({ types: ['node.offline'], signal: abort.signal })) offline.push(event.deviceId);
+    })().catch(() => undefined);
+
+    const dir = await scope.tempDir('palyra-server-renewal-');
+    const configPath = join(dir, 'palyra-node.config.json');
+    await writeFile(configPath, JSON.stringify({ plugins: ['filesystem', 'shell', 'browser'].map((use) => ({ use, enabled: false })) }));
+    const samples: Array<{ transport: string; at: Date }> = [];
+    const ready: Array<{ reconnect: boolean }> = [];
+    const disconnects: string[] = [];
+    const agent = await NodeAgent.create({
+      store: { backend: 'memory (test)', load: () => Promise.resolve(identity), save: () => Promise.resolve(), remove: () => Promise.resolve(false) },
+      configPath,
+      healthIntervalMs: 200,
+      onReady: (info) => ready.push(info),
+      onDisconnected: (info) => disconnects.push(info.error.code),
+      onHealth: (sample) => samples.push(sample),
+    });
+    const running = agent.run().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    scope.defer(async () => {
+      agent.stop();
+      await within(running, 10_000, 'the agent stops');
+    });
+    const quicSampleAfter = (since: number): Promise<void> =>
+      within(
+        (async () => {
+          while (!samples.some((sample) => sample.transport === 'quic' && sample.at.getTime() > since)) await new Promise((resolve) => setTimeout(resolve, 50));
+        })(),
+        20_000,
+        'a QUIC health sample',
+      );
+    await quicSampleAfter(0);
+
+    let swappedAt = 0;
+    await within(
+      (async () => {
+        while ((await d.control.status()).serverCertFingerprint === first) await new Promise((resolve) => setTimeout(resolve, 100));
+        swappedAt = Date.now();
+      })(),
+      30_000,
+      'the server certificate renewal',
+    );
+    await quicSampleAfter(swappedAt + 500);
+    expect(ready).toEqual([{ deviceId: identity.deviceId, reconnect: false }]);
+    expect(disconnects).toEqual([]);
+    expect(offline).toEqual([]);
+    expect((await d.control.listNodes())[0]).toMatchObject({ status: 'online', transport: 'quic' });
   });
 });
 

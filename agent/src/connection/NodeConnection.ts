@@ -121,6 +121,8 @@ export class NodeConnection {
     });
     try {
       while (!signal.aborted) {
+        // An interruption aimed at an earlier attempt is spent: this one starts with the identity in use now.
+        this.interruption = undefined;
         const iteration = new AbortController();
         const onAbort = (): void => iteration.abort();
         signal.addEventListener('abort', onAbort, { once: true });

@@ -45,7 +45,9 @@ export class NodeCertificateLifecycle implements CertificateLifecycle {
       this.logger.warn('the daemon refused the renewed certificate; falling back to the previous one, which it knows', { code: error.code, error: error.message });
       return true;
     }
-    if (this.renewedForRefusal) return false;
+    // Only an expiry (TLS refused the certificate, or the daemon says it expired) can be fixed
+    // by renewing; a revoked or unknown certificate is final: that refusal says to pair again.
+    if (this.renewedForRefusal || !refusedAsExpired(error)) return false;
     this.renewedForRefusal = true;
     this.logger.warn("the daemon refused this node's certificate; renewing it", { code: error.code, error: error.message });
     await this.manager.renewAndWait(`the daemon refused the certificate (${error.code})`, signal);
@@ -100,4 +102,10 @@ export class NodeCertificateLifecycle implements CertificateLifecycle {
     }
     this.send({ trustAck: { caFingerprints: fingerprints } });
   }
+}
+
+/** A refusal a (grace) renewal can fix: the certificate expired, as the daemon or its TLS sees it. */
+function refusedAsExpired(error: PalyraError): boolean {
+  if (error.details?.reason === 'cert_expired') return true;
+  return error.code === 'PALYRA_E_UNAUTHENTICATED' ? /expired|not yet valid/i.test(error.message) : /expired/i.test(error.message);
 }

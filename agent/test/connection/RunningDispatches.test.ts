@@ -164,3 +164,27 @@ describe('RunningDispatches', () => {
     expect(dispatches.size).toBe(0);
   });
 });
+
+describe('RunningDispatches and the outbox across a renewal handover', () => {
+  it('a session that ends after its successor attached detaches nothing: results go up the new session', async () => {
+    const executor: CapabilityExecutor = { capabilities: () => [], execute: async () => ({ status: 'succeeded', output: { ok: true } }) };
+    const old: NodeMessage[] = [];
+    const sendOld = (message: NodeMessage): void => {
+      old.push(message);
+    };
+    const { dispatches, outbox } = attached(executor, sendOld);
+    const result = new Promise<NodeMessage>((resolve) => {
+      const sendNew = (message: NodeMessage): void => {
+        if (message.result) resolve(message);
+      };
+      dispatches.attach(sendNew);
+      outbox.attach(sendNew);
+    });
+    // The old session's end arrives after the new one was welcomed (make-before-break).
+    dispatches.detach(sendOld);
+    outbox.detach(sendOld);
+    dispatches.start(dispatch('d-handover'));
+    expect((await result).result).toMatchObject({ dispatchId: 'd-handover', status: 'succeeded' });
+    expect(old).toEqual([]);
+  });
+});

@@ -71,7 +71,7 @@ export class StatusCommand extends DaemonCommand {
     this.print(`  nodes  ${document.nodes.online} online, ${document.nodes.offline} offline, ${document.nodes.pending} pending approval`);
     const certs = document.certificates;
     this.print(`  certs  ${certs.valid} valid, ${certs.renewing} renewing, ${certs.expiring} expiring, ${certs.in_grace} in grace, ${certs.expired} expired`);
-    this.print(`  server cert ${document.serverCertificate.expiresAt}  ${document.serverCertificate.fingerprint}`);
+    this.print(`  tls    server certificate until ${document.serverCertificate.expiresAt}  ${document.serverCertificate.fingerprint}`);
     if (document.autoApprove !== 'off') {
       this.print(`  auto-approve ${document.autoApprove}: ${document.autoApprove === 'all' ? 'PIN and QR' : 'QR'} pairings are admitted without an operator`);
     }

@@ -841,7 +841,14 @@ export class NodeRegistry {
     }
     this.nodes.lastSeenWritten(changes.lastSeen);
     this.revoked.apply(changes.revoked);
-    if (changes.revoked.size > 0) this.nextRevocationExpiry = earliestExpiry(this.revoked.values());
+    // An added entry can only bring the earliest expiry forward (O(1) per revocation); only a
+    // prune, which removes entries, rescans (it scanned them all anyway).
+    let pruned = false;
+    for (const record of changes.revoked.values()) {
+      if (record === undefined) pruned = true;
+      else if (record.expiresAt !== undefined) this.nextRevocationExpiry = Math.min(this.nextRevocationExpiry, timeOf(record.expiresAt));
+    }
+    if (pruned) this.nextRevocationExpiry = earliestExpiry(this.revoked.values());
     for (const [id, request] of changes.requests) {
       const current = this.requests.table.get(id);
       if (request === undefined || current === undefined) continue;

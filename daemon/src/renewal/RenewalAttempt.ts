@@ -100,7 +100,7 @@ export class RenewalAttempt {
     if (raw !== undefined && raw.length > 0) {
       // TLS verified this certificate against the CA: it must be one of this node's, unrevoked.
       const presented = createHash('sha256').update(raw).digest('hex');
-      this.checkHolder(deviceId, presented, 'mtls');
+      this.checkHolder(deviceId, presented);
       this.challenge = { deviceId, path: 'mtls', presentedFingerprint: presented, nonce };
     } else {
       if (this.deps.renewalGraceMs <= 0) {
@@ -129,7 +129,7 @@ export class RenewalAttempt {
     if (path === 'mtls' && fingerprint !== challenge.presentedFingerprint) {
       throw new PalyraError('PALYRA_E_RENEWAL_REFUSED', 'the proof names another certificate than the one this connection presented');
     }
-    const node = this.checkHolder(deviceId, fingerprint, path);
+    const node = this.checkHolder(deviceId, fingerprint);
     const signed = verifyRenewal(
       { nonce: challenge.nonce, deviceId, csrDer, currentCertFingerprint: fingerprint },
       signature,
@@ -171,9 +171,9 @@ export class RenewalAttempt {
 
   /**
    * The node `deviceId` may renew from the certificate `fingerprint`: registered, the
-   * certificate not revoked, one of the node's, and (grace) expired less than the grace ago.
+   * certificate not revoked, one of the node's, and unexpired or expired less than the grace ago.
    */
-  private checkHolder(deviceId: string, fingerprint: string, path: 'mtls' | 'grace'): Readonly<NodeRecord> {
+  private checkHolder(deviceId: string, fingerprint: string): Readonly<NodeRecord> {
     const { registry } = this.deps;
     if (registry.isRevoked(fingerprint)) {
       throw new PalyraError('PALYRA_E_NODE_REVOKED', 'this node certificate was revoked (the node was removed or paired again): pair it again with palyra-node join');
@@ -185,8 +185,10 @@ export class RenewalAttempt {
     const node = registeredNode(this.deps, deviceId);
     const held = heldCertificate(node, fingerprint);
     if (held === undefined) throw new PalyraError('PALYRA_E_RENEWAL_REFUSED', `the certificate named is not one of node ${deviceId}'s certificates`);
+    // Also on the mTLS path: TLS checked the certificate at the handshake, and a connection
+    // can outlive it.
     const expiredAgoMs = this.now().getTime() - Date.parse(held.expiresAt);
-    if (path === 'grace' && expiredAgoMs >= this.deps.renewalGraceMs) {
+    if (expiredAgoMs >= 0 && expiredAgoMs >= this.deps.renewalGraceMs) {
       throw new PalyraError(
         'PALYRA_E_CERT_EXPIRED',
         `the node certificate expired at ${held.expiresAt}, longer ago than the renewal grace (${formatMs(this.deps.renewalGraceMs)}): pair the node again with palyra-node join`,

@@ -175,6 +175,10 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
               },
               close: (error) => {
                 if (session === opened) session = undefined;
+                // Detached here, not by release() (which no longer sees it): closed by its
+                // certificate's expiry, it stayed listed online (a no-op when a replacement or a
+                // revocation already detached it).
+                sessions.detach(opened);
                 registry.touchLastSeen(opened.deviceId, new Date());
                 fail(error);
               },

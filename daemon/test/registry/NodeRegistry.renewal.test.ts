@@ -182,4 +182,26 @@ describe('pruneRevocations', () => {
     expect(await registry.pruneRevocations()).toBe(0);
     expect(counter.runs).toBe(0);
   });
+
+  it('at 50,000 entries: nothing to prune costs no statement; pruning 100 is one DELETE', async () => {
+    await open();
+    await store.transaction(async (repos) => {
+      for (let i = 0; i < 50_000; i += 1) {
+        const expiresAt = new Date(Date.parse('2025-01-02T00:00:00.000Z') + (i < 100 ? 0 : 86_400_000 + i * 1000)).toISOString();
+        await repos.revocations.add({ fingerprint: i.toString(16).padStart(64, '0'), deviceId: deviceId(1), revokedAt: '2025-01-01T00:00:00.000Z', reason: 'renewed', expiresAt });
+      }
+    });
+    const registry = await open();
+    expect(registry.revocationCount).toBe(50_000);
+    const counter = new StatementCounter(store);
+    expect(await registry.pruneRevocations()).toBe(0);
+    expect(counter.runs).toBe(0);
+    clock.ms = Date.parse('2025-01-02T00:00:00.001Z');
+    expect(await registry.pruneRevocations()).toBe(100);
+    expect(counter.runs).toBe(1);
+    expect(registry.revocationCount).toBe(49_900);
+    // The next entry expires a day later: until then, pruning is free again.
+    expect(await registry.pruneRevocations()).toBe(0);
+    expect(counter.runs).toBe(1);
+  }, 60_000);
 });
