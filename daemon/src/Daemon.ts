@@ -5,6 +5,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { OsKeyring, PassphraseSource, VaultBackendInfo, VaultSettings } from '@palyra/shared/vault';
 import { ADMIN_SOCKET_NAME, AdminServer } from './admin/AdminServer.js';
 import { CertificateAuthority, StateDirectory, VaultKeyStore } from './ca/index.js';
+import { CaRotation } from './ca/CaRotation.js';
 import { DispatchCoordinator, DispatchJournal, NodeCapabilities, SchemaWorker } from './dispatch/index.js';
 import { PairingCodeMinter } from './pairing/PairingCodeMinter.js';
 import { PairingDecisions } from './pairing/PairingDecisions.js';
@@ -174,13 +175,27 @@ export class Daemon {
 
       const hosts = certificateHosts(options.listen.host);
       const serverValidity = options.serverCertValidityMs === undefined ? {} : { validityMs: options.serverCertValidityMs };
-      const server = await ca.ensureServerCertificate({ hosts, signal, ...serverValidity });
-      const provider = new TlsCertificateProvider({
-        caCertPem: ca.caCertPem,
-        serverCertPem: server.certPem,
-        serverKeyPem: server.keyPem,
-      });
       const sessions = new SessionManager();
+      // CA rotation: swaps the trusted CAs into both node-facing servers, and the server
+      // certificate (through its renewer) once every node trusts the new CA. Both are called only
+      // after the servers are up.
+      let quicServer: QuicNodeServer | undefined;
+      const rotation = new CaRotation({
+        ca,
+        registry,
+        sessions,
+        serverHosts: hosts,
+        ...(options.serverCertValidityMs === undefined ? {} : { serverValidityMs: options.serverCertValidityMs }),
+        logger: options.logger,
+        server: () => serverCertificate,
+        applyTrust: (caCertPem) => {
+          provider.update({ ...provider.material, caCertPem });
+          quicServer?.updateTrust(caCertPem);
+        },
+      });
+      // During a rotation, from the new CA only once every registered node trusts it.
+      const server = await ca.ensureServerCertificate({ hosts, issuer: rotation.desiredServerIssuer(), signal, ...serverValidity });
+      const provider = new TlsCertificateProvider({ caCertPem: ca.trustBundlePem, serverCertPem: server.certPem, serverKeyPem: server.keyPem });
       // A revoked certificate must lose its live Session at once, whatever revoked it: peers
       // are authenticated only when a stream opens. By fingerprint: a renewal deny-lists the
       // certificate the node held before once it presents the new one, and that must close
@@ -238,12 +253,13 @@ export class Daemon {
       add('dispatch coordinator', { stop: () => dispatcher.stop() }, { untilDone: true });
       const quic = await startQuic(options, { registry, health, events, ca, server });
       if (quic.server !== undefined) {
-        const quicServer = quic.server;
-        const stopClosingQuic = registry.onRevoked((revoked) => quicServer.closeFingerprint(revoked.fingerprint, `this node certificate was revoked (${revoked.reason})`));
+        quicServer = quic.server;
+        const started = quic.server;
+        const stopClosingQuic = registry.onRevoked((revoked) => started.closeFingerprint(revoked.fingerprint, `this node certificate was revoked (${revoked.reason})`));
         add('QUIC server', {
           stop: async () => {
             stopClosingQuic();
-            await quicServer.stop();
+            await started.stop();
           },
         });
       }
@@ -262,6 +278,10 @@ export class Daemon {
         },
       });
       sessions.on('online', (session) => dispatcher.nodeOnline(session.deviceId, (message) => session.send(message), session.report));
+      sessions.on('online', (session) => rotation.nodeOnline(session));
+      // A trust report or a removed node may complete what the new CA waited for.
+      const stopWatchingRotation = rotation.watch();
+      add('CA rotation watch', { stop: async () => stopWatchingRotation() });
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const autoApprove = options.autoApprove ?? 'off';
       const certValidityMs = options.certValidityMs ?? NODE_DEFAULT_VALIDITY_MS;
@@ -292,13 +312,14 @@ export class Daemon {
         health,
         quicAddress: () => quicAddress,
         serverCertFingerprint: () => serverCertificate.current.fingerprint,
+        trust: { bundlePem: () => ca.trustBundlePem, recordTrust: (deviceId, fingerprints) => rotation.recordTrust(deviceId, fingerprints) },
         requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
         logger: options.logger,
         pairingLimits: { ...DEFAULT_PAIRING_LIMITS, ...options.pairingLimits },
         renewal: {
           certValidityMs,
           renewalGraceMs,
-          caBundlePem: () => ca.caCertPem,
+          caBundlePem: () => ca.trustBundlePem,
           limits: { ...DEFAULT_RENEWAL_LIMITS, ...options.renewalLimits },
           ...(options.renewalTimeoutMs === undefined ? {} : { timeoutMs: options.renewalTimeoutMs }),
         },
@@ -373,7 +394,8 @@ export class Daemon {
         health,
         events,
         logger: options.logger,
-        caFingerprint: info.caFingerprint,
+        caFingerprint: () => ca.caFingerprint,
+        rotation,
         defaultCodeTtlMs: options.codeTtlMs ?? DEFAULT_CODE_TTL_MS,
         maxCodeTtlMs: MAX_CODE_TTL_MS,
         renewalGraceMs,
@@ -383,7 +405,11 @@ export class Daemon {
           grpcAddress: info.grpcAddress,
           quicAddress: info.quicAddress,
           adminSocket: info.adminSocket,
-          caFingerprint: info.caFingerprint,
+          caFingerprint: ca.caFingerprint,
+          caNotAfter: ca.caNotAfter.toISOString(),
+          caSigningFingerprint: ca.signing.fingerprint,
+          caSigningNotAfter: ca.signing.notAfter.toISOString(),
+          caRotating: ca.rotating,
           stateDir,
           startedAt: startedAt.toISOString(),
           pid: process.pid,
@@ -466,7 +492,7 @@ async function startQuic(
   const create = (at: HostPort): QuicNodeServer =>
     new QuicNodeServer({
       listen: at,
-      caCertPem: deps.ca.caCertPem,
+      caCertPem: deps.ca.trustBundlePem,
       serverCertPem: deps.server.certPem,
       serverKeyPem: deps.server.keyPem,
       lookup: deps.registry,
@@ -491,3 +517,4 @@ async function startQuic(
     return { server: quic, notice: `UDP port ${listen.port} is in use, so QUIC listens on port ${quic.address.port} (set --quic-listen to choose)` };
   }
 }
+

@@ -46,6 +46,9 @@ describe('CLI contract (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () =
       ['nodes', 'approve', '01ARZ3NDEKTSV4RRFFQ69G5FAV'],
       ['nodes', 'remove', '01ARZ3NDEKTSV4RRFFQ69G5FAV'],
       ['nodes', 'renew', '--all'],
+      ['ca', 'status', '--json'],
+      ['ca', 'rotate'],
+      ['ca', 'finish', '--force'],
     ];
     const results = await Promise.all(commands.map((args) => daemonCli(stateDir, ...args)));
     results.forEach((result, i) => {

@@ -21,9 +21,9 @@ export class DaemonProcess {
     readonly ready: ReadyInfo,
   ) {}
 
-  static async start(stateDir: string, extraArgs: string[] = [], options: SpawnOptions = {}): Promise<DaemonProcess> {
+  static async start(stateDir: string, extraArgs: string[] = [], options: SpawnOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
     const listen = extraArgs.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
-    const proc = spawnBin(PALYRAD, ['start', '--state-dir', stateDir, ...listen, '--json', ...extraArgs], {}, options);
+    const proc = spawnBin(PALYRAD, ['start', '--state-dir', stateDir, ...listen, '--json', ...extraArgs], env, options);
     try {
       // Generous: a first start creates the CA, and a loaded machine is slow.
       const [line] = await proc.waitFor(/^\{.*"event":"ready".*\}$/m, 90_000);

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { toServiceError, type AdminServiceHandlers, type DaemonStatus, type NodeInfo } from '@palyra/proto';
+import { toServiceError, type AdminServiceHandlers, type CaStatus, type DaemonStatus, type NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
 import { formatQrUri } from '@palyra/shared/pairing';
@@ -7,6 +7,7 @@ import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
 import type { PairingDecisions } from '../pairing/PairingDecisions.js';
 import type { NodeRegistry } from '../registry/index.js';
+import type { CaRotation, CaStatus as CaStatusReport } from '../ca/CaRotation.js';
 import type { NodeRecord } from '../registry/types.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
 import { createWatchDispatchHandler, listLimit, toDispatchInfo } from './dispatchesHandlers.js';
@@ -34,7 +35,10 @@ export interface AdminServiceDeps {
   /** Clock of the certificate states; inject one in tests. */
   now?: () => Date;
   advertisedAddress: string;
-  caFingerprint: string;
+  /** The CA nodes pin when they pair (the server certificate's CA: it changes during a CA rotation). */
+  caFingerprint: () => string;
+  /** CA rotation (RotateCa, GetCaStatus, FinishCaRotation); absent: those refuse. */
+  rotation?: CaRotation;
   defaultCodeTtlMs: number;
   maxCodeTtlMs: number;
   /** Transport and last health round trip per node (nodes list); absent: not shown. */
@@ -104,7 +108,7 @@ export function createAdminServiceHandlers(
       if (ttlMs > deps.maxCodeTtlMs) {
         throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `--ttl must be at most ${deps.maxCodeTtlMs / 60_000}m`);
       }
-      const common = { daemon: deps.advertisedAddress, caFingerprint: deps.caFingerprint };
+      const common = { daemon: deps.advertisedAddress, caFingerprint: deps.caFingerprint() };
       if (request.method === 'qr') {
         const minted = await deps.minter.mintQr({ ttlMs });
         const token = Buffer.from(minted.token).toString('base64url');
@@ -181,6 +185,15 @@ export function createAdminServiceHandlers(
     StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents(), deps.logger),
 
     WatchApprovals: createWatchApprovalsHandler({ registry, sessions, nodeInfo: toNodeInfo, watchers, ...(deps.events === undefined ? {} : { events: deps.events }) }),
+
+    RotateCa: unary(async () => toCaStatus(await rotationOf(deps).rotate())),
+
+    GetCaStatus: unary(async () => toCaStatus(rotationOf(deps).status())),
+
+    FinishCaRotation: unary(async (request) => {
+      const result = await rotationOf(deps).finish({ force: request.force });
+      return { retiredFingerprint: result.retiredFingerprint, cutOff: result.cutOff, status: toCaStatus(result.status) };
+    }),
   };
 }
 
@@ -194,3 +207,11 @@ function unary<Req, Res>(fn: (request: Req) => Promise<Res>): grpc.handleUnaryCa
   };
 }
 
+function rotationOf(deps: AdminServiceDeps): CaRotation {
+  if (deps.rotation === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'CA rotation is not available in this daemon');
+  return deps.rotation;
+}
+
+function toCaStatus(status: CaStatusReport): CaStatus {
+  return { ...status, cas: status.cas.map((ca) => ({ ...ca })) };
+}

@@ -2,6 +2,7 @@
 import { Builtins, Cli } from 'clipanion';
 import { runProgram } from '@palyra/shared/cli';
 import { ApprovalsCommand } from '../commands/ApprovalsCommand.js';
+import { CaFinishCommand, CaRotateCommand, CaStatusCommand } from '../commands/CaCommands.js';
 import { ConfigShowCommand } from '../commands/ConfigShowCommand.js';
 import { DispatchesGetCommand } from '../commands/DispatchesGetCommand.js';
 import { DispatchesListCommand } from '../commands/DispatchesListCommand.js';
@@ -33,6 +34,9 @@ for (const command of [
   NodesRemoveCommand,
   NodesRenewCommand,
   NodesInvokeCommand,
+  CaStatusCommand,
+  CaRotateCommand,
+  CaFinishCommand,
   DispatchesListCommand,
   DispatchesGetCommand,
   DispatchesWatchCommand,

@@ -1,15 +1,10 @@
-import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
 import { PalyraError } from '@palyra/shared/errors';
 import { isValidDeviceId } from '@palyra/shared/ids';
 import { DAEMON_URI, EKU_SERVER_AUTH, deviceUri, derToPem, fingerprint, generateTlsKeyPair, parseCertificate, pemToDer } from '@palyra/shared/x509';
 import {
   BACKDATE_MS,
-  CA_CERT_FILE,
-  CA_KEY_BITS,
-  CA_KEY_FILE,
-  CA_VALIDITY_YEARS,
   DAY_MS,
   DEFAULT_SERVER_HOSTS,
   NODE_DEFAULT_VALIDITY_MS,
@@ -19,6 +14,8 @@ import {
   SERVER_KEY_FILE,
   SERVER_VALIDITY_DAYS,
 } from './constants.js';
+import { CaGeneration, type CaRole } from './CaGeneration.js';
+import { CA_STATE_VERSION, generationFiles, readCaState, writeCaState, type CaStateRecord } from './caState.js';
 import { serverBackdateMs, serverCertificateDue } from './serverCertificateDue.js';
 import { NodeCsr } from './NodeCsr.js';
 import { PlaintextKeyFiles } from './PlaintextKeyFiles.js';
@@ -31,182 +28,304 @@ import type {
   ServerCertificate,
   SignNodeCsrOptions,
 } from './types.js';
-import { normalizeHost, randomSerialHex, signCertificate, subjectNameAsn1, wholeSeconds, type HostName } from './utils.js';
+import { normalizeHost, randomSerialHex, wholeSeconds, type HostName } from './utils.js';
 
-const generateKeyPairAsync = promisify(generateKeyPair);
-
-interface CaMaterial {
-  key: KeyObject;
-  certDer: Buffer;
+/** A CA generation as operators see it. */
+export interface CaGenerationInfo {
+  id: number;
+  fingerprint: string;
+  role: CaRole;
+  notAfter: Date;
+  createdAt: string;
+  retiredAt?: string;
+  /** PEM; absent for a retired generation (its files are no longer loaded). */
+  certPem?: string;
 }
 
-function caInvalid(state: StateDirectory, keys: CaKeyStore, problem: string, cause?: unknown): PalyraError {
+/** Where a rotation stands after each durable step (a test seam: throwing there simulates a crash). */
+export type RotateStep = 'key' | 'certificate' | 'state';
+
+export interface RotateOptions {
+  signal?: AbortSignal;
+  /** Called (and awaited) after each durable write; a throw stops the rotation there, as a crash would. */
+  afterStep?: (step: RotateStep) => void | Promise<void>;
+  now?: () => Date;
+}
+
+function caInvalid(state: StateDirectory, keys: CaKeyStore, names: { key: string; cert: string }, problem: string, cause?: unknown): PalyraError {
   return new PalyraError(
     'PALYRA_E_CA_INVALID',
-    `${problem}. Nothing was changed in ${state.path}: restore ${keys.where(CA_KEY_FILE)} and ${CA_CERT_FILE} from a backup, ` +
+    `${problem}. Nothing was changed in ${state.path}: restore ${keys.where(names.key)} and ${names.cert} from a backup, ` +
       'or move the state directory away to create a new CA (every node must then pair again).',
     cause === undefined ? { details: { stateDir: state.path } } : { cause, details: { stateDir: state.path } },
   );
 }
 
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
- * The daemon's private certificate authority: an RSA-3072 root kept in the state directory,
- * the daemon's TLS server certificate, and client certificates for paired nodes.
- * Certificates are assembled with node-forge and signed with node:crypto.
+ * The daemon's private certificate authority: one or more RSA-3072 roots ("generations") kept
+ * in the state directory (keys in the daemon's vault), the daemon's TLS server certificate,
+ * and client certificates for paired nodes. Certificates are assembled with node-forge and
+ * signed with node:crypto.
+ *
+ * Generations (see caState.ts): the signing CA issues every node certificate; during a
+ * rotation the previous one is `retiring`: still trusted, issuing nothing, until `ca finish`
+ * retires it. The server certificate is issued by `serverCa`, which the daemon moves to the
+ * signing CA once every node trusts it (see CaRotation).
  */
 export class CertificateAuthority {
-  readonly caCertDer: Buffer;
-  readonly caCertPem: string;
-  /** SHA-256 of caCertDer, lowercase hex: what nodes pin. */
-  readonly caFingerprint: string;
-  readonly caNotAfter: Date;
   readonly stateDir: string;
 
   private readonly state: StateDirectory;
   /** Where the CA and server private keys live (the daemon: its encrypted vault). */
   private readonly keys: CaKeyStore;
-  private readonly caKey: KeyObject;
-  private readonly caPublicKey: KeyObject;
-  private readonly caX509: X509Certificate;
-  private readonly caSubject: forge.asn1.Asn1;
-  private readonly caKeyIdentifier: string;
-  private readonly caSubjectAttributes: forge.pki.CertificateField[];
-  /** Serializes ensureServerCertificate: its key and certificate are written as a pair. */
-  private serverQueue: Promise<unknown> = Promise.resolve();
+  private record: CaStateRecord;
+  /** The loaded generations in use (not retired), oldest first. */
+  private loaded: CaGeneration[];
+  /** The generation that issued (or will issue) the server certificate. */
+  private serverGeneration: CaGeneration;
+  /** Serializes ensureServerCertificate, rotate and retire: each writes files that belong together. */
+  private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(state: StateDirectory, keys: CaKeyStore, material: CaMaterial) {
+  private constructor(state: StateDirectory, keys: CaKeyStore, record: CaStateRecord, loaded: CaGeneration[]) {
     this.state = state;
     this.keys = keys;
     this.stateDir = state.path;
-    this.caKey = material.key;
-    this.caPublicKey = createPublicKey(material.key);
-    this.caCertDer = material.certDer;
-    this.caCertPem = derToPem(material.certDer, 'CERTIFICATE');
-    this.caFingerprint = fingerprint(material.certDer);
-    this.caX509 = new X509Certificate(material.certDer);
-    this.caNotAfter = parseCertificate(material.certDer).notAfter;
-    this.caSubject = subjectNameAsn1(material.certDer);
-    const forgeCa = forge.pki.certificateFromAsn1(forge.asn1.fromDer(material.certDer.toString('binary')));
-    this.caSubjectAttributes = forgeCa.subject.attributes;
-    const ski = forgeCa.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | undefined;
-    this.caKeyIdentifier =
-      ski?.subjectKeyIdentifier !== undefined
-        ? forge.util.hexToBytes(ski.subjectKeyIdentifier)
-        : forgeCa.generateSubjectKeyIdentifier().getBytes();
+    this.record = record;
+    this.loaded = loaded;
+    // Until told otherwise, the oldest CA in use: every node trusts it.
+    this.serverGeneration = loaded[0] as CaGeneration;
+  }
+
+  /** The CA nodes pin at pairing and verify the server with: the server certificate's issuer. */
+  get caCertDer(): Buffer {
+    return this.serverGeneration.certDer;
+  }
+
+  get caCertPem(): string {
+    return this.serverGeneration.certPem;
+  }
+
+  /** SHA-256 of caCertDer, lowercase hex. */
+  get caFingerprint(): string {
+    return this.serverGeneration.fingerprint;
+  }
+
+  get caNotAfter(): Date {
+    return this.serverGeneration.notAfter;
+  }
+
+  /** The CA that issues node certificates (the newest). */
+  get signing(): CaGeneration {
+    return this.loaded.at(-1) as CaGeneration;
+  }
+
+  /** The CA that issued the server certificate. */
+  get serverCa(): CaGeneration {
+    return this.serverGeneration;
+  }
+
+  /** Every CA whose node certificates are accepted (signing and retiring), oldest first. */
+  get trusted(): readonly CaGeneration[] {
+    return this.loaded;
+  }
+
+  /** PEM of every trusted CA, concatenated: TLS `ca`, and what nodes are told to trust. */
+  get trustBundlePem(): string {
+    return this.loaded.map((g) => g.certPem).join('');
+  }
+
+  get trustedFingerprints(): string[] {
+    return this.loaded.map((g) => g.fingerprint);
+  }
+
+  /** A rotation has begun and not been finished (a CA is retiring). */
+  get rotating(): boolean {
+    return this.loaded.length > 1;
+  }
+
+  /** The first CA's fingerprint: the issuer of node certificates whose record names none. */
+  get firstFingerprint(): string {
+    return (this.record.generations[0] as { fingerprint: string }).fingerprint;
+  }
+
+  /** Every generation, retired ones included, oldest first. */
+  get generations(): CaGenerationInfo[] {
+    return this.record.generations.map((g) => {
+      const loaded = this.loaded.find((l) => l.id === g.id);
+      return {
+        id: g.id,
+        fingerprint: g.fingerprint,
+        role: g.role,
+        createdAt: g.createdAt,
+        ...(g.retiredAt === undefined ? {} : { retiredAt: g.retiredAt }),
+        notAfter: loaded?.notAfter ?? new Date(Number.NaN),
+        ...(loaded === undefined ? {} : { certPem: loaded.certPem }),
+      };
+    });
+  }
+
+  /** The trusted generation with this fingerprint. */
+  generation(fingerprint: string): CaGeneration | undefined {
+    return this.loaded.find((g) => g.fingerprint === fingerprint);
   }
 
   /**
-   * Opens the state directory (creating it 0700) and loads the CA from `ca.key` / `ca.crt`,
-   * or creates a new CA when neither exists. Never overwrites existing key material: a
-   * missing half, an unreadable key or a key that does not match the certificate is
-   * PALYRA_E_CA_INVALID; loose permissions are PALYRA_E_STATE_PERMISSIONS.
+   * Opens the state directory (creating it 0700) and loads the CA generations (caState.ts), or
+   * creates the first CA (`ca.key` / `ca.crt`) when there is none. Never overwrites existing
+   * key material: a missing half, an unreadable key, a key that does not match its certificate
+   * or a certificate that is not the one the state record names is PALYRA_E_CA_INVALID; loose
+   * permissions are PALYRA_E_STATE_PERMISSIONS.
    */
   static async loadOrCreate(options: LoadOrCreateOptions): Promise<CertificateAuthority> {
     const { signal } = options;
     signal?.throwIfAborted();
     const state = await StateDirectory.open(options.stateDir);
     const keys = options.keys ?? new PlaintextKeyFiles(state);
+    const record = await readCaState(state);
     signal?.throwIfAborted();
-    const keyBytes = await keys.read(CA_KEY_FILE);
-    const certBytes = await state.readPublic(CA_CERT_FILE);
-    signal?.throwIfAborted();
-    if (keyBytes === null && certBytes === null) {
-      return new CertificateAuthority(state, keys, await CertificateAuthority.create(state, keys, signal));
+    if (record === undefined) {
+      const first = generationFiles(1);
+      const keyBytes = await keys.read(first.key);
+      const certBytes = await state.readPublic(first.cert);
+      signal?.throwIfAborted();
+      let generation: CaGeneration;
+      if (keyBytes === null && certBytes === null) {
+        generation = await CertificateAuthority.create(state, keys, signal);
+      } else {
+        if (keyBytes === null) throw caInvalid(state, keys, first, `${first.cert} exists but ${keys.where(first.key)} is missing`);
+        if (certBytes === null) throw caInvalid(state, keys, first, `${keys.where(first.key)} exists but ${first.cert} is missing`);
+        generation = CertificateAuthority.check(state, keys, 1, keyBytes, certBytes);
+      }
+      // No state record is written for a daemon that never rotated: the first rotation writes it.
+      const implicit: CaStateRecord = {
+        version: CA_STATE_VERSION,
+        generations: [{ id: 1, fingerprint: generation.fingerprint, role: 'signing', createdAt: generation.x509.validFrom ? new Date(generation.x509.validFrom).toISOString() : new Date().toISOString() }],
+      };
+      return new CertificateAuthority(state, keys, implicit, [generation]);
     }
-    if (keyBytes === null) throw caInvalid(state, keys, `${CA_CERT_FILE} exists but ${keys.where(CA_KEY_FILE)} is missing`);
-    if (certBytes === null) throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} exists but ${CA_CERT_FILE} is missing`);
-    return new CertificateAuthority(state, keys, CertificateAuthority.check(state, keys, keyBytes, certBytes));
+    const loaded: CaGeneration[] = [];
+    for (const entry of record.generations) {
+      if (entry.role === 'retired') continue;
+      const names = generationFiles(entry.id);
+      const keyBytes = await keys.read(names.key);
+      const certBytes = await state.readPublic(names.cert);
+      if (keyBytes === null) throw caInvalid(state, keys, names, `${keys.where(names.key)} (CA generation ${entry.id}, ${entry.role}) is missing`);
+      if (certBytes === null) throw caInvalid(state, keys, names, `${state.file(names.cert)} (CA generation ${entry.id}, ${entry.role}) is missing`);
+      const generation = CertificateAuthority.check(state, keys, entry.id, keyBytes, certBytes);
+      if (generation.fingerprint !== entry.fingerprint) {
+        throw caInvalid(state, keys, names, `${state.file(names.cert)} is not the CA certificate the CA state records for generation ${entry.id} (${entry.fingerprint})`);
+      }
+      loaded.push(generation);
+    }
+    return new CertificateAuthority(state, keys, record, loaded);
   }
 
-  /** Validates the CA found on disk. */
-  private static check(state: StateDirectory, keys: CaKeyStore, keyBytes: Buffer, certBytes: Buffer): CaMaterial {
-    let key: KeyObject;
-    try {
-      key = createPrivateKey(keyBytes);
-    } catch (error) {
-      throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} could not be read as a private key (${reason(error)})`, error);
-    }
-    if (key.asymmetricKeyType !== 'rsa') {
-      throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} holds a ${key.asymmetricKeyType ?? 'unknown'} key; the CA key must be RSA`);
-    }
-    let certDer: Buffer;
-    let x509: X509Certificate;
-    try {
-      certDer = pemToDer(certBytes.toString('latin1'), 'CERTIFICATE');
-      x509 = new X509Certificate(certDer);
-      parseCertificate(certDer);
-      subjectNameAsn1(certDer);
-      // The constructor reads the subject and key identifier with forge (RSA only).
-      forge.pki.certificateFromAsn1(forge.asn1.fromDer(certDer.toString('binary')));
-    } catch (error) {
-      throw caInvalid(state, keys, `${state.file(CA_CERT_FILE)} could not be read as a certificate (${reason(error)})`, error);
-    }
-    if (!x509.checkPrivateKey(key)) {
-      throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} does not match the certificate in ${state.file(CA_CERT_FILE)}`);
-    }
-    if (!x509.ca || !x509.verify(x509.publicKey) || !x509.checkIssued(x509)) {
-      throw caInvalid(state, keys, `${state.file(CA_CERT_FILE)} is not a self-signed CA certificate`);
-    }
-    const notAfter = parseCertificate(certDer).notAfter;
-    if (notAfter.getTime() <= Date.now()) {
-      throw caInvalid(state, keys, `the CA certificate in ${state.file(CA_CERT_FILE)} expired on ${notAfter.toISOString()}`);
-    }
-    return { key, certDer };
+  /** Validates a CA generation found on disk. */
+  private static check(state: StateDirectory, keys: CaKeyStore, id: number, keyBytes: Buffer, certBytes: Buffer): CaGeneration {
+    const names = generationFiles(id);
+    return CaGeneration.check(id, keyBytes, certBytes, { key: keys.where(names.key), cert: state.file(names.cert) }, (problem, cause) =>
+      caInvalid(state, keys, names, problem, cause),
+    );
   }
 
-  /** Generates the root key and self-signed certificate and writes them without overwriting anything. */
-  private static async create(state: StateDirectory, keys: CaKeyStore, signal: AbortSignal | undefined): Promise<CaMaterial> {
-    const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: CA_KEY_BITS, publicExponent: 0x10001 });
+  /** Generates the first root key and self-signed certificate and writes them without overwriting anything. */
+  private static async create(state: StateDirectory, keys: CaKeyStore, signal: AbortSignal | undefined): Promise<CaGeneration> {
+    const generation = await CaGeneration.generate(1, signal);
     signal?.throwIfAborted();
-
-    const now = Date.now();
-    const notBefore = wholeSeconds(now - BACKDATE_MS);
-    const notAfter = new Date(notBefore);
-    notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_VALIDITY_YEARS);
-    const subject = [{ name: 'commonName', value: `Palyra CA ${randomBytes(4).toString('hex')}` }];
-
-    const cert = forge.pki.createCertificate();
-    cert.version = 2;
-    cert.serialNumber = randomSerialHex();
-    cert.validity.notBefore = notBefore;
-    cert.validity.notAfter = notAfter;
-    cert.setSubject(subject);
-    cert.setIssuer(subject);
-    cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-    cert.setExtensions([
-      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-      { name: 'subjectKeyIdentifier' },
-    ]);
-    const certDer = signCertificate(cert, privateKey);
-    const x509 = new X509Certificate(certDer);
-    if (!x509.verify(publicKey) || !x509.checkPrivateKey(privateKey)) {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'the new CA certificate does not verify with its own key');
-    }
-    signal?.throwIfAborted();
-
+    const names = generationFiles(1);
     // From here on, no cancellation: the key and the certificate are written as a pair.
-    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    if (!(await keys.create(CA_KEY_FILE, keyPem))) {
-      throw caInvalid(state, keys, `${keys.where(CA_KEY_FILE)} appeared while a new CA was being created (is another palyrad starting?)`);
+    if (!(await keys.create(names.key, generation.keyPem()))) {
+      throw caInvalid(state, keys, names, `${keys.where(names.key)} appeared while a new CA was being created (is another palyrad starting?)`);
     }
-    if (!(await state.createExclusive(CA_CERT_FILE, derToPem(certDer, 'CERTIFICATE'), 0o644))) {
-      throw caInvalid(state, keys, `${state.file(CA_CERT_FILE)} appeared while a new CA was being created (is another palyrad starting?)`);
+    if (!(await state.createExclusive(names.cert, generation.certPem, 0o644))) {
+      throw caInvalid(state, keys, names, `${state.file(names.cert)} appeared while a new CA was being created (is another palyrad starting?)`);
     }
-    return { key: privateKey, certDer };
+    return generation;
+  }
+
+  /**
+   * Begins a CA rotation: a new CA key and certificate become the signing generation, the
+   * current one `retiring` (still trusted). Crash-safe: the new key and certificate are written
+   * under names no state record points at (`ca-<id>.key` in the vault, `ca-<id>.crt`; leftovers
+   * of a crashed rotation under those names are overwritten, since nothing refers to them), and
+   * only then the state record is replaced atomically. PALYRA_E_CA_ROTATION_IN_PROGRESS when a
+   * CA is still retiring (finish that rotation first).
+   */
+  rotate(options: RotateOptions = {}): Promise<CaGeneration> {
+    const run = this.queue.then(() => this.rotateNow(options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async rotateNow({ signal, afterStep, now = () => new Date() }: RotateOptions): Promise<CaGeneration> {
+    signal?.throwIfAborted();
+    const retiring = this.record.generations.find((g) => g.role === 'retiring');
+    if (retiring !== undefined) {
+      throw new PalyraError(
+        'PALYRA_E_CA_ROTATION_IN_PROGRESS',
+        `a CA rotation is in progress (CA ${retiring.fingerprint} is retiring): finish it with palyrad ca finish before rotating again`,
+        { details: { retiring: retiring.fingerprint, signing: this.signing.fingerprint } },
+      );
+    }
+    const id = Math.max(...this.record.generations.map((g) => g.id)) + 1;
+    const generation = await CaGeneration.generate(id, signal, now());
+    signal?.throwIfAborted();
+    // From here on, no cancellation: the steps are ordered so that a crash between any two
+    // leaves a loadable CA set.
+    const names = generationFiles(id);
+    await this.keys.replace(names.key, generation.keyPem());
+    await afterStep?.('key');
+    await this.state.replace(names.cert, generation.certPem, 0o644);
+    await afterStep?.('certificate');
+    const next: CaStateRecord = {
+      version: CA_STATE_VERSION,
+      generations: [
+        ...this.record.generations.map((g) => (g.role === 'signing' ? { ...g, role: 'retiring' as const } : g)),
+        { id, fingerprint: generation.fingerprint, role: 'signing', createdAt: now().toISOString() },
+      ],
+    };
+    await writeCaState(this.state, next);
+    this.record = next;
+    this.loaded = [...this.loaded, generation];
+    await afterStep?.('state');
+    return generation;
+  }
+
+  /**
+   * Ends a rotation: the retiring CA becomes `retired` and is no longer trusted (its key stays
+   * in the vault, unused). The server certificate must already be issued by another CA.
+   * PALYRA_E_CA_NOT_ROTATING when no CA is retiring. Returns the retired generation's fingerprint.
+   */
+  retire({ now = () => new Date() }: { now?: () => Date } = {}): Promise<string> {
+    const run = this.queue.then(async () => {
+      const retiring = this.record.generations.find((g) => g.role === 'retiring');
+      if (retiring === undefined) {
+        throw new PalyraError('PALYRA_E_CA_NOT_ROTATING', 'no CA rotation is in progress: start one with palyrad ca rotate');
+      }
+      if (this.serverGeneration.fingerprint === retiring.fingerprint) {
+        throw new PalyraError('PALYRA_E_INTERNAL', 'the server certificate is still issued by the CA being retired');
+      }
+      const next: CaStateRecord = {
+        version: CA_STATE_VERSION,
+        generations: this.record.generations.map((g) => (g.id === retiring.id ? { ...g, role: 'retired' as const, retiredAt: now().toISOString() } : g)),
+      };
+      await writeCaState(this.state, next);
+      this.record = next;
+      this.loaded = this.loaded.filter((g) => g.id !== retiring.id);
+      return retiring.fingerprint;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /**
    * Returns the daemon's TLS server key and certificate (CN palyrad, SANs: `hosts`,
    * localhost, 127.0.0.1 and URI urn:palyra:daemon; EKU serverAuth; one year or `validityMs`).
-   * The pair on disk is reused when it was issued by this CA, matches, covers every host, is
+   * The pair on disk is reused when it was issued by the requested CA (`issuer`, a trusted
+   * generation's fingerprint; default: the current server CA), matches, covers every host, is
    * not longer-lived than asked and more than a third of its lifetime is left (see
    * serverCertificateDue); otherwise, or with `force`, a new key and certificate atomically
-   * replace it.
+   * replace it. The issuer becomes the server CA (caCertDer, what pairing hands out).
    */
   async ensureServerCertificate(options: EnsureServerCertificateOptions): Promise<ServerCertificate> {
     const { signal, validityMs = SERVER_VALIDITY_DAYS * DAY_MS, force = false } = options;
@@ -215,8 +334,12 @@ export class CertificateAuthority {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the server certificate validity must be from 1 s to ${SERVER_VALIDITY_DAYS} days`);
     }
     const hosts = this.serverHosts(options.hosts);
-    const run = this.serverQueue.then(() => this.ensureServerCertificateNow(hosts, validityMs, force, signal));
-    this.serverQueue = run.catch(() => undefined);
+    const run = this.queue.then(() => {
+      const issuer = options.issuer === undefined ? this.serverGeneration : this.generation(options.issuer);
+      if (issuer === undefined) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `no trusted CA has the fingerprint ${String(options.issuer)}`);
+      return this.ensureServerCertificateNow(issuer, hosts, validityMs, force, signal);
+    });
+    this.queue = run.catch(() => undefined);
     return run;
   }
 
@@ -230,15 +353,18 @@ export class CertificateAuthority {
     return [...hosts.values()];
   }
 
-  private async ensureServerCertificateNow(hosts: HostName[], validityMs: number, force: boolean, signal: AbortSignal | undefined): Promise<ServerCertificate> {
+  private async ensureServerCertificateNow(issuer: CaGeneration, hosts: HostName[], validityMs: number, force: boolean, signal: AbortSignal | undefined): Promise<ServerCertificate> {
     signal?.throwIfAborted();
     const backdateMs = serverBackdateMs(validityMs, BACKDATE_MS);
     if (!force) {
       const keyBytes = await this.keys.read(SERVER_KEY_FILE);
       const certBytes = await this.state.readPublic(SERVER_CERT_FILE);
       if (keyBytes !== null && certBytes !== null) {
-        const existing = this.reusableServerCertificate(keyBytes, certBytes, hosts, validityMs + backdateMs);
-        if (existing !== null) return existing;
+        const existing = this.reusableServerCertificate(issuer, keyBytes, certBytes, hosts, validityMs + backdateMs);
+        if (existing !== null) {
+          this.serverGeneration = issuer;
+          return existing;
+        }
       }
     }
     signal?.throwIfAborted();
@@ -247,7 +373,7 @@ export class CertificateAuthority {
     signal?.throwIfAborted();
     const now = Date.now();
     const notBefore = wholeSeconds(now - backdateMs);
-    const notAfter = this.capToCa(wholeSeconds(now + validityMs));
+    const notAfter = issuer.capToCa(wholeSeconds(now + validityMs));
     const cert = forge.pki.createCertificate();
     cert.version = 2;
     cert.serialNumber = randomSerialHex();
@@ -267,20 +393,21 @@ export class CertificateAuthority {
         ],
       },
       { name: 'subjectKeyIdentifier' },
-      { name: 'authorityKeyIdentifier', keyIdentifier: this.caKeyIdentifier },
+      { name: 'authorityKeyIdentifier', keyIdentifier: issuer.keyIdentifier },
     ]);
-    const certDer = this.signLeaf(cert);
+    const certDer = issuer.signLeaf(cert);
 
     // Key first: a crash between the two renames leaves a mismatched pair, which the next
     // call detects (checkPrivateKey) and replaces.
     const certPem = derToPem(certDer, 'CERTIFICATE');
     await this.keys.replace(SERVER_KEY_FILE, privateKeyPem);
     await this.state.replace(SERVER_CERT_FILE, certPem, 0o644);
+    this.serverGeneration = issuer;
     return { keyPem: privateKeyPem, certPem, certDer, fingerprint: fingerprint(certDer), notBefore, notAfter, issued: true };
   }
 
-  /** The pair on disk when it can serve `hosts` and is not due for renewal (nor longer-lived than `maxLifetimeMs`), else null. */
-  private reusableServerCertificate(keyBytes: Buffer, certBytes: Buffer, hosts: HostName[], maxLifetimeMs: number): ServerCertificate | null {
+  /** The pair on disk when it was issued by `issuer`, can serve `hosts` and is not due for renewal (nor longer-lived than `maxLifetimeMs`), else null. */
+  private reusableServerCertificate(issuer: CaGeneration, keyBytes: Buffer, certBytes: Buffer, hosts: HostName[], maxLifetimeMs: number): ServerCertificate | null {
     try {
       const key = createPrivateKey(keyBytes);
       const certDer = pemToDer(certBytes.toString('latin1'), 'CERTIFICATE');
@@ -290,8 +417,7 @@ export class CertificateAuthority {
       const dns = new Set(parsed.subjectAltNames.dns.map((name) => name.toLowerCase()));
       const ips = new Set(parsed.subjectAltNames.ip);
       const usable =
-        x509.checkIssued(this.caX509) &&
-        x509.verify(this.caPublicKey) &&
+        issuer.issued(certDer) &&
         x509.checkPrivateKey(key) &&
         !parsed.isCA &&
         parsed.isDaemonServer &&
@@ -346,7 +472,8 @@ export class CertificateAuthority {
    * used, after checking its self-signature and size (PALYRA_E_CERT_INVALID otherwise): the
    * certificate carries CN = deviceId, URI SAN urn:palyra:device:<deviceId>, EKU clientAuth,
    * keyUsage digitalSignature+keyEncipherment, CA:false, and is valid from now-5min until
-   * now + `validityMs` (default 24 h), never past the CA's own expiry.
+   * now + `validityMs` (default 24 h), never past the CA's own expiry. By the signing CA unless
+   * `issuer` names another trusted one; the result names it (caFingerprint).
    */
   async signNodeCsr(options: SignNodeCsrOptions): Promise<NodeCertificate> {
     const { csrDer, deviceId, validityMs = NODE_DEFAULT_VALIDITY_MS, signal } = options;
@@ -365,7 +492,9 @@ export class CertificateAuthority {
 
     const now = Date.now();
     const notBefore = wholeSeconds(now - BACKDATE_MS);
-    const notAfter = this.capToCa(wholeSeconds(now + validityMs));
+    const issuer = options.issuer === undefined ? this.signing : this.generation(options.issuer);
+    if (issuer === undefined) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `no trusted CA has the fingerprint ${String(options.issuer)}`);
+    const notAfter = issuer.capToCa(wholeSeconds(now + validityMs));
     const cert = forge.pki.createCertificate();
     cert.version = 2;
     cert.serialNumber = randomSerialHex();
@@ -379,30 +508,16 @@ export class CertificateAuthority {
       { name: 'extKeyUsage', clientAuth: true },
       { name: 'subjectAltName', altNames: [{ type: 6, value: deviceUri(deviceId) }] },
       { name: 'subjectKeyIdentifier' },
-      { name: 'authorityKeyIdentifier', keyIdentifier: this.caKeyIdentifier },
+      { name: 'authorityKeyIdentifier', keyIdentifier: issuer.keyIdentifier },
     ]);
-    const certDer = this.signLeaf(cert);
+    const certDer = issuer.signLeaf(cert);
     return {
+      caFingerprint: issuer.fingerprint,
       certDer,
       certPem: derToPem(certDer, 'CERTIFICATE'),
       fingerprint: fingerprint(certDer),
       notAfter,
       serialNumber: new X509Certificate(certDer).serialNumber.toLowerCase(),
     };
-  }
-
-  /** Signs with the CA key and checks the result verifies against the CA before handing it out. */
-  private signLeaf(cert: forge.pki.Certificate): Buffer {
-    cert.setIssuer(this.caSubjectAttributes);
-    const der = signCertificate(cert, this.caKey, this.caSubject);
-    const x509 = new X509Certificate(der);
-    if (!x509.checkIssued(this.caX509) || !x509.verify(this.caPublicKey)) {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'an issued certificate does not verify against the CA');
-    }
-    return der;
-  }
-
-  private capToCa(date: Date): Date {
-    return date.getTime() > this.caNotAfter.getTime() ? new Date(this.caNotAfter) : date;
   }
 }

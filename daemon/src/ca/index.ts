@@ -1,4 +1,6 @@
-export { CertificateAuthority } from './CertificateAuthority.js';
+export { CertificateAuthority, type CaGenerationInfo, type RotateOptions, type RotateStep } from './CertificateAuthority.js';
+export { CaGeneration, type CaRole } from './CaGeneration.js';
+export { CA_STATE_FILE, generationFiles } from './caState.js';
 export { NodeCsr } from './NodeCsr.js';
 export { StateDirectory } from '@palyra/shared/fs';
 export { PlaintextKeyFiles } from './PlaintextKeyFiles.js';

@@ -25,6 +25,8 @@ export interface LoadOrCreateOptions {
 export interface EnsureServerCertificateOptions {
   /** Host names and IP addresses clients dial; `localhost` and `127.0.0.1` are always added. */
   hosts: readonly string[];
+  /** Fingerprint of the trusted CA generation to issue it (default: the current server CA). */
+  issuer?: string;
   /** Lifetime of a new certificate; default SERVER_VALIDITY_DAYS. A longer-lived one on disk is replaced. */
   validityMs?: number;
   /** Issue a new key and certificate even when the pair on disk could be reused (renewal while running). */
@@ -52,10 +54,17 @@ export interface SignNodeCsrOptions {
   deviceId: string;
   /** Lifetime in milliseconds: default 24 h, from 1 s to 365 days. Never extends past the CA's own notAfter. */
   validityMs?: number;
+  /**
+   * Fingerprint of the trusted CA generation to issue it (default: the signing CA). Pairing
+   * passes the server's CA: the node checks the certificate against the CA it pinned.
+   */
+  issuer?: string;
   signal?: AbortSignal;
 }
 
 export interface NodeCertificate {
+  /** SHA-256 of the issuing CA certificate (the signing generation), lowercase hex. */
+  caFingerprint: string;
   certDer: Buffer;
   certPem: string;
   /** SHA-256 of certDer, lowercase hex. */

@@ -46,6 +46,20 @@ export class ServerCertificateRenewer {
     return this.certificate;
   }
 
+  /**
+   * Serves `certificate` from now on (a CA rotation switched the server certificate to the new
+   * CA): installed into every listener; later renewals renew it (from the same CA).
+   */
+  replace(certificate: ServerCertificate): void {
+    const old = this.certificate;
+    this.options.install(certificate);
+    this.certificate = certificate;
+    this.options.logger?.info(
+      { certFingerprint: certificate.fingerprint, certExpiresAt: certificate.notAfter.toISOString(), previousCertFingerprint: old.fingerprint },
+      'server certificate replaced: new connections get the new one, open ones keep theirs',
+    );
+  }
+
   start(): void {
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => void this.check(), this.options.intervalMs ?? DEFAULT_SERVER_CERT_CHECK_MS);

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, DaemonStatus__Output, DispatchInfo__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output } from '@palyra/proto';
+import type { AdminServiceClient, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
@@ -99,6 +99,21 @@ export class ControlClient {
 
   removeNode(deviceId: string, options?: CallOptions): Promise<NodeInfo__Output> {
     return this.unary('RemoveNode', { deviceId }, options);
+  }
+
+  /** Begins a CA rotation (PALYRA_E_CA_ROTATION_IN_PROGRESS while one runs). */
+  rotateCa(options?: CallOptions): Promise<CaStatus__Output> {
+    // A new RSA-3072 key: seconds on a busy machine.
+    return this.unary('RotateCa', {}, { timeoutMs: 60_000, ...options });
+  }
+
+  caStatus(options?: CallOptions): Promise<CaStatus__Output> {
+    return this.unary('GetCaStatus', {}, options);
+  }
+
+  /** Retires the old CA (PALYRA_E_CA_IN_USE while nodes depend on it, unless `force`). */
+  finishCaRotation(force: boolean, options?: CallOptions): Promise<FinishCaRotationResponse__Output> {
+    return this.unary('FinishCaRotation', { force }, options);
   }
 
   /**
@@ -220,7 +235,10 @@ type AdminUnaryMethod =
   | 'RenewNodes'
   | 'CancelDispatch'
   | 'ListDispatches'
-  | 'GetDispatch';
+  | 'GetDispatch'
+  | 'RotateCa'
+  | 'GetCaStatus'
+  | 'FinishCaRotation';
 
 /** The unary calls that change nothing on the daemon: safe to send twice. */
-const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch']);
+const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus']);

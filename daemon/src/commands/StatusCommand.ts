@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { Command, Option } from 'clipanion';
+import type { DaemonStatus__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
+import { caExpiryWarning } from '../ca/caExpiry.js';
 import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
 import { DaemonCommand } from './DaemonCommand.js';
 
@@ -37,6 +39,7 @@ export class StatusCommand extends DaemonCommand {
       quic: status.quicAddress,
       admin: status.adminSocket,
       caFingerprint: status.caFingerprint,
+      ca: caDocument(status, new Date()),
       stateDir: status.stateDir,
       startedAt: status.startedAt,
       nodes: { online: status.nodesOnline, offline: status.nodesOffline, pending: status.requestsPending },
@@ -61,7 +64,9 @@ export class StatusCommand extends DaemonCommand {
     this.print(`  grpc   ${document.grpc}`);
     this.print(`  quic   ${document.quic}`);
     this.print(`  admin  ${document.admin}`);
-    this.print(`  ca     ${document.caFingerprint}`);
+    this.print(`  ca     ${document.caFingerprint}${document.ca.notAfter === '' ? '' : ` (expires ${document.ca.notAfter})`}`);
+    if (document.ca.rotating) this.print(`  ca rotation in progress: new signing CA ${document.ca.signingFingerprint} (palyrad ca status)`);
+    if (document.ca.warning !== undefined) this.print(`  warning: ${document.ca.warning}`);
     if (document.store.engine !== '') this.print(`  store  ${document.store.engine} ${document.store.location}`);
     this.print(`  nodes  ${document.nodes.online} online, ${document.nodes.offline} offline, ${document.nodes.pending} pending approval`);
     const certs = document.certificates;
@@ -72,4 +77,17 @@ export class StatusCommand extends DaemonCommand {
     }
     return 0;
   }
+}
+
+/** The CA part of `status`: expiry of the CA in use, and a warning when the signing CA has under a year left. */
+function caDocument(status: DaemonStatus__Output, now: Date): { notAfter: string; signingFingerprint: string; signingNotAfter: string; rotating: boolean; warning?: string } {
+  const signingNotAfter = status.caSigningNotAfter || status.caNotAfter;
+  const warning = caExpiryWarning(signingNotAfter, now);
+  return {
+    notAfter: status.caNotAfter,
+    signingFingerprint: status.caSigningFingerprint || status.caFingerprint,
+    signingNotAfter,
+    rotating: status.caRotating,
+    ...(warning === undefined ? {} : { warning }),
+  };
 }

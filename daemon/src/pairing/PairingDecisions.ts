@@ -33,6 +33,10 @@ export class PairingDecisions {
       csrDer: Buffer.from(request.csr, 'base64'),
       deviceId: request.deviceId,
       validityMs: this.certValidityMs,
+      // The CA the node pinned in the exchange (the server's): the agent checks the certificate
+      // against it. During a CA rotation the node gets the bundle at its first RegisterNode and
+      // is asked to renew onto the signing CA as soon as its Session opens (CaRotation.nodeOnline).
+      issuer: this.ca.caFingerprint,
       signal,
     });
     return this.registry.approve(
@@ -41,6 +45,7 @@ export class PairingDecisions {
         certDer: Buffer.from(issued.certDer).toString('base64'),
         fingerprint: issued.fingerprint,
         notAfter: issued.notAfter.toISOString(),
+        caFingerprint: issued.caFingerprint,
       },
       { signal, replaceIdentity },
     );

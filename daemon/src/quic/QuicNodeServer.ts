@@ -1,5 +1,6 @@
 import { X509Certificate, createHmac, timingSafeEqual, webcrypto } from 'node:crypto';
 import { formatHostPort, type HostPort } from '@palyra/shared/config';
+import { pemCertificates } from '@palyra/shared/x509';
 import { PalyraError } from '@palyra/shared/errors';
 import { DEFAULT_MAX_FRAME_BYTES, QUIC_ALPN, QUIC_CONNECTION_CODE, TLS_ALERT, errorForStreamCode, streamCodeFor, loadQuic, quicLogger, type QuicModule } from '@palyra/shared/quic';
 import type { QUICConnection, QUICServer, QUICStream } from '@matrixai/quic';
@@ -31,6 +32,7 @@ export const DEFAULT_QUIC_MAX_CONNECTIONS = 256;
 
 export interface QuicNodeServerOptions {
   listen: HostPort;
+  /** PEM of every CA whose node certificates are accepted (two during a CA rotation). */
   caCertPem: string;
   serverCertPem: string;
   serverKeyPem: string;
@@ -81,6 +83,8 @@ export class QuicNodeServer {
   private readonly openStreams = new Set<QUICStream>();
   private readonly maxConnections: number;
   private readonly now: () => Date;
+  /** The CAs the verify callback accepts right now (updateTls replaces them). */
+  private trustedCas: X509Certificate[];
   /** Stream failures: a node can cause them at will, so one line per code and a summary. */
   private readonly peerLog: RateLimitedLog | undefined;
 
@@ -90,6 +94,7 @@ export class QuicNodeServer {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the QUIC connection cap must be a positive integer, got ${String(options.maxConnections)}`);
     }
     this.now = options.now ?? (() => new Date());
+    this.trustedCas = parseBundle(options.caCertPem);
     this.peerLog =
       options.logger === undefined
         ? undefined
@@ -129,7 +134,7 @@ export class QuicNodeServer {
         cert: this.options.serverCertPem,
         ca: this.options.caCertPem,
         verifyPeer: true,
-        verifyCallback: createNodeVerifyCallback(new X509Certificate(this.options.caCertPem), this.options.lookup, this.now) as never,
+        verifyCallback: createNodeVerifyCallback(() => this.trustedCas, this.options.lookup, this.now) as never,
         applicationProtos: [QUIC_ALPN],
         maxIdleTimeout: this.options.idleTimeoutMs ?? 60_000,
         initialMaxStreamsBidi: 64,
@@ -154,6 +159,16 @@ export class QuicNodeServer {
     this.boundPort = server.port;
     this.stopping = false;
     this.server = server;
+  }
+
+  /**
+   * Trusts these CAs (PEM bundle) from now on (a CA rotation began or ended): new handshakes
+   * are checked against them; connections already up keep going (a node certificate of a CA
+   * no longer trusted is revoked, which closes its connections: see CaRotation.finish).
+   */
+  updateTrust(caCertPem: string): void {
+    this.trustedCas = parseBundle(caCertPem);
+    this.server?.updateConfig({ ca: caCertPem });
   }
 
   /**
@@ -311,4 +326,8 @@ function hmac(key: ArrayBuffer, data: ArrayBuffer): ArrayBuffer {
 
 function toBuffer(value: ArrayBuffer | ArrayBufferView): Buffer {
   return ArrayBuffer.isView(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : Buffer.from(value);
+}
+
+function parseBundle(pem: string): X509Certificate[] {
+  return pemCertificates(pem).map((der) => new X509Certificate(der));
 }

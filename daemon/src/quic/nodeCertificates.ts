@@ -8,20 +8,22 @@ import type { NodeRecord } from '../registry/types.js';
 
 /**
  * The QUIC server's verify callback. It replaces BoringSSL's own chain check, so it checks
- * everything itself: a certificate is present, issued and signed by the daemon's CA, inside
+ * everything itself: a certificate is present, issued and signed by one of the daemon's trusted CAs, inside
  * its validity period, a node certificate, not revoked, and the current certificate of a
  * registered node whose device id it carries. Returns a TLS alert as a QUIC crypto error code,
  * or undefined to accept; it never throws (the library would turn a throw into an uncaught
  * exception): anything unexpected is an internal-error alert.
  */
 export function createNodeVerifyCallback(
-  ca: X509Certificate,
+  ca: X509Certificate | (() => readonly X509Certificate[]),
   lookup: PeerIdentityLookup,
   now: () => Date = () => new Date(),
 ): (certs: Uint8Array[], cas: Uint8Array[]) => Promise<number | undefined> {
+  // A function: the CAs trusted right now (a CA rotation changes them while the server runs).
+  const trusted = typeof ca === 'function' ? ca : () => [ca];
   return (certs) => {
     try {
-      const problem = verifyNodeCertificate(certs[0], ca, lookup, now());
+      const problem = verifyNodeCertificate(certs[0], trusted(), lookup, now());
       return Promise.resolve(problem?.alert);
     } catch {
       return Promise.resolve(TLS_ALERT.INTERNAL_ERROR);
@@ -37,7 +39,7 @@ export interface CertificateProblem {
 /** The checks of createNodeVerifyCallback; undefined when the certificate is acceptable. */
 export function verifyNodeCertificate(
   leafDer: Uint8Array | undefined,
-  ca: X509Certificate,
+  ca: X509Certificate | readonly X509Certificate[],
   lookup: PeerIdentityLookup,
   now: Date,
 ): CertificateProblem | undefined {

@@ -84,6 +84,8 @@ export interface IssuedCertificate {
   /** SHA-256 of the DER, hex. */
   fingerprint: string;
   notAfter: string | Date;
+  /** SHA-256 (hex) of the CA certificate that issued it (recorded as the node's certCaFingerprint). */
+  caFingerprint?: string;
   /**
    * When it was issued (not the back-dated notBefore): the start of the lifetime that
    * certificate states and the agent's schedule measure. Default: when the registry records it.
@@ -379,6 +381,7 @@ export class NodeRegistry {
             certIssuedAt: isoOf(certificate.issuedAt ?? tx.now),
             pairedAt: tx.now.toISOString(),
             lastSeen: existing?.lastSeen ?? null,
+            ...(certificate.caFingerprint === undefined ? {} : { certCaFingerprint: certificate.caFingerprint.toLowerCase() }),
           },
           'node',
         ),
@@ -547,6 +550,39 @@ export class NodeRegistry {
       },
       { evenIfUnsaved: true, what: `node ${deviceId} was removed and its certificate revoked` },
     );
+  }
+
+  /**
+   * Records the CAs a node says it trusts (RegisterNode, TrustAck): sorted, lowercase, at most
+   * 8 (validation refuses more). Writes nothing when they did not change.
+   */
+  recordTrustedCas(deviceId: string, fingerprints: readonly string[], { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
+    const trusted = [...new Set(fingerprints.map((fp) => fp.toLowerCase()))].sort();
+    const unchanged = (node: Readonly<NodeRecord>): boolean => JSON.stringify(node.trustedCaFingerprints ?? null) === JSON.stringify(trusted);
+    if (this.pendingMutations === 0) {
+      const node = this.nodes.table.get(deviceId);
+      if (node !== undefined && unchanged(node)) return Promise.resolve(this.nodes.withLastSeen(node));
+    }
+    return this.mutate(signal, (tx) => {
+      const node = findNode(tx, deviceId);
+      if (unchanged(node)) return this.nodes.withLastSeen(node);
+      const updated = checked('trusted CAs', () => validateNode({ ...node, trustedCaFingerprints: trusted }, 'node'));
+      tx.nodes.put(updated);
+      return this.nodes.withLastSeen(updated);
+    });
+  }
+
+  /**
+   * Deny-lists a node's certificates (current and previous) without unregistering it: a CA
+   * rotation finished with --force cuts off nodes that still hold a certificate of the retired
+   * CA. Their live connections close (revocation listeners); the node must pair again.
+   */
+  revokeCertificates(deviceId: string, reason: string, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
+    return this.mutate(signal, (tx) => {
+      const node = findNode(tx, deviceId);
+      revokeAll(tx, node, reason);
+      return this.nodes.withLastSeen(node);
+    });
   }
 
   /** O(1); `fingerprint` is the SHA-256 of the certificate DER in hex. */

@@ -148,7 +148,7 @@ export class RenewalAttempt {
         fingerprint: issued.fingerprint,
         notAfter: issued.notAfter,
         issuedAt: this.now(),
-        caFingerprint: this.deps.ca.caFingerprint,
+        caFingerprint: issued.caFingerprint,
       },
       { signal, path },
     );

@@ -19,7 +19,7 @@ export const DEFAULT_RENEWAL_GRACE_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface RenewalServiceDeps {
   registry: NodeRegistry;
-  ca: Pick<CertificateAuthority, 'checkRenewalCsr' | 'signNodeCsr' | 'caFingerprint'>;
+  ca: Pick<CertificateAuthority, 'checkRenewalCsr' | 'signNodeCsr'>;
   /** Lifetime of the certificates renewals issue (--cert-validity). */
   certValidityMs: number;
   /** --renewal-grace; 0 refuses every renewal without a valid client certificate. */

@@ -27,6 +27,11 @@ export interface NodeServiceDeps {
   quicAddress?: () => string;
   /** Why TLS refused a connection's client certificate, for the error message (see RefusedClientCertificates). */
   refusedCertificate?: (peer: string, now: Date) => string | undefined;
+  /** The CAs nodes must trust, and where their reports of what they trust go (CA rotation); absent: neither. */
+  trust?: {
+    bundlePem(): string;
+    recordTrust(deviceId: string, fingerprints: readonly string[]): Promise<void>;
+  };
   /** NodeService.RenewCertificate (see renewal/RenewalService.ts); without it, renewal is refused. */
   renewCertificate?: (call: RenewalCall) => void;
   /** A Session closed because its certificate expired is logged here. */
@@ -84,7 +89,13 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
             { maxItems: 1024, maxLength: 128 },
           ),
         });
-        return { certExpiresAt: node.certExpiresAt, daemonVersion: deps.daemonVersion, quicAddress: deps.quicAddress?.() ?? '' };
+        await deps.trust?.recordTrust(peer.deviceId, request.trustedCaFingerprints);
+        return {
+          certExpiresAt: node.certExpiresAt,
+          daemonVersion: deps.daemonVersion,
+          quicAddress: deps.quicAddress?.() ?? '',
+          caBundlePem: deps.trust?.bundlePem() ?? '',
+        };
       })().then(
         (response) => callback(null, response),
         (error: unknown) => callback(toServiceError(error)),
@@ -195,6 +206,16 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
           // every few seconds on a busy daemon (the file holds every node's certificate).
           if (message.body === 'health') {
             if (message.health) answerPing(session, message.health);
+            return;
+          }
+          if (message.body === 'trustAck') {
+            const live = session;
+            if (message.trustAck && deps.trust !== undefined) {
+              // A malformed report ends the session like any protocol violation.
+              deps.trust.recordTrust(live.deviceId, message.trustAck.caFingerprints).catch((error: unknown) => {
+                if (session === live) fail(error);
+              });
+            }
             return;
           }
           deps.dispatcher.handleNodeMessage(session.deviceId, message);

@@ -84,12 +84,21 @@ class PairingAttempt {
   private readonly handshakeTimer: NodeJS.Timeout;
   /** Messages are handled one at a time; async steps (persistence) must not interleave. */
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * The CA and server certificate of this exchange, taken when its stream opened: a CA
+   * rotation may switch the server certificate meanwhile, and the transcript must name what
+   * the node's TLS connection saw.
+   */
+  private readonly caCertDer: Buffer;
+  private readonly serverCertFingerprint: string;
 
   constructor(
     private readonly call: grpc.ServerDuplexStream<PairClientMessage__Output, PairServerMessage>,
     private readonly deps: PairingServiceDeps,
     private readonly now: () => Date,
   ) {
+    this.caCertDer = Buffer.from(deps.ca.caCertDer);
+    this.serverCertFingerprint = deps.serverCertFingerprint();
     this.handshakeTimer = setTimeout(() => {
       this.fail(new PalyraError('PALYRA_E_TIMEOUT', 'the pairing exchange took too long; run palyra-node join again'));
     }, deps.handshakeTimeoutMs ?? 30_000);
@@ -181,7 +190,7 @@ class PairingAttempt {
     this.send({
       serverHello: {
         nonce: this.daemonNonce,
-        caCertDer: Buffer.from(this.deps.ca.caCertDer),
+        caCertDer: this.caCertDer,
         pinSalt: Buffer.from(this.code.salt, 'base64'),
         daemonName: 'palyrad',
         codeId: this.code.id,
@@ -204,8 +213,8 @@ class PairingAttempt {
       method: this.code.method,
       nodeNonce: this.nodeNonce,
       daemonNonce: this.daemonNonce,
-      caCertDer: this.deps.ca.caCertDer,
-      serverCertFingerprint: Buffer.from(this.deps.serverCertFingerprint(), 'hex'),
+      caCertDer: this.caCertDer,
+      serverCertFingerprint: Buffer.from(this.serverCertFingerprint, 'hex'),
     });
     const yb = this.responder.receiveShare(ya);
     this.send({ share: { share: Buffer.from(yb) } });

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Http2SecureServer } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { checkPeerCertificate } from '@palyra/shared/quic';
+import { pemCertificates } from '@palyra/shared/x509';
 
 /**
  * Why TLS refused the client certificate of a connection, for the error a NodeService call on
@@ -15,7 +16,7 @@ import { checkPeerCertificate } from '@palyra/shared/quic';
  */
 export class RefusedClientCertificates {
   private readonly byPeer = new Map<string, TLSSocket>();
-  private ca: { pem: string; x509: X509Certificate } | undefined;
+  private ca: { pem: string; x509: X509Certificate[] } | undefined;
 
   constructor(private readonly caCertPem: () => string) {}
 
@@ -40,9 +41,10 @@ export class RefusedClientCertificates {
     return check.ok ? `TLS refused it (${String(socket.authorizationError)})` : check.problem;
   }
 
-  private caX509(): X509Certificate {
+  /** Every CA of the bundle (two during a CA rotation). */
+  private caX509(): X509Certificate[] {
     const pem = this.caCertPem();
-    if (this.ca?.pem !== pem) this.ca = { pem, x509: new X509Certificate(pem) };
+    if (this.ca?.pem !== pem) this.ca = { pem, x509: pemCertificates(pem).map((der) => new X509Certificate(der)) };
     return this.ca.x509;
   }
 }

@@ -81,6 +81,9 @@ export const ERROR_CODES = {
   PALYRA_E_NODE_REVOKED: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: 'The node was removed and its certificate revoked: it cannot renew or connect, pair it again with palyra-node join.' },
   PALYRA_E_RENEWAL_PROTOCOL: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A RenewCertificate stream broke the protocol (a message out of order or repeated, a field too large or malformed): the daemon ended it without issuing anything; the node retries with a new stream.' },
   PALYRA_E_RENEWAL_BUSY: { exitCode: 75, grpc: 'RESOURCE_EXHAUSTED', summary: 'The daemon holds its maximum of certificate renewals in progress (in total or from this address): the node retries later, with backoff.' },
+  PALYRA_E_CA_ROTATION_IN_PROGRESS: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'A CA rotation is already in progress: finish it (palyrad ca finish) before rotating again.' },
+  PALYRA_E_CA_NOT_ROTATING: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'No CA rotation is in progress: there is no CA to retire.' },
+  PALYRA_E_CA_IN_USE: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'Registered nodes still hold certificates of the old CA or do not trust the new one yet (palyrad ca status; --force cuts them off).' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

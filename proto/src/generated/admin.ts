@@ -4,16 +4,22 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AdminServiceClient as _palyra_v1_AdminServiceClient, AdminServiceDefinition as _palyra_v1_AdminServiceDefinition } from './palyra/v1/AdminService.js';
 import type { ApprovalsEvent as _palyra_v1_ApprovalsEvent, ApprovalsEvent__Output as _palyra_v1_ApprovalsEvent__Output } from './palyra/v1/ApprovalsEvent.js';
 import type { ApprovalsSnapshot as _palyra_v1_ApprovalsSnapshot, ApprovalsSnapshot__Output as _palyra_v1_ApprovalsSnapshot__Output } from './palyra/v1/ApprovalsSnapshot.js';
+import type { CaInfo as _palyra_v1_CaInfo, CaInfo__Output as _palyra_v1_CaInfo__Output } from './palyra/v1/CaInfo.js';
+import type { CaStatus as _palyra_v1_CaStatus, CaStatus__Output as _palyra_v1_CaStatus__Output } from './palyra/v1/CaStatus.js';
 import type { CancelDispatchRequest as _palyra_v1_CancelDispatchRequest, CancelDispatchRequest__Output as _palyra_v1_CancelDispatchRequest__Output } from './palyra/v1/CancelDispatchRequest.js';
 import type { CancelDispatchResponse as _palyra_v1_CancelDispatchResponse, CancelDispatchResponse__Output as _palyra_v1_CancelDispatchResponse__Output } from './palyra/v1/CancelDispatchResponse.js';
 import type { Capability as _palyra_v1_Capability, Capability__Output as _palyra_v1_Capability__Output } from './palyra/v1/Capability.js';
 import type { CertificateCounts as _palyra_v1_CertificateCounts, CertificateCounts__Output as _palyra_v1_CertificateCounts__Output } from './palyra/v1/CertificateCounts.js';
 import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from './palyra/v1/CreatePairingCodeRequest.js';
+import type { CutOffNode as _palyra_v1_CutOffNode, CutOffNode__Output as _palyra_v1_CutOffNode__Output } from './palyra/v1/CutOffNode.js';
 import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from './palyra/v1/DaemonEventMessage.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from './palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from './palyra/v1/DecideRequest.js';
 import type { DispatchInfo as _palyra_v1_DispatchInfo, DispatchInfo__Output as _palyra_v1_DispatchInfo__Output } from './palyra/v1/DispatchInfo.js';
 import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1_ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
+import type { FinishCaRotationRequest as _palyra_v1_FinishCaRotationRequest, FinishCaRotationRequest__Output as _palyra_v1_FinishCaRotationRequest__Output } from './palyra/v1/FinishCaRotationRequest.js';
+import type { FinishCaRotationResponse as _palyra_v1_FinishCaRotationResponse, FinishCaRotationResponse__Output as _palyra_v1_FinishCaRotationResponse__Output } from './palyra/v1/FinishCaRotationResponse.js';
+import type { GetCaStatusRequest as _palyra_v1_GetCaStatusRequest, GetCaStatusRequest__Output as _palyra_v1_GetCaStatusRequest__Output } from './palyra/v1/GetCaStatusRequest.js';
 import type { GetDispatchRequest as _palyra_v1_GetDispatchRequest, GetDispatchRequest__Output as _palyra_v1_GetDispatchRequest__Output } from './palyra/v1/GetDispatchRequest.js';
 import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from './palyra/v1/GetStatusRequest.js';
 import type { InvokeAccepted as _palyra_v1_InvokeAccepted, InvokeAccepted__Output as _palyra_v1_InvokeAccepted__Output } from './palyra/v1/InvokeAccepted.js';
@@ -40,6 +46,7 @@ import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeReque
 import type { RenewNodesRequest as _palyra_v1_RenewNodesRequest, RenewNodesRequest__Output as _palyra_v1_RenewNodesRequest__Output } from './palyra/v1/RenewNodesRequest.js';
 import type { RenewNodesResponse as _palyra_v1_RenewNodesResponse, RenewNodesResponse__Output as _palyra_v1_RenewNodesResponse__Output } from './palyra/v1/RenewNodesResponse.js';
 import type { RenewTarget as _palyra_v1_RenewTarget, RenewTarget__Output as _palyra_v1_RenewTarget__Output } from './palyra/v1/RenewTarget.js';
+import type { RotateCaRequest as _palyra_v1_RotateCaRequest, RotateCaRequest__Output as _palyra_v1_RotateCaRequest__Output } from './palyra/v1/RotateCaRequest.js';
 import type { StreamEventsRequest as _palyra_v1_StreamEventsRequest, StreamEventsRequest__Output as _palyra_v1_StreamEventsRequest__Output } from './palyra/v1/StreamEventsRequest.js';
 import type { WatchApprovalsRequest as _palyra_v1_WatchApprovalsRequest, WatchApprovalsRequest__Output as _palyra_v1_WatchApprovalsRequest__Output } from './palyra/v1/WatchApprovalsRequest.js';
 
@@ -56,16 +63,22 @@ export interface ProtoGrpcType {
       AdminService: SubtypeConstructor<typeof grpc.Client, _palyra_v1_AdminServiceClient> & { service: _palyra_v1_AdminServiceDefinition }
       ApprovalsEvent: MessageTypeDefinition<_palyra_v1_ApprovalsEvent, _palyra_v1_ApprovalsEvent__Output>
       ApprovalsSnapshot: MessageTypeDefinition<_palyra_v1_ApprovalsSnapshot, _palyra_v1_ApprovalsSnapshot__Output>
+      CaInfo: MessageTypeDefinition<_palyra_v1_CaInfo, _palyra_v1_CaInfo__Output>
+      CaStatus: MessageTypeDefinition<_palyra_v1_CaStatus, _palyra_v1_CaStatus__Output>
       CancelDispatchRequest: MessageTypeDefinition<_palyra_v1_CancelDispatchRequest, _palyra_v1_CancelDispatchRequest__Output>
       CancelDispatchResponse: MessageTypeDefinition<_palyra_v1_CancelDispatchResponse, _palyra_v1_CancelDispatchResponse__Output>
       Capability: MessageTypeDefinition<_palyra_v1_Capability, _palyra_v1_Capability__Output>
       CertificateCounts: MessageTypeDefinition<_palyra_v1_CertificateCounts, _palyra_v1_CertificateCounts__Output>
       CreatePairingCodeRequest: MessageTypeDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_CreatePairingCodeRequest__Output>
+      CutOffNode: MessageTypeDefinition<_palyra_v1_CutOffNode, _palyra_v1_CutOffNode__Output>
       DaemonEventMessage: MessageTypeDefinition<_palyra_v1_DaemonEventMessage, _palyra_v1_DaemonEventMessage__Output>
       DaemonStatus: MessageTypeDefinition<_palyra_v1_DaemonStatus, _palyra_v1_DaemonStatus__Output>
       DecideRequest: MessageTypeDefinition<_palyra_v1_DecideRequest, _palyra_v1_DecideRequest__Output>
       DispatchInfo: MessageTypeDefinition<_palyra_v1_DispatchInfo, _palyra_v1_DispatchInfo__Output>
       ErrorInfo: MessageTypeDefinition<_palyra_v1_ErrorInfo, _palyra_v1_ErrorInfo__Output>
+      FinishCaRotationRequest: MessageTypeDefinition<_palyra_v1_FinishCaRotationRequest, _palyra_v1_FinishCaRotationRequest__Output>
+      FinishCaRotationResponse: MessageTypeDefinition<_palyra_v1_FinishCaRotationResponse, _palyra_v1_FinishCaRotationResponse__Output>
+      GetCaStatusRequest: MessageTypeDefinition<_palyra_v1_GetCaStatusRequest, _palyra_v1_GetCaStatusRequest__Output>
       GetDispatchRequest: MessageTypeDefinition<_palyra_v1_GetDispatchRequest, _palyra_v1_GetDispatchRequest__Output>
       GetStatusRequest: MessageTypeDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_GetStatusRequest__Output>
       InvokeAccepted: MessageTypeDefinition<_palyra_v1_InvokeAccepted, _palyra_v1_InvokeAccepted__Output>
@@ -92,6 +105,7 @@ export interface ProtoGrpcType {
       RenewNodesRequest: MessageTypeDefinition<_palyra_v1_RenewNodesRequest, _palyra_v1_RenewNodesRequest__Output>
       RenewNodesResponse: MessageTypeDefinition<_palyra_v1_RenewNodesResponse, _palyra_v1_RenewNodesResponse__Output>
       RenewTarget: MessageTypeDefinition<_palyra_v1_RenewTarget, _palyra_v1_RenewTarget__Output>
+      RotateCaRequest: MessageTypeDefinition<_palyra_v1_RotateCaRequest, _palyra_v1_RotateCaRequest__Output>
       StreamEventsRequest: MessageTypeDefinition<_palyra_v1_StreamEventsRequest, _palyra_v1_StreamEventsRequest__Output>
       WatchApprovalsRequest: MessageTypeDefinition<_palyra_v1_WatchApprovalsRequest, _palyra_v1_WatchApprovalsRequest__Output>
     }

@@ -76,6 +76,118 @@ export const PALYRA_DESCRIPTOR = {
                   "requestType": "GetDispatchRequest",
                   "responseType": "InvokeEvent",
                   "responseStream": true
+                },
+                "RotateCa": {
+                  "requestType": "RotateCaRequest",
+                  "responseType": "CaStatus"
+                },
+                "GetCaStatus": {
+                  "requestType": "GetCaStatusRequest",
+                  "responseType": "CaStatus"
+                },
+                "FinishCaRotation": {
+                  "requestType": "FinishCaRotationRequest",
+                  "responseType": "FinishCaRotationResponse"
+                }
+              }
+            },
+            "RotateCaRequest": {
+              "fields": {}
+            },
+            "GetCaStatusRequest": {
+              "fields": {}
+            },
+            "FinishCaRotationRequest": {
+              "fields": {
+                "force": {
+                  "type": "bool",
+                  "id": 1
+                }
+              }
+            },
+            "CaInfo": {
+              "fields": {
+                "fingerprint": {
+                  "type": "string",
+                  "id": 1
+                },
+                "role": {
+                  "type": "string",
+                  "id": 2
+                },
+                "notAfter": {
+                  "type": "string",
+                  "id": 3
+                },
+                "createdAt": {
+                  "type": "string",
+                  "id": 4
+                },
+                "nodesTrusting": {
+                  "type": "uint32",
+                  "id": 5
+                },
+                "nodesHolding": {
+                  "type": "uint32",
+                  "id": 6
+                }
+              }
+            },
+            "CaStatus": {
+              "fields": {
+                "cas": {
+                  "rule": "repeated",
+                  "type": "CaInfo",
+                  "id": 1
+                },
+                "serverCaFingerprint": {
+                  "type": "string",
+                  "id": 2
+                },
+                "nodesTotal": {
+                  "type": "uint32",
+                  "id": 3
+                },
+                "rotating": {
+                  "type": "bool",
+                  "id": 4
+                }
+              }
+            },
+            "CutOffNode": {
+              "fields": {
+                "deviceId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "name": {
+                  "type": "string",
+                  "id": 2
+                },
+                "holdsOldCertificate": {
+                  "type": "bool",
+                  "id": 3
+                },
+                "lacksTrust": {
+                  "type": "bool",
+                  "id": 4
+                }
+              }
+            },
+            "FinishCaRotationResponse": {
+              "fields": {
+                "retiredFingerprint": {
+                  "type": "string",
+                  "id": 1
+                },
+                "cutOff": {
+                  "rule": "repeated",
+                  "type": "CutOffNode",
+                  "id": 2
+                },
+                "status": {
+                  "type": "CaStatus",
+                  "id": 3
                 }
               }
             },
@@ -426,6 +538,22 @@ export const PALYRA_DESCRIPTOR = {
                 "serverCertFingerprint": {
                   "type": "string",
                   "id": 22
+                },
+                "caNotAfter": {
+                  "type": "string",
+                  "id": 40
+                },
+                "caSigningFingerprint": {
+                  "type": "string",
+                  "id": 41
+                },
+                "caSigningNotAfter": {
+                  "type": "string",
+                  "id": 42
+                },
+                "caRotating": {
+                  "type": "bool",
+                  "id": 43
                 }
               }
             },
@@ -1770,6 +1898,30 @@ export const PALYRA_SERVICES = {
         "responseStream": true,
         "requestType": "palyra.v1.GetDispatchRequest",
         "responseType": "palyra.v1.InvokeEvent"
+      },
+      "RotateCa": {
+        "path": "/palyra.v1.AdminService/RotateCa",
+        "originalName": "rotateCa",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.RotateCaRequest",
+        "responseType": "palyra.v1.CaStatus"
+      },
+      "GetCaStatus": {
+        "path": "/palyra.v1.AdminService/GetCaStatus",
+        "originalName": "getCaStatus",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.GetCaStatusRequest",
+        "responseType": "palyra.v1.CaStatus"
+      },
+      "FinishCaRotation": {
+        "path": "/palyra.v1.AdminService/FinishCaRotation",
+        "originalName": "finishCaRotation",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.FinishCaRotationRequest",
+        "responseType": "palyra.v1.FinishCaRotationResponse"
       }
     }
   },

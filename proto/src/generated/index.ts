@@ -2,12 +2,15 @@
 export type { AdminServiceClient, AdminServiceDefinition, AdminServiceHandlers } from './palyra/v1/AdminService.js';
 export type { ApprovalsEvent, ApprovalsEvent__Output } from './palyra/v1/ApprovalsEvent.js';
 export type { ApprovalsSnapshot, ApprovalsSnapshot__Output } from './palyra/v1/ApprovalsSnapshot.js';
+export type { CaInfo, CaInfo__Output } from './palyra/v1/CaInfo.js';
+export type { CaStatus, CaStatus__Output } from './palyra/v1/CaStatus.js';
 export type { CancelDispatch, CancelDispatch__Output } from './palyra/v1/CancelDispatch.js';
 export type { CancelDispatchRequest, CancelDispatchRequest__Output } from './palyra/v1/CancelDispatchRequest.js';
 export type { CancelDispatchResponse, CancelDispatchResponse__Output } from './palyra/v1/CancelDispatchResponse.js';
 export type { Capability, Capability__Output } from './palyra/v1/Capability.js';
 export type { CertificateCounts, CertificateCounts__Output } from './palyra/v1/CertificateCounts.js';
 export type { CreatePairingCodeRequest, CreatePairingCodeRequest__Output } from './palyra/v1/CreatePairingCodeRequest.js';
+export type { CutOffNode, CutOffNode__Output } from './palyra/v1/CutOffNode.js';
 export type { DaemonConfirm, DaemonConfirm__Output } from './palyra/v1/DaemonConfirm.js';
 export type { DaemonEventMessage, DaemonEventMessage__Output } from './palyra/v1/DaemonEventMessage.js';
 export type { DaemonMessage, DaemonMessage__Output } from './palyra/v1/DaemonMessage.js';
@@ -19,6 +22,9 @@ export type { DispatchOutput, DispatchOutput__Output } from './palyra/v1/Dispatc
 export type { DispatchResult, DispatchResult__Output } from './palyra/v1/DispatchResult.js';
 export type { DispatchStarted, DispatchStarted__Output } from './palyra/v1/DispatchStarted.js';
 export type { ErrorInfo, ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
+export type { FinishCaRotationRequest, FinishCaRotationRequest__Output } from './palyra/v1/FinishCaRotationRequest.js';
+export type { FinishCaRotationResponse, FinishCaRotationResponse__Output } from './palyra/v1/FinishCaRotationResponse.js';
+export type { GetCaStatusRequest, GetCaStatusRequest__Output } from './palyra/v1/GetCaStatusRequest.js';
 export type { GetDispatchRequest, GetDispatchRequest__Output } from './palyra/v1/GetDispatchRequest.js';
 export type { GetPairingInfoRequest, GetPairingInfoRequest__Output } from './palyra/v1/GetPairingInfoRequest.js';
 export type { GetStatusRequest, GetStatusRequest__Output } from './palyra/v1/GetStatusRequest.js';
@@ -72,6 +78,7 @@ export type { RenewServerMessage, RenewServerMessage__Output } from './palyra/v1
 export type { RenewStart, RenewStart__Output } from './palyra/v1/RenewStart.js';
 export type { RenewTarget, RenewTarget__Output } from './palyra/v1/RenewTarget.js';
 export type { ResultAck, ResultAck__Output } from './palyra/v1/ResultAck.js';
+export type { RotateCaRequest, RotateCaRequest__Output } from './palyra/v1/RotateCaRequest.js';
 export type { SessionHello, SessionHello__Output } from './palyra/v1/SessionHello.js';
 export type { SessionWelcome, SessionWelcome__Output } from './palyra/v1/SessionWelcome.js';
 export type { StreamEventsRequest, StreamEventsRequest__Output } from './palyra/v1/StreamEventsRequest.js';

@@ -3,6 +3,7 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ApprovalsEvent as _palyra_v1_ApprovalsEvent, ApprovalsEvent__Output as _palyra_v1_ApprovalsEvent__Output } from '../../palyra/v1/ApprovalsEvent.js';
+import type { CaStatus as _palyra_v1_CaStatus, CaStatus__Output as _palyra_v1_CaStatus__Output } from '../../palyra/v1/CaStatus.js';
 import type { CancelDispatchRequest as _palyra_v1_CancelDispatchRequest, CancelDispatchRequest__Output as _palyra_v1_CancelDispatchRequest__Output } from '../../palyra/v1/CancelDispatchRequest.js';
 import type { CancelDispatchResponse as _palyra_v1_CancelDispatchResponse, CancelDispatchResponse__Output as _palyra_v1_CancelDispatchResponse__Output } from '../../palyra/v1/CancelDispatchResponse.js';
 import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from '../../palyra/v1/CreatePairingCodeRequest.js';
@@ -10,6 +11,9 @@ import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMe
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from '../../palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from '../../palyra/v1/DecideRequest.js';
 import type { DispatchInfo as _palyra_v1_DispatchInfo, DispatchInfo__Output as _palyra_v1_DispatchInfo__Output } from '../../palyra/v1/DispatchInfo.js';
+import type { FinishCaRotationRequest as _palyra_v1_FinishCaRotationRequest, FinishCaRotationRequest__Output as _palyra_v1_FinishCaRotationRequest__Output } from '../../palyra/v1/FinishCaRotationRequest.js';
+import type { FinishCaRotationResponse as _palyra_v1_FinishCaRotationResponse, FinishCaRotationResponse__Output as _palyra_v1_FinishCaRotationResponse__Output } from '../../palyra/v1/FinishCaRotationResponse.js';
+import type { GetCaStatusRequest as _palyra_v1_GetCaStatusRequest, GetCaStatusRequest__Output as _palyra_v1_GetCaStatusRequest__Output } from '../../palyra/v1/GetCaStatusRequest.js';
 import type { GetDispatchRequest as _palyra_v1_GetDispatchRequest, GetDispatchRequest__Output as _palyra_v1_GetDispatchRequest__Output } from '../../palyra/v1/GetDispatchRequest.js';
 import type { GetStatusRequest as _palyra_v1_GetStatusRequest, GetStatusRequest__Output as _palyra_v1_GetStatusRequest__Output } from '../../palyra/v1/GetStatusRequest.js';
 import type { InvokeEvent as _palyra_v1_InvokeEvent, InvokeEvent__Output as _palyra_v1_InvokeEvent__Output } from '../../palyra/v1/InvokeEvent.js';
@@ -28,6 +32,7 @@ import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Outpu
 import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _palyra_v1_RemoveNodeRequest__Output } from '../../palyra/v1/RemoveNodeRequest.js';
 import type { RenewNodesRequest as _palyra_v1_RenewNodesRequest, RenewNodesRequest__Output as _palyra_v1_RenewNodesRequest__Output } from '../../palyra/v1/RenewNodesRequest.js';
 import type { RenewNodesResponse as _palyra_v1_RenewNodesResponse, RenewNodesResponse__Output as _palyra_v1_RenewNodesResponse__Output } from '../../palyra/v1/RenewNodesResponse.js';
+import type { RotateCaRequest as _palyra_v1_RotateCaRequest, RotateCaRequest__Output as _palyra_v1_RotateCaRequest__Output } from '../../palyra/v1/RotateCaRequest.js';
 import type { StreamEventsRequest as _palyra_v1_StreamEventsRequest, StreamEventsRequest__Output as _palyra_v1_StreamEventsRequest__Output } from '../../palyra/v1/StreamEventsRequest.js';
 import type { WatchApprovalsRequest as _palyra_v1_WatchApprovalsRequest, WatchApprovalsRequest__Output as _palyra_v1_WatchApprovalsRequest__Output } from '../../palyra/v1/WatchApprovalsRequest.js';
 
@@ -61,6 +66,24 @@ export interface AdminServiceClient extends grpc.Client {
   decide(argument: _palyra_v1_DecideRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
   decide(argument: _palyra_v1_DecideRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
   decide(argument: _palyra_v1_DecideRequest, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  
+  FinishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
+  FinishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
+  FinishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
+  FinishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
+  finishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
+  finishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
+  finishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
+  finishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetCaStatus(argument: _palyra_v1_GetCaStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  GetCaStatus(argument: _palyra_v1_GetCaStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  GetCaStatus(argument: _palyra_v1_GetCaStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  GetCaStatus(argument: _palyra_v1_GetCaStatusRequest, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  getCaStatus(argument: _palyra_v1_GetCaStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  getCaStatus(argument: _palyra_v1_GetCaStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  getCaStatus(argument: _palyra_v1_GetCaStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  getCaStatus(argument: _palyra_v1_GetCaStatusRequest, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
   
   GetDispatch(argument: _palyra_v1_GetDispatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
   GetDispatch(argument: _palyra_v1_GetDispatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_DispatchInfo__Output>): grpc.ClientUnaryCall;
@@ -168,6 +191,23 @@ export interface AdminServiceClient extends grpc.Client {
   renewNodes(argument: _palyra_v1_RenewNodesRequest, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * CA rotation (docs/security.md): begins one (a new signing CA; both trusted), shows where it
+   * stands, and ends it (the old CA retired once no registered node depends on it, or --force).
+   */
+  RotateCa(argument: _palyra_v1_RotateCaRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  RotateCa(argument: _palyra_v1_RotateCaRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  RotateCa(argument: _palyra_v1_RotateCaRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  RotateCa(argument: _palyra_v1_RotateCaRequest, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  /**
+   * CA rotation (docs/security.md): begins one (a new signing CA; both trusted), shows where it
+   * stands, and ends it (the old CA retired once no registered node depends on it, or --force).
+   */
+  rotateCa(argument: _palyra_v1_RotateCaRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  rotateCa(argument: _palyra_v1_RotateCaRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  rotateCa(argument: _palyra_v1_RotateCaRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  rotateCa(argument: _palyra_v1_RotateCaRequest, callback: grpc.requestCallback<_palyra_v1_CaStatus__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Streams daemon events (dispatch state changes, nodes online/offline, pairing requests)
    * as they happen, until cancelled. The same events nodes follow over QUIC (node.stream_events).
    */
@@ -222,6 +262,10 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   Decide: grpc.handleUnaryCall<_palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest>;
   
+  FinishCaRotation: grpc.handleUnaryCall<_palyra_v1_FinishCaRotationRequest__Output, _palyra_v1_FinishCaRotationResponse>;
+  
+  GetCaStatus: grpc.handleUnaryCall<_palyra_v1_GetCaStatusRequest__Output, _palyra_v1_CaStatus>;
+  
   GetDispatch: grpc.handleUnaryCall<_palyra_v1_GetDispatchRequest__Output, _palyra_v1_DispatchInfo>;
   
   GetStatus: grpc.handleUnaryCall<_palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus>;
@@ -257,6 +301,12 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   RenewNodes: grpc.handleUnaryCall<_palyra_v1_RenewNodesRequest__Output, _palyra_v1_RenewNodesResponse>;
   
   /**
+   * CA rotation (docs/security.md): begins one (a new signing CA; both trusted), shows where it
+   * stands, and ends it (the old CA retired once no registered node depends on it, or --force).
+   */
+  RotateCa: grpc.handleUnaryCall<_palyra_v1_RotateCaRequest__Output, _palyra_v1_CaStatus>;
+  
+  /**
    * Streams daemon events (dispatch state changes, nodes online/offline, pairing requests)
    * as they happen, until cancelled. The same events nodes follow over QUIC (node.stream_events).
    */
@@ -282,6 +332,8 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   CancelDispatch: MethodDefinition<_palyra_v1_CancelDispatchRequest, _palyra_v1_CancelDispatchResponse, _palyra_v1_CancelDispatchRequest__Output, _palyra_v1_CancelDispatchResponse__Output>
   CreatePairingCode: MethodDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_PairingCode, _palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode__Output>
   Decide: MethodDefinition<_palyra_v1_DecideRequest, _palyra_v1_PendingRequest, _palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest__Output>
+  FinishCaRotation: MethodDefinition<_palyra_v1_FinishCaRotationRequest, _palyra_v1_FinishCaRotationResponse, _palyra_v1_FinishCaRotationRequest__Output, _palyra_v1_FinishCaRotationResponse__Output>
+  GetCaStatus: MethodDefinition<_palyra_v1_GetCaStatusRequest, _palyra_v1_CaStatus, _palyra_v1_GetCaStatusRequest__Output, _palyra_v1_CaStatus__Output>
   GetDispatch: MethodDefinition<_palyra_v1_GetDispatchRequest, _palyra_v1_DispatchInfo, _palyra_v1_GetDispatchRequest__Output, _palyra_v1_DispatchInfo__Output>
   GetStatus: MethodDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_DaemonStatus, _palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus__Output>
   Invoke: MethodDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeEvent, _palyra_v1_InvokeRequest__Output, _palyra_v1_InvokeEvent__Output>
@@ -291,6 +343,7 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   ListPending: MethodDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingResponse, _palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse__Output>
   RemoveNode: MethodDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_NodeInfo, _palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo__Output>
   RenewNodes: MethodDefinition<_palyra_v1_RenewNodesRequest, _palyra_v1_RenewNodesResponse, _palyra_v1_RenewNodesRequest__Output, _palyra_v1_RenewNodesResponse__Output>
+  RotateCa: MethodDefinition<_palyra_v1_RotateCaRequest, _palyra_v1_CaStatus, _palyra_v1_RotateCaRequest__Output, _palyra_v1_CaStatus__Output>
   StreamEvents: MethodDefinition<_palyra_v1_StreamEventsRequest, _palyra_v1_DaemonEventMessage, _palyra_v1_StreamEventsRequest__Output, _palyra_v1_DaemonEventMessage__Output>
   WatchApprovals: MethodDefinition<_palyra_v1_WatchApprovalsRequest, _palyra_v1_ApprovalsEvent, _palyra_v1_WatchApprovalsRequest__Output, _palyra_v1_ApprovalsEvent__Output>
   WatchDispatch: MethodDefinition<_palyra_v1_GetDispatchRequest, _palyra_v1_InvokeEvent, _palyra_v1_GetDispatchRequest__Output, _palyra_v1_InvokeEvent__Output>

@@ -35,6 +35,16 @@ export interface DaemonStatus {
    */
   'serverCertExpiresAt'?: (string);
   'serverCertFingerprint'?: (string);
+  /**
+   * CA (40+: CA rotation). ca_fingerprint is the CA of the server certificate (what pairing pins).
+   */
+  'caNotAfter'?: (string);
+  /**
+   * the CA issuing node certificates (the new one during a rotation)
+   */
+  'caSigningFingerprint'?: (string);
+  'caSigningNotAfter'?: (string);
+  'caRotating'?: (boolean);
 }
 
 export interface DaemonStatus__Output {
@@ -70,4 +80,14 @@ export interface DaemonStatus__Output {
    */
   'serverCertExpiresAt': (string);
   'serverCertFingerprint': (string);
+  /**
+   * CA (40+: CA rotation). ca_fingerprint is the CA of the server certificate (what pairing pins).
+   */
+  'caNotAfter': (string);
+  /**
+   * the CA issuing node certificates (the new one during a rotation)
+   */
+  'caSigningFingerprint': (string);
+  'caSigningNotAfter': (string);
+  'caRotating': (boolean);
 }

@@ -1,0 +1,20 @@
+import type { RotateStep } from './CertificateAuthority.js';
+
+/**
+ * Test seam, like the agent's PALYRA_TEST_RENEWAL_PAUSE: PALYRA_TEST_CA_ROTATE_PAUSE=<step>
+ * makes the daemon stop after that durable step of its FIRST CA rotation (`key`: the new key
+ * is in the vault; `certificate`: its certificate is written too; `state`: the CA state record
+ * names it), print `palyrad test-pause ca-rotate step=<step>` on stdout and wait for SIGUSR2.
+ * An end-to-end test kills the daemon there (kill -9) and checks what a restart loads. Nothing
+ * else reads that variable; unset, this is a no-op.
+ */
+const PAUSE_AT = process.env.PALYRA_TEST_CA_ROTATE_PAUSE;
+let paused = false;
+
+export async function caRotateTestPause(step: RotateStep): Promise<void> {
+  if (PAUSE_AT !== step || paused) return;
+  paused = true;
+  const resumed = new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
+  process.stdout.write(`palyrad test-pause ca-rotate step=${step}\n`);
+  await resumed;
+}
