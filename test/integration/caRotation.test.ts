@@ -21,12 +21,14 @@ import {
   SessionProbe,
   TEST_TIMEOUT_MS,
   clientCredentials,
+  confirmedOrFailed,
   nodeClient,
   pairNode,
   pairingClient,
   pairingInfo,
   prepareCas,
   startDaemon,
+  startJoin,
   within,
   type CallOutcome,
   type RunningDaemon,
@@ -203,6 +205,40 @@ describe('CA rotation (in-process daemon)', () => {
       expect(status.rotating).toBe(false);
       expect(status.cas.map((ca) => ca.role)).toEqual(['retired', 'signing']);
       await expectCode(d.control.finishCaRotation(false), 'PALYRA_E_CA_NOT_ROTATING');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a pairing request pending when the rotation begins holds the server switch (it pinned the old CA): approved, the node joins and moves over; finish refuses meanwhile',
+    async () => {
+      const s = (scope = new Scope());
+      const d = await rotationDaemon(s);
+      const oldFp = fingerprint(pemCertificates(d.caCertPem)[0] as Buffer);
+      const { code } = await d.control.createPairingCode({ method: 'pin' });
+      const join = startJoin(s, d.address, code, { name: 'pending-at-rotate' });
+      const { requestId } = await confirmedOrFailed(join);
+
+      // No registered node waits for the new CA, but the pending node pinned the old one.
+      const rotated = await d.control.rotateCa();
+      const newFp = rotated.cas.find((ca) => ca.role === 'signing')?.fingerprint as string;
+      expect(rotated.serverCaFingerprint).toBe(oldFp);
+      const refused = await expectCode(d.control.finishCaRotation(false), 'PALYRA_E_CA_IN_USE');
+      expect(refused.message).toContain(requestId);
+
+      // Approved: the certificate chains to the CA the node pinned, so the join succeeds.
+      await d.control.decide(requestId, true);
+      const node = await within(join.result, 15_000, 'the join');
+      expect(fingerprint(pemCertificates(node.caCertPem)[0] as Buffer)).toBe(oldFp);
+
+      // The node connects with the server certificate it can verify, takes the bundle and
+      // reports it: then the server switches.
+      const client = clientOf(s, d, node, node.caCertPem);
+      const first = await register(client, node, [oldFp]);
+      expect(first.ok, first.ok ? '' : first.palyra.message).toBe(true);
+      expect((await d.control.caStatus()).serverCaFingerprint).toBe(oldFp);
+      expect((await register(client, node, [oldFp, newFp])).ok).toBe(true);
+      expect((await d.control.caStatus()).serverCaFingerprint).toBe(newFp);
     },
     TEST_TIMEOUT_MS,
   );

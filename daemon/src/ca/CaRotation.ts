@@ -107,7 +107,13 @@ export class CaRotation {
     const { ca, registry } = this.deps;
     const signing = ca.signing.fingerprint;
     const everyoneTrusts = registry.listNodes().every((node) => this.trustOf(node).includes(signing));
-    return everyoneTrusts ? signing : (ca.trusted[0]?.fingerprint ?? signing);
+    // A pending pairing request pinned the server's CA when its exchange ran (before any
+    // switch, so not the signing one): its certificate will come from that CA and the node
+    // will verify the server against it alone. Switching now would make that node unable to
+    // join (the agent refuses a certificate that does not chain to the CA it pinned) or, once
+    // approved, to connect. Requests are short-lived; their decision re-checks (watch).
+    const pairingWaits = ca.serverCa.fingerprint !== signing && registry.pendingRequestsNow().length > 0;
+    return everyoneTrusts && !pairingWaits ? signing : (ca.trusted[0]?.fingerprint ?? signing);
   }
 
   /** Begins a rotation (PALYRA_E_CA_ROTATION_IN_PROGRESS while one runs). */
@@ -152,7 +158,15 @@ export class CaRotation {
    * revocation checks, which costs nothing outside a rotation. Returns the unsubscribe.
    */
   watch(): () => void {
-    return this.deps.registry.onRevoked(() => void this.switchServerIfReadyLogged());
+    const stopRevoked = this.deps.registry.onRevoked(() => void this.switchServerIfReadyLogged());
+    // A decided (or expired, withdrawn) pairing request may have been the last thing the switch waited for.
+    const stopRequests = this.deps.registry.onRequestChange((request) => {
+      if (request.state !== 'pending_approval') void this.switchServerIfReadyLogged();
+    });
+    return () => {
+      stopRevoked();
+      stopRequests();
+    };
   }
 
   private switchServerIfReadyLogged(): Promise<void> {
@@ -224,6 +238,19 @@ export class CaRotation {
       const lacksTrust = !this.trustOf(node).includes(signing);
       if (holdsOldCertificate || lacksTrust) dependents.push({ deviceId: node.deviceId, name: node.name, holdsOldCertificate, lacksTrust });
     }
+    // Pairing requests whose exchange pinned the retiring CA (the server's until the switch):
+    // after finish their certificate could only come from a CA they do not trust.
+    const pinnedOld = ca.serverCa.fingerprint === retiring.fingerprint ? registry.pendingRequestsNow() : [];
+    if (pinnedOld.length > 0 && !force) {
+      const named = pinnedOld.slice(0, NODES_IN_MESSAGE).map((r) => `${displayText(r.name) || '(unnamed)'} (request ${r.requestId}, device ${r.deviceId})`).join('; ');
+      const more = pinnedOld.length > NODES_IN_MESSAGE ? `; and ${pinnedOld.length - NODES_IN_MESSAGE} more` : '';
+      throw new PalyraError(
+        'PALYRA_E_CA_IN_USE',
+        `${pinnedOld.length} pending pairing request${pinnedOld.length === 1 ? '' : 's'} pinned the old CA ${retiring.fingerprint}: ${named}${more}. ` +
+          'Approve or reject them first (palyrad nodes pending), or finish with --force to withdraw them',
+        { details: { retiring: retiring.fingerprint, pendingRequests: pinnedOld.length, requests: pinnedOld.slice(0, NODES_IN_DETAILS).map((r) => r.requestId) } },
+      );
+    }
     if (dependents.length > 0 && !force) {
       const named = dependents.slice(0, NODES_IN_MESSAGE).map(describe).join('; ');
       const more = dependents.length > NODES_IN_MESSAGE ? `; and ${dependents.length - NODES_IN_MESSAGE} more` : '';
@@ -235,6 +262,9 @@ export class CaRotation {
         { details: { retiring: retiring.fingerprint, count: dependents.length, nodes: dependents.slice(0, NODES_IN_DETAILS) } },
       );
     }
+    // --force: those requests could never complete; withdrawn before anything changes (an
+    // approval racing with this then finds no pending request instead of issuing from a retired CA).
+    if (pinnedOld.length > 0) await registry.withdrawRequests(pinnedOld.map((r) => r.requestId));
     if (ca.serverCa.fingerprint !== signing) await this.switchServer(signing);
     const retired = await ca.retire();
     this.deps.applyTrust(ca.trustBundlePem);

@@ -327,6 +327,11 @@ export class NodeRegistry {
     return this.requests.pending();
   }
 
+  /** Pending requests as stored now (no expiry pass: for synchronous checks such as CaRotation's). */
+  pendingRequestsNow(): Readonly<PairingRequestRecord>[] {
+    return this.requests.pending();
+  }
+
   /** By exact requestId (any state), else the pending request of that deviceId. */
   findRequest(idOrDeviceId: string): Readonly<PairingRequestRecord> | undefined {
     return this.requests.table.get(idOrDeviceId) ?? this.requests.pendingOf(idOrDeviceId);
