@@ -244,6 +244,25 @@ describe('CA rotation (in-process daemon)', () => {
   );
 
   it(
+    'a node flooding TrustAcks that change its trust each time loses its session (each change is a registry write): LIMIT_EXCEEDED',
+    async () => {
+      const s = (scope = new Scope());
+      const d = await rotationDaemon(s);
+      const node = await pairNode(s, d, 'flooder');
+      const session = new SessionProbe(s, clientOf(s, d, node, d.caCertPem), node.deviceId);
+      expect((await within(session.firstMessage, 10_000, 'welcome')).body).toBe('welcome');
+      const one = ['a'.repeat(64)];
+      const two = ['a'.repeat(64), 'b'.repeat(64)];
+      for (let i = 0; i < 200; i += 1) session.write({ trustAck: { caFingerprints: i % 2 === 0 ? one : two } });
+      const ended = await within(session.ended, 10_000, 'the flooding session ends');
+      expect(ended.palyra.code).toBe('PALYRA_E_LIMIT_EXCEEDED');
+      // The node is still registered (it reconnects with backoff like any protocol violator).
+      expect((await d.control.caStatus()).nodesTotal).toBe(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'with no nodes the server certificate switches at once and finish succeeds; a second rotate during one is refused',
     async () => {
       const s = (scope = new Scope());

@@ -12,6 +12,14 @@ import type { ServerCertificate } from './types.js';
 
 /** Fingerprints a node may report as trusted (RegisterNode, TrustAck): more is refused. */
 export const MAX_TRUSTED_CAS = 8;
+/**
+ * Trust changes a node may report in a burst, and the rate they refill at (per second). Each
+ * change rewrites the registry's state file and re-checks every node; a rotation needs a
+ * handful per node (the bundle, then the smaller one at finish), so a node over this budget
+ * is flooding: its report is refused (the Session ends with PALYRA_E_LIMIT_EXCEEDED).
+ */
+export const TRUST_CHANGE_BURST = 8;
+export const TRUST_CHANGES_PER_SECOND = 0.2;
 /** Nodes named in a PALYRA_E_CA_IN_USE message. */
 const NODES_IN_MESSAGE = 10;
 /** Nodes listed in the error's details (the count says how many there are). */
@@ -86,6 +94,8 @@ export interface FinishResult {
 export class CaRotation {
   /** Serializes server certificate switches and finish (each reads, then replaces, the server identity). */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Per node: the trust-change budget (token bucket); bounded by the registered device ids. */
+  private readonly trustBudgets = new Map<string, { tokens: number; atMs: number }>();
 
   constructor(private readonly deps: CaRotationDeps) {}
 
@@ -148,9 +158,23 @@ export class CaRotation {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'trusted CA fingerprints must be SHA-256 hashes in lowercase hex');
     }
     const before = this.deps.registry.getNode(deviceId)?.trustedCaFingerprints;
+    // The same report as stored (every RegisterNode of a reconnecting node) costs nothing.
+    if (JSON.stringify(before) !== JSON.stringify([...new Set(normalized)].sort())) this.admitTrustChange(deviceId);
     const after = (await this.deps.registry.recordTrustedCas(deviceId, normalized)).trustedCaFingerprints;
     // This may have been the last node the new CA waited for; a failed switch never fails the report.
     if (JSON.stringify(before) !== JSON.stringify(after)) await this.switchServerIfReadyLogged();
+  }
+
+  private admitTrustChange(deviceId: string): void {
+    const now = Date.now();
+    const budget = this.trustBudgets.get(deviceId) ?? { tokens: TRUST_CHANGE_BURST, atMs: now };
+    budget.tokens = Math.min(TRUST_CHANGE_BURST, budget.tokens + (Math.max(0, now - budget.atMs) / 1000) * TRUST_CHANGES_PER_SECOND);
+    budget.atMs = now;
+    this.trustBudgets.set(deviceId, budget);
+    if (budget.tokens < 1) {
+      throw new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `node ${deviceId} changes the CAs it reports as trusted too often (burst ${TRUST_CHANGE_BURST}, then one per ${1 / TRUST_CHANGES_PER_SECOND} s)`);
+    }
+    budget.tokens -= 1;
   }
 
   /**
