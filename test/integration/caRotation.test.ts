@@ -263,6 +263,34 @@ describe('CA rotation (in-process daemon)', () => {
   );
 
   it(
+    'a node whose renewal onto the new CA never reached it (it still runs on its old-CA certificate) keeps finish refused; once it presents the new one, finish succeeds',
+    async () => {
+      const s = (scope = new Scope());
+      const d = await rotationDaemon(s);
+      const oldFp = fingerprint(pemCertificates(d.caCertPem)[0] as Buffer);
+      const a = await pairNode(s, d, 'lost-renewal');
+      const rotated = await d.control.rotateCa();
+      const newFp = rotated.cas.find((ca) => ca.role === 'signing')?.fingerprint as string;
+      // The daemon issues and records a new-CA certificate; the node never stores it (the
+      // answer was lost, or the agent crashed first): it still holds the old-CA one only.
+      const renewed = await renewCertificate({ identity: a, path: 'mtls', now: () => new Date() });
+      const oldClient = clientOf(s, d, a, d.caCertPem);
+      const registered = await register(oldClient, a, [oldFp, newFp]);
+      expect(registered.ok, registered.ok ? '' : registered.palyra.message).toBe(true);
+      expect((await d.control.caStatus()).serverCaFingerprint).toBe(newFp);
+      // Retiring the old CA now would cut the node off: its only working certificate is the old CA's.
+      const refused = await expectCode(d.control.finishCaRotation(false), 'PALYRA_E_CA_IN_USE');
+      expect(refused.message).toContain(a.deviceId);
+      // It presents the renewed certificate: nothing depends on the old CA any more.
+      const b: NodeIdentity = { ...a, certPem: renewed.certPem, tlsPrivateKeyPem: renewed.tlsPrivateKeyPem };
+      expect((await register(clientOf(s, d, b, renewed.caBundlePem ?? d.caCertPem), b, [oldFp, newFp])).ok).toBe(true);
+      const finished = await d.control.finishCaRotation(false);
+      expect(finished.cutOff).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'with no nodes the server certificate switches at once and finish succeeds; a second rotate during one is refused',
     async () => {
       const s = (scope = new Scope());

@@ -109,6 +109,12 @@ export class CaRotation {
     return node.certCaFingerprint ?? this.deps.ca.firstFingerprint;
   }
 
+  /** The CA that issued a node's previous certificate, while one is recorded (not yet confirmed). */
+  previousIssuerOf(node: Readonly<NodeRecord>): string | undefined {
+    if (node.previousCertFingerprint === undefined) return undefined;
+    return node.previousCertCaFingerprint ?? this.deps.ca.firstFingerprint;
+  }
+
   /**
    * Which CA should issue the server certificate: the signing CA once every registered node
    * trusts it, else the oldest CA in use (which every node trusts).
@@ -258,7 +264,9 @@ export class CaRotation {
     const signing = ca.signing.fingerprint;
     const dependents: CutOffNode[] = [];
     for (const node of registry.listNodes()) {
-      const holdsOldCertificate = this.issuerOf(node) === retiring.fingerprint;
+      // Also the previous certificate until the node presents its renewed one: the renewal's
+      // answer may never have reached it (or it crashed first), and that is then its only one.
+      const holdsOldCertificate = this.issuerOf(node) === retiring.fingerprint || this.previousIssuerOf(node) === retiring.fingerprint;
       const lacksTrust = !this.trustOf(node).includes(signing);
       if (holdsOldCertificate || lacksTrust) dependents.push({ deviceId: node.deviceId, name: node.name, holdsOldCertificate, lacksTrust });
     }
@@ -294,6 +302,15 @@ export class CaRotation {
     this.deps.applyTrust(ca.trustBundlePem);
     for (const node of dependents) {
       if (!node.holdsOldCertificate) continue;
+      const record = registry.getNode(node.deviceId);
+      if (record !== undefined && this.issuerOf(record) !== retired) {
+        // Only its previous certificate is the old CA's: that one goes (and its connections
+        // close), the renewed one from the new CA stays.
+        await registry.confirmCertificate(node.deviceId, record.certFingerprint).catch((error: unknown) => {
+          logFailure(this.deps.logger, 'error', `CA finish: revoking the previous certificate of ${node.deviceId} failed`, error);
+        });
+        continue;
+      }
       await registry.revokeCertificates(node.deviceId, `its certificate was issued by the retired CA ${retired}`).catch((error: unknown) => {
         logFailure(this.deps.logger, 'error', `CA finish: revoking the certificate of ${node.deviceId} failed`, error);
       });

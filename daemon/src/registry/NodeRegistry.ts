@@ -638,10 +638,15 @@ export class NodeRegistry {
         deny(node.previousCertFingerprint, node.previousCertExpiresAt, 'superseded by a second renewal');
       }
       const renewedAt = tx.now.toISOString();
+      // The CA of the certificate kept as previous (ca finish must not retire it while the node may still run on it).
+      const heldCa = held.role === 'previous' ? node.previousCertCaFingerprint : node.certCaFingerprint;
+      const base: NodeRecord = { ...node };
+      delete base.previousCertCaFingerprint;
       const updated = checked('renewed certificate', () =>
         validateNode(
           {
-            ...node,
+            ...base,
+            ...(heldCa === undefined ? {} : { previousCertCaFingerprint: heldCa }),
             certFingerprint: fingerprint,
             certExpiresAt: isoOf(certificate.notAfter),
             certIssuedAt: isoOf(certificate.issuedAt),
@@ -687,6 +692,7 @@ export class NodeRegistry {
       const confirmed: NodeRecord = { ...node };
       delete confirmed.previousCertFingerprint;
       delete confirmed.previousCertExpiresAt;
+      delete confirmed.previousCertCaFingerprint;
       tx.nodes.put(confirmed);
       return true;
     });
