@@ -709,8 +709,11 @@ export class NodeRegistry {
 
   /**
    * Drops deny-list entries whose certificate has expired: TLS and every lookup refuse such a
-   * certificate anyway (and no registered node holds it: revoking a certificate always takes
-   * it off its node), so the list stays bounded by the certificates still valid. Entries of
+   * certificate anyway, so the list stays bounded by the certificates still valid. Except while
+   * a registered node still holds the certificate (ca finish --force revokes a node's
+   * certificates without unregistering it): the grace path renews from an expired certificate
+   * of the node's, and only the deny list tells it that this one was cut off. Such entries go
+   * once the node is removed or paired again (bounded by the nodes). Entries of
    * older releases, without expiresAt, stay. Costs nothing until the earliest entry expires.
    * Returns how many went.
    */
@@ -719,7 +722,7 @@ export class NodeRegistry {
     return this.mutate(signal, (tx) => {
       let pruned = 0;
       for (const record of tx.revoked.values()) {
-        if (record.expiresAt !== undefined && expired(record.expiresAt, tx.now)) {
+        if (record.expiresAt !== undefined && expired(record.expiresAt, tx.now) && !stillHeld(tx, record)) {
           tx.revoked.delete(record.fingerprint);
           pruned += 1;
         }
@@ -918,6 +921,12 @@ function decide(tx: Transaction, requestId: string, state: 'rejected' | 'expired
 }
 
 /** Deny-lists every certificate of `node`: its current one and a previous one not yet confirmed. */
+/** A registered node still holds the revoked certificate (as current or previous). */
+function stillHeld(tx: Transaction, record: Readonly<RevokedCertRecord>): boolean {
+  const node = tx.nodes.get(record.deviceId);
+  return node !== undefined && heldCertificate(node, record.fingerprint) !== undefined;
+}
+
 function revokeAll(tx: Transaction, node: Readonly<NodeRecord>, reason: string): void {
   revokeFingerprint(tx, { fingerprint: node.certFingerprint, deviceId: node.deviceId, expiresAt: node.certExpiresAt }, reason);
   if (node.previousCertFingerprint !== undefined && node.previousCertExpiresAt !== undefined) {
