@@ -129,7 +129,7 @@ export class CaRotation {
     // join (the agent refuses a certificate that does not chain to the CA it pinned) or, once
     // approved, to connect. Requests are short-lived; their decision re-checks (watch).
     const pairingWaits = ca.serverCa.fingerprint !== signing && registry.pendingRequestsNow().length > 0;
-    return everyoneTrusts && !pairingWaits ? signing : (ca.trusted[0]?.fingerprint ?? signing);
+    return everyoneTrusts && !pairingWaits ? signing : ca.serverFallback().fingerprint;
   }
 
   /** Begins a rotation (PALYRA_E_CA_ROTATION_IN_PROGRESS while one runs). */

@@ -164,6 +164,15 @@ export class CertificateAuthority {
     });
   }
 
+  /**
+   * The CA to serve with until every node trusts the signing one: the oldest trusted CA that
+   * has not expired at `now` (every node trusts the oldest; an expired one could only issue a
+   * certificate expired at birth), else the signing CA.
+   */
+  serverFallback(now: Date = new Date()): CaGeneration {
+    return this.loaded.find((g) => g.notAfter.getTime() > now.getTime()) ?? this.signing;
+  }
+
   /** The trusted generation with this fingerprint. */
   generation(fingerprint: string): CaGeneration | undefined {
     return this.loaded.find((g) => g.fingerprint === fingerprint);
@@ -177,7 +186,7 @@ export class CertificateAuthority {
    * permissions are PALYRA_E_STATE_PERMISSIONS.
    */
   static async loadOrCreate(options: LoadOrCreateOptions): Promise<CertificateAuthority> {
-    const { signal } = options;
+    const { signal, now = () => new Date() } = options;
     signal?.throwIfAborted();
     const state = await StateDirectory.open(options.stateDir);
     const keys = options.keys ?? new PlaintextKeyFiles(state);
@@ -194,7 +203,7 @@ export class CertificateAuthority {
       } else {
         if (keyBytes === null) throw caInvalid(state, keys, first, `${first.cert} exists but ${keys.where(first.key)} is missing`);
         if (certBytes === null) throw caInvalid(state, keys, first, `${keys.where(first.key)} exists but ${first.cert} is missing`);
-        generation = CertificateAuthority.check(state, keys, 1, keyBytes, certBytes);
+        generation = CertificateAuthority.check(state, keys, 1, keyBytes, certBytes, now());
       }
       // No state record is written for a daemon that never rotated: the first rotation writes it.
       const implicit: CaStateRecord = {
@@ -211,7 +220,10 @@ export class CertificateAuthority {
       const certBytes = await state.readPublic(names.cert);
       if (keyBytes === null) throw caInvalid(state, keys, names, `${keys.where(names.key)} (CA generation ${entry.id}, ${entry.role}) is missing`);
       if (certBytes === null) throw caInvalid(state, keys, names, `${state.file(names.cert)} (CA generation ${entry.id}, ${entry.role}) is missing`);
-      const generation = CertificateAuthority.check(state, keys, entry.id, keyBytes, certBytes);
+      // A retiring CA may expire before its rotation is finished (a node stayed away): the
+      // daemon must still start, with the signing CA, so that `ca finish` can end it. Nothing
+      // it issued is valid any more (certificates are capped at the CA's expiry).
+      const generation = CertificateAuthority.check(state, keys, entry.id, keyBytes, certBytes, now(), entry.role === 'retiring');
       if (generation.fingerprint !== entry.fingerprint) {
         throw caInvalid(state, keys, names, `${state.file(names.cert)} is not the CA certificate the CA state records for generation ${entry.id} (${entry.fingerprint})`);
       }
@@ -221,10 +233,16 @@ export class CertificateAuthority {
   }
 
   /** Validates a CA generation found on disk. */
-  private static check(state: StateDirectory, keys: CaKeyStore, id: number, keyBytes: Buffer, certBytes: Buffer): CaGeneration {
+  private static check(state: StateDirectory, keys: CaKeyStore, id: number, keyBytes: Buffer, certBytes: Buffer, now: Date, allowExpired = false): CaGeneration {
     const names = generationFiles(id);
-    return CaGeneration.check(id, keyBytes, certBytes, { key: keys.where(names.key), cert: state.file(names.cert) }, (problem, cause) =>
-      caInvalid(state, keys, names, problem, cause),
+    return CaGeneration.check(
+      id,
+      keyBytes,
+      certBytes,
+      { key: keys.where(names.key), cert: state.file(names.cert) },
+      (problem, cause) => caInvalid(state, keys, names, problem, cause),
+      now,
+      { allowExpired },
     );
   }
 
