@@ -214,7 +214,7 @@ export class CaRotation {
     const node = this.deps.registry.getNode(session.deviceId);
     if (node === undefined) return;
     const trusted = new Set(this.trustOf(node));
-    const current = this.deps.ca.trustedFingerprints;
+    const current = this.deps.ca.bundleFingerprints;
     if (trusted.size !== current.length || !current.every((fp) => trusted.has(fp))) this.pushBundle(session);
     if (this.issuerOf(node) !== this.deps.ca.signing.fingerprint) session.send({ renew: { reason: 'CA rotation' } });
   }

@@ -86,7 +86,7 @@ export class CertificateAuthority {
   /** Serializes ensureServerCertificate, rotate and retire: each writes files that belong together. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(state: StateDirectory, keys: CaKeyStore, record: CaStateRecord, loaded: CaGeneration[]) {
+  private constructor(state: StateDirectory, keys: CaKeyStore, record: CaStateRecord, loaded: CaGeneration[], private readonly now: () => Date) {
     this.state = state;
     this.keys = keys;
     this.stateDir = state.path;
@@ -129,9 +129,24 @@ export class CertificateAuthority {
     return this.loaded;
   }
 
-  /** PEM of every trusted CA, concatenated: TLS `ca`, and what nodes are told to trust. */
+  /**
+   * PEM of every trusted CA, concatenated: TLS `ca`, and what nodes are told to trust. Without
+   * an expired retiring CA: nothing it issued is valid any more, and an agent refuses a bundle
+   * holding an expired CA (it would then never learn the signing one).
+   */
   get trustBundlePem(): string {
-    return this.loaded.map((g) => g.certPem).join('');
+    return this.bundleGenerations().map((g) => g.certPem).join('');
+  }
+
+  /** SHA-256 of each CA in trustBundlePem: what a node should report it trusts. */
+  get bundleFingerprints(): string[] {
+    return this.bundleGenerations().map((g) => g.fingerprint);
+  }
+
+  private bundleGenerations(): CaGeneration[] {
+    const now = this.now().getTime();
+    const signing = this.signing;
+    return this.loaded.filter((g) => g === signing || g.notAfter.getTime() > now);
   }
 
   get trustedFingerprints(): string[] {
@@ -169,7 +184,7 @@ export class CertificateAuthority {
    * has not expired at `now` (every node trusts the oldest; an expired one could only issue a
    * certificate expired at birth), else the signing CA.
    */
-  serverFallback(now: Date = new Date()): CaGeneration {
+  serverFallback(now: Date = this.now()): CaGeneration {
     return this.loaded.find((g) => g.notAfter.getTime() > now.getTime()) ?? this.signing;
   }
 
@@ -210,7 +225,7 @@ export class CertificateAuthority {
         version: CA_STATE_VERSION,
         generations: [{ id: 1, fingerprint: generation.fingerprint, role: 'signing', createdAt: generation.x509.validFrom ? new Date(generation.x509.validFrom).toISOString() : new Date().toISOString() }],
       };
-      return new CertificateAuthority(state, keys, implicit, [generation]);
+      return new CertificateAuthority(state, keys, implicit, [generation], now);
     }
     const loaded: CaGeneration[] = [];
     for (const entry of record.generations) {
@@ -229,7 +244,7 @@ export class CertificateAuthority {
       }
       loaded.push(generation);
     }
-    return new CertificateAuthority(state, keys, record, loaded);
+    return new CertificateAuthority(state, keys, record, loaded, now);
   }
 
   /** Validates a CA generation found on disk. */

@@ -173,4 +173,16 @@ describe('an expired retiring CA', () => {
     // An expired signing CA is still refused (nothing could issue).
     await expectCode(CertificateAuthority.loadOrCreate({ stateDir: dir, now: () => new Date(Date.now() + 20 * year) }), 'PALYRA_E_CA_INVALID');
   });
+
+  it('is left out of the trust bundle nodes are sent (agents refuse a bundle holding an expired CA, and would never learn the new one)', async () => {
+    const dir = await stateDir();
+    const ca = await CertificateAuthority.loadOrCreate({ stateDir: dir });
+    const year = 365.25 * 86_400_000;
+    const next = await ca.rotate({ now: () => new Date(Date.now() + 9.5 * year) });
+    const later = new Date(Date.now() + 10.5 * year);
+    const reloaded = await CertificateAuthority.loadOrCreate({ stateDir: dir, now: () => later });
+    expect(reloaded.trustedFingerprints).toEqual([ca.trusted[0]?.fingerprint, next.fingerprint]);
+    expect(reloaded.trustBundlePem).toBe(next.certPem);
+    expect(reloaded.bundleFingerprints).toEqual([next.fingerprint]);
+  });
 });
