@@ -368,7 +368,10 @@ export class CertificateAuthority {
     }
     const hosts = this.serverHosts(options.hosts);
     const run = this.queue.then(() => {
-      const issuer = options.issuer === undefined ? this.serverGeneration : this.generation(options.issuer);
+      // The current server CA, unless it expired (a retiring CA past its date): a certificate
+      // from it would be expired at birth.
+      const current = this.serverGeneration.notAfter.getTime() > this.now().getTime() ? this.serverGeneration : this.serverFallback();
+      const issuer = options.issuer === undefined ? current : this.generation(options.issuer);
       if (issuer === undefined) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `no trusted CA has the fingerprint ${String(options.issuer)}`);
       return this.ensureServerCertificateNow(issuer, hosts, validityMs, force, signal);
     });

@@ -185,4 +185,14 @@ describe('an expired retiring CA', () => {
     expect(reloaded.trustBundlePem).toBe(next.certPem);
     expect(reloaded.bundleFingerprints).toEqual([next.fingerprint]);
   });
+
+  it('server certificate renewals (no issuer named) move off it to the oldest unexpired CA instead of issuing one expired at birth', async () => {
+    const dir = await stateDir();
+    const ca = await CertificateAuthority.loadOrCreate({ stateDir: dir });
+    const year = 365.25 * 86_400_000;
+    const next = await ca.rotate({ now: () => new Date(Date.now() + 9.5 * year) });
+    const reloaded = await CertificateAuthority.loadOrCreate({ stateDir: dir, now: () => new Date(Date.now() + 10.5 * year) });
+    await reloaded.ensureServerCertificate({ hosts: [], force: true });
+    expect(reloaded.serverCa.fingerprint).toBe(next.fingerprint);
+  });
 });
