@@ -21,12 +21,14 @@ import {
   SessionProbe,
   TEST_TIMEOUT_MS,
   clientCredentials,
+  confirmedOrFailed,
   nodeClient,
   pairNode,
   pairingClient,
   pairingInfo,
   prepareCas,
   startDaemon,
+  startJoin,
   within,
   type CallOutcome,
   type RunningDaemon,
@@ -203,6 +205,87 @@ describe('CA rotation (in-process daemon)', () => {
       expect(status.rotating).toBe(false);
       expect(status.cas.map((ca) => ca.role)).toEqual(['retired', 'signing']);
       await expectCode(d.control.finishCaRotation(false), 'PALYRA_E_CA_NOT_ROTATING');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a pairing request pending when the rotation begins holds the server switch (it pinned the old CA): approved, the node joins and moves over; finish refuses meanwhile',
+    async () => {
+      const s = (scope = new Scope());
+      const d = await rotationDaemon(s);
+      const oldFp = fingerprint(pemCertificates(d.caCertPem)[0] as Buffer);
+      const { code } = await d.control.createPairingCode({ method: 'pin' });
+      const join = startJoin(s, d.address, code, { name: 'pending-at-rotate' });
+      const { requestId } = await confirmedOrFailed(join);
+
+      // No registered node waits for the new CA, but the pending node pinned the old one.
+      const rotated = await d.control.rotateCa();
+      const newFp = rotated.cas.find((ca) => ca.role === 'signing')?.fingerprint as string;
+      expect(rotated.serverCaFingerprint).toBe(oldFp);
+      const refused = await expectCode(d.control.finishCaRotation(false), 'PALYRA_E_CA_IN_USE');
+      expect(refused.message).toContain(requestId);
+
+      // Approved: the certificate chains to the CA the node pinned, so the join succeeds.
+      await d.control.decide(requestId, true);
+      const node = await within(join.result, 15_000, 'the join');
+      expect(fingerprint(pemCertificates(node.caCertPem)[0] as Buffer)).toBe(oldFp);
+
+      // The node connects with the server certificate it can verify, takes the bundle and
+      // reports it: then the server switches.
+      const client = clientOf(s, d, node, node.caCertPem);
+      const first = await register(client, node, [oldFp]);
+      expect(first.ok, first.ok ? '' : first.palyra.message).toBe(true);
+      expect((await d.control.caStatus()).serverCaFingerprint).toBe(oldFp);
+      expect((await register(client, node, [oldFp, newFp])).ok).toBe(true);
+      expect((await d.control.caStatus()).serverCaFingerprint).toBe(newFp);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a node flooding TrustAcks that change its trust each time loses its session (each change is a registry write): LIMIT_EXCEEDED',
+    async () => {
+      const s = (scope = new Scope());
+      const d = await rotationDaemon(s);
+      const node = await pairNode(s, d, 'flooder');
+      const session = new SessionProbe(s, clientOf(s, d, node, d.caCertPem), node.deviceId);
+      expect((await within(session.firstMessage, 10_000, 'welcome')).body).toBe('welcome');
+      const one = ['a'.repeat(64)];
+      const two = ['a'.repeat(64), 'b'.repeat(64)];
+      for (let i = 0; i < 200; i += 1) session.write({ trustAck: { caFingerprints: i % 2 === 0 ? one : two } });
+      const ended = await within(session.ended, 10_000, 'the flooding session ends');
+      expect(ended.palyra.code).toBe('PALYRA_E_LIMIT_EXCEEDED');
+      // The node is still registered (it reconnects with backoff like any protocol violator).
+      expect((await d.control.caStatus()).nodesTotal).toBe(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a node whose renewal onto the new CA never reached it (it still runs on its old-CA certificate) keeps finish refused; once it presents the new one, finish succeeds',
+    async () => {
+      const s = (scope = new Scope());
+      const d = await rotationDaemon(s);
+      const oldFp = fingerprint(pemCertificates(d.caCertPem)[0] as Buffer);
+      const a = await pairNode(s, d, 'lost-renewal');
+      const rotated = await d.control.rotateCa();
+      const newFp = rotated.cas.find((ca) => ca.role === 'signing')?.fingerprint as string;
+      // The daemon issues and records a new-CA certificate; the node never stores it (the
+      // answer was lost, or the agent crashed first): it still holds the old-CA one only.
+      const renewed = await renewCertificate({ identity: a, path: 'mtls', now: () => new Date() });
+      const oldClient = clientOf(s, d, a, d.caCertPem);
+      const registered = await register(oldClient, a, [oldFp, newFp]);
+      expect(registered.ok, registered.ok ? '' : registered.palyra.message).toBe(true);
+      expect((await d.control.caStatus()).serverCaFingerprint).toBe(newFp);
+      // Retiring the old CA now would cut the node off: its only working certificate is the old CA's.
+      const refused = await expectCode(d.control.finishCaRotation(false), 'PALYRA_E_CA_IN_USE');
+      expect(refused.message).toContain(a.deviceId);
+      // It presents the renewed certificate: nothing depends on the old CA any more.
+      const b: NodeIdentity = { ...a, certPem: renewed.certPem, tlsPrivateKeyPem: renewed.tlsPrivateKeyPem };
+      expect((await register(clientOf(s, d, b, renewed.caBundlePem ?? d.caCertPem), b, [oldFp, newFp])).ok).toBe(true);
+      const finished = await d.control.finishCaRotation(false);
+      expect(finished.cutOff).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );

@@ -71,7 +71,15 @@ export class CaGeneration {
    * Checks a generation found on disk; `problem` turns a reason into the caller's
    * PALYRA_E_CA_INVALID (which names the files and what to do).
    */
-  static check(id: number, keyBytes: Buffer, certBytes: Buffer, names: { key: string; cert: string }, problem: (reason: string, cause?: unknown) => PalyraError, now: Date = new Date()): CaGeneration {
+  static check(
+    id: number,
+    keyBytes: Buffer,
+    certBytes: Buffer,
+    names: { key: string; cert: string },
+    problem: (reason: string, cause?: unknown) => PalyraError,
+    now: Date = new Date(),
+    { allowExpired = false }: { allowExpired?: boolean } = {},
+  ): CaGeneration {
     let key: KeyObject;
     try {
       key = createPrivateKey(keyBytes);
@@ -96,7 +104,7 @@ export class CaGeneration {
     if (!x509.checkPrivateKey(key)) throw problem(`${names.key} does not match the certificate in ${names.cert}`);
     if (!x509.ca || !x509.verify(x509.publicKey) || !x509.checkIssued(x509)) throw problem(`${names.cert} is not a self-signed CA certificate`);
     const notAfter = parseCertificate(certDer).notAfter;
-    if (notAfter.getTime() <= now.getTime()) throw problem(`the CA certificate in ${names.cert} expired on ${notAfter.toISOString()}`);
+    if (!allowExpired && notAfter.getTime() <= now.getTime()) throw problem(`the CA certificate in ${names.cert} expired on ${notAfter.toISOString()}`);
     return new CaGeneration(id, key, certDer);
   }
 

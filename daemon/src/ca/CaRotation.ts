@@ -12,6 +12,14 @@ import type { ServerCertificate } from './types.js';
 
 /** Fingerprints a node may report as trusted (RegisterNode, TrustAck): more is refused. */
 export const MAX_TRUSTED_CAS = 8;
+/**
+ * Trust changes a node may report in a burst, and the rate they refill at (per second). Each
+ * change rewrites the registry's state file and re-checks every node; a rotation needs a
+ * handful per node (the bundle, then the smaller one at finish), so a node over this budget
+ * is flooding: its report is refused (the Session ends with PALYRA_E_LIMIT_EXCEEDED).
+ */
+export const TRUST_CHANGE_BURST = 8;
+export const TRUST_CHANGES_PER_SECOND = 0.2;
 /** Nodes named in a PALYRA_E_CA_IN_USE message. */
 const NODES_IN_MESSAGE = 10;
 /** Nodes listed in the error's details (the count says how many there are). */
@@ -86,6 +94,8 @@ export interface FinishResult {
 export class CaRotation {
   /** Serializes server certificate switches and finish (each reads, then replaces, the server identity). */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Per node: the trust-change budget (token bucket); bounded by the registered device ids. */
+  private readonly trustBudgets = new Map<string, { tokens: number; atMs: number }>();
 
   constructor(private readonly deps: CaRotationDeps) {}
 
@@ -99,6 +109,12 @@ export class CaRotation {
     return node.certCaFingerprint ?? this.deps.ca.firstFingerprint;
   }
 
+  /** The CA that issued a node's previous certificate, while one is recorded (not yet confirmed). */
+  previousIssuerOf(node: Readonly<NodeRecord>): string | undefined {
+    if (node.previousCertFingerprint === undefined) return undefined;
+    return node.previousCertCaFingerprint ?? this.deps.ca.firstFingerprint;
+  }
+
   /**
    * Which CA should issue the server certificate: the signing CA once every registered node
    * trusts it, else the oldest CA in use (which every node trusts).
@@ -107,7 +123,13 @@ export class CaRotation {
     const { ca, registry } = this.deps;
     const signing = ca.signing.fingerprint;
     const everyoneTrusts = registry.listNodes().every((node) => this.trustOf(node).includes(signing));
-    return everyoneTrusts ? signing : (ca.trusted[0]?.fingerprint ?? signing);
+    // A pending pairing request pinned the server's CA when its exchange ran (before any
+    // switch, so not the signing one): its certificate will come from that CA and the node
+    // will verify the server against it alone. Switching now would make that node unable to
+    // join (the agent refuses a certificate that does not chain to the CA it pinned) or, once
+    // approved, to connect. Requests are short-lived; their decision re-checks (watch).
+    const pairingWaits = ca.serverCa.fingerprint !== signing && registry.pendingRequestsNow().length > 0;
+    return everyoneTrusts && !pairingWaits ? signing : ca.serverFallback().fingerprint;
   }
 
   /** Begins a rotation (PALYRA_E_CA_ROTATION_IN_PROGRESS while one runs). */
@@ -142,9 +164,23 @@ export class CaRotation {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'trusted CA fingerprints must be SHA-256 hashes in lowercase hex');
     }
     const before = this.deps.registry.getNode(deviceId)?.trustedCaFingerprints;
+    // The same report as stored (every RegisterNode of a reconnecting node) costs nothing.
+    if (JSON.stringify(before) !== JSON.stringify([...new Set(normalized)].sort())) this.admitTrustChange(deviceId);
     const after = (await this.deps.registry.recordTrustedCas(deviceId, normalized)).trustedCaFingerprints;
     // This may have been the last node the new CA waited for; a failed switch never fails the report.
     if (JSON.stringify(before) !== JSON.stringify(after)) await this.switchServerIfReadyLogged();
+  }
+
+  private admitTrustChange(deviceId: string): void {
+    const now = Date.now();
+    const budget = this.trustBudgets.get(deviceId) ?? { tokens: TRUST_CHANGE_BURST, atMs: now };
+    budget.tokens = Math.min(TRUST_CHANGE_BURST, budget.tokens + (Math.max(0, now - budget.atMs) / 1000) * TRUST_CHANGES_PER_SECOND);
+    budget.atMs = now;
+    this.trustBudgets.set(deviceId, budget);
+    if (budget.tokens < 1) {
+      throw new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `node ${deviceId} changes the CAs it reports as trusted too often (burst ${TRUST_CHANGE_BURST}, then one per ${1 / TRUST_CHANGES_PER_SECOND} s)`);
+    }
+    budget.tokens -= 1;
   }
 
   /**
@@ -152,7 +188,15 @@ export class CaRotation {
    * revocation checks, which costs nothing outside a rotation. Returns the unsubscribe.
    */
   watch(): () => void {
-    return this.deps.registry.onRevoked(() => void this.switchServerIfReadyLogged());
+    const stopRevoked = this.deps.registry.onRevoked(() => void this.switchServerIfReadyLogged());
+    // A decided (or expired, withdrawn) pairing request may have been the last thing the switch waited for.
+    const stopRequests = this.deps.registry.onRequestChange((request) => {
+      if (request.state !== 'pending_approval') void this.switchServerIfReadyLogged();
+    });
+    return () => {
+      stopRevoked();
+      stopRequests();
+    };
   }
 
   private switchServerIfReadyLogged(): Promise<void> {
@@ -170,7 +214,7 @@ export class CaRotation {
     const node = this.deps.registry.getNode(session.deviceId);
     if (node === undefined) return;
     const trusted = new Set(this.trustOf(node));
-    const current = this.deps.ca.trustedFingerprints;
+    const current = this.deps.ca.bundleFingerprints;
     if (trusted.size !== current.length || !current.every((fp) => trusted.has(fp))) this.pushBundle(session);
     if (this.issuerOf(node) !== this.deps.ca.signing.fingerprint) session.send({ renew: { reason: 'CA rotation' } });
   }
@@ -220,9 +264,24 @@ export class CaRotation {
     const signing = ca.signing.fingerprint;
     const dependents: CutOffNode[] = [];
     for (const node of registry.listNodes()) {
-      const holdsOldCertificate = this.issuerOf(node) === retiring.fingerprint;
+      // Also the previous certificate until the node presents its renewed one: the renewal's
+      // answer may never have reached it (or it crashed first), and that is then its only one.
+      const holdsOldCertificate = this.issuerOf(node) === retiring.fingerprint || this.previousIssuerOf(node) === retiring.fingerprint;
       const lacksTrust = !this.trustOf(node).includes(signing);
       if (holdsOldCertificate || lacksTrust) dependents.push({ deviceId: node.deviceId, name: node.name, holdsOldCertificate, lacksTrust });
+    }
+    // Pairing requests whose exchange pinned the retiring CA (the server's until the switch):
+    // after finish their certificate could only come from a CA they do not trust.
+    const pinnedOld = ca.serverCa.fingerprint === retiring.fingerprint ? registry.pendingRequestsNow() : [];
+    if (pinnedOld.length > 0 && !force) {
+      const named = pinnedOld.slice(0, NODES_IN_MESSAGE).map((r) => `${displayText(r.name) || '(unnamed)'} (request ${r.requestId}, device ${r.deviceId})`).join('; ');
+      const more = pinnedOld.length > NODES_IN_MESSAGE ? `; and ${pinnedOld.length - NODES_IN_MESSAGE} more` : '';
+      throw new PalyraError(
+        'PALYRA_E_CA_IN_USE',
+        `${pinnedOld.length} pending pairing request${pinnedOld.length === 1 ? '' : 's'} pinned the old CA ${retiring.fingerprint}: ${named}${more}. ` +
+          'Approve or reject them first (palyrad nodes pending), or finish with --force to withdraw them',
+        { details: { retiring: retiring.fingerprint, pendingRequests: pinnedOld.length, requests: pinnedOld.slice(0, NODES_IN_DETAILS).map((r) => r.requestId) } },
+      );
     }
     if (dependents.length > 0 && !force) {
       const named = dependents.slice(0, NODES_IN_MESSAGE).map(describe).join('; ');
@@ -235,11 +294,23 @@ export class CaRotation {
         { details: { retiring: retiring.fingerprint, count: dependents.length, nodes: dependents.slice(0, NODES_IN_DETAILS) } },
       );
     }
+    // --force: those requests could never complete; withdrawn before anything changes (an
+    // approval racing with this then finds no pending request instead of issuing from a retired CA).
+    if (pinnedOld.length > 0) await registry.withdrawRequests(pinnedOld.map((r) => r.requestId));
     if (ca.serverCa.fingerprint !== signing) await this.switchServer(signing);
     const retired = await ca.retire();
     this.deps.applyTrust(ca.trustBundlePem);
     for (const node of dependents) {
       if (!node.holdsOldCertificate) continue;
+      const record = registry.getNode(node.deviceId);
+      if (record !== undefined && this.issuerOf(record) !== retired) {
+        // Only its previous certificate is the old CA's: that one goes (and its connections
+        // close), the renewed one from the new CA stays.
+        await registry.confirmCertificate(node.deviceId, record.certFingerprint).catch((error: unknown) => {
+          logFailure(this.deps.logger, 'error', `CA finish: revoking the previous certificate of ${node.deviceId} failed`, error);
+        });
+        continue;
+      }
       await registry.revokeCertificates(node.deviceId, `its certificate was issued by the retired CA ${retired}`).catch((error: unknown) => {
         logFailure(this.deps.logger, 'error', `CA finish: revoking the certificate of ${node.deviceId} failed`, error);
       });

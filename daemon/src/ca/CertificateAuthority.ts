@@ -86,7 +86,7 @@ export class CertificateAuthority {
   /** Serializes ensureServerCertificate, rotate and retire: each writes files that belong together. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(state: StateDirectory, keys: CaKeyStore, record: CaStateRecord, loaded: CaGeneration[]) {
+  private constructor(state: StateDirectory, keys: CaKeyStore, record: CaStateRecord, loaded: CaGeneration[], private readonly now: () => Date) {
     this.state = state;
     this.keys = keys;
     this.stateDir = state.path;
@@ -129,9 +129,24 @@ export class CertificateAuthority {
     return this.loaded;
   }
 
-  /** PEM of every trusted CA, concatenated: TLS `ca`, and what nodes are told to trust. */
+  /**
+   * PEM of every trusted CA, concatenated: TLS `ca`, and what nodes are told to trust. Without
+   * an expired retiring CA: nothing it issued is valid any more, and an agent refuses a bundle
+   * holding an expired CA (it would then never learn the signing one).
+   */
   get trustBundlePem(): string {
-    return this.loaded.map((g) => g.certPem).join('');
+    return this.bundleGenerations().map((g) => g.certPem).join('');
+  }
+
+  /** SHA-256 of each CA in trustBundlePem: what a node should report it trusts. */
+  get bundleFingerprints(): string[] {
+    return this.bundleGenerations().map((g) => g.fingerprint);
+  }
+
+  private bundleGenerations(): CaGeneration[] {
+    const now = this.now().getTime();
+    const signing = this.signing;
+    return this.loaded.filter((g) => g === signing || g.notAfter.getTime() > now);
   }
 
   get trustedFingerprints(): string[] {
@@ -164,6 +179,15 @@ export class CertificateAuthority {
     });
   }
 
+  /**
+   * The CA to serve with until every node trusts the signing one: the oldest trusted CA that
+   * has not expired at `now` (every node trusts the oldest; an expired one could only issue a
+   * certificate expired at birth), else the signing CA.
+   */
+  serverFallback(now: Date = this.now()): CaGeneration {
+    return this.loaded.find((g) => g.notAfter.getTime() > now.getTime()) ?? this.signing;
+  }
+
   /** The trusted generation with this fingerprint. */
   generation(fingerprint: string): CaGeneration | undefined {
     return this.loaded.find((g) => g.fingerprint === fingerprint);
@@ -177,7 +201,7 @@ export class CertificateAuthority {
    * permissions are PALYRA_E_STATE_PERMISSIONS.
    */
   static async loadOrCreate(options: LoadOrCreateOptions): Promise<CertificateAuthority> {
-    const { signal } = options;
+    const { signal, now = () => new Date() } = options;
     signal?.throwIfAborted();
     const state = await StateDirectory.open(options.stateDir);
     const keys = options.keys ?? new PlaintextKeyFiles(state);
@@ -194,14 +218,14 @@ export class CertificateAuthority {
       } else {
         if (keyBytes === null) throw caInvalid(state, keys, first, `${first.cert} exists but ${keys.where(first.key)} is missing`);
         if (certBytes === null) throw caInvalid(state, keys, first, `${keys.where(first.key)} exists but ${first.cert} is missing`);
-        generation = CertificateAuthority.check(state, keys, 1, keyBytes, certBytes);
+        generation = CertificateAuthority.check(state, keys, 1, keyBytes, certBytes, now());
       }
       // No state record is written for a daemon that never rotated: the first rotation writes it.
       const implicit: CaStateRecord = {
         version: CA_STATE_VERSION,
         generations: [{ id: 1, fingerprint: generation.fingerprint, role: 'signing', createdAt: generation.x509.validFrom ? new Date(generation.x509.validFrom).toISOString() : new Date().toISOString() }],
       };
-      return new CertificateAuthority(state, keys, implicit, [generation]);
+      return new CertificateAuthority(state, keys, implicit, [generation], now);
     }
     const loaded: CaGeneration[] = [];
     for (const entry of record.generations) {
@@ -211,20 +235,29 @@ export class CertificateAuthority {
       const certBytes = await state.readPublic(names.cert);
       if (keyBytes === null) throw caInvalid(state, keys, names, `${keys.where(names.key)} (CA generation ${entry.id}, ${entry.role}) is missing`);
       if (certBytes === null) throw caInvalid(state, keys, names, `${state.file(names.cert)} (CA generation ${entry.id}, ${entry.role}) is missing`);
-      const generation = CertificateAuthority.check(state, keys, entry.id, keyBytes, certBytes);
+      // A retiring CA may expire before its rotation is finished (a node stayed away): the
+      // daemon must still start, with the signing CA, so that `ca finish` can end it. Nothing
+      // it issued is valid any more (certificates are capped at the CA's expiry).
+      const generation = CertificateAuthority.check(state, keys, entry.id, keyBytes, certBytes, now(), entry.role === 'retiring');
       if (generation.fingerprint !== entry.fingerprint) {
         throw caInvalid(state, keys, names, `${state.file(names.cert)} is not the CA certificate the CA state records for generation ${entry.id} (${entry.fingerprint})`);
       }
       loaded.push(generation);
     }
-    return new CertificateAuthority(state, keys, record, loaded);
+    return new CertificateAuthority(state, keys, record, loaded, now);
   }
 
   /** Validates a CA generation found on disk. */
-  private static check(state: StateDirectory, keys: CaKeyStore, id: number, keyBytes: Buffer, certBytes: Buffer): CaGeneration {
+  private static check(state: StateDirectory, keys: CaKeyStore, id: number, keyBytes: Buffer, certBytes: Buffer, now: Date, allowExpired = false): CaGeneration {
     const names = generationFiles(id);
-    return CaGeneration.check(id, keyBytes, certBytes, { key: keys.where(names.key), cert: state.file(names.cert) }, (problem, cause) =>
-      caInvalid(state, keys, names, problem, cause),
+    return CaGeneration.check(
+      id,
+      keyBytes,
+      certBytes,
+      { key: keys.where(names.key), cert: state.file(names.cert) },
+      (problem, cause) => caInvalid(state, keys, names, problem, cause),
+      now,
+      { allowExpired },
     );
   }
 
@@ -335,7 +368,10 @@ export class CertificateAuthority {
     }
     const hosts = this.serverHosts(options.hosts);
     const run = this.queue.then(() => {
-      const issuer = options.issuer === undefined ? this.serverGeneration : this.generation(options.issuer);
+      // The current server CA, unless it expired (a retiring CA past its date): a certificate
+      // from it would be expired at birth.
+      const current = this.serverGeneration.notAfter.getTime() > this.now().getTime() ? this.serverGeneration : this.serverFallback();
+      const issuer = options.issuer === undefined ? current : this.generation(options.issuer);
       if (issuer === undefined) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `no trusted CA has the fingerprint ${String(options.issuer)}`);
       return this.ensureServerCertificateNow(issuer, hosts, validityMs, force, signal);
     });

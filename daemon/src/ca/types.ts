@@ -20,6 +20,8 @@ export interface LoadOrCreateOptions {
   /** Where the private keys live. Default: plaintext 0600 PEM files in the state dir (the daemon passes its vault). */
   keys?: CaKeyStore;
   signal?: AbortSignal;
+  /** The clock the CA certificates' expiry is checked against (tests). */
+  now?: () => Date;
 }
 
 export interface EnsureServerCertificateOptions {

@@ -327,6 +327,11 @@ export class NodeRegistry {
     return this.requests.pending();
   }
 
+  /** Pending requests as stored now (no expiry pass: for synchronous checks such as CaRotation's). */
+  pendingRequestsNow(): Readonly<PairingRequestRecord>[] {
+    return this.requests.pending();
+  }
+
   /** By exact requestId (any state), else the pending request of that deviceId. */
   findRequest(idOrDeviceId: string): Readonly<PairingRequestRecord> | undefined {
     return this.requests.table.get(idOrDeviceId) ?? this.requests.pendingOf(idOrDeviceId);
@@ -633,10 +638,15 @@ export class NodeRegistry {
         deny(node.previousCertFingerprint, node.previousCertExpiresAt, 'superseded by a second renewal');
       }
       const renewedAt = tx.now.toISOString();
+      // The CA of the certificate kept as previous (ca finish must not retire it while the node may still run on it).
+      const heldCa = held.role === 'previous' ? node.previousCertCaFingerprint : node.certCaFingerprint;
+      const base: NodeRecord = { ...node };
+      delete base.previousCertCaFingerprint;
       const updated = checked('renewed certificate', () =>
         validateNode(
           {
-            ...node,
+            ...base,
+            ...(heldCa === undefined ? {} : { previousCertCaFingerprint: heldCa }),
             certFingerprint: fingerprint,
             certExpiresAt: isoOf(certificate.notAfter),
             certIssuedAt: isoOf(certificate.issuedAt),
@@ -682,6 +692,7 @@ export class NodeRegistry {
       const confirmed: NodeRecord = { ...node };
       delete confirmed.previousCertFingerprint;
       delete confirmed.previousCertExpiresAt;
+      delete confirmed.previousCertCaFingerprint;
       tx.nodes.put(confirmed);
       return true;
     });
@@ -698,8 +709,11 @@ export class NodeRegistry {
 
   /**
    * Drops deny-list entries whose certificate has expired: TLS and every lookup refuse such a
-   * certificate anyway (and no registered node holds it: revoking a certificate always takes
-   * it off its node), so the list stays bounded by the certificates still valid. Entries of
+   * certificate anyway, so the list stays bounded by the certificates still valid. Except while
+   * a registered node still holds the certificate (ca finish --force revokes a node's
+   * certificates without unregistering it): the grace path renews from an expired certificate
+   * of the node's, and only the deny list tells it that this one was cut off. Such entries go
+   * once the node is removed or paired again (bounded by the nodes). Entries of
    * older releases, without expiresAt, stay. Costs nothing until the earliest entry expires.
    * Returns how many went.
    */
@@ -708,7 +722,7 @@ export class NodeRegistry {
     return this.mutate(signal, (tx) => {
       let pruned = 0;
       for (const record of tx.revoked.values()) {
-        if (record.expiresAt !== undefined && expired(record.expiresAt, tx.now)) {
+        if (record.expiresAt !== undefined && expired(record.expiresAt, tx.now) && !stillHeld(tx, record)) {
           tx.revoked.delete(record.fingerprint);
           pruned += 1;
         }
@@ -907,6 +921,12 @@ function decide(tx: Transaction, requestId: string, state: 'rejected' | 'expired
 }
 
 /** Deny-lists every certificate of `node`: its current one and a previous one not yet confirmed. */
+/** A registered node still holds the revoked certificate (as current or previous). */
+function stillHeld(tx: Transaction, record: Readonly<RevokedCertRecord>): boolean {
+  const node = tx.nodes.get(record.deviceId);
+  return node !== undefined && heldCertificate(node, record.fingerprint) !== undefined;
+}
+
 function revokeAll(tx: Transaction, node: Readonly<NodeRecord>, reason: string): void {
   revokeFingerprint(tx, { fingerprint: node.certFingerprint, deviceId: node.deviceId, expiresAt: node.certExpiresAt }, reason);
   if (node.previousCertFingerprint !== undefined && node.previousCertExpiresAt !== undefined) {

@@ -79,6 +79,11 @@ export interface NodeRecord {
    */
   previousCertFingerprint?: string;
   previousCertExpiresAt?: string;
+  /**
+   * SHA-256 of the CA that issued the previous certificate (absent: the first CA): until the
+   * node presents its renewed certificate it may still depend on that CA (ca finish).
+   */
+  previousCertCaFingerprint?: string;
   /** When the current certificate was issued by a renewal (absent: issued at pairing). */
   lastRenewedAt?: string;
   /** SHA-256 of every CA the node said it trusts (RegisterNode, TrustAck); absent: unknown. */

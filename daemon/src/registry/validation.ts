@@ -219,7 +219,7 @@ export function validateNode(value: unknown, path: string): NodeRecord {
     'deviceId', 'name', 'platform', 'hostname', 'agentVersion', 'capabilities', 'labels', 'ed25519PublicKey',
     'x25519PublicKey', 'certFingerprint', 'certExpiresAt', 'pairedAt', 'lastSeen',
   ], [
-    'certIssuedAt', 'certCaFingerprint', 'previousCertFingerprint', 'previousCertExpiresAt', 'lastRenewedAt', 'trustedCaFingerprints',
+    'certIssuedAt', 'certCaFingerprint', 'previousCertFingerprint', 'previousCertExpiresAt', 'previousCertCaFingerprint', 'lastRenewedAt', 'trustedCaFingerprints',
   ]);
   deviceId(r.deviceId, at(path, 'deviceId'));
   string(r.name, at(path, 'name'));
@@ -244,6 +244,10 @@ export function validateNode(value: unknown, path: string): NodeRecord {
     if (r.previousCertFingerprint === r.certFingerprint) throw new StateValidationError(at(path, 'previousCertFingerprint'), 'must differ from certFingerprint');
   }
   if (r.previousCertExpiresAt !== undefined) timestamp(r.previousCertExpiresAt, at(path, 'previousCertExpiresAt'));
+  if (r.previousCertCaFingerprint !== undefined) {
+    if (r.previousCertFingerprint === undefined) throw new StateValidationError(at(path, 'previousCertCaFingerprint'), 'only with previousCertFingerprint');
+    fingerprint(r.previousCertCaFingerprint, at(path, 'previousCertCaFingerprint'));
+  }
   if (r.lastRenewedAt !== undefined) timestamp(r.lastRenewedAt, at(path, 'lastRenewedAt'));
   if (r.trustedCaFingerprints !== undefined) {
     const list = array(r.trustedCaFingerprints, at(path, 'trustedCaFingerprints'));

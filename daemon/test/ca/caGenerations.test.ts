@@ -153,3 +153,46 @@ describe('CA generations', () => {
     expect(error.message).toContain('ca-2.crt');
   });
 });
+
+describe('an expired retiring CA', () => {
+  it('does not stop the daemon from starting mid-rotation: it loads (nothing it issued is valid any more), the server certificate falls back to the signing CA', async () => {
+    const dir = await stateDir();
+    const ca = await CertificateAuthority.loadOrCreate({ stateDir: dir });
+    const first = ca.signing.fingerprint;
+    const year = 365.25 * 86_400_000;
+    const rotatedAt = new Date(Date.now() + 9.5 * year);
+    const next = await ca.rotate({ now: () => rotatedAt });
+    // Eleven years on, the rotation never finished (a node stayed away): the first CA expired.
+    const later = new Date(Date.now() + 10.5 * year);
+    const reloaded = await CertificateAuthority.loadOrCreate({ stateDir: dir, now: () => later });
+    expect(reloaded.trustedFingerprints).toEqual([first, next.fingerprint]);
+    expect(reloaded.rotating).toBe(true);
+    // Not the expired CA: a server certificate from it would be expired at birth.
+    expect(reloaded.serverFallback(later).fingerprint).toBe(next.fingerprint);
+    expect(reloaded.serverFallback(new Date()).fingerprint).toBe(first);
+    // An expired signing CA is still refused (nothing could issue).
+    await expectCode(CertificateAuthority.loadOrCreate({ stateDir: dir, now: () => new Date(Date.now() + 20 * year) }), 'PALYRA_E_CA_INVALID');
+  });
+
+  it('is left out of the trust bundle nodes are sent (agents refuse a bundle holding an expired CA, and would never learn the new one)', async () => {
+    const dir = await stateDir();
+    const ca = await CertificateAuthority.loadOrCreate({ stateDir: dir });
+    const year = 365.25 * 86_400_000;
+    const next = await ca.rotate({ now: () => new Date(Date.now() + 9.5 * year) });
+    const later = new Date(Date.now() + 10.5 * year);
+    const reloaded = await CertificateAuthority.loadOrCreate({ stateDir: dir, now: () => later });
+    expect(reloaded.trustedFingerprints).toEqual([ca.trusted[0]?.fingerprint, next.fingerprint]);
+    expect(reloaded.trustBundlePem).toBe(next.certPem);
+    expect(reloaded.bundleFingerprints).toEqual([next.fingerprint]);
+  });
+
+  it('server certificate renewals (no issuer named) move off it to the oldest unexpired CA instead of issuing one expired at birth', async () => {
+    const dir = await stateDir();
+    const ca = await CertificateAuthority.loadOrCreate({ stateDir: dir });
+    const year = 365.25 * 86_400_000;
+    const next = await ca.rotate({ now: () => new Date(Date.now() + 9.5 * year) });
+    const reloaded = await CertificateAuthority.loadOrCreate({ stateDir: dir, now: () => new Date(Date.now() + 10.5 * year) });
+    await reloaded.ensureServerCertificate({ hosts: [], force: true });
+    expect(reloaded.serverCa.fingerprint).toBe(next.fingerprint);
+  });
+});

@@ -163,6 +163,20 @@ describe('pruneRevocations', () => {
     expect((await open()).revocationCount).toBe(2);
   });
 
+  it('keeps an expired entry while its registered node still holds that certificate (ca finish --force revokes without unregistering): the grace path must not revive it', async () => {
+    const registry = await withNode(1);
+    await registry.revokeCertificates(deviceId(1), 'its certificate was issued by the retired CA');
+    clock.ms = Date.parse('2025-02-01T00:00:01.000Z');
+    expect(await registry.pruneRevocations()).toBe(0);
+    expect(registry.isRevoked(fingerprint(1))).toBe(true);
+    expect((await open()).isRevoked(fingerprint(1))).toBe(true);
+    // Once the node no longer holds it (removed, or paired again), it can go.
+    await registry.removeNode(deviceId(1), 'gone');
+    clock.advance(1000);
+    expect(await registry.pruneRevocations()).toBe(1);
+    expect(registry.isRevoked(fingerprint(1))).toBe(false);
+  });
+
   it('stays bounded across many renewals, and costs no statement until an entry can go', async () => {
     const registry = await withNode(1);
     let current = 1;
