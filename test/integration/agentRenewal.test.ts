@@ -170,6 +170,56 @@ describe('the agent renewal lifecycle (in-process daemon)', { timeout: TEST_TIME
     expect(agent.messages().join('\n')).toMatch(/falling back to the previous one/);
   });
 
+  it('a renewal refused because the daemon does not know the current certificate falls back to the previous one and renews from it, instead of giving up for good', async () => {
+    const d = await startDaemon(scope);
+    const node = await pairNode(scope, d);
+    // As in the test above (the daemon lost the renewal), but the renewal schedule gets there
+    // first: the node was away past two thirds, so it renews at start, before (or without) a
+    // connection attempt that would have fallen back.
+    const ca = await daemonCa(d);
+    const key = await generateTlsKeyPair();
+    const unknown = await ca.signNodeCsr({ csrDer: createCsr({ deviceId: node.deviceId, privateKeyPem: key.privateKeyPem }), deviceId: node.deviceId });
+    const identity: NodeIdentity = {
+      ...node,
+      certPem: unknown.certPem,
+      tlsPrivateKeyPem: key.privateKeyPem,
+      certExpiresAt: unknown.notAfter.toISOString(),
+      previousCertPem: node.certPem,
+      previousTlsPrivateKeyPem: node.tlsPrivateKeyPem,
+      previousCertExpiresAt: node.certExpiresAt,
+    };
+    const store = new FileIdentityStore(join(await scope.tempDir(), 'node'));
+    await store.save(identity);
+    const holder = new IdentityHolder(identity);
+    const keeper = new IdentityKeeper(store, holder);
+    const captured = capturedLogger();
+    const logger: PluginLogger = {
+      debug: (message, fields) => captured.logger.debug(fields ?? {}, message),
+      info: (message, fields) => captured.logger.info(fields ?? {}, message),
+      warn: (message, fields) => captured.logger.warn(fields ?? {}, message),
+      error: (message, fields) => captured.logger.error(fields ?? {}, message),
+    };
+    const clock = { offsetMs: 17 * HOUR };
+    const manager = new RenewalManager({ keeper, logger, now: () => new Date(Date.now() + clock.offsetMs), random: () => 0.5 });
+    const renewed = new Promise<NodeIdentity>((resolve) =>
+      holder.onChange((next) => {
+        if (next.previousCertPem === node.certPem && next.certPem !== identity.certPem && next.certPem !== node.certPem) {
+          clock.offsetMs = 0;
+          resolve(next);
+        }
+      }),
+    );
+    const abort = new AbortController();
+    scope.defer(() => abort.abort());
+    const running = manager.run({ signal: abort.signal }).then(() => undefined, (error: unknown) => error);
+    const outcome = await within(Promise.race([renewed, running]), 30_000, 'a renewal (or the manager giving up)');
+    if (outcome instanceof Error) throw new Error(`the manager gave up: ${outcome.message}`);
+    const next = outcome as NodeIdentity;
+    expect(await registeredFingerprint(d, node.deviceId)).toBe(certFingerprint(next.certPem));
+    expect((await store.load())?.certPem).toBe(next.certPem);
+    expect(manager.status.nextRenewalAt).not.toBeNull();
+  });
+
   it('a removed node cannot renew: the manager stops with NODE_REVOKED and says to pair again', async () => {
     const d = await startDaemon(scope);
     const node = await pairNode(scope, d);
