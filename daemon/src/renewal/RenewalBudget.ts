@@ -19,11 +19,14 @@ export const DEFAULT_RENEWAL_RATE: RenewalRate = { burst: 6, perLifetime: 12 };
  * supersedes until that one expires: without a budget one node holding valid credentials
  * could grow the deny list (and the store) without bound within a lifetime. Taken only after
  * the node proved its identity key, so nobody else can spend a node's budget. At most one
- * entry per node that renewed (devices that passed the signature check are registered).
+ * entry per node that renewed (devices that passed the signature check are registered); full
+ * buckets are dropped whenever the map doubled since the last sweep (removed nodes too).
  */
 export class RenewalBudget {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly refillMs: number;
+  /** Entries after the last sweep (at least 1024): a sweep runs when the map has doubled. */
+  private sweepAt = 1024;
 
   constructor(
     private readonly rate: RenewalRate,
@@ -52,6 +55,20 @@ export class RenewalBudget {
       );
     }
     this.buckets.set(deviceId, { tokens: tokens - 1, at: now });
+    if (this.buckets.size >= this.sweepAt) this.sweep(now);
+  }
+
+  /** Entries held now. */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** Drops the buckets that are full again (a full bucket is what a missing entry means). */
+  private sweep(now: number): void {
+    for (const [deviceId, bucket] of this.buckets) {
+      if (bucket.tokens + (now - bucket.at) / this.refillMs >= this.rate.burst) this.buckets.delete(deviceId);
+    }
+    this.sweepAt = Math.max(1024, this.buckets.size * 2);
   }
 
   /** Gives back a renewal that issued nothing (signing or recording it failed). */
