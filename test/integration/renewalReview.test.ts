@@ -8,7 +8,8 @@ import { fingerprint, generateTlsKeyPair, pemToDer } from '@palyra/shared';
 import { signRenewal } from '@palyra/shared/renewal';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NodeIdentity } from '../../agent/src/identity/index.js';
-import { CA_SETUP_TIMEOUT_MS, Scope, TEST_TIMEOUT_MS, clientCredentials, nodeClient, pairNode, prepareCas, startDaemon, type RunningDaemon } from './harness.js';
+import * as grpc from '@grpc/grpc-js';
+import { CA_SETUP_TIMEOUT_MS, Scope, SessionProbe, TEST_TIMEOUT_MS, clientCredentials, expectPalyraStatus, nodeClient, pairNode, prepareCas, registerNode, startDaemon, within, type RunningDaemon } from './harness.js';
 import { capturedLogger } from '../helpers/capturedLogger.js';
 import { RenewProbe, buildProof, renewOn, renewedIdentity, type RenewOutcome } from '../helpers/renewalProbe.js';
 
@@ -121,5 +122,38 @@ describe('renewal review', { timeout: TEST_TIMEOUT_MS }, () => {
     expect((await probe.ended)?.palyra.code).toMatch(/^PALYRA_E_(CERT_INVALID|RENEWAL_REFUSED)$/);
     // Still serving.
     expect(outcomeCode(await renewOn(scope, certClient(d, node), node))).toBe('issued');
+  });
+
+  it('make-before-break: RegisterNode with the renewed certificate leaves the node online on its old session until the new session opens, which closes it and deny-lists the old certificate', async () => {
+    const d = await startDaemon(scope);
+    const node = await pairNode(scope, d);
+    const status = async (): Promise<string | undefined> => (await d.control.listNodes()).find((n) => n.deviceId === node.deviceId)?.status;
+    const oldSession = new SessionProbe(scope, certClient(d, node), node.deviceId);
+    await oldSession.firstMessage;
+    const renewal = await renewOn(scope, certClient(d, node), node);
+    if (!renewal.ok) throw new Error(renewal.palyra.message);
+    const renewed = renewedIdentity(node, renewal);
+    // The agent registers with the new certificate first, then opens its new session: in
+    // between, dispatches must still reach it on the old session (a dispatch to an offline
+    // node fails at once with PALYRA_E_NODE_UNAVAILABLE).
+    expect((await registerNode(certClient(d, renewed), node.deviceId)).ok).toBe(true);
+    expect(await status()).toBe('online');
+    const newSession = new SessionProbe(scope, certClient(d, renewed), node.deviceId);
+    await newSession.firstMessage;
+    expectPalyraStatus(await within(oldSession.ended, 5_000, 'the old session ends'), 'PALYRA_E_PERMISSION_DENIED', grpc.status.PERMISSION_DENIED);
+    expect(await status()).toBe('online');
+    // The old certificate is deny-listed once the new session is up.
+    await within(
+      (async () => {
+        for (;;) {
+          const outcome = await registerNode(certClient(d, node), node.deviceId);
+          if (!outcome.ok) return;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })(),
+      5_000,
+      'the old certificate to be refused',
+    );
+    expect((await registerNode(certClient(d, renewed), node.deviceId)).ok).toBe(true);
   });
 });
