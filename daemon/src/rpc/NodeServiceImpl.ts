@@ -72,7 +72,8 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
         // then its new Session), and closing the old session here would list the node offline
         // (failing dispatches sent meanwhile) until the new one opens; the new session's hello
         // confirms instead, right after it replaced the old one.
-        if (sessions.get(peer.deviceId)?.fingerprint !== peer.node.previousCertFingerprint) {
+        const previous = peer.node.previousCertFingerprint;
+        if (previous === undefined || sessions.get(peer.deviceId)?.fingerprint !== previous) {
           await registry.confirmCertificate(peer.deviceId, peer.fingerprint);
         }
         // Compiling new schemas takes a moment (in the schema worker): stop if the node gives up.
