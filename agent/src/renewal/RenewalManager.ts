@@ -170,7 +170,7 @@ export class RenewalManager {
         signal,
         ...(this.options.pinnedFingerprint === undefined ? {} : { pinnedFingerprint: this.options.pinnedFingerprint }),
       });
-      await this.options.keeper.switchTo(renewed);
+      await this.options.keeper.switchTo(renewed, identity);
       // Whatever asked for a renewal meanwhile (the expiry, RenewNow) is answered by this one.
       this.requested = undefined;
       this.last = { at: this.now().toISOString(), result: 'renewed', path };
