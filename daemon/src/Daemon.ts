@@ -13,6 +13,7 @@ import { AutoApprover } from './pairing/AutoApprover.js';
 import type { AutoApproveMode } from './pairing/autoApprovePolicy.js';
 import type { NodeRegistry, RenewalListener } from './registry/index.js';
 import { DEFAULT_RENEWAL_GRACE_MS, DEFAULT_RENEWAL_LIMITS } from './renewal/RenewalService.js';
+import type { RenewalRate } from './renewal/RenewalBudget.js';
 import { NODE_DEFAULT_VALIDITY_MS } from './ca/constants.js';
 import { openDaemonRegistry } from './registry/openDaemonRegistry.js';
 import { openStore } from './store/openStore.js';
@@ -55,6 +56,8 @@ export interface DaemonOptions {
   renewalLimits?: Partial<PeerLimits>;
   /** Deadline of one RenewCertificate stream (default DEFAULT_RENEWAL_TIMEOUT_MS). */
   renewalTimeoutMs?: number;
+  /** Renewals one node may make: a burst, and so many more per certificate lifetime (default DEFAULT_RENEWAL_RATE). */
+  renewalRate?: RenewalRate;
   /**
    * Approve confirmed pairing requests without an operator: 'off' (default), 'qr' or 'all'.
    * For automation; see pairing/autoApprovePolicy.ts for why PINs are a separate choice.
@@ -322,6 +325,7 @@ export class Daemon {
           caBundlePem: () => ca.trustBundlePem,
           limits: { ...DEFAULT_RENEWAL_LIMITS, ...options.renewalLimits },
           ...(options.renewalTimeoutMs === undefined ? {} : { timeoutMs: options.renewalTimeoutMs }),
+          ...(options.renewalRate === undefined ? {} : { rate: options.renewalRate }),
         },
       }, { connectionLimits: connectionLimits(options) });
       signal?.throwIfAborted();

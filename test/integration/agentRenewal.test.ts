@@ -18,7 +18,8 @@ import type { CapabilityExecutor } from '../../agent/src/connection/CapabilityEx
 import { FileIdentityStore, type NodeIdentity } from '../../agent/src/identity/index.js';
 import { IdentityHolder, IdentityKeeper, NodeCertificateLifecycle, RenewalManager } from '../../agent/src/renewal/index.js';
 import { capturedLogger } from '../helpers/capturedLogger.js';
-import { CA_SETUP_TIMEOUT_MS, Scope, TEST_TIMEOUT_MS, pairNode, prepareCas, startDaemon, within, type RunningDaemon } from './harness.js';
+import { CA_SETUP_TIMEOUT_MS, Scope, TEST_TIMEOUT_MS, clientCredentials, nodeClient, pairNode, prepareCas, startDaemon, within, type RunningDaemon } from './harness.js';
+import { renewOn, renewedIdentity } from '../helpers/renewalProbe.js';
 
 let scope: Scope;
 beforeAll(() => prepareCas('daemon'), CA_SETUP_TIMEOUT_MS);
@@ -168,6 +169,98 @@ describe('the agent renewal lifecycle (in-process daemon)', { timeout: TEST_TIME
     expect(stored?.certPem).toBe(node.certPem);
     expect(stored?.previousCertPem).toBeUndefined();
     expect(agent.messages().join('\n')).toMatch(/falling back to the previous one/);
+  });
+
+  it('a renewal refused because the daemon does not know the current certificate falls back to the previous one and renews from it, instead of giving up for good', async () => {
+    const d = await startDaemon(scope);
+    const node = await pairNode(scope, d);
+    // As in the test above (the daemon lost the renewal), but the renewal schedule gets there
+    // first: the node was away past two thirds, so it renews at start, before (or without) a
+    // connection attempt that would have fallen back.
+    const ca = await daemonCa(d);
+    const key = await generateTlsKeyPair();
+    const unknown = await ca.signNodeCsr({ csrDer: createCsr({ deviceId: node.deviceId, privateKeyPem: key.privateKeyPem }), deviceId: node.deviceId });
+    const identity: NodeIdentity = {
+      ...node,
+      certPem: unknown.certPem,
+      tlsPrivateKeyPem: key.privateKeyPem,
+      certExpiresAt: unknown.notAfter.toISOString(),
+      previousCertPem: node.certPem,
+      previousTlsPrivateKeyPem: node.tlsPrivateKeyPem,
+      previousCertExpiresAt: node.certExpiresAt,
+    };
+    const store = new FileIdentityStore(join(await scope.tempDir(), 'node'));
+    await store.save(identity);
+    const holder = new IdentityHolder(identity);
+    const keeper = new IdentityKeeper(store, holder);
+    const captured = capturedLogger();
+    const logger: PluginLogger = {
+      debug: (message, fields) => captured.logger.debug(fields ?? {}, message),
+      info: (message, fields) => captured.logger.info(fields ?? {}, message),
+      warn: (message, fields) => captured.logger.warn(fields ?? {}, message),
+      error: (message, fields) => captured.logger.error(fields ?? {}, message),
+    };
+    const clock = { offsetMs: 17 * HOUR };
+    const manager = new RenewalManager({ keeper, logger, now: () => new Date(Date.now() + clock.offsetMs), random: () => 0.5 });
+    const renewed = new Promise<NodeIdentity>((resolve) =>
+      holder.onChange((next) => {
+        if (next.previousCertPem === node.certPem && next.certPem !== identity.certPem && next.certPem !== node.certPem) {
+          clock.offsetMs = 0;
+          resolve(next);
+        }
+      }),
+    );
+    const abort = new AbortController();
+    scope.defer(() => abort.abort());
+    const running = manager.run({ signal: abort.signal }).then(() => undefined, (error: unknown) => error);
+    const outcome = await within(Promise.race([renewed, running]), 30_000, 'a renewal (or the manager giving up)');
+    if (outcome instanceof Error) throw new Error(`the manager gave up: ${outcome.message}`);
+    const next = outcome as NodeIdentity;
+    expect(await registeredFingerprint(d, node.deviceId)).toBe(certFingerprint(next.certPem));
+    expect((await store.load())?.certPem).toBe(next.certPem);
+    expect(manager.status.nextRenewalAt).not.toBeNull();
+  });
+
+  it('the certificate kept as previous after a renewal is the one it was renewed from (the daemon keeps that one), even when the identity in use changed meanwhile', async () => {
+    const d = await startDaemon(scope);
+    const paired = await pairNode(scope, d);
+    // The daemon holds X as current and the paired certificate P as previous; so does the node.
+    const first = await renewOn(scope, nodeClient(scope, d.address, clientCredentials(d.caCertPem, { keyPem: paired.tlsPrivateKeyPem, certPem: paired.certPem })), paired);
+    if (!first.ok) throw new Error(first.palyra.message);
+    const x = renewedIdentity(paired, first);
+    const identity: NodeIdentity = { ...x, previousCertPem: paired.certPem, previousTlsPrivateKeyPem: paired.tlsPrivateKeyPem, previousCertExpiresAt: paired.certExpiresAt };
+    const store = new FileIdentityStore(join(await scope.tempDir(), 'node'));
+    await store.save(identity);
+    const holder = new IdentityHolder(identity);
+    const keeper = new IdentityKeeper(store, holder);
+    const captured = capturedLogger();
+    const logger: PluginLogger = {
+      debug: (message, fields) => captured.logger.debug(fields ?? {}, message),
+      info: (message, fields) => captured.logger.info(fields ?? {}, message),
+      warn: (message, fields) => captured.logger.warn(fields ?? {}, message),
+      error: (message, fields) => captured.logger.error(fields ?? {}, message),
+    };
+    const clock = { offsetMs: 17 * HOUR };
+    const manager = new RenewalManager({ keeper, logger, now: () => new Date(Date.now() + clock.offsetMs), random: () => 0.5 });
+    const switched = new Promise<NodeIdentity>((resolve) =>
+      holder.onChange((next, change) => {
+        if (change === 'credentials' && next.certPem !== x.certPem && next.certPem !== paired.certPem) {
+          clock.offsetMs = 0;
+          resolve(next);
+        }
+      }),
+    );
+    const abort = new AbortController();
+    scope.defer(() => abort.abort());
+    // The renewal (from X) starts at once, synchronously up to its key generation...
+    manager.run({ signal: abort.signal }).catch(() => undefined);
+    // ...and meanwhile the connection falls back to P (as when a connect was refused).
+    expect(await keeper.fallBack(new Date())).toBe(true);
+    const next = await within(switched, 30_000, 'the renewal from X to be stored and switched to');
+    // The daemon renewed from X: it keeps X as previous and deny-listed P.
+    expect(next.previousCertPem).toBe(x.certPem);
+    expect((await store.load())?.previousCertPem).toBe(x.certPem);
+    expect(next.previousTlsPrivateKeyPem).toBe(x.tlsPrivateKeyPem);
   });
 
   it('a removed node cannot renew: the manager stops with NODE_REVOKED and says to pair again', async () => {

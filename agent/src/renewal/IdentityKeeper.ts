@@ -33,19 +33,26 @@ export class IdentityKeeper {
     readonly holder: IdentityHolder,
   ) {}
 
-  /** Stores the renewed certificate and key with the current ones kept as previous*, then switches the connections to them. */
-  switchTo(renewed: RenewedCredentials): Promise<NodeIdentity> {
+  /**
+   * Stores the renewed certificate and key, with the certificate they were renewed from
+   * (`from`, default the one in use) kept as previous*, then switches the connections to them.
+   * `from`, not the one in use now: the daemon keeps exactly that one as the node's previous
+   * certificate (and deny-lists any other), and the one in use may have changed during the
+   * renewal (a fallback).
+   */
+  switchTo(renewed: RenewedCredentials, from?: Pick<NodeIdentity, 'certPem' | 'tlsPrivateKeyPem' | 'certExpiresAt'>): Promise<NodeIdentity> {
     return this.serial(async () => {
       const identity = this.holder.current;
+      const kept = from ?? identity;
       const next: NodeIdentity = {
         ...identity,
         certPem: renewed.certPem,
         tlsPrivateKeyPem: renewed.tlsPrivateKeyPem,
         certExpiresAt: renewed.certExpiresAt,
         ...(renewed.caBundlePem === undefined ? {} : { caCertPem: renewed.caBundlePem }),
-        previousCertPem: identity.certPem,
-        previousTlsPrivateKeyPem: identity.tlsPrivateKeyPem,
-        previousCertExpiresAt: identity.certExpiresAt,
+        previousCertPem: kept.certPem,
+        previousTlsPrivateKeyPem: kept.tlsPrivateKeyPem,
+        previousCertExpiresAt: kept.certExpiresAt,
       };
       await this.store.save(next);
       await testPause('stored');

@@ -170,7 +170,7 @@ export class RenewalManager {
         signal,
         ...(this.options.pinnedFingerprint === undefined ? {} : { pinnedFingerprint: this.options.pinnedFingerprint }),
       });
-      await this.options.keeper.switchTo(renewed);
+      await this.options.keeper.switchTo(renewed, identity);
       // Whatever asked for a renewal meanwhile (the expiry, RenewNow) is answered by this one.
       this.requested = undefined;
       this.last = { at: this.now().toISOString(), result: 'renewed', path };
@@ -183,6 +183,14 @@ export class RenewalManager {
       const failure = PalyraError.from(error);
       this.last = { at: this.now().toISOString(), result: 'failed', path, errorCode: failure.code, error: failure.message };
       if (PAIR_AGAIN_CODES.has(failure.code)) {
+        // The refusal is about the certificate this attempt renewed from. If that is no longer
+        // the one in use (the connection fell back meanwhile), or a previous one is kept that
+        // the daemon may still know (it lost the renewal: a restored backup), renew from that
+        // before telling the operator to pair again.
+        if (this.identity.certPem !== identity.certPem || (await this.options.keeper.fallBack(this.now()))) {
+          logger.warn('certificate renewal refused for a certificate the daemon does not accept; renewing from the one it knows', { code: failure.code, path });
+          return;
+        }
         this.fatal = new PalyraError(
           failure.code,
           `${failure.message}: this node cannot renew its certificate; pair it again (palyra-node leave, then palyra-node join --pin <PIN> --daemon ${identity.daemonAddress})`,

@@ -1,6 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
 import { PalyraError } from '@palyra/shared/errors';
+import { displayText } from '@palyra/shared/text';
 import { isValidDeviceId } from '@palyra/shared/ids';
 import { DAEMON_URI, EKU_SERVER_AUTH, deviceUri, derToPem, fingerprint, generateTlsKeyPair, parseCertificate, pemToDer } from '@palyra/shared/x509';
 import {
@@ -491,14 +492,15 @@ export class CertificateAuthority {
 
   /**
    * checkCsr, and the CSR's subject CN must be `deviceId` (PALYRA_E_RENEWAL_REFUSED
-   * otherwise): a renewal must never carry a request made for another device.
+   * otherwise): a renewal must never carry a request made for another device. The CN is the
+   * node's text: escaped in the message (it is logged, and printed on a terminal).
    */
   checkRenewalCsr(csrDer: Uint8Array, deviceId: string): void {
     const csr = NodeCsr.parse(csrDer);
     if (csr.commonName !== deviceId) {
       throw new PalyraError(
         'PALYRA_E_RENEWAL_REFUSED',
-        `the renewal CSR names ${csr.commonName === undefined ? 'no single device' : `device ${csr.commonName.slice(0, 64)}`}, not device ${deviceId}`,
+        `the renewal CSR names ${csr.commonName === undefined ? 'no single device' : `device ${displayText(csr.commonName.slice(0, 64))}`}, not device ${deviceId}`,
       );
     }
   }

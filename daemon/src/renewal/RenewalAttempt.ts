@@ -6,8 +6,10 @@ import { isValidDeviceId } from '@palyra/shared/ids';
 import { RENEWAL_NONCE_BYTES, verifyRenewal } from '@palyra/shared/renewal';
 import { CSR_MAX_BYTES } from '../ca/constants.js';
 import { heldCertificate } from '../registry/heldCertificate.js';
+import type { CertificateRenewal } from '../registry/index.js';
 import type { NodeRecord } from '../registry/types.js';
 import type { CallWithAuthContext } from '../rpc/authenticatePeer.js';
+import type { RenewalBudget } from './RenewalBudget.js';
 import type { RenewalServiceDeps } from './RenewalService.js';
 
 export type RenewalCall = grpc.ServerDuplexStream<RenewClientMessage__Output, RenewServerMessage> & CallWithAuthContext;
@@ -49,6 +51,7 @@ export class RenewalAttempt {
     private readonly deps: RenewalServiceDeps,
     private readonly now: () => Date,
     timeoutMs: number,
+    private readonly budget: RenewalBudget,
   ) {
     this.deadline = setTimeout(() => {
       this.fail(new PalyraError('PALYRA_E_TIMEOUT', `the renewal did not finish within ${Math.round(timeoutMs / 1000)} s`));
@@ -137,21 +140,31 @@ export class RenewalAttempt {
     );
     if (!signed) throw new PalyraError('PALYRA_E_RENEWAL_REFUSED', "the renewal signature does not verify with the node's registered identity key over this stream's nonce");
     this.deps.ca.checkRenewalCsr(csrDer, deviceId);
+    // After the proof (nobody else can spend this node's budget), before any signing.
+    this.budget.take(deviceId);
 
-    const signal = this.abort.signal;
-    const issued = await this.deps.ca.signNodeCsr({ csrDer, deviceId, validityMs: this.deps.certValidityMs, signal });
-    const renewal = await this.deps.registry.renewCertificate(
-      deviceId,
-      fingerprint,
-      {
-        certDer: issued.certDer.toString('base64'),
-        fingerprint: issued.fingerprint,
-        notAfter: issued.notAfter,
-        issuedAt: this.now(),
-        caFingerprint: issued.caFingerprint,
-      },
-      { signal, path },
-    );
+    let issued: Awaited<ReturnType<RenewalServiceDeps['ca']['signNodeCsr']>>;
+    let renewal: CertificateRenewal;
+    try {
+      const signal = this.abort.signal;
+      issued = await this.deps.ca.signNodeCsr({ csrDer, deviceId, validityMs: this.deps.certValidityMs, signal });
+      renewal = await this.deps.registry.renewCertificate(
+        deviceId,
+        fingerprint,
+        {
+          certDer: issued.certDer.toString('base64'),
+          fingerprint: issued.fingerprint,
+          notAfter: issued.notAfter,
+          issuedAt: this.now(),
+          caFingerprint: issued.caFingerprint,
+        },
+        { signal, path },
+      );
+    } catch (error) {
+      // Nothing was issued: the node may try again without waiting for its budget.
+      this.budget.refund(deviceId);
+      throw error;
+    }
     this.deps.logger?.info(
       {
         deviceId,

@@ -5,6 +5,7 @@ import type { CertificateAuthority } from '../ca/index.js';
 import type { NodeRegistry } from '../registry/index.js';
 import { PeerLimiter, peerAddress, type PeerLimits } from '../rpc/PeerLimiter.js';
 import { RenewalAttempt, type RenewalCall } from './RenewalAttempt.js';
+import { DEFAULT_RENEWAL_RATE, RenewalBudget, type RenewalRate } from './RenewalBudget.js';
 
 /**
  * RenewCertificate streams held at once. A renewal takes one round trip and a signature
@@ -30,6 +31,8 @@ export interface RenewalServiceDeps {
   limits?: PeerLimits;
   /** Deadline of one stream, from open to issued (default DEFAULT_RENEWAL_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** Renewals one node may make (default DEFAULT_RENEWAL_RATE, per certValidityMs). */
+  rate?: RenewalRate;
   now?: () => Date;
   /** Renewals are logged here (device, path, fingerprints, expiry: never a key or a signature). */
   logger?: Logger;
@@ -46,6 +49,7 @@ export function createRenewCertificateHandler(deps: RenewalServiceDeps): (call: 
   const now = deps.now ?? (() => new Date());
   const streams = new PeerLimiter(deps.limits ?? DEFAULT_RENEWAL_LIMITS, 'certificate renewal');
   const timeoutMs = deps.timeoutMs ?? DEFAULT_RENEWAL_TIMEOUT_MS;
+  const budget = new RenewalBudget(deps.rate ?? DEFAULT_RENEWAL_RATE, deps.certValidityMs, now);
   return (call) => {
     const admission = streams.admit(peerAddress(call.getPeer()));
     if (!admission.ok) {
@@ -60,6 +64,6 @@ export function createRenewCertificateHandler(deps: RenewalServiceDeps): (call: 
       return;
     }
     for (const event of ['close', 'cancelled', 'error', 'finish']) call.once(event, admission.release);
-    new RenewalAttempt(call, deps, now, timeoutMs).start();
+    new RenewalAttempt(call, deps, now, timeoutMs, budget).start();
   };
 }

@@ -72,8 +72,15 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
         const request = call.request;
         const peer = authenticatePeer(call, request.deviceId, peers);
         // The node presents its renewed certificate: the one it held before is deny-listed now
-        // (closing the connections still on it) and no longer accepted.
-        await registry.confirmCertificate(peer.deviceId, peer.fingerprint);
+        // (closing the connections still on it) and no longer accepted. Unless the node's live
+        // session still runs on that one: the agent switches make-before-break (RegisterNode,
+        // then its new Session), and closing the old session here would list the node offline
+        // (failing dispatches sent meanwhile) until the new one opens; the new session's hello
+        // confirms instead, right after it replaced the old one.
+        const previous = peer.node.previousCertFingerprint;
+        if (previous === undefined || sessions.get(peer.deviceId)?.fingerprint !== previous) {
+          await registry.confirmCertificate(peer.deviceId, peer.fingerprint);
+        }
         // Compiling new schemas takes a moment (in the schema worker): stop if the node gives up.
         const gaveUp = new AbortController();
         call.once('cancelled', () => gaveUp.abort(new PalyraError('PALYRA_E_CANCELLED', 'the node cancelled RegisterNode')));
@@ -192,6 +199,11 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
               new PalyraError('PALYRA_E_PERMISSION_DENIED', 'another session of this device replaced this one'),
             );
             registry.touchLastSeen(peer.deviceId, new Date());
+            // A session on the renewed certificate has replaced the one on the previous
+            // certificate (if any): that one is deny-listed now (see RegisterNode).
+            registry.confirmCertificate(peer.deviceId, peer.fingerprint).catch((error: unknown) => {
+              deps.logger?.warn({ deviceId: peer.deviceId, error: PalyraError.from(error).message }, 'could not deny-list the previous certificate of a renewed node (retried at its next RegisterNode)');
+            });
             expiryTimer = certificateExpiryTimer(new Date(peer.certExpiresAt), () => {
               deps.logger?.warn(
                 { deviceId: peer.deviceId, certFingerprint: peer.fingerprint, certExpiresAt: peer.certExpiresAt, transport: 'grpc' },
