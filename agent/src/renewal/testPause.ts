@@ -1,3 +1,5 @@
+import { createTestPause } from '@palyra/shared/testing';
+
 /**
  * Test seam, like PALYRA_TEST_CLOCK_OFFSET_MS: PALYRA_TEST_RENEWAL_PAUSE=<step> makes the
  * agent stop at that step of its FIRST renewal, print
@@ -9,13 +11,4 @@
  */
 export type RenewalStep = 'challenged' | 'issued' | 'stored';
 
-const PAUSE_AT = process.env.PALYRA_TEST_RENEWAL_PAUSE;
-let paused = false;
-
-export async function testPause(step: RenewalStep): Promise<void> {
-  if (PAUSE_AT !== step || paused) return;
-  paused = true;
-  const resumed = new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
-  process.stdout.write(`palyra-node test-pause renewal step=${step}\n`);
-  await resumed;
-}
+export const testPause = createTestPause<RenewalStep>('PALYRA_TEST_RENEWAL_PAUSE', 'palyra-node test-pause renewal');

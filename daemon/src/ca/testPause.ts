@@ -1,3 +1,4 @@
+import { createTestPause } from '@palyra/shared/testing';
 import type { RotateStep } from './CertificateAuthority.js';
 
 /**
@@ -8,13 +9,4 @@ import type { RotateStep } from './CertificateAuthority.js';
  * An end-to-end test kills the daemon there (kill -9) and checks what a restart loads. Nothing
  * else reads that variable; unset, this is a no-op.
  */
-const PAUSE_AT = process.env.PALYRA_TEST_CA_ROTATE_PAUSE;
-let paused = false;
-
-export async function caRotateTestPause(step: RotateStep): Promise<void> {
-  if (PAUSE_AT !== step || paused) return;
-  paused = true;
-  const resumed = new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve()));
-  process.stdout.write(`palyrad test-pause ca-rotate step=${step}\n`);
-  await resumed;
-}
+export const caRotateTestPause = createTestPause<RotateStep>('PALYRA_TEST_CA_ROTATE_PAUSE', 'palyrad test-pause ca-rotate');

@@ -1,0 +1,1 @@
+export { createTestPause } from './testPause.js';
