@@ -2,7 +2,9 @@
 import { Builtins, Cli } from 'clipanion';
 import { runProgram } from '@palyra/shared/cli';
 import { ApprovalsCommand } from '../commands/ApprovalsCommand.js';
-import { CaFinishCommand, CaRotateCommand, CaStatusCommand } from '../commands/CaCommands.js';
+import { CaFinishCommand } from '../commands/CaFinishCommand.js';
+import { CaRotateCommand } from '../commands/CaRotateCommand.js';
+import { CaStatusCommand } from '../commands/CaStatusCommand.js';
 import { ConfigShowCommand } from '../commands/ConfigShowCommand.js';
 import { DispatchesGetCommand } from '../commands/DispatchesGetCommand.js';
 import { DispatchesListCommand } from '../commands/DispatchesListCommand.js';
