@@ -1,4 +1,4 @@
-import { parseCertificate } from '@palyra/shared/x509';
+import { CERT_BACKDATE_MS, parseCertificate } from '@palyra/shared/x509';
 
 /** The agent renews at this fraction of its certificate's lifetime (the issue's "two thirds"). */
 export const RENEW_AT_FRACTION = 2 / 3;
@@ -14,22 +14,18 @@ export interface CertWindow {
   notAfter: Date;
 }
 
-/**
- * The daemon backdates every certificate's notBefore by this much (daemon/src/ca BACKDATE_MS:
- * room for clocks that run behind). That is not lifetime: with `--cert-validity 1m` the
- * certificate spans 6 minutes, and two thirds of that is already behind the node when it
- * receives it (it would renew in a loop).
- */
-export const ISSUER_BACKDATE_MS = 5 * 60 * 1000;
 
 /**
  * The lifetime window of a PEM certificate: notAfter, and notBefore without the issuer's
- * backdating when the span holds it (a span shorter than the backdate was not backdated so).
+ * backdating (CERT_BACKDATE_MS) when the span holds it (a span shorter than the backdate was
+ * not backdated so). The backdate is not lifetime: with `--cert-validity 1m` the certificate
+ * spans 6 minutes, and two thirds of that is already behind the node when it receives it (it
+ * would renew in a loop).
  */
 export function certWindow(certPem: string): CertWindow {
   const parsed = parseCertificate(certPem);
   const span = parsed.notAfter.getTime() - parsed.notBefore.getTime();
-  const start = span > ISSUER_BACKDATE_MS ? parsed.notBefore.getTime() + ISSUER_BACKDATE_MS : parsed.notBefore.getTime();
+  const start = span > CERT_BACKDATE_MS ? parsed.notBefore.getTime() + CERT_BACKDATE_MS : parsed.notBefore.getTime();
   return { notBefore: new Date(start), notAfter: parsed.notAfter };
 }
 

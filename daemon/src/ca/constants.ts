@@ -1,3 +1,5 @@
+import { CERT_BACKDATE_MS } from '@palyra/shared/x509';
+
 export const CA_KEY_FILE = 'ca.key';
 export const CA_CERT_FILE = 'ca.crt';
 export const SERVER_KEY_FILE = 'server.key';
@@ -9,8 +11,8 @@ export const SERVER_VALIDITY_DAYS = 365;
 /** Node certificates live 24 h by default and renew themselves (issue 15); at most 365 days. */
 export const NODE_DEFAULT_VALIDITY_MS = 24 * 60 * 60 * 1000;
 export const NODE_MAX_VALIDITY_MS = 365 * 24 * 60 * 60 * 1000;
-/** notBefore is back-dated by this much to tolerate clock skew between daemon and nodes. */
-export const BACKDATE_MS = 5 * 60 * 1000;
+/** notBefore is back-dated by this much to tolerate clock skew between daemon and nodes (the agent's renewal schedule reads the same constant). */
+export const BACKDATE_MS = CERT_BACKDATE_MS;
 export const SERVER_COMMON_NAME = 'palyrad';
 /** Hosts every server certificate covers. */
 export const DEFAULT_SERVER_HOSTS = ['localhost', '127.0.0.1'] as const;

@@ -1,4 +1,4 @@
-export { DAEMON_URI, DEVICE_URI_PREFIX, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, OID_SHA256_WITH_RSA, deviceUri } from './constants.js';
+export { CERT_BACKDATE_MS, DAEMON_URI, DEVICE_URI_PREFIX, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, OID_SHA256_WITH_RSA, deviceUri } from './constants.js';
 export { pemCertificates } from './bundle.js';
 export { createCsr, type CreateCsrOptions } from './csr.js';
 export { generateTlsKeyPair, type TlsKeyPair } from './keys.js';
