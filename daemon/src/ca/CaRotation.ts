@@ -8,6 +8,7 @@ import type { LiveSession, SessionManager } from '../sessions/SessionManager.js'
 import type { CertificateAuthority } from './CertificateAuthority.js';
 import type { CaRole } from './CaGeneration.js';
 import { caRotateTestPause } from './testPause.js';
+import { TokenBuckets } from '../limits/TokenBuckets.js';
 import type { ServerCertificate } from './types.js';
 
 /** Fingerprints a node may report as trusted (RegisterNode, TrustAck): more is refused. */
@@ -95,7 +96,7 @@ export class CaRotation {
   /** Serializes server certificate switches and finish (each reads, then replaces, the server identity). */
   private queue: Promise<unknown> = Promise.resolve();
   /** Per node: the trust-change budget (token bucket); bounded by the registered device ids. */
-  private readonly trustBudgets = new Map<string, { tokens: number; atMs: number }>();
+  private readonly trustBudgets = new TokenBuckets(TRUST_CHANGE_BURST, 1000 / TRUST_CHANGES_PER_SECOND);
 
   constructor(private readonly deps: CaRotationDeps) {}
 
@@ -172,15 +173,9 @@ export class CaRotation {
   }
 
   private admitTrustChange(deviceId: string): void {
-    const now = Date.now();
-    const budget = this.trustBudgets.get(deviceId) ?? { tokens: TRUST_CHANGE_BURST, atMs: now };
-    budget.tokens = Math.min(TRUST_CHANGE_BURST, budget.tokens + (Math.max(0, now - budget.atMs) / 1000) * TRUST_CHANGES_PER_SECOND);
-    budget.atMs = now;
-    this.trustBudgets.set(deviceId, budget);
-    if (budget.tokens < 1) {
+    if (this.trustBudgets.take(deviceId, Date.now()) > 0) {
       throw new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `node ${deviceId} changes the CAs it reports as trusted too often (burst ${TRUST_CHANGE_BURST}, then one per ${1 / TRUST_CHANGES_PER_SECOND} s)`);
     }
-    budget.tokens -= 1;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { PalyraError } from '@palyra/shared/errors';
 import type { HealthParams } from '@palyra/shared/quic';
+import { TokenBuckets } from '../limits/TokenBuckets.js';
 
 /**
  * Health pings a node may send per second by default, and twice that at once. Agents ping
@@ -40,14 +41,13 @@ export const CLOCK_SKEW_WARNING_MS = 5_000;
 export class NodeHealth {
   private readonly records = new Map<string, NodeHealthRecord>();
   private readonly quicConnections = new Map<string, number>();
-  /** Token buckets: pings each node may still send now, refilled with time. */
-  private readonly pingBudgets = new Map<string, { tokens: number; atMs: number }>();
+  /** Pings each node may still send now, refilled with time. */
+  private readonly pingBudgets: TokenBuckets;
   private readonly pingsPerSecond: number;
-  private readonly pingBurst: number;
 
   constructor({ pingsPerSecond = HEALTH_PINGS_PER_SECOND }: { pingsPerSecond?: number } = {}) {
     this.pingsPerSecond = pingsPerSecond;
-    this.pingBurst = 2 * pingsPerSecond;
+    this.pingBudgets = new TokenBuckets(2 * pingsPerSecond, 1000 / pingsPerSecond);
   }
 
   /**
@@ -56,18 +56,12 @@ export class NodeHealth {
    * any work is done for the ping.
    */
   admitPing(deviceId: string, at: Date = new Date()): void {
-    const now = at.getTime();
-    const budget = this.pingBudgets.get(deviceId) ?? { tokens: this.pingBurst, atMs: now };
-    budget.tokens = Math.min(this.pingBurst, budget.tokens + (Math.max(0, now - budget.atMs) / 1000) * this.pingsPerSecond);
-    budget.atMs = now;
-    this.pingBudgets.set(deviceId, budget);
-    if (budget.tokens < 1) {
+    if (this.pingBudgets.take(deviceId, at.getTime()) > 0) {
       throw new PalyraError(
         'PALYRA_E_LIMIT_EXCEEDED',
-        `node ${deviceId} sends health pings faster than ${this.pingsPerSecond} per second (burst ${this.pingBurst})`,
+        `node ${deviceId} sends health pings faster than ${this.pingsPerSecond} per second (burst ${this.pingBudgets.burst})`,
       );
     }
-    budget.tokens -= 1;
   }
 
   /** A health ping arrived. */
