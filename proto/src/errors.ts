@@ -15,6 +15,7 @@ const STATUS: Record<GrpcStatusName, grpc.status> = {
   FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   INTERNAL: grpc.status.INTERNAL,
+  DATA_LOSS: grpc.status.DATA_LOSS,
   UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
 };
 

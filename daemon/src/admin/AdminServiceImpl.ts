@@ -194,6 +194,26 @@ export function createAdminServiceHandlers(
       const result = await rotationOf(deps).finish({ force: request.force });
       return { retiredFingerprint: result.retiredFingerprint, cutOff: result.cutOff, status: toCaStatus(result.status) };
     }),
+
+    // Issue 16 foundation: filled in by the access and audit work.
+    WhoAmI: unary(async () => {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'WhoAmI is not available in this daemon yet');
+    }),
+    CreateToken: unary(async () => {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'API tokens are not available in this daemon yet');
+    }),
+    ListTokens: unary(async () => {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'API tokens are not available in this daemon yet');
+    }),
+    RevokeToken: unary(async () => {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'API tokens are not available in this daemon yet');
+    }),
+    ListAudit: unary(async () => {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'the audit log is not available in this daemon yet');
+    }),
+    VerifyAudit: unary(async () => {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'the audit log is not available in this daemon yet');
+    }),
   };
 }
 

@@ -84,6 +84,11 @@ export const ERROR_CODES = {
   PALYRA_E_CA_ROTATION_IN_PROGRESS: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'A CA rotation is already in progress: finish it (palyrad ca finish) before rotating again.' },
   PALYRA_E_CA_NOT_ROTATING: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'No CA rotation is in progress: there is no CA to retire.' },
   PALYRA_E_CA_IN_USE: { exitCode: 75, grpc: 'FAILED_PRECONDITION', summary: 'Registered nodes still hold certificates of the old CA or do not trust the new one yet (palyrad ca status; --force cuts them off).' },
+  PALYRA_E_FORBIDDEN: { exitCode: 77, grpc: 'PERMISSION_DENIED', summary: "The caller's token (its role, scopes or node selector) does not grant the permission this call needs; the error names it (details.permission)." },
+  PALYRA_E_RATE_LIMITED: { exitCode: 75, grpc: 'RESOURCE_EXHAUSTED', summary: "The caller's token made more calls than its rate allows, or this address failed authentication too often: retry after details.retryAfterMs." },
+  PALYRA_E_TOKEN_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No API token has this id.' },
+  PALYRA_E_PROFILE_NOT_FOUND: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'No operator profile has this name (palyrad auth profiles lists them; palyrad auth login saves one).' },
+  PALYRA_E_AUDIT_TAMPERED: { exitCode: 76, grpc: 'DATA_LOSS', summary: 'palyrad audit verify found an audit entry that was edited, removed, reordered or cut short; the error names the first one.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =
@@ -97,7 +102,8 @@ export type GrpcStatusName =
   | 'FAILED_PRECONDITION'
   | 'UNAVAILABLE'
   | 'INTERNAL'
-  | 'UNAUTHENTICATED';
+  | 'UNAUTHENTICATED'
+  | 'DATA_LOSS';
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

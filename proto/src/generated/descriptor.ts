@@ -88,6 +88,30 @@ export const PALYRA_DESCRIPTOR = {
                 "FinishCaRotation": {
                   "requestType": "FinishCaRotationRequest",
                   "responseType": "FinishCaRotationResponse"
+                },
+                "WhoAmI": {
+                  "requestType": "WhoAmIRequest",
+                  "responseType": "WhoAmIResponse"
+                },
+                "CreateToken": {
+                  "requestType": "CreateTokenRequest",
+                  "responseType": "CreatedToken"
+                },
+                "ListTokens": {
+                  "requestType": "ListTokensRequest",
+                  "responseType": "ListTokensResponse"
+                },
+                "RevokeToken": {
+                  "requestType": "RevokeTokenRequest",
+                  "responseType": "TokenInfo"
+                },
+                "ListAudit": {
+                  "requestType": "ListAuditRequest",
+                  "responseType": "ListAuditResponse"
+                },
+                "VerifyAudit": {
+                  "requestType": "VerifyAuditRequest",
+                  "responseType": "AuditVerification"
                 }
               }
             },
@@ -554,6 +578,10 @@ export const PALYRA_DESCRIPTOR = {
                 "caRotating": {
                   "type": "bool",
                   "id": 43
+                },
+                "adminTlsAddress": {
+                  "type": "string",
+                  "id": 50
                 }
               }
             },
@@ -955,6 +983,276 @@ export const PALYRA_DESCRIPTOR = {
                 "eventJson": {
                   "type": "string",
                   "id": 2
+                }
+              }
+            },
+            "WhoAmIRequest": {
+              "fields": {}
+            },
+            "WhoAmIResponse": {
+              "fields": {
+                "kind": {
+                  "type": "string",
+                  "id": 1
+                },
+                "uid": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "tokenId": {
+                  "type": "string",
+                  "id": 3
+                },
+                "tokenName": {
+                  "type": "string",
+                  "id": 4
+                },
+                "role": {
+                  "type": "string",
+                  "id": 5
+                },
+                "permissions": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 6
+                },
+                "scopes": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 7
+                },
+                "nodes": {
+                  "type": "string",
+                  "id": 8
+                },
+                "expiresAt": {
+                  "type": "string",
+                  "id": 9
+                },
+                "remoteAddress": {
+                  "type": "string",
+                  "id": 10
+                }
+              }
+            },
+            "CreateTokenRequest": {
+              "fields": {
+                "name": {
+                  "type": "string",
+                  "id": 1
+                },
+                "role": {
+                  "type": "string",
+                  "id": 2
+                },
+                "ttlSeconds": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "scopes": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 4
+                },
+                "nodes": {
+                  "type": "string",
+                  "id": 5
+                },
+                "ratePerSecond": {
+                  "type": "double",
+                  "id": 6
+                },
+                "burst": {
+                  "type": "uint32",
+                  "id": 7
+                },
+                "permissions": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 8
+                }
+              }
+            },
+            "TokenInfo": {
+              "fields": {
+                "id": {
+                  "type": "string",
+                  "id": 1
+                },
+                "name": {
+                  "type": "string",
+                  "id": 2
+                },
+                "role": {
+                  "type": "string",
+                  "id": 3
+                },
+                "scopes": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 4
+                },
+                "nodes": {
+                  "type": "string",
+                  "id": 5
+                },
+                "ratePerSecond": {
+                  "type": "double",
+                  "id": 6
+                },
+                "burst": {
+                  "type": "uint32",
+                  "id": 7
+                },
+                "createdAt": {
+                  "type": "string",
+                  "id": 8
+                },
+                "expiresAt": {
+                  "type": "string",
+                  "id": 9
+                },
+                "revokedAt": {
+                  "type": "string",
+                  "id": 10
+                },
+                "createdBy": {
+                  "type": "string",
+                  "id": 11
+                },
+                "lastUsedAt": {
+                  "type": "string",
+                  "id": 12
+                },
+                "permissions": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 13
+                }
+              }
+            },
+            "CreatedToken": {
+              "fields": {
+                "token": {
+                  "type": "string",
+                  "id": 1
+                },
+                "info": {
+                  "type": "TokenInfo",
+                  "id": 2
+                }
+              }
+            },
+            "ListTokensRequest": {
+              "fields": {
+                "includeRevoked": {
+                  "type": "bool",
+                  "id": 1
+                }
+              }
+            },
+            "ListTokensResponse": {
+              "fields": {
+                "tokens": {
+                  "rule": "repeated",
+                  "type": "TokenInfo",
+                  "id": 1
+                }
+              }
+            },
+            "RevokeTokenRequest": {
+              "fields": {
+                "tokenId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "ListAuditRequest": {
+              "fields": {
+                "afterSeq": {
+                  "type": "uint64",
+                  "id": 1
+                },
+                "since": {
+                  "type": "string",
+                  "id": 2
+                },
+                "actor": {
+                  "type": "string",
+                  "id": 3
+                },
+                "node": {
+                  "type": "string",
+                  "id": 4
+                },
+                "action": {
+                  "type": "string",
+                  "id": 5
+                },
+                "limit": {
+                  "type": "uint32",
+                  "id": 6
+                }
+              }
+            },
+            "ListAuditResponse": {
+              "fields": {
+                "entriesJson": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 1
+                },
+                "lastSeq": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "more": {
+                  "type": "bool",
+                  "id": 3
+                }
+              }
+            },
+            "VerifyAuditRequest": {
+              "fields": {}
+            },
+            "AuditVerification": {
+              "fields": {
+                "ok": {
+                  "type": "bool",
+                  "id": 1
+                },
+                "entries": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "files": {
+                  "type": "uint32",
+                  "id": 3
+                },
+                "firstBadSeq": {
+                  "type": "uint64",
+                  "id": 4
+                },
+                "firstBadFile": {
+                  "type": "string",
+                  "id": 5
+                },
+                "firstBadLine": {
+                  "type": "uint32",
+                  "id": 6
+                },
+                "problem": {
+                  "type": "string",
+                  "id": 7
+                },
+                "lastSeq": {
+                  "type": "uint64",
+                  "id": 8
+                },
+                "lastHash": {
+                  "type": "string",
+                  "id": 9
                 }
               }
             },
@@ -1922,6 +2220,54 @@ export const PALYRA_SERVICES = {
         "responseStream": false,
         "requestType": "palyra.v1.FinishCaRotationRequest",
         "responseType": "palyra.v1.FinishCaRotationResponse"
+      },
+      "WhoAmI": {
+        "path": "/palyra.v1.AdminService/WhoAmI",
+        "originalName": "whoAmI",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.WhoAmIRequest",
+        "responseType": "palyra.v1.WhoAmIResponse"
+      },
+      "CreateToken": {
+        "path": "/palyra.v1.AdminService/CreateToken",
+        "originalName": "createToken",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.CreateTokenRequest",
+        "responseType": "palyra.v1.CreatedToken"
+      },
+      "ListTokens": {
+        "path": "/palyra.v1.AdminService/ListTokens",
+        "originalName": "listTokens",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.ListTokensRequest",
+        "responseType": "palyra.v1.ListTokensResponse"
+      },
+      "RevokeToken": {
+        "path": "/palyra.v1.AdminService/RevokeToken",
+        "originalName": "revokeToken",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.RevokeTokenRequest",
+        "responseType": "palyra.v1.TokenInfo"
+      },
+      "ListAudit": {
+        "path": "/palyra.v1.AdminService/ListAudit",
+        "originalName": "listAudit",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.ListAuditRequest",
+        "responseType": "palyra.v1.ListAuditResponse"
+      },
+      "VerifyAudit": {
+        "path": "/palyra.v1.AdminService/VerifyAudit",
+        "originalName": "verifyAudit",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.VerifyAuditRequest",
+        "responseType": "palyra.v1.AuditVerification"
       }
     }
   },

@@ -3,10 +3,13 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ApprovalsEvent as _palyra_v1_ApprovalsEvent, ApprovalsEvent__Output as _palyra_v1_ApprovalsEvent__Output } from '../../palyra/v1/ApprovalsEvent.js';
+import type { AuditVerification as _palyra_v1_AuditVerification, AuditVerification__Output as _palyra_v1_AuditVerification__Output } from '../../palyra/v1/AuditVerification.js';
 import type { CaStatus as _palyra_v1_CaStatus, CaStatus__Output as _palyra_v1_CaStatus__Output } from '../../palyra/v1/CaStatus.js';
 import type { CancelDispatchRequest as _palyra_v1_CancelDispatchRequest, CancelDispatchRequest__Output as _palyra_v1_CancelDispatchRequest__Output } from '../../palyra/v1/CancelDispatchRequest.js';
 import type { CancelDispatchResponse as _palyra_v1_CancelDispatchResponse, CancelDispatchResponse__Output as _palyra_v1_CancelDispatchResponse__Output } from '../../palyra/v1/CancelDispatchResponse.js';
 import type { CreatePairingCodeRequest as _palyra_v1_CreatePairingCodeRequest, CreatePairingCodeRequest__Output as _palyra_v1_CreatePairingCodeRequest__Output } from '../../palyra/v1/CreatePairingCodeRequest.js';
+import type { CreateTokenRequest as _palyra_v1_CreateTokenRequest, CreateTokenRequest__Output as _palyra_v1_CreateTokenRequest__Output } from '../../palyra/v1/CreateTokenRequest.js';
+import type { CreatedToken as _palyra_v1_CreatedToken, CreatedToken__Output as _palyra_v1_CreatedToken__Output } from '../../palyra/v1/CreatedToken.js';
 import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from '../../palyra/v1/DaemonEventMessage.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from '../../palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from '../../palyra/v1/DecideRequest.js';
@@ -20,21 +23,30 @@ import type { InvokeEvent as _palyra_v1_InvokeEvent, InvokeEvent__Output as _pal
 import type { InvokeManyEvent as _palyra_v1_InvokeManyEvent, InvokeManyEvent__Output as _palyra_v1_InvokeManyEvent__Output } from '../../palyra/v1/InvokeManyEvent.js';
 import type { InvokeManyRequest as _palyra_v1_InvokeManyRequest, InvokeManyRequest__Output as _palyra_v1_InvokeManyRequest__Output } from '../../palyra/v1/InvokeManyRequest.js';
 import type { InvokeRequest as _palyra_v1_InvokeRequest, InvokeRequest__Output as _palyra_v1_InvokeRequest__Output } from '../../palyra/v1/InvokeRequest.js';
+import type { ListAuditRequest as _palyra_v1_ListAuditRequest, ListAuditRequest__Output as _palyra_v1_ListAuditRequest__Output } from '../../palyra/v1/ListAuditRequest.js';
+import type { ListAuditResponse as _palyra_v1_ListAuditResponse, ListAuditResponse__Output as _palyra_v1_ListAuditResponse__Output } from '../../palyra/v1/ListAuditResponse.js';
 import type { ListDispatchesRequest as _palyra_v1_ListDispatchesRequest, ListDispatchesRequest__Output as _palyra_v1_ListDispatchesRequest__Output } from '../../palyra/v1/ListDispatchesRequest.js';
 import type { ListDispatchesResponse as _palyra_v1_ListDispatchesResponse, ListDispatchesResponse__Output as _palyra_v1_ListDispatchesResponse__Output } from '../../palyra/v1/ListDispatchesResponse.js';
 import type { ListNodesRequest as _palyra_v1_ListNodesRequest, ListNodesRequest__Output as _palyra_v1_ListNodesRequest__Output } from '../../palyra/v1/ListNodesRequest.js';
 import type { ListNodesResponse as _palyra_v1_ListNodesResponse, ListNodesResponse__Output as _palyra_v1_ListNodesResponse__Output } from '../../palyra/v1/ListNodesResponse.js';
 import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRequest__Output as _palyra_v1_ListPendingRequest__Output } from '../../palyra/v1/ListPendingRequest.js';
 import type { ListPendingResponse as _palyra_v1_ListPendingResponse, ListPendingResponse__Output as _palyra_v1_ListPendingResponse__Output } from '../../palyra/v1/ListPendingResponse.js';
+import type { ListTokensRequest as _palyra_v1_ListTokensRequest, ListTokensRequest__Output as _palyra_v1_ListTokensRequest__Output } from '../../palyra/v1/ListTokensRequest.js';
+import type { ListTokensResponse as _palyra_v1_ListTokensResponse, ListTokensResponse__Output as _palyra_v1_ListTokensResponse__Output } from '../../palyra/v1/ListTokensResponse.js';
 import type { NodeInfo as _palyra_v1_NodeInfo, NodeInfo__Output as _palyra_v1_NodeInfo__Output } from '../../palyra/v1/NodeInfo.js';
 import type { PairingCode as _palyra_v1_PairingCode, PairingCode__Output as _palyra_v1_PairingCode__Output } from '../../palyra/v1/PairingCode.js';
 import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Output as _palyra_v1_PendingRequest__Output } from '../../palyra/v1/PendingRequest.js';
 import type { RemoveNodeRequest as _palyra_v1_RemoveNodeRequest, RemoveNodeRequest__Output as _palyra_v1_RemoveNodeRequest__Output } from '../../palyra/v1/RemoveNodeRequest.js';
 import type { RenewNodesRequest as _palyra_v1_RenewNodesRequest, RenewNodesRequest__Output as _palyra_v1_RenewNodesRequest__Output } from '../../palyra/v1/RenewNodesRequest.js';
 import type { RenewNodesResponse as _palyra_v1_RenewNodesResponse, RenewNodesResponse__Output as _palyra_v1_RenewNodesResponse__Output } from '../../palyra/v1/RenewNodesResponse.js';
+import type { RevokeTokenRequest as _palyra_v1_RevokeTokenRequest, RevokeTokenRequest__Output as _palyra_v1_RevokeTokenRequest__Output } from '../../palyra/v1/RevokeTokenRequest.js';
 import type { RotateCaRequest as _palyra_v1_RotateCaRequest, RotateCaRequest__Output as _palyra_v1_RotateCaRequest__Output } from '../../palyra/v1/RotateCaRequest.js';
 import type { StreamEventsRequest as _palyra_v1_StreamEventsRequest, StreamEventsRequest__Output as _palyra_v1_StreamEventsRequest__Output } from '../../palyra/v1/StreamEventsRequest.js';
+import type { TokenInfo as _palyra_v1_TokenInfo, TokenInfo__Output as _palyra_v1_TokenInfo__Output } from '../../palyra/v1/TokenInfo.js';
+import type { VerifyAuditRequest as _palyra_v1_VerifyAuditRequest, VerifyAuditRequest__Output as _palyra_v1_VerifyAuditRequest__Output } from '../../palyra/v1/VerifyAuditRequest.js';
 import type { WatchApprovalsRequest as _palyra_v1_WatchApprovalsRequest, WatchApprovalsRequest__Output as _palyra_v1_WatchApprovalsRequest__Output } from '../../palyra/v1/WatchApprovalsRequest.js';
+import type { WhoAmIRequest as _palyra_v1_WhoAmIRequest, WhoAmIRequest__Output as _palyra_v1_WhoAmIRequest__Output } from '../../palyra/v1/WhoAmIRequest.js';
+import type { WhoAmIResponse as _palyra_v1_WhoAmIResponse, WhoAmIResponse__Output as _palyra_v1_WhoAmIResponse__Output } from '../../palyra/v1/WhoAmIResponse.js';
 
 /**
  * Local operators reach AdminService on a Unix socket in the daemon's state dir (0600).
@@ -57,6 +69,23 @@ export interface AdminServiceClient extends grpc.Client {
   createPairingCode(argument: _palyra_v1_CreatePairingCodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
   createPairingCode(argument: _palyra_v1_CreatePairingCodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
   createPairingCode(argument: _palyra_v1_CreatePairingCodeRequest, callback: grpc.requestCallback<_palyra_v1_PairingCode__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * API tokens for remote operators and programs (docs/security.md). The secret is in the
+   * CreateToken answer only; the daemon keeps its hash.
+   */
+  CreateToken(argument: _palyra_v1_CreateTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CreatedToken__Output>): grpc.ClientUnaryCall;
+  CreateToken(argument: _palyra_v1_CreateTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_CreatedToken__Output>): grpc.ClientUnaryCall;
+  CreateToken(argument: _palyra_v1_CreateTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CreatedToken__Output>): grpc.ClientUnaryCall;
+  CreateToken(argument: _palyra_v1_CreateTokenRequest, callback: grpc.requestCallback<_palyra_v1_CreatedToken__Output>): grpc.ClientUnaryCall;
+  /**
+   * API tokens for remote operators and programs (docs/security.md). The secret is in the
+   * CreateToken answer only; the daemon keeps its hash.
+   */
+  createToken(argument: _palyra_v1_CreateTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CreatedToken__Output>): grpc.ClientUnaryCall;
+  createToken(argument: _palyra_v1_CreateTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_CreatedToken__Output>): grpc.ClientUnaryCall;
+  createToken(argument: _palyra_v1_CreateTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_CreatedToken__Output>): grpc.ClientUnaryCall;
+  createToken(argument: _palyra_v1_CreateTokenRequest, callback: grpc.requestCallback<_palyra_v1_CreatedToken__Output>): grpc.ClientUnaryCall;
   
   Decide(argument: _palyra_v1_DecideRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
   Decide(argument: _palyra_v1_DecideRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
@@ -132,6 +161,21 @@ export interface AdminServiceClient extends grpc.Client {
   invokeMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent__Output>;
   
   /**
+   * The audit log, oldest first from after_seq, filtered; and a check of its hash chain.
+   */
+  ListAudit(argument: _palyra_v1_ListAuditRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  ListAudit(argument: _palyra_v1_ListAuditRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  ListAudit(argument: _palyra_v1_ListAuditRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  ListAudit(argument: _palyra_v1_ListAuditRequest, callback: grpc.requestCallback<_palyra_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The audit log, oldest first from after_seq, filtered; and a check of its hash chain.
+   */
+  listAudit(argument: _palyra_v1_ListAuditRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  listAudit(argument: _palyra_v1_ListAuditRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  listAudit(argument: _palyra_v1_ListAuditRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  listAudit(argument: _palyra_v1_ListAuditRequest, callback: grpc.requestCallback<_palyra_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * The dispatch journal, newest first: the daemon's live dispatches and the finished ones it
    * keeps (see docs/cli.md, `palyrad dispatches`, for retention and the idempotency window).
    */
@@ -166,6 +210,15 @@ export interface AdminServiceClient extends grpc.Client {
   listPending(argument: _palyra_v1_ListPendingRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
   listPending(argument: _palyra_v1_ListPendingRequest, callback: grpc.requestCallback<_palyra_v1_ListPendingResponse__Output>): grpc.ClientUnaryCall;
   
+  ListTokens(argument: _palyra_v1_ListTokensRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListTokensResponse__Output>): grpc.ClientUnaryCall;
+  ListTokens(argument: _palyra_v1_ListTokensRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListTokensResponse__Output>): grpc.ClientUnaryCall;
+  ListTokens(argument: _palyra_v1_ListTokensRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListTokensResponse__Output>): grpc.ClientUnaryCall;
+  ListTokens(argument: _palyra_v1_ListTokensRequest, callback: grpc.requestCallback<_palyra_v1_ListTokensResponse__Output>): grpc.ClientUnaryCall;
+  listTokens(argument: _palyra_v1_ListTokensRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListTokensResponse__Output>): grpc.ClientUnaryCall;
+  listTokens(argument: _palyra_v1_ListTokensRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_ListTokensResponse__Output>): grpc.ClientUnaryCall;
+  listTokens(argument: _palyra_v1_ListTokensRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_ListTokensResponse__Output>): grpc.ClientUnaryCall;
+  listTokens(argument: _palyra_v1_ListTokensRequest, callback: grpc.requestCallback<_palyra_v1_ListTokensResponse__Output>): grpc.ClientUnaryCall;
+  
   RemoveNode(argument: _palyra_v1_RemoveNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _palyra_v1_RemoveNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
   RemoveNode(argument: _palyra_v1_RemoveNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
@@ -189,6 +242,21 @@ export interface AdminServiceClient extends grpc.Client {
   renewNodes(argument: _palyra_v1_RenewNodesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
   renewNodes(argument: _palyra_v1_RenewNodesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
   renewNodes(argument: _palyra_v1_RenewNodesRequest, callback: grpc.requestCallback<_palyra_v1_RenewNodesResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Takes effect at once: calls and open streams of the token end with PALYRA_E_UNAUTHENTICATED.
+   */
+  RevokeToken(argument: _palyra_v1_RevokeTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_TokenInfo__Output>): grpc.ClientUnaryCall;
+  RevokeToken(argument: _palyra_v1_RevokeTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_TokenInfo__Output>): grpc.ClientUnaryCall;
+  RevokeToken(argument: _palyra_v1_RevokeTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_TokenInfo__Output>): grpc.ClientUnaryCall;
+  RevokeToken(argument: _palyra_v1_RevokeTokenRequest, callback: grpc.requestCallback<_palyra_v1_TokenInfo__Output>): grpc.ClientUnaryCall;
+  /**
+   * Takes effect at once: calls and open streams of the token end with PALYRA_E_UNAUTHENTICATED.
+   */
+  revokeToken(argument: _palyra_v1_RevokeTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_TokenInfo__Output>): grpc.ClientUnaryCall;
+  revokeToken(argument: _palyra_v1_RevokeTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_TokenInfo__Output>): grpc.ClientUnaryCall;
+  revokeToken(argument: _palyra_v1_RevokeTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_TokenInfo__Output>): grpc.ClientUnaryCall;
+  revokeToken(argument: _palyra_v1_RevokeTokenRequest, callback: grpc.requestCallback<_palyra_v1_TokenInfo__Output>): grpc.ClientUnaryCall;
   
   /**
    * CA rotation (docs/security.md): begins one (a new signing CA; both trusted), shows where it
@@ -220,6 +288,15 @@ export interface AdminServiceClient extends grpc.Client {
   streamEvents(argument: _palyra_v1_StreamEventsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_DaemonEventMessage__Output>;
   streamEvents(argument: _palyra_v1_StreamEventsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_DaemonEventMessage__Output>;
   
+  VerifyAudit(argument: _palyra_v1_VerifyAuditRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_AuditVerification__Output>): grpc.ClientUnaryCall;
+  VerifyAudit(argument: _palyra_v1_VerifyAuditRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_AuditVerification__Output>): grpc.ClientUnaryCall;
+  VerifyAudit(argument: _palyra_v1_VerifyAuditRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_AuditVerification__Output>): grpc.ClientUnaryCall;
+  VerifyAudit(argument: _palyra_v1_VerifyAuditRequest, callback: grpc.requestCallback<_palyra_v1_AuditVerification__Output>): grpc.ClientUnaryCall;
+  verifyAudit(argument: _palyra_v1_VerifyAuditRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_AuditVerification__Output>): grpc.ClientUnaryCall;
+  verifyAudit(argument: _palyra_v1_VerifyAuditRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_AuditVerification__Output>): grpc.ClientUnaryCall;
+  verifyAudit(argument: _palyra_v1_VerifyAuditRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_AuditVerification__Output>): grpc.ClientUnaryCall;
+  verifyAudit(argument: _palyra_v1_VerifyAuditRequest, callback: grpc.requestCallback<_palyra_v1_AuditVerification__Output>): grpc.ClientUnaryCall;
+  
   /**
    * Follows the approval queue live: first a snapshot (pending requests and nodes), then one
    * event per change as it happens (request added or decided, node online or offline) until
@@ -250,6 +327,23 @@ export interface AdminServiceClient extends grpc.Client {
   watchDispatch(argument: _palyra_v1_GetDispatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
   watchDispatch(argument: _palyra_v1_GetDispatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_palyra_v1_InvokeEvent__Output>;
   
+  /**
+   * Who the caller is to the daemon: the local owner (admin socket) or an API token, with the
+   * permissions its role and scopes grant. Any authenticated caller may ask.
+   */
+  WhoAmI(argument: _palyra_v1_WhoAmIRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  WhoAmI(argument: _palyra_v1_WhoAmIRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  WhoAmI(argument: _palyra_v1_WhoAmIRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  WhoAmI(argument: _palyra_v1_WhoAmIRequest, callback: grpc.requestCallback<_palyra_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Who the caller is to the daemon: the local owner (admin socket) or an API token, with the
+   * permissions its role and scopes grant. Any authenticated caller may ask.
+   */
+  whoAmI(argument: _palyra_v1_WhoAmIRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  whoAmI(argument: _palyra_v1_WhoAmIRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  whoAmI(argument: _palyra_v1_WhoAmIRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  whoAmI(argument: _palyra_v1_WhoAmIRequest, callback: grpc.requestCallback<_palyra_v1_WhoAmIResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 /**
@@ -259,6 +353,12 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   CancelDispatch: grpc.handleUnaryCall<_palyra_v1_CancelDispatchRequest__Output, _palyra_v1_CancelDispatchResponse>;
   
   CreatePairingCode: grpc.handleUnaryCall<_palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode>;
+  
+  /**
+   * API tokens for remote operators and programs (docs/security.md). The secret is in the
+   * CreateToken answer only; the daemon keeps its hash.
+   */
+  CreateToken: grpc.handleUnaryCall<_palyra_v1_CreateTokenRequest__Output, _palyra_v1_CreatedToken>;
   
   Decide: grpc.handleUnaryCall<_palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest>;
   
@@ -284,6 +384,11 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   InvokeMany: grpc.handleBidiStreamingCall<_palyra_v1_InvokeManyRequest__Output, _palyra_v1_InvokeManyEvent>;
   
   /**
+   * The audit log, oldest first from after_seq, filtered; and a check of its hash chain.
+   */
+  ListAudit: grpc.handleUnaryCall<_palyra_v1_ListAuditRequest__Output, _palyra_v1_ListAuditResponse>;
+  
+  /**
    * The dispatch journal, newest first: the daemon's live dispatches and the finished ones it
    * keeps (see docs/cli.md, `palyrad dispatches`, for retention and the idempotency window).
    */
@@ -293,12 +398,19 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   ListPending: grpc.handleUnaryCall<_palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse>;
   
+  ListTokens: grpc.handleUnaryCall<_palyra_v1_ListTokensRequest__Output, _palyra_v1_ListTokensResponse>;
+  
   RemoveNode: grpc.handleUnaryCall<_palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo>;
   
   /**
    * Asks online nodes to renew their certificate now (DaemonMessage.renew on their Session).
    */
   RenewNodes: grpc.handleUnaryCall<_palyra_v1_RenewNodesRequest__Output, _palyra_v1_RenewNodesResponse>;
+  
+  /**
+   * Takes effect at once: calls and open streams of the token end with PALYRA_E_UNAUTHENTICATED.
+   */
+  RevokeToken: grpc.handleUnaryCall<_palyra_v1_RevokeTokenRequest__Output, _palyra_v1_TokenInfo>;
   
   /**
    * CA rotation (docs/security.md): begins one (a new signing CA; both trusted), shows where it
@@ -311,6 +423,8 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
    * as they happen, until cancelled. The same events nodes follow over QUIC (node.stream_events).
    */
   StreamEvents: grpc.handleServerStreamingCall<_palyra_v1_StreamEventsRequest__Output, _palyra_v1_DaemonEventMessage>;
+  
+  VerifyAudit: grpc.handleUnaryCall<_palyra_v1_VerifyAuditRequest__Output, _palyra_v1_AuditVerification>;
   
   /**
    * Follows the approval queue live: first a snapshot (pending requests and nodes), then one
@@ -326,11 +440,18 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
    */
   WatchDispatch: grpc.handleServerStreamingCall<_palyra_v1_GetDispatchRequest__Output, _palyra_v1_InvokeEvent>;
   
+  /**
+   * Who the caller is to the daemon: the local owner (admin socket) or an API token, with the
+   * permissions its role and scopes grant. Any authenticated caller may ask.
+   */
+  WhoAmI: grpc.handleUnaryCall<_palyra_v1_WhoAmIRequest__Output, _palyra_v1_WhoAmIResponse>;
+  
 }
 
 export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   CancelDispatch: MethodDefinition<_palyra_v1_CancelDispatchRequest, _palyra_v1_CancelDispatchResponse, _palyra_v1_CancelDispatchRequest__Output, _palyra_v1_CancelDispatchResponse__Output>
   CreatePairingCode: MethodDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_PairingCode, _palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode__Output>
+  CreateToken: MethodDefinition<_palyra_v1_CreateTokenRequest, _palyra_v1_CreatedToken, _palyra_v1_CreateTokenRequest__Output, _palyra_v1_CreatedToken__Output>
   Decide: MethodDefinition<_palyra_v1_DecideRequest, _palyra_v1_PendingRequest, _palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest__Output>
   FinishCaRotation: MethodDefinition<_palyra_v1_FinishCaRotationRequest, _palyra_v1_FinishCaRotationResponse, _palyra_v1_FinishCaRotationRequest__Output, _palyra_v1_FinishCaRotationResponse__Output>
   GetCaStatus: MethodDefinition<_palyra_v1_GetCaStatusRequest, _palyra_v1_CaStatus, _palyra_v1_GetCaStatusRequest__Output, _palyra_v1_CaStatus__Output>
@@ -338,13 +459,18 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   GetStatus: MethodDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_DaemonStatus, _palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus__Output>
   Invoke: MethodDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeEvent, _palyra_v1_InvokeRequest__Output, _palyra_v1_InvokeEvent__Output>
   InvokeMany: MethodDefinition<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent, _palyra_v1_InvokeManyRequest__Output, _palyra_v1_InvokeManyEvent__Output>
+  ListAudit: MethodDefinition<_palyra_v1_ListAuditRequest, _palyra_v1_ListAuditResponse, _palyra_v1_ListAuditRequest__Output, _palyra_v1_ListAuditResponse__Output>
   ListDispatches: MethodDefinition<_palyra_v1_ListDispatchesRequest, _palyra_v1_ListDispatchesResponse, _palyra_v1_ListDispatchesRequest__Output, _palyra_v1_ListDispatchesResponse__Output>
   ListNodes: MethodDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesResponse, _palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse__Output>
   ListPending: MethodDefinition<_palyra_v1_ListPendingRequest, _palyra_v1_ListPendingResponse, _palyra_v1_ListPendingRequest__Output, _palyra_v1_ListPendingResponse__Output>
+  ListTokens: MethodDefinition<_palyra_v1_ListTokensRequest, _palyra_v1_ListTokensResponse, _palyra_v1_ListTokensRequest__Output, _palyra_v1_ListTokensResponse__Output>
   RemoveNode: MethodDefinition<_palyra_v1_RemoveNodeRequest, _palyra_v1_NodeInfo, _palyra_v1_RemoveNodeRequest__Output, _palyra_v1_NodeInfo__Output>
   RenewNodes: MethodDefinition<_palyra_v1_RenewNodesRequest, _palyra_v1_RenewNodesResponse, _palyra_v1_RenewNodesRequest__Output, _palyra_v1_RenewNodesResponse__Output>
+  RevokeToken: MethodDefinition<_palyra_v1_RevokeTokenRequest, _palyra_v1_TokenInfo, _palyra_v1_RevokeTokenRequest__Output, _palyra_v1_TokenInfo__Output>
   RotateCa: MethodDefinition<_palyra_v1_RotateCaRequest, _palyra_v1_CaStatus, _palyra_v1_RotateCaRequest__Output, _palyra_v1_CaStatus__Output>
   StreamEvents: MethodDefinition<_palyra_v1_StreamEventsRequest, _palyra_v1_DaemonEventMessage, _palyra_v1_StreamEventsRequest__Output, _palyra_v1_DaemonEventMessage__Output>
+  VerifyAudit: MethodDefinition<_palyra_v1_VerifyAuditRequest, _palyra_v1_AuditVerification, _palyra_v1_VerifyAuditRequest__Output, _palyra_v1_AuditVerification__Output>
   WatchApprovals: MethodDefinition<_palyra_v1_WatchApprovalsRequest, _palyra_v1_ApprovalsEvent, _palyra_v1_WatchApprovalsRequest__Output, _palyra_v1_ApprovalsEvent__Output>
   WatchDispatch: MethodDefinition<_palyra_v1_GetDispatchRequest, _palyra_v1_InvokeEvent, _palyra_v1_GetDispatchRequest__Output, _palyra_v1_InvokeEvent__Output>
+  WhoAmI: MethodDefinition<_palyra_v1_WhoAmIRequest, _palyra_v1_WhoAmIResponse, _palyra_v1_WhoAmIRequest__Output, _palyra_v1_WhoAmIResponse__Output>
 }

@@ -45,6 +45,10 @@ export interface DaemonStatus {
   'caSigningFingerprint'?: (string);
   'caSigningNotAfter'?: (string);
   'caRotating'?: (boolean);
+  /**
+   * HOST:PORT of the remote admin endpoint, "" when off
+   */
+  'adminTlsAddress'?: (string);
 }
 
 export interface DaemonStatus__Output {
@@ -90,4 +94,8 @@ export interface DaemonStatus__Output {
   'caSigningFingerprint': (string);
   'caSigningNotAfter': (string);
   'caRotating': (boolean);
+  /**
+   * HOST:PORT of the remote admin endpoint, "" when off
+   */
+  'adminTlsAddress': (string);
 }
