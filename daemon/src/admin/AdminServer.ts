@@ -3,6 +3,8 @@ import * as grpc from '@grpc/grpc-js';
 import { loadPalyraProto } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import { createAdminServiceHandlers, type AdminServiceDeps } from './AdminServiceImpl.js';
+import { gateAdminHandlers } from '../access/AccessGate.js';
+import { localOwner } from '../access/callActor.js';
 import { ApprovalsWatchers } from './watchApprovalsHandler.js';
 import { closeGrpcServer } from '../rpc/closeGrpcServer.js';
 
@@ -26,7 +28,9 @@ export class AdminServer {
     // A socket left by a daemon that crashed; the state-dir lock proved no daemon owns it.
     await rm(this.socketPath, { force: true });
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
-    server.addService(loadPalyraProto().AdminService.service, createAdminServiceHandlers(this.deps, { watchers: this.watchers }));
+    // The socket's caller is the daemon's own user (0600 socket in a 0700 dir): the local owner.
+    const owner = localOwner();
+    server.addService(loadPalyraProto().AdminService.service, gateAdminHandlers(createAdminServiceHandlers(this.deps, { watchers: this.watchers }), async () => owner));
     await new Promise<void>((resolve, reject) => {
       server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => {
         if (error) {

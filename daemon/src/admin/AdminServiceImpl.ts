@@ -20,6 +20,7 @@ import { renewNodes } from './renewNodesHandler.js';
 import { countCertStates, nodeCertState } from '../certificates/nodeCertState.js';
 import { DEFAULT_RENEWAL_GRACE_MS } from '../renewal/RenewalService.js';
 import { createStreamEventsHandler } from './streamEventsHandler.js';
+import { actorOf } from '../access/callActor.js';
 import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
 
 export interface AdminServiceDeps {
@@ -196,9 +197,21 @@ export function createAdminServiceHandlers(
     }),
 
     // Issue 16 foundation: filled in by the access and audit work.
-    WhoAmI: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'WhoAmI is not available in this daemon yet');
-    }),
+    WhoAmI: (call, callback) => {
+      const actor = actorOf(call);
+      callback(null, {
+        kind: actor.kind,
+        uid: actor.kind === 'local' ? actor.uid : 0,
+        tokenId: actor.kind === 'token' ? actor.tokenId : '',
+        tokenName: actor.kind === 'token' ? actor.tokenName : '',
+        role: actor.role,
+        permissions: [...actor.permissions],
+        scopes: actor.kind === 'token' ? [...actor.scopes] : [],
+        nodes: actor.kind === 'token' ? actor.nodes : '',
+        expiresAt: actor.kind === 'token' ? (actor.expiresAt?.toISOString() ?? '') : '',
+        remoteAddress: actor.remoteAddress,
+      });
+    },
     CreateToken: unary(async () => {
       throw new PalyraError('PALYRA_E_INTERNAL', 'API tokens are not available in this daemon yet');
     }),
