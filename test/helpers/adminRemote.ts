@@ -77,9 +77,20 @@ export class RemoteStream<T> {
   readonly messages: T[] = [];
   /** Resolves with the error the stream ended with, or null when it ended cleanly. */
   readonly ended: Promise<RemoteError | null>;
+  /**
+   * Resolves once the daemon admitted the stream (it sends headers right after the access
+   * check), or rejects with the error of a stream refused or ended before that.
+   */
+  readonly admitted: Promise<void>;
   private waiters: (() => void)[] = [];
 
   constructor(readonly call: grpc.ClientReadableStream<T>) {
+    this.admitted = new Promise<void>((resolve, reject) => {
+      call.once('metadata', () => resolve());
+      call.once('error', (error: grpc.ServiceError) => reject(withStatus(error)));
+    });
+    // Observed by whoever awaits it; a refused stream must not be an unhandled rejection.
+    this.admitted.catch(() => undefined);
     call.on('data', (message: T) => {
       this.messages.push(message);
       for (const wake of this.waiters.splice(0)) wake();

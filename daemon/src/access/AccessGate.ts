@@ -1,11 +1,11 @@
-import type * as grpc from '@grpc/grpc-js';
+import { Metadata, type ServerDuplexStream, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import { loadPalyraProto, toServiceError, type AdminServiceHandlers } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Actor } from './Actor.js';
 import { bindActor } from './callActor.js';
 import { ADMIN_RPC_PERMISSIONS, type AdminMethod } from './permissions.js';
 
-type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+type AnyCall = ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown> | ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>;
 
 /**
  * Who is calling: resolves the call's actor, or rejects (PALYRA_E_UNAUTHENTICATED,
@@ -45,25 +45,29 @@ export function gateAdminHandlers(handlers: AdminServiceHandlers, authenticate: 
       return actor;
     };
     if (!method.requestStream && !method.responseStream) {
-      gated[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      gated[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         admit(call).then(
           () => handler(call, callback),
           (error: unknown) => callback(toServiceError(error)),
         );
       };
     } else if (method.requestStream && !method.responseStream) {
-      gated[name] = (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      gated[name] = (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         admit(call).then(
           () => handler(call, callback),
           (error: unknown) => callback(toServiceError(error)),
         );
       };
     } else {
-      gated[name] = (call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) => {
+      gated[name] = (call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>) => {
         admit(call).then(
           (actor) => {
             if (actor.kind === 'token') endOnAbort(call, actor.signal);
-            if (!call.cancelled && !call.writableEnded) handler(call);
+            if (call.cancelled || call.writableEnded) return;
+            // Headers at once: the caller learns its stream was admitted (an events stream may
+            // carry nothing for a long time), not only when the first message comes.
+            call.sendMetadata(new Metadata());
+            handler(call);
           },
           (error: unknown) => call.emit('error', toServiceError(error)),
         );
@@ -78,7 +82,7 @@ export function gateAdminHandlers(handlers: AdminServiceHandlers, authenticate: 
  * revoked or expired). The listener goes with the call, so long-lived tokens do not gather one
  * per stream they ever opened.
  */
-function endOnAbort(call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, signal: AbortSignal): void {
+function endOnAbort(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>, signal: AbortSignal): void {
   const end = (): void => {
     detach();
     if (call.cancelled || call.writableEnded || call.destroyed) return;
