@@ -70,7 +70,7 @@ export function fetchPinnedCa({ host, port, caFingerprint, timeoutMs = 10_000, s
         error: new PalyraError(
           'PALYRA_E_SERVER_IDENTITY',
           presented === undefined
-            ? `the server at ${address} presented no CA certificate (only its own), so it cannot be checked against the pinned CA ${caFingerprint}: is this a Palyra admin endpoint (palyrad start --admin-listen)? Nothing was sent.`
+            ? `the server at ${address} presented no CA certificate that issued its own, so it cannot be checked against the pinned CA ${caFingerprint}: is this a Palyra admin endpoint (palyrad start --admin-listen)? Nothing was sent.`
             : `the server at ${address} presented the CA ${presented}, not the pinned CA ${caFingerprint}: it is another daemon, or someone in between. Nothing was sent; check the fingerprint (palyrad status on the daemon's host).`,
           { details: { address, pinned: caFingerprint, presented: presented ?? null } },
         ),
@@ -79,7 +79,11 @@ export function fetchPinnedCa({ host, port, caFingerprint, timeoutMs = 10_000, s
   });
 }
 
-/** The certificates the server sent, leaf first, following issuers until one repeats (a self-signed CA is its own issuer). */
+/**
+ * The certificates the server sent, leaf first, following issuers until one repeats (a
+ * self-signed CA is its own issuer). node:tls links a sent certificate only when it names the
+ * one before it as its issuer: a stray CA appended to a foreign chain does not appear.
+ */
 function presentedChain(leaf: DetailedPeerCertificate): DetailedPeerCertificate[] {
   const chain: DetailedPeerCertificate[] = [];
   const seen = new Set<string>();

@@ -61,6 +61,8 @@ export async function connectRemoteTransport(options: RemoteOptions): Promise<Ad
     // A saved CA the server no longer chains to (another daemon at that address, a rotated
     // CA): find out what it presents, for a message naming both fingerprints.
     if (options.caCertPem === undefined || !(error instanceof PalyraError) || error.code !== 'PALYRA_E_SERVER_IDENTITY') throw error;
+    // (find() rejects with the message naming both; should it find the CA after all, the
+    // server changed in between and the verification error stands.)
     await find();
     throw error;
   }
