@@ -35,9 +35,12 @@ export class ControlClient {
   private readonly openStreaming: () => Promise<AdminServiceClient>;
   /** Where the daemon is: `the daemon at <socket path or HOST:PORT>`. */
   readonly target: string;
+  /** Remote clients: the daemon's CA certificate (PEM) that matched the pinned fingerprint. */
+  readonly caCertPem: string | undefined;
 
   private constructor(transport: AdminTransport) {
     this.unaryClient = transport.unary;
+    this.caCertPem = transport.caCertPem;
     this.openStreaming = transport.openStreaming;
     this.target = transport.target;
     this.invocations = new InvocationStream(() => this.streamingClient());

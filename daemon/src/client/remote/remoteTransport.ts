@@ -27,6 +27,8 @@ export interface RemoteOptions {
 export interface AdminTransport {
   readonly unary: UnaryHttp2Client;
   readonly target: string;
+  /** Remote: the CA the daemon's certificate was verified against (PEM), for a profile to keep. */
+  readonly caCertPem?: string;
   openStreaming(): Promise<AdminServiceClient>;
 }
 
@@ -70,6 +72,7 @@ export async function connectRemoteTransport(options: RemoteOptions): Promise<Ad
   return {
     unary,
     target: `the daemon at ${address}`,
+    caCertPem: ca,
     openStreaming: async () => {
       const [grpc, { loadPalyraProto }] = await Promise.all([import('@grpc/grpc-js'), import('@palyra/proto')]);
       const channel = grpc.credentials.createSsl(Buffer.from(ca), null, null, { checkServerIdentity: (_host, cert) => checkDaemonCertificate(cert) });
