@@ -4,11 +4,28 @@ import type { DispatchCoordinator } from '../dispatch/index.js';
 import { startInvocation, type StartedInvocation } from './startInvocation.js';
 
 /**
+ * What the caller may dispatch: `authorize` throws (PALYRA_E_FORBIDDEN) for a capability or
+ * node its token does not cover; `caller` names it in the journal. Absent: the local owner.
+ */
+export interface InvokeAccess {
+  authorize(call: object, request: InvokeRequest__Output): void;
+  /** Spends one call of the caller's rate (InvokeMany: per request). */
+  charge(call: object): void;
+  caller(call: object): string;
+}
+
+/**
  * AdminService.Invoke: starts a dispatch and streams its events until the result. A caller
  * that goes away (Ctrl-C in `palyrad nodes invoke`) cancels the dispatch on the node.
  */
-export function createInvokeHandler(dispatcher: DispatchCoordinator): grpc.handleServerStreamingCall<InvokeRequest__Output, InvokeEvent> {
+export function createInvokeHandler(dispatcher: DispatchCoordinator, access?: InvokeAccess): grpc.handleServerStreamingCall<InvokeRequest__Output, InvokeEvent> {
   return (call) => {
+    try {
+      access?.authorize(call, call.request);
+    } catch (error) {
+      call.emit('error', toServiceError(error));
+      return;
+    }
     const started: StartedInvocation = startInvocation(dispatcher, call.request, {
       write: (event) => call.write(event),
       end: () => call.end(),
@@ -16,7 +33,7 @@ export function createInvokeHandler(dispatcher: DispatchCoordinator): grpc.handl
       get closed() {
         return call.cancelled || call.writableEnded || call.destroyed;
       },
-    });
+    }, access === undefined ? {} : { caller: access.caller(call) });
     call.on('cancelled', () => started.abandon());
   };
 }

@@ -36,7 +36,7 @@ export function startInvocation(
   dispatcher: DispatchCoordinator,
   request: InvokeRequest__Output,
   sink: InvocationSink,
-  { resultOnly = false }: { resultOnly?: boolean } = {},
+  { resultOnly = false, caller = 'local' }: { resultOnly?: boolean; caller?: string } = {},
 ): StartedInvocation {
   let relay: StartedInvocation | undefined;
   let abandoned = false;
@@ -49,7 +49,7 @@ export function startInvocation(
       input,
       timeoutMs: request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS,
       idempotencyKey: request.idempotencyKey || undefined,
-      caller: 'local',
+      caller,
     });
   } catch (error) {
     submitted = Promise.reject(error as Error);

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output, WhoAmIResponse__Output } from '@palyra/proto';
+import type { AdminServiceClient, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output, WhoAmIResponse__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
@@ -141,6 +141,21 @@ export class ControlClient {
     return this.unary('RemoveNode', { deviceId }, options);
   }
 
+  /** Mints an API token: the answer carries the token itself, once (the daemon keeps only a hash). */
+  createToken(request: CreateTokenRequest, options?: CallOptions): Promise<CreatedToken__Output> {
+    return this.unary('CreateToken', request, options);
+  }
+
+  async listTokens(includeRevoked: boolean, options?: CallOptions): Promise<TokenInfo__Output[]> {
+    const response = await this.unary<{ tokens: TokenInfo__Output[] }>('ListTokens', { includeRevoked }, options);
+    return response.tokens;
+  }
+
+  /** Revokes a token at once (its open streams end); revoking a revoked token returns it as it is. */
+  revokeToken(tokenId: string, options?: CallOptions): Promise<TokenInfo__Output> {
+    return this.unary('RevokeToken', { tokenId }, options);
+  }
+
   /** Begins a CA rotation (PALYRA_E_CA_ROTATION_IN_PROGRESS while one runs). */
   rotateCa(options?: CallOptions): Promise<CaStatus__Output> {
     // A new RSA-3072 key: seconds on a busy machine.
@@ -275,7 +290,10 @@ type AdminUnaryMethod =
   | 'RotateCa'
   | 'GetCaStatus'
   | 'FinishCaRotation'
-  | 'WhoAmI';
+  | 'WhoAmI'
+  | 'CreateToken'
+  | 'ListTokens'
+  | 'RevokeToken';
 
 /** The unary calls that change nothing on the daemon: safe to send twice. */
-const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'WhoAmI']);
+const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'WhoAmI', 'ListTokens']);
