@@ -149,6 +149,7 @@ describe('ControlClient.connectRemote: the pinned CA', { timeout: TEST_TIMEOUT_M
     const base = { address: '127.0.0.1:1', caFingerprint: caFingerprintOf(d), token: TOKEN };
     await expectCode(ControlClient.connectRemote({ ...base, caCertPem: other.caCertPem }), 'PALYRA_E_SERVER_IDENTITY');
     await expectCode(ControlClient.connectRemote({ ...base, caFingerprint: 'abc' }), 'PALYRA_E_USAGE');
-    await expectCode(ControlClient.connectRemote({ ...base, token: 'pyt_x\r\nx-evil: 1' }), 'PALYRA_E_USAGE');
+    const malformed = await expectCode(ControlClient.connectRemote({ ...base, token: `${TOKEN}\r\nx-evil: 1` }), 'PALYRA_E_INVALID_ARGUMENT');
+    expect(malformed.message).not.toContain(TOKEN);
   });
 });

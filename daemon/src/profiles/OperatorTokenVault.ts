@@ -1,4 +1,5 @@
 import { PalyraError } from '@palyra/shared/errors';
+import { StateDirectory } from '@palyra/shared/fs';
 import { OsKeyring, PASSPHRASE_ENV, VAULT_KEY_FILE_ENV, Vault, vaultPaths, type VaultOpenOptions, type VaultSettings } from '@palyra/shared/vault';
 import type { TokenStoreKind } from './ProfileStore.js';
 
@@ -46,6 +47,8 @@ export class OperatorTokenVault {
       }
       fallback = `the OS vault (${status.store}) is not usable: ${status.reason}`;
     }
+    // The config dir is made (0700) or checked as a state dir is, before the vault goes in it.
+    await StateDirectory.open(this.options.configDir);
     const existing = await Vault.open(this.fileOptions(signal));
     if (existing !== undefined) {
       await existing.put(recordId(profile), Buffer.from(token, 'utf8'));
@@ -71,7 +74,9 @@ export class OperatorTokenVault {
   async load(profile: string, store: TokenStoreKind, { signal }: { signal?: AbortSignal } = {}): Promise<string> {
     let bytes: Uint8Array | undefined;
     if (store === 'os') bytes = await this.keyring.get(OPERATOR_VAULT_SERVICE, profile, signal);
-    else bytes = (await (await Vault.open(this.fileOptions(signal)))?.get(recordId(profile)))?.value;
+    else if ((await StateDirectory.openIfExists(this.options.configDir)) !== undefined) {
+      bytes = (await (await Vault.open(this.fileOptions(signal)))?.get(recordId(profile)))?.value;
+    }
     if (bytes === undefined) {
       throw new PalyraError(
         'PALYRA_E_VAULT_KEY_MISSING',
@@ -85,6 +90,7 @@ export class OperatorTokenVault {
   /** Deletes the token of `profile`; the vault file goes too once it holds no token. True when there was one. */
   async remove(profile: string, store: TokenStoreKind, { signal }: { signal?: AbortSignal } = {}): Promise<boolean> {
     if (store === 'os') return this.keyring.delete(OPERATOR_VAULT_SERVICE, profile, signal);
+    if ((await StateDirectory.openIfExists(this.options.configDir)) === undefined) return false;
     const vault = await Vault.open(this.fileOptions(signal));
     if (vault === undefined) return false;
     const removed = await vault.delete(recordId(profile));

@@ -3,6 +3,7 @@ import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client'
 import { formatHostPort, parseHostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
 import { DAEMON_TLS_NAME, checkDaemonCertificate } from '@palyra/shared/x509/daemonIdentity';
+import { parseToken } from '@palyra/shared/tokens';
 import { fingerprint, parseSha256Fingerprint, pemToDer } from '@palyra/shared/x509/pem';
 import { fetchPinnedCa } from './fetchPinnedCa.js';
 
@@ -90,17 +91,12 @@ export async function connectRemoteTransport(options: RemoteOptions): Promise<Ad
   };
 }
 
-/** Longest token accepted: far above `pyt_` + 26 + 1 + 43 characters. */
-const MAX_TOKEN_LENGTH = 512;
-
 /**
- * The token goes into a header: visible ASCII only (no space, no line break that could end
- * the header), bounded. Its format is the daemon's to judge; it never appears in a message.
+ * The token goes into a header: checked here against the token format (parseToken, the one
+ * implementation the daemon uses too), so a mistyped or pasted-wrong value fails before any
+ * connection, and never in a message (parseToken's messages do not repeat the text).
  */
 function checkToken(token: string): string {
-  const trimmed = token.trim();
-  if (trimmed === '' || trimmed.length > MAX_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(trimmed)) {
-    throw new PalyraError('PALYRA_E_USAGE', `the API token is empty or not printable ASCII (at most ${MAX_TOKEN_LENGTH} characters): give the token palyrad tokens create printed`);
-  }
-  return trimmed;
+  parseToken(token);
+  return token.trim();
 }
