@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import { PalyraError } from '../errors/index.js';
 import { EKU_CLIENT_AUTH, EKU_SERVER_AUTH } from '../x509/constants.js';
 import { parseCertificate, type ParsedCertificate } from '../x509/parseCertificate.js';
 import { fingerprint } from '../x509/pem.js';
