@@ -23,6 +23,7 @@ import { DaemonProcess, pairNode, type NodeRow, type PairingCodeJson } from '../
 import { startAgent, writeNodeConfig, type InvokeJson } from '../helpers/dispatchHarness.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRAD, TempDirs, pollUntil, runBin, spawnBin, stopProcesses, type CommandResult } from '../helpers/processes.js';
 import { itWithSecretService } from '../helpers/secretService.js';
+import { killTmuxServers, TmuxPane } from '../helpers/tmuxPane.js';
 
 const dirs = new TempDirs();
 let daemon: DaemonProcess | undefined;
@@ -85,6 +86,7 @@ beforeAll(async () => {
 }, E2E_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
+  await killTmuxServers();
   await stopProcesses();
   await dirs.cleanup();
 }, E2E_HOOK_TIMEOUT_MS);
@@ -140,6 +142,26 @@ describe('palyrad through a remote admin endpoint', { timeout: E2E_TEST_TIMEOUT_
     // Locally, the same command names the local owner.
     const local = await running().json<{ kind: string; role: string }>('auth', 'status');
     expect(local).toMatchObject({ kind: 'local', role: 'owner' });
+  });
+
+  it('auth login in a terminal asks for the token at a hidden prompt: what is typed is never shown', async () => {
+    const config = await configHome();
+    const { token, id } = await mintToken('typed', 'viewer');
+    const pane = await TmuxPane.start(
+      // The vault file's key from a passphrase (in a terminal it would be asked for next).
+      ['env', `XDG_CONFIG_HOME=${config}`, 'PALYRA_VAULT=file', 'PALYRA_VAULT_PASSPHRASE=a passphrase for the test', process.execPath, PALYRAD, 'auth', 'login', '--profile', 'typed', '--daemon', adminTls, '--ca-fingerprint', caFingerprint],
+      join(config, 'login.status'),
+    );
+    await pane.waitForScreen((s) => s.includes(`API token for ${adminTls}:`), 'the token prompt');
+    await pane.sendKeys('-l', token);
+    await pane.sendKeys('Enter');
+    const screen = await pane.waitForScreen((s) => s.includes('profile typed saved'), 'the login to finish');
+    expect(screen).not.toContain(token.slice(-43, -13));
+    expect(screen).toContain(id);
+    expect(await operatorJson<Array<{ name: string }>>(config, ['auth', 'profiles'])).toEqual([expect.objectContaining({ name: 'typed', tokenId: id })]);
+    // The token is read back with the passphrase.
+    const who = await operatorJson<{ tokenId: string }>(config, ['auth', 'status', '--profile', 'typed'], { PALYRA_VAULT_PASSPHRASE: 'a passphrase for the test' });
+    expect(who.tokenId).toBe(id);
   });
 
   it('events follows the daemon remotely: a dispatch made meanwhile shows up, and SIGINT ends it with 0', async () => {
