@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PalyraError } from '@palyra/shared/errors';
+import type { PalyraError } from '@palyra/shared/errors';
 import { operatorConfigDir } from '../../src/profiles/operatorConfigDir.js';
 import { ProfileStore, type OperatorProfile } from '../../src/profiles/ProfileStore.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PalyraError } from '@palyra/shared/errors';
+import type { PalyraError } from '@palyra/shared/errors';
 import { resolveControlTarget, type TargetFlags } from '../../src/commands/controlTarget.js';
 
 const FP = 'ab'.repeat(32);
