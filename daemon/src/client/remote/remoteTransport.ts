@@ -86,6 +86,11 @@ export async function connectRemoteTransport(options: RemoteOptions): Promise<Ad
         // See DAEMON_TLS_NAME: the identity check is the CA and the daemon marker.
         'grpc.ssl_target_name_override': DAEMON_TLS_NAME,
         'grpc.max_receive_message_length': MAX_ADMIN_MESSAGE_BYTES,
+        // Across a network a path can die without a FIN or RST: an `events` or `approvals`
+        // stream would wait forever. Pings while a call runs notice it within ~40 s (the
+        // grpc-js server enforces no minimum ping interval).
+        'grpc.keepalive_time_ms': 30_000,
+        'grpc.keepalive_timeout_ms': 10_000,
       });
     },
   };
