@@ -58,6 +58,9 @@ export function fetchPinnedCa({ host, port, caFingerprint, timeoutMs = 10_000, s
     socket.once('error', (error) =>
       finish({ error: new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach the daemon at ${address}: ${error.message}`, { cause: error }) }),
     );
+    socket.once('close', () =>
+      finish({ error: new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `the server at ${address} closed the connection during the TLS handshake`) }),
+    );
     socket.once('secureConnect', () => {
       const chain = presentedChain(socket.getPeerCertificate(true));
       const ca = chain.slice(1).find((cert) => fingerprint(cert.raw) === caFingerprint);
