@@ -2,9 +2,9 @@ import { Command, Option } from 'clipanion';
 import { parseDuration, parseHostPort, type HostPort } from '@palyra/shared/config';
 import { formatErrorLine, PalyraError } from '@palyra/shared/errors';
 import type { Daemon } from '../Daemon.js';
-import { DaemonCommand } from './DaemonCommand.js';
+import { StateDirCommand } from './StateDirCommand.js';
 
-export class StartCommand extends DaemonCommand {
+export class StartCommand extends StateDirCommand {
   static override paths = [['start']];
   static override usage = Command.Usage({
     description: 'Run the daemon in the foreground',
