@@ -38,6 +38,8 @@ import { ServerCertificateRenewer } from './certificates/ServerCertificateRenewe
 import { NodeHealth } from './health/NodeHealth.js';
 import { DEFAULT_QUIC_MAX_CONNECTIONS, QuicNodeServer } from './quic/QuicNodeServer.js';
 import type { StoreEngine } from './store/SqlDatabase.js';
+import { AuditLog } from './audit/AuditLog.js';
+import { recordRegistryEvents } from './audit/recordRegistryEvents.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -98,6 +100,8 @@ export interface DaemonOptions {
   serverCertCheckIntervalMs?: number;
   /** How often node certificates are swept for cert.expiring / cert.expired (default 30 s). */
   certSweepIntervalMs?: number;
+  /** Size at which the audit log's `audit.log` is rotated (default 64 MiB; config `audit.maxFileBytes`). */
+  auditMaxFileBytes?: number;
   /** Clock of the node certificate states (watcher, nodes list, status): tests move it ahead. */
   certificateClock?: () => Date;
   signal?: AbortSignal;
@@ -161,6 +165,15 @@ export class Daemon {
       add('state dir lock', { stop: () => lock.release() }, { untilDone: true });
       const keys = await VaultKeyStore.open({ stateDir, ...options.vault, signal, onNotice: options.onNotice });
       const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
+      // The audit log opens before anything it records can happen, and closes after all of
+      // them stopped (services stop in reverse order): its last anchor is written then.
+      const audit = await AuditLog.open({
+        stateDir,
+        key: await keys.auditKey(),
+        ...(options.auditMaxFileBytes === undefined ? {} : { maxFileBytes: options.auditMaxFileBytes }),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
+      add('audit log', audit, { untilDone: true });
 
       // The database is checked (integrity, schema version) and migrated before anything else
       // reads state: a refused store stops the daemon here. Then the first releases' state
@@ -175,6 +188,8 @@ export class Daemon {
       }
       const registry = await openDaemonRegistry(store, { logger: options.logger, signal });
       add('registry flush', { stop: () => registry.flush() }, { untilDone: true });
+      const stopRecording = recordRegistryEvents(registry, audit, options.logger);
+      add('audit of registry changes', { stop: async () => stopRecording() });
 
       const hosts = certificateHosts(options.listen.host);
       const serverValidity = options.serverCertValidityMs === undefined ? {} : { validityMs: options.serverCertValidityMs };
@@ -288,7 +303,7 @@ export class Daemon {
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const autoApprove = options.autoApprove ?? 'off';
       const certValidityMs = options.certValidityMs ?? NODE_DEFAULT_VALIDITY_MS;
-      const decisions = new PairingDecisions(registry, ca, certValidityMs);
+      const decisions = new PairingDecisions(registry, ca, certValidityMs, audit);
       if (options.onCertificateRenewed !== undefined) {
         const stopRenewalListener = registry.onCertificateRenewed(options.onCertificateRenewed);
         add('renewal listener', { stop: async () => stopRenewalListener() });
@@ -400,6 +415,8 @@ export class Daemon {
         logger: options.logger,
         caFingerprint: () => ca.caFingerprint,
         rotation,
+        audit,
+        auditLog: audit,
         defaultCodeTtlMs: options.codeTtlMs ?? DEFAULT_CODE_TTL_MS,
         maxCodeTtlMs: MAX_CODE_TTL_MS,
         renewalGraceMs,
