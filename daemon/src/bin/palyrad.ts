@@ -2,6 +2,8 @@
 import { Builtins, Cli } from 'clipanion';
 import { runProgram } from '@palyra/shared/cli';
 import { ApprovalsCommand } from '../commands/ApprovalsCommand.js';
+import { AuditCommand } from '../commands/AuditCommand.js';
+import { AuditVerifyCommand } from '../commands/AuditVerifyCommand.js';
 import { CaFinishCommand } from '../commands/CaFinishCommand.js';
 import { CaRotateCommand } from '../commands/CaRotateCommand.js';
 import { CaStatusCommand } from '../commands/CaStatusCommand.js';
@@ -44,6 +46,8 @@ for (const command of [
   DispatchesWatchCommand,
   ApprovalsCommand,
   EventsCommand,
+  AuditCommand,
+  AuditVerifyCommand,
   ConfigShowCommand,
   StateExportCommand,
   StateImportCommand,
