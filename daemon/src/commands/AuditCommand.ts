@@ -78,10 +78,11 @@ function formatEntry(entry: Record<string, unknown>): string {
           ? `node:${String(actor.deviceId)}`
           : String(actor?.kind ?? '?');
   const facts: string[] = [];
-  for (const key of ['capability', 'inputBytes', 'durationMs', 'errorCode', 'remoteAddress'] as const) {
+  for (const key of ['capability', 'inputBytes', 'durationMs', 'errorCode'] as const) {
     if (entry[key] !== undefined) facts.push(`${key}=${String(entry[key])}`);
   }
   for (const [key, value] of Object.entries((entry.details as Record<string, unknown> | undefined) ?? {})) facts.push(`${key}=${String(value)}`);
+  if (entry.remoteAddress !== undefined) facts.push(`from=${String(entry.remoteAddress)}`);
   let details = facts.join(' ');
   if (details.length > 160) details = `${details.slice(0, 159)}…`;
   const fields = [entry.at, `#${String(entry.seq)}`, who, entry.action, entry.node ?? '-', entry.outcome, details].map((value) => safe(String(value)));
