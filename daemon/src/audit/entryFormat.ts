@@ -131,7 +131,8 @@ export function checkLine(key: Uint8Array, line: string): ParsedLine {
   const { hash, ...rest } = value;
   const canonical = canonicalJson(rest);
   if (`${canonical.slice(0, -1)},"hash":"${hash}"}` !== line) return { ok: false, problem: 'not in canonical form (a field was added, removed or rewritten)' };
-  if (!constantTimeHexEqual(chainHash(key, rest.prev, canonical), hash)) return { ok: false, problem: 'HMAC mismatch' };
+  // Constant time; both are 32 bytes (the shape check requires 64 hex digits).
+  if (!timingSafeEqual(Buffer.from(chainHash(key, rest.prev, canonical), 'hex'), Buffer.from(hash, 'hex'))) return { ok: false, problem: 'HMAC mismatch' };
   return { ok: true, entry: value };
 }
 
@@ -158,11 +159,4 @@ function isEntryShape(value: unknown): value is AuditEntry {
     /^[0-9a-f]{64}$/.test(v.hash) &&
     (v.details === undefined || (typeof v.details === 'object' && v.details !== null))
   );
-}
-
-function constantTimeHexEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i += 1) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
