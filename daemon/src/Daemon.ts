@@ -19,6 +19,7 @@ import { openDaemonRegistry } from './registry/openDaemonRegistry.js';
 import { openStore } from './store/openStore.js';
 import { importSeedFileOnce } from './store/seed/index.js';
 import { NodeRpcServer } from './rpc/NodeRpcServer.js';
+import { TokenService } from './access/TokenService.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './rpc/ConnectionGuard.js';
 import { fitConnectionCap } from './rpc/fileDescriptorLimit.js';
 import { DEFAULT_PAIRING_LIMITS } from './rpc/PairingServiceImpl.js';
@@ -104,6 +105,11 @@ export interface DaemonOptions {
   auditMaxFileBytes?: number;
   /** Clock of the node certificate states (watcher, nodes list, status): tests move it ahead. */
   certificateClock?: () => Date;
+  /**
+   * The remote admin endpoint (`--admin-listen`): AdminService over TLS with API tokens, on
+   * this address (port 0 picks one). Undefined: off; the Unix socket is always there.
+   */
+  adminListen?: HostPort;
   signal?: AbortSignal;
 }
 
@@ -118,6 +124,8 @@ export interface DaemonInfo {
   /** Something the operator should know about the QUIC endpoint (it moved off its default port). */
   quicNotice?: string;
   adminSocket: string;
+  /** HOST:PORT of the remote admin endpoint, when --admin-listen is on. */
+  adminTlsAddress?: string;
   caFingerprint: string;
   stateDir: string;
   /** Which backend holds the CA and server keys. */
@@ -402,7 +410,12 @@ export class Daemon {
         autoApprove,
         store: { engine: store.engine, location: store.location },
       };
+      // API tokens: the table is loaded into memory once; authentication never waits for the store.
+      const tokens = await TokenService.open({ repository: store.tokens, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+      add('token service', { stop: async () => tokens.close() });
+      let adminTlsAddress = '';
       const admin = new AdminServer(info.adminSocket, {
+        tokens,
         registry,
         sessions,
         minter: new PairingCodeMinter(registry),
@@ -439,11 +452,15 @@ export class Daemon {
           storeLocation: info.store.location,
           serverCertExpiresAt: serverCertificate.current.notAfter.toISOString(),
           serverCertFingerprint: serverCertificate.current.fingerprint,
+          adminTlsAddress,
         }),
-      });
+      }, options.adminListen === undefined ? undefined : { listen: options.adminListen, provider });
       signal?.throwIfAborted();
-      await admin.start();
+      // Added before it starts: a remote endpoint that fails to bind must not leave the socket behind.
       add('admin server', admin);
+      await admin.start();
+      adminTlsAddress = admin.remoteAddress ?? '';
+      if (adminTlsAddress !== '') info.adminTlsAddress = adminTlsAddress;
       // Stopped first: watchers learn the daemon is stopping (never `cancelled`), and every
       // dispatch stays in the journal as it is, for the next run to reconcile.
       add('dispatch coordinator', { stop: () => dispatcher.stop() }, { untilDone: true });

@@ -1,58 +1,110 @@
-import type * as grpc from '@grpc/grpc-js';
+import { Metadata, type ServerDuplexStream, type ServerReadableStream, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData } from '@grpc/grpc-js';
 import { loadPalyraProto, toServiceError, type AdminServiceHandlers } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Actor } from './Actor.js';
 import { bindActor } from './callActor.js';
 import { ADMIN_RPC_PERMISSIONS, type AdminMethod } from './permissions.js';
 
-/** Who is calling: resolves the call's actor, or rejects (PALYRA_E_UNAUTHENTICATED, PALYRA_E_RATE_LIMITED). */
-export type Authenticate = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) => Promise<Actor>;
+type AnyCall = ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown> | ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>;
+
+/**
+ * Who is calling: resolves the call's actor, or rejects (PALYRA_E_UNAUTHENTICATED,
+ * PALYRA_E_RATE_LIMITED). `method` is the RPC (InvokeMany is charged per request, not at open).
+ */
+export type Authenticate = (call: AnyCall, method: AdminMethod) => Promise<Actor>;
+
+export interface GateOptions {
+  /** Told of every PALYRA_E_FORBIDDEN refusal of the permission check (the audit log's auth.denied). */
+  onForbidden?: (actor: Actor, method: AdminMethod, error: PalyraError) => void;
+}
 
 /**
  * Puts every AdminService handler behind authentication and the permission table: the caller
  * is resolved first, then the permission its RPC needs (ADMIN_RPC_PERMISSIONS) is checked, and
  * only then does the handler run, with the actor bound to the call (actorOf). A method missing
- * from the table never runs.
+ * from the table never runs. A streaming call of a token ends (PALYRA_E_UNAUTHENTICATED) when
+ * the token's signal aborts: revocation or expiry closes every open stream, whatever handler
+ * serves it.
  */
-export function gateAdminHandlers(handlers: AdminServiceHandlers, authenticate: Authenticate): AdminServiceHandlers {
+export function gateAdminHandlers(handlers: AdminServiceHandlers, authenticate: Authenticate, options: GateOptions = {}): AdminServiceHandlers {
   const definition = loadPalyraProto().AdminService.service as unknown as Record<string, { requestStream: boolean; responseStream: boolean }>;
   const gated: Record<string, unknown> = {};
   for (const [name, handler] of Object.entries(handlers) as [AdminMethod, (...args: unknown[]) => void][]) {
     const method = definition[name];
     if (method === undefined) continue;
-    const admit = async (call: Parameters<Authenticate>[0]): Promise<void> => {
-      const actor = await authenticate(call);
+    const admit = async (call: AnyCall): Promise<Actor> => {
+      const actor = await authenticate(call, name);
       const needed = ADMIN_RPC_PERMISSIONS[name] as (typeof ADMIN_RPC_PERMISSIONS)[AdminMethod] | undefined;
       if (needed === undefined) throw new PalyraError('PALYRA_E_INTERNAL', `AdminService.${name} has no entry in the permission table`);
       if (needed !== null && !actor.permissions.has(needed)) {
-        throw new PalyraError('PALYRA_E_FORBIDDEN', `${describe(actor)} may not call ${name}: it needs the permission ${needed}`, { details: { permission: needed, method: name } });
+        const error = new PalyraError('PALYRA_E_FORBIDDEN', `${describe(actor)} may not call ${name}: it needs the permission ${needed}`, { details: { permission: needed, method: name } });
+        options.onForbidden?.(actor, name, error);
+        throw error;
       }
       bindActor(call, actor);
+      return actor;
     };
     if (!method.requestStream && !method.responseStream) {
-      gated[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      gated[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         admit(call).then(
           () => handler(call, callback),
           (error: unknown) => callback(toServiceError(error)),
         );
       };
     } else if (method.requestStream && !method.responseStream) {
-      gated[name] = (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      gated[name] = (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         admit(call).then(
           () => handler(call, callback),
           (error: unknown) => callback(toServiceError(error)),
         );
       };
     } else {
-      gated[name] = (call: grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>) => {
+      gated[name] = (call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>) => {
         admit(call).then(
-          () => handler(call),
+          (actor) => {
+            if (actor.kind === 'token') endOnAbort(call, actor.signal);
+            if (call.cancelled || call.writableEnded) return;
+            // Headers at once: the caller learns its stream was admitted (an events stream may
+            // carry nothing for a long time), not only when the first message comes.
+            call.sendMetadata(new Metadata());
+            handler(call);
+          },
           (error: unknown) => call.emit('error', toServiceError(error)),
         );
       };
     }
   }
   return gated as unknown as AdminServiceHandlers;
+}
+
+/**
+ * Ends a server-streaming or bidi call with the signal's reason once it aborts (the token was
+ * revoked or expired). The listener goes with the call, so long-lived tokens do not gather one
+ * per stream they ever opened.
+ */
+function endOnAbort(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>, signal: AbortSignal): void {
+  const end = (): void => {
+    detach();
+    if (call.cancelled || call.writableEnded || call.destroyed) return;
+    const reason: unknown = signal.reason;
+    call.emit('error', toServiceError(reason instanceof PalyraError ? reason : new PalyraError('PALYRA_E_UNAUTHENTICATED', 'the API token is no longer valid')));
+    // The handler's own cleanup (subscriptions, dispatch relays) runs on 'cancelled'.
+    call.emit('cancelled');
+  };
+  const detach = (): void => {
+    signal.removeEventListener('abort', end);
+    call.off('close', detach);
+    call.off('finish', detach);
+    call.off('cancelled', detach);
+  };
+  if (signal.aborted) {
+    end();
+    return;
+  }
+  signal.addEventListener('abort', end, { once: true });
+  call.once('close', detach);
+  call.once('finish', detach);
+  call.once('cancelled', detach);
 }
 
 function describe(actor: Actor): string {

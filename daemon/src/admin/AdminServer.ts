@@ -1,36 +1,85 @@
 import { chmod, rm } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
-import { loadPalyraProto } from '@palyra/proto';
+import { loadPalyraProto, type AdminServiceHandlers } from '@palyra/proto';
+import { formatHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
+import { RateLimitedLog } from '@palyra/shared/logging';
 import { createAdminServiceHandlers, type AdminServiceDeps } from './AdminServiceImpl.js';
-import { gateAdminHandlers } from '../access/AccessGate.js';
+import { gateAdminHandlers, type GateOptions } from '../access/AccessGate.js';
+import { auditDenied } from '../access/auditDenied.js';
 import { localOwner } from '../access/callActor.js';
 import { ApprovalsWatchers } from './watchApprovalsHandler.js';
+import { createAdminTlsCredentials } from './adminTlsCredentials.js';
 import { closeGrpcServer } from '../rpc/closeGrpcServer.js';
+import { ConnectionGuard, type ConnectionLimits } from '../rpc/ConnectionGuard.js';
+import { grpcHttp2Servers } from '../rpc/grpcHttp2Servers.js';
+import type { TlsCertificateProvider } from '../rpc/TlsCertificateProvider.js';
 
 export { ADMIN_SOCKET_NAME } from './socketName.js';
 
+/** The remote admin endpoint (`--admin-listen`): where, with which certificate, and who may call. */
+export interface AdminRemoteOptions {
+  listen: HostPort;
+  provider: TlsCertificateProvider;
+  connectionLimits?: ConnectionLimits;
+}
+
 /**
- * The admin API on a Unix socket in the state dir. Access control is the file system's: the
- * socket is 0600 inside a 0700 directory, so only the daemon's user can reach it.
+ * Operators are few: a few hundred connections in all, 32 from one address, 10 s for TLS and
+ * the HTTP/2 preface.
+ */
+export const ADMIN_CONNECTION_LIMITS: ConnectionLimits = { handshakeTimeoutMs: 10_000, maxConnections: 256, maxConnectionsPerAddress: 32 };
+
+/**
+ * Options of the remote admin server. Keepalive finds a vanished operator (an open `events`
+ * stream) within 30 s; an idle connection goes after 5 minutes; 1 MiB messages (as the
+ * socket); 64 calls at once per connection; no channelz.
+ */
+export const ADMIN_TLS_SERVER_OPTIONS: grpc.ServerOptions = {
+  'grpc.keepalive_time_ms': 20_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.max_connection_idle_ms': 5 * 60_000,
+  'grpc.max_receive_message_length': 1024 * 1024,
+  'grpc.max_concurrent_streams': 64,
+  'grpc.enable_channelz': 0,
+};
+
+/**
+ * The admin API. On a Unix socket in the state dir, always: access control is the file
+ * system's (the socket is 0600 inside a 0700 directory), so its caller is the local owner. With
+ * `remote`, also over TLS on a TCP port, where every call presents an API token (`authorization:
+ * Bearer pyt_...`), is rate limited per token, and may do only what the token's role, scopes
+ * and node selector allow.
  */
 export class AdminServer {
   private server: grpc.Server | undefined;
+  private remoteServer: grpc.Server | undefined;
+  private remoteLog: RateLimitedLog | undefined;
+  private remotePort = 0;
   private readonly watchers = new ApprovalsWatchers();
 
   constructor(
     private readonly socketPath: string,
     private readonly deps: AdminServiceDeps,
+    private readonly remote?: AdminRemoteOptions,
   ) {}
+
+  /** HOST:PORT of the remote endpoint once started, or undefined when it is off. */
+  get remoteAddress(): string | undefined {
+    return this.remote === undefined || this.remoteServer === undefined ? undefined : formatHostPort({ host: this.remote.listen.host, port: this.remotePort });
+  }
 
   async start(): Promise<void> {
     if (this.server !== undefined) return;
     // A socket left by a daemon that crashed; the state-dir lock proved no daemon owns it.
     await rm(this.socketPath, { force: true });
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
+    const handlers = createAdminServiceHandlers(this.deps, { watchers: this.watchers });
+    const gate: GateOptions = { onForbidden: (actor, method, error) => auditDenied(this.deps.audit, this.deps.logger, actor, String(method), error) };
     // The socket's caller is the daemon's own user (0600 socket in a 0700 dir): the local owner.
     const owner = localOwner();
-    server.addService(loadPalyraProto().AdminService.service, gateAdminHandlers(createAdminServiceHandlers(this.deps, { watchers: this.watchers }), async () => owner));
+    server.addService(loadPalyraProto().AdminService.service, gateAdminHandlers(handlers, async () => owner, gate));
     await new Promise<void>((resolve, reject) => {
       server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => {
         if (error) {
@@ -40,15 +89,65 @@ export class AdminServer {
     });
     await chmod(this.socketPath, 0o600);
     this.server = server;
+    if (this.remote !== undefined) await this.startRemote(this.remote, handlers, gate);
+  }
+
+  private async startRemote(remote: AdminRemoteOptions, handlers: AdminServiceHandlers, gate: GateOptions): Promise<void> {
+    const tokens = this.deps.tokens;
+    if (tokens === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'the remote admin endpoint needs the token service');
+    const server = new grpc.Server(ADMIN_TLS_SERVER_OPTIONS);
+    const log = this.deps.logger === undefined ? undefined : new RateLimitedLog({ logger: this.deps.logger });
+    const guard = new ConnectionGuard(remote.connectionLimits ?? ADMIN_CONNECTION_LIMITS, log);
+    server.addService(
+      loadPalyraProto().AdminService.service,
+      gateAdminHandlers(
+        handlers,
+        async (call, method) => {
+          const header = call.metadata.get('authorization')[0];
+          const actor = tokens.authenticate(typeof header === 'string' ? header : undefined, call.getPeer());
+          // InvokeMany is charged per request on its stream (invokeManyHandler), not at open.
+          if (method !== 'InvokeMany') tokens.charge(actor);
+          return actor;
+        },
+        gate,
+      ),
+    );
+    this.remoteLog = log;
+    try {
+      this.remotePort = await new Promise<number>((resolve, reject) => {
+        server.bindAsync(formatHostPort(remote.listen), createAdminTlsCredentials(remote.provider), (error, port) => {
+          if (error) {
+            reject(new PalyraError('PALYRA_E_LISTEN_FAILED', `cannot listen on the admin endpoint ${formatHostPort(remote.listen)}: ${error.message}`, { cause: error }));
+            return;
+          }
+          try {
+            for (const http2Server of grpcHttp2Servers(server)) guard.attach(http2Server);
+            resolve(port);
+          } catch (hookError) {
+            server.forceShutdown();
+            reject(hookError);
+          }
+        });
+      });
+    } catch (error) {
+      log?.stop();
+      this.remoteLog = undefined;
+      throw error;
+    }
+    this.remoteServer = server;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
+    const remote = this.remoteServer;
     this.server = undefined;
+    this.remoteServer = undefined;
     if (server === undefined) return;
     // Operators' watch streams would hold a graceful shutdown open until it is forced.
     this.watchers.closeAll(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon is shutting down'));
-    await closeGrpcServer(server);
+    await Promise.all([closeGrpcServer(server), ...(remote === undefined ? [] : [closeGrpcServer(remote)])]);
+    this.remoteLog?.stop();
+    this.remoteLog = undefined;
     await rm(this.socketPath, { force: true });
   }
 }

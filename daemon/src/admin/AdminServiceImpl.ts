@@ -21,11 +21,17 @@ import { countCertStates, nodeCertState } from '../certificates/nodeCertState.js
 import { DEFAULT_RENEWAL_GRACE_MS } from '../renewal/RenewalService.js';
 import { createStreamEventsHandler } from './streamEventsHandler.js';
 import { actorOf } from '../access/callActor.js';
-import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
+import type { Actor } from '../access/Actor.js';
+import { auditDenied } from '../access/auditDenied.js';
+import { assertDispatchAllowed, nodeVisible, seesEveryNode } from '../access/scopes.js';
+import type { TokenService } from '../access/TokenService.js';
 import type { AuditSink } from '../audit/types.js';
+import type { InvokeAccess } from './invokeHandler.js';
+import { createToken, listTokens, revokeToken } from './tokensHandlers.js';
+import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
 import type { AuditPage, AuditQuery } from '../audit/listAuditLog.js';
 import type { AuditVerificationReport } from '../audit/verifyAuditLog.js';
-import { auditActorOf } from '../audit/auditActor.js';
+import { auditActorOf } from '../access/auditDenied.js';
 import { auditedUnary } from './auditedUnary.js';
 import { listAuditHandler, verifyAuditHandler } from './auditHandlers.js';
 
@@ -54,9 +60,12 @@ export interface AdminServiceDeps {
   events?: DaemonEvents;
   /** Where failures of the streams nobody awaits (StreamEvents) are logged. */
   logger?: Logger;
+  /** API tokens (CreateToken, ListTokens, RevokeToken; the remote endpoint's authentication). */
+  tokens?: TokenService;
   /**
-   * Where every decision and action is recorded (the daemon's AuditLog); each entry is durable
-   * before the RPC answers. Absent (unit tests): nothing is recorded.
+   * Where every decision and action is recorded (the daemon's AuditLog): each entry is durable
+   * before the RPC answers; token.create, token.revoke and auth.denied too. Absent (unit
+   * tests): nothing is recorded.
    */
   audit?: AuditSink;
   /** Reads and verifies the audit log (ListAudit, VerifyAudit); absent: those refuse. */
@@ -76,6 +85,7 @@ export function createAdminServiceHandlers(
 ): AdminServiceHandlers {
   const { registry, sessions } = deps;
   const { audit, logger } = deps;
+  const watchDispatch = createWatchDispatchHandler(deps.dispatcher);
   const certContext = () => ({ now: deps.now?.() ?? new Date(), graceMs: deps.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS });
 
   const toNodeInfo = (node: NodeRecord): NodeInfo => ({
@@ -107,6 +117,33 @@ export function createAdminServiceHandlers(
       outputSchemaJson: c.outputSchemaJson,
     })),
   });
+
+  /** A node the caller may see (a token with a node selector sees only the nodes it matches). */
+  const visibleNode = (actor: Actor, deviceId: string): boolean => seesEveryNode(actor) || nodeVisible(actor, registry.getNode(deviceId));
+  /** A dispatch on a node the caller may not see is answered as if it did not exist. */
+  const assertDispatchVisible = async (actor: Actor, dispatchId: string): Promise<void> => {
+    if (seesEveryNode(actor)) return;
+    const summary = await deps.dispatcher.describe(dispatchId);
+    if (!visibleNode(actor, summary.deviceId)) throw dispatchNotFound(dispatchId);
+  };
+  const invokeAccess: InvokeAccess = {
+    authorize(call, request) {
+      const actor = actorOf(call);
+      try {
+        assertDispatchAllowed(actor, request.deviceId, request.capability, registry.getNode(request.deviceId));
+      } catch (error) {
+        if (error instanceof PalyraError && error.code === 'PALYRA_E_FORBIDDEN') auditDenied(deps.audit, deps.logger, actor, 'Invoke', error);
+        throw error;
+      }
+    },
+    charge(call) {
+      deps.tokens?.charge(actorOf(call));
+    },
+    caller(call) {
+      const actor = actorOf(call);
+      return actor.kind === 'local' ? 'local' : `token:${actor.tokenId}`;
+    },
+  };
 
   return {
     GetStatus: unary(async () => {
@@ -151,7 +188,7 @@ export function createAdminServiceHandlers(
 
     ListPending: unary(async () => ({ requests: (await registry.pendingRequests()).map((r) => toPendingRequest(r, registry)) })),
 
-    Decide: unaryWithCall(async (request, call) => {
+    Decide: unary(async (request, call) => {
       // Computed before deciding: once approved, the node holds the new key and the request
       // would no longer look like an identity change.
       const before = registry.findRequest(request.id);
@@ -165,7 +202,10 @@ export function createAdminServiceHandlers(
       return toPendingRequest(decided, { identityChangeOf: () => change });
     }),
 
-    ListNodes: unary(async () => ({ nodes: registry.listNodes().map(toNodeInfo) })),
+    ListNodes: unary(async (_request, call) => {
+      const actor = actorOf(call);
+      return { nodes: registry.listNodes().filter((node) => nodeVisible(actor, node)).map(toNodeInfo) };
+    }),
 
     RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (request) => {
       const forget = (deviceId: string): void => {
@@ -199,11 +239,12 @@ export function createAdminServiceHandlers(
       async (request) => renewNodes(request, deps),
     ),
 
-    Invoke: createInvokeHandler(deps.dispatcher, audit),
+    Invoke: createInvokeHandler(deps.dispatcher, invokeAccess, audit),
 
-    InvokeMany: createInvokeManyHandler(deps.dispatcher, audit),
+    InvokeMany: createInvokeManyHandler(deps.dispatcher, invokeAccess, audit),
 
-    CancelDispatch: auditedUnary({ audit, logger, action: 'dispatch.cancel', facts: (request, response) => ({ details: { dispatchId: request.dispatchId, ...(response === undefined ? {} : { cancelled: response.cancelled }) } }) }, async (request) => {
+    CancelDispatch: auditedUnary({ audit, logger, action: 'dispatch.cancel', facts: (request, response) => ({ details: { dispatchId: request.dispatchId, ...(response === undefined ? {} : { cancelled: response.cancelled }) } }) }, async (request, call) => {
+      await assertDispatchVisible(actorOf(call), request.dispatchId);
       // One the daemon no longer holds in memory is finished (the journal knows it): not cancelled.
       if (deps.dispatcher.get(request.dispatchId) === undefined) {
         await deps.dispatcher.describe(request.dispatchId);
@@ -212,23 +253,48 @@ export function createAdminServiceHandlers(
       return { cancelled: deps.dispatcher.cancel(request.dispatchId) };
     }),
 
-    ListDispatches: unary(async (request) => ({
-      dispatches: (
-        await deps.dispatcher.list({
-          ...(request.deviceId === '' ? {} : { deviceId: request.deviceId }),
-          ...(request.unfinished ? { unfinished: true } : {}),
-          limit: listLimit(request.limit),
-        })
-      ).map(toDispatchInfo),
-    })),
+    ListDispatches: unary(async (request, call) => {
+      const actor = actorOf(call);
+      // Filtered after the page is read: a narrowed token may get fewer than --limit.
+      const dispatches = await deps.dispatcher.list({
+        ...(request.deviceId === '' ? {} : { deviceId: request.deviceId }),
+        ...(request.unfinished ? { unfinished: true } : {}),
+        limit: listLimit(request.limit),
+      });
+      return { dispatches: dispatches.filter((d) => visibleNode(actor, d.deviceId)).map(toDispatchInfo) };
+    }),
 
-    GetDispatch: unary(async (request) => toDispatchInfo(await deps.dispatcher.describe(request.dispatchId))),
+    GetDispatch: unary(async (request, call) => {
+      const summary = await deps.dispatcher.describe(request.dispatchId);
+      if (!visibleNode(actorOf(call), summary.deviceId)) throw dispatchNotFound(request.dispatchId);
+      return toDispatchInfo(summary);
+    }),
 
-    WatchDispatch: createWatchDispatchHandler(deps.dispatcher),
+    WatchDispatch: (call) => {
+      assertDispatchVisible(actorOf(call), call.request.dispatchId).then(
+        () => watchDispatch(call),
+        (error: unknown) => call.emit('error', toServiceError(error)),
+      );
+    },
 
-    StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents(), deps.logger),
+    StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents(), deps.logger, (call) => {
+      const actor = actorOf(call);
+      if (seesEveryNode(actor)) return undefined;
+      // Events about a node pass only for the token's nodes; events without a node pass.
+      return (event) => !('deviceId' in event) || typeof event.deviceId !== 'string' || visibleNode(actor, event.deviceId);
+    }),
 
-    WatchApprovals: createWatchApprovalsHandler({ registry, sessions, nodeInfo: toNodeInfo, watchers, ...(deps.events === undefined ? {} : { events: deps.events }) }),
+    WatchApprovals: createWatchApprovalsHandler({
+      registry,
+      sessions,
+      nodeInfo: toNodeInfo,
+      watchers,
+      ...(deps.events === undefined ? {} : { events: deps.events }),
+      nodeVisibleTo: (call) => {
+        const actor = actorOf(call);
+        return seesEveryNode(actor) ? undefined : (deviceId) => visibleNode(actor, deviceId);
+      },
+    }),
 
     RotateCa: auditedUnary(
       { audit, logger, action: 'ca.rotate', facts: (_request, status) => ({ ...(status === undefined ? {} : { details: { signingFingerprint: status.cas?.find((ca) => ca.role === 'signing')?.fingerprint ?? '' } }) }) },
@@ -266,32 +332,16 @@ export function createAdminServiceHandlers(
         remoteAddress: actor.remoteAddress,
       });
     },
-    CreateToken: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'API tokens are not available in this daemon yet');
-    }),
-    ListTokens: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'API tokens are not available in this daemon yet');
-    }),
-    RevokeToken: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'API tokens are not available in this daemon yet');
-    }),
+    CreateToken: unary(async (request, call) => createToken(deps, actorOf(call), request)),
+    ListTokens: unary(async (request) => listTokens(deps, request)),
+    RevokeToken: unary(async (request, call) => revokeToken(deps, actorOf(call), request)),
     ListAudit: listAuditHandler(deps.auditLog),
     VerifyAudit: verifyAuditHandler(deps.auditLog, audit),
   };
 }
 
 /** Adapts an async function to a grpc unary handler, mapping errors to PalyraError metadata. */
-function unary<Req, Res>(fn: (request: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    fn(call.request).then(
-      (response) => callback(null, response),
-      (error: unknown) => callback(toServiceError(error)),
-    );
-  };
-}
-
-/** `unary` for handlers that need the call (its actor). */
-function unaryWithCall<Req, Res>(fn: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+function unary<Req, Res>(fn: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     fn(call.request, call).then(
       (response) => callback(null, response),
@@ -307,4 +357,9 @@ function rotationOf(deps: AdminServiceDeps): CaRotation {
 
 function toCaStatus(status: CaStatusReport): CaStatus {
   return { ...status, cas: status.cas.map((ca) => ({ ...ca })) };
+}
+
+/** The answer for a dispatch a narrowed token may not see: the same as for one that does not exist. */
+function dispatchNotFound(dispatchId: string): PalyraError {
+  return new PalyraError('PALYRA_E_DISPATCH_NOT_FOUND', `no dispatch "${dispatchId}": list them with palyrad dispatches list`);
 }

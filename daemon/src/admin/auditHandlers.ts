@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AuditVerification, type ListAuditRequest__Output, type ListAuditResponse, type VerifyAuditRequest__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import { actorOf } from '../access/callActor.js';
-import { auditActorOf } from '../audit/auditActor.js';
+import { auditActorOf } from '../access/auditDenied.js';
 import type { AuditSink } from '../audit/types.js';
 import type { AuditReader } from './AdminServiceImpl.js';
 

@@ -3,7 +3,7 @@ import { toServiceError } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
 import { actorOf } from '../access/callActor.js';
-import { auditActorOf } from '../audit/auditActor.js';
+import { auditActorOf } from '../access/auditDenied.js';
 import type { AuditAction, AuditRecord, AuditSink } from '../audit/types.js';
 
 /** What a handler adds to its entry: the node, details... (never a secret). */

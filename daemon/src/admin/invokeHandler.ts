@@ -3,16 +3,33 @@ import { toServiceError, type InvokeEvent, type InvokeRequest__Output } from '@p
 import type { DispatchCoordinator } from '../dispatch/index.js';
 import { startInvocation, type StartedInvocation } from './startInvocation.js';
 import { actorOf } from '../access/callActor.js';
-import { auditActorOf } from '../audit/auditActor.js';
+import { auditActorOf } from '../access/auditDenied.js';
 import type { AuditSink } from '../audit/types.js';
 import type { InvocationAudit } from './dispatchAudit.js';
+
+/**
+ * What the caller may dispatch: `authorize` throws (PALYRA_E_FORBIDDEN) for a capability or
+ * node its token does not cover; `caller` names it in the journal. Absent: the local owner.
+ */
+export interface InvokeAccess {
+  authorize(call: object, request: InvokeRequest__Output): void;
+  /** Spends one call of the caller's rate (InvokeMany: per request). */
+  charge(call: object): void;
+  caller(call: object): string;
+}
 
 /**
  * AdminService.Invoke: starts a dispatch and streams its events until the result. A caller
  * that goes away (Ctrl-C in `palyrad nodes invoke`) cancels the dispatch on the node.
  */
-export function createInvokeHandler(dispatcher: DispatchCoordinator, audit?: AuditSink): grpc.handleServerStreamingCall<InvokeRequest__Output, InvokeEvent> {
+export function createInvokeHandler(dispatcher: DispatchCoordinator, access?: InvokeAccess, audit?: AuditSink): grpc.handleServerStreamingCall<InvokeRequest__Output, InvokeEvent> {
   return (call) => {
+    try {
+      access?.authorize(call, call.request);
+    } catch (error) {
+      call.emit('error', toServiceError(error));
+      return;
+    }
     const started: StartedInvocation = startInvocation(dispatcher, call.request, {
       write: (event) => call.write(event),
       end: () => call.end(),
@@ -20,7 +37,7 @@ export function createInvokeHandler(dispatcher: DispatchCoordinator, audit?: Aud
       get closed() {
         return call.cancelled || call.writableEnded || call.destroyed;
       },
-    }, { ...invocationAudit(audit, call) });
+    }, { ...(access === undefined ? {} : { caller: access.caller(call) }), ...invocationAudit(audit, call) });
     call.on('cancelled', () => started.abandon());
   };
 }

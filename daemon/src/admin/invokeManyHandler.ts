@@ -3,6 +3,7 @@ import type { InvokeManyEvent, InvokeManyRequest__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DispatchCoordinator } from '../dispatch/index.js';
 import { toErrorInfo } from './errorInfo.js';
+import type { InvokeAccess } from './invokeHandler.js';
 import { startInvocation, type StartedInvocation } from './startInvocation.js';
 import { invocationAudit } from './invokeHandler.js';
 import type { AuditSink } from '../audit/types.js';
@@ -21,9 +22,11 @@ export const MAX_CALLS_PER_INVOKE_STREAM = 4096;
  */
 export function createInvokeManyHandler(
   dispatcher: DispatchCoordinator,
+  access?: InvokeAccess,
   audit?: AuditSink,
 ): grpc.handleBidiStreamingCall<InvokeManyRequest__Output, InvokeManyEvent> {
   return (call) => {
+    const caller = access?.caller(call);
     const audited = invocationAudit(audit, call);
     const calls = new Map<number, StartedInvocation>();
     let callerDone = false;
@@ -56,6 +59,14 @@ export function createInvokeManyHandler(
         refuse(callId, new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `one InvokeMany stream may run at most ${MAX_CALLS_PER_INVOKE_STREAM} calls at once`));
         return;
       }
+      // Each request counts against the token's rate, and is checked against its scopes.
+      try {
+        access?.charge(call);
+        access?.authorize(call, message.invoke);
+      } catch (error) {
+        refuse(callId, error);
+        return;
+      }
       const started = startInvocation(
         dispatcher,
         message.invoke,
@@ -75,7 +86,7 @@ export function createInvokeManyHandler(
             return closed();
           },
         },
-        { resultOnly: message.resultOnly, ...audited },
+        { resultOnly: message.resultOnly, ...(caller === undefined ? {} : { caller }), ...audited },
       );
       // Events, the result included, are relayed once the dispatch is journaled and its input
       // checked, never inside startInvocation: the call is registered first.

@@ -37,7 +37,7 @@ export function startInvocation(
   dispatcher: DispatchCoordinator,
   request: InvokeRequest__Output,
   sink: InvocationSink,
-  { resultOnly = false, audit }: { resultOnly?: boolean; audit?: InvocationAudit } = {},
+  { resultOnly = false, caller = 'local', audit }: { resultOnly?: boolean; caller?: string; audit?: InvocationAudit } = {},
 ): StartedInvocation {
   const startedAt = Date.now();
   const record = (end: Parameters<typeof recordDispatch>[3]): Promise<void> => recordDispatch(audit, request, startedAt, end);
@@ -52,7 +52,7 @@ export function startInvocation(
       input,
       timeoutMs: request.timeoutMs > 0 ? request.timeoutMs : DEFAULT_INVOKE_TIMEOUT_MS,
       idempotencyKey: request.idempotencyKey || undefined,
-      caller: 'local',
+      caller,
     });
   } catch (error) {
     submitted = Promise.reject(error as Error);

@@ -2,7 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type DaemonEventMessage, type StreamEventsRequest__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
-import { parseStreamEventsParams } from '@palyra/shared/quic';
+import { parseStreamEventsParams, type DaemonEvent } from '@palyra/shared/quic';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
 import { logFailure } from '../logging/logFailure.js';
 
@@ -21,13 +21,17 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 export function createStreamEventsHandler(
   events: DaemonEvents,
   logger?: Logger,
+  /** Which events the call's caller may see (a token limited to some nodes); absent: all. */
+  visibleTo?: (call: object) => ((event: DaemonEvent) => boolean) | undefined,
 ): grpc.handleServerStreamingCall<StreamEventsRequest__Output, DaemonEventMessage> {
   return (call) => {
     let unsubscribe: (() => void) | undefined;
     try {
+      const visible = visibleTo?.(call);
       const { types } = parseStreamEventsParams(call.request.types.length === 0 ? {} : { types: call.request.types });
       unsubscribe = events.subscribe(types === undefined ? {} : { types: new Set(types) }, (event) => {
         if (call.cancelled || call.writableEnded) return;
+        if (visible !== undefined && !visible(event)) return;
         if (call.writableLength > MAX_BUFFERED_BYTES) {
           unsubscribe?.();
           const error = new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the event subscriber fell more than ${MAX_BUFFERED_BYTES} bytes behind; stream ended`);

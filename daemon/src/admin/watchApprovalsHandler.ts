@@ -48,6 +48,8 @@ export interface WatchApprovalsDeps {
   watchers: ApprovalsWatchers;
   /** The event bus: node certificates renewed, expiring or expired go to the events pane too. */
   events?: DaemonEvents;
+  /** Which nodes the call's caller may see (a token limited to some nodes); absent: all. */
+  nodeVisibleTo?: (call: object) => ((deviceId: string) => boolean) | undefined;
 }
 
 const CERTIFICATE_EVENTS: ReadonlySet<DaemonEventType> = new Set(['cert.renewed', 'cert.expiring', 'cert.expired']);
@@ -62,6 +64,7 @@ const CERTIFICATE_EVENTS: ReadonlySet<DaemonEventType> = new Set(['cert.renewed'
 export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.handleServerStreamingCall<WatchApprovalsRequest__Output, ApprovalsEvent> {
   const { registry, sessions } = deps;
   return (call) => {
+    const visible = deps.nodeVisibleTo?.(call);
     const queued: ApprovalsEvent[] = [];
     let snapshotSent = false;
     let closed = false;
@@ -81,6 +84,7 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
     const onSession =
       (status: 'online' | 'offline') =>
       (session: LiveSession): void => {
+        if (visible !== undefined && !visible(session.deviceId)) return;
         const node = registry.getNode(session.deviceId);
         send({
           node: {
@@ -98,6 +102,7 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
 
     const stopListening = registry.onRequestChange(onRequest);
     const stopEvents = deps.events?.subscribe({ types: CERTIFICATE_EVENTS }, (event) => {
+      if (visible !== undefined && 'deviceId' in event && typeof event.deviceId === 'string' && !visible(event.deviceId)) return;
       send({ event: { type: event.type, eventJson: JSON.stringify(event) }, at: event.at });
     });
     sessions.on('online', onOnline);
@@ -127,7 +132,10 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
         call.write({
           snapshot: {
             requests: pending.map((r) => toPendingRequest(r, registry)),
-            nodes: registry.listNodes().map(deps.nodeInfo),
+            nodes: registry
+              .listNodes()
+              .filter((node) => visible === undefined || visible(node.deviceId))
+              .map(deps.nodeInfo),
           },
           at: new Date().toISOString(),
         });

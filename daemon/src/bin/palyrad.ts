@@ -24,6 +24,9 @@ import { StateBackupCommand } from '../commands/StateBackupCommand.js';
 import { StateExportCommand } from '../commands/StateExportCommand.js';
 import { StateImportCommand } from '../commands/StateImportCommand.js';
 import { StatusCommand } from '../commands/StatusCommand.js';
+import { TokensCreateCommand } from '../commands/TokensCreateCommand.js';
+import { TokensListCommand } from '../commands/TokensListCommand.js';
+import { TokensRevokeCommand } from '../commands/TokensRevokeCommand.js';
 import { DAEMON_VERSION } from '../version.js';
 
 const cli = new Cli({ binaryLabel: 'Palyra daemon', binaryName: 'palyrad', binaryVersion: DAEMON_VERSION });
@@ -40,6 +43,9 @@ for (const command of [
   NodesInvokeCommand,
   CaStatusCommand,
   CaRotateCommand,
+  TokensCreateCommand,
+  TokensListCommand,
+  TokensRevokeCommand,
   CaFinishCommand,
   DispatchesListCommand,
   DispatchesGetCommand,

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, AuditVerification__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output } from '@palyra/proto';
+import type { AdminServiceClient, AuditVerification__Output, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
@@ -100,6 +100,21 @@ export class ControlClient {
 
   removeNode(deviceId: string, options?: CallOptions): Promise<NodeInfo__Output> {
     return this.unary('RemoveNode', { deviceId }, options);
+  }
+
+  /** Mints an API token: the answer carries the token itself, once (the daemon keeps only a hash). */
+  createToken(request: CreateTokenRequest, options?: CallOptions): Promise<CreatedToken__Output> {
+    return this.unary('CreateToken', request, options);
+  }
+
+  async listTokens(includeRevoked: boolean, options?: CallOptions): Promise<TokenInfo__Output[]> {
+    const response = await this.unary<{ tokens: TokenInfo__Output[] }>('ListTokens', { includeRevoked }, options);
+    return response.tokens;
+  }
+
+  /** Revokes a token at once (its open streams end); revoking a revoked token returns it as it is. */
+  revokeToken(tokenId: string, options?: CallOptions): Promise<TokenInfo__Output> {
+    return this.unary('RevokeToken', { tokenId }, options);
   }
 
   /** Begins a CA rotation (PALYRA_E_CA_ROTATION_IN_PROGRESS while one runs). */
@@ -263,7 +278,10 @@ type AdminUnaryMethod =
   | 'GetCaStatus'
   | 'FinishCaRotation'
   | 'ListAudit'
-  | 'VerifyAudit';
+  | 'VerifyAudit'
+  | 'CreateToken'
+  | 'ListTokens'
+  | 'RevokeToken';
 
 /** The unary calls that change nothing on the daemon: safe to send twice. */
 const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'ListAudit']);

@@ -10,7 +10,7 @@ export class StartCommand extends DaemonCommand {
     description: 'Run the daemon in the foreground',
     details: `
       The first start creates the certificate authority in the state directory. When the
-      daemon is ready it prints one line: \`palyrad ready grpc=HOST:PORT quic=... admin=SOCKET ca=SHA256\`.
+      daemon is ready it prints one line: \`palyrad ready grpc=HOST:PORT quic=... admin=SOCKET [admin-tls=HOST:PORT] ca=SHA256\`.
       SIGINT or SIGTERM stop it cleanly.
     `,
     examples: [
@@ -18,6 +18,7 @@ export class StartCommand extends DaemonCommand {
       ['Loopback only, on a free port, JSON ready line', 'palyrad start --listen 127.0.0.1:0 --json'],
       ['QUIC on its own port, at most 1000 connections', 'palyrad start --quic-listen 0.0.0.0:9444 --quic-max-connections 1000'],
       ['gRPC only', 'palyrad start --quic-listen off'],
+      ['The admin API for remote operators too (API tokens over TLS)', 'palyrad start --admin-listen 0.0.0.0:7445'],
       ['Admit nodes that pair with a QR code without an operator (automation)', 'palyrad start --auto-approve qr'],
       ['State in PostgreSQL (the password from PGPASSWORD)', 'palyrad start --store postgres://palyra@db.example:5432/palyra'],
     ],
@@ -73,6 +74,11 @@ export class StartCommand extends DaemonCommand {
       'Where the state lives (env PALYRA_STORE): sqlite (default: palyrad.db in the state dir) or a postgres:// URL ' +
       '(keep the password off the command line: PGPASSWORD or the config file; see docs/postgresql.md)',
   });
+  adminListen = Option.String('--admin-listen', {
+    description:
+      'Serve the admin API remotely over TLS on HOST:PORT (the server certificate; callers present API tokens, see palyrad tokens create; ' +
+      'env PALYRA_ADMIN_LISTEN; default off; port 0 picks a free port). The admin socket stays',
+  });
   logLevel = Option.String('--log-level', { description: 'trace, debug, info, warn, error or silent (env PALYRA_LOG_LEVEL; default info)' });
   config = Option.String('--config', { description: 'Config file (env PALYRA_CONFIG; default: a palyra config found from the working directory up)' });
   json = Option.Boolean('--json', false, { description: 'Print the ready line as one JSON object' });
@@ -106,6 +112,7 @@ export class StartCommand extends DaemonCommand {
         autoApprove: this.autoApprove,
         logLevel: this.logLevel,
         store: this.store,
+        adminListen: this.adminListen,
       },
       { configPath: this.config },
     );
@@ -146,6 +153,7 @@ export class StartCommand extends DaemonCommand {
         },
         pairingLimits: { total: settings.maxPairings.value, perAddress: settings.maxPairingsPerAddress.value },
         ...(settings.store.value === '' ? {} : { store: settings.store.value }),
+        ...(settings.adminListen.value === '' ? {} : { adminListen: parseHostPort(settings.adminListen.value, '--admin-listen') }),
         signal: controller.signal,
       });
     } catch (error) {
@@ -159,9 +167,9 @@ export class StartCommand extends DaemonCommand {
     if (info.quicDisabledReason !== undefined) this.context.stderr.write(`palyrad: QUIC is disabled (${info.quicDisabledReason}); nodes use gRPC only\n`);
     if (info.quicNotice !== undefined) this.context.stderr.write(`palyrad: ${info.quicNotice}\n`);
     if (this.json) {
-      this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault, store: info.store })}\n`);
+      this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ...(info.adminTlsAddress === undefined ? {} : { adminTls: info.adminTlsAddress }), ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault, store: info.store })}\n`);
     } else {
-      this.print(`palyrad ready grpc=${info.grpcAddress} quic=${info.quicAddress} admin=${info.adminSocket} ca=${info.caFingerprint}`);
+      this.print(`palyrad ready grpc=${info.grpcAddress} quic=${info.quicAddress} admin=${info.adminSocket}${info.adminTlsAddress === undefined ? '' : ` admin-tls=${info.adminTlsAddress}`} ca=${info.caFingerprint}`);
     }
     await new Promise<void>((resolve) => {
       if (controller.signal.aborted) resolve();

@@ -38,6 +38,8 @@ export class StatusCommand extends DaemonCommand {
       grpc: status.grpcAddress,
       quic: status.quicAddress,
       admin: status.adminSocket,
+      // The remote admin endpoint (--admin-listen), "" when it is off.
+      adminTls: status.adminTlsAddress ?? '',
       caFingerprint: status.caFingerprint,
       ca: caDocument(status, new Date()),
       stateDir: status.stateDir,
@@ -64,6 +66,7 @@ export class StatusCommand extends DaemonCommand {
     this.print(`  grpc   ${document.grpc}`);
     this.print(`  quic   ${document.quic}`);
     this.print(`  admin  ${document.admin}`);
+    if (document.adminTls !== '') this.print(`  admin-tls ${document.adminTls} (API tokens)`);
     this.print(`  ca     ${document.caFingerprint}${document.ca.notAfter === '' ? '' : ` (expires ${document.ca.notAfter})`}`);
     if (document.ca.rotating) this.print(`  ca rotation in progress: new signing CA ${document.ca.signingFingerprint} (palyrad ca status)`);
     if (document.ca.warning !== undefined) this.print(`  warning: ${document.ca.warning}`);

@@ -37,6 +37,8 @@ export interface DaemonSettings {
   logLevel: LogLevel;
   /** Where the state lives: empty or `sqlite` (the file in the state dir), or a postgres:// URL. */
   store: string;
+  /** The remote admin endpoint (AdminService over TLS with API tokens), HOST:PORT; empty: off. */
+  adminListen: string;
 }
 
 const hostPort = (text: string, from: string): string => {
@@ -149,6 +151,7 @@ export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
     // `config show` prints the URL without its password.
     redact: (value) => redactPostgresUrl(value),
   },
+  adminListen: { flag: '--admin-listen', env: 'PALYRA_ADMIN_LISTEN', default: '', parse: (t, from) => (t === '' ? t : hostPort(t, from)) },
 };
 
 const HOST_PORT_PATTERN = '^(\\[[^\\]]+\\]|[^:\\[\\]]+):[0-9]{1,5}$';
@@ -180,6 +183,7 @@ export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
     autoApprove: { enum: [...AUTO_APPROVE_MODES] },
     logLevel: { enum: [...LOG_LEVELS] },
     store: { type: 'string', pattern: STORE_PATTERN },
+    adminListen: { type: 'string', pattern: HOST_PORT_PATTERN },
   },
 };
 

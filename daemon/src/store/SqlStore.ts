@@ -9,6 +9,7 @@ export class SqlStore implements Store {
   readonly nodes: Repositories['nodes'];
   readonly revocations: Repositories['revocations'];
   readonly dispatches: Repositories['dispatches'];
+  readonly tokens: Repositories['tokens'];
   readonly meta: Repositories['meta'];
 
   constructor(
@@ -21,6 +22,7 @@ export class SqlStore implements Store {
     this.nodes = repos.nodes;
     this.revocations = repos.revocations;
     this.dispatches = repos.dispatches;
+    this.tokens = repos.tokens;
     this.meta = repos.meta;
   }
 

@@ -77,6 +77,31 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE revoked_certs ADD COLUMN expires_at TEXT`,
     ],
   },
+  {
+    version: 3,
+    name: 'API tokens for the remote admin endpoint',
+    statements: [
+      // Only the SHA-256 of a token's secret is kept. permissions and scopes are JSON lists;
+      // times are RFC 3339 text (NULL: never expires / not revoked / never used).
+      `CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        permissions TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        nodes TEXT NOT NULL,
+        rate_per_second DOUBLE PRECISION NOT NULL,
+        burst INTEGER NOT NULL,
+        secret_sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT,
+        created_by TEXT NOT NULL,
+        last_used_at TEXT
+      )`,
+      `CREATE INDEX api_tokens_by_created ON api_tokens (created_at, id)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,6 +1,7 @@
 import type { NodeRecord, PairingCodeRecord, PairingRequestRecord, RevokedCertRecord } from '../registry/types.js';
 import { PalyraError } from '@palyra/shared/errors';
 import type { SqlExecutor, SqlRow, SqlValue } from './SqlDatabase.js';
+import { tokenRepository } from './tokenRepository.js';
 import type {
   DispatchListQuery,
   DispatchRecord,
@@ -22,6 +23,7 @@ export function repositoriesOver(sql: SqlExecutor): Repositories {
     nodes: nodes(sql),
     revocations: revocations(sql),
     dispatches: dispatches(sql),
+    tokens: tokenRepository(sql),
     meta: meta(sql),
   };
 }

@@ -90,6 +90,44 @@ export interface DispatchRepository {
   prune(policy: { finishedBefore: number; keepAllSince: number; maxCount: number }): Promise<number>;
 }
 
+/**
+ * An API token as stored: everything but its secret, of which only the SHA-256 is kept. Times
+ * are RFC 3339; null: never expires, not revoked, never used.
+ */
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: string;
+  /** Narrows the role to these permissions; empty: all the role grants. */
+  permissions: string[];
+  /** Capability patterns the token may dispatch ("fs.read", "fs.*"); empty: every capability. */
+  scopes: string[];
+  /** Node selector (canonical text); "" for every node. */
+  nodes: string;
+  ratePerSecond: number;
+  burst: number;
+  /** Lowercase hex SHA-256 of the secret bytes. */
+  secretSha256: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  /** `local:<uid>` or `token:<id>`. */
+  createdBy: string;
+  lastUsedAt: string | null;
+}
+
+export interface TokenRepository {
+  /** Every token, revoked and expired ones included, oldest first. */
+  all(): Promise<TokenRecord[]>;
+  get(id: string): Promise<TokenRecord | undefined>;
+  /** Adds a new token; an id that exists already fails. */
+  insert(record: TokenRecord): Promise<void>;
+  /** Marks a token revoked at `at`; returns false when it was revoked already (or unknown). */
+  revoke(id: string, at: string): Promise<boolean>;
+  /** Records a use; an older time never replaces a newer one. */
+  touch(id: string, at: string): Promise<void>;
+}
+
 export interface MetaRepository {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
@@ -102,6 +140,7 @@ export interface Repositories {
   readonly nodes: NodeRepository;
   readonly revocations: RevocationRepository;
   readonly dispatches: DispatchRepository;
+  readonly tokens: TokenRepository;
   readonly meta: MetaRepository;
 }
 

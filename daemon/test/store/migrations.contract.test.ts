@@ -33,8 +33,9 @@ describe.each(STORE_ENGINES)('store migrations on %s', (engine) => {
     const location = await fixture.location();
     const store = await fixture.open(location);
     // Back to what a version-1 store looks like, with a revocation written then.
+    await store.db.run('DROP TABLE api_tokens');
     await store.db.run('ALTER TABLE revoked_certs DROP COLUMN expires_at');
-    await store.db.run('DELETE FROM palyra_schema WHERE version = 2');
+    await store.db.run('DELETE FROM palyra_schema WHERE version >= 2');
     await store.db.run('INSERT INTO revoked_certs (fingerprint, device_id, revoked_at, reason) VALUES (?, ?, ?, ?)', ['f1', 'A', '2026-01-01T00:00:00.000Z', 'removed']);
     expect(await schemaVersionOf(store.db)).toBe(1);
     await store.close();
@@ -46,6 +47,21 @@ describe.each(STORE_ENGINES)('store migrations on %s', (engine) => {
       { fingerprint: 'f1', deviceId: 'A', revokedAt: '2026-01-01T00:00:00.000Z', reason: 'removed' },
       { fingerprint: 'f2', deviceId: 'B', revokedAt: '2026-01-02T00:00:00.000Z', reason: 'renewed', expiresAt: '2026-01-03T00:00:00.000Z' },
     ]);
+  });
+
+  it('migration 3 adds api_tokens to a version-2 store, its data kept', async () => {
+    const location = await fixture.location();
+    const store = await fixture.open(location);
+    await store.db.run('DROP TABLE api_tokens');
+    await store.db.run('DELETE FROM palyra_schema WHERE version >= 3');
+    await store.revocations.add({ fingerprint: 'f1', deviceId: 'A', revokedAt: '2026-01-01T00:00:00.000Z', reason: 'removed' });
+    expect(await schemaVersionOf(store.db)).toBe(2);
+    await store.close();
+
+    const upgraded = await fixture.open(location);
+    expect(await schemaVersionOf(upgraded.db)).toBe(SCHEMA_VERSION);
+    expect(await upgraded.revocations.all()).toHaveLength(1);
+    expect(await upgraded.tokens.all()).toEqual([]);
   });
 
   it('a store of a newer schema is refused with PALYRA_E_STATE_VERSION and left untouched', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PalyraError } from '@palyra/shared/errors';
 import type { NodeRecord, PairingCodeRecord, PairingRequestRecord } from '../../src/registry/types.js';
-import type { DispatchRecord } from '../../src/store/index.js';
+import type { DispatchRecord, TokenRecord } from '../../src/store/index.js';
 import { STORE_ENGINES, useStoreEngine } from './storeEngines.js';
 
 const node = (deviceId: string, overrides: Partial<NodeRecord> = {}): NodeRecord => ({
@@ -70,6 +70,24 @@ const dispatch = (id: string, overrides: Partial<DispatchRecord> = {}): Dispatch
   sentAt: null,
   finishedAt: null,
   resultJson: null,
+  ...overrides,
+});
+
+const token = (id: string, createdAt: string, overrides: Partial<TokenRecord> = {}): TokenRecord => ({
+  id,
+  name: `token-${id}`,
+  role: 'operator',
+  permissions: ['dispatch.invoke', 'nodes.read'],
+  scopes: ['fs.read', 'fs.*'],
+  nodes: 'env=prod',
+  ratePerSecond: 2.5,
+  burst: 5,
+  secretSha256: 'ab'.repeat(32),
+  createdAt,
+  expiresAt: '2030-01-01T00:00:00.000Z',
+  revokedAt: null,
+  createdBy: 'local:1000',
+  lastUsedAt: null,
   ...overrides,
 });
 
@@ -260,6 +278,33 @@ describe.each(STORE_ENGINES)('store repositories on %s', (engine) => {
     expect(await store.dispatches.findByKey('A', 'k2')).toBeUndefined();
     expect((await store.dispatches.findByKey('A', 'k5'))?.id).toBe('F5');
     expect(await store.dispatches.prune({ finishedBefore: 0, keepAllSince: 0, maxCount: 100 })).toBe(0);
+  });
+
+  it('tokens: insert and get round-trip every field (lists, fractional rates, nulls); all() oldest first; ids are unique', async () => {
+    const store = await fixture.open();
+    const a = token('B1', '2026-01-02T00:00:00.000Z');
+    const b = token('A1', '2026-01-01T00:00:00.000Z', { permissions: [], scopes: [], nodes: '', expiresAt: null, createdBy: 'token:B1' });
+    await store.tokens.insert(a);
+    await store.tokens.insert(b);
+    expect(await store.tokens.get('B1')).toEqual(a);
+    expect(await store.tokens.get('nope')).toBeUndefined();
+    expect(await store.tokens.all()).toEqual([b, a]);
+    await expect(store.tokens.insert(token('A1', '2026-01-03T00:00:00.000Z'))).rejects.toBeInstanceOf(PalyraError);
+    expect(await store.tokens.all()).toHaveLength(2);
+  });
+
+  it('tokens: revoke once (the first time stays), touch keeps the newest use', async () => {
+    const store = await fixture.open();
+    await store.tokens.insert(token('T1', '2026-01-01T00:00:00.000Z'));
+    expect(await store.tokens.revoke('T1', '2026-02-01T00:00:00.000Z')).toBe(true);
+    expect(await store.tokens.revoke('T1', '2026-03-01T00:00:00.000Z')).toBe(false);
+    expect(await store.tokens.revoke('unknown', '2026-03-01T00:00:00.000Z')).toBe(false);
+    await store.tokens.touch('T1', '2026-01-05T00:00:00.000Z');
+    await store.tokens.touch('T1', '2026-01-04T00:00:00.000Z');
+    await store.tokens.touch('unknown', '2026-01-04T00:00:00.000Z');
+    const stored = await store.tokens.get('T1');
+    expect(stored?.revokedAt).toBe('2026-02-01T00:00:00.000Z');
+    expect(stored?.lastUsedAt).toBe('2026-01-05T00:00:00.000Z');
   });
 
   it('meta: get, set and overwrite', async () => {

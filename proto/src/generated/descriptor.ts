@@ -1070,6 +1070,10 @@ export const PALYRA_DESCRIPTOR = {
                   "rule": "repeated",
                   "type": "string",
                   "id": 8
+                },
+                "neverExpires": {
+                  "type": "bool",
+                  "id": 9
                 }
               }
             },

@@ -29,6 +29,10 @@ export interface CreateTokenRequest {
    * narrows the role to these permissions; empty: all the role grants
    */
   'permissions'?: (string)[];
+  /**
+   * no expiry at all (`--ttl never`); ttl_seconds must then be 0
+   */
+  'neverExpires'?: (boolean);
 }
 
 export interface CreateTokenRequest__Output {
@@ -58,4 +62,8 @@ export interface CreateTokenRequest__Output {
    * narrows the role to these permissions; empty: all the role grants
    */
   'permissions': (string)[];
+  /**
+   * no expiry at all (`--ttl never`); ttl_seconds must then be 0
+   */
+  'neverExpires': (boolean);
 }
