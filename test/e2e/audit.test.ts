@@ -8,6 +8,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../daemon/src/client/ControlClient.js';
+import { remoteAdminClient } from '../helpers/adminRemote.js';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import { DaemonProcess, pairNode, spawnJoin, type PendingRow } from '../helpers/daemonHarness.js';
 import { parseInvokeJson, runInvoke, startAgent, writeNodeConfig } from '../helpers/dispatchHarness.js';
@@ -23,7 +24,7 @@ afterEach(async () => {
 interface Entry {
   seq: number;
   action: string;
-  actor: { kind: string; uid?: number; deviceId?: string };
+  actor: { kind: string; uid?: number; deviceId?: string; tokenId?: string; tokenName?: string };
   outcome: string;
   node?: string;
   capability?: string;
@@ -144,6 +145,43 @@ describe('audit log (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     expect(bytes).not.toContain(qr.code);
     expect(bytes).not.toContain('dispatch-input-secret-4f1c9a');
     expect((await daemon.cli('audit', 'verify')).code).toBe(0);
+  });
+
+  it('records tokens create and revoke, and names a token as the actor of what it does remotely and of its refusals, never its secret', async () => {
+    const base = await dirs.make('palyra-e2e-audit-tokens-');
+    const daemon = await DaemonProcess.start(join(base, 'daemon'), ['--admin-listen', '127.0.0.1:0', '--quic-listen', 'off']);
+    const address = (daemon.ready as { adminTls?: string }).adminTls ?? '';
+    const admin = await daemon.json<{ token: string; id: string }>('tokens', 'create', '--name', 'ci-admin', '--role', 'admin', '--ttl', '1h');
+    const viewer = await daemon.json<{ token: string; id: string }>('tokens', 'create', '--name', 'ci-viewer', '--role', 'viewer', '--ttl', '1h');
+    const asAdmin = await remoteAdminClient(address, daemon.stateDir, admin.token);
+    const asViewer = await remoteAdminClient(address, daemon.stateDir, viewer.token);
+    try {
+      const code = await asAdmin.unary<{ code: string }>('CreatePairingCode', { method: 'pin' });
+      await expect(asViewer.unary('CreatePairingCode', { method: 'pin' })).rejects.toMatchObject({ code: 'PALYRA_E_FORBIDDEN' });
+      expect((await daemon.cli('tokens', 'revoke', viewer.id)).code).toBe(0);
+
+      const local = { kind: 'local', uid: process.getuid?.() ?? 0 };
+      const tokens = await auditEntries(daemon, '--action', 'token.');
+      expect(tokens.map((e) => [e.action, e.actor])).toEqual([
+        ['token.create', local],
+        ['token.create', local],
+        ['token.revoke', local],
+      ]);
+      const minted = await auditEntries(daemon, '--actor', 'ci-admin');
+      expect(minted).toHaveLength(1);
+      expect(minted[0]).toMatchObject({ action: 'pairing.code.create', actor: { kind: 'token', tokenId: admin.id, tokenName: 'ci-admin' }, outcome: 'ok' });
+      expect(minted[0]?.remoteAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(await auditEntries(daemon, '--actor', `token:${admin.id}`)).toEqual(minted);
+      // auth.denied is not held back by the refusal (nothing was done): wait for it.
+      const denied = await pollUntil(async () => (await auditEntries(daemon, '--action', 'auth.denied'))[0], { what: 'the auth.denied entry' });
+      expect(denied).toMatchObject({ actor: { kind: 'token', tokenId: viewer.id, tokenName: 'ci-viewer' }, outcome: 'refused', errorCode: 'PALYRA_E_FORBIDDEN' });
+
+      const bytes = await auditBytes(daemon.stateDir);
+      for (const secret of [admin.token, viewer.token, admin.token.slice(-43), viewer.token.slice(-43), code.code]) expect(bytes).not.toContain(secret);
+    } finally {
+      asAdmin.close();
+      asViewer.close();
+    }
   });
 
   it('palyrad audit verify passes a real log, then names the entry a script edited, also after a restart', async () => {
