@@ -101,7 +101,7 @@ export interface DaemonOptions {
   serverCertCheckIntervalMs?: number;
   /** How often node certificates are swept for cert.expiring / cert.expired (default 30 s). */
   certSweepIntervalMs?: number;
-  /** Size at which the audit log's `audit.log` is rotated (default 64 MiB; config `audit.maxFileBytes`). */
+  /** Size at which the audit log's `audit.log` is rotated (default 64 MiB; `--audit-max-file-bytes`, config `auditMaxFileBytes`). */
   auditMaxFileBytes?: number;
   /** Clock of the node certificate states (watcher, nodes list, status): tests move it ahead. */
   certificateClock?: () => Date;

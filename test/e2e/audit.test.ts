@@ -219,4 +219,30 @@ describe('audit log (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     const restarted = await DaemonProcess.start(stateDir);
     expectErrorLine(await restarted.cli('audit', 'verify'), 'PALYRA_E_AUDIT_TAMPERED', 76);
   });
+
+  it('rotates by size (--audit-max-file-bytes) keeping the chain across files and a restart; nothing is deleted', async () => {
+    const base = await dirs.make('palyra-e2e-audit-rotate-');
+    const stateDir = join(base, 'daemon');
+    const daemon = await DaemonProcess.start(stateDir, ['--audit-max-file-bytes', '65536']);
+    const client = await ControlClient.connect(stateDir);
+    try {
+      // ~450 bytes an entry: 400 codes fill about three files.
+      for (let i = 0; i < 400; i += 1) await client.createPairingCode({ method: 'qr' });
+    } finally {
+      client.close();
+    }
+    const rotated = (await readdir(join(stateDir, 'audit'))).filter((name) => /^audit-\d+-\d+\.log$/.test(name));
+    expect(rotated.length).toBeGreaterThanOrEqual(2);
+    const verified = await daemon.cli('audit', 'verify', '--json');
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, entries: 400, files: rotated.length + 1, lastSeq: 400 });
+    await daemon.stop();
+    const restarted = await DaemonProcess.start(stateDir, ['--audit-max-file-bytes', '65536']);
+    await restarted.mintPin();
+    const again = parseOneJson<{ ok: boolean; lastSeq: number }>(await restarted.cli('audit', 'verify', '--json'));
+    expect(again).toMatchObject({ ok: true, lastSeq: 402 });
+    const all = await auditEntries(restarted, '--action', 'pairing.code.create');
+    expect(all).toHaveLength(401);
+    expect(all.map((e) => e.seq)).toEqual([...Array.from({ length: 400 }, (_, i) => i + 1), 402]);
+  });
 });
