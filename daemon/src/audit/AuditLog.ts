@@ -69,6 +69,7 @@ export class AuditLog implements AuditSink {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private writes = 0;
+  private verifying = 0;
 
   private constructor(
     readonly dir: string,
@@ -119,8 +120,15 @@ export class AuditLog implements AuditSink {
   }
 
   /** Checks the whole log (see verifyAuditLog), reading `audit.log` only as far as it was durable. */
-  verify(options: { signal?: AbortSignal } = {}): Promise<AuditVerificationReport> {
-    return verifyAuditLog(this.options.stateDir, this.key, { ...options, currentBytes: this.size });
+  async verify(options: { signal?: AbortSignal } = {}): Promise<AuditVerificationReport> {
+    // No rotation while a walk runs: it listed the files first, and a renamed audit.log would
+    // look like a broken chain. audit.log may grow past its size meanwhile, by that much only.
+    this.verifying += 1;
+    try {
+      return await verifyAuditLog(this.options.stateDir, this.key, { ...options, currentBytes: () => this.size });
+    } finally {
+      this.verifying -= 1;
+    }
   }
 
   list(query: AuditQuery, options: { signal?: AbortSignal } = {}): Promise<AuditPage> {
@@ -165,7 +173,7 @@ export class AuditLog implements AuditSink {
     const bytes = Buffer.from(lines.join(''), 'utf8');
     try {
       if (this.needsCut) await this.cutBack();
-      if (this.size > 0 && this.size + bytes.length > (this.options.maxFileBytes ?? DEFAULT_AUDIT_MAX_FILE_BYTES)) await this.rotate();
+      if (this.verifying === 0 && this.size > 0 && this.size + bytes.length > (this.options.maxFileBytes ?? DEFAULT_AUDIT_MAX_FILE_BYTES)) await this.rotate();
       if (this.handle === undefined) await this.openCurrent();
       await writeAll(this.handle as FileHandle, bytes);
       await (this.handle as FileHandle).datasync();

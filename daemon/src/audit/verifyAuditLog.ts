@@ -38,7 +38,7 @@ interface Bad {
 export async function verifyAuditLog(
   stateDir: string,
   key: Uint8Array,
-  { signal, currentBytes }: { signal?: AbortSignal; currentBytes?: number } = {},
+  { signal, currentBytes }: { signal?: AbortSignal; currentBytes?: () => number } = {},
 ): Promise<AuditVerificationReport> {
   const dir = auditDir(stateDir);
   const files = await listAuditFiles(dir);
@@ -46,6 +46,9 @@ export async function verifyAuditLog(
   let lastHash = GENESIS_PREV;
   let entries = 0;
   const anchor = await readAnchor(dir, key);
+  // Read after the anchor: the anchor only ever names durable entries, so everything it names
+  // lies within the durable length taken now (the writer may be mid-batch beyond it).
+  const currentEnd = currentBytes?.();
   const anchorSeq = anchor.state === 'ok' ? anchor.anchor.seq : 0;
   let anchorHashSeen: string | undefined;
   const report = (bad: Bad | undefined): AuditVerificationReport => ({
@@ -61,7 +64,7 @@ export async function verifyAuditLog(
   });
 
   for (const file of files) {
-    const endBytes = file.name === CURRENT_FILE ? currentBytes : undefined;
+    const endBytes = file.name === CURRENT_FILE ? currentEnd : undefined;
     const lines = lookahead(readLines(file.path, { ...(signal === undefined ? {} : { signal }), ...(endBytes === undefined ? {} : { endBytes }) }));
     let lastInFile = 0;
     let lastLine = 0;

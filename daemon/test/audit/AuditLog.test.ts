@@ -111,6 +111,28 @@ describe('AuditLog: rotation', () => {
   });
 });
 
+describe('AuditLog: verify while entries are written', () => {
+  it('passes while appends, anchors and rotations run at the same time (it reads only what was durable)', async () => {
+    const log = await kit.open({ maxFileBytes: 8192, anchorIntervalMs: 1 });
+    let writing = true;
+    const writers = Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = 0; i < 150; i += 1) await log.append(record(w * 1000 + i));
+      }),
+    ).finally(() => {
+      writing = false;
+    });
+    const reports = [];
+    while (writing) reports.push(await log.verify());
+    await writers;
+    reports.push(await log.verify());
+    expect(reports.length).toBeGreaterThan(1);
+    for (const report of reports) expect(report, report.problem).toMatchObject({ ok: true });
+    expect(reports.at(-1)).toMatchObject({ entries: 1200, lastSeq: 1200 });
+    await log.stop();
+  });
+});
+
 describe('AuditLog: start after a crash or tampering', () => {
   it('moves a torn last line (a crash mid-write) aside into torn-<seq>.partial and records audit.recovered', async () => {
     const log = await kit.open();
