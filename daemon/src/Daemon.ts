@@ -199,7 +199,8 @@ export class Daemon {
       const stopRecording = recordRegistryEvents(registry, audit, options.logger);
       add('audit of registry changes', { stop: async () => stopRecording() });
 
-      const hosts = certificateHosts(options.listen.host);
+      // The remote admin endpoint serves the same certificate: it names that address too.
+      const hosts = [...new Set([...certificateHosts(options.listen.host), ...(options.adminListen === undefined ? [] : certificateHosts(options.adminListen.host))])];
       const serverValidity = options.serverCertValidityMs === undefined ? {} : { validityMs: options.serverCertValidityMs };
       const sessions = new SessionManager();
       // CA rotation: swaps the trusted CAs into both node-facing servers, and the server

@@ -2,8 +2,8 @@ import type { CreatedToken, CreateTokenRequest__Output, ListTokensRequest__Outpu
 import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
 import type { Actor } from '../access/Actor.js';
-import { auditActorOf } from '../access/auditDenied.js';
-import type { TokenService } from '../access/TokenService.js';
+import { auditActorOf, auditDenied } from '../access/auditDenied.js';
+import type { CreateTokenInput, TokenService } from '../access/TokenService.js';
 import type { AuditSink } from '../audit/types.js';
 import type { TokenRecord } from '../store/types.js';
 
@@ -48,7 +48,7 @@ function ttlMsOf(text: string): number | undefined {
 export async function createToken(deps: TokensHandlerDeps, actor: Actor, request: CreateTokenRequest__Output): Promise<CreatedToken> {
   const ttlMs = ttlMsOf(request.ttlSeconds);
   if (request.neverExpires && ttlMs !== undefined) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'a token either expires after ttl_seconds or never, not both');
-  const { token, record } = await tokensOf(deps).create(actor, {
+  const { token, record } = await mintAudited(deps, actor, {
     name: request.name,
     role: request.role,
     ...(ttlMs === undefined ? {} : { ttlMs }),
@@ -67,6 +67,16 @@ export async function createToken(deps: TokensHandlerDeps, actor: Actor, request
     details: { tokenId: record.id, tokenName: record.name, role: record.role, expiresAt: record.expiresAt ?? 'never', scopes: record.scopes.join(','), nodes: record.nodes },
   });
   return { token, info: toTokenInfo(record) };
+}
+
+/** A refusal by the no-escalation rule is an auth.denied record too, naming tokens.create. */
+async function mintAudited(deps: TokensHandlerDeps, actor: Actor, input: CreateTokenInput): Promise<{ token: string; record: TokenRecord }> {
+  try {
+    return await tokensOf(deps).create(actor, input);
+  } catch (error) {
+    if (error instanceof PalyraError && error.code === 'PALYRA_E_FORBIDDEN') auditDenied(deps.audit, deps.logger, actor, 'CreateToken', error);
+    throw error;
+  }
 }
 
 export function listTokens(deps: TokensHandlerDeps, request: ListTokensRequest__Output): ListTokensResponse {
