@@ -96,6 +96,7 @@ function endOnAbort(call: ServerWritableStream<unknown, unknown> | ServerDuplexS
     call.off('close', detach);
     call.off('finish', detach);
     call.off('cancelled', detach);
+    call.off('error', detach);
   };
   if (signal.aborted) {
     end();
@@ -105,6 +106,8 @@ function endOnAbort(call: ServerWritableStream<unknown, unknown> | ServerDuplexS
   call.once('close', detach);
   call.once('finish', detach);
   call.once('cancelled', detach);
+  // A handler ends its call with a status by emitting 'error' (grpc-js): the call is over then too.
+  call.once('error', detach);
 }
 
 function describe(actor: Actor): string {
