@@ -312,7 +312,7 @@ export class Daemon {
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const autoApprove = options.autoApprove ?? 'off';
       const certValidityMs = options.certValidityMs ?? NODE_DEFAULT_VALIDITY_MS;
-      const decisions = new PairingDecisions(registry, ca, certValidityMs, audit);
+      const decisions = new PairingDecisions(registry, ca, certValidityMs, audit, options.logger);
       if (options.onCertificateRenewed !== undefined) {
         const stopRenewalListener = registry.onCertificateRenewed(options.onCertificateRenewed);
         add('renewal listener', { stop: async () => stopRenewalListener() });

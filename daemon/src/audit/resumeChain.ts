@@ -1,4 +1,4 @@
-import { open, rename, stat } from 'node:fs/promises';
+import { lstat, open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
 import { syncDirectory, writePrivateFileAtomic } from '@palyra/shared/fs';
@@ -61,7 +61,7 @@ export async function resumeChain(dir: string, key: Uint8Array, anchor: AnchorRe
         const good = await lastGoodIn(current.path, key, 'scan');
         if (good.seq > 0) base = good;
         const first = claimedSeq((await firstLineOf(current.path)) ?? '') ?? base.seq + 1;
-        const aside = rotatedName(first, base.seq);
+        const aside = await freeName(dir, rotatedName(first, base.seq));
         await rename(current.path, join(dir, aside));
         setAside = true;
         await syncDirectory(dir, join(dir, aside));
@@ -95,6 +95,20 @@ export async function resumeChain(dir: string, key: Uint8Array, anchor: AnchorRe
     notes.push({ action: 'audit.chain_break', details: { problem: 'anchor head.json missing', lastSeq: resumed.seq } });
   }
   return { ...resumed, firstSeqInFile, notes };
+}
+
+/**
+ * `name`, or when a file of that name exists (never replaced: it is evidence too) the same
+ * with `-broken-<ms>` before `.log`; verify does not walk such a file, but it stays on disk.
+ */
+async function freeName(dir: string, name: string): Promise<string> {
+  try {
+    await lstat(join(dir, name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return name;
+    throw error;
+  }
+  return name.replace(/\.log$/, `-broken-${Date.now()}.log`);
 }
 
 /**

@@ -2,6 +2,7 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { CertificateAuthority } from '../ca/index.js';
 import { identityChangeError, type NodeRegistry } from '../registry/index.js';
 import type { PairingRequestRecord } from '../registry/types.js';
+import type { Logger } from '@palyra/shared/logging';
 import type { AuditActor, AuditRecord, AuditSink } from '../audit/types.js';
 
 /** Who decides: an operator (the admin caller) or, by default, the daemon itself (auto-approval). */
@@ -25,6 +26,7 @@ export class PairingDecisions {
     private readonly certValidityMs: number,
     /** Each decision is recorded here before approve/reject return (absent: not recorded). */
     private readonly audit?: AuditSink,
+    private readonly logger?: Logger,
   ) {}
 
   /**
@@ -96,7 +98,8 @@ export class PairingDecisions {
       const code = PalyraError.from(error).code;
       await this.audit
         ?.append({ ...base, action, outcome: 'failed', errorCode: code, ...(request === undefined ? { details: { request: idOrDeviceId } } : { node: request.deviceId, details: { requestId: request.requestId } }) })
-        .catch(() => undefined); // the decision's own error is the answer
+        // The decision's own error is the answer; the lost entry is logged.
+        .catch((auditError: unknown) => this.logger?.error({ action, error: (auditError as Error).message }, 'audit: the entry of a failed decision could not be written'));
       throw error;
     }
     const decided = result.approved;

@@ -4,7 +4,7 @@
  * does not stop the daemon), bounds and text sanitizing, file modes.
  */
 import { createHmac } from 'node:crypto';
-import { readFile, readdir, stat, appendFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_PREV, MAX_AUDIT_DETAILS, MAX_AUDIT_STRING, canonicalJson } from '../../src/audit/entryFormat.js';
@@ -171,6 +171,22 @@ describe('AuditLog: start after a crash or tampering', () => {
     expect(await reopened.verify()).toMatchObject({ ok: false, firstBadSeq: 4, firstBadFile: 'audit-1-3.log', firstBadLine: 4 });
     expect((await reopened.verify()).problem).toMatch(/^edited: entry 4/);
     await reopened.stop();
+  });
+
+  it('never replaces an existing file when it sets a broken audit.log aside', async () => {
+    const log = await kit.open();
+    await appendMany(log, 4);
+    await log.stop();
+    const lines = await kit.lines();
+    lines[3] = (lines[3] as string).replace('"outcome":"succeeded"', '"outcome":"failed"');
+    await kit.writeLines(lines);
+    await writeFile(join(kit.dir, 'audit-1-3.log'), 'older evidence\n', { mode: 0o600 });
+    const reopened = await kit.open();
+    await reopened.stop();
+    expect(await readFile(join(kit.dir, 'audit-1-3.log'), 'utf8')).toBe('older evidence\n');
+    const aside = (await readdir(kit.dir)).filter((name) => /^audit-1-3-broken-\d+\.log$/.test(name));
+    expect(aside).toHaveLength(1);
+    expect((await kit.lines(aside[0])).length).toBe(4);
   });
 
   it('entries cut off the end while stopped are recorded at start (the anchor names a later entry)', async () => {
