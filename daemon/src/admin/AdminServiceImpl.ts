@@ -29,6 +29,11 @@ import type { AuditSink } from '../audit/types.js';
 import type { InvokeAccess } from './invokeHandler.js';
 import { createToken, listTokens, revokeToken } from './tokensHandlers.js';
 import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
+import type { AuditPage, AuditQuery } from '../audit/listAuditLog.js';
+import type { AuditVerificationReport } from '../audit/verifyAuditLog.js';
+import { auditActorOf } from '../access/auditDenied.js';
+import { auditedUnary } from './auditedUnary.js';
+import { listAuditHandler, verifyAuditHandler } from './auditHandlers.js';
 
 export interface AdminServiceDeps {
   registry: NodeRegistry;
@@ -57,8 +62,20 @@ export interface AdminServiceDeps {
   logger?: Logger;
   /** API tokens (CreateToken, ListTokens, RevokeToken; the remote endpoint's authentication). */
   tokens?: TokenService;
-  /** Where token.create, token.revoke and auth.denied are recorded; absent: not recorded. */
+  /**
+   * Where every decision and action is recorded (the daemon's AuditLog): each entry is durable
+   * before the RPC answers; token.create, token.revoke and auth.denied too. Absent (unit
+   * tests): nothing is recorded.
+   */
   audit?: AuditSink;
+  /** Reads and verifies the audit log (ListAudit, VerifyAudit); absent: those refuse. */
+  auditLog?: AuditReader;
+}
+
+/** The reading side of the audit log (AuditLog implements it). */
+export interface AuditReader {
+  list(query: AuditQuery, options?: { signal?: AbortSignal }): Promise<AuditPage>;
+  verify(options?: { signal?: AbortSignal }): Promise<AuditVerificationReport>;
 }
 
 /** AdminService: what local operators (the CLI, the TUI) can do through the admin socket. */
@@ -67,6 +84,7 @@ export function createAdminServiceHandlers(
   { watchers = new ApprovalsWatchers() }: { watchers?: ApprovalsWatchers } = {},
 ): AdminServiceHandlers {
   const { registry, sessions } = deps;
+  const { audit, logger } = deps;
   const watchDispatch = createWatchDispatchHandler(deps.dispatcher);
   const certContext = () => ({ now: deps.now?.() ?? new Date(), graceMs: deps.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS });
 
@@ -140,7 +158,15 @@ export function createAdminServiceHandlers(
       };
     }),
 
-    CreatePairingCode: unary(async (request) => {
+    CreatePairingCode: auditedUnary(
+      {
+        audit,
+        logger,
+        action: 'pairing.code.create',
+        // The method and expiry only: the PIN or QR token never reaches the log.
+        facts: (request, response) => ({ details: { method: request.method, ...(response === undefined ? {} : { expiresAt: response.expiresAt, supersededPrevious: response.supersededPrevious }) } }),
+      },
+      async (request) => {
       if (request.method !== 'pin' && request.method !== 'qr') {
         throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `pairing method "${request.method}" is unknown: use pin or qr`);
       }
@@ -157,18 +183,22 @@ export function createAdminServiceHandlers(
       }
       const minted = await deps.minter.mintPin({ ttlMs });
       return { ...common, method: 'pin', code: minted.pin, expiresAt: minted.expiresAt.toISOString(), uri: '', supersededPrevious: minted.supersededPrevious };
-    }),
+      },
+    ),
 
     ListPending: unary(async () => ({ requests: (await registry.pendingRequests()).map((r) => toPendingRequest(r, registry)) })),
 
-    Decide: unary(async (request) => {
+    Decide: unary(async (request, call) => {
       // Computed before deciding: once approved, the node holds the new key and the request
       // would no longer look like an identity change.
       const before = registry.findRequest(request.id);
       const change = before === undefined ? undefined : registry.identityChangeOf(before);
+      // PairingDecisions records the decision (and the certificate issued) before returning.
+      const actor = actorOf(call);
+      const by = { actor: auditActorOf(actor), remoteAddress: actor.remoteAddress };
       const decided = request.approve
-        ? await deps.decisions.approve(request.id, { replaceIdentity: request.replaceIdentity })
-        : await deps.decisions.reject(request.id);
+        ? await deps.decisions.approve(request.id, { replaceIdentity: request.replaceIdentity, by })
+        : await deps.decisions.reject(request.id, { by });
       return toPendingRequest(decided, { identityChangeOf: () => change });
     }),
 
@@ -177,7 +207,7 @@ export function createAdminServiceHandlers(
       return { nodes: registry.listNodes().filter((node) => nodeVisible(actor, node)).map(toNodeInfo) };
     }),
 
-    RemoveNode: unary(async (request) => {
+    RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (request) => {
       const forget = (deviceId: string): void => {
         sessions.closeDevice(deviceId, new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'));
         deps.capabilities.forget(deviceId);
@@ -196,13 +226,24 @@ export function createAdminServiceHandlers(
       return { ...toNodeInfo(removed), status: 'offline' };
     }),
 
-    RenewNodes: unary(async (request) => renewNodes(request, deps)),
+    RenewNodes: auditedUnary(
+      {
+        audit,
+        logger,
+        action: 'node.renew.request',
+        facts: (request, response) => ({
+          ...(request.deviceId === '' ? {} : { node: request.deviceId }),
+          details: { all: request.all, ...(response === undefined ? {} : { asked: response.asked?.length ?? 0, offline: response.offline?.length ?? 0 }) },
+        }),
+      },
+      async (request) => renewNodes(request, deps),
+    ),
 
-    Invoke: createInvokeHandler(deps.dispatcher, invokeAccess),
+    Invoke: createInvokeHandler(deps.dispatcher, invokeAccess, audit),
 
-    InvokeMany: createInvokeManyHandler(deps.dispatcher, invokeAccess),
+    InvokeMany: createInvokeManyHandler(deps.dispatcher, invokeAccess, audit),
 
-    CancelDispatch: unary(async (request, call) => {
+    CancelDispatch: auditedUnary({ audit, logger, action: 'dispatch.cancel', facts: (request, response) => ({ details: { dispatchId: request.dispatchId, ...(response === undefined ? {} : { cancelled: response.cancelled }) } }) }, async (request, call) => {
       await assertDispatchVisible(actorOf(call), request.dispatchId);
       // One the daemon no longer holds in memory is finished (the journal knows it): not cancelled.
       if (deps.dispatcher.get(request.dispatchId) === undefined) {
@@ -255,14 +296,25 @@ export function createAdminServiceHandlers(
       },
     }),
 
-    RotateCa: unary(async () => toCaStatus(await rotationOf(deps).rotate())),
+    RotateCa: auditedUnary(
+      { audit, logger, action: 'ca.rotate', facts: (_request, status) => ({ ...(status === undefined ? {} : { details: { signingFingerprint: status.cas?.find((ca) => ca.role === 'signing')?.fingerprint ?? '' } }) }) },
+      async () => toCaStatus(await rotationOf(deps).rotate()),
+    ),
 
     GetCaStatus: unary(async () => toCaStatus(rotationOf(deps).status())),
 
-    FinishCaRotation: unary(async (request) => {
-      const result = await rotationOf(deps).finish({ force: request.force });
-      return { retiredFingerprint: result.retiredFingerprint, cutOff: result.cutOff, status: toCaStatus(result.status) };
-    }),
+    FinishCaRotation: auditedUnary(
+      {
+        audit,
+        logger,
+        action: 'ca.finish',
+        facts: (request, result) => ({ details: { force: request.force, ...(result === undefined ? {} : { retiredFingerprint: result.retiredFingerprint, cutOff: result.cutOff?.length ?? 0 }) } }),
+      },
+      async (request) => {
+        const result = await rotationOf(deps).finish({ force: request.force });
+        return { retiredFingerprint: result.retiredFingerprint, cutOff: result.cutOff, status: toCaStatus(result.status) };
+      },
+    ),
 
     // Issue 16 foundation: filled in by the access and audit work.
     WhoAmI: (call, callback) => {
@@ -283,12 +335,8 @@ export function createAdminServiceHandlers(
     CreateToken: unary(async (request, call) => createToken(deps, actorOf(call), request)),
     ListTokens: unary(async (request) => listTokens(deps, request)),
     RevokeToken: unary(async (request, call) => revokeToken(deps, actorOf(call), request)),
-    ListAudit: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'the audit log is not available in this daemon yet');
-    }),
-    VerifyAudit: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'the audit log is not available in this daemon yet');
-    }),
+    ListAudit: listAuditHandler(deps.auditLog),
+    VerifyAudit: verifyAuditHandler(deps.auditLog, audit),
   };
 }
 

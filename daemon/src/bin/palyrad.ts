@@ -6,6 +6,8 @@ import { AuthLoginCommand } from '../commands/AuthLoginCommand.js';
 import { AuthLogoutCommand } from '../commands/AuthLogoutCommand.js';
 import { AuthProfilesCommand } from '../commands/AuthProfilesCommand.js';
 import { AuthStatusCommand } from '../commands/AuthStatusCommand.js';
+import { AuditCommand } from '../commands/AuditCommand.js';
+import { AuditVerifyCommand } from '../commands/AuditVerifyCommand.js';
 import { CaFinishCommand } from '../commands/CaFinishCommand.js';
 import { CaRotateCommand } from '../commands/CaRotateCommand.js';
 import { CaStatusCommand } from '../commands/CaStatusCommand.js';
@@ -58,6 +60,8 @@ for (const command of [
   AuthStatusCommand,
   AuthLogoutCommand,
   AuthProfilesCommand,
+  AuditCommand,
+  AuditVerifyCommand,
   ConfigShowCommand,
   StateExportCommand,
   StateImportCommand,

@@ -1,10 +1,11 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output, WhoAmIResponse__Output } from '@palyra/proto';
+import type { AdminServiceClient, AuditVerification__Output, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output, WhoAmIResponse__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
 import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
+import type { AuditVerificationReport } from '../audit/verifyAuditLog.js';
 import { adminAccessDenied, isAccessDenied } from './adminAccessDenied.js';
 import { readApprovals, type ApprovalsEvent } from './approvals.js';
 import { readDispatchWatch, toDispatchView, type DispatchView } from './dispatches.js';
@@ -229,6 +230,28 @@ export class ControlClient {
     return response.dispatches.map(toDispatchView);
   }
 
+  /**
+   * Audit entries (each the JSON object as stored) matching the filters, in seq order from
+   * `afterSeq`; `lastSeq` and `more` page on.
+   */
+  async listAudit(
+    query: { afterSeq?: number; since?: string; actor?: string; node?: string; action?: string; limit?: number } = {},
+    options?: CallOptions,
+  ): Promise<{ entries: Record<string, unknown>[]; lastSeq: number; more: boolean }> {
+    const response = await this.unary<{ entriesJson: string[]; lastSeq: string | number; more: boolean }>(
+      'ListAudit',
+      { afterSeq: query.afterSeq ?? 0, since: query.since ?? '', actor: query.actor ?? '', node: query.node ?? '', action: query.action ?? '', limit: query.limit ?? 0 },
+      options,
+    );
+    return { entries: response.entriesJson.map((json) => JSON.parse(json) as Record<string, unknown>), lastSeq: Number(response.lastSeq), more: response.more };
+  }
+
+  /** Walks the daemon's whole audit log; `ok` false names the first bad entry (the daemon records the check). */
+  async verifyAudit(options?: CallOptions): Promise<AuditVerificationReport> {
+    const r = await this.unary<AuditVerification__Output>('VerifyAudit', {}, options);
+    return { ...r, entries: Number(r.entries), firstBadSeq: Number(r.firstBadSeq), lastSeq: Number(r.lastSeq) };
+  }
+
   /** One dispatch by id: PALYRA_E_DISPATCH_NOT_FOUND when the daemon does not know it (any more). */
   async getDispatch(dispatchId: string, options?: CallOptions): Promise<DispatchView> {
     return toDispatchView(await this.unary<DispatchInfo__Output>('GetDispatch', { dispatchId }, options));
@@ -291,9 +314,11 @@ type AdminUnaryMethod =
   | 'GetCaStatus'
   | 'FinishCaRotation'
   | 'WhoAmI'
+  | 'ListAudit'
+  | 'VerifyAudit'
   | 'CreateToken'
   | 'ListTokens'
   | 'RevokeToken';
 
 /** The unary calls that change nothing on the daemon: safe to send twice. */
-const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'WhoAmI', 'ListTokens']);
+const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'WhoAmI', 'ListTokens', 'ListAudit']);
