@@ -118,10 +118,10 @@ export function spawnNode(script, args, { env = childEnv(), label = script } = {
   return proc;
 }
 
-/** Starts `palyrad start --json` on 127.0.0.1:0 in a fresh state dir; QUIC off unless `extra` has a --quic-listen. */
-export async function startDaemon(stateDir, extra = []) {
+/** Starts `palyrad start --json` (another build's with `palyrad`) on 127.0.0.1:0 in a fresh state dir; QUIC off unless `extra` has a --quic-listen. */
+export async function startDaemon(stateDir, extra = [], { palyrad = PALYRAD } = {}) {
   const quic = extra.includes('--quic-listen') ? [] : ['--quic-listen', 'off'];
-  const proc = spawnNode(PALYRAD, ['start', '--state-dir', stateDir, '--listen', '127.0.0.1:0', ...quic, '--vault', 'file', '--json', '--log-level', 'warn', ...extra], { label: 'palyrad' });
+  const proc = spawnNode(palyrad, ['start', '--state-dir', stateDir, '--listen', '127.0.0.1:0', ...quic, '--vault', 'file', '--json', '--log-level', 'warn', ...extra], { label: 'palyrad' });
   const [line] = await proc.waitFor(/^\{.*"event":"ready".*\}$/m, 120_000);
   const ready = JSON.parse(line);
   return { proc, ready, stateDir, pid: proc.pid };

@@ -18,6 +18,15 @@ export const DEFAULT_AUDIT_ANCHOR_INTERVAL_MS = 5_000;
 /** Entries written by one write + fdatasync at most (bounds one batch's memory). */
 const MAX_BATCH = 4096;
 const O_NOFOLLOW = fsConstants.O_NOFOLLOW ?? 0;
+/**
+ * Group commit under load: when the last write carried more than one entry (appends overlap),
+ * the next one waits up to GATHER_MAX_MS for GATHER_ENTRIES to gather. Each fdatasync costs
+ * this machine ~300-400 µs of CPU; at 100 dispatches in flight the daemon's fdatasyncs (journal
+ * and audit log) went from ~1,900 to ~960 per 3,000 dispatches (strace, one run). A lone append
+ * (the last write carried one entry) never waits.
+ */
+const GATHER_ENTRIES = 64;
+const GATHER_MAX_MS = 1;
 
 export interface AuditLogOptions {
   stateDir: string;
@@ -70,6 +79,8 @@ export class AuditLog implements AuditSink {
   private closed = false;
   private writes = 0;
   private verifying = 0;
+  /** Ends the current gather() wait, while one runs. */
+  private gathered: (() => void) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -115,6 +126,7 @@ export class AuditLog implements AuditSink {
     const bounded = boundRecord(record);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ record: bounded, at, resolve, reject });
+      if (this.queue.length >= GATHER_ENTRIES) this.gathered?.();
       this.draining ??= this.drain();
     });
   }
@@ -154,10 +166,29 @@ export class AuditLog implements AuditSink {
     // removal's revocations) join the first write instead of waiting for the next.
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, MAX_BATCH));
+      let last = 0;
+      while (this.queue.length > 0) {
+        if (last > 1 && this.queue.length < GATHER_ENTRIES) await this.gather();
+        const batch = this.queue.splice(0, MAX_BATCH);
+        last = batch.length;
+        await this.writeBatch(batch);
+      }
     } finally {
       this.draining = undefined;
     }
+  }
+
+  /** Waits until GATHER_ENTRIES are queued (append() ends the wait) or GATHER_MAX_MS passed. */
+  private gather(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.gathered = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, GATHER_MAX_MS);
+      this.gathered = done;
+    });
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
