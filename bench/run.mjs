@@ -1,7 +1,7 @@
 // `npm run bench`: quick versions of every benchmark, one after another (each starts and
 // stops its own daemon, agents and servers, in temp dirs, on 127.0.0.1). Writes
 // bench/results/<name>.json and bench/results/summary.json, prints the summary as JSON.
-// Flags: --only dispatch,quic,cli,pairing,renewal,scale,store   --nodes N (scale, default 300 here, ~30 s on
+// Flags: --only dispatch,quic,cli,pairing,renewal,remote-dispatch,audit,scale,store   --nodes N (scale, default 300 here, ~30 s on
 // the loaded 2-core machine, where the simulated nodes' TLS handshakes share the cores with the
 // daemon; bench/scale.mjs alone defaults to 1,000, ~90 s)
 import { runAudit } from './audit.mjs';
@@ -10,6 +10,7 @@ import { runDispatch } from './dispatch.mjs';
 import { cleanupAll, machine, nowMs, parseArgs, round, writeResult } from './lib.mjs';
 import { runPairing } from './pairing.mjs';
 import { runQuic } from './quic.mjs';
+import { runRemoteDispatch } from './remote-dispatch.mjs';
 import { runRenewal } from './renewal.mjs';
 import { runScale } from './scale.mjs';
 import { runStore } from './store.mjs';
@@ -75,6 +76,10 @@ await step('renewal', () => runRenewal({ renewals: 30 }), (r) => ({
   rawCaSignatureCpuMs: r.baselines.rawCaSignatureCpuMs,
   qrPairingDaemonCpuMsMedian: r.baselines.qrPairingDaemonCpuMs.median,
   fleetProjection: { nodes: r.fleetProjection.nodes, renewalsPerSecond: r.fleetProjection.renewalsPerSecond, daemonCpuFraction: r.fleetProjection.daemonCpuFraction },
+}));
+await step('remote-dispatch', () => runRemoteDispatch({ quick: true, rounds: 1 }), (r) => ({
+  daemonCpuUsPerDispatch: Object.fromEntries(Object.entries(r.daemonCpuUsPerDispatch).map(([name, levels]) => [name, Object.fromEntries(Object.entries(levels).map(([level, x]) => [level, x.median]))])),
+  remoteToLocal: r.ratios.remoteToLocal,
 }));
 await step('scale', () => runScale({ nodes: Number(args.nodes ?? 300) }), (r) => ({
   nodes: r.config.nodes,
