@@ -13,24 +13,18 @@ export abstract class SecretsCommand extends AgentCommand {
    * it): piped bytes with one trailing newline removed, or typed at a hidden prompt.
    */
   protected async readValue(label: string): Promise<string> {
-    const { MAX_SECRET_BYTES, promptHidden } = await import('@palyra/shared/vault');
-    const stdin = process.stdin;
-    let value: string;
-    if (stdin.isTTY === true) {
-      value = await promptHidden(`value of ${label}: `);
-    } else {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of stdin) {
-        const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-        size += buffer.length;
-        if (size > MAX_SECRET_BYTES + 2) {
-          throw new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the value on stdin is larger than ${MAX_SECRET_BYTES} bytes`);
-        }
-        chunks.push(buffer);
-      }
+    const [{ MAX_SECRET_BYTES }, { readSecretInput }] = await Promise.all([import('@palyra/shared/vault'), import('@palyra/shared/cli')]);
+    const input = await readSecretInput({
+      stdin: process.stdin,
+      question: `value of ${label}: `,
+      // Room for the trailing newline removed below.
+      maxBytes: MAX_SECRET_BYTES + 2,
+      tooLarge: () => new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the value on stdin is larger than ${MAX_SECRET_BYTES} bytes`),
+    });
+    let value = input.text;
+    if (!input.prompted) {
       try {
-        value = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+        value = new TextDecoder('utf-8', { fatal: true }).decode(input.bytes);
       } catch {
         throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'the value on stdin is not UTF-8 text');
       }

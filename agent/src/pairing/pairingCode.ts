@@ -46,7 +46,7 @@ export async function readPairingCode(sources: PairingCodeSources): Promise<Read
   const fromEnv = env[PAIRING_CODE_ENV];
   if (fromEnv !== undefined && fromEnv !== '') return { code: interpret(fromEnv, PAIRING_CODE_ENV) };
   if (stdin.isTTY === true && stderr.isTTY === true) {
-    return { code: interpret(await prompt(stdin, stderr, 'pairing code (6-digit PIN or palyra://pair URI): '), 'the code typed') };
+    return { code: interpret(await readLine(stdin, stderr, 'pairing code (6-digit PIN or palyra://pair URI): '), 'the code typed') };
   }
   throw new PalyraError(
     'PALYRA_E_USAGE',
@@ -77,26 +77,17 @@ function asQr(text: string, source: string): PairingCode {
 
 /** One line of stdin: at a hidden prompt on a terminal (a terminal would echo it), else piped. */
 async function readLine(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, question: string): Promise<string> {
-  if (stdin.isTTY === true) return prompt(stdin, stderr, question);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stdin) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    const newline = buffer.indexOf(0x0a);
-    chunks.push(newline === -1 ? buffer : buffer.subarray(0, newline));
-    size += buffer.length;
-    if (newline !== -1) break;
-    if (size > MAX_CODE_LINE_BYTES) {
-      throw new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the line on stdin is longer than ${MAX_CODE_LINE_BYTES} bytes: it is no pairing code`);
-    }
-  }
-  const line = Buffer.concat(chunks).toString('utf8').replace(/\r$/, '');
+  const { readSecretInput } = await import('@palyra/shared/cli');
+  const input = await readSecretInput({
+    stdin,
+    stderr,
+    question,
+    firstLine: true,
+    maxBytes: MAX_CODE_LINE_BYTES,
+    tooLarge: () => new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the line on stdin is longer than ${MAX_CODE_LINE_BYTES} bytes: it is no pairing code`),
+  });
+  if (input.prompted) return input.text;
+  const line = input.text.replace(/\r$/, '');
   if (line.trim() === '') throw new PalyraError('PALYRA_E_USAGE', 'stdin held no pairing code (pipe one line: the PIN or the palyra://pair URI)');
   return line;
-}
-
-async function prompt(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, question: string): Promise<string> {
-  // The vault's passphrase prompt: raw mode, nothing echoed, Ctrl-C is PALYRA_E_CANCELLED.
-  const { promptHidden } = await import('@palyra/shared/vault');
-  return promptHidden(question, stdin, stderr);
 }

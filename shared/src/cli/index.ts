@@ -1,1 +1,2 @@
 export { PalyraCommand, runProgram } from './PalyraCommand.js';
+export { readSecretInput, type SecretInputOptions } from './readSecretInput.js';
