@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type CaStatus, type DaemonStatus, type NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
+import { assertDeviceId } from '@palyra/shared/ids';
 import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
@@ -102,6 +103,12 @@ export function createAdminServiceHandlers(
 
   /** A node the caller may see (a token with a node selector sees only the nodes it matches). */
   const visibleNode = (actor: Actor, deviceId: string): boolean => seesEveryNode(actor) || nodeVisible(actor, registry.getNode(deviceId));
+  /** A node the caller may not see is answered as if it were not registered (RemoveNode, RenewNodes). */
+  const assertNodeVisible = (actor: Actor, deviceId: string): void => {
+    if (seesEveryNode(actor)) return;
+    assertDeviceId(deviceId);
+    if (!visibleNode(actor, deviceId)) throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node ${deviceId}: list them with palyrad nodes list`);
+  };
   /** A dispatch on a node the caller may not see is answered as if it did not exist. */
   const assertDispatchVisible = async (actor: Actor, dispatchId: string): Promise<void> => {
     if (seesEveryNode(actor)) return;
@@ -177,7 +184,9 @@ export function createAdminServiceHandlers(
       return { nodes: registry.listNodes().filter((node) => nodeVisible(actor, node)).map(toNodeInfo) };
     }),
 
-    RemoveNode: unary(async (request) => {
+    RemoveNode: unary(async (request, call) => {
+      // A token limited by a node selector acts only on its nodes: another node does not exist for it.
+      assertNodeVisible(actorOf(call), request.deviceId);
       const forget = (deviceId: string): void => {
         sessions.closeDevice(deviceId, new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'));
         deps.capabilities.forget(deviceId);
@@ -196,7 +205,11 @@ export function createAdminServiceHandlers(
       return { ...toNodeInfo(removed), status: 'offline' };
     }),
 
-    RenewNodes: unary(async (request) => renewNodes(request, deps)),
+    RenewNodes: unary(async (request, call) => {
+      const actor = actorOf(call);
+      if (request.deviceId !== '') assertNodeVisible(actor, request.deviceId);
+      return renewNodes(request, deps, seesEveryNode(actor) ? undefined : (node) => nodeVisible(actor, node));
+    }),
 
     Invoke: createInvokeHandler(deps.dispatcher, invokeAccess),
 

@@ -1,0 +1,82 @@
+/**
+ * Attacks of a token holder on the remote admin endpoint (issue 16 review), each against a real
+ * daemon with a real paired node over real TLS:
+ * - an admin token limited by a node selector removes or renews a node outside its selector
+ *   (it must be answered as if the node were not registered, and the node must stay).
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { remoteAdminClient, type RemoteAdmin, type RemoteError } from '../helpers/adminRemote.js';
+import { DaemonProcess, pairNode } from '../helpers/daemonHarness.js';
+import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
+
+const NODE_NAME = 'review-node';
+/** A well-formed device id no node has. */
+const UNKNOWN_DEVICE = '01J00000000000000000000000';
+const dirs = new TempDirs();
+let daemon: DaemonProcess | undefined;
+let deviceId = '';
+const clients: RemoteAdmin[] = [];
+
+function running(): DaemonProcess {
+  if (daemon === undefined) throw new Error('the daemon did not start');
+  return daemon;
+}
+
+async function tokenClient(...args: string[]): Promise<{ client: RemoteAdmin; id: string }> {
+  const created = await running().json<{ token: string; id: string }>('tokens', 'create', '--ttl', '1h', '--json', ...args);
+  const address = (running().ready as { adminTls?: string }).adminTls ?? '';
+  const client = await remoteAdminClient(address, running().stateDir, created.token);
+  clients.push(client);
+  return { client, id: created.id };
+}
+
+async function failure(promise: Promise<unknown>): Promise<RemoteError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e as RemoteError,
+  );
+  if (error === undefined) throw new Error('the call succeeded');
+  return error;
+}
+
+async function nodeIds(): Promise<string[]> {
+  return (await running().json<{ deviceId: string }[]>('nodes', 'list')).map((n) => n.deviceId);
+}
+
+beforeAll(async () => {
+  const base = await dirs.make('palyra-e2e-admin-review-');
+  daemon = await DaemonProcess.start(join(base, 'daemon'), ['--admin-listen', '127.0.0.1:0']);
+  deviceId = await pairNode(daemon, join(base, 'node'), NODE_NAME);
+}, E2E_HOOK_TIMEOUT_MS);
+
+afterAll(async () => {
+  for (const client of clients) client.close();
+  await stopProcesses();
+  await dirs.cleanup();
+}, E2E_HOOK_TIMEOUT_MS);
+
+describe('remote admin endpoint: attacks of a token holder', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
+  it('an admin token limited to other nodes cannot remove or renew a node outside its selector (answered as an unregistered node)', async () => {
+    const { client: outside } = await tokenClient('--name', 'staging-admin', '--role', 'admin', '--nodes', 'name=some-other-node');
+    const unknown = await failure(outside.unary('RemoveNode', { deviceId: UNKNOWN_DEVICE }));
+    expect(unknown.code).toBe('PALYRA_E_NODE_NOT_FOUND');
+
+    const removal = await failure(outside.unary('RemoveNode', { deviceId }));
+    expect(removal.code).toBe('PALYRA_E_NODE_NOT_FOUND');
+    expect(removal.message).toBe(unknown.message.replace(UNKNOWN_DEVICE, deviceId));
+    expect(await nodeIds()).toContain(deviceId);
+
+    const renewal = await failure(outside.unary('RenewNodes', { deviceId }));
+    expect(renewal.code).toBe('PALYRA_E_NODE_NOT_FOUND');
+    const all = await outside.unary<{ asked: { deviceId: string }[]; offline: { deviceId: string }[] }>('RenewNodes', { all: true });
+    expect([...all.asked, ...all.offline].map((t) => t.deviceId)).toEqual([]);
+
+    // A token whose selector matches the node still acts on it.
+    const { client: matching } = await tokenClient('--name', 'node-admin', '--role', 'admin', '--nodes', `name=${NODE_NAME}`);
+    const renewed = await matching.unary<{ asked: { deviceId: string }[]; offline: { deviceId: string }[] }>('RenewNodes', { all: true });
+    expect([...renewed.asked, ...renewed.offline].map((t) => t.deviceId)).toEqual([deviceId]);
+    expect(await matching.unary('RemoveNode', { deviceId })).toMatchObject({ deviceId });
+    expect(await nodeIds()).not.toContain(deviceId);
+  });
+});
