@@ -168,10 +168,20 @@ export function createAdminServiceHandlers(
 
     ListPending: unary(async () => ({ requests: (await registry.pendingRequests()).map((r) => toPendingRequest(r, registry)) })),
 
-    Decide: unary(async (request) => {
+    Decide: unary(async (request, call) => {
       // Computed before deciding: once approved, the node holds the new key and the request
       // would no longer look like an identity change.
       const before = registry.findRequest(request.id);
+      // A request for a registered node (a re-pair, or an identity change that replaces its key)
+      // is a decision about that node: a token limited by a node selector decides only its own.
+      const actor = actorOf(call);
+      if (actor.kind === 'token' && before !== undefined && registry.getNode(before.deviceId) !== undefined && !visibleNode(actor, before.deviceId)) {
+        const error = new PalyraError('PALYRA_E_FORBIDDEN', `token ${actor.tokenId} (${actor.tokenName}) may not decide request ${before.requestId}: it is for node ${before.deviceId}, outside its node selector "${actor.nodes}"`, {
+          details: { permission: 'requests.decide', node: before.deviceId },
+        });
+        auditDenied(deps.audit, deps.logger, actor, 'Decide', error);
+        throw error;
+      }
       const change = before === undefined ? undefined : registry.identityChangeOf(before);
       const decided = request.approve
         ? await deps.decisions.approve(request.id, { replaceIdentity: request.replaceIdentity })
