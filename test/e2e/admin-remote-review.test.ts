@@ -2,11 +2,15 @@
  * Attacks of a token holder on the remote admin endpoint (issue 16 review), each against a real
  * daemon with a real paired node over real TLS:
  * - an admin token limited by a node selector removes or renews a node outside its selector
- *   (it must be answered as if the node were not registered, and the node must stay).
+ *   (it must be answered as if the node were not registered, and the node must stay);
+ * - a revoked token tries to keep dispatching on an InvokeMany stream whose answers it stopped
+ *   reading (flow control holding the daemon's answers back); requests after the revocation must
+ *   not run (this held on the reviewed code: kept as a regression test).
  */
+import type * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { remoteAdminClient, type RemoteAdmin, type RemoteError } from '../helpers/adminRemote.js';
+import { RemoteStream, remoteAdminClient, type RemoteAdmin, type RemoteError } from '../helpers/adminRemote.js';
 import { DaemonProcess, pairNode } from '../helpers/daemonHarness.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
 
@@ -56,7 +60,32 @@ afterAll(async () => {
   await dirs.cleanup();
 }, E2E_HOOK_TIMEOUT_MS);
 
+// The tests run in order: the last one removes the node.
 describe('remote admin endpoint: attacks of a token holder', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
+  it('a revoked token cannot start dispatches on an InvokeMany stream it stopped reading', async () => {
+    const { client, id } = await tokenClient('--name', 'stalled-many', '--role', 'operator');
+    type ManyCall = grpc.ClientDuplexStream<object, { callId: number }>;
+    const call = (client.client as unknown as { InvokeMany(): ManyCall }).InvokeMany();
+    const stream = new RemoteStream(call);
+    await stream.admitted;
+    // The caller stops reading, and makes the daemon answer far more than HTTP/2 flow control
+    // lets through: messages with neither invoke nor cancel are each refused (not charged).
+    call.pause();
+    for (let callId = 1; callId < 40000; callId++) call.write({ callId });
+    await new Promise<void>((resolve) => call.write({ callId: 40000 }, () => resolve()));
+
+    await running().json('tokens', 'revoke', id);
+    // After the revocation: a request on the same stream, for a node the token could reach before
+    // (registered; offline, so the dispatch ends at once, but it is journaled as the token's).
+    await new Promise<void>((resolve) =>
+      call.write({ callId: 5000, invoke: { deviceId, capability: 'fs.stat', inputJson: '{}', timeoutMs: 5_000 }, resultOnly: true }, () => resolve()),
+    );
+    call.resume();
+    expect((await stream.ended)?.code).toBe('PALYRA_E_UNAUTHENTICATED');
+    const journal = await running().json<{ dispatchId: string; caller: string }[]>('dispatches', 'list', '--limit', '1000');
+    expect(journal.filter((d) => d.caller === `token:${id}`)).toEqual([]);
+  });
+
   it('an admin token limited to other nodes cannot remove or renew a node outside its selector (answered as an unregistered node)', async () => {
     const { client: outside } = await tokenClient('--name', 'staging-admin', '--role', 'admin', '--nodes', 'name=some-other-node');
     const unknown = await failure(outside.unary('RemoveNode', { deviceId: UNKNOWN_DEVICE }));
