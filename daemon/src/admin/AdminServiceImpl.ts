@@ -118,6 +118,10 @@ export function createAdminServiceHandlers(
   const invokeAccess: InvokeAccess = {
     authorize(call, request) {
       const actor = actorOf(call);
+      // A token revoked or expired since its call was admitted starts nothing more on it.
+      if (actor.kind === 'token' && actor.signal.aborted) {
+        throw actor.signal.reason instanceof PalyraError ? actor.signal.reason : new PalyraError('PALYRA_E_UNAUTHENTICATED', 'the API token is no longer valid');
+      }
       try {
         assertDispatchAllowed(actor, request.deviceId, request.capability, registry.getNode(request.deviceId));
       } catch (error) {
