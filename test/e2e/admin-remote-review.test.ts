@@ -5,12 +5,15 @@
  *   (it must be answered as if the node were not registered, and the node must stay);
  * - a revoked token keeps dispatching on an InvokeMany stream whose answers it stopped reading:
  *   the stream's end (UNAUTHENTICATED) waits behind the answers HTTP/2 flow control holds back,
- *   and requests that arrive meanwhile must not run.
+ *   and requests that arrive meanwhile must not run;
+ * - one token opens streams (StreamEvents, each allowed megabytes of unsent events) on many
+ *   connections: a token has a bound on the streams it holds open at once.
  */
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteStream, remoteAdminClient, type RemoteAdmin, type RemoteError } from '../helpers/adminRemote.js';
+import { MAX_STREAMS_PER_TOKEN } from '../../daemon/src/access/TokenService.js';
 import { DaemonProcess, pairNode } from '../helpers/daemonHarness.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
 
@@ -84,6 +87,52 @@ describe('remote admin endpoint: attacks of a token holder', { timeout: E2E_TEST
     expect((await stream.ended)?.code).toBe('PALYRA_E_UNAUTHENTICATED');
     const journal = await running().json<{ dispatchId: string; caller: string }[]>('dispatches', 'list', '--limit', '1000');
     expect(journal.filter((d) => d.caller === `token:${id}`)).toEqual([]);
+  });
+
+  it('one token holds at most MAX_STREAMS_PER_TOKEN streams open at once, over any number of connections', async () => {
+    const address = (running().ready as { adminTls?: string }).adminTls ?? '';
+    const mint = (name: string) => running().json<{ token: string; id: string }>('tokens', 'create', '--name', name, '--role', 'viewer', '--rate', '1000/s', '--ttl', '1h', '--json');
+    const { token, id } = await mint('many-streams');
+    // Two connections of the same token (64 calls at once per connection), and another token.
+    const first = await remoteAdminClient(address, running().stateDir, token);
+    const second = await remoteAdminClient(address, running().stateDir, token);
+    const other = await remoteAdminClient(address, running().stateDir, (await mint('other-viewer')).token);
+    clients.push(first, second, other);
+    const open: RemoteStream<unknown>[] = [];
+    for (let i = 0; i < MAX_STREAMS_PER_TOKEN; i++) open.push((i % 2 === 0 ? first : second).serverStream('StreamEvents', {}));
+    await Promise.all(open.map((s) => s.admitted));
+
+    const refused = second.serverStream('StreamEvents', {});
+    const error = await refused.admitted.then(
+      () => null,
+      (e: unknown) => e as RemoteError,
+    );
+    expect(error?.code).toBe('PALYRA_E_LIMIT_EXCEEDED');
+    expect(error?.grpcCode).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    // Unary calls and other tokens are not affected.
+    expect(await first.unary('WhoAmI')).toMatchObject({ tokenId: id });
+    const others = other.serverStream('StreamEvents', {});
+    await others.admitted;
+    others.cancel();
+
+    // A stream that ends gives its place back.
+    const closing = open.pop();
+    closing?.cancel();
+    await closing?.ended;
+    for (;;) {
+      const again = first.serverStream('StreamEvents', {});
+      const admitted = await again.admitted.then(
+        () => true,
+        () => false,
+      );
+      if (admitted) {
+        open.push(again);
+        break;
+      }
+      // The daemon may see the cancellation a moment after the caller: wait for the refusal's end, then retry.
+      await again.ended;
+    }
+    for (const stream of open) stream.cancel();
   });
 
   it('an admin token limited to other nodes cannot remove or renew a node outside its selector (answered as an unregistered node)', async () => {

@@ -21,6 +21,13 @@ export const MAX_TOKEN_TTL_MS = 3650 * 86_400_000;
 const LAST_USED_EVERY_MS = 60_000;
 /** Failed authentications one remote address may make: 10 at once, then one per 6 s (10 a minute). */
 export const DEFAULT_FAILED_AUTH_LIMIT = { burst: 10, refillMs: 6_000 };
+/**
+ * Streams (Invoke, InvokeMany, WatchDispatch, StreamEvents, WatchApprovals) one token may hold
+ * open at once, over all its connections. Each may buffer megabytes of answers its caller has
+ * not read; without this a token's streams were bounded only by the endpoint's connection caps
+ * (256 connections of 64 calls). Many invocations at once go on one InvokeMany stream.
+ */
+export const MAX_STREAMS_PER_TOKEN = 32;
 /** Tokens held at once (revoked ones included): bounds the table a token holder can grow. */
 export const MAX_TOKENS = 10_000;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
@@ -60,6 +67,8 @@ interface Held {
   timer?: NodeJS.Timeout;
   buckets: TokenBuckets;
   lastTouchedMs: number;
+  /** Streams of this token open now (MAX_STREAMS_PER_TOKEN). */
+  streams: number;
 }
 
 /**
@@ -288,6 +297,30 @@ export class TokenService {
     }
   }
 
+  /**
+   * Counts a stream the token opens: returns what to call once it ends (once is enough; more
+   * calls do nothing). PALYRA_E_LIMIT_EXCEEDED (RESOURCE_EXHAUSTED) when the token already
+   * holds MAX_STREAMS_PER_TOKEN. The local owner is not counted.
+   */
+  openStream(actor: Actor): () => void {
+    const held = actor.kind === 'token' ? this.held.get(actor.tokenId) : undefined;
+    if (held === undefined) return () => undefined;
+    if (held.streams >= MAX_STREAMS_PER_TOKEN) {
+      throw new PalyraError(
+        'PALYRA_E_LIMIT_EXCEEDED',
+        `token ${held.record.id} (${held.record.name}) already holds ${MAX_STREAMS_PER_TOKEN} streams open: end one first (InvokeMany runs many invocations on one stream)`,
+        { details: { limit: MAX_STREAMS_PER_TOKEN } },
+      );
+    }
+    held.streams += 1;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      held.streams -= 1;
+    };
+  }
+
   private hold(record: TokenRecord): void {
     const previous = this.held.get(record.id);
     if (previous !== undefined) clearTimeout(previous.timer);
@@ -296,6 +329,7 @@ export class TokenService {
       controller: previous?.controller ?? new AbortController(),
       buckets: new TokenBuckets(Math.max(1, record.burst), 1000 / Math.max(record.ratePerSecond, 1e-6)),
       lastTouchedMs: record.lastUsedAt === null ? 0 : Date.parse(record.lastUsedAt),
+      streams: previous?.streams ?? 0,
     };
     this.held.set(record.id, held);
     if (record.revokedAt !== null) held.controller.abort(new PalyraError('PALYRA_E_UNAUTHENTICATED', `API token ${record.id} was revoked`));

@@ -109,7 +109,8 @@ export class AdminServer {
           if (method !== 'InvokeMany') tokens.charge(actor);
           return actor;
         },
-        gate,
+        // Streams are counted per token: each may hold megabytes of unread answers.
+        { ...gate, openStream: (actor) => tokens.openStream(actor) },
       ),
     );
     this.remoteLog = log;
