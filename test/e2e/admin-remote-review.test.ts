@@ -7,7 +7,9 @@
  *   the stream's end (UNAUTHENTICATED) waits behind the answers HTTP/2 flow control holds back,
  *   and requests that arrive meanwhile must not run;
  * - one token opens streams (StreamEvents, each allowed megabytes of unsent events) on many
- *   connections: a token has a bound on the streams it holds open at once.
+ *   connections: a token has a bound on the streams it holds open at once;
+ * - a token scoped to some capabilities cancels another caller's dispatch of a capability
+ *   outside its scopes.
  */
 import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
@@ -133,6 +135,23 @@ describe('remote admin endpoint: attacks of a token holder', { timeout: E2E_TEST
       await again.ended;
     }
     for (const stream of open) stream.cancel();
+  });
+
+  it('a token scoped to fs.read cannot cancel a dispatch of another capability', async () => {
+    const { client: unscoped } = await tokenClient('--name', 'any-capability', '--role', 'operator');
+    // The node is offline: the dispatch ends at once (node_unavailable), journaled all the same.
+    const invoke = unscoped.serverStream<{ result?: { dispatchId: string } }>('Invoke', { deviceId, capability: 'shell.exec', inputJson: '{}', timeoutMs: 5_000 });
+    expect(await invoke.ended).toBeNull();
+    const dispatchId = invoke.messages.find((m) => m.result)?.result?.dispatchId ?? '';
+    expect(dispatchId).not.toBe('');
+
+    const { client: reader } = await tokenClient('--name', 'fs-reader', '--role', 'operator', '--scope', 'fs.read');
+    const refused = await failure(reader.unary('CancelDispatch', { dispatchId }));
+    expect(refused.code).toBe('PALYRA_E_FORBIDDEN');
+    expect(refused.details).toMatchObject({ permission: 'dispatch.cancel', capability: 'shell.exec', node: deviceId });
+    // A scope that covers the capability may cancel it (it is finished: nothing to cancel).
+    const { client: shell } = await tokenClient('--name', 'shell-operator', '--role', 'operator', '--scope', 'shell.*');
+    expect(await shell.unary('CancelDispatch', { dispatchId })).toMatchObject({ cancelled: false });
   });
 
   it('an admin token limited to other nodes cannot remove or renew a node outside its selector (answered as an unregistered node)', async () => {

@@ -24,7 +24,7 @@ import { createStreamEventsHandler } from './streamEventsHandler.js';
 import { actorOf } from '../access/callActor.js';
 import type { Actor } from '../access/Actor.js';
 import { auditDenied } from '../access/auditDenied.js';
-import { assertDispatchAllowed, nodeVisible, seesEveryNode } from '../access/scopes.js';
+import { assertDispatchAllowed, nodeVisible, scopesAllow, seesEveryNode } from '../access/scopes.js';
 import type { TokenService } from '../access/TokenService.js';
 import type { AuditSink } from '../audit/types.js';
 import type { InvokeAccess } from './invokeHandler.js';
@@ -230,7 +230,19 @@ export function createAdminServiceHandlers(
     InvokeMany: createInvokeManyHandler(deps.dispatcher, invokeAccess),
 
     CancelDispatch: unary(async (request, call) => {
-      await assertDispatchVisible(actorOf(call), request.dispatchId);
+      const actor = actorOf(call);
+      await assertDispatchVisible(actor, request.dispatchId);
+      // Cancelling acts on the dispatch's capability: a token's scopes bound it as they bound Invoke.
+      if (actor.kind === 'token' && actor.scopes.length > 0) {
+        const { capability, deviceId } = await deps.dispatcher.describe(request.dispatchId);
+        if (!scopesAllow(actor.scopes, capability)) {
+          const error = new PalyraError('PALYRA_E_FORBIDDEN', `token ${actor.tokenId} (${actor.tokenName}) may not cancel a dispatch of ${capability}: its scopes are ${actor.scopes.join(', ')}`, {
+            details: { permission: 'dispatch.cancel', capability, node: deviceId },
+          });
+          auditDenied(deps.audit, deps.logger, actor, 'CancelDispatch', error);
+          throw error;
+        }
+      }
       // One the daemon no longer holds in memory is finished (the journal knows it): not cancelled.
       if (deps.dispatcher.get(request.dispatchId) === undefined) {
         await deps.dispatcher.describe(request.dispatchId);
