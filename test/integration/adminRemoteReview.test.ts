@@ -2,8 +2,8 @@
  * Attacks of a node-selector-limited admin token (issue 16 review) on pairing decisions, against
  * a real in-process daemon with its remote admin endpoint over real TLS and a raw pairing client:
  * an impostor claims the device id of a node outside the token's selector under a new key; the
- * token must not approve that identity change (nor decide any request for that node), while the
- * local owner and a token whose selector matches still can.
+ * token must not approve that identity change (nor decide any request for that node, nor see it
+ * listed), while the local owner and a token whose selector matches still can.
  */
 import { createCsr, generateTlsKeyPair, type NodeClaims } from '@palyra/shared';
 import { generateNodeIdentityKeys } from '@palyra/shared/pairing';
@@ -67,6 +67,13 @@ describe('pairing decisions of a token limited by a node selector', { timeout: T
     const { probe, requestId } = await claimDevice(d, victim.deviceId);
 
     const staging = await tokenClient(d, 'name=staging-web');
+    // The request is about a node the token does not see: it is not listed to it either.
+    const listed = await staging.unary<{ requests: { requestId: string }[] }>('ListPending');
+    expect(listed.requests.map((r) => r.requestId)).toEqual([]);
+    const watch = staging.serverStream<{ snapshot?: { requests: { requestId: string }[] } }>('WatchApprovals', {});
+    const [snapshot] = await watch.received(1);
+    expect(snapshot?.snapshot?.requests.map((r) => r.requestId)).toEqual([]);
+    watch.cancel();
     for (const approve of [true, false]) {
       const refused = await failure(staging.unary('Decide', { id: requestId, approve, replaceIdentity: true }));
       expect(refused.code).toBe('PALYRA_E_FORBIDDEN');
@@ -79,6 +86,7 @@ describe('pairing decisions of a token limited by a node selector', { timeout: T
 
     // A token whose selector matches the node decides it.
     const prod = await tokenClient(d, 'name=prod-db');
+    expect((await prod.unary<{ requests: { requestId: string }[] }>('ListPending')).requests.map((r) => r.requestId)).toEqual([requestId]);
     expect(await prod.unary('Decide', { id: requestId, approve: false })).toMatchObject({ requestId, state: 'rejected' });
   });
 });

@@ -170,7 +170,12 @@ export function createAdminServiceHandlers(
       return { ...common, method: 'pin', code: minted.pin, expiresAt: minted.expiresAt.toISOString(), uri: '', supersededPrevious: minted.supersededPrevious };
     }),
 
-    ListPending: unary(async () => ({ requests: (await registry.pendingRequests()).map((r) => toPendingRequest(r, registry)) })),
+    ListPending: unary(async (_request, call) => {
+      const actor = actorOf(call);
+      // A request of a registered node outside the token's selector is about that node: not shown (Decide refuses it).
+      const shown = (deviceId: string): boolean => registry.getNode(deviceId) === undefined || visibleNode(actor, deviceId);
+      return { requests: (await registry.pendingRequests()).filter((r) => shown(r.deviceId)).map((r) => toPendingRequest(r, registry)) };
+    }),
 
     Decide: unary(async (request, call) => {
       // Computed before deciding: once approved, the node holds the new key and the request

@@ -65,6 +65,9 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
   const { registry, sessions } = deps;
   return (call) => {
     const visible = deps.nodeVisibleTo?.(call);
+    // A request of a registered node the caller may not see is about that node: not shown.
+    const requestShown = (request: Readonly<PairingRequestRecord>): boolean =>
+      visible === undefined || registry.getNode(request.deviceId) === undefined || visible(request.deviceId);
     const queued: ApprovalsEvent[] = [];
     let snapshotSent = false;
     let closed = false;
@@ -79,6 +82,7 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
       call.write(event);
     };
     const onRequest = (request: Readonly<PairingRequestRecord>): void => {
+      if (!requestShown(request)) return;
       send({ request: toPendingRequest(request, registry), at: new Date().toISOString() });
     };
     const onSession =
@@ -131,7 +135,7 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
         if (closed || call.cancelled) return;
         call.write({
           snapshot: {
-            requests: pending.map((r) => toPendingRequest(r, registry)),
+            requests: pending.filter(requestShown).map((r) => toPendingRequest(r, registry)),
             nodes: registry
               .listNodes()
               .filter((node) => visible === undefined || visible(node.deviceId))
