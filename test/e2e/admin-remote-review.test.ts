@@ -9,13 +9,18 @@
  * - one token opens streams (StreamEvents, each allowed megabytes of unsent events) on many
  *   connections: a token has a bound on the streams it holds open at once;
  * - a token scoped to some capabilities cancels another caller's dispatch of a capability
- *   outside its scopes.
+ *   outside its scopes;
+ * - a peer with no token holds the endpoint's connections (TLS and HTTP/2 done, a call started
+ *   and never finished) so that token holders cannot connect.
  */
 import * as grpc from '@grpc/grpc-js';
+import { readFile } from 'node:fs/promises';
+import * as http2 from 'node:http2';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteStream, remoteAdminClient, type RemoteAdmin, type RemoteError } from '../helpers/adminRemote.js';
 import { MAX_STREAMS_PER_TOKEN } from '../../daemon/src/access/TokenService.js';
+import { ADMIN_AUTH_TIMEOUT_MS, ADMIN_CONNECTION_LIMITS } from '../../daemon/src/admin/AdminServer.js';
 import { DaemonProcess, pairNode } from '../helpers/daemonHarness.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, stopProcesses, TempDirs } from '../helpers/processes.js';
 
@@ -152,6 +157,40 @@ describe('remote admin endpoint: attacks of a token holder', { timeout: E2E_TEST
     // A scope that covers the capability may cancel it (it is finished: nothing to cancel).
     const { client: shell } = await tokenClient('--name', 'shell-operator', '--role', 'operator', '--scope', 'shell.*');
     expect(await shell.unary('CancelDispatch', { dispatchId })).toMatchObject({ cancelled: false });
+  });
+
+  it('connections that make no authenticated call are closed: a peer without a token cannot hold the endpoint', async () => {
+    // The earlier tests' clients go: this address's connection slots are the attacker's now.
+    for (const client of clients.splice(0)) client.close();
+    const address = (running().ready as { adminTls?: string }).adminTls ?? '';
+    const ca = await readFile(join(running().stateDir, 'ca.crt'));
+    // As many connections as one address may hold, each with a call whose message never comes
+    // (so the connection is never idle, and its call never reaches the token check).
+    const sessions = Array.from({ length: ADMIN_CONNECTION_LIMITS.maxConnectionsPerAddress }, () => {
+      const session = http2.connect(`https://${address}`, { ca });
+      session.on('error', () => undefined);
+      const stream = session.request({ ':method': 'POST', ':path': '/palyra.v1.AdminService/GetStatus', 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
+      stream.on('error', () => undefined);
+      return session;
+    });
+    const closed = sessions.map((session) => new Promise<void>((resolve) => session.once('close', () => resolve())));
+    // Those the cap let in (the earlier clients' connections may still hold a few slots).
+    const held = await Promise.all(sessions.map((session, i) => Promise.race([new Promise<boolean>((resolve) => session.once('remoteSettings', () => resolve(true))), closed[i]!.then(() => false)])));
+    expect(held.filter(Boolean).length).toBeGreaterThan(ADMIN_CONNECTION_LIMITS.maxConnectionsPerAddress / 2);
+    // The daemon closes every one of them once its time to authenticate is over, so a token
+    // holder gets in again. Bounded: the reviewed code kept them until the peer went away.
+    let bound: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      Promise.all(closed).then(() => 'closed'),
+      new Promise<string>((resolve) => {
+        bound = setTimeout(() => resolve('still open'), 3 * ADMIN_AUTH_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(bound);
+    for (const session of sessions) session.destroy();
+    expect(outcome).toBe('closed');
+    const { client } = await tokenClient('--name', 'after-the-flood', '--role', 'viewer');
+    expect(await client.unary('WhoAmI')).toMatchObject({ tokenName: 'after-the-flood' });
   });
 
   it('an admin token limited to other nodes cannot remove or renew a node outside its selector (answered as an unregistered node)', async () => {
