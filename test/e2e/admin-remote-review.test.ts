@@ -11,7 +11,8 @@
  * - a token scoped to some capabilities cancels another caller's dispatch of a capability
  *   outside its scopes;
  * - a peer with no token holds the endpoint's connections (TLS and HTTP/2 done, a call started
- *   and never finished) so that token holders cannot connect.
+ *   and never finished) so that token holders cannot connect;
+ * - over IPv6, a guesser reconnects to get a fresh failed-authentication allowance each time.
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
@@ -191,6 +192,31 @@ describe('remote admin endpoint: attacks of a token holder', { timeout: E2E_TEST
     expect(outcome).toBe('closed');
     const { client } = await tokenClient('--name', 'after-the-flood', '--role', 'viewer');
     expect(await client.unary('WhoAmI')).toMatchObject({ tokenName: 'after-the-flood' });
+  });
+
+  it('over IPv6, failed authentication is throttled per address, not per connection', async () => {
+    const v6 = await DaemonProcess.start(join(await dirs.make('palyra-e2e-admin-review-v6-'), 'daemon'), ['--admin-listen', '[::1]:0']);
+    const address = (v6.ready as { adminTls?: string }).adminTls ?? '';
+    expect(address).toMatch(/^\[::1\]:\d+$/);
+    const { token } = await v6.json<{ token: string }>('tokens', 'create', '--name', 'v6', '--role', 'viewer', '--ttl', '1h');
+    const wrong = `${token.slice(0, -43)}${'B'.repeat(42)}A`;
+    const guess = async (): Promise<RemoteError> => {
+      // A new connection (a new source port) for every guess.
+      const client = await remoteAdminClient(address, v6.stateDir, wrong);
+      try {
+        return await failure(client.unary('WhoAmI'));
+      } finally {
+        client.close();
+      }
+    };
+    let limited: RemoteError | undefined;
+    for (let attempt = 0; attempt < 20 && limited === undefined; attempt++) {
+      const error = await guess();
+      if (error.code === 'PALYRA_E_RATE_LIMITED') limited = error;
+      else expect(error.code).toBe('PALYRA_E_UNAUTHENTICATED');
+    }
+    expect(limited, 'the address must be throttled whatever the connection').toBeDefined();
+    await v6.stop();
   });
 
   it('an admin token limited to other nodes cannot remove or renew a node outside its selector (answered as an unregistered node)', async () => {

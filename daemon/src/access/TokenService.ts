@@ -4,6 +4,7 @@ import { RateLimitedLog } from '@palyra/shared/logging';
 import { normalizeSelector } from '@palyra/shared/selectors';
 import { mintToken, parseToken, tokenIdOf, tokenSecretMatches } from '@palyra/shared/tokens';
 import { TokenBuckets } from '../limits/TokenBuckets.js';
+import { addressKey, peerAddress } from '../rpc/PeerLimiter.js';
 import type { TokenRecord, TokenRepository } from '../store/types.js';
 import { actorRef, type Actor, type TokenActor } from './Actor.js';
 import { isPermission, isRole, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from './permissions.js';
@@ -231,8 +232,11 @@ export class TokenService {
    */
   authenticate(authorization: string | undefined, remoteAddress: string): TokenActor {
     const host = hostOf(remoteAddress);
+    // Counted as the connection caps count (an IPv6 peer per /64, an IPv4-mapped one as IPv4):
+    // a guesser gets no fresh allowance from a new port or another address of its own /64.
+    const throttleKey = addressKey(host);
     const nowMs = this.now().getTime();
-    const wait = this.failures.take(host, nowMs);
+    const wait = this.failures.take(throttleKey, nowMs);
     if (wait > 0) {
       this.log?.note('warn', 'auth-throttled', { remoteAddress: host, retryAfterMs: Math.ceil(wait) }, 'authentication refused: this address failed too often');
       throw rateLimited(`this address failed authentication too often: retry in ${formatWait(wait)}`, wait);
@@ -258,7 +262,7 @@ export class TokenService {
     const { record } = held;
     if (record.revokedAt !== null) throw failed(`API token ${record.id} was revoked at ${record.revokedAt}`, 'revoked', record.id);
     if (record.expiresAt !== null && Date.parse(record.expiresAt) <= nowMs) throw failed(`API token ${record.id} expired at ${record.expiresAt}`, 'expired', record.id);
-    this.failures.refund(host);
+    this.failures.refund(throttleKey);
     if (nowMs - held.lastTouchedMs >= LAST_USED_EVERY_MS) {
       held.lastTouchedMs = nowMs;
       const at = new Date(nowMs).toISOString();
@@ -364,10 +368,10 @@ function bearerOf(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** The address part of host:port ("[::1]:5000" -> "::1"); throttles count per address, not per connection. */
+/**
+ * The address part of a peer: grpc-js's getPeer() is `ADDRESS:PORT` with IPv6 unbracketed
+ * ("::1:5000" -> "::1"; "[::1]:5000" too). Throttles count per address, never per connection.
+ */
 export function hostOf(remoteAddress: string): string {
-  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(remoteAddress);
-  if (bracketed?.[1] !== undefined) return bracketed[1];
-  const colon = remoteAddress.lastIndexOf(':');
-  return colon > 0 && remoteAddress.indexOf(':') === colon ? remoteAddress.slice(0, colon) : remoteAddress;
+  return peerAddress(remoteAddress);
 }
