@@ -4,6 +4,7 @@
 // Flags: --only dispatch,quic,cli,pairing,renewal,scale,store   --nodes N (scale, default 300 here, ~30 s on
 // the loaded 2-core machine, where the simulated nodes' TLS handshakes share the cores with the
 // daemon; bench/scale.mjs alone defaults to 1,000, ~90 s)
+import { runAudit } from './audit.mjs';
 import { runCli } from './cli.mjs';
 import { runDispatch } from './dispatch.mjs';
 import { cleanupAll, machine, nowMs, parseArgs, round, writeResult } from './lib.mjs';
@@ -89,6 +90,8 @@ await step('scale', () => runScale({ nodes: Number(args.nodes ?? 300) }), (r) =>
 }));
 
 await step('store', () => runStore({ nodes: '1000,10000', changes: 30, engines: 'sqlite,postgres' }), (r) => r.summary);
+
+await step('audit', () => runAudit({ entries: 3000 }), (r) => r.summary);
 
 summary.totalSeconds = round((nowMs() - t0) / 1000, 1);
 summary.machine.loadavgAtEnd = machine().loadavg;

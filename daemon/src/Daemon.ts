@@ -39,6 +39,8 @@ import { ServerCertificateRenewer } from './certificates/ServerCertificateRenewe
 import { NodeHealth } from './health/NodeHealth.js';
 import { DEFAULT_QUIC_MAX_CONNECTIONS, QuicNodeServer } from './quic/QuicNodeServer.js';
 import type { StoreEngine } from './store/SqlDatabase.js';
+import { AuditLog } from './audit/AuditLog.js';
+import { recordRegistryEvents } from './audit/recordRegistryEvents.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -99,6 +101,8 @@ export interface DaemonOptions {
   serverCertCheckIntervalMs?: number;
   /** How often node certificates are swept for cert.expiring / cert.expired (default 30 s). */
   certSweepIntervalMs?: number;
+  /** Size at which the audit log's `audit.log` is rotated (default 64 MiB; `--audit-max-file-bytes`, config `auditMaxFileBytes`). */
+  auditMaxFileBytes?: number;
   /** Clock of the node certificate states (watcher, nodes list, status): tests move it ahead. */
   certificateClock?: () => Date;
   /**
@@ -169,6 +173,15 @@ export class Daemon {
       add('state dir lock', { stop: () => lock.release() }, { untilDone: true });
       const keys = await VaultKeyStore.open({ stateDir, ...options.vault, signal, onNotice: options.onNotice });
       const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
+      // The audit log opens before anything it records can happen, and closes after all of
+      // them stopped (services stop in reverse order): its last anchor is written then.
+      const audit = await AuditLog.open({
+        stateDir,
+        key: await keys.auditKey(),
+        ...(options.auditMaxFileBytes === undefined ? {} : { maxFileBytes: options.auditMaxFileBytes }),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
+      add('audit log', audit, { untilDone: true });
 
       // The database is checked (integrity, schema version) and migrated before anything else
       // reads state: a refused store stops the daemon here. Then the first releases' state
@@ -183,6 +196,8 @@ export class Daemon {
       }
       const registry = await openDaemonRegistry(store, { logger: options.logger, signal });
       add('registry flush', { stop: () => registry.flush() }, { untilDone: true });
+      const stopRecording = recordRegistryEvents(registry, audit, options.logger);
+      add('audit of registry changes', { stop: async () => stopRecording() });
 
       // The remote admin endpoint serves the same certificate: it names that address too.
       const hosts = [...new Set([...certificateHosts(options.listen.host), ...(options.adminListen === undefined ? [] : certificateHosts(options.adminListen.host))])];
@@ -297,7 +312,7 @@ export class Daemon {
       sessions.on('offline', (session) => dispatcher.nodeOffline(session.deviceId));
       const autoApprove = options.autoApprove ?? 'off';
       const certValidityMs = options.certValidityMs ?? NODE_DEFAULT_VALIDITY_MS;
-      const decisions = new PairingDecisions(registry, ca, certValidityMs);
+      const decisions = new PairingDecisions(registry, ca, certValidityMs, audit, options.logger);
       if (options.onCertificateRenewed !== undefined) {
         const stopRenewalListener = registry.onCertificateRenewed(options.onCertificateRenewed);
         add('renewal listener', { stop: async () => stopRenewalListener() });
@@ -414,6 +429,8 @@ export class Daemon {
         logger: options.logger,
         caFingerprint: () => ca.caFingerprint,
         rotation,
+        audit,
+        auditLog: audit,
         defaultCodeTtlMs: options.codeTtlMs ?? DEFAULT_CODE_TTL_MS,
         maxCodeTtlMs: MAX_CODE_TTL_MS,
         renewalGraceMs,

@@ -1,13 +1,14 @@
 /**
  * `palyrad approvals` for real: the built binary in a tmux pane sized 80x24, driven by
- * keystrokes, approving a `palyra-node join` that waits in another process. Also the
- * non-interactive refusal when stdout is not a terminal.
+ * keystrokes, approving a `palyra-node join` that waits in another process; the same through
+ * an operator profile over the daemon's remote admin endpoint. Also the non-interactive
+ * refusal when stdout is not a terminal.
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectErrorLine } from '../helpers/cliAssertions.js';
 import { DaemonProcess, daemonCli, spawnJoin } from '../helpers/daemonHarness.js';
-import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRAD, stopProcesses, TempDirs } from '../helpers/processes.js';
+import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRAD, runBin, stopProcesses, TempDirs } from '../helpers/processes.js';
 import { killTmuxServers, TmuxPane } from '../helpers/tmuxPane.js';
 
 const dirs = new TempDirs();
@@ -60,6 +61,44 @@ describe('palyrad approvals (real terminal)', { timeout: E2E_TEST_TIMEOUT_MS }, 
       status = await pane.exitStatus();
     }
     expect(status, `exit status of palyrad approvals after q; screen:\n${await pane.capture()}`).toBe(0);
+  });
+
+  it('works the same through an operator profile on the remote admin endpoint: a then y approves, the join exits 0', async () => {
+    const base = await dirs.make('palyra-e2e-tui-remote-');
+    const daemon = await DaemonProcess.start(join(base, 'daemon'), ['--admin-listen', '127.0.0.1:0']);
+    const adminTls = (daemon.ready as { adminTls?: string }).adminTls ?? '';
+    const { token } = await daemon.json<{ token: string }>('tokens', 'create', '--name', 'tui', '--role', 'admin', '--ttl', '1h');
+    const config = join(base, 'config');
+    const login = await runBin(PALYRAD, ['auth', 'login', '--profile', 'tui', '--daemon', adminTls, '--ca-fingerprint', daemon.ready.ca], { XDG_CONFIG_HOME: config }, { stdin: token });
+    expect(login.code, login.stderr).toBe(0);
+
+    const pin = await daemon.mintPin();
+    const joining = spawnJoin(join(base, 'node'), daemon, pin, ['--name', 'remote-tui-node']);
+    const [, sas] = await joining.waitFor(/^confirmation code (\S+) \(request (\S+?)[,)]/m);
+    await joining.waitFor(/^waiting for approval$/m);
+
+    // Only the profile says where the daemon is: no --state-dir, PALYRA_STATE_DIR empty.
+    const pane = await TmuxPane.start(
+      ['env', `XDG_CONFIG_HOME=${config}`, 'PALYRA_VAULT=file', process.execPath, PALYRAD, 'approvals', '--profile', 'tui'],
+      join(base, 'approvals.status'),
+    );
+    const screen = await pane.waitForScreen((s) => s.includes(sas ?? '?'), `the request with SAS ${sas} through the profile`);
+    expect(screen).toContain('1 pending');
+    expect(screen).toContain('remote-tui-node');
+    await pane.sendKeys('a');
+    await pane.waitForScreen((s) => s.includes('[y/n]'), 'the confirmation prompt');
+    await pane.sendKeys('y');
+    const joined = await joining.waitForExit(30_000);
+    expect(joined.code, joined.stderr).toBe(0);
+    await pane.waitForScreen((s) => s.includes('approved remote-tui-node'), 'the approval notice');
+    await pane.sendKeys('q');
+    const deadline = Date.now() + 30_000;
+    let status = await pane.exitStatus();
+    while (status === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = await pane.exitStatus();
+    }
+    expect(status, `exit status of palyrad approvals --profile after q; screen:\n${await pane.capture()}`).toBe(0);
   });
 
   it('refuses to run without a terminal, pointing scripts at nodes pending --json', async () => {

@@ -1,13 +1,13 @@
 /**
  * `palyrad start --auto-approve`, with real processes: a `palyra-node join --qr` completes with
  * no operator step, the daemon says so at start and for every approval, and `status` and
- * `config show` show the setting.
+ * `config show` show the setting; the audit log names the daemon as the approver.
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import { DaemonProcess, type DaemonStatusJson, type NodeRow, type PairingCodeJson } from '../helpers/daemonHarness.js';
-import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, runBin, spawnBin, stopProcesses, TempDirs } from '../helpers/processes.js';
+import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, pollUntil, runBin, spawnBin, stopProcesses, TempDirs } from '../helpers/processes.js';
 
 const dirs = new TempDirs();
 afterEach(() => stopProcesses(), E2E_HOOK_TIMEOUT_MS);
@@ -33,6 +33,12 @@ describe('palyrad --auto-approve (real processes)', { timeout: E2E_TEST_TIMEOUT_
     expect(line).toContain(sas ?? 'no SAS printed');
     expect(line).toContain(nodes[0]?.deviceId ?? 'no device id');
     expect(d.process.stderr).not.toContain(code.code);
+    // The audit log names the daemon itself as the one who approved (and issued the certificate).
+    const audited = await pollUntil(async () => {
+      const entries = parseOneJson<Array<{ action: string; actor: { kind: string }; node?: string }>>(await d.cli('audit', '--action', 'pairing.', '--json'));
+      return entries.some((e) => e.action === 'pairing.approve') ? entries : undefined;
+    }, { what: 'the pairing.approve audit entry' });
+    expect(audited.find((e) => e.action === 'pairing.approve')).toMatchObject({ actor: { kind: 'daemon' }, node: nodes[0]?.deviceId });
   });
 
   it('config show reports the setting and its source; a wrong value is a usage error', async () => {

@@ -12,7 +12,8 @@ import { PAIRING_PROTOCOL, pemToDer } from '@palyra/shared';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NodeIdentity } from '../../agent/src/identity/index.js';
 import { CLIENT_CHANNEL_OPTIONS } from '../../agent/src/connection/clientOptions.js';
-import { checkDaemonCertificate, createDaemonCredentials } from '../../agent/src/connection/daemonCredentials.js';
+import { checkDaemonCertificate } from '@palyra/shared/x509';
+import { createDaemonCredentials } from '../../agent/src/connection/daemonCredentials.js';
 import {
   CA_SETUP_TIMEOUT_MS,
   Scope,

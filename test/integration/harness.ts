@@ -37,7 +37,7 @@ import { CertificateAuthority } from '../../daemon/src/ca/index.js';
 import { ControlClient } from '../../daemon/src/client/ControlClient.js';
 import type { NodeIdentity } from '../../agent/src/identity/index.js';
 import { joinDaemon, type JoinOptions } from '../../agent/src/pairing/joinDaemon.js';
-import { checkDaemonCertificate } from '../../agent/src/connection/daemonCredentials.js';
+import { checkDaemonCertificate } from '@palyra/shared/x509';
 
 /** Every client gets its own subchannels: no connection (and no TLS identity) is shared between tests. */
 export const RAW_CHANNEL_OPTIONS: grpc.ChannelOptions = {

@@ -6,11 +6,10 @@ import { fromServiceError, loadPalyraProto, type PairServerMessage__Output, type
 import { PalyraError } from '@palyra/shared/errors';
 import { PAIRING_PROTOCOL, PairingInitiator, derivePinPrs, deriveQrPrs, generateNodeIdentityKeys, type NodeClaims } from '@palyra/shared/pairing';
 import { newDeviceId } from '@palyra/shared/ids';
-import { createCsr, derToPem, fingerprint, generateTlsKeyPair, parseCertificate } from '@palyra/shared/x509';
+import { checkDaemonCertificate, createCsr, derToPem, fingerprint, generateTlsKeyPair, parseCertificate } from '@palyra/shared/x509';
 import type { NodeIdentity } from '../identity/index.js';
 import { AGENT_VERSION } from '../version.js';
 import { CLIENT_CHANNEL_OPTIONS } from '../connection/clientOptions.js';
-import { checkDaemonCertificate } from '../connection/daemonCredentials.js';
 import { StreamReader } from './StreamReader.js';
 import { verifyIssuedCertificate } from '../renewal/verifyIssuedCertificate.js';
 

@@ -30,6 +30,11 @@ import type { AuditSink } from '../audit/types.js';
 import type { InvokeAccess } from './invokeHandler.js';
 import { createToken, listTokens, revokeToken } from './tokensHandlers.js';
 import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
+import type { AuditPage, AuditQuery } from '../audit/listAuditLog.js';
+import type { AuditVerificationReport } from '../audit/verifyAuditLog.js';
+import { auditActorOf } from '../access/auditDenied.js';
+import { auditedUnary } from './auditedUnary.js';
+import { listAuditHandler, verifyAuditHandler } from './auditHandlers.js';
 
 export interface AdminServiceDeps {
   registry: NodeRegistry;
@@ -58,8 +63,20 @@ export interface AdminServiceDeps {
   logger?: Logger;
   /** API tokens (CreateToken, ListTokens, RevokeToken; the remote endpoint's authentication). */
   tokens?: TokenService;
-  /** Where token.create, token.revoke and auth.denied are recorded; absent: not recorded. */
+  /**
+   * Where every decision and action is recorded (the daemon's AuditLog): each entry is durable
+   * before the RPC answers; token.create, token.revoke and auth.denied too. Absent (unit
+   * tests): nothing is recorded.
+   */
   audit?: AuditSink;
+  /** Reads and verifies the audit log (ListAudit, VerifyAudit); absent: those refuse. */
+  auditLog?: AuditReader;
+}
+
+/** The reading side of the audit log (AuditLog implements it). */
+export interface AuditReader {
+  list(query: AuditQuery, options?: { signal?: AbortSignal }): Promise<AuditPage>;
+  verify(options?: { signal?: AbortSignal }): Promise<AuditVerificationReport>;
 }
 
 /** AdminService: what local operators (the CLI, the TUI) can do through the admin socket. */
@@ -68,6 +85,7 @@ export function createAdminServiceHandlers(
   { watchers = new ApprovalsWatchers() }: { watchers?: ApprovalsWatchers } = {},
 ): AdminServiceHandlers {
   const { registry, sessions } = deps;
+  const { audit, logger } = deps;
   const watchDispatch = createWatchDispatchHandler(deps.dispatcher);
   const certContext = () => ({ now: deps.now?.() ?? new Date(), graceMs: deps.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS });
 
@@ -151,7 +169,15 @@ export function createAdminServiceHandlers(
       };
     }),
 
-    CreatePairingCode: unary(async (request) => {
+    CreatePairingCode: auditedUnary(
+      {
+        audit,
+        logger,
+        action: 'pairing.code.create',
+        // The method and expiry only: the PIN or QR token never reaches the log.
+        facts: (request, response) => ({ details: { method: request.method, ...(response === undefined ? {} : { expiresAt: response.expiresAt, supersededPrevious: response.supersededPrevious }) } }),
+      },
+      async (request) => {
       if (request.method !== 'pin' && request.method !== 'qr') {
         throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `pairing method "${request.method}" is unknown: use pin or qr`);
       }
@@ -168,7 +194,8 @@ export function createAdminServiceHandlers(
       }
       const minted = await deps.minter.mintPin({ ttlMs });
       return { ...common, method: 'pin', code: minted.pin, expiresAt: minted.expiresAt.toISOString(), uri: '', supersededPrevious: minted.supersededPrevious };
-    }),
+      },
+    ),
 
     ListPending: unary(async (_request, call) => {
       const actor = actorOf(call);
@@ -192,9 +219,11 @@ export function createAdminServiceHandlers(
         throw error;
       }
       const change = before === undefined ? undefined : registry.identityChangeOf(before);
+      // PairingDecisions records the decision (and the certificate issued) before returning.
+      const by = { actor: auditActorOf(actor), remoteAddress: actor.remoteAddress };
       const decided = request.approve
-        ? await deps.decisions.approve(request.id, { replaceIdentity: request.replaceIdentity })
-        : await deps.decisions.reject(request.id);
+        ? await deps.decisions.approve(request.id, { replaceIdentity: request.replaceIdentity, by })
+        : await deps.decisions.reject(request.id, { by });
       return toPendingRequest(decided, { identityChangeOf: () => change });
     }),
 
@@ -203,7 +232,7 @@ export function createAdminServiceHandlers(
       return { nodes: registry.listNodes().filter((node) => nodeVisible(actor, node)).map(toNodeInfo) };
     }),
 
-    RemoveNode: unary(async (request, call) => {
+    RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (request, call) => {
       // A token limited by a node selector acts only on its nodes: another node does not exist for it.
       assertNodeVisible(actorOf(call), request.deviceId);
       const forget = (deviceId: string): void => {
@@ -224,28 +253,38 @@ export function createAdminServiceHandlers(
       return { ...toNodeInfo(removed), status: 'offline' };
     }),
 
-    RenewNodes: unary(async (request, call) => {
-      const actor = actorOf(call);
-      if (request.deviceId !== '') assertNodeVisible(actor, request.deviceId);
-      return renewNodes(request, deps, seesEveryNode(actor) ? undefined : (node) => nodeVisible(actor, node));
-    }),
+    RenewNodes: auditedUnary(
+      {
+        audit,
+        logger,
+        action: 'node.renew.request',
+        facts: (request, response) => ({
+          ...(request.deviceId === '' ? {} : { node: request.deviceId }),
+          details: { all: request.all, ...(response === undefined ? {} : { asked: response.asked?.length ?? 0, offline: response.offline?.length ?? 0 }) },
+        }),
+      },
+      async (request, call) => {
+        const actor = actorOf(call);
+        if (request.deviceId !== '') assertNodeVisible(actor, request.deviceId);
+        return renewNodes(request, deps, seesEveryNode(actor) ? undefined : (node) => nodeVisible(actor, node));
+      },
+    ),
 
-    Invoke: createInvokeHandler(deps.dispatcher, invokeAccess),
+    Invoke: createInvokeHandler(deps.dispatcher, invokeAccess, audit),
 
-    InvokeMany: createInvokeManyHandler(deps.dispatcher, invokeAccess),
+    InvokeMany: createInvokeManyHandler(deps.dispatcher, invokeAccess, audit),
 
-    CancelDispatch: unary(async (request, call) => {
+    CancelDispatch: auditedUnary({ audit, logger, action: 'dispatch.cancel', facts: (request, response) => ({ details: { dispatchId: request.dispatchId, ...(response === undefined ? {} : { cancelled: response.cancelled }) } }) }, async (request, call) => {
       const actor = actorOf(call);
       await assertDispatchVisible(actor, request.dispatchId);
-      // Cancelling acts on the dispatch's capability: a token's scopes bound it as they bound Invoke.
+      // Cancelling acts on the dispatch's capability: a token's scopes bound it as they bound
+      // Invoke. (The refusal is recorded by auditedUnary, outcome refused.)
       if (actor.kind === 'token' && actor.scopes.length > 0) {
         const { capability, deviceId } = await deps.dispatcher.describe(request.dispatchId);
         if (!scopesAllow(actor.scopes, capability)) {
-          const error = new PalyraError('PALYRA_E_FORBIDDEN', `token ${actor.tokenId} (${actor.tokenName}) may not cancel a dispatch of ${capability}: its scopes are ${actor.scopes.join(', ')}`, {
+          throw new PalyraError('PALYRA_E_FORBIDDEN', `token ${actor.tokenId} (${actor.tokenName}) may not cancel a dispatch of ${capability}: its scopes are ${actor.scopes.join(', ')}`, {
             details: { permission: 'dispatch.cancel', capability, node: deviceId },
           });
-          auditDenied(deps.audit, deps.logger, actor, 'CancelDispatch', error);
-          throw error;
         }
       }
       // One the daemon no longer holds in memory is finished (the journal knows it): not cancelled.
@@ -299,14 +338,25 @@ export function createAdminServiceHandlers(
       },
     }),
 
-    RotateCa: unary(async () => toCaStatus(await rotationOf(deps).rotate())),
+    RotateCa: auditedUnary(
+      { audit, logger, action: 'ca.rotate', facts: (_request, status) => ({ ...(status === undefined ? {} : { details: { signingFingerprint: status.cas?.find((ca) => ca.role === 'signing')?.fingerprint ?? '' } }) }) },
+      async () => toCaStatus(await rotationOf(deps).rotate()),
+    ),
 
     GetCaStatus: unary(async () => toCaStatus(rotationOf(deps).status())),
 
-    FinishCaRotation: unary(async (request) => {
-      const result = await rotationOf(deps).finish({ force: request.force });
-      return { retiredFingerprint: result.retiredFingerprint, cutOff: result.cutOff, status: toCaStatus(result.status) };
-    }),
+    FinishCaRotation: auditedUnary(
+      {
+        audit,
+        logger,
+        action: 'ca.finish',
+        facts: (request, result) => ({ details: { force: request.force, ...(result === undefined ? {} : { retiredFingerprint: result.retiredFingerprint, cutOff: result.cutOff?.length ?? 0 }) } }),
+      },
+      async (request) => {
+        const result = await rotationOf(deps).finish({ force: request.force });
+        return { retiredFingerprint: result.retiredFingerprint, cutOff: result.cutOff, status: toCaStatus(result.status) };
+      },
+    ),
 
     // Issue 16 foundation: filled in by the access and audit work.
     WhoAmI: (call, callback) => {
@@ -327,12 +377,8 @@ export function createAdminServiceHandlers(
     CreateToken: unary(async (request, call) => createToken(deps, actorOf(call), request)),
     ListTokens: unary(async (request) => listTokens(deps, request)),
     RevokeToken: unary(async (request, call) => revokeToken(deps, actorOf(call), request)),
-    ListAudit: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'the audit log is not available in this daemon yet');
-    }),
-    VerifyAudit: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'the audit log is not available in this daemon yet');
-    }),
+    ListAudit: listAuditHandler(deps.auditLog),
+    VerifyAudit: verifyAuditHandler(deps.auditLog, audit),
   };
 }
 

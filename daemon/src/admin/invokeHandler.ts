@@ -2,6 +2,10 @@ import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type InvokeEvent, type InvokeRequest__Output } from '@palyra/proto';
 import type { DispatchCoordinator } from '../dispatch/index.js';
 import { startInvocation, type StartedInvocation } from './startInvocation.js';
+import { actorOf } from '../access/callActor.js';
+import { auditActorOf } from '../access/auditDenied.js';
+import type { AuditSink } from '../audit/types.js';
+import type { InvocationAudit } from './dispatchAudit.js';
 
 /**
  * What the caller may dispatch: `authorize` throws (PALYRA_E_FORBIDDEN) for a capability or
@@ -18,7 +22,7 @@ export interface InvokeAccess {
  * AdminService.Invoke: starts a dispatch and streams its events until the result. A caller
  * that goes away (Ctrl-C in `palyrad nodes invoke`) cancels the dispatch on the node.
  */
-export function createInvokeHandler(dispatcher: DispatchCoordinator, access?: InvokeAccess): grpc.handleServerStreamingCall<InvokeRequest__Output, InvokeEvent> {
+export function createInvokeHandler(dispatcher: DispatchCoordinator, access?: InvokeAccess, audit?: AuditSink): grpc.handleServerStreamingCall<InvokeRequest__Output, InvokeEvent> {
   return (call) => {
     try {
       access?.authorize(call, call.request);
@@ -33,7 +37,14 @@ export function createInvokeHandler(dispatcher: DispatchCoordinator, access?: In
       get closed() {
         return call.cancelled || call.writableEnded || call.destroyed;
       },
-    }, access === undefined ? {} : { caller: access.caller(call) });
+    }, { ...(access === undefined ? {} : { caller: access.caller(call) }), ...invocationAudit(audit, call) });
     call.on('cancelled', () => started.abandon());
   };
+}
+
+/** The audit context of an admin call's invocations (none without a sink). */
+export function invocationAudit(audit: AuditSink | undefined, call: object): { audit?: InvocationAudit } {
+  if (audit === undefined) return {};
+  const actor = actorOf(call);
+  return { audit: { sink: audit, actor: auditActorOf(actor), remoteAddress: actor.remoteAddress } };
 }

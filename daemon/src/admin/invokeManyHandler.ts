@@ -5,6 +5,8 @@ import type { DispatchCoordinator } from '../dispatch/index.js';
 import { toErrorInfo } from './errorInfo.js';
 import type { InvokeAccess } from './invokeHandler.js';
 import { startInvocation, type StartedInvocation } from './startInvocation.js';
+import { invocationAudit } from './invokeHandler.js';
+import type { AuditSink } from '../audit/types.js';
 
 /**
  * Calls one InvokeMany stream may have running at once. Each is also bounded by the node's
@@ -21,9 +23,11 @@ export const MAX_CALLS_PER_INVOKE_STREAM = 4096;
 export function createInvokeManyHandler(
   dispatcher: DispatchCoordinator,
   access?: InvokeAccess,
+  audit?: AuditSink,
 ): grpc.handleBidiStreamingCall<InvokeManyRequest__Output, InvokeManyEvent> {
   return (call) => {
     const caller = access?.caller(call);
+    const audited = invocationAudit(audit, call);
     const calls = new Map<number, StartedInvocation>();
     let callerDone = false;
     const closed = (): boolean => call.cancelled || call.writableEnded;
@@ -86,7 +90,7 @@ export function createInvokeManyHandler(
             return closed();
           },
         },
-        { resultOnly: message.resultOnly, ...(caller === undefined ? {} : { caller }) },
+        { resultOnly: message.resultOnly, ...(caller === undefined ? {} : { caller }), ...audited },
       );
       // Events, the result included, are relayed once the dispatch is journaled and its input
       // checked, never inside startInvocation: the call is registered first.

@@ -2,6 +2,7 @@ import type { InvokeEvent, InvokeRequest__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Dispatch, DispatchCoordinator, DispatchEvent, DispatchResult, Submitted } from '../dispatch/index.js';
 import { toErrorInfo } from './errorInfo.js';
+import { recordDispatch, unrecordedDispatch, type InvocationAudit } from './dispatchAudit.js';
 
 export const DEFAULT_INVOKE_TIMEOUT_MS = 30_000;
 const MAX_INPUT_JSON_BYTES = 1024 * 1024;
@@ -36,8 +37,10 @@ export function startInvocation(
   dispatcher: DispatchCoordinator,
   request: InvokeRequest__Output,
   sink: InvocationSink,
-  { resultOnly = false, caller = 'local' }: { resultOnly?: boolean; caller?: string } = {},
+  { resultOnly = false, caller = 'local', audit }: { resultOnly?: boolean; caller?: string; audit?: InvocationAudit } = {},
 ): StartedInvocation {
+  const startedAt = Date.now();
+  const record = (end: Parameters<typeof recordDispatch>[3]): Promise<void> => recordDispatch(audit, request, startedAt, end);
   let relay: StartedInvocation | undefined;
   let abandoned = false;
   let submitted: Promise<Submitted>;
@@ -56,11 +59,20 @@ export function startInvocation(
   }
   submitted.then(
     ({ dispatch, deduplicated, checked }) => {
-      relay = relayDispatch(dispatcher, dispatch, sink, { resultOnly, deduplicated, after: checked });
+      relay = relayDispatch(dispatcher, dispatch, sink, { resultOnly, deduplicated, after: checked, record });
       if (abandoned) relay.abandon();
     },
     (error: unknown) => {
-      if (!sink.closed) sink.fail(PalyraError.from(error));
+      const refusal = PalyraError.from(error);
+      // A refusal is recorded too (who tried what), before the caller hears of it.
+      record({ outcome: 'refused', errorCode: refusal.code }).then(
+        () => {
+          if (!sink.closed) sink.fail(refusal);
+        },
+        (auditError: unknown) => {
+          if (!sink.closed) sink.fail(PalyraError.from(auditError));
+        },
+      );
     },
   );
   return {
@@ -83,7 +95,12 @@ export function relayDispatch(
   dispatcher: DispatchCoordinator,
   dispatch: Dispatch,
   sink: InvocationSink,
-  { resultOnly = false, deduplicated = false, after = Promise.resolve() }: { resultOnly?: boolean; deduplicated?: boolean; after?: Promise<void> } = {},
+  {
+    resultOnly = false,
+    deduplicated = false,
+    after = Promise.resolve(),
+    record,
+  }: { resultOnly?: boolean; deduplicated?: boolean; after?: Promise<void>; record?: (end: { outcome: string; dispatchId?: string; errorCode?: string; durationMs?: number; deduplicated?: boolean }) => Promise<void> } = {},
 ): StartedInvocation {
   let finished = false;
   let abandoned = false;
@@ -109,14 +126,29 @@ export function relayDispatch(
         case 'progress':
           sink.write({ progress: { ratio: event.ratio, message: event.message } });
           break;
-        case 'result':
+        case 'result': {
           finished = true;
-          sink.write({ result: toInvokeResult(event.result) });
-          sink.end();
+          const result = event.result;
+          // The entry is durable before the caller sees the result.
+          void (record?.({ outcome: result.status, dispatchId: result.dispatchId, durationMs: result.durationMs, deduplicated, ...(result.error === null ? {} : { errorCode: result.error.code }) }) ?? Promise.resolve()).then(
+            () => {
+              if (sink.closed) return;
+              sink.write({ result: toInvokeResult(result) });
+              sink.end();
+            },
+            (error: unknown) => {
+              if (!sink.closed) sink.fail(unrecordedDispatch(error, result.dispatchId, result.status));
+            },
+          );
           break;
+        }
         case 'interrupted':
           finished = true;
-          sink.fail(event.error);
+          // The daemon is stopping: recorded when the log still takes entries; the dispatch
+          // stays in the journal for the next run either way.
+          void (record?.({ outcome: 'interrupted', dispatchId: dispatch.id, errorCode: event.error.code, deduplicated }) ?? Promise.resolve())
+            .catch(() => undefined)
+            .finally(() => sink.fail(event.error));
           break;
       }
     });
@@ -126,10 +158,13 @@ export function relayDispatch(
       return finished;
     },
     abandon() {
+      if (abandoned) return;
       abandoned = true;
       unsubscribe();
       // A deduplicated caller only watched someone else's dispatch; leave it running.
       if (!deduplicated && !dispatch.finished) dispatcher.cancel(dispatch.id, 'the caller went away');
+      // Nobody is left to answer: the entry is written for the record (its failure only logged by the sink).
+      if (!finished) void record?.({ outcome: 'abandoned', dispatchId: dispatch.id, deduplicated }).catch(() => undefined);
     },
   };
 }

@@ -22,7 +22,11 @@ export type AuditAction =
   | 'auth.denied'
   | 'dispatch'
   | 'dispatch.cancel'
-  | 'audit.verify';
+  | 'audit.verify'
+  /** The daemon found a torn last line (a crash mid-write) and moved its bytes aside. */
+  | 'audit.recovered'
+  /** The daemon found a tail that does not verify and started a new chain segment after the last good entry. */
+  | 'audit.chain_break';
 
 /**
  * Who acted: the admin socket's owner, an API token, a node (a pairing request, a renewal),

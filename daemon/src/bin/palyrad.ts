@@ -2,6 +2,12 @@
 import { Builtins, Cli } from 'clipanion';
 import { runProgram } from '@palyra/shared/cli';
 import { ApprovalsCommand } from '../commands/ApprovalsCommand.js';
+import { AuthLoginCommand } from '../commands/AuthLoginCommand.js';
+import { AuthLogoutCommand } from '../commands/AuthLogoutCommand.js';
+import { AuthProfilesCommand } from '../commands/AuthProfilesCommand.js';
+import { AuthStatusCommand } from '../commands/AuthStatusCommand.js';
+import { AuditCommand } from '../commands/AuditCommand.js';
+import { AuditVerifyCommand } from '../commands/AuditVerifyCommand.js';
 import { CaFinishCommand } from '../commands/CaFinishCommand.js';
 import { CaRotateCommand } from '../commands/CaRotateCommand.js';
 import { CaStatusCommand } from '../commands/CaStatusCommand.js';
@@ -50,6 +56,12 @@ for (const command of [
   DispatchesWatchCommand,
   ApprovalsCommand,
   EventsCommand,
+  AuthLoginCommand,
+  AuthStatusCommand,
+  AuthLogoutCommand,
+  AuthProfilesCommand,
+  AuditCommand,
+  AuditVerifyCommand,
   ConfigShowCommand,
   StateExportCommand,
   StateImportCommand,

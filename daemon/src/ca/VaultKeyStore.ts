@@ -12,6 +12,8 @@ import type { CaKeyStore } from './types.js';
 /** Name of the daemon's vault (its OS vault entry is `palyra-vault` / `palyrad/<vault id>`). */
 export const DAEMON_VAULT_NAME = 'palyrad';
 const KEY_NAMES = [CA_KEY_FILE, SERVER_KEY_FILE] as const;
+/** The vault record of the audit log's HMAC key. */
+export const AUDIT_KEY_RECORD = 'audit.key';
 
 export interface OpenVaultKeyStoreOptions extends VaultSettings {
   stateDir: string;
@@ -117,6 +119,26 @@ export class VaultKeyStore implements CaKeyStore {
     });
   }
 
+  /**
+   * The audit log's 256-bit HMAC key (record `audit.key`), created on first use. Kept here,
+   * encrypted with the CA key, so that whoever can edit the audit files but cannot open the
+   * vault cannot recompute the chain (daemon/src/audit/AuditLog.ts).
+   */
+  async auditKey(): Promise<Buffer> {
+    const existing = await this.vault.get(AUDIT_KEY_RECORD);
+    if (existing !== undefined) return checkAuditKey(Buffer.from(existing.value), this.vault.file);
+    const fresh = randomBytes(32);
+    // Created only when absent (update runs under the vault's lock): two starts cannot race two keys in.
+    await this.vault.update((records) => {
+      if (records.has(AUDIT_KEY_RECORD)) return;
+      const at = now();
+      records.set(AUDIT_KEY_RECORD, { value: fresh.toString('base64'), created: at, updated: at, version: 1, meta: {} });
+    });
+    const stored = await this.vault.get(AUDIT_KEY_RECORD);
+    if (stored === undefined) throw new PalyraError('PALYRA_E_STATE_IO', `the audit key could not be stored in ${this.vault.file}`);
+    return checkAuditKey(Buffer.from(stored.value), this.vault.file);
+  }
+
   async replace(name: string, pem: string): Promise<void> {
     await this.vault.put(name, Buffer.from(pem, 'utf8'));
   }
@@ -137,6 +159,11 @@ async function refuseLostVault(state: StateDirectory, file: string, defaultKeyFi
       'or move the state directory away to create a new CA (every node must then pair again)',
     { details: { stateDir: state.path, missing: file, found } },
   );
+}
+
+function checkAuditKey(key: Buffer, file: string): Buffer {
+  if (key.length !== 32) throw new PalyraError('PALYRA_E_CA_INVALID', `the audit key in ${file} is ${key.length} bytes, not 32: restore the vault from a backup`);
+  return key;
 }
 
 function now(): string {

@@ -1,16 +1,18 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output } from '@palyra/proto';
+import type { AdminServiceClient, AuditVerification__Output, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output, WhoAmIResponse__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
 import { ADMIN_SOCKET_NAME } from '../admin/socketName.js';
+import type { AuditVerificationReport } from '../audit/verifyAuditLog.js';
 import { adminAccessDenied, isAccessDenied } from './adminAccessDenied.js';
 import { readApprovals, type ApprovalsEvent } from './approvals.js';
 import { readDispatchWatch, toDispatchView, type DispatchView } from './dispatches.js';
 import { readEvents } from './events.js';
 import { InvocationStream } from './InvocationStream.js';
 import type { InvocationEvent, InvocationResult, InvokeRequestOptions } from './invocation.js';
+import type { AdminTransport, RemoteOptions } from './remote/remoteTransport.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -19,8 +21,10 @@ export interface CallOptions {
 }
 
 /**
- * Typed client of a running daemon's admin API. The CLI uses it; so can any program of the
- * same user on the same machine.
+ * Typed client of a running daemon's admin API: through its Unix socket (`connect`, as the
+ * local owner), or remotely through its TLS admin endpoint with an API token and the pinned
+ * CA fingerprint (`connectRemote`). Both offer the same calls. The CLI uses it; so can any
+ * program.
  */
 export class ControlClient {
   private readonly invocations: InvocationStream;
@@ -28,10 +32,18 @@ export class ControlClient {
   private streaming: Promise<AdminServiceClient> | undefined;
   private closed = false;
 
-  private constructor(
-    private readonly unaryClient: UnaryHttp2Client,
-    readonly socketPath: string,
-  ) {
+  private readonly unaryClient: UnaryHttp2Client;
+  private readonly openStreaming: () => Promise<AdminServiceClient>;
+  /** Where the daemon is: `the daemon at <socket path or HOST:PORT>`. */
+  readonly target: string;
+  /** Remote clients: the daemon's CA certificate (PEM) that matched the pinned fingerprint. */
+  readonly caCertPem: string | undefined;
+
+  private constructor(transport: AdminTransport) {
+    this.unaryClient = transport.unary;
+    this.caCertPem = transport.caCertPem;
+    this.openStreaming = transport.openStreaming;
+    this.target = transport.target;
     this.invocations = new InvocationStream(() => this.streamingClient());
   }
 
@@ -62,7 +74,31 @@ export class ControlClient {
       if (isAccessDenied(error.cause)) throw await adminAccessDenied(socketPath, error.cause);
       throw unreachable((error.cause as NodeJS.ErrnoException | undefined)?.code ?? error.message);
     });
-    return new ControlClient(unaryClient, socketPath);
+    return new ControlClient({
+      unary: unaryClient,
+      target: `the daemon at ${socketPath}`,
+      openStreaming: async () => {
+        const [grpc, { loadPalyraProto }] = await Promise.all([import('@grpc/grpc-js'), import('@palyra/proto')]);
+        return new (loadPalyraProto().AdminService)(`unix://${socketPath}`, grpc.credentials.createInsecure(), {
+          // The approvals snapshot lists every node, as ListNodes does.
+          'grpc.max_receive_message_length': MAX_ADMIN_MESSAGE_BYTES,
+        });
+      },
+    });
+  }
+
+  /**
+   * Connects to a daemon's remote admin endpoint (`palyrad start --admin-listen`) with an API
+   * token, trusting only the CA whose SHA-256 fingerprint is `caFingerprint` (the `ca=` of the
+   * daemon's ready line, `palyrad status`): the daemon's certificate is verified against it
+   * before any request, so a wrong daemon never sees the token (PALYRA_E_SERVER_IDENTITY,
+   * naming both fingerprints). A refused token is PALYRA_E_UNAUTHENTICATED on the first call;
+   * a call the token's role does not allow, PALYRA_E_FORBIDDEN naming the permission; over
+   * its rate, PALYRA_E_RATE_LIMITED with details.retryAfterMs.
+   */
+  static async connectRemote(options: RemoteOptions): Promise<ControlClient> {
+    const { connectRemoteTransport } = await import('./remote/remoteTransport.js');
+    return new ControlClient(await connectRemoteTransport(options));
   }
 
   close(): void {
@@ -74,6 +110,11 @@ export class ControlClient {
 
   status(options?: CallOptions): Promise<DaemonStatus__Output> {
     return this.unary('GetStatus', {}, options);
+  }
+
+  /** Who the daemon takes this client for: the local owner, or a token with its role, permissions and expiry. */
+  whoAmI(options?: CallOptions): Promise<WhoAmIResponse__Output> {
+    return this.unary('WhoAmI', {}, options);
   }
 
   createPairingCode(request: { method: 'pin' | 'qr'; ttlMs?: number }, options?: CallOptions): Promise<PairingCode__Output> {
@@ -189,6 +230,28 @@ export class ControlClient {
     return response.dispatches.map(toDispatchView);
   }
 
+  /**
+   * Audit entries (each the JSON object as stored) matching the filters, in seq order from
+   * `afterSeq`; `lastSeq` and `more` page on.
+   */
+  async listAudit(
+    query: { afterSeq?: number; since?: string; actor?: string; node?: string; action?: string; limit?: number } = {},
+    options?: CallOptions,
+  ): Promise<{ entries: Record<string, unknown>[]; lastSeq: number; more: boolean }> {
+    const response = await this.unary<{ entriesJson: string[]; lastSeq: string | number; more: boolean }>(
+      'ListAudit',
+      { afterSeq: query.afterSeq ?? 0, since: query.since ?? '', actor: query.actor ?? '', node: query.node ?? '', action: query.action ?? '', limit: query.limit ?? 0 },
+      options,
+    );
+    return { entries: response.entriesJson.map((json) => JSON.parse(json) as Record<string, unknown>), lastSeq: Number(response.lastSeq), more: response.more };
+  }
+
+  /** Walks the daemon's whole audit log; `ok` false names the first bad entry (the daemon records the check). */
+  async verifyAudit(options?: CallOptions): Promise<AuditVerificationReport> {
+    const r = await this.unary<AuditVerification__Output>('VerifyAudit', {}, options);
+    return { ...r, entries: Number(r.entries), firstBadSeq: Number(r.firstBadSeq), lastSeq: Number(r.lastSeq) };
+  }
+
   /** One dispatch by id: PALYRA_E_DISPATCH_NOT_FOUND when the daemon does not know it (any more). */
   async getDispatch(dispatchId: string, options?: CallOptions): Promise<DispatchView> {
     return toDispatchView(await this.unary<DispatchInfo__Output>('GetDispatch', { dispatchId }, options));
@@ -224,11 +287,7 @@ export class ControlClient {
   private streamingClient(): Promise<AdminServiceClient> {
     if (this.closed) return Promise.reject(new PalyraError('PALYRA_E_CANCELLED', 'the client is closed'));
     this.streaming ??= (async () => {
-      const [grpc, { loadPalyraProto }] = await Promise.all([import('@grpc/grpc-js'), import('@palyra/proto')]);
-      const client = new (loadPalyraProto().AdminService)(`unix://${this.socketPath}`, grpc.credentials.createInsecure(), {
-        // The approvals snapshot lists every node, as ListNodes does.
-        'grpc.max_receive_message_length': MAX_ADMIN_MESSAGE_BYTES,
-      });
+      const client = await this.openStreaming();
       if (this.closed) client.close();
       return client;
     })();
@@ -254,9 +313,12 @@ type AdminUnaryMethod =
   | 'RotateCa'
   | 'GetCaStatus'
   | 'FinishCaRotation'
+  | 'WhoAmI'
+  | 'ListAudit'
+  | 'VerifyAudit'
   | 'CreateToken'
   | 'ListTokens'
   | 'RevokeToken';
 
 /** The unary calls that change nothing on the daemon: safe to send twice. */
-const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus']);
+const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'WhoAmI', 'ListTokens', 'ListAudit']);

@@ -1,8 +1,8 @@
 import { Command, Option } from 'clipanion';
 import { describeSettings, resolveStateDir } from '@palyra/shared/config';
-import { DaemonCommand } from './DaemonCommand.js';
+import { StateDirCommand } from './StateDirCommand.js';
 
-export class ConfigShowCommand extends DaemonCommand {
+export class ConfigShowCommand extends StateDirCommand {
   static override paths = [['config', 'show']];
   static override usage = Command.Usage({
     description: 'Print the effective daemon configuration and where each value comes from',

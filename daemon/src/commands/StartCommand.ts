@@ -2,9 +2,9 @@ import { Command, Option } from 'clipanion';
 import { parseDuration, parseHostPort, type HostPort } from '@palyra/shared/config';
 import { formatErrorLine, PalyraError } from '@palyra/shared/errors';
 import type { Daemon } from '../Daemon.js';
-import { DaemonCommand } from './DaemonCommand.js';
+import { StateDirCommand } from './StateDirCommand.js';
 
-export class StartCommand extends DaemonCommand {
+export class StartCommand extends StateDirCommand {
   static override paths = [['start']];
   static override usage = Command.Usage({
     description: 'Run the daemon in the foreground',
@@ -79,6 +79,9 @@ export class StartCommand extends DaemonCommand {
       'Serve the admin API remotely over TLS on HOST:PORT (the server certificate; callers present API tokens, see palyrad tokens create; ' +
       'env PALYRA_ADMIN_LISTEN; default off; port 0 picks a free port). The admin socket stays',
   });
+  auditMaxFileBytes = Option.String('--audit-max-file-bytes', {
+    description: 'Rotate the audit log\'s audit.log at this size in bytes (env PALYRA_AUDIT_MAX_FILE_BYTES; default 67108864 = 64 MiB; at least 65536). Rotated files are never deleted by the daemon',
+  });
   logLevel = Option.String('--log-level', { description: 'trace, debug, info, warn, error or silent (env PALYRA_LOG_LEVEL; default info)' });
   config = Option.String('--config', { description: 'Config file (env PALYRA_CONFIG; default: a palyra config found from the working directory up)' });
   json = Option.Boolean('--json', false, { description: 'Print the ready line as one JSON object' });
@@ -113,6 +116,7 @@ export class StartCommand extends DaemonCommand {
         logLevel: this.logLevel,
         store: this.store,
         adminListen: this.adminListen,
+        auditMaxFileBytes: this.auditMaxFileBytes,
       },
       { configPath: this.config },
     );
@@ -154,6 +158,7 @@ export class StartCommand extends DaemonCommand {
         pairingLimits: { total: settings.maxPairings.value, perAddress: settings.maxPairingsPerAddress.value },
         ...(settings.store.value === '' ? {} : { store: settings.store.value }),
         ...(settings.adminListen.value === '' ? {} : { adminListen: parseHostPort(settings.adminListen.value, '--admin-listen') }),
+        auditMaxFileBytes: settings.auditMaxFileBytes.value,
         signal: controller.signal,
       });
     } catch (error) {

@@ -1,12 +1,12 @@
 import { Option } from 'clipanion';
-import { DaemonCommand } from './DaemonCommand.js';
+import { StateDirCommand } from './StateDirCommand.js';
 
 /**
  * Base of the `palyrad state` commands: they open the daemon's store directly, so they take
  * what `palyrad start` takes to find it: --state-dir, and --store (env PALYRA_STORE, config
  * `store`) with the config file that may name it.
  */
-export abstract class StateStoreCommand extends DaemonCommand {
+export abstract class StateStoreCommand extends StateDirCommand {
   store = Option.String('--store', {
     description: 'Where the state lives, as for palyrad start (env PALYRA_STORE): sqlite (default: palyrad.db in the state dir) or a postgres:// URL',
   });

@@ -12,9 +12,13 @@ export class StatusCommand extends DaemonCommand {
     description: 'Show whether the daemon runs, its addresses, CA fingerprint and node counts',
     details: `
       Exits 0 when a daemon answers. When none does, exits 69 with PALYRA_E_DAEMON_UNREACHABLE
-      on stderr; with --json it also prints {"running": false, "stateDir", "admin"} on stdout.
+      on stderr; with --json it also prints {"running": false, "stateDir", "admin"} on stdout
+      ({"running": false, "profile"} or {"running": false, "daemon"} for a remote daemon).
     `,
-    examples: [['Status as JSON', 'palyrad status --json']],
+    examples: [
+      ['Status as JSON', 'palyrad status --json'],
+      ['A remote daemon, through a saved profile', 'palyrad status --profile prod'],
+    ],
   });
 
   json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
@@ -27,7 +31,12 @@ export class StatusCommand extends DaemonCommand {
       // "Is it up?" is the question this command answers: a script reading --json gets the
       // answer as a document too, and the exit status and error line say why.
       if (this.json && error instanceof PalyraError && error.code === 'PALYRA_E_DAEMON_UNREACHABLE') {
-        this.printJson({ running: false, stateDir: this.resolvedStateDir, admin: join(this.resolvedStateDir, ADMIN_SOCKET_NAME) });
+        const target = this.controlTarget();
+        this.printJson(
+          target.kind === 'local'
+            ? { running: false, stateDir: target.stateDir, admin: join(target.stateDir, ADMIN_SOCKET_NAME) }
+            : { running: false, ...(target.kind === 'profile' ? { profile: target.name } : { daemon: target.address }) },
+        );
       }
       throw error;
     }

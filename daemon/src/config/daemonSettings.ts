@@ -39,7 +39,13 @@ export interface DaemonSettings {
   store: string;
   /** The remote admin endpoint (AdminService over TLS with API tokens), HOST:PORT; empty: off. */
   adminListen: string;
+  /** Size at which the audit log's audit.log is rotated (bytes). */
+  auditMaxFileBytes: number;
 }
+
+/** Bounds of auditMaxFileBytes: 64 KiB (an entry is at most 64 KiB) to 1 TiB; default 64 MiB. */
+export const MIN_AUDIT_MAX_FILE_BYTES = 64 * 1024;
+export const MAX_AUDIT_MAX_FILE_BYTES = 2 ** 40;
 
 const hostPort = (text: string, from: string): string => {
   parseHostPort(text, from);
@@ -152,6 +158,12 @@ export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
     redact: (value) => redactPostgresUrl(value),
   },
   adminListen: { flag: '--admin-listen', env: 'PALYRA_ADMIN_LISTEN', default: '', parse: (t, from) => (t === '' ? t : hostPort(t, from)) },
+  auditMaxFileBytes: {
+    flag: '--audit-max-file-bytes',
+    env: 'PALYRA_AUDIT_MAX_FILE_BYTES',
+    default: 64 * 1024 * 1024,
+    parse: parsers.integer(MIN_AUDIT_MAX_FILE_BYTES, MAX_AUDIT_MAX_FILE_BYTES),
+  },
 };
 
 const HOST_PORT_PATTERN = '^(\\[[^\\]]+\\]|[^:\\[\\]]+):[0-9]{1,5}$';
@@ -184,6 +196,7 @@ export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
     logLevel: { enum: [...LOG_LEVELS] },
     store: { type: 'string', pattern: STORE_PATTERN },
     adminListen: { type: 'string', pattern: HOST_PORT_PATTERN },
+    auditMaxFileBytes: { type: 'integer', minimum: MIN_AUDIT_MAX_FILE_BYTES, maximum: MAX_AUDIT_MAX_FILE_BYTES },
   },
 };
 

@@ -2,6 +2,16 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { CertificateAuthority } from '../ca/index.js';
 import { identityChangeError, type NodeRegistry } from '../registry/index.js';
 import type { PairingRequestRecord } from '../registry/types.js';
+import type { Logger } from '@palyra/shared/logging';
+import type { AuditActor, AuditRecord, AuditSink } from '../audit/types.js';
+
+/** Who decides: an operator (the admin caller) or, by default, the daemon itself (auto-approval). */
+export interface DecidedBy {
+  actor: AuditActor;
+  remoteAddress?: string;
+}
+
+const DAEMON: DecidedBy = { actor: { kind: 'daemon' } };
 
 /**
  * An operator's decision on a pending pairing request. Approval signs the node's CSR (its
@@ -14,6 +24,9 @@ export class PairingDecisions {
     private readonly ca: CertificateAuthority,
     /** Lifetime of the certificate an approval issues (--cert-validity). */
     private readonly certValidityMs: number,
+    /** Each decision is recorded here before approve/reject return (absent: not recorded). */
+    private readonly audit?: AuditSink,
+    private readonly logger?: Logger,
   ) {}
 
   /**
@@ -23,9 +36,17 @@ export class PairingDecisions {
    */
   async approve(
     idOrDeviceId: string,
-    { signal, replaceIdentity = false }: { signal?: AbortSignal; replaceIdentity?: boolean } = {},
+    { signal, replaceIdentity = false, by = DAEMON }: { signal?: AbortSignal; replaceIdentity?: boolean; by?: DecidedBy } = {},
   ): Promise<PairingRequestRecord> {
-    const request = this.pending(idOrDeviceId);
+    return this.recorded('pairing.approve', idOrDeviceId, by, async (request) => {
+      // Before approving: once approved the node holds the new key and it no longer looks like a change.
+      const change = this.registry.identityChangeOf(request);
+      const approved = await this.approveNow(request, { signal, replaceIdentity });
+      return { approved, change };
+    });
+  }
+
+  private async approveNow(request: PairingRequestRecord, { signal, replaceIdentity }: { signal?: AbortSignal; replaceIdentity: boolean }): Promise<PairingRequestRecord> {
     // Refused before signing anything; the registry checks again when it registers the node.
     const change = this.registry.identityChangeOf(request);
     if (change !== undefined && !replaceIdentity) throw identityChangeError(request, change);
@@ -51,8 +72,52 @@ export class PairingDecisions {
     );
   }
 
-  async reject(idOrDeviceId: string): Promise<PairingRequestRecord> {
-    return this.registry.reject(this.pending(idOrDeviceId).requestId);
+  async reject(idOrDeviceId: string, { by = DAEMON }: { by?: DecidedBy } = {}): Promise<PairingRequestRecord> {
+    return this.recorded('pairing.reject', idOrDeviceId, by, async (request) => ({ approved: await this.registry.reject(request.requestId) }));
+  }
+
+  /**
+   * Runs a decision and records it before returning: the decision (ok, or failed with its
+   * code), and for an approval the certificate issued and any identity change. When the entry
+   * cannot be written the decision stands (the node is registered) and the caller gets
+   * PALYRA_E_STATE_IO saying it was not recorded.
+   */
+  private async recorded(
+    action: 'pairing.approve' | 'pairing.reject',
+    idOrDeviceId: string,
+    by: DecidedBy,
+    decide: (request: PairingRequestRecord) => Promise<{ approved: PairingRequestRecord; change?: unknown }>,
+  ): Promise<PairingRequestRecord> {
+    const base = { actor: by.actor, ...(by.remoteAddress === undefined ? {} : { remoteAddress: by.remoteAddress }) };
+    let request: PairingRequestRecord | undefined;
+    let result: { approved: PairingRequestRecord; change?: unknown };
+    try {
+      request = this.pending(idOrDeviceId);
+      result = await decide(request);
+    } catch (error) {
+      const code = PalyraError.from(error).code;
+      await this.audit
+        ?.append({ ...base, action, outcome: 'failed', errorCode: code, ...(request === undefined ? { details: { request: idOrDeviceId } } : { node: request.deviceId, details: { requestId: request.requestId } }) })
+        // The decision's own error is the answer; the lost entry is logged.
+        .catch((auditError: unknown) => this.logger?.error({ action, error: (auditError as Error).message }, 'audit: the entry of a failed decision could not be written'));
+      throw error;
+    }
+    const decided = result.approved;
+    const records: AuditRecord[] = [{ ...base, action, outcome: 'ok', node: decided.deviceId, details: { requestId: decided.requestId, method: decided.method, name: decided.name } }];
+    if (action === 'pairing.approve') {
+      const node = this.registry.getNode(decided.deviceId);
+      if (result.change !== undefined) records.push({ ...base, action: 'identity.change', outcome: 'ok', node: decided.deviceId, details: { requestId: decided.requestId } });
+      records.push({
+        ...base,
+        action: 'cert.issue',
+        outcome: 'ok',
+        node: decided.deviceId,
+        details: { fingerprint: node?.certFingerprint ?? '', notAfter: node?.certExpiresAt ?? '' },
+      });
+    }
+    // Appended together: one write and one fdatasync (group commit).
+    await Promise.all(records.map((record) => this.audit?.append(record)));
+    return decided;
   }
 
   private pending(idOrDeviceId: string): PairingRequestRecord {

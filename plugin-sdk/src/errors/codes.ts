@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   PALYRA_E_NOT_JOINED: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'This node has no identity yet: run palyra-node join.' },
   PALYRA_E_ALREADY_JOINED: { exitCode: 75, grpc: 'ALREADY_EXISTS', summary: 'This node already has an identity: run palyra-node leave first.' },
   PALYRA_E_IDENTITY_CORRUPT: { exitCode: 78, grpc: 'INTERNAL', summary: 'The stored node identity could not be read.' },
-  PALYRA_E_SERVER_IDENTITY: { exitCode: 77, grpc: 'UNAUTHENTICATED', summary: 'The daemon presented a certificate this node does not trust.' },
+  PALYRA_E_SERVER_IDENTITY: { exitCode: 77, grpc: 'UNAUTHENTICATED', summary: 'The daemon presented a certificate this node or operator client does not trust (for a remote operator: its CA is not the pinned fingerprint; both are named).' },
   PALYRA_E_CANCELLED: { exitCode: 130, grpc: 'CANCELLED', summary: 'The operation was cancelled.' },
   PALYRA_E_TIMEOUT: { exitCode: 124, grpc: 'DEADLINE_EXCEEDED', summary: 'The operation did not finish in time.' },
   PALYRA_E_CONFIG_INVALID: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'A configuration file or value is invalid.' },

@@ -1,5 +1,6 @@
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type IncomingHttpStatusHeader } from 'node:http2';
-import { createConnection } from 'node:net';
+import { createConnection, isIP } from 'node:net';
+import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { methodCodecs } from '../codecs.js';
 import { PALYRA_SERVICES } from '../generated/descriptor.js';
 import { ERROR_METADATA_KEY, GRPC_STATUS, fromServiceError, type StatusLike } from '../statusErrors.js';
@@ -10,7 +11,8 @@ type UnaryMethodName<S extends ServiceName> = keyof (typeof PALYRA_SERVICES)[S][
 
 /**
  * The largest answer accepted. Above grpc-js's default 4 MiB: the node list of a daemon with
- * 10,000 nodes is about 5 MB, and this client only ever talks to the local admin socket.
+ * 10,000 nodes is about 5 MB, and this client only ever talks to the daemon's admin API (its
+ * socket, or its TLS endpoint after the daemon's identity was verified).
  */
 export const MAX_ADMIN_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -28,6 +30,34 @@ export interface UnaryCallOptions {
   idempotent?: boolean;
 }
 
+/**
+ * The daemon's remote admin endpoint: TLS trusting exactly one CA (never the system roots),
+ * with the caller's own check of the server certificate (the daemon marker, not a host name).
+ */
+export interface TlsTarget {
+  host: string;
+  port: number;
+  /** PEM of the one CA the server certificate must chain to. */
+  caPem: string;
+  /** SNI and the name handed to checkServerIdentity. */
+  servername: string;
+  /** Runs after the chain verified against `caPem`; an Error refuses the server. */
+  checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined;
+}
+
+export interface ConnectOptions extends UnaryCallOptions {
+  maxResponseBytes?: number;
+}
+
+/** How to open one HTTP/2 connection, and what its failures mean. */
+interface Connector {
+  /** For messages: `the daemon at <socket or HOST:PORT>`. */
+  readonly target: string;
+  open(): ClientHttp2Session;
+  /** The PalyraError for a connection that failed while opening. */
+  failure(error: Error): PalyraError;
+}
+
 type MethodDescriptor = { path: string; requestType: string; responseType: string; requestStream: boolean; responseStream: boolean };
 
 /** How one attempt ended: an answer, a status, or "never processed / connection lost" (retryable). */
@@ -37,8 +67,8 @@ type Attempt<Response> =
   | { kind: 'not-sent' | 'connection-lost'; status: StatusLike };
 
 /**
- * A unary gRPC client over an HTTP/2 connection to a Unix socket, without grpc-js. A CLI
- * command makes one or two unary calls on the admin socket and exits: grpc-js's channel stack
+ * A unary gRPC client over an HTTP/2 connection to a Unix socket (or, for remote operators,
+ * over TLS), without grpc-js. A CLI command makes one or two unary calls and exits: grpc-js's channel stack
  * (resolver, load balancer, retries, keepalive) buys nothing there, and loading it and making
  * its first call cost more than the rest of the command. Streaming calls stay on grpc-js.
  * Speaks the gRPC-over-HTTP/2 wire format: 5-byte length-prefixed messages, status and
@@ -57,19 +87,73 @@ export class UnaryHttp2Client {
   private readonly target: string;
 
   private constructor(
-    private readonly socketPath: string,
+    private readonly connector: Connector,
     private readonly maxResponseBytes: number,
+    /** Sent with every request (the remote endpoint's `authorization: Bearer <token>`). */
+    private readonly requestHeaders: Readonly<Record<string, string>> = {},
   ) {
-    this.target = `the daemon at ${socketPath}`;
+    this.target = connector.target;
   }
 
   /** Opens the HTTP/2 connection; rejects with PALYRA_E_DAEMON_UNREACHABLE when nothing answers. */
-  static async connectUnix(
-    socketPath: string,
-    { timeoutMs, signal, maxResponseBytes = MAX_ADMIN_MESSAGE_BYTES }: UnaryCallOptions & { maxResponseBytes?: number },
-  ): Promise<UnaryHttp2Client> {
-    const client = new UnaryHttp2Client(socketPath, maxResponseBytes);
+  static async connectUnix(socketPath: string, { timeoutMs, signal, maxResponseBytes = MAX_ADMIN_MESSAGE_BYTES }: ConnectOptions): Promise<UnaryHttp2Client> {
+    const target = `the daemon at ${socketPath}`;
+    const client = new UnaryHttp2Client(
+      {
+        target,
+        open: () => connect('http://localhost', { createConnection: () => createConnection({ path: socketPath }) }),
+        // The socket's own error (ECONNREFUSED for a socket file a crashed daemon left, ENOENT
+        // while a restarting daemon has not bound yet) is the cause.
+        failure: (error) => new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach ${target}: ${error.message}`, { cause: error }),
+      },
+      maxResponseBytes,
+    );
     // Connecting now makes a caller fail fast when no daemon runs; later calls reuse it.
+    await client.liveSession({ timeoutMs, ...(signal ? { signal } : {}) });
+    return client;
+  }
+
+  /**
+   * The same over TLS to a daemon's remote admin endpoint: the server certificate must chain
+   * to `tls.caPem` and pass `tls.checkServerIdentity`, else PALYRA_E_SERVER_IDENTITY, before
+   * any request (and so any header, the token included) is sent. `headers` go with every
+   * request. Every new connection (after a daemon restart) is verified the same way.
+   */
+  static async connectTls(
+    tls: TlsTarget,
+    { timeoutMs, signal, maxResponseBytes = MAX_ADMIN_MESSAGE_BYTES, headers = {} }: ConnectOptions & { headers?: Readonly<Record<string, string>> },
+  ): Promise<UnaryHttp2Client> {
+    const address = isIP(tls.host) === 6 ? `[${tls.host}]:${tls.port}` : `${tls.host}:${tls.port}`;
+    const target = `the daemon at ${address}`;
+    let identityError: Error | undefined;
+    const client = new UnaryHttp2Client(
+      {
+        target,
+        open: () => {
+          identityError = undefined;
+          return connect(`https://${address}`, {
+            createConnection: () =>
+              tlsConnect({
+                host: tls.host,
+                port: tls.port,
+                servername: tls.servername,
+                // Exactly this CA: an array, even of one, also keeps Node's root store out.
+                ca: [tls.caPem],
+                rejectUnauthorized: true,
+                minVersion: 'TLSv1.2',
+                ALPNProtocols: ['h2'],
+                checkServerIdentity: (host, cert) => (identityError = tls.checkServerIdentity(host, cert)),
+              }),
+          });
+        },
+        failure: (error) =>
+          identityError !== undefined || isCertificateError(error)
+            ? new PalyraError('PALYRA_E_SERVER_IDENTITY', `${target} presented a certificate that does not verify against the pinned CA: ${error.message}`, { cause: error })
+            : new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach ${target}: ${error.message}`, { cause: error }),
+      },
+      maxResponseBytes,
+      headers,
+    );
     await client.liveSession({ timeoutMs, ...(signal ? { signal } : {}) });
     return client;
   }
@@ -121,7 +205,7 @@ export class UnaryHttp2Client {
   private async liveSession({ timeoutMs, signal }: UnaryCallOptions): Promise<ClientHttp2Session> {
     if (isUsable(this.session)) return this.session;
     this.session = undefined;
-    const session = await openSession(this.socketPath, { timeoutMs, ...(signal ? { signal } : {}) });
+    const session = await openSession(this.connector, { timeoutMs, ...(signal ? { signal } : {}) });
     if (this.closed) {
       session.destroy();
       throw new PalyraError('PALYRA_E_CANCELLED', `the client of ${this.target} is closed`);
@@ -166,6 +250,7 @@ export class UnaryHttp2Client {
           'content-type': 'application/grpc',
           te: 'trailers',
           'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
+          ...this.requestHeaders,
         });
       } catch (error) {
         // ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_GOAWAY_SESSION...: the connection died before
@@ -249,26 +334,48 @@ function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
 }
 
-/** Opens one HTTP/2 connection; PALYRA_E_DAEMON_UNREACHABLE (with the socket error as cause), _CANCELLED or _TIMEOUT. */
-function openSession(socketPath: string, { timeoutMs, signal }: UnaryCallOptions): Promise<ClientHttp2Session> {
+/**
+ * OpenSSL's verification failures (node:tls reports them with these codes): a server whose
+ * certificate does not chain to the trusted CA, or is not valid now.
+ */
+const CERTIFICATE_ERROR_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function isCertificateError(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code !== undefined && CERTIFICATE_ERROR_CODES.has(code);
+}
+
+/** Opens one HTTP/2 connection; the connector's failure (with the socket error as cause), PALYRA_E_CANCELLED or _TIMEOUT. */
+function openSession(connector: Connector, { timeoutMs, signal }: UnaryCallOptions): Promise<ClientHttp2Session> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) {
       reject(fromServiceError({ code: GRPC_STATUS.CANCELLED, details: 'cancelled while connecting' }));
       return;
     }
-    const session = connect('http://localhost', { createConnection: () => createConnection({ path: socketPath }) });
+    const session = connector.open();
     const fail = (error: PalyraError): void => {
       cleanup();
       session.destroy();
       reject(error);
     };
-    // The socket's own error (ECONNREFUSED for a socket file a crashed daemon left, ENOENT
-    // while a restarting daemon has not bound yet) is the cause.
-    const onError = (error: Error): void =>
-      fail(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach the daemon at ${socketPath}: ${error.message}`, { cause: error }));
-    const onClose = (): void => fail(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach the daemon at ${socketPath}: the connection closed while opening`));
+    const onError = (error: Error): void => fail(connector.failure(error));
+    const onClose = (): void => fail(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach ${connector.target}: the connection closed while opening`));
     const onAbort = (): void => fail(fromServiceError({ code: GRPC_STATUS.CANCELLED, details: 'cancelled while connecting' }));
-    const timer = setTimeout(() => fail(fromServiceError({ code: GRPC_STATUS.DEADLINE_EXCEEDED, details: `no HTTP/2 connection within ${timeoutMs} ms` }, `the daemon at ${socketPath}`)), timeoutMs);
+    const timer = setTimeout(() => fail(fromServiceError({ code: GRPC_STATUS.DEADLINE_EXCEEDED, details: `no HTTP/2 connection within ${timeoutMs} ms` }, connector.target)), timeoutMs);
     const cleanup = (): void => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

@@ -1,8 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { PalyraError } from '../errors/index.js';
 import { EKU_CLIENT_AUTH, EKU_SERVER_AUTH } from '../x509/constants.js';
 import { parseCertificate, type ParsedCertificate } from '../x509/parseCertificate.js';
 import { fingerprint } from '../x509/pem.js';
+// One implementation, in x509/pem (light: the CLI's remote client uses it without QUIC).
+export { parseSha256Fingerprint } from '../x509/pem.js';
 import { TLS_ALERT } from './protocol.js';
 
 export type PeerRole = 'node' | 'daemon';
@@ -53,18 +54,6 @@ export function checkPeerCertificate(
   } catch {
     return { ok: false, alert: TLS_ALERT.BAD_CERTIFICATE, problem: 'the certificate could not be parsed' };
   }
-}
-
-/**
- * Normalizes a SHA-256 fingerprint given on the command line: 64 hex digits, with or without
- * colons, any case, optionally prefixed `sha256:`. Returns lowercase hex.
- */
-export function parseSha256Fingerprint(text: string, what = '--pin-server-fingerprint'): string {
-  const hex = text.trim().replace(/^sha256:/i, '').replace(/:/g, '').toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(hex)) {
-    throw new PalyraError('PALYRA_E_USAGE', `${what} must be a SHA-256 fingerprint (64 hex digits, colons allowed), got "${text}"`);
-  }
-  return hex;
 }
 
 /** SHA-256 of `der` equals the pinned fingerprint (lowercase hex)? */

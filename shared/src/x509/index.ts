@@ -3,6 +3,7 @@ export { pemCertificates } from './bundle.js';
 export { createCsr, type CreateCsrOptions } from './csr.js';
 export { generateTlsKeyPair, type TlsKeyPair } from './keys.js';
 export { parseCertificate, type ParsedCertificate, type SubjectAltNames } from './parseCertificate.js';
-export { derToPem, fingerprint, pemToDer } from './pem.js';
+export { derToPem, fingerprint, parseSha256Fingerprint, pemToDer } from './pem.js';
 /** Not x509-specific: the one helper that lets a caller stop waiting on a promise when its signal aborts. */
 export { abortable } from './utils.js';
+export { DAEMON_TLS_NAME, checkDaemonCertificate } from './daemonIdentity.js';

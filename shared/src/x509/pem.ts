@@ -6,6 +6,18 @@ export function fingerprint(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
 }
 
+/**
+ * Normalizes a SHA-256 fingerprint given on the command line: 64 hex digits, with or without
+ * colons, any case, optionally prefixed `sha256:`. Returns lowercase hex.
+ */
+export function parseSha256Fingerprint(text: string, what = '--pin-server-fingerprint'): string {
+  const hex = text.trim().replace(/^sha256:/i, '').replace(/:/g, '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw new PalyraError('PALYRA_E_USAGE', `${what} must be a SHA-256 fingerprint (64 hex digits, colons allowed), got "${text}"`);
+  }
+  return hex;
+}
+
 const PEM_LABEL = /^[A-Z0-9][A-Z0-9 ]*$/;
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 const BEGIN = '-----BEGIN ';

@@ -1,0 +1,88 @@
+import { PalyraError } from '@palyra/shared/errors';
+import { auditDir, listAuditFiles } from './auditFiles.js';
+import { readLines } from './readLines.js';
+import type { AuditEntry } from './types.js';
+
+export const DEFAULT_AUDIT_LIST_LIMIT = 1000;
+export const MAX_AUDIT_LIST_LIMIT = 10_000;
+
+export interface AuditQuery {
+  /** Entries with a larger seq (paging). */
+  afterSeq?: number;
+  since?: Date;
+  /** "local", "daemon", "token:<id>", "node:<id>", or a token name. */
+  actor?: string;
+  node?: string;
+  /** An action, or a prefix ending in "." ("dispatch.", "pairing."). */
+  action?: string;
+  limit?: number;
+}
+
+export interface AuditPage {
+  /** Each entry's line as stored. */
+  lines: string[];
+  entries: AuditEntry[];
+  /** The last seq examined: page on with afterSeq. */
+  lastSeq: number;
+  more: boolean;
+}
+
+/**
+ * Entries in seq order that match every filter. Reads the files as they are (lines that are
+ * not JSON are skipped: `audit verify` is what judges them), skipping rotated files wholly at
+ * or before afterSeq.
+ */
+export async function listAuditLog(stateDir: string, query: AuditQuery, { signal }: { signal?: AbortSignal } = {}): Promise<AuditPage> {
+  const limit = query.limit ?? DEFAULT_AUDIT_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIST_LIMIT) {
+    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the limit must be from 1 to ${MAX_AUDIT_LIST_LIMIT}`);
+  }
+  if (query.action !== undefined && query.action !== '' && !/^[a-z][a-z_.]{0,63}$/.test(query.action)) {
+    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'an action filter is an action ("pairing.approve") or a prefix ending in "." ("pairing.")');
+  }
+  const afterSeq = query.afterSeq ?? 0;
+  const sinceMs = query.since?.getTime();
+  const matches = matcher(query);
+  const page: AuditPage = { lines: [], entries: [], lastSeq: afterSeq, more: false };
+  for (const file of await listAuditFiles(auditDir(stateDir))) {
+    if (file.lastSeq !== undefined && file.lastSeq <= afterSeq) continue;
+    for await (const line of readLines(file.path, signal === undefined ? {} : { signal })) {
+      if (!line.complete || line.oversized) continue;
+      let entry: AuditEntry;
+      try {
+        entry = JSON.parse(line.text) as AuditEntry;
+      } catch {
+        continue;
+      }
+      if (typeof entry.seq !== 'number' || entry.seq <= afterSeq) continue;
+      if (page.entries.length >= limit) {
+        page.more = true;
+        return page;
+      }
+      page.lastSeq = entry.seq;
+      if (sinceMs !== undefined && !(Date.parse(entry.at) >= sinceMs)) continue;
+      if (!matches(entry)) continue;
+      page.lines.push(line.text);
+      page.entries.push(entry);
+    }
+  }
+  return page;
+}
+
+function matcher(query: AuditQuery): (entry: AuditEntry) => boolean {
+  const { actor, node, action } = query;
+  return (entry) => {
+    if (node !== undefined && node !== '' && entry.node !== node) return false;
+    if (action !== undefined && action !== '' && !(action.endsWith('.') ? entry.action.startsWith(action) : entry.action === action)) return false;
+    if (actor !== undefined && actor !== '' && !actorMatches(entry, actor)) return false;
+    return true;
+  };
+}
+
+function actorMatches(entry: AuditEntry, actor: string): boolean {
+  const who = entry.actor;
+  if (actor === 'local' || actor === 'daemon') return who.kind === actor;
+  if (actor.startsWith('token:')) return who.kind === 'token' && who.tokenId === actor.slice('token:'.length);
+  if (actor.startsWith('node:')) return who.kind === 'node' && who.deviceId === actor.slice('node:'.length);
+  return who.kind === 'token' && who.tokenName === actor;
+}

@@ -1,0 +1,165 @@
+import { CURRENT_FILE, auditDir, listAuditFiles, readAnchor, type AuditFile } from './auditFiles.js';
+import { GENESIS_PREV, checkLine, claimedSeq } from './entryFormat.js';
+import { readLines, type StoredLine } from './readLines.js';
+
+/** What `audit verify` found (the proto's AuditVerification). */
+export interface AuditVerificationReport {
+  ok: boolean;
+  entries: number;
+  files: number;
+  /** The first entry that fails; 0 when ok. */
+  firstBadSeq: number;
+  firstBadFile: string;
+  firstBadLine: number;
+  /** "edited: ..." | "removed: ..." | "reordered: ..." | "truncated: ..." | "chain break: ..." | "anchor: ..."; "" when ok. */
+  problem: string;
+  lastSeq: number;
+  lastHash: string;
+}
+
+interface Bad {
+  seq: number;
+  file: string;
+  line: number;
+  problem: string;
+}
+
+/**
+ * Walks every audit file in chain order and names the FIRST problem:
+ * - edited: a line that is not JSON, not canonical, or whose HMAC does not match;
+ * - removed: a gap in the seqs, or a `prev` that is not the previous entry's hash;
+ * - reordered: an entry whose seq is lower than expected, or one that comes before the entry
+ *   the chain expects next (a swap);
+ * - truncated: a last line cut short, a rotated file missing entries its name promises, or
+ *   entries missing before the anchor (head.json);
+ * - chain break: an entry the daemon itself wrote at start after it found one of the above.
+ * The walk stops at the first problem: what follows it cannot be trusted to be in place.
+ */
+export async function verifyAuditLog(
+  stateDir: string,
+  key: Uint8Array,
+  { signal, currentBytes }: { signal?: AbortSignal; currentBytes?: () => number } = {},
+): Promise<AuditVerificationReport> {
+  const dir = auditDir(stateDir);
+  const files = await listAuditFiles(dir);
+  let expected = 1;
+  let lastHash = GENESIS_PREV;
+  let entries = 0;
+  const anchor = await readAnchor(dir, key);
+  // Read after the anchor: the anchor only ever names durable entries, so everything it names
+  // lies within the durable length taken now (the writer may be mid-batch beyond it).
+  const currentEnd = currentBytes?.();
+  const anchorSeq = anchor.state === 'ok' ? anchor.anchor.seq : 0;
+  let anchorHashSeen: string | undefined;
+  const report = (bad: Bad | undefined): AuditVerificationReport => ({
+    ok: bad === undefined,
+    entries,
+    files: files.length,
+    firstBadSeq: bad?.seq ?? 0,
+    firstBadFile: bad?.file ?? '',
+    firstBadLine: bad?.line ?? 0,
+    problem: bad?.problem ?? '',
+    lastSeq: expected - 1,
+    lastHash,
+  });
+
+  for (const file of files) {
+    const endBytes = file.name === CURRENT_FILE ? currentEnd : undefined;
+    const lines = lookahead(readLines(file.path, { ...(signal === undefined ? {} : { signal }), ...(endBytes === undefined ? {} : { endBytes }) }));
+    let lastInFile = 0;
+    let lastLine = 0;
+    try {
+    for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
+      lastLine = line.lineNo;
+      const at = { file: file.name, line: line.lineNo };
+      if (!line.complete) {
+        return report({ ...at, seq: claimedSeq(line.text) ?? expected, problem: `truncated: line ${line.lineNo} of ${file.name} is cut short (a partial line)` });
+      }
+      const checked = line.oversized ? ({ ok: false, problem: 'longer than any entry' } as const) : checkLine(key, line.text);
+      if (!checked.ok) return report({ ...at, seq: claimedSeq(line.text) ?? expected, problem: `edited: entry ${claimedSeq(line.text) ?? '?'} (${checked.problem})` });
+      const entry = checked.entry;
+      if (entry.seq < expected) {
+        return report({ ...at, seq: entry.seq, problem: `reordered: entry ${entry.seq} comes after entry ${expected - 1}` });
+      }
+      if (entry.seq > expected) {
+        const next = await lines.peek();
+        const nextSeq = next === undefined ? undefined : claimedSeq(next.text);
+        if (nextSeq !== undefined && nextSeq < entry.seq && nextSeq >= expected) {
+          return report({ ...at, seq: entry.seq, problem: `reordered: entry ${entry.seq} comes before entry ${nextSeq}` });
+        }
+        const missing = entry.seq - 1 === expected ? `entry ${expected} is` : `entries ${expected} to ${entry.seq - 1} are`;
+        return report({ ...at, seq: expected, problem: `removed: ${missing} missing before line ${line.lineNo} of ${file.name}` });
+      }
+      if (entry.prev !== lastHash) {
+        return report({ ...at, seq: entry.seq, problem: `removed: entry ${entry.seq} does not follow the entry before it (its prev differs: an entry was removed or replaced)` });
+      }
+      if (entry.action === 'audit.chain_break') {
+        const details = entry.details ?? {};
+        return report({ ...at, seq: entry.seq, problem: `chain break: at start the daemon found ${String(details.problem ?? 'the chain broken')} (last good entry ${String(details.lastGoodSeq ?? details.lastSeq ?? '?')})` });
+      }
+      if (entry.seq === anchorSeq) anchorHashSeen = entry.hash;
+      lastHash = entry.hash;
+      expected = entry.seq + 1;
+      entries += 1;
+      lastInFile = entry.seq;
+    }
+    } finally {
+      await lines.close();
+    }
+    const promised = rotatedLast(file);
+    if (promised !== undefined && lastInFile < promised) {
+      return report({
+        file: file.name,
+        line: lastLine + 1,
+        seq: lastInFile + 1,
+        problem: `truncated: ${file.name} ends at entry ${lastInFile}, its name says ${promised}`,
+      });
+    }
+  }
+
+  if (anchor.state === 'invalid') return report({ file: 'head.json', line: 1, seq: expected, problem: `anchor: ${anchor.problem}` });
+  if (anchor.state === 'missing' && entries > 0) return report({ file: 'head.json', line: 0, seq: expected, problem: 'anchor: head.json is missing (entries may have been cut off the end)' });
+  if (anchor.state === 'ok') {
+    if (anchorSeq > expected - 1) {
+      const last = files.at(-1)?.name ?? '';
+      return report({ file: last, line: 0, seq: expected, problem: `truncated: entries ${expected} to ${anchorSeq} were removed from the end (the anchor names entry ${anchorSeq})` });
+    }
+    if (anchorSeq > 0 && anchorHashSeen !== anchor.anchor.hash) {
+      return report({ file: 'head.json', line: 1, seq: anchorSeq, problem: `edited: entry ${anchorSeq} is not the one the anchor recorded` });
+    }
+  }
+  return report(undefined);
+}
+
+function rotatedLast(file: AuditFile): number | undefined {
+  return file.lastSeq;
+}
+
+/** An async iterator with a one-line look-ahead (to tell a swap from a removal). */
+function lookahead(source: AsyncGenerator<StoredLine>): { next(): Promise<StoredLine | undefined>; peek(): Promise<StoredLine | undefined>; close(): Promise<void> } {
+  let buffered: StoredLine | undefined;
+  let hasBuffered = false;
+  const pull = async (): Promise<StoredLine | undefined> => {
+    const result = await source.next();
+    return result.done === true ? undefined : result.value;
+  };
+  return {
+    async next() {
+      if (hasBuffered) {
+        hasBuffered = false;
+        return buffered;
+      }
+      return pull();
+    },
+    async close() {
+      await source.return(undefined);
+    },
+    async peek() {
+      if (!hasBuffered) {
+        buffered = await pull();
+        hasBuffered = true;
+      }
+      return buffered;
+    },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * AuditLog on real files: the HMAC chain, group commit, rotation keeping the chain, a restart
+ * resuming it, a torn last line set aside, a tail that does not verify (a chain break that
+ * does not stop the daemon), bounds and text sanitizing, file modes.
+ */
+import { createHmac } from 'node:crypto';
+import { appendFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GENESIS_PREV, MAX_AUDIT_DETAILS, MAX_AUDIT_STRING, canonicalJson } from '../../src/audit/entryFormat.js';
+import type { AuditEntry } from '../../src/audit/types.js';
+import { AuditKit, appendMany, record } from './auditTestKit.js';
+
+let kit: AuditKit;
+beforeEach(async () => {
+  kit = await AuditKit.create();
+});
+afterEach(async () => {
+  await kit.remove();
+});
+
+function expectedHash(key: Uint8Array, entry: AuditEntry): string {
+  const { hash: _hash, ...rest } = entry;
+  return createHmac('sha256', key).update(entry.prev).update(canonicalJson(rest)).digest('hex');
+}
+
+describe('AuditLog: the chain', () => {
+  it('writes seq 1, 2, ... each chained by HMAC-SHA-256(key, prev || canonical JSON) in 0600 files in a 0700 dir', async () => {
+    const log = await kit.open();
+    await appendMany(log, 3);
+    await log.stop();
+    const entries = await kit.entries();
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(entries[0]?.prev).toBe(GENESIS_PREV);
+    for (const [i, entry] of entries.entries()) {
+      expect(entry.hash).toBe(expectedHash(kit.key, entry));
+      if (i > 0) expect(entry.prev).toBe(entries[i - 1]?.hash);
+    }
+    // Fixed key order: the line is the canonical JSON plus the hash, nothing else.
+    const [first] = await kit.lines();
+    expect(first?.startsWith('{"seq":1,"at":"')).toBe(true);
+    expect(first?.endsWith(`"prev":"${GENESIS_PREV}","hash":"${entries[0]?.hash}"}`)).toBe(true);
+    expect((await stat(kit.dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(kit.dir, 'audit.log'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(kit.dir, 'head.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('group commit: entries appended together share one write and one fdatasync, and each resolves once durable', async () => {
+    const log = await kit.open();
+    const before = log.syncs;
+    await Promise.all(Array.from({ length: 200 }, (_, i) => log.append(record(i + 1))));
+    const syncs = log.syncs - before;
+    expect(syncs).toBeGreaterThanOrEqual(1);
+    expect(syncs).toBeLessThan(10);
+    expect(log.lastSeq).toBe(200);
+    await log.stop();
+    expect((await kit.entries()).map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+
+  it('a restart resumes the chain after the last entry', async () => {
+    const first = await kit.open();
+    await appendMany(first, 3);
+    await first.stop();
+    const second = await kit.open();
+    await second.append(record(4));
+    await second.stop();
+    const entries = await kit.entries();
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(entries[3]?.prev).toBe(entries[2]?.hash);
+    expect((await (await kit.open()).verify()).ok).toBe(true);
+  });
+
+  it('bounds records and escapes node-supplied text', async () => {
+    const log = await kit.open();
+    const details: Record<string, string> = {};
+    for (let i = 0; i < MAX_AUDIT_DETAILS + 5; i += 1) details[`k${String(i).padStart(2, '0')}`] = 'v';
+    details['1'] = 'integer-like keys are dropped';
+    await log.append(record(1, { node: `evil\u001b[2Jname\u202e${'x'.repeat(1000)}`, details }));
+    await log.stop();
+    const [entry] = await kit.entries();
+    expect(entry?.node).not.toContain('\u001b');
+    expect(entry?.node).not.toContain('\u202e');
+    expect(entry?.node).toContain('\\u{1b}');
+    expect(entry?.node?.length).toBeLessThanOrEqual(MAX_AUDIT_STRING);
+    expect(Object.keys(entry?.details ?? {})).toHaveLength(MAX_AUDIT_DETAILS + 1);
+    expect(entry?.details?.detailsDropped).toBe(6);
+  });
+});
+
+describe('AuditLog: rotation', () => {
+  it('rotates audit.log by size into audit-<first>-<last>.log, the chain continuing across files', async () => {
+    const log = await kit.open({ maxFileBytes: 2000 });
+    await appendMany(log, 30);
+    await log.stop();
+    const names = (await readdir(kit.dir)).filter((name) => name.endsWith('.log')).sort((a, b) => Number(/\d+/.exec(a)?.[0] ?? 1e9) - Number(/\d+/.exec(b)?.[0] ?? 1e9));
+    expect(names.length).toBeGreaterThan(2);
+    const all: AuditEntry[] = [];
+    for (const name of names) {
+      const entries = await kit.entries(name);
+      const match = /^audit-(\d+)-(\d+)\.log$/.exec(name);
+      if (match !== null) expect([entries[0]?.seq, entries.at(-1)?.seq]).toEqual([Number(match[1]), Number(match[2])]);
+      expect((await stat(join(kit.dir, name))).size).toBeLessThanOrEqual(2000);
+      all.push(...entries);
+    }
+    expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (let i = 1; i < all.length; i += 1) expect(all[i]?.prev).toBe(all[i - 1]?.hash);
+    const reopened = await kit.open({ maxFileBytes: 2000 });
+    await reopened.append(record(31));
+    expect(await reopened.verify()).toMatchObject({ ok: true, entries: 31, lastSeq: 31 });
+    await reopened.stop();
+  });
+});
+
+describe('AuditLog: verify while entries are written', () => {
+  it('passes while appends, anchors and rotations run at the same time (it reads only what was durable)', async () => {
+    const log = await kit.open({ maxFileBytes: 8192, anchorIntervalMs: 1 });
+    let writing = true;
+    const writers = Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = 0; i < 150; i += 1) await log.append(record(w * 1000 + i));
+      }),
+    ).finally(() => {
+      writing = false;
+    });
+    const reports = [];
+    while (writing) reports.push(await log.verify());
+    await writers;
+    reports.push(await log.verify());
+    expect(reports.length).toBeGreaterThan(1);
+    for (const report of reports) expect(report, report.problem).toMatchObject({ ok: true });
+    expect(reports.at(-1)).toMatchObject({ entries: 1200, lastSeq: 1200 });
+    await log.stop();
+  });
+});
+
+describe('AuditLog: start after a crash or tampering', () => {
+  it('moves a torn last line (a crash mid-write) aside into torn-<seq>.partial and records audit.recovered', async () => {
+    const log = await kit.open();
+    await appendMany(log, 3);
+    await log.stop();
+    const torn = '{"seq":4,"at":"2026-12-07T00:00:00.000Z","action":"dispa';
+    await appendFile(join(kit.dir, 'audit.log'), torn);
+    const reopened = await kit.open();
+    expect(await readFile(join(kit.dir, 'torn-4.partial'), 'utf8')).toBe(torn);
+    const entries = await kit.entries();
+    expect(entries.map((e) => [e.seq, e.action])).toEqual([
+      [1, 'dispatch'],
+      [2, 'dispatch'],
+      [3, 'dispatch'],
+      [4, 'audit.recovered'],
+    ]);
+    expect(entries[3]?.details).toMatchObject({ tornBytes: torn.length, movedTo: 'torn-4.partial' });
+    expect((await reopened.verify()).ok).toBe(true);
+    await reopened.stop();
+  });
+
+  it('a last entry that does not verify does not stop the start: a new file records the break, and verify still reports the edit', async () => {
+    const log = await kit.open();
+    await appendMany(log, 4);
+    await log.stop();
+    const lines = await kit.lines();
+    lines[3] = (lines[3] as string).replace('"outcome":"succeeded"', '"outcome":"failed"');
+    await kit.writeLines(lines);
+    const reopened = await kit.open();
+    await reopened.append(record(99));
+    const [breakEntry, next] = await kit.entries();
+    expect(breakEntry).toMatchObject({ seq: 4, action: 'audit.chain_break', actor: { kind: 'daemon' } });
+    expect(breakEntry?.details).toMatchObject({ lastGoodSeq: 3, file: 'audit-1-3.log' });
+    expect(next?.seq).toBe(5);
+    expect(await readdir(kit.dir)).toContain('audit-1-3.log');
+    expect(await reopened.verify()).toMatchObject({ ok: false, firstBadSeq: 4, firstBadFile: 'audit-1-3.log', firstBadLine: 4 });
+    expect((await reopened.verify()).problem).toMatch(/^edited: entry 4/);
+    await reopened.stop();
+  });
+
+  it('never replaces an existing file when it sets a broken audit.log aside', async () => {
+    const log = await kit.open();
+    await appendMany(log, 4);
+    await log.stop();
+    const lines = await kit.lines();
+    lines[3] = (lines[3] as string).replace('"outcome":"succeeded"', '"outcome":"failed"');
+    await kit.writeLines(lines);
+    await writeFile(join(kit.dir, 'audit-1-3.log'), 'older evidence\n', { mode: 0o600 });
+    const reopened = await kit.open();
+    await reopened.stop();
+    expect(await readFile(join(kit.dir, 'audit-1-3.log'), 'utf8')).toBe('older evidence\n');
+    const aside = (await readdir(kit.dir)).filter((name) => /^audit-1-3-broken-\d+\.log$/.test(name));
+    expect(aside).toHaveLength(1);
+    expect((await kit.lines(aside[0])).length).toBe(4);
+  });
+
+  it('entries cut off the end while stopped are recorded at start (the anchor names a later entry)', async () => {
+    const log = await kit.open();
+    await appendMany(log, 5);
+    await log.stop();
+    await kit.writeLines((await kit.lines()).slice(0, 3));
+    const reopened = await kit.open();
+    const entries = await kit.entries();
+    expect(entries[3]).toMatchObject({ seq: 4, action: 'audit.chain_break', details: { anchorSeq: 5, lastSeq: 3 } });
+    const report = await reopened.verify();
+    expect(report).toMatchObject({ ok: false, firstBadSeq: 4 });
+    expect(report.problem).toMatch(/^chain break/);
+    await reopened.stop();
+  });
+
+  it('refuses appends after stop', async () => {
+    const log = await kit.open();
+    await log.stop();
+    await expect(log.append(record(1))).rejects.toMatchObject({ code: 'PALYRA_E_STATE_IO' });
+  });
+});
