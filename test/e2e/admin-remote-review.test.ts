@@ -12,7 +12,8 @@
  *   outside its scopes;
  * - a peer with no token holds the endpoint's connections (TLS and HTTP/2 done, a call started
  *   and never finished) so that token holders cannot connect;
- * - over IPv6, a guesser reconnects to get a fresh failed-authentication allowance each time.
+ * - over IPv6, a guesser reconnects to get a fresh failed-authentication allowance each time;
+ * - a node-narrowed token counts the hidden nodes through GetStatus.
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
@@ -217,6 +218,19 @@ describe('remote admin endpoint: attacks of a token holder', { timeout: E2E_TEST
     }
     expect(limited, 'the address must be throttled whatever the connection').toBeDefined();
     await v6.stop();
+  });
+
+  it("GetStatus counts only the nodes a node-narrowed token sees", async () => {
+    const { client: outside } = await tokenClient('--name', 'status-outside', '--role', 'viewer', '--nodes', 'name=some-other-node');
+    const { client: matching } = await tokenClient('--name', 'status-matching', '--role', 'viewer', '--nodes', `name=${NODE_NAME}`);
+    type Status = { nodesOnline: number; nodesOffline: number; certificates: Record<string, number> };
+    const count = (status: Status): number => status.nodesOnline + status.nodesOffline;
+    const certificates = (status: Status): number => Object.values(status.certificates).reduce((sum, n) => sum + Number(n), 0);
+    const seen = await matching.unary<Status>('GetStatus');
+    expect(count(seen)).toBe(1);
+    const hidden = await outside.unary<Status>('GetStatus');
+    expect(count(hidden)).toBe(0);
+    expect(certificates(hidden)).toBe(0);
   });
 
   it('an admin token limited to other nodes cannot remove or renew a node outside its selector (answered as an unregistered node)', async () => {

@@ -121,6 +121,8 @@ export function createAdminServiceHandlers(
 
   /** A node the caller may see (a token with a node selector sees only the nodes it matches). */
   const visibleNode = (actor: Actor, deviceId: string): boolean => seesEveryNode(actor) || nodeVisible(actor, registry.getNode(deviceId));
+  /** A pairing request the caller is shown: a new device's, or one of a registered node it sees. */
+  const requestVisible = (actor: Actor, deviceId: string): boolean => registry.getNode(deviceId) === undefined || visibleNode(actor, deviceId);
   /** A node the caller may not see is answered as if it were not registered (RemoveNode, RenewNodes). */
   const assertNodeVisible = (actor: Actor, deviceId: string): void => {
     if (seesEveryNode(actor)) return;
@@ -157,14 +159,16 @@ export function createAdminServiceHandlers(
   };
 
   return {
-    GetStatus: unary(async () => {
-      const nodes = registry.listNodes();
+    GetStatus: unary(async (_request, call) => {
+      const actor = actorOf(call);
+      // A token limited by a node selector counts only its nodes (and the requests it is shown).
+      const nodes = registry.listNodes().filter((node) => nodeVisible(actor, node));
       const online = nodes.filter((n) => sessions.isOnline(n.deviceId)).length;
       return {
         ...deps.status(),
         nodesOnline: online,
         nodesOffline: nodes.length - online,
-        requestsPending: (await registry.pendingRequests()).length,
+        requestsPending: (await registry.pendingRequests()).filter((r) => requestVisible(actor, r.deviceId)).length,
         certificates: (({ in_grace: inGrace, ...rest }) => ({ ...rest, inGrace }))(countCertStates(nodes, certContext())),
       };
     }),
@@ -200,8 +204,7 @@ export function createAdminServiceHandlers(
     ListPending: unary(async (_request, call) => {
       const actor = actorOf(call);
       // A request of a registered node outside the token's selector is about that node: not shown (Decide refuses it).
-      const shown = (deviceId: string): boolean => registry.getNode(deviceId) === undefined || visibleNode(actor, deviceId);
-      return { requests: (await registry.pendingRequests()).filter((r) => shown(r.deviceId)).map((r) => toPendingRequest(r, registry)) };
+      return { requests: (await registry.pendingRequests()).filter((r) => requestVisible(actor, r.deviceId)).map((r) => toPendingRequest(r, registry)) };
     }),
 
     Decide: unary(async (request, call) => {
