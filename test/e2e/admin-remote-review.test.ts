@@ -13,7 +13,8 @@
  * - a peer with no token holds the endpoint's connections (TLS and HTTP/2 done, a call started
  *   and never finished) so that token holders cannot connect;
  * - over IPv6, a guesser reconnects to get a fresh failed-authentication allowance each time;
- * - a node-narrowed token counts the hidden nodes through GetStatus.
+ * - a node-narrowed token counts the hidden nodes through GetStatus;
+ * - a token narrowed to requests.read (no nodes.read) reads the nodes through WatchApprovals.
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
@@ -231,6 +232,21 @@ describe('remote admin endpoint: attacks of a token holder', { timeout: E2E_TEST
     const hidden = await outside.unary<Status>('GetStatus');
     expect(count(hidden)).toBe(0);
     expect(certificates(hidden)).toBe(0);
+  });
+
+  it('WatchApprovals shows nodes only to a token that may read them (nodes.read)', async () => {
+    const { client: requestsOnly } = await tokenClient('--name', 'requests-only', '--role', 'viewer', '--permission', 'requests.read');
+    expect((await failure(requestsOnly.unary('ListNodes'))).code).toBe('PALYRA_E_FORBIDDEN');
+    const watch = requestsOnly.serverStream<{ snapshot?: { nodes: { deviceId: string }[] } }>('WatchApprovals', {});
+    const [snapshot] = await watch.received(1);
+    watch.cancel();
+    expect(snapshot?.snapshot?.nodes.map((n) => n.deviceId)).toEqual([]);
+    // With nodes.read the same stream shows the node.
+    const { client: both } = await tokenClient('--name', 'requests-and-nodes', '--role', 'viewer', '--permission', 'requests.read,nodes.read');
+    const full = both.serverStream<{ snapshot?: { nodes: { deviceId: string }[] } }>('WatchApprovals', {});
+    const [fullSnapshot] = await full.received(1);
+    full.cancel();
+    expect(fullSnapshot?.snapshot?.nodes.map((n) => n.deviceId)).toEqual([deviceId]);
   });
 
   it('an admin token limited to other nodes cannot remove or renew a node outside its selector (answered as an unregistered node)', async () => {

@@ -337,7 +337,14 @@ export function createAdminServiceHandlers(
       ...(deps.events === undefined ? {} : { events: deps.events }),
       nodeVisibleTo: (call) => {
         const actor = actorOf(call);
+        // The stream needs requests.read; its nodes (snapshot, online/offline, certificates) are
+        // what ListNodes shows, so only to a caller that also holds nodes.read.
+        if (!actor.permissions.has('nodes.read')) return () => false;
         return seesEveryNode(actor) ? undefined : (deviceId) => visibleNode(actor, deviceId);
+      },
+      requestVisibleTo: (call) => {
+        const actor = actorOf(call);
+        return seesEveryNode(actor) ? undefined : (deviceId) => requestVisible(actor, deviceId);
       },
     }),
 

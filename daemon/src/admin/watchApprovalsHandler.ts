@@ -50,6 +50,11 @@ export interface WatchApprovalsDeps {
   events?: DaemonEvents;
   /** Which nodes the call's caller may see (a token limited to some nodes); absent: all. */
   nodeVisibleTo?: (call: object) => ((deviceId: string) => boolean) | undefined;
+  /**
+   * Which pairing requests (by device id) the call's caller is shown (a token limited to some
+   * nodes is not shown those of registered nodes outside its selector); absent: all.
+   */
+  requestVisibleTo?: (call: object) => ((deviceId: string) => boolean) | undefined;
 }
 
 const CERTIFICATE_EVENTS: ReadonlySet<DaemonEventType> = new Set(['cert.renewed', 'cert.expiring', 'cert.expired']);
@@ -65,9 +70,8 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
   const { registry, sessions } = deps;
   return (call) => {
     const visible = deps.nodeVisibleTo?.(call);
-    // A request of a registered node the caller may not see is about that node: not shown.
-    const requestShown = (request: Readonly<PairingRequestRecord>): boolean =>
-      visible === undefined || registry.getNode(request.deviceId) === undefined || visible(request.deviceId);
+    const requestVisible = deps.requestVisibleTo?.(call);
+    const requestShown = (request: Readonly<PairingRequestRecord>): boolean => requestVisible === undefined || requestVisible(request.deviceId);
     const queued: ApprovalsEvent[] = [];
     let snapshotSent = false;
     let closed = false;
