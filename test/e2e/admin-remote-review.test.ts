@@ -14,7 +14,8 @@
  *   and never finished) so that token holders cannot connect;
  * - over IPv6, a guesser reconnects to get a fresh failed-authentication allowance each time;
  * - a node-narrowed token counts the hidden nodes through GetStatus;
- * - a token narrowed to requests.read (no nodes.read) reads the nodes through WatchApprovals.
+ * - a token narrowed to requests.read (no nodes.read) reads the nodes through WatchApprovals;
+ * - a node-narrowed admin reads the audit entries about hidden nodes (ListAudit).
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
@@ -247,6 +248,19 @@ describe('remote admin endpoint: attacks of a token holder', { timeout: E2E_TEST
     const [fullSnapshot] = await full.received(1);
     full.cancel();
     expect(fullSnapshot?.snapshot?.nodes.map((n) => n.deviceId)).toEqual([deviceId]);
+  });
+
+  it('ListAudit shows a node-narrowed token no entry about a node outside its selector', async () => {
+    type Page = { entriesJson: string[] };
+    const about = (page: Page): { node?: string; actor: { deviceId?: string } }[] =>
+      page.entriesJson.map((line) => JSON.parse(line) as { node?: string; actor: { deviceId?: string } }).filter((e) => e.node === deviceId || e.actor.deviceId === deviceId);
+    const { client: matching } = await tokenClient('--name', 'audit-matching', '--role', 'admin', '--nodes', `name=${NODE_NAME}`);
+    // The node's pairing is in the log, about it.
+    expect(about(await matching.unary<Page>('ListAudit', { limit: 1000 })).length).toBeGreaterThan(0);
+    const { client: outside } = await tokenClient('--name', 'audit-outside', '--role', 'admin', '--nodes', 'name=some-other-node');
+    expect(about(await outside.unary<Page>('ListAudit', { limit: 1000 }))).toEqual([]);
+    // Asking for the node by name gets nothing either.
+    expect((await outside.unary<Page>('ListAudit', { node: deviceId, limit: 1000 })).entriesJson).toEqual([]);
   });
 
   it('an admin token limited to other nodes cannot remove or renew a node outside its selector (answered as an unregistered node)', async () => {

@@ -387,7 +387,10 @@ export function createAdminServiceHandlers(
     CreateToken: unary(async (request, call) => createToken(deps, actorOf(call), request)),
     ListTokens: unary(async (request) => listTokens(deps, request)),
     RevokeToken: unary(async (request, call) => revokeToken(deps, actorOf(call), request)),
-    ListAudit: listAuditHandler(deps.auditLog),
+    ListAudit: listAuditHandler(deps.auditLog, (call) => {
+      const actor = actorOf(call);
+      return seesEveryNode(actor) ? undefined : (deviceId) => visibleNode(actor, deviceId);
+    }),
     VerifyAudit: verifyAuditHandler(deps.auditLog, audit),
   };
 }
