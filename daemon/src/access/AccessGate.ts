@@ -16,6 +16,11 @@ export type Authenticate = (call: AnyCall, method: AdminMethod) => Promise<Actor
 export interface GateOptions {
   /** Told of every PALYRA_E_FORBIDDEN refusal of the permission check (the audit log's auth.denied). */
   onForbidden?: (actor: Actor, method: AdminMethod, error: PalyraError) => void;
+  /**
+   * Counts a streaming call of `actor` once it is admitted: throws to refuse it (too many open),
+   * or returns what the gate calls when the stream ends.
+   */
+  openStream?: (actor: Actor) => () => void;
 }
 
 /**
@@ -62,6 +67,17 @@ export function gateAdminHandlers(handlers: AdminServiceHandlers, authenticate: 
       gated[name] = (call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>) => {
         admit(call).then(
           (actor) => {
+            if (call.cancelled || call.writableEnded) return;
+            if (options.openStream !== undefined) {
+              let release: () => void;
+              try {
+                release = options.openStream(actor);
+              } catch (error) {
+                call.emit('error', toServiceError(error));
+                return;
+              }
+              onEnd(call, release);
+            }
             if (actor.kind === 'token') endOnAbort(call, actor.signal);
             if (call.cancelled || call.writableEnded) return;
             // Headers at once: the caller learns its stream was admitted (an events stream may
@@ -75,6 +91,16 @@ export function gateAdminHandlers(handlers: AdminServiceHandlers, authenticate: 
     }
   }
   return gated as unknown as AdminServiceHandlers;
+}
+
+/** Calls `done` once when the call is over, however it ends (finished, cancelled, ended with an error status). */
+function onEnd(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>, done: () => void): void {
+  const events = ['close', 'finish', 'cancelled', 'error'] as const;
+  const once = (): void => {
+    for (const event of events) call.off(event, once);
+    done();
+  };
+  for (const event of events) call.on(event, once);
 }
 
 /**

@@ -4,6 +4,7 @@ import { RateLimitedLog } from '@palyra/shared/logging';
 import { normalizeSelector } from '@palyra/shared/selectors';
 import { mintToken, parseToken, tokenIdOf, tokenSecretMatches } from '@palyra/shared/tokens';
 import { TokenBuckets } from '../limits/TokenBuckets.js';
+import { addressKey, peerAddress } from '../rpc/PeerLimiter.js';
 import type { TokenRecord, TokenRepository } from '../store/types.js';
 import { actorRef, type Actor, type TokenActor } from './Actor.js';
 import { isPermission, isRole, ROLE_PERMISSIONS, ROLES, type Permission, type Role } from './permissions.js';
@@ -21,6 +22,13 @@ export const MAX_TOKEN_TTL_MS = 3650 * 86_400_000;
 const LAST_USED_EVERY_MS = 60_000;
 /** Failed authentications one remote address may make: 10 at once, then one per 6 s (10 a minute). */
 export const DEFAULT_FAILED_AUTH_LIMIT = { burst: 10, refillMs: 6_000 };
+/**
+ * Streams (Invoke, InvokeMany, WatchDispatch, StreamEvents, WatchApprovals) one token may hold
+ * open at once, over all its connections. Each may buffer megabytes of answers its caller has
+ * not read; without this a token's streams were bounded only by the endpoint's connection caps
+ * (256 connections of 64 calls). Many invocations at once go on one InvokeMany stream.
+ */
+export const MAX_STREAMS_PER_TOKEN = 32;
 /** Tokens held at once (revoked ones included): bounds the table a token holder can grow. */
 export const MAX_TOKENS = 10_000;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
@@ -60,6 +68,8 @@ interface Held {
   timer?: NodeJS.Timeout;
   buckets: TokenBuckets;
   lastTouchedMs: number;
+  /** Streams of this token open now (MAX_STREAMS_PER_TOKEN). */
+  streams: number;
 }
 
 /**
@@ -222,8 +232,11 @@ export class TokenService {
    */
   authenticate(authorization: string | undefined, remoteAddress: string): TokenActor {
     const host = hostOf(remoteAddress);
+    // Counted as the connection caps count (an IPv6 peer per /64, an IPv4-mapped one as IPv4):
+    // a guesser gets no fresh allowance from a new port or another address of its own /64.
+    const throttleKey = addressKey(host);
     const nowMs = this.now().getTime();
-    const wait = this.failures.take(host, nowMs);
+    const wait = this.failures.take(throttleKey, nowMs);
     if (wait > 0) {
       this.log?.note('warn', 'auth-throttled', { remoteAddress: host, retryAfterMs: Math.ceil(wait) }, 'authentication refused: this address failed too often');
       throw rateLimited(`this address failed authentication too often: retry in ${formatWait(wait)}`, wait);
@@ -249,7 +262,7 @@ export class TokenService {
     const { record } = held;
     if (record.revokedAt !== null) throw failed(`API token ${record.id} was revoked at ${record.revokedAt}`, 'revoked', record.id);
     if (record.expiresAt !== null && Date.parse(record.expiresAt) <= nowMs) throw failed(`API token ${record.id} expired at ${record.expiresAt}`, 'expired', record.id);
-    this.failures.refund(host);
+    this.failures.refund(throttleKey);
     if (nowMs - held.lastTouchedMs >= LAST_USED_EVERY_MS) {
       held.lastTouchedMs = nowMs;
       const at = new Date(nowMs).toISOString();
@@ -288,6 +301,30 @@ export class TokenService {
     }
   }
 
+  /**
+   * Counts a stream the token opens: returns what to call once it ends (once is enough; more
+   * calls do nothing). PALYRA_E_LIMIT_EXCEEDED (RESOURCE_EXHAUSTED) when the token already
+   * holds MAX_STREAMS_PER_TOKEN. The local owner is not counted.
+   */
+  openStream(actor: Actor): () => void {
+    const held = actor.kind === 'token' ? this.held.get(actor.tokenId) : undefined;
+    if (held === undefined) return () => undefined;
+    if (held.streams >= MAX_STREAMS_PER_TOKEN) {
+      throw new PalyraError(
+        'PALYRA_E_LIMIT_EXCEEDED',
+        `token ${held.record.id} (${held.record.name}) already holds ${MAX_STREAMS_PER_TOKEN} streams open: end one first (InvokeMany runs many invocations on one stream)`,
+        { details: { limit: MAX_STREAMS_PER_TOKEN } },
+      );
+    }
+    held.streams += 1;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      held.streams -= 1;
+    };
+  }
+
   private hold(record: TokenRecord): void {
     const previous = this.held.get(record.id);
     if (previous !== undefined) clearTimeout(previous.timer);
@@ -296,6 +333,7 @@ export class TokenService {
       controller: previous?.controller ?? new AbortController(),
       buckets: new TokenBuckets(Math.max(1, record.burst), 1000 / Math.max(record.ratePerSecond, 1e-6)),
       lastTouchedMs: record.lastUsedAt === null ? 0 : Date.parse(record.lastUsedAt),
+      streams: previous?.streams ?? 0,
     };
     this.held.set(record.id, held);
     if (record.revokedAt !== null) held.controller.abort(new PalyraError('PALYRA_E_UNAUTHENTICATED', `API token ${record.id} was revoked`));
@@ -330,10 +368,10 @@ function bearerOf(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** The address part of host:port ("[::1]:5000" -> "::1"); throttles count per address, not per connection. */
+/**
+ * The address part of a peer: grpc-js's getPeer() is `ADDRESS:PORT` with IPv6 unbracketed
+ * ("::1:5000" -> "::1"; "[::1]:5000" too). Throttles count per address, never per connection.
+ */
 export function hostOf(remoteAddress: string): string {
-  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(remoteAddress);
-  if (bracketed?.[1] !== undefined) return bracketed[1];
-  const colon = remoteAddress.lastIndexOf(':');
-  return colon > 0 && remoteAddress.indexOf(':') === colon ? remoteAddress.slice(0, colon) : remoteAddress;
+  return peerAddress(remoteAddress);
 }

@@ -10,6 +10,7 @@ import { auditDenied } from '../access/auditDenied.js';
 import { localOwner } from '../access/callActor.js';
 import { ApprovalsWatchers } from './watchApprovalsHandler.js';
 import { createAdminTlsCredentials } from './adminTlsCredentials.js';
+import { AuthDeadline } from './AuthDeadline.js';
 import { closeGrpcServer } from '../rpc/closeGrpcServer.js';
 import { ConnectionGuard, type ConnectionLimits } from '../rpc/ConnectionGuard.js';
 import { grpcHttp2Servers } from '../rpc/grpcHttp2Servers.js';
@@ -29,6 +30,12 @@ export interface AdminRemoteOptions {
  * the HTTP/2 preface.
  */
 export const ADMIN_CONNECTION_LIMITS: ConnectionLimits = { handshakeTimeoutMs: 10_000, maxConnections: 256, maxConnectionsPerAddress: 32 };
+
+/**
+ * How long a remote admin connection may go without an authenticated call once TLS is up: a
+ * client makes its call at once; a peer with no token must not hold a connection slot.
+ */
+export const ADMIN_AUTH_TIMEOUT_MS = 10_000;
 
 /**
  * Options of the remote admin server. Keepalive finds a vanished operator (an open `events`
@@ -98,6 +105,7 @@ export class AdminServer {
     const server = new grpc.Server(ADMIN_TLS_SERVER_OPTIONS);
     const log = this.deps.logger === undefined ? undefined : new RateLimitedLog({ logger: this.deps.logger });
     const guard = new ConnectionGuard(remote.connectionLimits ?? ADMIN_CONNECTION_LIMITS, log);
+    const deadline = new AuthDeadline(ADMIN_AUTH_TIMEOUT_MS, log);
     server.addService(
       loadPalyraProto().AdminService.service,
       gateAdminHandlers(
@@ -105,11 +113,13 @@ export class AdminServer {
         async (call, method) => {
           const header = call.metadata.get('authorization')[0];
           const actor = tokens.authenticate(typeof header === 'string' ? header : undefined, call.getPeer());
+          deadline.authenticated(call.getPeer());
           // InvokeMany is charged per request on its stream (invokeManyHandler), not at open.
           if (method !== 'InvokeMany') tokens.charge(actor);
           return actor;
         },
-        gate,
+        // Streams are counted per token: each may hold megabytes of unread answers.
+        { ...gate, openStream: (actor) => tokens.openStream(actor) },
       ),
     );
     this.remoteLog = log;
@@ -121,7 +131,10 @@ export class AdminServer {
             return;
           }
           try {
-            for (const http2Server of grpcHttp2Servers(server)) guard.attach(http2Server);
+            for (const http2Server of grpcHttp2Servers(server)) {
+              guard.attach(http2Server);
+              deadline.attach(http2Server);
+            }
             resolve(port);
           } catch (hookError) {
             server.forceShutdown();

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type CaStatus, type DaemonStatus, type NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
+import { assertDeviceId } from '@palyra/shared/ids';
 import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
@@ -23,7 +24,7 @@ import { createStreamEventsHandler } from './streamEventsHandler.js';
 import { actorOf } from '../access/callActor.js';
 import type { Actor } from '../access/Actor.js';
 import { auditDenied } from '../access/auditDenied.js';
-import { assertDispatchAllowed, nodeVisible, seesEveryNode } from '../access/scopes.js';
+import { assertDispatchAllowed, nodeVisible, scopesAllow, seesEveryNode } from '../access/scopes.js';
 import type { TokenService } from '../access/TokenService.js';
 import type { AuditSink } from '../audit/types.js';
 import type { InvokeAccess } from './invokeHandler.js';
@@ -120,6 +121,14 @@ export function createAdminServiceHandlers(
 
   /** A node the caller may see (a token with a node selector sees only the nodes it matches). */
   const visibleNode = (actor: Actor, deviceId: string): boolean => seesEveryNode(actor) || nodeVisible(actor, registry.getNode(deviceId));
+  /** A pairing request the caller is shown: a new device's, or one of a registered node it sees. */
+  const requestVisible = (actor: Actor, deviceId: string): boolean => registry.getNode(deviceId) === undefined || visibleNode(actor, deviceId);
+  /** A node the caller may not see is answered as if it were not registered (RemoveNode, RenewNodes). */
+  const assertNodeVisible = (actor: Actor, deviceId: string): void => {
+    if (seesEveryNode(actor)) return;
+    assertDeviceId(deviceId);
+    if (!visibleNode(actor, deviceId)) throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node ${deviceId}: list them with palyrad nodes list`);
+  };
   /** A dispatch on a node the caller may not see is answered as if it did not exist. */
   const assertDispatchVisible = async (actor: Actor, dispatchId: string): Promise<void> => {
     if (seesEveryNode(actor)) return;
@@ -129,6 +138,10 @@ export function createAdminServiceHandlers(
   const invokeAccess: InvokeAccess = {
     authorize(call, request) {
       const actor = actorOf(call);
+      // A token revoked or expired since its call was admitted starts nothing more on it.
+      if (actor.kind === 'token' && actor.signal.aborted) {
+        throw actor.signal.reason instanceof PalyraError ? actor.signal.reason : new PalyraError('PALYRA_E_UNAUTHENTICATED', 'the API token is no longer valid');
+      }
       try {
         assertDispatchAllowed(actor, request.deviceId, request.capability, registry.getNode(request.deviceId));
       } catch (error) {
@@ -146,14 +159,16 @@ export function createAdminServiceHandlers(
   };
 
   return {
-    GetStatus: unary(async () => {
-      const nodes = registry.listNodes();
+    GetStatus: unary(async (_request, call) => {
+      const actor = actorOf(call);
+      // A token limited by a node selector counts only its nodes (and the requests it is shown).
+      const nodes = registry.listNodes().filter((node) => nodeVisible(actor, node));
       const online = nodes.filter((n) => sessions.isOnline(n.deviceId)).length;
       return {
         ...deps.status(),
         nodesOnline: online,
         nodesOffline: nodes.length - online,
-        requestsPending: (await registry.pendingRequests()).length,
+        requestsPending: (await registry.pendingRequests()).filter((r) => requestVisible(actor, r.deviceId)).length,
         certificates: (({ in_grace: inGrace, ...rest }) => ({ ...rest, inGrace }))(countCertStates(nodes, certContext())),
       };
     }),
@@ -186,15 +201,28 @@ export function createAdminServiceHandlers(
       },
     ),
 
-    ListPending: unary(async () => ({ requests: (await registry.pendingRequests()).map((r) => toPendingRequest(r, registry)) })),
+    ListPending: unary(async (_request, call) => {
+      const actor = actorOf(call);
+      // A request of a registered node outside the token's selector is about that node: not shown (Decide refuses it).
+      return { requests: (await registry.pendingRequests()).filter((r) => requestVisible(actor, r.deviceId)).map((r) => toPendingRequest(r, registry)) };
+    }),
 
     Decide: unary(async (request, call) => {
       // Computed before deciding: once approved, the node holds the new key and the request
       // would no longer look like an identity change.
       const before = registry.findRequest(request.id);
+      // A request for a registered node (a re-pair, or an identity change that replaces its key)
+      // is a decision about that node: a token limited by a node selector decides only its own.
+      const actor = actorOf(call);
+      if (actor.kind === 'token' && before !== undefined && registry.getNode(before.deviceId) !== undefined && !visibleNode(actor, before.deviceId)) {
+        const error = new PalyraError('PALYRA_E_FORBIDDEN', `token ${actor.tokenId} (${actor.tokenName}) may not decide request ${before.requestId}: it is for node ${before.deviceId}, outside its node selector "${actor.nodes}"`, {
+          details: { permission: 'requests.decide', node: before.deviceId },
+        });
+        auditDenied(deps.audit, deps.logger, actor, 'Decide', error);
+        throw error;
+      }
       const change = before === undefined ? undefined : registry.identityChangeOf(before);
       // PairingDecisions records the decision (and the certificate issued) before returning.
-      const actor = actorOf(call);
       const by = { actor: auditActorOf(actor), remoteAddress: actor.remoteAddress };
       const decided = request.approve
         ? await deps.decisions.approve(request.id, { replaceIdentity: request.replaceIdentity, by })
@@ -207,7 +235,9 @@ export function createAdminServiceHandlers(
       return { nodes: registry.listNodes().filter((node) => nodeVisible(actor, node)).map(toNodeInfo) };
     }),
 
-    RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (request) => {
+    RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (request, call) => {
+      // A token limited by a node selector acts only on its nodes: another node does not exist for it.
+      assertNodeVisible(actorOf(call), request.deviceId);
       const forget = (deviceId: string): void => {
         sessions.closeDevice(deviceId, new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'));
         deps.capabilities.forget(deviceId);
@@ -236,7 +266,11 @@ export function createAdminServiceHandlers(
           details: { all: request.all, ...(response === undefined ? {} : { asked: response.asked?.length ?? 0, offline: response.offline?.length ?? 0 }) },
         }),
       },
-      async (request) => renewNodes(request, deps),
+      async (request, call) => {
+        const actor = actorOf(call);
+        if (request.deviceId !== '') assertNodeVisible(actor, request.deviceId);
+        return renewNodes(request, deps, seesEveryNode(actor) ? undefined : (node) => nodeVisible(actor, node));
+      },
     ),
 
     Invoke: createInvokeHandler(deps.dispatcher, invokeAccess, audit),
@@ -244,7 +278,18 @@ export function createAdminServiceHandlers(
     InvokeMany: createInvokeManyHandler(deps.dispatcher, invokeAccess, audit),
 
     CancelDispatch: auditedUnary({ audit, logger, action: 'dispatch.cancel', facts: (request, response) => ({ details: { dispatchId: request.dispatchId, ...(response === undefined ? {} : { cancelled: response.cancelled }) } }) }, async (request, call) => {
-      await assertDispatchVisible(actorOf(call), request.dispatchId);
+      const actor = actorOf(call);
+      await assertDispatchVisible(actor, request.dispatchId);
+      // Cancelling acts on the dispatch's capability: a token's scopes bound it as they bound
+      // Invoke. (The refusal is recorded by auditedUnary, outcome refused.)
+      if (actor.kind === 'token' && actor.scopes.length > 0) {
+        const { capability, deviceId } = await deps.dispatcher.describe(request.dispatchId);
+        if (!scopesAllow(actor.scopes, capability)) {
+          throw new PalyraError('PALYRA_E_FORBIDDEN', `token ${actor.tokenId} (${actor.tokenName}) may not cancel a dispatch of ${capability}: its scopes are ${actor.scopes.join(', ')}`, {
+            details: { permission: 'dispatch.cancel', capability, node: deviceId },
+          });
+        }
+      }
       // One the daemon no longer holds in memory is finished (the journal knows it): not cancelled.
       if (deps.dispatcher.get(request.dispatchId) === undefined) {
         await deps.dispatcher.describe(request.dispatchId);
@@ -292,7 +337,14 @@ export function createAdminServiceHandlers(
       ...(deps.events === undefined ? {} : { events: deps.events }),
       nodeVisibleTo: (call) => {
         const actor = actorOf(call);
+        // The stream needs requests.read; its nodes (snapshot, online/offline, certificates) are
+        // what ListNodes shows, so only to a caller that also holds nodes.read.
+        if (!actor.permissions.has('nodes.read')) return () => false;
         return seesEveryNode(actor) ? undefined : (deviceId) => visibleNode(actor, deviceId);
+      },
+      requestVisibleTo: (call) => {
+        const actor = actorOf(call);
+        return seesEveryNode(actor) ? undefined : (deviceId) => requestVisible(actor, deviceId);
       },
     }),
 
@@ -335,7 +387,10 @@ export function createAdminServiceHandlers(
     CreateToken: unary(async (request, call) => createToken(deps, actorOf(call), request)),
     ListTokens: unary(async (request) => listTokens(deps, request)),
     RevokeToken: unary(async (request, call) => revokeToken(deps, actorOf(call), request)),
-    ListAudit: listAuditHandler(deps.auditLog),
+    ListAudit: listAuditHandler(deps.auditLog, (call) => {
+      const actor = actorOf(call);
+      return seesEveryNode(actor) ? undefined : (deviceId) => visibleNode(actor, deviceId);
+    }),
     VerifyAudit: verifyAuditHandler(deps.auditLog, audit),
   };
 }

@@ -6,8 +6,15 @@ import { auditActorOf } from '../access/auditDenied.js';
 import type { AuditSink } from '../audit/types.js';
 import type { AuditReader } from './AdminServiceImpl.js';
 
-/** AdminService.ListAudit: entries in seq order matching the filters, paged by seq. */
-export function listAuditHandler(reader: AuditReader | undefined): grpc.handleUnaryCall<ListAuditRequest__Output, ListAuditResponse> {
+/**
+ * AdminService.ListAudit: entries in seq order matching the filters, paged by seq. `nodeVisibleTo`
+ * (a token limited by a node selector): entries about a node, or by a node, it may not see are
+ * left out after the page is read (a page may then hold fewer than `limit`; lastSeq still pages on).
+ */
+export function listAuditHandler(
+  reader: AuditReader | undefined,
+  nodeVisibleTo?: (call: object) => ((deviceId: string) => boolean) | undefined,
+): grpc.handleUnaryCall<ListAuditRequest__Output, ListAuditResponse> {
   return (call, callback) => {
     const run = async (): Promise<ListAuditResponse> => {
       const log = readerOf(reader);
@@ -25,7 +32,9 @@ export function listAuditHandler(reader: AuditReader | undefined): grpc.handleUn
         ...(request.action === '' ? {} : { action: request.action }),
         ...(request.limit === 0 ? {} : { limit: request.limit }),
       });
-      return { entriesJson: page.lines, lastSeq: page.lastSeq, more: page.more };
+      const visible = nodeVisibleTo?.(call);
+      const shown = visible === undefined ? page.lines : page.lines.filter((line) => entryVisible(line, visible));
+      return { entriesJson: shown, lastSeq: page.lastSeq, more: page.more };
     };
     run().then(
       (response) => callback(null, response),
@@ -65,4 +74,17 @@ export function verifyAuditHandler(reader: AuditReader | undefined, audit: Audit
 function readerOf(reader: AuditReader | undefined): AuditReader {
   if (reader === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'the audit log is not available in this daemon');
   return reader;
+}
+
+/** Whether an entry names no node the caller may not see (as the node acted on, or as its actor). */
+function entryVisible(line: string, visible: (deviceId: string) => boolean): boolean {
+  let entry: { node?: unknown; actor?: { kind?: unknown; deviceId?: unknown } };
+  try {
+    entry = JSON.parse(line) as typeof entry;
+  } catch {
+    return false;
+  }
+  if (typeof entry.node === 'string' && entry.node !== '' && !visible(entry.node)) return false;
+  const deviceId = entry.actor?.kind === 'node' ? entry.actor.deviceId : undefined;
+  return typeof deviceId !== 'string' || visible(deviceId);
 }

@@ -40,6 +40,10 @@ export function createInvokeManyHandler(
     };
 
     call.on('data', (message: InvokeManyRequest__Output) => {
+      // Once the call is ended (its token revoked or expired, the daemon stopping), its status
+      // may wait behind answers the caller does not read (flow control) while requests still
+      // arrive: none of them may start anything.
+      if (closed()) return;
       const { callId } = message;
       if (message.body === 'cancel') {
         calls.get(callId)?.abandon();

@@ -2,6 +2,7 @@ import type { RenewNodesRequest__Output, RenewNodesResponse, RenewTarget } from 
 import { PalyraError } from '@palyra/shared/errors';
 import { assertDeviceId } from '@palyra/shared/ids';
 import type { NodeRegistry } from '../registry/index.js';
+import type { NodeRecord } from '../registry/types.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
 
 const DEFAULT_REASON = 'asked by an operator (palyrad nodes renew)';
@@ -15,6 +16,8 @@ const MAX_REASON_CHARS = 200;
 export function renewNodes(
   request: RenewNodesRequest__Output,
   { registry, sessions }: { registry: NodeRegistry; sessions: SessionManager },
+  /** The nodes the caller may act on (a token limited by a node selector); absent: all. */
+  visible?: (node: NodeRecord) => boolean,
 ): RenewNodesResponse {
   const one = request.deviceId !== '';
   if (one === request.all) {
@@ -34,6 +37,7 @@ export function renewNodes(
   } else {
     nodes = registry.listNodes();
   }
+  if (visible !== undefined) nodes = nodes.filter(visible);
   const reason = request.reason === '' ? DEFAULT_REASON : request.reason;
   const asked: RenewTarget[] = [];
   const offline: RenewTarget[] = [];

@@ -50,6 +50,11 @@ export interface WatchApprovalsDeps {
   events?: DaemonEvents;
   /** Which nodes the call's caller may see (a token limited to some nodes); absent: all. */
   nodeVisibleTo?: (call: object) => ((deviceId: string) => boolean) | undefined;
+  /**
+   * Which pairing requests (by device id) the call's caller is shown (a token limited to some
+   * nodes is not shown those of registered nodes outside its selector); absent: all.
+   */
+  requestVisibleTo?: (call: object) => ((deviceId: string) => boolean) | undefined;
 }
 
 const CERTIFICATE_EVENTS: ReadonlySet<DaemonEventType> = new Set(['cert.renewed', 'cert.expiring', 'cert.expired']);
@@ -65,6 +70,8 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
   const { registry, sessions } = deps;
   return (call) => {
     const visible = deps.nodeVisibleTo?.(call);
+    const requestVisible = deps.requestVisibleTo?.(call);
+    const requestShown = (request: Readonly<PairingRequestRecord>): boolean => requestVisible === undefined || requestVisible(request.deviceId);
     const queued: ApprovalsEvent[] = [];
     let snapshotSent = false;
     let closed = false;
@@ -79,6 +86,7 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
       call.write(event);
     };
     const onRequest = (request: Readonly<PairingRequestRecord>): void => {
+      if (!requestShown(request)) return;
       send({ request: toPendingRequest(request, registry), at: new Date().toISOString() });
     };
     const onSession =
@@ -131,7 +139,7 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
         if (closed || call.cancelled) return;
         call.write({
           snapshot: {
-            requests: pending.map((r) => toPendingRequest(r, registry)),
+            requests: pending.filter(requestShown).map((r) => toPendingRequest(r, registry)),
             nodes: registry
               .listNodes()
               .filter((node) => visible === undefined || visible(node.deviceId))

@@ -129,6 +129,9 @@ describe('TokenService', () => {
     expect(scopeCovers('fs.*', 'fs.read')).toBe(true);
     expect(hostOf('127.0.0.1:5000')).toBe('127.0.0.1');
     expect(hostOf('[::1]:5000')).toBe('::1');
+    // grpc-js's getPeer() leaves IPv6 unbracketed: the port must not become part of the address.
+    expect(hostOf('::1:5000')).toBe('::1');
+    expect(hostOf('::ffff:10.0.0.1:5000')).toBe('::ffff:10.0.0.1');
     expect(hostOf('unix')).toBe('unix');
   });
 });
