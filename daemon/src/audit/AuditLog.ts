@@ -70,6 +70,8 @@ export class AuditLog implements AuditSink {
   private closed = false;
   private writes = 0;
   private verifying = 0;
+  /** A rotation in progress (verify waits for it: it must list the files after the rename). */
+  private rotation: Promise<void> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -123,9 +125,12 @@ export class AuditLog implements AuditSink {
   async verify(options: { signal?: AbortSignal } = {}): Promise<AuditVerificationReport> {
     // No rotation while a walk runs: it listed the files first, and a renamed audit.log would
     // look like a broken chain. audit.log may grow past its size meanwhile, by that much only.
+    // It also holds what this process wrote (seq and durable bytes, taken together): entries
+    // removed from under a running daemon are reported even when head.json went with them.
     this.verifying += 1;
     try {
-      return await verifyAuditLog(this.options.stateDir, this.key, { ...options, currentBytes: () => this.size });
+      await this.rotation;
+      return await verifyAuditLog(this.options.stateDir, this.key, { ...options, durable: () => ({ bytes: this.size, seq: this.seq }) });
     } finally {
       this.verifying -= 1;
     }
@@ -173,7 +178,14 @@ export class AuditLog implements AuditSink {
     const bytes = Buffer.from(lines.join(''), 'utf8');
     try {
       if (this.needsCut) await this.cutBack();
-      if (this.verifying === 0 && this.size > 0 && this.size + bytes.length > (this.options.maxFileBytes ?? DEFAULT_AUDIT_MAX_FILE_BYTES)) await this.rotate();
+      if (this.verifying === 0 && this.size > 0 && this.size + bytes.length > (this.options.maxFileBytes ?? DEFAULT_AUDIT_MAX_FILE_BYTES)) {
+        this.rotation = this.rotate();
+        try {
+          await this.rotation;
+        } finally {
+          this.rotation = undefined;
+        }
+      }
       if (this.handle === undefined) await this.openCurrent();
       await writeAll(this.handle as FileHandle, bytes);
       await (this.handle as FileHandle).datasync();

@@ -38,7 +38,7 @@ interface Bad {
 export async function verifyAuditLog(
   stateDir: string,
   key: Uint8Array,
-  { signal, currentBytes }: { signal?: AbortSignal; currentBytes?: () => number } = {},
+  { signal, durable }: { signal?: AbortSignal; durable?: () => { bytes: number; seq: number } } = {},
 ): Promise<AuditVerificationReport> {
   const dir = auditDir(stateDir);
   const files = await listAuditFiles(dir);
@@ -48,7 +48,10 @@ export async function verifyAuditLog(
   const anchor = await readAnchor(dir, key);
   // Read after the anchor: the anchor only ever names durable entries, so everything it names
   // lies within the durable length taken now (the writer may be mid-batch beyond it).
-  const currentEnd = currentBytes?.();
+  // The running daemon's own view (its last durable seq) is read at the same moment: the walk
+  // must reach it whatever the files and head.json now say.
+  const written = durable?.();
+  const currentEnd = written?.bytes;
   const anchorSeq = anchor.state === 'ok' ? anchor.anchor.seq : 0;
   let anchorHashSeen: string | undefined;
   const report = (bad: Bad | undefined): AuditVerificationReport => ({
@@ -117,6 +120,15 @@ export async function verifyAuditLog(
     }
   }
 
+  if (written !== undefined && written.seq > expected - 1) {
+    const last = files.at(-1)?.name ?? '';
+    return report({
+      file: last,
+      line: 0,
+      seq: expected,
+      problem: `truncated: entries ${expected} to ${written.seq} were removed (the running daemon wrote them; the files end at entry ${expected - 1})`,
+    });
+  }
   if (anchor.state === 'invalid') return report({ file: 'head.json', line: 1, seq: expected, problem: `anchor: ${anchor.problem}` });
   if (anchor.state === 'missing' && entries > 0) return report({ file: 'head.json', line: 0, seq: expected, problem: 'anchor: head.json is missing (entries may have been cut off the end)' });
   if (anchor.state === 'ok') {

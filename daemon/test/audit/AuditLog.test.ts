@@ -4,7 +4,7 @@
  * does not stop the daemon), bounds and text sanitizing, file modes.
  */
 import { createHmac } from 'node:crypto';
-import { appendFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_PREV, MAX_AUDIT_DETAILS, MAX_AUDIT_STRING, canonicalJson } from '../../src/audit/entryFormat.js';
@@ -207,5 +207,31 @@ describe('AuditLog: start after a crash or tampering', () => {
     const log = await kit.open();
     await log.stop();
     await expect(log.append(record(1))).rejects.toMatchObject({ code: 'PALYRA_E_STATE_IO' });
+  });
+});
+
+describe('AuditLog: verify against what the running daemon wrote', () => {
+  it('names entries removed from under a running log, even with head.json deleted too', async () => {
+    const log = await kit.open({ anchorIntervalMs: 3_600_000 });
+    await appendMany(log, 6);
+    // An attacker who can write the audit dir deletes every file while the daemon runs.
+    for (const name of await readdir(kit.dir)) await rm(join(kit.dir, name));
+    const report = await log.verify();
+    expect(report).toMatchObject({ ok: false, firstBadSeq: 1 });
+    expect(report.problem).toMatch(/^truncated: entries 1 to 6/);
+    await log.stop();
+  });
+
+  it('names entries cut off the end of a running log when head.json is put back from before them', async () => {
+    const log = await kit.open({ anchorIntervalMs: 3_600_000 });
+    await appendMany(log, 3);
+    const oldAnchor = await readFile(join(kit.dir, 'head.json'));
+    await appendMany(log, 3);
+    await kit.writeLines((await kit.lines()).slice(0, 3));
+    await writeFile(join(kit.dir, 'head.json'), oldAnchor);
+    const report = await log.verify();
+    expect(report).toMatchObject({ ok: false, firstBadSeq: 4 });
+    expect(report.problem).toMatch(/^truncated: entries 4 to 6/);
+    await log.stop();
   });
 });
