@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_PREV, MAX_AUDIT_DETAILS, MAX_AUDIT_STRING, canonicalJson } from '../../src/audit/entryFormat.js';
 import type { AuditEntry } from '../../src/audit/types.js';
+import { verifyAuditLog } from '../../src/audit/verifyAuditLog.js';
 import { AuditKit, appendMany, record } from './auditTestKit.js';
 
 let kit: AuditKit;
@@ -233,5 +234,49 @@ describe('AuditLog: verify against what the running daemon wrote', () => {
     expect(report).toMatchObject({ ok: false, firstBadSeq: 4 });
     expect(report.problem).toMatch(/^truncated: entries 4 to 6/);
     await log.stop();
+  });
+});
+
+describe('AuditLog: tampering after a chain break', () => {
+  it('a missing head.json (a chain break at start) does not hide later edits from verify', async () => {
+    const log = await kit.open();
+    await appendMany(log, 4);
+    await log.stop();
+    await rm(join(kit.dir, 'head.json'));
+    const reopened = await kit.open();
+    await appendMany(reopened, 5, 6);
+    const before = await reopened.verify();
+    expect(before).toMatchObject({ ok: false, firstBadSeq: 5 });
+    expect(before.problem).toMatch(/^chain break/);
+    // Later, entry 8 is edited: verify must not keep giving the very same answer.
+    await reopened.stop();
+    const lines = await kit.lines();
+    lines[7] = (lines[7] as string).replace('"outcome":"succeeded"', '"outcome":"failed"');
+    await kit.writeLines(lines);
+    const after = await verifyAuditLog(kit.stateDir, kit.key);
+    expect(after).toMatchObject({ ok: false, firstBadSeq: 5 });
+    expect(after.problem).toMatch(/^chain break/);
+    expect(after.problem).toMatch(/after the chain break at entry 5: edited: entry 8 \(HMAC mismatch\) \(audit\.log line 8\)$/);
+  });
+
+  it('an edited tail set aside at start does not hide a later removal from verify', async () => {
+    const log = await kit.open();
+    await appendMany(log, 4);
+    await log.stop();
+    const lines = await kit.lines();
+    lines[3] = (lines[3] as string).replace('"outcome":"succeeded"', '"outcome":"failed"');
+    await kit.writeLines(lines);
+    const reopened = await kit.open();
+    await appendMany(reopened, 4, 10);
+    await reopened.stop();
+    // audit.log: two chain breaks (seq 4: the edited tail; seq 5: head.json named entry 4,
+    // now set aside), then 6..9. Entry 6 is deleted.
+    const current = await kit.lines();
+    current.splice(2, 1);
+    await kit.writeLines(current);
+    const report = await verifyAuditLog(kit.stateDir, kit.key);
+    expect(report).toMatchObject({ ok: false, firstBadSeq: 4, firstBadFile: 'audit-1-3.log', firstBadLine: 4 });
+    expect(report.problem).toMatch(/^edited: entry 4/);
+    expect(report.problem).toMatch(/after the chain break at entry 5: removed: entry 6 is missing/);
   });
 });
