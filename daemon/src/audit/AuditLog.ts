@@ -23,6 +23,12 @@ export interface AuditLogOptions {
   stateDir: string;
   /** The 256-bit HMAC key (kept in the daemon's vault: VaultKeyStore.auditKey). */
   key: Uint8Array;
+  /**
+   * Whether the vault created the key for this start (VaultKeyStore.auditKey). false: the log
+   * existed before, so an empty audit dir with no head.json means it was deleted (recorded as
+   * a chain break). Undefined: not known, no such check.
+   */
+  keyIsNew?: boolean;
   maxFileBytes?: number;
   anchorIntervalMs?: number;
   logger?: Logger;
@@ -96,7 +102,7 @@ export class AuditLog implements AuditSink {
     const dir = auditDir(options.stateDir);
     await ensurePrivateDir(dir);
     const anchor = await readAnchor(dir, options.key);
-    const resumed = await resumeChain(dir, options.key, anchor, options.logger);
+    const resumed = await resumeChain(dir, options.key, anchor, options.logger, options.keyIsNew);
     const log = new AuditLog(dir, options.key, resumed.seq, resumed.hash, options);
     log.firstSeqInFile = resumed.firstSeqInFile;
     await log.openCurrent();

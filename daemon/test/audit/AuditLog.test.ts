@@ -280,3 +280,27 @@ describe('AuditLog: tampering after a chain break', () => {
     expect(report.problem).toMatch(/after the chain break at entry 5: removed: entry 6 is missing/);
   });
 });
+
+describe('AuditLog: the whole log deleted while the daemon was stopped', () => {
+  it('records a chain break at start when no file and no head.json are left but the key is not new', async () => {
+    const log = await kit.open();
+    await appendMany(log, 5);
+    await log.stop();
+    // Everything in audit/ goes: without a trace, verify would call the new, empty log intact.
+    for (const name of await readdir(kit.dir)) await rm(join(kit.dir, name));
+    const reopened = await kit.open({ keyIsNew: false });
+    const [first] = await kit.entries();
+    expect(first).toMatchObject({ seq: 1, action: 'audit.chain_break', actor: { kind: 'daemon' } });
+    const report = await reopened.verify();
+    expect(report).toMatchObject({ ok: false, firstBadSeq: 1 });
+    expect(report.problem).toMatch(/^chain break: at start the daemon found the audit log gone/);
+    await reopened.stop();
+  });
+
+  it('a first start (a new key) begins an intact log', async () => {
+    const log = await kit.open({ keyIsNew: true });
+    await appendMany(log, 2);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 2 });
+    await log.stop();
+  });
+});
