@@ -143,7 +143,7 @@ export class AuditLog implements AuditSink {
   }
 
   list(query: AuditQuery, options: { signal?: AbortSignal } = {}): Promise<AuditPage> {
-    return listAuditLog(this.options.stateDir, query, options);
+    return listAuditLog(this.options.stateDir, this.key, query, options);
   }
 
   /** Writes what is queued, the anchor, and closes the file. Appends after this are refused. */

@@ -1,5 +1,6 @@
 import { PalyraError } from '@palyra/shared/errors';
 import { auditDir, listAuditFiles } from './auditFiles.js';
+import { checkLine } from './entryFormat.js';
 import { readLines } from './readLines.js';
 import type { AuditEntry } from './types.js';
 
@@ -28,11 +29,13 @@ export interface AuditPage {
 }
 
 /**
- * Entries in seq order that match every filter. Reads the files as they are (lines that are
- * not JSON are skipped: `audit verify` is what judges them), skipping rotated files wholly at
- * or before afterSeq.
+ * Entries in seq order that match every filter, skipping rotated files wholly at or before
+ * afterSeq. Only lines that verify by themselves under the key (shape, canonical form, HMAC)
+ * are entries: a line someone without the key wrote (a forged entry blaming a token, with
+ * terminal escapes in its text, or junk) is never shown as the daemon's record. Their place in
+ * the chain is not checked here: `audit verify` judges that, and reports the skipped lines.
  */
-export async function listAuditLog(stateDir: string, query: AuditQuery, { signal }: { signal?: AbortSignal } = {}): Promise<AuditPage> {
+export async function listAuditLog(stateDir: string, key: Uint8Array, query: AuditQuery, { signal }: { signal?: AbortSignal } = {}): Promise<AuditPage> {
   const limit = query.limit ?? DEFAULT_AUDIT_LIST_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIST_LIMIT) {
     throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the limit must be from 1 to ${MAX_AUDIT_LIST_LIMIT}`);
@@ -48,13 +51,10 @@ export async function listAuditLog(stateDir: string, query: AuditQuery, { signal
     if (file.lastSeq !== undefined && file.lastSeq <= afterSeq) continue;
     for await (const line of readLines(file.path, signal === undefined ? {} : { signal })) {
       if (!line.complete || line.oversized) continue;
-      let entry: AuditEntry;
-      try {
-        entry = JSON.parse(line.text) as AuditEntry;
-      } catch {
-        continue;
-      }
-      if (typeof entry.seq !== 'number' || entry.seq <= afterSeq) continue;
+      const checked = checkLine(key, line.text);
+      if (!checked.ok) continue;
+      const entry = checked.entry;
+      if (entry.seq <= afterSeq) continue;
       if (page.entries.length >= limit) {
         page.more = true;
         return page;
