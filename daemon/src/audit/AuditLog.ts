@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
 import { assertPrivateFile, ensurePrivateDir, syncDirectory } from '@palyra/shared/fs';
@@ -66,6 +66,8 @@ export class AuditLog implements AuditSink {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
   private handle: FileHandle | undefined;
+  /** The open audit.log's device and inode: a path that no longer names it was removed or replaced. */
+  private handleId: { dev: number; ino: number } | undefined;
   private size = 0;
   /** Set after a failed write whose cut-back failed too: nothing is appended until it succeeds. */
   private needsCut = false;
@@ -172,6 +174,19 @@ export class AuditLog implements AuditSink {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
+    if (await this.currentReplaced()) {
+      // Someone removed or renamed audit.log under us: appending to the old inode would make
+      // entries "durable" in a file nobody can see. Start a new audit.log, and say why first.
+      this.options.logger?.error({ lastSeq: this.seq }, 'audit: audit.log was removed or replaced while the daemon ran; a new file continues the chain. Run `palyrad audit verify`');
+      await this.handle?.close().catch(() => undefined);
+      this.handle = undefined;
+      this.handleId = undefined;
+      this.size = 0;
+      this.needsCut = false;
+      this.firstSeqInFile = undefined;
+      const note = noteRecord({ action: 'audit.chain_break', details: { problem: 'audit.log removed or replaced while the daemon ran', lastSeq: this.seq } });
+      batch.unshift({ record: boundRecord(note), at: (this.options.now?.() ?? new Date()).toISOString(), resolve: () => undefined, reject: () => undefined });
+    }
     let seq = this.seq;
     let prev = this.hash;
     const lines: string[] = [];
@@ -215,6 +230,18 @@ export class AuditLog implements AuditSink {
     for (const pending of batch) pending.resolve();
   }
 
+  /** True when `audit.log` is no longer the file this process has open (one stat per batch). */
+  private async currentReplaced(): Promise<boolean> {
+    if (this.handle === undefined || this.handleId === undefined) return false;
+    try {
+      const now = await stat(join(this.dir, CURRENT_FILE));
+      return now.dev !== this.handleId.dev || now.ino !== this.handleId.ino;
+    } catch (error) {
+      // Any other failure: the write that follows reports the trouble with the directory.
+      return (error as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+  }
+
   /** Cuts `audit.log` back to its last durable byte after a failed write. */
   private async cutBack(): Promise<void> {
     if (this.handle === undefined) return;
@@ -227,6 +254,7 @@ export class AuditLog implements AuditSink {
     const current = join(this.dir, CURRENT_FILE);
     await this.handle?.close();
     this.handle = undefined;
+    this.handleId = undefined;
     const name = rotatedName(this.firstSeqInFile ?? this.seq, this.seq);
     await rename(current, join(this.dir, name));
     await syncDirectory(this.dir, join(this.dir, name));
@@ -241,7 +269,9 @@ export class AuditLog implements AuditSink {
     const handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | O_NOFOLLOW, 0o600);
     try {
       await assertPrivateFile(path);
-      this.size = (await handle.stat()).size;
+      const opened = await handle.stat();
+      this.size = opened.size;
+      this.handleId = { dev: opened.dev, ino: opened.ino };
       await syncDirectory(this.dir, path);
     } catch (error) {
       await handle.close();

@@ -4,7 +4,7 @@
  * does not stop the daemon), bounds and text sanitizing, file modes.
  */
 import { createHmac } from 'node:crypto';
-import { appendFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_PREV, MAX_AUDIT_DETAILS, MAX_AUDIT_STRING, canonicalJson } from '../../src/audit/entryFormat.js';
@@ -301,6 +301,35 @@ describe('AuditLog: the whole log deleted while the daemon was stopped', () => {
     const log = await kit.open({ keyIsNew: true });
     await appendMany(log, 2);
     expect(await log.verify()).toMatchObject({ ok: true, entries: 2 });
+    await log.stop();
+  });
+});
+
+describe('AuditLog: audit.log removed or renamed while the daemon runs', () => {
+  it('later entries go to a new audit.log that says so, not to the file nobody can see', async () => {
+    const log = await kit.open({ anchorIntervalMs: 3_600_000 });
+    await appendMany(log, 3);
+    await rm(join(kit.dir, 'audit.log'));
+    await appendMany(log, 2, 4);
+    const entries = await kit.entries();
+    expect(entries.map((entry) => [entry.seq, entry.action])).toEqual([
+      [4, 'audit.chain_break'],
+      [5, 'dispatch'],
+      [6, 'dispatch'],
+    ]);
+    const report = await log.verify();
+    expect(report).toMatchObject({ ok: false, firstBadSeq: 1 });
+    expect(report.problem).toMatch(/^removed: entries 1 to 3 are missing/);
+    await log.stop();
+  });
+
+  it('a renamed audit.log is not written to any more', async () => {
+    const log = await kit.open();
+    await appendMany(log, 2);
+    await rename(join(kit.dir, 'audit.log'), join(kit.dir, 'elsewhere.txt'));
+    await appendMany(log, 1, 3);
+    expect((await kit.lines('elsewhere.txt')).length).toBe(2);
+    expect((await kit.entries()).map((entry) => entry.seq)).toEqual([3, 4]);
     await log.stop();
   });
 });
