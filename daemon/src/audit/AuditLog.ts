@@ -266,7 +266,9 @@ export class AuditLog implements AuditSink {
 
   private async openCurrent(): Promise<void> {
     const path = join(this.dir, CURRENT_FILE);
-    const handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | O_NOFOLLOW, 0o600);
+    // O_NONBLOCK: a FIFO put in its place must fail here (ENXIO), not block the daemon; no
+    // effect on a regular file.
+    const handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | O_NOFOLLOW | (fsConstants.O_NONBLOCK ?? 0), 0o600);
     try {
       await assertPrivateFile(path);
       const opened = await handle.stat();

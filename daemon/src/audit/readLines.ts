@@ -1,5 +1,18 @@
-import { createReadStream } from 'node:fs';
+import { constants as fsConstants, createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { PalyraError } from '@palyra/shared/errors';
 import { MAX_AUDIT_LINE_BYTES } from './entryFormat.js';
+
+/**
+ * Thrown (as PALYRA_E_STATE_IO) for an audit file that is not a regular file: a symbolic link,
+ * a FIFO, a device. Reading one could block forever (a FIFO without a writer) or never end
+ * (/dev/zero), and whoever can write audit/ can put one there.
+ */
+export class NotAuditFileError extends PalyraError {
+  constructor(path: string, what: string) {
+    super('PALYRA_E_STATE_IO', `the audit file ${path} is not a regular file (${what}): replace it with the file itself`, { details: { path } });
+  }
+}
 
 export interface StoredLine {
   /** 1-based line number in its file. */
@@ -13,12 +26,34 @@ export interface StoredLine {
 
 /**
  * The lines of one audit file, streamed (a file is up to audit.maxFileBytes): memory stays
- * bounded by MAX_AUDIT_LINE_BYTES whatever the file holds.
+ * bounded by MAX_AUDIT_LINE_BYTES whatever the file holds. Only a regular file is read
+ * (NotAuditFileError otherwise), and only as far as its size when opened.
  */
 export async function* readLines(path: string, { signal, endBytes }: { signal?: AbortSignal; endBytes?: number } = {}): AsyncGenerator<StoredLine> {
   if (endBytes === 0) return;
+  let handle;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (no effect on a regular file).
+    handle = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new NotAuditFileError(path, 'a symbolic link');
+    throw error;
+  }
+  const info = await handle.stat().catch(async (error: unknown) => {
+    await handle.close();
+    throw error;
+  });
+  if (!info.isFile()) {
+    await handle.close();
+    throw new NotAuditFileError(path, 'a FIFO, device or directory');
+  }
   // `endBytes`: only what was durable when the reader started (the writer may be mid-batch).
-  const stream = createReadStream(path, { highWaterMark: 256 * 1024, ...(endBytes === undefined ? {} : { end: endBytes - 1 }), ...(signal === undefined ? {} : { signal }) });
+  const stop = Math.min(endBytes ?? info.size, info.size);
+  if (stop === 0) {
+    await handle.close();
+    return;
+  }
+  const stream = createReadStream('', { fd: handle, highWaterMark: 256 * 1024, start: 0, end: stop - 1, ...(signal === undefined ? {} : { signal }) });
   let parts: Buffer[] = [];
   let size = 0;
   let oversized = false;

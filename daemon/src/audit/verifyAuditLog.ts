@@ -1,7 +1,7 @@
 import { CURRENT_FILE, auditDir, listAuditFiles, readAnchor, type AuditFile } from './auditFiles.js';
 import { GENESIS_PREV, checkLine, claimedSeq } from './entryFormat.js';
 import type { AuditEntry } from './types.js';
-import { readLines, type StoredLine } from './readLines.js';
+import { NotAuditFileError, readLines, type StoredLine } from './readLines.js';
 
 /** What `audit verify` found (the proto's AuditVerification). */
 export interface AuditVerificationReport {
@@ -105,6 +105,7 @@ export async function verifyAuditLog(
     const lines = lookahead(readLines(file.path, { ...(signal === undefined ? {} : { signal }), ...(endBytes === undefined ? {} : { endBytes }) }));
     let lastInFile = 0;
     let lastLine = 0;
+    let readable = true;
     try {
       for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
         lastLine = line.lineNo;
@@ -125,11 +126,16 @@ export async function verifyAuditLog(
           continue;
         }
       }
+    } catch (error) {
+      if (!(error instanceof NotAuditFileError)) throw error;
+      // A FIFO or a link where a log file belongs: not read (it could block or never end).
+      readable = false;
+      if (!resyncing && fail({ file: file.name, line: 0, seq: expected, problem: `edited: ${file.name} is not a regular file (a link, FIFO or device put in its place)` })) return report();
     } finally {
       await lines.close();
     }
     const promised = rotatedLast(file);
-    if (!resyncing && promised !== undefined && lastInFile < promised) {
+    if (readable && !resyncing && promised !== undefined && lastInFile < promised) {
       const bad = { file: file.name, line: lastLine + 1, seq: lastInFile + 1, problem: `truncated: ${file.name} ends at entry ${lastInFile}, its name says ${promised}` };
       if (fail(bad)) return report();
     }

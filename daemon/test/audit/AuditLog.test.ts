@@ -3,8 +3,9 @@
  * resuming it, a torn last line set aside, a tail that does not verify (a chain break that
  * does not stop the daemon), bounds and text sanitizing, file modes.
  */
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { appendFile, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_PREV, MAX_AUDIT_DETAILS, MAX_AUDIT_STRING, canonicalJson } from '../../src/audit/entryFormat.js';
@@ -330,6 +331,39 @@ describe('AuditLog: audit.log removed or renamed while the daemon runs', () => {
     await appendMany(log, 1, 3);
     expect((await kit.lines('elsewhere.txt')).length).toBe(2);
     expect((await kit.entries()).map((entry) => entry.seq)).toEqual([3, 4]);
+    await log.stop();
+  });
+});
+
+describe('AuditLog: files in audit/ that are not regular files', () => {
+  it('verify of a running log reports a FIFO named like a rotated file instead of hanging on it (and rotation goes on)', async () => {
+    const log = await kit.open({ maxFileBytes: 2000 });
+    await appendMany(log, 3);
+    execFileSync('mkfifo', [join(kit.dir, 'audit-4-4.log')]);
+    const report = await log.verify();
+    expect(report).toMatchObject({ ok: false, firstBadFile: 'audit-4-4.log' });
+    expect(report.problem).toMatch(/not a regular file/);
+    await appendMany(log, 20, 4);
+    expect((await readdir(kit.dir)).filter((name) => /^audit-\d+-\d+\.log$/.test(name)).length).toBeGreaterThan(1);
+    await log.stop();
+  });
+
+  it('a start with a rotated file that is a symbolic link to /dev/zero fails with a clear error instead of reading forever', async () => {
+    const log = await kit.open();
+    await appendMany(log, 3);
+    await log.stop();
+    await rename(join(kit.dir, 'audit.log'), join(kit.dir, 'audit-1-3.log'));
+    await rm(join(kit.dir, 'audit-1-3.log'));
+    await symlink('/dev/zero', join(kit.dir, 'audit-1-3.log'));
+    await expect(kit.open()).rejects.toMatchObject({ code: 'PALYRA_E_STATE_IO', message: expect.stringMatching(/audit-1-3\.log/) });
+  });
+
+  it('list refuses such a file with PALYRA_E_STATE_IO instead of hanging on it', async () => {
+    const log = await kit.open();
+    await appendMany(log, 3);
+    await symlink('/dev/zero', join(kit.dir, 'audit-4-9.log'));
+    execFileSync('mkfifo', [join(kit.dir, 'audit-10-10.log')]);
+    await expect(log.list({})).rejects.toMatchObject({ code: 'PALYRA_E_STATE_IO' });
     await log.stop();
   });
 });
