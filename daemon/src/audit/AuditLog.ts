@@ -9,7 +9,7 @@ import { boundRecord, sealEntry } from './entryFormat.js';
 import { resumeChain, type ChainNote } from './resumeChain.js';
 import type { AuditRecord, AuditSink } from './types.js';
 import { listAuditLog, type AuditPage, type AuditQuery } from './listAuditLog.js';
-import { verifyAuditLog, type AuditVerificationReport } from './verifyAuditLog.js';
+import { snapshotAuditLog, verifyAuditLog, type AuditSnapshot, type AuditVerificationReport } from './verifyAuditLog.js';
 
 /** Default size at which `audit.log` is rotated: 64 MiB. */
 export const DEFAULT_AUDIT_MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -131,17 +131,20 @@ export class AuditLog implements AuditSink {
 
   /** Checks the whole log (see verifyAuditLog), reading `audit.log` only as far as it was durable. */
   async verify(options: { signal?: AbortSignal } = {}): Promise<AuditVerificationReport> {
-    // No rotation while a walk runs: it listed the files first, and a renamed audit.log would
-    // look like a broken chain. audit.log may grow past its size meanwhile, by that much only.
-    // It also holds what this process wrote (seq and durable bytes, taken together): entries
-    // removed from under a running daemon are reported even when head.json went with them.
+    // No rotation while the snapshot is taken (the files listed, the anchor read, audit.log
+    // opened, this process's last durable seq and bytes read together), and none in flight:
+    // the walk then reads the very audit.log it listed even if a rotation renames it, so
+    // rotation goes on while a long walk runs. The seq catches entries removed from under a
+    // running daemon even when head.json went with them.
     this.verifying += 1;
+    let snapshot: AuditSnapshot;
     try {
       await this.rotation;
-      return await verifyAuditLog(this.options.stateDir, this.key, { ...options, durable: () => ({ bytes: this.size, seq: this.seq }) });
+      snapshot = await snapshotAuditLog(this.options.stateDir, this.key, () => ({ bytes: this.size, seq: this.seq }));
     } finally {
       this.verifying -= 1;
     }
+    return verifyAuditLog(this.options.stateDir, this.key, { ...options, snapshot });
   }
 
   list(query: AuditQuery, options: { signal?: AbortSignal } = {}): Promise<AuditPage> {

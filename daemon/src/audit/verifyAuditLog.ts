@@ -1,7 +1,8 @@
-import { CURRENT_FILE, auditDir, listAuditFiles, readAnchor, type AuditFile } from './auditFiles.js';
+import type { FileHandle } from 'node:fs/promises';
+import { CURRENT_FILE, auditDir, listAuditFiles, readAnchor, type AnchorRead, type AuditFile } from './auditFiles.js';
 import { GENESIS_PREV, checkLine, claimedSeq } from './entryFormat.js';
 import type { AuditEntry } from './types.js';
-import { NotAuditFileError, readLines, type StoredLine } from './readLines.js';
+import { NotAuditFileError, openAuditFile, readLines, type StoredLine } from './readLines.js';
 
 /** What `audit verify` found (the proto's AuditVerification). */
 export interface AuditVerificationReport {
@@ -42,22 +43,44 @@ interface Bad {
  * `problem` ("...; after the chain break at entry N: ..."): otherwise, once one chain break
  * existed (a deleted head.json is enough), every later edit would give the very same answer.
  */
-export async function verifyAuditLog(
-  stateDir: string,
-  key: Uint8Array,
-  { signal, durable }: { signal?: AbortSignal; durable?: () => { bytes: number; seq: number } } = {},
-): Promise<AuditVerificationReport> {
+export async function verifyAuditLog(stateDir: string, key: Uint8Array, { signal, snapshot }: { signal?: AbortSignal; snapshot?: AuditSnapshot } = {}): Promise<AuditVerificationReport> {
+  const taken = snapshot ?? (await snapshotAuditLog(stateDir, key));
+  try {
+    return await walk(taken, key, signal);
+  } finally {
+    await taken.current?.close();
+  }
+}
+
+/**
+ * What a walk reads, fixed before it starts: the files in chain order, the anchor, `audit.log`
+ * already open (a rotation during the walk renames it; the open file is still the one listed),
+ * and, from a running daemon, its last durable seq and byte count (read last: the anchor only
+ * ever names durable entries, and the walk must reach that seq whatever the files now say).
+ */
+export interface AuditSnapshot {
+  files: AuditFile[];
+  anchor: AnchorRead;
+  /** `audit.log`, open; undefined when there is none (or it is not a regular file: the walk reports it). */
+  current?: FileHandle;
+  written?: { bytes: number; seq: number };
+}
+
+export async function snapshotAuditLog(stateDir: string, key: Uint8Array, durable?: () => { bytes: number; seq: number }): Promise<AuditSnapshot> {
   const dir = auditDir(stateDir);
   const files = await listAuditFiles(dir);
+  const anchor = await readAnchor(dir, key);
+  const last = files.at(-1);
+  let current: FileHandle | undefined;
+  if (last?.name === CURRENT_FILE) current = await openAuditFile(last.path).catch((error: unknown) => (error instanceof NotAuditFileError ? undefined : Promise.reject(error)));
+  const written = durable?.();
+  return { files, anchor, ...(current === undefined ? {} : { current }), ...(written === undefined ? {} : { written }) };
+}
+
+async function walk({ files, anchor, current, written }: AuditSnapshot, key: Uint8Array, signal: AbortSignal | undefined): Promise<AuditVerificationReport> {
   let expected = 1;
   let lastHash = GENESIS_PREV;
   let entries = 0;
-  const anchor = await readAnchor(dir, key);
-  // Read after the anchor: the anchor only ever names durable entries, so everything it names
-  // lies within the durable length taken now (the writer may be mid-batch beyond it).
-  // The running daemon's own view (its last durable seq) is read at the same moment: the walk
-  // must reach it whatever the files and head.json now say.
-  const written = durable?.();
   const currentEnd = written?.bytes;
   const anchorSeq = anchor.state === 'ok' ? anchor.anchor.seq : 0;
   let anchorHashSeen: string | undefined;
@@ -101,8 +124,12 @@ export async function verifyAuditLog(
   };
 
   for (const file of files) {
-    const endBytes = file.name === CURRENT_FILE ? currentEnd : undefined;
-    const lines = lookahead(readLines(file.path, { ...(signal === undefined ? {} : { signal }), ...(endBytes === undefined ? {} : { endBytes }) }));
+    const isCurrent = file.name === CURRENT_FILE;
+    const endBytes = isCurrent ? currentEnd : undefined;
+    const handle = isCurrent ? current : undefined;
+    const lines = lookahead(
+      readLines(file.path, { ...(signal === undefined ? {} : { signal }), ...(endBytes === undefined ? {} : { endBytes }), ...(handle === undefined ? {} : { handle }) }),
+    );
     let lastInFile = 0;
     let lastLine = 0;
     let readable = true;

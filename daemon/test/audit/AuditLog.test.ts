@@ -367,3 +367,29 @@ describe('AuditLog: files in audit/ that are not regular files', () => {
     await log.stop();
   });
 });
+
+describe('AuditLog: rotation while verify walks a long log', () => {
+  it('audit.log still rotates at its size while a verify runs, and that verify passes', async () => {
+    const max = 65536;
+    const log = await kit.open({ maxFileBytes: max, anchorIntervalMs: 3_600_000 });
+    // A log long enough that walking it takes far longer than the writes below.
+    for (let i = 0; i < 10; i += 1) await Promise.all(Array.from({ length: 4000 }, (_, j) => log.append(record(i * 4000 + j))));
+    // A batch bigger than a file goes into a file of its own: one more entry starts a small one.
+    await log.append(record(0));
+    const rotatedBefore = (await readdir(kit.dir)).filter((name) => /^audit-\d+-\d+\.log$/.test(name)).length;
+    let walked = false;
+    const walking = log.verify().finally(() => {
+      walked = true;
+    });
+    // Two rounds of about 50 KB each: more than one file can take.
+    for (let round = 0; round < 2; round += 1) await Promise.all(Array.from({ length: 150 }, (_, j) => log.append(record(100_000 + round * 1000 + j))));
+    expect(walked, 'the walk must still run for this test to say anything').toBe(false);
+    expect((await stat(join(kit.dir, 'audit.log'))).size).toBeLessThanOrEqual(max);
+    expect((await readdir(kit.dir)).filter((name) => /^audit-\d+-\d+\.log$/.test(name)).length).toBeGreaterThan(rotatedBefore);
+    const report = await walking;
+    expect(report, report.problem).toMatchObject({ ok: true });
+    expect(report.entries).toBeGreaterThanOrEqual(40_000);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 40_301, lastSeq: 40_301 });
+    await log.stop();
+  }, 60_000);
+});
