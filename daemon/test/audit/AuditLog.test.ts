@@ -348,6 +348,23 @@ describe('AuditLog: files in audit/ that are not regular files', () => {
     await log.stop();
   });
 
+  it('a FIFO put in place of head.json is reported by verify (and at the next start) instead of hanging both', async () => {
+    const log = await kit.open({ anchorIntervalMs: 3_600_000 });
+    await appendMany(log, 3);
+    await rm(join(kit.dir, 'head.json'));
+    execFileSync('mkfifo', [join(kit.dir, 'head.json')]);
+    const report = await log.verify();
+    expect(report).toMatchObject({ ok: false, firstBadFile: 'head.json' });
+    expect(report.problem).toMatch(/^anchor: .*not a regular file/);
+    await log.stop();
+    // stop wrote a new head.json over the FIFO; put one back for the start.
+    await rm(join(kit.dir, 'head.json'));
+    execFileSync('mkfifo', [join(kit.dir, 'head.json')]);
+    const reopened = await kit.open();
+    expect((await kit.entries()).at(-1)).toMatchObject({ action: 'audit.chain_break' });
+    await reopened.stop();
+  });
+
   it('a start with a rotated file that is a symbolic link to /dev/zero fails with a clear error instead of reading forever', async () => {
     const log = await kit.open();
     await appendMany(log, 3);
