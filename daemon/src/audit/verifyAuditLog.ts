@@ -165,6 +165,11 @@ async function walk({ files, anchor, current, written }: AuditSnapshot, key: Uin
     if (readable && !resyncing && promised !== undefined && lastInFile < promised) {
       const bad = { file: file.name, line: lastLine + 1, seq: lastInFile + 1, problem: `truncated: ${file.name} ends at entry ${lastInFile}, its name says ${promised}` };
       if (fail(bad)) return report();
+    } else if (readable && !resyncing && promised !== undefined && lastInFile > promised) {
+      // The name is not covered by the chain, but readers page by it (a file wholly before the
+      // page is skipped): a file renamed to promise less would hide the rest from them.
+      const bad = { file: file.name, line: lastLine, seq: promised + 1, problem: `edited: ${file.name} holds entries up to ${lastInFile}, its name says ${promised} (renamed)` };
+      if (fail(bad)) return report();
     }
 
     /** One line in strict order: the problem, or undefined when it is the entry expected next (then accepted). */

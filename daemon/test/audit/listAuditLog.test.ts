@@ -3,11 +3,11 @@
  * a line the daemon did not write is never shown as an entry, and junk lines do not break the
  * listing for everyone.
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditLog } from '../../src/audit/AuditLog.js';
-import { AuditKit, appendMany } from './auditTestKit.js';
+import { AuditKit, appendMany, record } from './auditTestKit.js';
 
 let kit: AuditKit;
 let log: AuditLog;
@@ -41,5 +41,32 @@ describe('AuditLog.list', () => {
       const page = await log.list(query);
       expect(page.entries.every((entry) => entry.seq <= 3)).toBe(true);
     }
+  });
+});
+
+describe('a rotated file renamed to promise fewer entries than it holds', () => {
+  it('is reported by verify, and paging through the list still shows every entry', async () => {
+    // A log of its own, with a rotation: 2500 entries in one batch go to one file.
+    await log.stop();
+    await kit.remove();
+    kit = await AuditKit.create();
+    log = await kit.open({ maxFileBytes: 65_536 });
+    await Promise.all(Array.from({ length: 2500 }, (_, i) => log.append(record(i))));
+    await log.append(record(9999));
+    const rotated = (await readdir(kit.dir)).filter((name) => /^audit-1-\d+\.log$/.test(name));
+    expect(rotated).toHaveLength(1);
+    const [name] = rotated as [string];
+    await rename(join(kit.dir, name), join(kit.dir, 'audit-1-1.log'));
+    const report = await log.verify();
+    expect(report).toMatchObject({ ok: false, firstBadFile: 'audit-1-1.log' });
+    const seqs: number[] = [];
+    let afterSeq = 0;
+    for (;;) {
+      const page = await log.list({ afterSeq, limit: 1000 });
+      seqs.push(...page.entries.map((entry) => entry.seq));
+      if (!page.more) break;
+      afterSeq = page.lastSeq;
+    }
+    expect(seqs).toEqual(Array.from({ length: 2501 }, (_, i) => i + 1));
   });
 });
