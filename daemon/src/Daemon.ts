@@ -175,9 +175,11 @@ export class Daemon {
       const ca = await CertificateAuthority.loadOrCreate({ stateDir, keys, signal });
       // The audit log opens before anything it records can happen, and closes after all of
       // them stopped (services stop in reverse order): its last anchor is written then.
+      const auditKey = await keys.auditKey();
       const audit = await AuditLog.open({
         stateDir,
-        key: await keys.auditKey(),
+        key: auditKey.key,
+        keyIsNew: auditKey.created,
         ...(options.auditMaxFileBytes === undefined ? {} : { maxFileBytes: options.auditMaxFileBytes }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
       });

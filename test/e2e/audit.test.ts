@@ -4,7 +4,7 @@
  * audit file; and `palyrad audit verify` on a real daemon's log passes, then names the entry
  * a script edited, also after a restart.
  */
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../daemon/src/client/ControlClient.js';
@@ -218,6 +218,26 @@ describe('audit log (real processes)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     await daemon.stop();
     const restarted = await DaemonProcess.start(stateDir);
     expectErrorLine(await restarted.cli('audit', 'verify'), 'PALYRA_E_AUDIT_TAMPERED', 76);
+  });
+
+  it('palyrad audit verify names a log deleted under a running daemon, and one deleted while it was stopped', async () => {
+    const base = await dirs.make('palyra-e2e-audit-wiped-');
+    const stateDir = join(base, 'daemon');
+    const auditDir = join(stateDir, 'audit');
+    const daemon = await DaemonProcess.start(stateDir);
+    await daemon.mintPin();
+    await daemon.mintPin();
+    // Someone who can write the state dir but not open the vault deletes every audit file.
+    for (const name of await readdir(auditDir)) await rm(join(auditDir, name));
+    const running = await daemon.cli('audit', 'verify');
+    expect(expectErrorLine(running, 'PALYRA_E_AUDIT_TAMPERED', 76)).toContain('truncated: entries 1 to 2 were removed');
+    await daemon.stop();
+
+    // And again with the daemon stopped: nothing left at all, head.json included.
+    await rm(auditDir, { recursive: true });
+    const restarted = await DaemonProcess.start(stateDir);
+    const stopped = await restarted.cli('audit', 'verify');
+    expect(expectErrorLine(stopped, 'PALYRA_E_AUDIT_TAMPERED', 76)).toContain('chain break: at start the daemon found the audit log gone');
   });
 
   it('rotates by size (--audit-max-file-bytes) keeping the chain across files and a restart; nothing is deleted', async () => {

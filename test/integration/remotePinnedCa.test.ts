@@ -12,7 +12,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { fingerprint, pemToDer } from '@palyra/shared';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../daemon/src/client/ControlClient.js';
-import { CA_SETUP_TIMEOUT_MS, Scope, TEST_TIMEOUT_MS, prepareCas, startDaemon, type RunningDaemon } from './harness.js';
+import { CA_SETUP_TIMEOUT_MS, Scope, TEST_TIMEOUT_MS, pairNode, prepareCas, startDaemon, type RunningDaemon } from './harness.js';
 import { expectCode } from '../helpers/errorAssertions.js';
 
 const TOKEN = `pyt_01HZZZZZZZZZZZZZZZZZZZZZZZ_${'A'.repeat(43)}`;
@@ -123,6 +123,19 @@ describe('ControlClient.connectRemote: the pinned CA', { timeout: TEST_TIMEOUT_M
     // The pinned CA did not issue the presented certificate, so it is not taken as the CA.
     await expectCode(ControlClient.connectRemote({ address: server.address, caFingerprint: caFingerprintOf(d), token: TOKEN }), 'PALYRA_E_SERVER_IDENTITY');
     await server.closed(1);
+    expect(server.bytesAfterHandshake()).toBe(0);
+  });
+
+  it("refuses a paired node's certificate (issued by the pinned CA itself) posing as the daemon: nothing sent", async () => {
+    scope = new Scope();
+    const d = await startDaemon(scope);
+    const node = await pairNode(scope, d, 'poser');
+    // The node's own certificate chains to the pinned CA, which it sends along: the pin matches,
+    // the chain verifies, and only the daemon marker can tell it is not the daemon.
+    const server = await rawTlsServer(scope, { cert: `${node.certPem.trim()}\n${d.caCertPem.trim()}\n`, key: node.tlsPrivateKeyPem });
+    const error = await expectCode(ControlClient.connectRemote({ address: server.address, caFingerprint: caFingerprintOf(d), token: TOKEN }), 'PALYRA_E_SERVER_IDENTITY');
+    expect(error.message).not.toContain(TOKEN);
+    await server.closed(2);
     expect(server.bytesAfterHandshake()).toBe(0);
   });
 

@@ -29,8 +29,14 @@ export const DEFAULT_FAILED_AUTH_LIMIT = { burst: 10, refillMs: 6_000 };
  * (256 connections of 64 calls). Many invocations at once go on one InvokeMany stream.
  */
 export const MAX_STREAMS_PER_TOKEN = 32;
-/** Tokens held at once (revoked ones included): bounds the table a token holder can grow. */
+/** Live tokens (neither revoked nor expired) at once: bounds the table a token holder can grow. */
 export const MAX_TOKENS = 10_000;
+/**
+ * How long a revoked or expired token stays in the table (`tokens list --all`) before it is
+ * deleted. Counting ended tokens against MAX_TOKENS forever would, after 10,000 tokens ever
+ * minted, refuse every new one, the local owner's included. The audit log keeps their history.
+ */
+export const ENDED_TOKEN_RETENTION_MS = 30 * 86_400_000;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
 /** setTimeout's longest delay; longer expiries re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -59,6 +65,8 @@ export interface TokenServiceOptions {
   logger?: Logger;
   now?: () => Date;
   failedAuthLimit?: { burst: number; refillMs: number };
+  /** Live tokens at once (default MAX_TOKENS). */
+  maxTokens?: number;
 }
 
 interface Held {
@@ -94,6 +102,7 @@ export class TokenService {
   static async open(options: TokenServiceOptions): Promise<TokenService> {
     const service = new TokenService(options);
     for (const record of await options.repository.all()) service.hold(record);
+    await service.deleteEnded(service.now().getTime() - ENDED_TOKEN_RETENTION_MS);
     return service;
   }
 
@@ -182,7 +191,11 @@ export class TokenService {
       if (input.burst === undefined) burst = Math.min(Math.max(1, Math.ceil(ratePerSecond * 2)), parentRecord.burst);
       else if (burst > parentRecord.burst) refuse(`burst ${burst} is above its own ${parentRecord.burst}`, 'rate');
     }
-    if (this.held.size >= MAX_TOKENS) throw new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the daemon holds ${MAX_TOKENS} tokens: revoke unused ones first`);
+    await this.deleteEnded(nowMs - ENDED_TOKEN_RETENTION_MS);
+    const maxTokens = this.options.maxTokens ?? MAX_TOKENS;
+    if (this.liveCount(nowMs) >= maxTokens) throw new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the daemon holds ${maxTokens} live tokens: revoke unused ones first`);
+    // Live tokens are under the cap, but the table may be full of ended ones: those go first.
+    if (this.held.size >= maxTokens) await this.deleteEnded(nowMs);
 
     const minted = mintToken();
     const record: TokenRecord = {
@@ -325,6 +338,24 @@ export class TokenService {
     };
   }
 
+  /** Tokens neither revoked nor expired at `nowMs`. */
+  private liveCount(nowMs: number): number {
+    let live = 0;
+    for (const { record } of this.held.values()) if (!ended(record, nowMs)) live += 1;
+    return live;
+  }
+
+  /** Deletes the tokens revoked or expired before `beforeMs`, from the store and from memory. */
+  private async deleteEnded(beforeMs: number): Promise<void> {
+    const gone = [...this.held.values()].filter((h) => ended(h.record, beforeMs));
+    if (gone.length === 0) return;
+    await this.options.repository.deleteEnded(new Date(beforeMs).toISOString());
+    for (const held of gone) {
+      clearTimeout(held.timer);
+      this.held.delete(held.record.id);
+    }
+  }
+
   private hold(record: TokenRecord): void {
     const previous = this.held.get(record.id);
     if (previous !== undefined) clearTimeout(previous.timer);
@@ -374,4 +405,9 @@ function bearerOf(header: string | undefined): string | undefined {
  */
 export function hostOf(remoteAddress: string): string {
   return peerAddress(remoteAddress);
+}
+
+/** Revoked, or expired, at or before `atMs`. */
+function ended(record: TokenRecord, atMs: number): boolean {
+  return (record.revokedAt !== null && Date.parse(record.revokedAt) <= atMs) || (record.expiresAt !== null && Date.parse(record.expiresAt) <= atMs);
 }

@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PalyraError } from '@palyra/shared/errors';
 import { assertPrivateFile, ensurePrivateDir, syncDirectory } from '@palyra/shared/fs';
@@ -9,7 +9,7 @@ import { boundRecord, sealEntry } from './entryFormat.js';
 import { resumeChain, type ChainNote } from './resumeChain.js';
 import type { AuditRecord, AuditSink } from './types.js';
 import { listAuditLog, type AuditPage, type AuditQuery } from './listAuditLog.js';
-import { verifyAuditLog, type AuditVerificationReport } from './verifyAuditLog.js';
+import { snapshotAuditLog, verifyAuditLog, type AuditSnapshot, type AuditVerificationReport } from './verifyAuditLog.js';
 
 /** Default size at which `audit.log` is rotated: 64 MiB. */
 export const DEFAULT_AUDIT_MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -32,6 +32,12 @@ export interface AuditLogOptions {
   stateDir: string;
   /** The 256-bit HMAC key (kept in the daemon's vault: VaultKeyStore.auditKey). */
   key: Uint8Array;
+  /**
+   * Whether the vault created the key for this start (VaultKeyStore.auditKey). false: the log
+   * existed before, so an empty audit dir with no head.json means it was deleted (recorded as
+   * a chain break). Undefined: not known, no such check.
+   */
+  keyIsNew?: boolean;
   maxFileBytes?: number;
   anchorIntervalMs?: number;
   logger?: Logger;
@@ -69,6 +75,8 @@ export class AuditLog implements AuditSink {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
   private handle: FileHandle | undefined;
+  /** The open audit.log's device and inode: a path that no longer names it was removed or replaced. */
+  private handleId: { dev: number; ino: number } | undefined;
   private size = 0;
   /** Set after a failed write whose cut-back failed too: nothing is appended until it succeeds. */
   private needsCut = false;
@@ -81,6 +89,8 @@ export class AuditLog implements AuditSink {
   private verifying = 0;
   /** Ends the current gather() wait, while one runs. */
   private gathered: (() => void) | undefined;
+  /** A rotation in progress (verify waits for it: it must list the files after the rename). */
+  private rotation: Promise<void> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -105,7 +115,7 @@ export class AuditLog implements AuditSink {
     const dir = auditDir(options.stateDir);
     await ensurePrivateDir(dir);
     const anchor = await readAnchor(dir, options.key);
-    const resumed = await resumeChain(dir, options.key, anchor, options.logger);
+    const resumed = await resumeChain(dir, options.key, anchor, options.logger, options.keyIsNew);
     const log = new AuditLog(dir, options.key, resumed.seq, resumed.hash, options);
     log.firstSeqInFile = resumed.firstSeqInFile;
     await log.openCurrent();
@@ -133,18 +143,24 @@ export class AuditLog implements AuditSink {
 
   /** Checks the whole log (see verifyAuditLog), reading `audit.log` only as far as it was durable. */
   async verify(options: { signal?: AbortSignal } = {}): Promise<AuditVerificationReport> {
-    // No rotation while a walk runs: it listed the files first, and a renamed audit.log would
-    // look like a broken chain. audit.log may grow past its size meanwhile, by that much only.
+    // No rotation while the snapshot is taken (the files listed, the anchor read, audit.log
+    // opened, this process's last durable seq and bytes read together), and none in flight:
+    // the walk then reads the very audit.log it listed even if a rotation renames it, so
+    // rotation goes on while a long walk runs. The seq catches entries removed from under a
+    // running daemon even when head.json went with them.
     this.verifying += 1;
+    let snapshot: AuditSnapshot;
     try {
-      return await verifyAuditLog(this.options.stateDir, this.key, { ...options, currentBytes: () => this.size });
+      await this.rotation;
+      snapshot = await snapshotAuditLog(this.options.stateDir, this.key, () => ({ bytes: this.size, seq: this.seq }));
     } finally {
       this.verifying -= 1;
     }
+    return verifyAuditLog(this.options.stateDir, this.key, { ...options, snapshot });
   }
 
   list(query: AuditQuery, options: { signal?: AbortSignal } = {}): Promise<AuditPage> {
-    return listAuditLog(this.options.stateDir, query, options);
+    return listAuditLog(this.options.stateDir, this.key, query, options);
   }
 
   /** Writes what is queued, the anchor, and closes the file. Appends after this are refused. */
@@ -192,6 +208,19 @@ export class AuditLog implements AuditSink {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
+    if (await this.currentReplaced()) {
+      // Someone removed or renamed audit.log under us: appending to the old inode would make
+      // entries "durable" in a file nobody can see. Start a new audit.log, and say why first.
+      this.options.logger?.error({ lastSeq: this.seq }, 'audit: audit.log was removed or replaced while the daemon ran; a new file continues the chain. Run `palyrad audit verify`');
+      await this.handle?.close().catch(() => undefined);
+      this.handle = undefined;
+      this.handleId = undefined;
+      this.size = 0;
+      this.needsCut = false;
+      this.firstSeqInFile = undefined;
+      const note = noteRecord({ action: 'audit.chain_break', details: { problem: 'audit.log removed or replaced while the daemon ran', lastSeq: this.seq } });
+      batch.unshift({ record: boundRecord(note), at: (this.options.now?.() ?? new Date()).toISOString(), resolve: () => undefined, reject: () => undefined });
+    }
     let seq = this.seq;
     let prev = this.hash;
     const lines: string[] = [];
@@ -204,7 +233,14 @@ export class AuditLog implements AuditSink {
     const bytes = Buffer.from(lines.join(''), 'utf8');
     try {
       if (this.needsCut) await this.cutBack();
-      if (this.verifying === 0 && this.size > 0 && this.size + bytes.length > (this.options.maxFileBytes ?? DEFAULT_AUDIT_MAX_FILE_BYTES)) await this.rotate();
+      if (this.verifying === 0 && this.size > 0 && this.size + bytes.length > (this.options.maxFileBytes ?? DEFAULT_AUDIT_MAX_FILE_BYTES)) {
+        this.rotation = this.rotate();
+        try {
+          await this.rotation;
+        } finally {
+          this.rotation = undefined;
+        }
+      }
       if (this.handle === undefined) await this.openCurrent();
       await writeAll(this.handle as FileHandle, bytes);
       await (this.handle as FileHandle).datasync();
@@ -228,6 +264,18 @@ export class AuditLog implements AuditSink {
     for (const pending of batch) pending.resolve();
   }
 
+  /** True when `audit.log` is no longer the file this process has open (one stat per batch). */
+  private async currentReplaced(): Promise<boolean> {
+    if (this.handle === undefined || this.handleId === undefined) return false;
+    try {
+      const now = await stat(join(this.dir, CURRENT_FILE));
+      return now.dev !== this.handleId.dev || now.ino !== this.handleId.ino;
+    } catch (error) {
+      // Any other failure: the write that follows reports the trouble with the directory.
+      return (error as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+  }
+
   /** Cuts `audit.log` back to its last durable byte after a failed write. */
   private async cutBack(): Promise<void> {
     if (this.handle === undefined) return;
@@ -240,6 +288,7 @@ export class AuditLog implements AuditSink {
     const current = join(this.dir, CURRENT_FILE);
     await this.handle?.close();
     this.handle = undefined;
+    this.handleId = undefined;
     const name = rotatedName(this.firstSeqInFile ?? this.seq, this.seq);
     await rename(current, join(this.dir, name));
     await syncDirectory(this.dir, join(this.dir, name));
@@ -251,10 +300,14 @@ export class AuditLog implements AuditSink {
 
   private async openCurrent(): Promise<void> {
     const path = join(this.dir, CURRENT_FILE);
-    const handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | O_NOFOLLOW, 0o600);
+    // O_NONBLOCK: a FIFO put in its place must fail here (ENXIO), not block the daemon; no
+    // effect on a regular file.
+    const handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | O_NOFOLLOW | (fsConstants.O_NONBLOCK ?? 0), 0o600);
     try {
       await assertPrivateFile(path);
-      this.size = (await handle.stat()).size;
+      const opened = await handle.stat();
+      this.size = opened.size;
+      this.handleId = { dev: opened.dev, ino: opened.ino };
       await syncDirectory(this.dir, path);
     } catch (error) {
       await handle.close();

@@ -1,6 +1,7 @@
 import { PalyraError } from '@palyra/shared/errors';
 import { auditDir, listAuditFiles } from './auditFiles.js';
-import { readLines } from './readLines.js';
+import { MAX_AUDIT_LINE_BYTES, checkLine } from './entryFormat.js';
+import { openAuditFile, readLines } from './readLines.js';
 import type { AuditEntry } from './types.js';
 
 export const DEFAULT_AUDIT_LIST_LIMIT = 1000;
@@ -28,11 +29,13 @@ export interface AuditPage {
 }
 
 /**
- * Entries in seq order that match every filter. Reads the files as they are (lines that are
- * not JSON are skipped: `audit verify` is what judges them), skipping rotated files wholly at
- * or before afterSeq.
+ * Entries in seq order that match every filter, skipping rotated files wholly at or before
+ * afterSeq. Only lines that verify by themselves under the key (shape, canonical form, HMAC)
+ * are entries: a line someone without the key wrote (a forged entry blaming a token, with
+ * terminal escapes in its text, or junk) is never shown as the daemon's record. Their place in
+ * the chain is not checked here: `audit verify` judges that, and reports the skipped lines.
  */
-export async function listAuditLog(stateDir: string, query: AuditQuery, { signal }: { signal?: AbortSignal } = {}): Promise<AuditPage> {
+export async function listAuditLog(stateDir: string, key: Uint8Array, query: AuditQuery, { signal }: { signal?: AbortSignal } = {}): Promise<AuditPage> {
   const limit = query.limit ?? DEFAULT_AUDIT_LIST_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIST_LIMIT) {
     throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the limit must be from 1 to ${MAX_AUDIT_LIST_LIMIT}`);
@@ -45,16 +48,15 @@ export async function listAuditLog(stateDir: string, query: AuditQuery, { signal
   const matches = matcher(query);
   const page: AuditPage = { lines: [], entries: [], lastSeq: afterSeq, more: false };
   for (const file of await listAuditFiles(auditDir(stateDir))) {
-    if (file.lastSeq !== undefined && file.lastSeq <= afterSeq) continue;
+    // A rotated file wholly at or before afterSeq is skipped, by its last entry (checked under
+    // the key), not by its name: a name is not covered by the chain.
+    if (file.lastSeq !== undefined && file.lastSeq <= afterSeq && (await lastEntrySeq(file.path, key)) <= afterSeq) continue;
     for await (const line of readLines(file.path, signal === undefined ? {} : { signal })) {
       if (!line.complete || line.oversized) continue;
-      let entry: AuditEntry;
-      try {
-        entry = JSON.parse(line.text) as AuditEntry;
-      } catch {
-        continue;
-      }
-      if (typeof entry.seq !== 'number' || entry.seq <= afterSeq) continue;
+      const checked = checkLine(key, line.text);
+      if (!checked.ok) continue;
+      const entry = checked.entry;
+      if (entry.seq <= afterSeq) continue;
       if (page.entries.length >= limit) {
         page.more = true;
         return page;
@@ -85,4 +87,21 @@ function actorMatches(entry: AuditEntry, actor: string): boolean {
   if (actor.startsWith('token:')) return who.kind === 'token' && who.tokenId === actor.slice('token:'.length);
   if (actor.startsWith('node:')) return who.kind === 'node' && who.deviceId === actor.slice('node:'.length);
   return who.kind === 'token' && who.tokenName === actor;
+}
+
+/** The seq of a file's last line when it verifies under the key; +Infinity otherwise (read it all). */
+async function lastEntrySeq(path: string, key: Uint8Array): Promise<number> {
+  const handle = await openAuditFile(path);
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return 0;
+    const window = Math.min(size, MAX_AUDIT_LINE_BYTES + 1);
+    const buffer = Buffer.alloc(window);
+    await handle.read(buffer, 0, window, size - window);
+    const end = buffer[window - 1] === 0x0a ? window - 1 : window;
+    const checked = checkLine(key, buffer.subarray(buffer.lastIndexOf(0x0a, end - 1) + 1, end).toString('utf8'));
+    return checked.ok ? checked.entry.seq : Number.POSITIVE_INFINITY;
+  } finally {
+    await handle.close();
+  }
 }

@@ -35,11 +35,20 @@ export interface ResumedChain {
  * - An anchor ahead of the last entry (entries cut off the end while the daemon was down),
  *   edited or missing beside existing entries: an `audit.chain_break` entry too, since the
  *   next anchor will replace that evidence.
+ * - No file and no anchor at all while the vault's audit key is older than this start: the
+ *   whole log was deleted, an `audit.chain_break` too.
  * Only the tail is checked here (cheap); `audit verify` walks everything.
  */
-export async function resumeChain(dir: string, key: Uint8Array, anchor: AnchorRead, logger: Logger | undefined): Promise<ResumedChain> {
+export async function resumeChain(dir: string, key: Uint8Array, anchor: AnchorRead, logger: Logger | undefined, keyIsNew?: boolean): Promise<ResumedChain> {
   const notes: ChainNote[] = [];
   const files = await listAuditFiles(dir);
+  if (keyIsNew === false && files.length === 0 && anchor.state === 'missing') {
+    // The key in the vault is older than this start, so a log (at least its head.json, written
+    // at the first start) existed: it was deleted. Otherwise a new, empty log would verify as
+    // intact and nothing would show that the old one ever was.
+    logger?.error('audit: the audit log is gone (no file and no head.json, but the audit key existed before this start). Run `palyrad audit verify`');
+    notes.push({ action: 'audit.chain_break', details: { problem: 'the audit log gone (no file and no head.json, though the audit key existed before this start)', lastSeq: 0 } });
+  }
   const current = files.at(-1)?.name === CURRENT_FILE ? (files.pop() as AuditFile) : undefined;
   const previous = files.at(-1);
   let base = previous === undefined ? { seq: 0, hash: GENESIS_PREV } : await lastGoodIn(previous.path, key, 'tail');

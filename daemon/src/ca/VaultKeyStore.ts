@@ -124,19 +124,21 @@ export class VaultKeyStore implements CaKeyStore {
    * encrypted with the CA key, so that whoever can edit the audit files but cannot open the
    * vault cannot recompute the chain (daemon/src/audit/AuditLog.ts).
    */
-  async auditKey(): Promise<Buffer> {
+  async auditKey(): Promise<{ key: Buffer; created: boolean }> {
     const existing = await this.vault.get(AUDIT_KEY_RECORD);
-    if (existing !== undefined) return checkAuditKey(Buffer.from(existing.value), this.vault.file);
+    if (existing !== undefined) return { key: checkAuditKey(Buffer.from(existing.value), this.vault.file), created: false };
     const fresh = randomBytes(32);
     // Created only when absent (update runs under the vault's lock): two starts cannot race two keys in.
-    await this.vault.update((records) => {
-      if (records.has(AUDIT_KEY_RECORD)) return;
+    const created = await this.vault.update((records) => {
+      if (records.has(AUDIT_KEY_RECORD)) return false;
       const at = now();
       records.set(AUDIT_KEY_RECORD, { value: fresh.toString('base64'), created: at, updated: at, version: 1, meta: {} });
+      return true;
     });
     const stored = await this.vault.get(AUDIT_KEY_RECORD);
     if (stored === undefined) throw new PalyraError('PALYRA_E_STATE_IO', `the audit key could not be stored in ${this.vault.file}`);
-    return checkAuditKey(Buffer.from(stored.value), this.vault.file);
+    // `created`: the audit log cannot have existed before (AuditLog's keyIsNew).
+    return { key: checkAuditKey(Buffer.from(stored.value), this.vault.file), created };
   }
 
   async replace(name: string, pem: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Command, Option } from 'clipanion';
 import { parseDuration } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
@@ -35,35 +36,48 @@ export class AuditCommand extends DaemonCommand {
   async execute(): Promise<number> {
     const limit = parseLimit(this.limit);
     const since = parseSince(this.since);
-    const entries = await this.withClient(async (client) => {
-      const found: Record<string, unknown>[] = [];
-      let afterSeq = 0;
-      for (;;) {
-        const want = limit === undefined ? PAGE : Math.min(PAGE, limit - found.length);
-        const page = await client.listAudit({
-          afterSeq,
-          limit: want,
-          ...(since === undefined ? {} : { since }),
-          ...(this.actor === undefined ? {} : { actor: this.actor }),
-          ...(this.node === undefined ? {} : { node: this.node }),
-          ...(this.action === undefined ? {} : { action: this.action }),
-        });
-        found.push(...page.entries);
-        if (!page.more || (limit !== undefined && found.length >= limit) || page.lastSeq <= afterSeq) return found;
-        afterSeq = page.lastSeq;
-      }
-    });
-    if (this.json) {
-      this.printJson(entries);
-      return 0;
+    // Printed page by page, waiting for stdout to drain: a long log (or a daemon that sends
+    // pages forever) never sits whole in this process's memory.
+    const out = this.context.stdout;
+    const write = async (text: string): Promise<void> => {
+      if (!out.write(text)) await once(out, 'drain');
+    };
+    let printed = 0;
+    try {
+      await this.withClient(async (client) => {
+        let afterSeq = 0;
+        for (;;) {
+          const want = limit === undefined ? PAGE : Math.min(PAGE, limit - printed);
+          const page = await client.listAudit({
+            afterSeq,
+            limit: want,
+            ...(since === undefined ? {} : { since }),
+            ...(this.actor === undefined ? {} : { actor: this.actor }),
+            ...(this.node === undefined ? {} : { node: this.node }),
+            ...(this.action === undefined ? {} : { action: this.action }),
+          });
+          for (const entry of page.entries.slice(0, want)) {
+            // The same bytes as printJson of the whole array, one element at a time.
+            await write(this.json ? `${printed === 0 ? '[\n' : ',\n'}${indent(JSON.stringify(entry, null, 2))}` : `${formatEntry(entry)}\n`);
+            printed += 1;
+          }
+          if (!page.more || (limit !== undefined && printed >= limit) || page.lastSeq <= afterSeq) return;
+          afterSeq = page.lastSeq;
+        }
+      });
+    } finally {
+      // Stdout stays one JSON document even when a later page fails (the error line and the
+      // exit status say so).
+      if (this.json && printed > 0) await write('\n]\n');
     }
-    if (entries.length === 0) {
-      this.print('no audit entries');
-      return 0;
-    }
-    for (const entry of entries) this.print(formatEntry(entry));
+    if (this.json && printed === 0) await write('[]\n');
+    else if (!this.json && printed === 0) this.print('no audit entries');
     return 0;
   }
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '  ');
 }
 
 /** One line: time, seq, actor, action, node, outcome, short details. */

@@ -88,5 +88,10 @@ export function tokenRepository(sql: SqlExecutor): TokenRepository {
     async touch(id, at) {
       await sql.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [at, id, at]);
     },
+    async deleteEnded(before) {
+      // Times are RFC 3339 in UTC with milliseconds, all of one length: they sort as text.
+      const { changes } = await sql.run('DELETE FROM api_tokens WHERE revoked_at <= ? OR expires_at <= ?', [before, before]);
+      return changes;
+    },
   };
 }

@@ -126,6 +126,8 @@ export interface TokenRepository {
   revoke(id: string, at: string): Promise<boolean>;
   /** Records a use; an older time never replaces a newer one. */
   touch(id: string, at: string): Promise<void>;
+  /** Deletes the tokens revoked or expired at or before `before` (RFC 3339); returns how many. */
+  deleteEnded(before: string): Promise<number>;
 }
 
 export interface MetaRepository {

@@ -52,6 +52,46 @@ describe('TokenService', () => {
     expect(second.list({ includeRevoked: true })).toHaveLength(2);
   });
 
+  it('counts only live tokens against the cap: revoked and expired ones never lock out token creation', async () => {
+    const { store: s } = await store();
+    let now = Date.parse('2026-06-01T00:00:00.000Z');
+    const tokens = await TokenService.open({ repository: s.tokens, now: () => new Date(now), maxTokens: 2 });
+    cleanup.push(async () => tokens.close());
+    const a = await tokens.create(localOwner(), { name: 'a', role: 'viewer' });
+    await tokens.create(localOwner(), { name: 'b', role: 'viewer', ttlMs: 60_000 });
+    await expect(tokens.create(localOwner(), { name: 'c', role: 'viewer' })).rejects.toMatchObject({ code: 'PALYRA_E_LIMIT_EXCEEDED' });
+    // One revoked, one expired: no live token left, so creating works again; the table being
+    // full, the ended ones make room at once (the audit log keeps their history).
+    await tokens.revoke(a.record.id);
+    now += 120_000;
+    await tokens.create(localOwner(), { name: 'c', role: 'viewer' });
+    expect(tokens.list({ includeRevoked: true }).map((t) => t.name)).toEqual(['c']);
+    expect((await s.tokens.all()).map((t) => t.name)).toEqual(['c']);
+  });
+
+  it('keeps revoked and expired tokens listed for 30 days, then deletes them from the store too', async () => {
+    const { store: s, dir } = await store();
+    let now = Date.parse('2026-06-01T00:00:00.000Z');
+    const tokens = await TokenService.open({ repository: s.tokens, now: () => new Date(now) });
+    const revoked = await tokens.create(localOwner(), { name: 'revoked', role: 'viewer' });
+    await tokens.create(localOwner(), { name: 'expired', role: 'viewer', ttlMs: 60_000 });
+    await tokens.create(localOwner(), { name: 'live', role: 'viewer' });
+    await tokens.revoke(revoked.record.id);
+    now += 29 * 86_400_000;
+    await tokens.create(localOwner(), { name: 'later', role: 'viewer' });
+    expect(tokens.list({ includeRevoked: true }).map((t) => t.name).sort()).toEqual(['expired', 'later', 'live', 'revoked']);
+    tokens.close();
+    await s.close();
+    // Past 30 days: gone at the next start, from memory and from the store.
+    now += 2 * 86_400_000;
+    const again = await openStore({ stateDir: dir });
+    cleanup.push(() => again.close());
+    const reopened = await TokenService.open({ repository: again.tokens, now: () => new Date(now) });
+    cleanup.push(async () => reopened.close());
+    expect(reopened.list({ includeRevoked: true }).map((t) => t.name).sort()).toEqual(['later', 'live']);
+    expect((await again.tokens.all()).map((t) => t.name).sort()).toEqual(['later', 'live']);
+  });
+
   it('writes last_used_at at most once a minute per token', async () => {
     const { store: s } = await store();
     let now = Date.parse('2026-06-01T00:00:00.000Z');

@@ -307,6 +307,20 @@ describe.each(STORE_ENGINES)('store repositories on %s', (engine) => {
     expect(stored?.lastUsedAt).toBe('2026-01-05T00:00:00.000Z');
   });
 
+  it('tokens: deleteEnded removes the tokens revoked or expired at or before a time, and no other', async () => {
+    const store = await fixture.open();
+    await store.tokens.insert(token('R1', '2026-01-01T00:00:00.000Z', { expiresAt: null }));
+    await store.tokens.insert(token('R2', '2026-01-01T00:00:00.000Z', { expiresAt: null }));
+    await store.tokens.insert(token('E1', '2026-01-01T00:00:00.000Z', { expiresAt: '2026-02-01T00:00:00.000Z' }));
+    await store.tokens.insert(token('E2', '2026-01-01T00:00:00.000Z', { expiresAt: '2026-04-01T00:00:00.000Z' }));
+    await store.tokens.insert(token('L1', '2026-01-01T00:00:00.000Z', { expiresAt: null }));
+    await store.tokens.revoke('R1', '2026-02-15T00:00:00.000Z');
+    await store.tokens.revoke('R2', '2026-03-15T00:00:00.000Z');
+    expect(await store.tokens.deleteEnded('2026-03-01T00:00:00.000Z')).toBe(2);
+    expect((await store.tokens.all()).map((t) => t.id).sort()).toEqual(['E2', 'L1', 'R2']);
+    expect(await store.tokens.deleteEnded('2026-03-01T00:00:00.000Z')).toBe(0);
+  });
+
   it('meta: get, set and overwrite', async () => {
     const store = await fixture.open();
     expect(await store.meta.get('seeded-from')).toBeUndefined();

@@ -351,6 +351,13 @@ const CERTIFICATE_ERROR_CODES = new Set([
   'CERT_UNTRUSTED',
   'CERT_REJECTED',
   'INVALID_CA',
+  // A certificate not meant for a TLS server: a paired node's (EKU clientAuth only, issued by
+  // the very CA the operator pinned) posing as the daemon. An impostor, not an unreachable daemon.
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'CERT_CHAIN_TOO_LONG',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 

@@ -57,7 +57,9 @@ export async function readOwnFile(path: string, options: ReadOwnFileOptions): Pr
   const what = options.what ?? 'the file';
   let handle: FileHandle;
   try {
-    handle = await open(path, fsConstants.O_RDONLY | O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO put in the file's place must not block the open until someone writes
+    // to it (checkOwnFile then refuses it as not a regular file); no effect on a regular file.
+    handle = await open(path, fsConstants.O_RDONLY | O_NOFOLLOW | (fsConstants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
