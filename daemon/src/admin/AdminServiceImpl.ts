@@ -2,7 +2,6 @@ import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type CaStatus, type DaemonStatus, type NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
-import { assertDeviceId } from '@palyra/shared/ids';
 import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
 import type { PairingCodeMinter } from '../pairing/PairingCodeMinter.js';
@@ -22,13 +21,13 @@ import { countCertStates, nodeCertState } from '../certificates/nodeCertState.js
 import { DEFAULT_RENEWAL_GRACE_MS } from '../renewal/RenewalService.js';
 import { createStreamEventsHandler } from './streamEventsHandler.js';
 import { actorOf } from '../access/callActor.js';
-import type { Actor } from '../access/Actor.js';
 import { auditDenied } from '../access/auditDenied.js';
 import { assertDispatchAllowed, nodeVisible, scopesAllow, seesEveryNode } from '../access/scopes.js';
 import type { TokenService } from '../access/TokenService.js';
 import type { AuditSink } from '../audit/types.js';
 import type { InvokeAccess } from './invokeHandler.js';
 import { createToken, listTokens, revokeToken } from './tokensHandlers.js';
+import { NodeVisibility, dispatchNotFound } from './nodeVisibility.js';
 import { ApprovalsWatchers, createWatchApprovalsHandler } from './watchApprovalsHandler.js';
 import type { AuditPage, AuditQuery } from '../audit/listAuditLog.js';
 import type { AuditVerificationReport } from '../audit/verifyAuditLog.js';
@@ -119,22 +118,7 @@ export function createAdminServiceHandlers(
     })),
   });
 
-  /** A node the caller may see (a token with a node selector sees only the nodes it matches). */
-  const visibleNode = (actor: Actor, deviceId: string): boolean => seesEveryNode(actor) || nodeVisible(actor, registry.getNode(deviceId));
-  /** A pairing request the caller is shown: a new device's, or one of a registered node it sees. */
-  const requestVisible = (actor: Actor, deviceId: string): boolean => registry.getNode(deviceId) === undefined || visibleNode(actor, deviceId);
-  /** A node the caller may not see is answered as if it were not registered (RemoveNode, RenewNodes). */
-  const assertNodeVisible = (actor: Actor, deviceId: string): void => {
-    if (seesEveryNode(actor)) return;
-    assertDeviceId(deviceId);
-    if (!visibleNode(actor, deviceId)) throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node ${deviceId}: list them with palyrad nodes list`);
-  };
-  /** A dispatch on a node the caller may not see is answered as if it did not exist. */
-  const assertDispatchVisible = async (actor: Actor, dispatchId: string): Promise<void> => {
-    if (seesEveryNode(actor)) return;
-    const summary = await deps.dispatcher.describe(dispatchId);
-    if (!visibleNode(actor, summary.deviceId)) throw dispatchNotFound(dispatchId);
-  };
+  const visibility = new NodeVisibility(registry, deps.dispatcher);
   const invokeAccess: InvokeAccess = {
     authorize(call, request) {
       const actor = actorOf(call);
@@ -168,7 +152,7 @@ export function createAdminServiceHandlers(
         ...deps.status(),
         nodesOnline: online,
         nodesOffline: nodes.length - online,
-        requestsPending: (await registry.pendingRequests()).filter((r) => requestVisible(actor, r.deviceId)).length,
+        requestsPending: (await registry.pendingRequests()).filter((r) => visibility.request(actor, r.deviceId)).length,
         certificates: (({ in_grace: inGrace, ...rest }) => ({ ...rest, inGrace }))(countCertStates(nodes, certContext())),
       };
     }),
@@ -182,29 +166,29 @@ export function createAdminServiceHandlers(
         facts: (request, response) => ({ details: { method: request.method, ...(response === undefined ? {} : { expiresAt: response.expiresAt, supersededPrevious: response.supersededPrevious }) } }),
       },
       async (request) => {
-      if (request.method !== 'pin' && request.method !== 'qr') {
-        throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `pairing method "${request.method}" is unknown: use pin or qr`);
-      }
-      const ttlMs = request.ttlSeconds > 0 ? request.ttlSeconds * 1000 : deps.defaultCodeTtlMs;
-      if (ttlMs > deps.maxCodeTtlMs) {
-        throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `--ttl must be at most ${deps.maxCodeTtlMs / 60_000}m`);
-      }
-      const common = { daemon: deps.advertisedAddress, caFingerprint: deps.caFingerprint() };
-      if (request.method === 'qr') {
-        const minted = await deps.minter.mintQr({ ttlMs });
-        const token = Buffer.from(minted.token).toString('base64url');
-        const uri = formatQrUri({ ...common, codeId: minted.codeId, token: minted.token });
-        return { ...common, method: 'qr', code: token, expiresAt: minted.expiresAt.toISOString(), uri, supersededPrevious: false };
-      }
-      const minted = await deps.minter.mintPin({ ttlMs });
-      return { ...common, method: 'pin', code: minted.pin, expiresAt: minted.expiresAt.toISOString(), uri: '', supersededPrevious: minted.supersededPrevious };
+        if (request.method !== 'pin' && request.method !== 'qr') {
+          throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `pairing method "${request.method}" is unknown: use pin or qr`);
+        }
+        const ttlMs = request.ttlSeconds > 0 ? request.ttlSeconds * 1000 : deps.defaultCodeTtlMs;
+        if (ttlMs > deps.maxCodeTtlMs) {
+          throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `--ttl must be at most ${deps.maxCodeTtlMs / 60_000}m`);
+        }
+        const common = { daemon: deps.advertisedAddress, caFingerprint: deps.caFingerprint() };
+        if (request.method === 'qr') {
+          const minted = await deps.minter.mintQr({ ttlMs });
+          const token = Buffer.from(minted.token).toString('base64url');
+          const uri = formatQrUri({ ...common, codeId: minted.codeId, token: minted.token });
+          return { ...common, method: 'qr', code: token, expiresAt: minted.expiresAt.toISOString(), uri, supersededPrevious: false };
+        }
+        const minted = await deps.minter.mintPin({ ttlMs });
+        return { ...common, method: 'pin', code: minted.pin, expiresAt: minted.expiresAt.toISOString(), uri: '', supersededPrevious: minted.supersededPrevious };
       },
     ),
 
     ListPending: unary(async (_request, call) => {
       const actor = actorOf(call);
       // A request of a registered node outside the token's selector is about that node: not shown (Decide refuses it).
-      return { requests: (await registry.pendingRequests()).filter((r) => requestVisible(actor, r.deviceId)).map((r) => toPendingRequest(r, registry)) };
+      return { requests: (await registry.pendingRequests()).filter((r) => visibility.request(actor, r.deviceId)).map((r) => toPendingRequest(r, registry)) };
     }),
 
     Decide: unary(async (request, call) => {
@@ -214,7 +198,7 @@ export function createAdminServiceHandlers(
       // A request for a registered node (a re-pair, or an identity change that replaces its key)
       // is a decision about that node: a token limited by a node selector decides only its own.
       const actor = actorOf(call);
-      if (actor.kind === 'token' && before !== undefined && registry.getNode(before.deviceId) !== undefined && !visibleNode(actor, before.deviceId)) {
+      if (actor.kind === 'token' && before !== undefined && registry.getNode(before.deviceId) !== undefined && !visibility.node(actor, before.deviceId)) {
         const error = new PalyraError('PALYRA_E_FORBIDDEN', `token ${actor.tokenId} (${actor.tokenName}) may not decide request ${before.requestId}: it is for node ${before.deviceId}, outside its node selector "${actor.nodes}"`, {
           details: { permission: 'requests.decide', node: before.deviceId },
         });
@@ -237,7 +221,7 @@ export function createAdminServiceHandlers(
 
     RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (request, call) => {
       // A token limited by a node selector acts only on its nodes: another node does not exist for it.
-      assertNodeVisible(actorOf(call), request.deviceId);
+      visibility.assertNode(actorOf(call), request.deviceId);
       const forget = (deviceId: string): void => {
         sessions.closeDevice(deviceId, new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'));
         deps.capabilities.forget(deviceId);
@@ -268,7 +252,7 @@ export function createAdminServiceHandlers(
       },
       async (request, call) => {
         const actor = actorOf(call);
-        if (request.deviceId !== '') assertNodeVisible(actor, request.deviceId);
+        if (request.deviceId !== '') visibility.assertNode(actor, request.deviceId);
         return renewNodes(request, deps, seesEveryNode(actor) ? undefined : (node) => nodeVisible(actor, node));
       },
     ),
@@ -279,7 +263,7 @@ export function createAdminServiceHandlers(
 
     CancelDispatch: auditedUnary({ audit, logger, action: 'dispatch.cancel', facts: (request, response) => ({ details: { dispatchId: request.dispatchId, ...(response === undefined ? {} : { cancelled: response.cancelled }) } }) }, async (request, call) => {
       const actor = actorOf(call);
-      await assertDispatchVisible(actor, request.dispatchId);
+      await visibility.assertDispatch(actor, request.dispatchId);
       // Cancelling acts on the dispatch's capability: a token's scopes bound it as they bound
       // Invoke. (The refusal is recorded by auditedUnary, outcome refused.)
       if (actor.kind === 'token' && actor.scopes.length > 0) {
@@ -306,27 +290,27 @@ export function createAdminServiceHandlers(
         ...(request.unfinished ? { unfinished: true } : {}),
         limit: listLimit(request.limit),
       });
-      return { dispatches: dispatches.filter((d) => visibleNode(actor, d.deviceId)).map(toDispatchInfo) };
+      return { dispatches: dispatches.filter((d) => visibility.node(actor, d.deviceId)).map(toDispatchInfo) };
     }),
 
     GetDispatch: unary(async (request, call) => {
       const summary = await deps.dispatcher.describe(request.dispatchId);
-      if (!visibleNode(actorOf(call), summary.deviceId)) throw dispatchNotFound(request.dispatchId);
+      if (!visibility.node(actorOf(call), summary.deviceId)) throw dispatchNotFound(request.dispatchId);
       return toDispatchInfo(summary);
     }),
 
     WatchDispatch: (call) => {
-      assertDispatchVisible(actorOf(call), call.request.dispatchId).then(
+      visibility.assertDispatch(actorOf(call), call.request.dispatchId).then(
         () => watchDispatch(call),
         (error: unknown) => call.emit('error', toServiceError(error)),
       );
     },
 
     StreamEvents: createStreamEventsHandler(deps.events ?? new DaemonEvents(), deps.logger, (call) => {
-      const actor = actorOf(call);
-      if (seesEveryNode(actor)) return undefined;
+      const visible = visibility.nodeFilter(actorOf(call));
+      if (visible === undefined) return undefined;
       // Events about a node pass only for the token's nodes; events without a node pass.
-      return (event) => !('deviceId' in event) || typeof event.deviceId !== 'string' || visibleNode(actor, event.deviceId);
+      return (event) => !('deviceId' in event) || typeof event.deviceId !== 'string' || visible(event.deviceId);
     }),
 
     WatchApprovals: createWatchApprovalsHandler({
@@ -340,12 +324,9 @@ export function createAdminServiceHandlers(
         // The stream needs requests.read; its nodes (snapshot, online/offline, certificates) are
         // what ListNodes shows, so only to a caller that also holds nodes.read.
         if (!actor.permissions.has('nodes.read')) return () => false;
-        return seesEveryNode(actor) ? undefined : (deviceId) => visibleNode(actor, deviceId);
+        return visibility.nodeFilter(actor);
       },
-      requestVisibleTo: (call) => {
-        const actor = actorOf(call);
-        return seesEveryNode(actor) ? undefined : (deviceId) => requestVisible(actor, deviceId);
-      },
+      requestVisibleTo: (call) => visibility.requestFilter(actorOf(call)),
     }),
 
     RotateCa: auditedUnary(
@@ -387,10 +368,7 @@ export function createAdminServiceHandlers(
     CreateToken: unary(async (request, call) => createToken(deps, actorOf(call), request)),
     ListTokens: unary(async (request) => listTokens(deps, request)),
     RevokeToken: unary(async (request, call) => revokeToken(deps, actorOf(call), request)),
-    ListAudit: listAuditHandler(deps.auditLog, (call) => {
-      const actor = actorOf(call);
-      return seesEveryNode(actor) ? undefined : (deviceId) => visibleNode(actor, deviceId);
-    }),
+    ListAudit: listAuditHandler(deps.auditLog, (call) => visibility.nodeFilter(actorOf(call))),
     VerifyAudit: verifyAuditHandler(deps.auditLog, audit),
   };
 }
@@ -412,9 +390,4 @@ function rotationOf(deps: AdminServiceDeps): CaRotation {
 
 function toCaStatus(status: CaStatusReport): CaStatus {
   return { ...status, cas: status.cas.map((ca) => ({ ...ca })) };
-}
-
-/** The answer for a dispatch a narrowed token may not see: the same as for one that does not exist. */
-function dispatchNotFound(dispatchId: string): PalyraError {
-  return new PalyraError('PALYRA_E_DISPATCH_NOT_FOUND', `no dispatch "${dispatchId}": list them with palyrad dispatches list`);
 }
