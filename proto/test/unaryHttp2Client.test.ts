@@ -178,7 +178,7 @@ describe('UnaryHttp2Client', () => {
       const c = client;
 
       misbehave = (stream) => stream.session?.destroy();
-      await expect(c.call('AdminService', 'ListNodes', {}, { timeoutMs: 5_000, idempotent: true })).resolves.toEqual({ nodes: [] });
+      await expect(c.call('AdminService', 'ListNodes', {}, { timeoutMs: 5_000, idempotent: true })).resolves.toEqual({ nodes: [], nextPageToken: '' });
       expect(seen).toHaveLength(2);
 
       seen.length = 0;

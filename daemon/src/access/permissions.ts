@@ -8,6 +8,7 @@ import type { AdminServiceHandlers } from '@palyra/proto';
 export const PERMISSIONS = [
   'status.read',
   'nodes.read',
+  'nodes.label',
   'nodes.remove',
   'nodes.renew',
   'pairing.create',
@@ -32,7 +33,7 @@ export type Role = (typeof ROLES)[number];
 
 const VIEWER: readonly Permission[] = ['status.read', 'nodes.read', 'requests.read', 'dispatch.read', 'events.read', 'ca.read'];
 const OPERATOR: readonly Permission[] = [...VIEWER, 'dispatch.invoke', 'dispatch.cancel'];
-const ADMIN: readonly Permission[] = [...OPERATOR, 'pairing.create', 'requests.decide', 'nodes.remove', 'nodes.renew', 'audit.read'];
+const ADMIN: readonly Permission[] = [...OPERATOR, 'pairing.create', 'requests.decide', 'nodes.label', 'nodes.remove', 'nodes.renew', 'audit.read'];
 
 /**
  * The built-in roles, from most to least powerful: `owner` may do everything (tokens and CA
@@ -79,6 +80,8 @@ export const ADMIN_RPC_PERMISSIONS: Readonly<Record<AdminMethod, Permission | nu
   RevokeToken: 'tokens.revoke',
   ListAudit: 'audit.read',
   VerifyAudit: 'audit.read',
+  LabelNode: 'nodes.label',
+  DescribeNode: 'nodes.read',
 };
 
 export function isRole(value: string): value is Role {

@@ -370,6 +370,14 @@ export function createAdminServiceHandlers(
     RevokeToken: unary(async (request, call) => revokeToken(deps, actorOf(call), request)),
     ListAudit: listAuditHandler(deps.auditLog, (call) => visibility.nodeFilter(actorOf(call))),
     VerifyAudit: verifyAuditHandler(deps.auditLog, audit),
+
+    // Issue 17 foundation: filled in by the labels work.
+    LabelNode: unary(async () => {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'node labels are not available in this daemon yet');
+    }),
+    DescribeNode: unary(async () => {
+      throw new PalyraError('PALYRA_E_INTERNAL', 'nodes describe is not available in this daemon yet');
+    }),
   };
 }
 

@@ -89,6 +89,11 @@ export const ERROR_CODES = {
   PALYRA_E_TOKEN_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No API token has this id.' },
   PALYRA_E_PROFILE_NOT_FOUND: { exitCode: 78, grpc: 'FAILED_PRECONDITION', summary: 'No operator profile has this name (palyrad auth profiles lists them; palyrad auth login saves one).' },
   PALYRA_E_AUDIT_TAMPERED: { exitCode: 76, grpc: 'DATA_LOSS', summary: 'palyrad audit verify found an audit entry that was edited, removed, reordered or cut short; the error names the first one.' },
+  PALYRA_E_NODE_AMBIGUOUS: { exitCode: 65, grpc: 'FAILED_PRECONDITION', summary: 'A node reference (a device id prefix or a name) matches more than one node; the error lists the candidates: use a longer prefix or the device id.' },
+  PALYRA_E_LABEL_INVALID: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A label key or value breaks the Kubernetes label syntax or limits (key: optional DNS prefix and name of at most 63 characters; value: at most 63).' },
+  PALYRA_E_SELECTOR_INVALID: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A node selector does not parse; the error points at the offending character.' },
+  PALYRA_E_NO_NODES_MATCH: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'The selector matches no registered node: nothing was dispatched.' },
+  PALYRA_E_FANOUT_FAILED: { exitCode: 2, grpc: 'FAILED_PRECONDITION', summary: 'A fan-out ran, but some of its nodes did not succeed; the summary names them.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

@@ -18,6 +18,7 @@ import type { CutOffNode as _palyra_v1_CutOffNode, CutOffNode__Output as _palyra
 import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from './palyra/v1/DaemonEventMessage.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from './palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from './palyra/v1/DecideRequest.js';
+import type { DescribeNodeRequest as _palyra_v1_DescribeNodeRequest, DescribeNodeRequest__Output as _palyra_v1_DescribeNodeRequest__Output } from './palyra/v1/DescribeNodeRequest.js';
 import type { DispatchInfo as _palyra_v1_DispatchInfo, DispatchInfo__Output as _palyra_v1_DispatchInfo__Output } from './palyra/v1/DispatchInfo.js';
 import type { ErrorInfo as _palyra_v1_ErrorInfo, ErrorInfo__Output as _palyra_v1_ErrorInfo__Output } from './palyra/v1/ErrorInfo.js';
 import type { FinishCaRotationRequest as _palyra_v1_FinishCaRotationRequest, FinishCaRotationRequest__Output as _palyra_v1_FinishCaRotationRequest__Output } from './palyra/v1/FinishCaRotationRequest.js';
@@ -35,6 +36,7 @@ import type { InvokeProgress as _palyra_v1_InvokeProgress, InvokeProgress__Outpu
 import type { InvokeRequest as _palyra_v1_InvokeRequest, InvokeRequest__Output as _palyra_v1_InvokeRequest__Output } from './palyra/v1/InvokeRequest.js';
 import type { InvokeResult as _palyra_v1_InvokeResult, InvokeResult__Output as _palyra_v1_InvokeResult__Output } from './palyra/v1/InvokeResult.js';
 import type { InvokeState as _palyra_v1_InvokeState, InvokeState__Output as _palyra_v1_InvokeState__Output } from './palyra/v1/InvokeState.js';
+import type { LabelNodeRequest as _palyra_v1_LabelNodeRequest, LabelNodeRequest__Output as _palyra_v1_LabelNodeRequest__Output } from './palyra/v1/LabelNodeRequest.js';
 import type { ListAuditRequest as _palyra_v1_ListAuditRequest, ListAuditRequest__Output as _palyra_v1_ListAuditRequest__Output } from './palyra/v1/ListAuditRequest.js';
 import type { ListAuditResponse as _palyra_v1_ListAuditResponse, ListAuditResponse__Output as _palyra_v1_ListAuditResponse__Output } from './palyra/v1/ListAuditResponse.js';
 import type { ListDispatchesRequest as _palyra_v1_ListDispatchesRequest, ListDispatchesRequest__Output as _palyra_v1_ListDispatchesRequest__Output } from './palyra/v1/ListDispatchesRequest.js';
@@ -45,6 +47,7 @@ import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRe
 import type { ListPendingResponse as _palyra_v1_ListPendingResponse, ListPendingResponse__Output as _palyra_v1_ListPendingResponse__Output } from './palyra/v1/ListPendingResponse.js';
 import type { ListTokensRequest as _palyra_v1_ListTokensRequest, ListTokensRequest__Output as _palyra_v1_ListTokensRequest__Output } from './palyra/v1/ListTokensRequest.js';
 import type { ListTokensResponse as _palyra_v1_ListTokensResponse, ListTokensResponse__Output as _palyra_v1_ListTokensResponse__Output } from './palyra/v1/ListTokensResponse.js';
+import type { NodeDescription as _palyra_v1_NodeDescription, NodeDescription__Output as _palyra_v1_NodeDescription__Output } from './palyra/v1/NodeDescription.js';
 import type { NodeInfo as _palyra_v1_NodeInfo, NodeInfo__Output as _palyra_v1_NodeInfo__Output } from './palyra/v1/NodeInfo.js';
 import type { NodeStatusEvent as _palyra_v1_NodeStatusEvent, NodeStatusEvent__Output as _palyra_v1_NodeStatusEvent__Output } from './palyra/v1/NodeStatusEvent.js';
 import type { PairingCode as _palyra_v1_PairingCode, PairingCode__Output as _palyra_v1_PairingCode__Output } from './palyra/v1/PairingCode.js';
@@ -89,6 +92,7 @@ export interface ProtoGrpcType {
       DaemonEventMessage: MessageTypeDefinition<_palyra_v1_DaemonEventMessage, _palyra_v1_DaemonEventMessage__Output>
       DaemonStatus: MessageTypeDefinition<_palyra_v1_DaemonStatus, _palyra_v1_DaemonStatus__Output>
       DecideRequest: MessageTypeDefinition<_palyra_v1_DecideRequest, _palyra_v1_DecideRequest__Output>
+      DescribeNodeRequest: MessageTypeDefinition<_palyra_v1_DescribeNodeRequest, _palyra_v1_DescribeNodeRequest__Output>
       DispatchInfo: MessageTypeDefinition<_palyra_v1_DispatchInfo, _palyra_v1_DispatchInfo__Output>
       ErrorInfo: MessageTypeDefinition<_palyra_v1_ErrorInfo, _palyra_v1_ErrorInfo__Output>
       FinishCaRotationRequest: MessageTypeDefinition<_palyra_v1_FinishCaRotationRequest, _palyra_v1_FinishCaRotationRequest__Output>
@@ -106,6 +110,7 @@ export interface ProtoGrpcType {
       InvokeRequest: MessageTypeDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeRequest__Output>
       InvokeResult: MessageTypeDefinition<_palyra_v1_InvokeResult, _palyra_v1_InvokeResult__Output>
       InvokeState: MessageTypeDefinition<_palyra_v1_InvokeState, _palyra_v1_InvokeState__Output>
+      LabelNodeRequest: MessageTypeDefinition<_palyra_v1_LabelNodeRequest, _palyra_v1_LabelNodeRequest__Output>
       ListAuditRequest: MessageTypeDefinition<_palyra_v1_ListAuditRequest, _palyra_v1_ListAuditRequest__Output>
       ListAuditResponse: MessageTypeDefinition<_palyra_v1_ListAuditResponse, _palyra_v1_ListAuditResponse__Output>
       ListDispatchesRequest: MessageTypeDefinition<_palyra_v1_ListDispatchesRequest, _palyra_v1_ListDispatchesRequest__Output>
@@ -116,6 +121,7 @@ export interface ProtoGrpcType {
       ListPendingResponse: MessageTypeDefinition<_palyra_v1_ListPendingResponse, _palyra_v1_ListPendingResponse__Output>
       ListTokensRequest: MessageTypeDefinition<_palyra_v1_ListTokensRequest, _palyra_v1_ListTokensRequest__Output>
       ListTokensResponse: MessageTypeDefinition<_palyra_v1_ListTokensResponse, _palyra_v1_ListTokensResponse__Output>
+      NodeDescription: MessageTypeDefinition<_palyra_v1_NodeDescription, _palyra_v1_NodeDescription__Output>
       NodeInfo: MessageTypeDefinition<_palyra_v1_NodeInfo, _palyra_v1_NodeInfo__Output>
       NodeStatusEvent: MessageTypeDefinition<_palyra_v1_NodeStatusEvent, _palyra_v1_NodeStatusEvent__Output>
       PairingCode: MessageTypeDefinition<_palyra_v1_PairingCode, _palyra_v1_PairingCode__Output>

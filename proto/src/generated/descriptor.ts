@@ -112,6 +112,14 @@ export const PALYRA_DESCRIPTOR = {
                 "VerifyAudit": {
                   "requestType": "VerifyAuditRequest",
                   "responseType": "AuditVerification"
+                },
+                "LabelNode": {
+                  "requestType": "LabelNodeRequest",
+                  "responseType": "NodeInfo"
+                },
+                "DescribeNode": {
+                  "requestType": "DescribeNodeRequest",
+                  "responseType": "NodeDescription"
                 }
               }
             },
@@ -742,7 +750,20 @@ export const PALYRA_DESCRIPTOR = {
               }
             },
             "ListNodesRequest": {
-              "fields": {}
+              "fields": {
+                "selector": {
+                  "type": "string",
+                  "id": 1
+                },
+                "pageSize": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "pageToken": {
+                  "type": "string",
+                  "id": 3
+                }
+              }
             },
             "NodeInfo": {
               "fields": {
@@ -828,6 +849,16 @@ export const PALYRA_DESCRIPTOR = {
                 "certRenewedAt": {
                   "type": "string",
                   "id": 22
+                },
+                "nodeLabels": {
+                  "keyType": "string",
+                  "type": "string",
+                  "id": 23
+                },
+                "operatorLabels": {
+                  "keyType": "string",
+                  "type": "string",
+                  "id": 24
                 }
               }
             },
@@ -837,6 +868,10 @@ export const PALYRA_DESCRIPTOR = {
                   "rule": "repeated",
                   "type": "NodeInfo",
                   "id": 1
+                },
+                "nextPageToken": {
+                  "type": "string",
+                  "id": 2
                 }
               }
             },
@@ -891,7 +926,16 @@ export const PALYRA_DESCRIPTOR = {
               }
             },
             "WatchApprovalsRequest": {
-              "fields": {}
+              "fields": {
+                "pageSize": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "selector": {
+                  "type": "string",
+                  "id": 2
+                }
+              }
             },
             "ApprovalsEvent": {
               "oneofs": {
@@ -938,6 +982,10 @@ export const PALYRA_DESCRIPTOR = {
                   "rule": "repeated",
                   "type": "NodeInfo",
                   "id": 2
+                },
+                "more": {
+                  "type": "bool",
+                  "id": 3
                 }
               }
             },
@@ -1260,6 +1308,53 @@ export const PALYRA_DESCRIPTOR = {
                 }
               }
             },
+            "LabelNodeRequest": {
+              "fields": {
+                "node": {
+                  "type": "string",
+                  "id": 1
+                },
+                "set": {
+                  "keyType": "string",
+                  "type": "string",
+                  "id": 2
+                },
+                "remove": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 3
+                }
+              }
+            },
+            "DescribeNodeRequest": {
+              "fields": {
+                "node": {
+                  "type": "string",
+                  "id": 1
+                },
+                "dispatches": {
+                  "type": "uint32",
+                  "id": 2
+                }
+              }
+            },
+            "NodeDescription": {
+              "fields": {
+                "node": {
+                  "type": "NodeInfo",
+                  "id": 1
+                },
+                "lastDispatches": {
+                  "rule": "repeated",
+                  "type": "DispatchInfo",
+                  "id": 2
+                },
+                "transportDetail": {
+                  "type": "string",
+                  "id": 3
+                }
+              }
+            },
             "ErrorInfo": {
               "fields": {
                 "code": {
@@ -1451,6 +1546,11 @@ export const PALYRA_DESCRIPTOR = {
                   "rule": "repeated",
                   "type": "string",
                   "id": 7
+                },
+                "labels": {
+                  "keyType": "string",
+                  "type": "string",
+                  "id": 8
                 }
               }
             },
@@ -2272,6 +2372,22 @@ export const PALYRA_SERVICES = {
         "responseStream": false,
         "requestType": "palyra.v1.VerifyAuditRequest",
         "responseType": "palyra.v1.AuditVerification"
+      },
+      "LabelNode": {
+        "path": "/palyra.v1.AdminService/LabelNode",
+        "originalName": "labelNode",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.LabelNodeRequest",
+        "responseType": "palyra.v1.NodeInfo"
+      },
+      "DescribeNode": {
+        "path": "/palyra.v1.AdminService/DescribeNode",
+        "originalName": "describeNode",
+        "requestStream": false,
+        "responseStream": false,
+        "requestType": "palyra.v1.DescribeNodeRequest",
+        "responseType": "palyra.v1.NodeDescription"
       }
     }
   },

@@ -19,6 +19,7 @@ export type { DaemonEventMessage, DaemonEventMessage__Output } from './palyra/v1
 export type { DaemonMessage, DaemonMessage__Output } from './palyra/v1/DaemonMessage.js';
 export type { DaemonStatus, DaemonStatus__Output } from './palyra/v1/DaemonStatus.js';
 export type { DecideRequest, DecideRequest__Output } from './palyra/v1/DecideRequest.js';
+export type { DescribeNodeRequest, DescribeNodeRequest__Output } from './palyra/v1/DescribeNodeRequest.js';
 export type { Dispatch, Dispatch__Output } from './palyra/v1/Dispatch.js';
 export type { DispatchInfo, DispatchInfo__Output } from './palyra/v1/DispatchInfo.js';
 export type { DispatchOutput, DispatchOutput__Output } from './palyra/v1/DispatchOutput.js';
@@ -45,6 +46,7 @@ export type { InvokeProgress, InvokeProgress__Output } from './palyra/v1/InvokeP
 export type { InvokeRequest, InvokeRequest__Output } from './palyra/v1/InvokeRequest.js';
 export type { InvokeResult, InvokeResult__Output } from './palyra/v1/InvokeResult.js';
 export type { InvokeState, InvokeState__Output } from './palyra/v1/InvokeState.js';
+export type { LabelNodeRequest, LabelNodeRequest__Output } from './palyra/v1/LabelNodeRequest.js';
 export type { ListAuditRequest, ListAuditRequest__Output } from './palyra/v1/ListAuditRequest.js';
 export type { ListAuditResponse, ListAuditResponse__Output } from './palyra/v1/ListAuditResponse.js';
 export type { ListDispatchesRequest, ListDispatchesRequest__Output } from './palyra/v1/ListDispatchesRequest.js';
@@ -56,6 +58,7 @@ export type { ListPendingResponse, ListPendingResponse__Output } from './palyra/
 export type { ListTokensRequest, ListTokensRequest__Output } from './palyra/v1/ListTokensRequest.js';
 export type { ListTokensResponse, ListTokensResponse__Output } from './palyra/v1/ListTokensResponse.js';
 export type { NodeConfirm, NodeConfirm__Output } from './palyra/v1/NodeConfirm.js';
+export type { NodeDescription, NodeDescription__Output } from './palyra/v1/NodeDescription.js';
 export type { NodeInfo, NodeInfo__Output } from './palyra/v1/NodeInfo.js';
 export type { NodeMessage, NodeMessage__Output } from './palyra/v1/NodeMessage.js';
 export type { NodeServiceClient, NodeServiceDefinition, NodeServiceHandlers } from './palyra/v1/NodeService.js';

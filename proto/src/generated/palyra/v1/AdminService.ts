@@ -13,6 +13,7 @@ import type { CreatedToken as _palyra_v1_CreatedToken, CreatedToken__Output as _
 import type { DaemonEventMessage as _palyra_v1_DaemonEventMessage, DaemonEventMessage__Output as _palyra_v1_DaemonEventMessage__Output } from '../../palyra/v1/DaemonEventMessage.js';
 import type { DaemonStatus as _palyra_v1_DaemonStatus, DaemonStatus__Output as _palyra_v1_DaemonStatus__Output } from '../../palyra/v1/DaemonStatus.js';
 import type { DecideRequest as _palyra_v1_DecideRequest, DecideRequest__Output as _palyra_v1_DecideRequest__Output } from '../../palyra/v1/DecideRequest.js';
+import type { DescribeNodeRequest as _palyra_v1_DescribeNodeRequest, DescribeNodeRequest__Output as _palyra_v1_DescribeNodeRequest__Output } from '../../palyra/v1/DescribeNodeRequest.js';
 import type { DispatchInfo as _palyra_v1_DispatchInfo, DispatchInfo__Output as _palyra_v1_DispatchInfo__Output } from '../../palyra/v1/DispatchInfo.js';
 import type { FinishCaRotationRequest as _palyra_v1_FinishCaRotationRequest, FinishCaRotationRequest__Output as _palyra_v1_FinishCaRotationRequest__Output } from '../../palyra/v1/FinishCaRotationRequest.js';
 import type { FinishCaRotationResponse as _palyra_v1_FinishCaRotationResponse, FinishCaRotationResponse__Output as _palyra_v1_FinishCaRotationResponse__Output } from '../../palyra/v1/FinishCaRotationResponse.js';
@@ -23,6 +24,7 @@ import type { InvokeEvent as _palyra_v1_InvokeEvent, InvokeEvent__Output as _pal
 import type { InvokeManyEvent as _palyra_v1_InvokeManyEvent, InvokeManyEvent__Output as _palyra_v1_InvokeManyEvent__Output } from '../../palyra/v1/InvokeManyEvent.js';
 import type { InvokeManyRequest as _palyra_v1_InvokeManyRequest, InvokeManyRequest__Output as _palyra_v1_InvokeManyRequest__Output } from '../../palyra/v1/InvokeManyRequest.js';
 import type { InvokeRequest as _palyra_v1_InvokeRequest, InvokeRequest__Output as _palyra_v1_InvokeRequest__Output } from '../../palyra/v1/InvokeRequest.js';
+import type { LabelNodeRequest as _palyra_v1_LabelNodeRequest, LabelNodeRequest__Output as _palyra_v1_LabelNodeRequest__Output } from '../../palyra/v1/LabelNodeRequest.js';
 import type { ListAuditRequest as _palyra_v1_ListAuditRequest, ListAuditRequest__Output as _palyra_v1_ListAuditRequest__Output } from '../../palyra/v1/ListAuditRequest.js';
 import type { ListAuditResponse as _palyra_v1_ListAuditResponse, ListAuditResponse__Output as _palyra_v1_ListAuditResponse__Output } from '../../palyra/v1/ListAuditResponse.js';
 import type { ListDispatchesRequest as _palyra_v1_ListDispatchesRequest, ListDispatchesRequest__Output as _palyra_v1_ListDispatchesRequest__Output } from '../../palyra/v1/ListDispatchesRequest.js';
@@ -33,6 +35,7 @@ import type { ListPendingRequest as _palyra_v1_ListPendingRequest, ListPendingRe
 import type { ListPendingResponse as _palyra_v1_ListPendingResponse, ListPendingResponse__Output as _palyra_v1_ListPendingResponse__Output } from '../../palyra/v1/ListPendingResponse.js';
 import type { ListTokensRequest as _palyra_v1_ListTokensRequest, ListTokensRequest__Output as _palyra_v1_ListTokensRequest__Output } from '../../palyra/v1/ListTokensRequest.js';
 import type { ListTokensResponse as _palyra_v1_ListTokensResponse, ListTokensResponse__Output as _palyra_v1_ListTokensResponse__Output } from '../../palyra/v1/ListTokensResponse.js';
+import type { NodeDescription as _palyra_v1_NodeDescription, NodeDescription__Output as _palyra_v1_NodeDescription__Output } from '../../palyra/v1/NodeDescription.js';
 import type { NodeInfo as _palyra_v1_NodeInfo, NodeInfo__Output as _palyra_v1_NodeInfo__Output } from '../../palyra/v1/NodeInfo.js';
 import type { PairingCode as _palyra_v1_PairingCode, PairingCode__Output as _palyra_v1_PairingCode__Output } from '../../palyra/v1/PairingCode.js';
 import type { PendingRequest as _palyra_v1_PendingRequest, PendingRequest__Output as _palyra_v1_PendingRequest__Output } from '../../palyra/v1/PendingRequest.js';
@@ -95,6 +98,23 @@ export interface AdminServiceClient extends grpc.Client {
   decide(argument: _palyra_v1_DecideRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
   decide(argument: _palyra_v1_DecideRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
   decide(argument: _palyra_v1_DecideRequest, callback: grpc.requestCallback<_palyra_v1_PendingRequest__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Everything known about one node: labels with their source, capabilities with schemas,
+   * certificate, transport, health, last dispatches.
+   */
+  DescribeNode(argument: _palyra_v1_DescribeNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeDescription__Output>): grpc.ClientUnaryCall;
+  DescribeNode(argument: _palyra_v1_DescribeNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_NodeDescription__Output>): grpc.ClientUnaryCall;
+  DescribeNode(argument: _palyra_v1_DescribeNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeDescription__Output>): grpc.ClientUnaryCall;
+  DescribeNode(argument: _palyra_v1_DescribeNodeRequest, callback: grpc.requestCallback<_palyra_v1_NodeDescription__Output>): grpc.ClientUnaryCall;
+  /**
+   * Everything known about one node: labels with their source, capabilities with schemas,
+   * certificate, transport, health, last dispatches.
+   */
+  describeNode(argument: _palyra_v1_DescribeNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeDescription__Output>): grpc.ClientUnaryCall;
+  describeNode(argument: _palyra_v1_DescribeNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_NodeDescription__Output>): grpc.ClientUnaryCall;
+  describeNode(argument: _palyra_v1_DescribeNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeDescription__Output>): grpc.ClientUnaryCall;
+  describeNode(argument: _palyra_v1_DescribeNodeRequest, callback: grpc.requestCallback<_palyra_v1_NodeDescription__Output>): grpc.ClientUnaryCall;
   
   FinishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
   FinishCaRotation(argument: _palyra_v1_FinishCaRotationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_FinishCaRotationResponse__Output>): grpc.ClientUnaryCall;
@@ -159,6 +179,23 @@ export interface AdminServiceClient extends grpc.Client {
    */
   invokeMany(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent__Output>;
   invokeMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent__Output>;
+  
+  /**
+   * Sets and removes the operator's labels of one node (they take precedence over the labels
+   * the node declares, and survive its re-registration).
+   */
+  LabelNode(argument: _palyra_v1_LabelNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  LabelNode(argument: _palyra_v1_LabelNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  LabelNode(argument: _palyra_v1_LabelNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  LabelNode(argument: _palyra_v1_LabelNodeRequest, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  /**
+   * Sets and removes the operator's labels of one node (they take precedence over the labels
+   * the node declares, and survive its re-registration).
+   */
+  labelNode(argument: _palyra_v1_LabelNodeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  labelNode(argument: _palyra_v1_LabelNodeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  labelNode(argument: _palyra_v1_LabelNodeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  labelNode(argument: _palyra_v1_LabelNodeRequest, callback: grpc.requestCallback<_palyra_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
   
   /**
    * The audit log, oldest first from after_seq, filtered; and a check of its hash chain.
@@ -362,6 +399,12 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
   
   Decide: grpc.handleUnaryCall<_palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest>;
   
+  /**
+   * Everything known about one node: labels with their source, capabilities with schemas,
+   * certificate, transport, health, last dispatches.
+   */
+  DescribeNode: grpc.handleUnaryCall<_palyra_v1_DescribeNodeRequest__Output, _palyra_v1_NodeDescription>;
+  
   FinishCaRotation: grpc.handleUnaryCall<_palyra_v1_FinishCaRotationRequest__Output, _palyra_v1_FinishCaRotationResponse>;
   
   GetCaStatus: grpc.handleUnaryCall<_palyra_v1_GetCaStatusRequest__Output, _palyra_v1_CaStatus>;
@@ -382,6 +425,12 @@ export interface AdminServiceHandlers extends grpc.UntypedServiceImplementation 
    * (see docs/performance.md); clients that dispatch often keep one of these open.
    */
   InvokeMany: grpc.handleBidiStreamingCall<_palyra_v1_InvokeManyRequest__Output, _palyra_v1_InvokeManyEvent>;
+  
+  /**
+   * Sets and removes the operator's labels of one node (they take precedence over the labels
+   * the node declares, and survive its re-registration).
+   */
+  LabelNode: grpc.handleUnaryCall<_palyra_v1_LabelNodeRequest__Output, _palyra_v1_NodeInfo>;
   
   /**
    * The audit log, oldest first from after_seq, filtered; and a check of its hash chain.
@@ -453,12 +502,14 @@ export interface AdminServiceDefinition extends grpc.ServiceDefinition {
   CreatePairingCode: MethodDefinition<_palyra_v1_CreatePairingCodeRequest, _palyra_v1_PairingCode, _palyra_v1_CreatePairingCodeRequest__Output, _palyra_v1_PairingCode__Output>
   CreateToken: MethodDefinition<_palyra_v1_CreateTokenRequest, _palyra_v1_CreatedToken, _palyra_v1_CreateTokenRequest__Output, _palyra_v1_CreatedToken__Output>
   Decide: MethodDefinition<_palyra_v1_DecideRequest, _palyra_v1_PendingRequest, _palyra_v1_DecideRequest__Output, _palyra_v1_PendingRequest__Output>
+  DescribeNode: MethodDefinition<_palyra_v1_DescribeNodeRequest, _palyra_v1_NodeDescription, _palyra_v1_DescribeNodeRequest__Output, _palyra_v1_NodeDescription__Output>
   FinishCaRotation: MethodDefinition<_palyra_v1_FinishCaRotationRequest, _palyra_v1_FinishCaRotationResponse, _palyra_v1_FinishCaRotationRequest__Output, _palyra_v1_FinishCaRotationResponse__Output>
   GetCaStatus: MethodDefinition<_palyra_v1_GetCaStatusRequest, _palyra_v1_CaStatus, _palyra_v1_GetCaStatusRequest__Output, _palyra_v1_CaStatus__Output>
   GetDispatch: MethodDefinition<_palyra_v1_GetDispatchRequest, _palyra_v1_DispatchInfo, _palyra_v1_GetDispatchRequest__Output, _palyra_v1_DispatchInfo__Output>
   GetStatus: MethodDefinition<_palyra_v1_GetStatusRequest, _palyra_v1_DaemonStatus, _palyra_v1_GetStatusRequest__Output, _palyra_v1_DaemonStatus__Output>
   Invoke: MethodDefinition<_palyra_v1_InvokeRequest, _palyra_v1_InvokeEvent, _palyra_v1_InvokeRequest__Output, _palyra_v1_InvokeEvent__Output>
   InvokeMany: MethodDefinition<_palyra_v1_InvokeManyRequest, _palyra_v1_InvokeManyEvent, _palyra_v1_InvokeManyRequest__Output, _palyra_v1_InvokeManyEvent__Output>
+  LabelNode: MethodDefinition<_palyra_v1_LabelNodeRequest, _palyra_v1_NodeInfo, _palyra_v1_LabelNodeRequest__Output, _palyra_v1_NodeInfo__Output>
   ListAudit: MethodDefinition<_palyra_v1_ListAuditRequest, _palyra_v1_ListAuditResponse, _palyra_v1_ListAuditRequest__Output, _palyra_v1_ListAuditResponse__Output>
   ListDispatches: MethodDefinition<_palyra_v1_ListDispatchesRequest, _palyra_v1_ListDispatchesResponse, _palyra_v1_ListDispatchesRequest__Output, _palyra_v1_ListDispatchesResponse__Output>
   ListNodes: MethodDefinition<_palyra_v1_ListNodesRequest, _palyra_v1_ListNodesResponse, _palyra_v1_ListNodesRequest__Output, _palyra_v1_ListNodesResponse__Output>

@@ -15,6 +15,10 @@ export interface ApprovalsSnapshot {
    * registered nodes, status online | offline
    */
   'nodes'?: (_palyra_v1_NodeInfo)[];
+  /**
+   * more snapshot messages follow (nodes paged); events after the last
+   */
+  'more'?: (boolean);
 }
 
 /**
@@ -29,4 +33,8 @@ export interface ApprovalsSnapshot__Output {
    * registered nodes, status online | offline
    */
   'nodes': (_palyra_v1_NodeInfo__Output)[];
+  /**
+   * more snapshot messages follow (nodes paged); events after the last
+   */
+  'more': (boolean);
 }

@@ -4,8 +4,16 @@ import type { NodeInfo as _palyra_v1_NodeInfo, NodeInfo__Output as _palyra_v1_No
 
 export interface ListNodesResponse {
   'nodes'?: (_palyra_v1_NodeInfo)[];
+  /**
+   * "" on the last page
+   */
+  'nextPageToken'?: (string);
 }
 
 export interface ListNodesResponse__Output {
   'nodes': (_palyra_v1_NodeInfo__Output)[];
+  /**
+   * "" on the last page
+   */
+  'nextPageToken': (string);
 }

@@ -45,6 +45,14 @@ export interface NodeInfo {
    * when a renewal issued it; empty: issued at pairing
    */
   'certRenewedAt'?: (string);
+  /**
+   * the labels the node declares
+   */
+  'nodeLabels'?: ({[key: string]: string});
+  /**
+   * the operator's (palyrad nodes label); `labels` is both merged, the operator's first
+   */
+  'operatorLabels'?: ({[key: string]: string});
 }
 
 export interface NodeInfo__Output {
@@ -90,4 +98,12 @@ export interface NodeInfo__Output {
    * when a renewal issued it; empty: issued at pairing
    */
   'certRenewedAt': (string);
+  /**
+   * the labels the node declares
+   */
+  'nodeLabels': ({[key: string]: string});
+  /**
+   * the operator's (palyrad nodes label); `labels` is both merged, the operator's first
+   */
+  'operatorLabels': ({[key: string]: string});
 }

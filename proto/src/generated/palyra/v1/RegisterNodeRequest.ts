@@ -13,6 +13,11 @@ export interface RegisterNodeRequest {
    * SHA-256 (lowercase hex) of every CA certificate this node trusts.
    */
   'trustedCaFingerprints'?: (string)[];
+  /**
+   * Labels the node declares in its config (`labels: {role: web}`); the operator's labels
+   * (palyrad nodes label) take precedence and survive re-registration.
+   */
+  'labels'?: ({[key: string]: string});
 }
 
 export interface RegisterNodeRequest__Output {
@@ -26,4 +31,9 @@ export interface RegisterNodeRequest__Output {
    * SHA-256 (lowercase hex) of every CA certificate this node trusts.
    */
   'trustedCaFingerprints': (string)[];
+  /**
+   * Labels the node declares in its config (`labels: {role: web}`); the operator's labels
+   * (palyrad nodes label) take precedence and survive re-registration.
+   */
+  'labels': ({[key: string]: string});
 }
