@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type CaStatus, type DaemonStatus, type NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
+import { mergeLabels } from '@palyra/shared/labels';
 import type { Logger } from '@palyra/shared/logging';
 import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
@@ -95,7 +96,10 @@ export function createAdminServiceHandlers(
     hostname: node.hostname,
     agentVersion: node.agentVersion,
     capabilities: node.capabilities,
-    labels: node.labels,
+    // Operator labels win over the node's own (the merged set is what selectors match).
+    labels: mergeLabels(node.labels, node.operatorLabels ?? {}),
+    nodeLabels: node.labels,
+    operatorLabels: node.operatorLabels ?? {},
     status: sessions.isOnline(node.deviceId) ? 'online' : 'offline',
     transport: deps.health?.transportOf(node.deviceId, sessions.isOnline(node.deviceId)) ?? '',
     healthRttMs: deps.health?.get(node.deviceId)?.rttMs ?? 0,

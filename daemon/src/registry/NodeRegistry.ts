@@ -99,6 +99,8 @@ export interface NodeInfoUpdate {
   agentVersion: string;
   capabilities: string[];
   name?: string;
+  /** The node's own labels (already validated); absent: unchanged. */
+  labels?: Record<string, string>;
 }
 
 export type RequestListener = (request: Readonly<PairingRequestRecord>) => void;
@@ -961,6 +963,7 @@ function nodeInfoChanges(node: Readonly<NodeRecord>, info: NodeInfoUpdate): Node
         hostname: info.hostname,
         agentVersion: info.agentVersion,
         capabilities: [...info.capabilities],
+        labels: info.labels === undefined ? node.labels : { ...info.labels },
       },
       'node',
     ),
