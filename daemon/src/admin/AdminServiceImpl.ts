@@ -34,6 +34,8 @@ import type { AuditPage, AuditQuery } from '../audit/listAuditLog.js';
 import type { AuditVerificationReport } from '../audit/verifyAuditLog.js';
 import { auditActorOf } from '../access/auditDenied.js';
 import { auditedUnary } from './auditedUnary.js';
+import type { Actor } from '../access/Actor.js';
+import { isDeviceIdReference, resolveDeviceId } from './nodeReference.js';
 import { listAuditHandler, verifyAuditHandler } from './auditHandlers.js';
 
 export interface AdminServiceDeps {
@@ -123,6 +125,18 @@ export function createAdminServiceHandlers(
   });
 
   const visibility = new NodeVisibility(registry, deps.dispatcher);
+  /**
+   * The device id a node reference names for this caller (nodeReference.ts). A full device id
+   * keeps its meaning for an unregistered device (NODE_NOT_FOUND from the registry) and, for
+   * a token, the checks that applied before references existed.
+   */
+  const deviceIdOf = (actor: Actor, reference: string): string => {
+    if (isDeviceIdReference(reference)) {
+      visibility.assertNode(actor, reference);
+      return reference;
+    }
+    return resolveDeviceId(registry, actor, reference);
+  };
   const invokeAccess: InvokeAccess = {
     authorize(call, request) {
       const actor = actorOf(call);
@@ -130,12 +144,16 @@ export function createAdminServiceHandlers(
       if (actor.kind === 'token' && actor.signal.aborted) {
         throw actor.signal.reason instanceof PalyraError ? actor.signal.reason : new PalyraError('PALYRA_E_UNAUTHENTICATED', 'the API token is no longer valid');
       }
+      // A full device id goes to the dispatch checks as before (a token outside its selector is
+      // FORBIDDEN, audited); a prefix or a name resolves among the nodes the caller sees.
+      const deviceId = isDeviceIdReference(request.deviceId) ? request.deviceId : resolveDeviceId(registry, actor, request.deviceId);
       try {
-        assertDispatchAllowed(actor, request.deviceId, request.capability, registry.getNode(request.deviceId));
+        assertDispatchAllowed(actor, deviceId, request.capability, registry.getNode(deviceId));
       } catch (error) {
         if (error instanceof PalyraError && error.code === 'PALYRA_E_FORBIDDEN') auditDenied(deps.audit, deps.logger, actor, 'Invoke', error);
         throw error;
       }
+      return deviceId === request.deviceId ? request : { ...request, deviceId };
     },
     charge(call) {
       deps.tokens?.charge(actorOf(call));
@@ -223,9 +241,9 @@ export function createAdminServiceHandlers(
       return { nodes: registry.listNodes().filter((node) => nodeVisible(actor, node)).map(toNodeInfo) };
     }),
 
-    RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (request, call) => {
+    RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: removed?.deviceId ?? request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (named, call) => {
       // A token limited by a node selector acts only on its nodes: another node does not exist for it.
-      visibility.assertNode(actorOf(call), request.deviceId);
+      const request = { ...named, deviceId: deviceIdOf(actorOf(call), named.deviceId) };
       const forget = (deviceId: string): void => {
         sessions.closeDevice(deviceId, new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'));
         deps.capabilities.forget(deviceId);
@@ -256,8 +274,8 @@ export function createAdminServiceHandlers(
       },
       async (request, call) => {
         const actor = actorOf(call);
-        if (request.deviceId !== '') visibility.assertNode(actor, request.deviceId);
-        return renewNodes(request, deps, seesEveryNode(actor) ? undefined : (node) => nodeVisible(actor, node));
+        const resolved = request.deviceId === '' ? request : { ...request, deviceId: deviceIdOf(actor, request.deviceId) };
+        return renewNodes(resolved, deps, seesEveryNode(actor) ? undefined : (node) => nodeVisible(actor, node));
       },
     ),
 
@@ -290,7 +308,7 @@ export function createAdminServiceHandlers(
       const actor = actorOf(call);
       // Filtered after the page is read: a narrowed token may get fewer than --limit.
       const dispatches = await deps.dispatcher.list({
-        ...(request.deviceId === '' ? {} : { deviceId: request.deviceId }),
+        ...(request.deviceId === '' ? {} : { deviceId: deviceIdOf(actor, request.deviceId) }),
         ...(request.unfinished ? { unfinished: true } : {}),
         limit: listLimit(request.limit),
       });
