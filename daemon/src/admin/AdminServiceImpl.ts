@@ -34,6 +34,7 @@ import type { AuditPage, AuditQuery } from '../audit/listAuditLog.js';
 import type { AuditVerificationReport } from '../audit/verifyAuditLog.js';
 import { auditActorOf } from '../access/auditDenied.js';
 import { auditedUnary } from './auditedUnary.js';
+import { pageOfNodes } from './nodePages.js';
 import type { Actor } from '../access/Actor.js';
 import { isDeviceIdReference, resolveDeviceId } from './nodeReference.js';
 import { listAuditHandler, verifyAuditHandler } from './auditHandlers.js';
@@ -236,9 +237,14 @@ export function createAdminServiceHandlers(
       return toPendingRequest(decided, { identityChangeOf: () => change });
     }),
 
-    ListNodes: unary(async (_request, call) => {
+    ListNodes: unary(async (request, call) => {
       const actor = actorOf(call);
-      return { nodes: registry.listNodes().filter((node) => nodeVisible(actor, node)).map(toNodeInfo) };
+      const page = pageOfNodes(
+        registry.listNodes(),
+        { selector: request.selector, pageSize: request.pageSize, pageToken: request.pageToken },
+        { ...(seesEveryNode(actor) ? {} : { visible: (node: NodeRecord) => nodeVisible(actor, node) }), online: (deviceId) => sessions.isOnline(deviceId) },
+      );
+      return { nodes: page.nodes.map(toNodeInfo), nextPageToken: page.nextPageToken };
     }),
 
     RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: removed?.deviceId ?? request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (named, call) => {

@@ -133,9 +133,25 @@ export class ControlClient {
     return this.unary('Decide', { id, approve, replaceIdentity }, callOptions);
   }
 
-  async listNodes(options?: CallOptions): Promise<NodeInfo__Output[]> {
-    const response = await this.unary<{ nodes: NodeInfo__Output[] }>('ListNodes', {}, options);
-    return response.nodes;
+  /**
+   * Every registered node the caller may see (matching `selector`, docs/cli.md "Selectors"),
+   * in device id order. The daemon answers in pages (`pageSize`, default 500): this asks for
+   * each in turn; the timeout applies per page.
+   */
+  async listNodes(options: CallOptions & { selector?: string; pageSize?: number } = {}): Promise<NodeInfo__Output[]> {
+    const nodes: NodeInfo__Output[] = [];
+    for await (const page of this.listNodePages(options)) for (const node of page) nodes.push(node);
+    return nodes;
+  }
+
+  /** The pages of ListNodes, one array per page (for callers that act on nodes as they come). */
+  async *listNodePages({ selector = '', pageSize = 0, ...options }: CallOptions & { selector?: string; pageSize?: number } = {}): AsyncGenerator<NodeInfo__Output[], void, undefined> {
+    let pageToken = '';
+    do {
+      const response = await this.unary<{ nodes: NodeInfo__Output[]; nextPageToken: string }>('ListNodes', { selector, pageSize, pageToken }, options);
+      yield response.nodes;
+      pageToken = response.nextPageToken;
+    } while (pageToken !== '');
   }
 
   removeNode(deviceId: string, options?: CallOptions): Promise<NodeInfo__Output> {
