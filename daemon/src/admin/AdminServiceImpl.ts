@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type CaStatus, type DaemonStatus, type NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
-import { mergeLabels } from '@palyra/shared/labels';
+import { MAX_LABELS, mergeLabels, validateLabels } from '@palyra/shared/labels';
 import type { Logger } from '@palyra/shared/logging';
 import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
@@ -399,14 +399,32 @@ export function createAdminServiceHandlers(
     ListAudit: listAuditHandler(deps.auditLog, (call) => visibility.nodeFilter(actorOf(call))),
     VerifyAudit: verifyAuditHandler(deps.auditLog, audit),
 
-    // Issue 17 foundation: filled in by the labels work.
-    LabelNode: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'node labels are not available in this daemon yet');
-    }),
+    LabelNode: auditedUnary(
+      {
+        audit,
+        logger,
+        action: 'node.label',
+        // Keys and values are validated (Kubernetes syntax) before anything is recorded.
+        facts: (request, node) => ({ node: node?.deviceId ?? request.node.slice(0, 128), details: { set: labelText(request.set ?? {}), remove: (request.remove ?? []).join(',') } }),
+      },
+      async (request, call) => {
+        const deviceId = deviceIdOf(actorOf(call), request.node);
+        const change = { set: validateLabels(request.set ?? {}), remove: request.remove ?? [] };
+        if (change.remove.length > MAX_LABELS) throw new PalyraError('PALYRA_E_LABEL_INVALID', `at most ${MAX_LABELS} labels removed at once`, { details: { key: '' } });
+        return toNodeInfo(await registry.labelNode(deviceId, change));
+      },
+    ),
     DescribeNode: unary(async () => {
       throw new PalyraError('PALYRA_E_INTERNAL', 'nodes describe is not available in this daemon yet');
     }),
   };
+}
+
+/** `k=v,k2=v2`: label changes as an audit detail (a flat string; the entry bounds its length). */
+function labelText(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
 }
 
 /** Adapts an async function to a grpc unary handler, mapping errors to PalyraError metadata. */

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, AuditVerification__Output, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output, WhoAmIResponse__Output } from '@palyra/proto';
+import type { AdminServiceClient, AuditVerification__Output, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeDescription__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output, WhoAmIResponse__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
@@ -152,6 +152,17 @@ export class ControlClient {
       yield response.nodes;
       pageToken = response.nextPageToken;
     } while (pageToken !== '');
+  }
+
+  /** Sets (`set`) and removes (`remove`) operator labels of a node (a device id, unique prefix or name); the node as it is now. */
+  labelNode(node: string, change: { set?: Record<string, string>; remove?: string[] }, options?: CallOptions): Promise<NodeInfo__Output> {
+    return this.unary('LabelNode', { node, set: change.set ?? {}, remove: change.remove ?? [] }, options);
+  }
+
+  /** Everything known about one node (a device id, unique prefix or name), with its last `dispatches` (default 10). */
+  describeNode(node: string, options: CallOptions & { dispatches?: number } = {}): Promise<NodeDescription__Output> {
+    const { dispatches = 0, ...callOptions } = options;
+    return this.unary('DescribeNode', { node, dispatches }, callOptions);
   }
 
   removeNode(deviceId: string, options?: CallOptions): Promise<NodeInfo__Output> {
@@ -322,6 +333,8 @@ type AdminUnaryMethod =
   | 'Decide'
   | 'ListNodes'
   | 'RemoveNode'
+  | 'LabelNode'
+  | 'DescribeNode'
   | 'RenewNodes'
   | 'CancelDispatch'
   | 'ListDispatches'
@@ -337,4 +350,4 @@ type AdminUnaryMethod =
   | 'RevokeToken';
 
 /** The unary calls that change nothing on the daemon: safe to send twice. */
-const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'WhoAmI', 'ListTokens', 'ListAudit']);
+const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'WhoAmI', 'ListTokens', 'ListAudit', 'DescribeNode']);

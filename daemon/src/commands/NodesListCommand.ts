@@ -3,6 +3,7 @@ import { displayText } from '@palyra/shared/text';
 import { CLOCK_SKEW_WARNING_MS } from '../health/NodeHealth.js';
 import { DaemonCommand } from './DaemonCommand.js';
 import { displayNodeNames } from './nodeNames.js';
+import { nodeRow } from './nodeOutput.js';
 
 export class NodesListCommand extends DaemonCommand {
   static override paths = [['nodes', 'list']];
@@ -19,34 +20,7 @@ export class NodesListCommand extends DaemonCommand {
 
   async execute(): Promise<number> {
     const nodes = await this.withClient((client) => client.listNodes(this.selector === undefined ? {} : { selector: this.selector }));
-    const rows = nodes.map((n) => ({
-      deviceId: n.deviceId,
-      name: n.name,
-      platform: n.platform,
-      hostname: n.hostname,
-      agentVersion: n.agentVersion,
-      capabilities: n.capabilities,
-      labels: n.labels,
-      // Where each label comes from: the node's config, or an operator (palyrad nodes label); the operator's win.
-      nodeLabels: n.nodeLabels,
-      operatorLabels: n.operatorLabels,
-      status: n.status,
-      lastSeen: n.lastSeen === '' ? null : n.lastSeen,
-      certFingerprint: n.certFingerprint,
-      certExpiresAt: n.certExpiresAt,
-      // valid | renewing | expiring | expired | in_grace (see docs/security.md).
-      certState: n.certState,
-      // notBefore of the current certificate; null for records older than renewal.
-      certIssuedAt: n.certIssuedAt === '' ? null : n.certIssuedAt,
-      // When a renewal issued the current certificate; null: issued at pairing.
-      certRenewedAt: n.certRenewedAt === '' ? null : n.certRenewedAt,
-      // quic | grpc: the channel the node's health pings and events use; null when offline.
-      transport: n.transport === 'quic' || n.transport === 'grpc' ? n.transport : null,
-      // The last health round trip in ms; null before the first ping.
-      healthRttMs: n.lastHealthAt === '' ? null : n.healthRttMs,
-      // How far the node's clock is ahead of the daemon's, in ms; null before the first ping.
-      clockSkewMs: n.lastHealthAt === '' ? null : n.clockSkewMs,
-    }));
+    const rows = nodes.map(nodeRow);
     if (this.json) {
       this.printJson(rows);
       return 0;
