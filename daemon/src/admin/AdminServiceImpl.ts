@@ -414,10 +414,27 @@ export function createAdminServiceHandlers(
         return toNodeInfo(await registry.labelNode(deviceId, change));
       },
     ),
-    DescribeNode: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'nodes describe is not available in this daemon yet');
+    DescribeNode: unary(async (request, call) => {
+      const actor = actorOf(call);
+      const node = registry.getNode(deviceIdOf(actor, request.node));
+      if (node === undefined) throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.node.slice(0, 64)}": list them with palyrad nodes list`);
+      const dispatches = await deps.dispatcher.list({ deviceId: node.deviceId, limit: describeDispatches(request.dispatches) });
+      const session = sessions.get(node.deviceId);
+      const info = toNodeInfo(node);
+      const transportDetail =
+        session === undefined
+          ? 'offline'
+          : `${info.transport === '' ? 'grpc' : info.transport}; session from ${session.remoteAddress} since ${session.openedAt.toISOString()}`;
+      return { node: info, lastDispatches: dispatches.map(toDispatchInfo), transportDetail };
     }),
   };
+}
+
+/** How many last dispatches DescribeNode shows: 0 is 10, at most 100. */
+function describeDispatches(requested: number): number {
+  if (requested === 0) return 10;
+  if (requested > 100) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'dispatches is at most 100');
+  return requested;
 }
 
 /** `k=v,k2=v2`: label changes as an audit detail (a flat string; the entry bounds its length). */

@@ -22,6 +22,7 @@ import { NodesListCommand } from '../commands/NodesListCommand.js';
 import { NodesPendingCommand } from '../commands/NodesPendingCommand.js';
 import { NodesRemoveCommand } from '../commands/NodesRemoveCommand.js';
 import { NodesLabelCommand } from '../commands/NodesLabelCommand.js';
+import { NodesDescribeCommand } from '../commands/NodesDescribeCommand.js';
 import { NodesRenewCommand } from '../commands/NodesRenewCommand.js';
 import { PairingCodeCommand } from '../commands/PairingCodeCommand.js';
 import { StartCommand } from '../commands/StartCommand.js';
@@ -45,6 +46,7 @@ for (const command of [
   NodesListCommand,
   NodesRemoveCommand,
   NodesLabelCommand,
+  NodesDescribeCommand,
   NodesRenewCommand,
   NodesInvokeCommand,
   CaStatusCommand,

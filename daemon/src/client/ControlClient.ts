@@ -160,9 +160,11 @@ export class ControlClient {
   }
 
   /** Everything known about one node (a device id, unique prefix or name), with its last `dispatches` (default 10). */
-  describeNode(node: string, options: CallOptions & { dispatches?: number } = {}): Promise<NodeDescription__Output> {
+  async describeNode(node: string, options: CallOptions & { dispatches?: number } = {}): Promise<NodeDescriptionView> {
     const { dispatches = 0, ...callOptions } = options;
-    return this.unary('DescribeNode', { node, dispatches }, callOptions);
+    const answer = await this.unary<NodeDescription__Output>('DescribeNode', { node, dispatches }, callOptions);
+    if (answer.node === null) throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon described no node');
+    return { node: answer.node, lastDispatches: answer.lastDispatches.map(toDispatchView), transportDetail: answer.transportDetail };
   }
 
   removeNode(deviceId: string, options?: CallOptions): Promise<NodeInfo__Output> {
@@ -324,6 +326,13 @@ export class ControlClient {
   private async *follow<Event>(open: (client: AdminServiceClient) => AsyncGenerator<Event, void, undefined>): AsyncGenerator<Event, void, undefined> {
     yield* open(await this.streamingClient());
   }
+}
+
+/** DescribeNode's answer: the node as ListNodes shows it, its last dispatches (newest first), its transport. */
+export interface NodeDescriptionView {
+  node: NodeInfo__Output;
+  lastDispatches: DispatchView[];
+  transportDetail: string;
 }
 
 type AdminUnaryMethod =
