@@ -30,7 +30,7 @@ interface NodeResultJson {
   status: string;
   exitCode?: number | null;
   output: { stdout?: string; exitCode?: number | null } | null;
-  error: { code: string; message: string } | null;
+  error: { code: string; message: string; details?: Record<string, unknown> } | null;
   durationMs: number;
 }
 interface SummaryJson {
@@ -71,9 +71,7 @@ function byName(results: NodeResultJson[]): Map<string, NodeResultJson> {
 beforeAll(async () => {
   const base = await dirs.make('palyra-e2e-fanout-');
   daemon = await DaemonProcess.start(join(base, 'daemon'), ['--auto-approve', 'all', '--quic-listen', 'off']);
-  // A QR code each (minted one after the other), then all 20 joins at once: auto-approved.
-  const codes: string[] = [];
-  for (let i = 0; i < ROLES.length; i += 1) codes.push((await daemon.json<PairingCodeJson>('pairing', 'code', '--method', 'qr')).uri ?? '');
+  // All 20 at once, each with its own QR code (QR codes do not replace each other as PINs do): auto-approved.
   await Promise.all(
     ROLES.map(async (r, i) => {
       const name = `fan-${String(i).padStart(2, '0')}`;
@@ -84,7 +82,8 @@ beforeAll(async () => {
       const plugins = r === 'refuse' ? [{ use: 'filesystem', grants: { roots: [root] } }] : [{ use: 'shell', grants: { commands: ['sh'], roots: [root], timeoutMs: 120_000 } }];
       const config = await writeNodeConfig(dir, { plugins });
       const stateDir = join(dir, 'state');
-      const joined = await spawnBin(PALYRA_NODE, ['join', '--qr', codes[i] ?? '', '--state-dir', stateDir, '--name', name]).waitForExit(90_000);
+      const code = await daemon.json<PairingCodeJson>('pairing', 'code', '--method', 'qr');
+      const joined = await spawnBin(PALYRA_NODE, ['join', '--qr', code.uri ?? '', '--state-dir', stateDir, '--name', name]).waitForExit(90_000);
       if (joined.code !== 0) throw new Error(`join ${name}: ${joined.stderr}`);
       nodes.push({ name, role: r, root, stateDir, config, deviceId: '' });
     }),
@@ -117,29 +116,29 @@ describe('palyrad nodes invoke --all|-l: fan-out to 20 real agents', { timeout: 
         expect(r).toMatchObject({ status: 'succeeded', exitCode: 0, error: null });
         expect(r!.output?.stdout).toBe(`hello from ${n.name}\n`);
       } else if (n.role === 'refuse') {
-        expect(r!.status).toBe('rejected');
-        expect(r!.error?.code).toMatch(/CAPABILITY/);
+        // The node refuses: its config grants no `sh`.
+        expect(r).toMatchObject({ status: 'failed', output: null, error: { code: 'PALYRA_E_CAPABILITY_DENIED', details: { command: 'sh', capability: 'shell.exec' } } });
       } else if (n.role === 'slow') {
-        expect(r).toMatchObject({ status: 'timed_out', output: null, error: { code: 'PALYRA_E_DISPATCH_TIMEOUT' } });
+        expect(r).toMatchObject({ status: 'timed_out', output: null, error: { code: 'PALYRA_E_TIMEOUT' } });
         expect(r!.durationMs).toBeGreaterThanOrEqual(2_900);
       } else {
         expect(r).toMatchObject({ status: 'node_unavailable', error: { code: 'PALYRA_E_NODE_UNAVAILABLE' } });
       }
     }
-    expect(summary).toMatchObject({ total: 20, succeeded: 12, failed: 8, cancelled: 0, skipped: 0, byStatus: { succeeded: 12, rejected: 2, timed_out: 3, node_unavailable: 3 } });
+    expect(summary).toMatchObject({ total: 20, succeeded: 12, failed: 8, cancelled: 0, skipped: 0, byStatus: { succeeded: 12, failed: 2, timed_out: 3, node_unavailable: 3 } });
   });
 
   it('text: output lines behind each node name, a summary table and counts', async () => {
     const result = await fanout(['--all', 'shell.exec', ...shell('echo one; echo two'), '--timeout', '10s']);
     expectErrorLine(result, 'PALYRA_E_FANOUT_FAILED', 2);
-    expect(result.stderr).toMatch(/8 of 20 nodes did not succeed/);
+    expect(result.stderr).toMatch(/5 of 20 nodes did not succeed \(5 failed, 0 cancelled, 0 skipped\)/);
     const lines = result.stdout.split('\n');
     for (const n of role('ok').concat(role('slow'))) {
       expect(lines).toContain(`${n.name} | one`);
       expect(lines).toContain(`${n.name} | two`);
       expect(lines.some((l) => new RegExp(`^${n.name}\\s+succeeded\\s+0\\s+\\d`).test(l)), n.name).toBe(true);
     }
-    for (const n of role('refuse')) expect(lines.some((l) => l.startsWith(`${n.name} | error PALYRA_E_`) && l.includes('rejected'))).toBe(true);
+    for (const n of role('refuse')) expect(lines.some((l) => l.startsWith(`${n.name} | error PALYRA_E_CAPABILITY_DENIED: failed: command "sh" is not allowed`))).toBe(true);
     for (const n of role('off')) {
       expect(lines).toContain(`${n.name} | error PALYRA_E_NODE_UNAVAILABLE: node_unavailable: node ${n.deviceId} is offline`);
       expect(lines.some((l) => new RegExp(`^${n.name}\\s+node_unavailable\\s+-\\s+\\d`).test(l))).toBe(true);
@@ -171,6 +170,8 @@ describe('palyrad nodes invoke --all|-l: fan-out to 20 real agents', { timeout: 
   });
 
   it('--max-failures: nothing starts after N failures; the rest are skipped', async () => {
+    const journalSize = async (): Promise<number> => (await daemon.json<unknown[]>('dispatches', 'list', '--limit', '10000')).length;
+    const before = await journalSize();
     const result = await fanout(['--all', 'shell.exec', ...shell('exit 3'), '--concurrency', '1', '--max-failures', '2', '--json']);
     expectErrorLine(result, 'PALYRA_E_FANOUT_FAILED', 2);
     const { results, summary } = parseLines(result);
@@ -181,11 +182,8 @@ describe('palyrad nodes invoke --all|-l: fan-out to 20 real agents', { timeout: 
     }
     for (const r of results.slice(2)) expect(r).toMatchObject({ status: 'skipped', dispatchId: '', output: null, error: { code: 'PALYRA_E_FANOUT_FAILED' } });
     expect(summary).toMatchObject({ total: 20, succeeded: 0, failed: 2, skipped: 18 });
-    // Skipped nodes were never dispatched to.
-    const skipped = results.slice(2).map((r) => r.deviceId);
-    const journal = await daemon.json<Array<{ deviceId: string; capability: string; createdAt: string }>>('dispatches', 'list', '--limit', '10000');
-    const since = Date.now() - 30_000;
-    expect(journal.filter((d) => skipped.includes(d.deviceId) && Date.parse(d.createdAt) > since && d.capability === 'shell.exec' && d.deviceId !== '').length).toBe(0);
+    // Skipped nodes were never dispatched to: the journal holds two more dispatches, no more.
+    expect((await journalSize()) - before).toBe(2);
   });
 
   it('--wait-online: offline nodes started after the invoke began are dispatched to', async () => {

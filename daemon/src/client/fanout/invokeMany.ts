@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { NodeInfo__Output } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
@@ -72,6 +73,9 @@ export async function* invokeMany(client: FanoutClient, options: InvokeManyOptio
   options.onTargets?.(targets);
   // One controller for the run: the caller's abort, and leaving the loop early, cancel what runs.
   const controller = new AbortController();
+  // Each running dispatch listens on it, and each wait for a node to come online: at most
+  // `concurrency` of each, plus the event stream.
+  setMaxListeners(2 * concurrency + 10, controller.signal);
   const onAbort = (): void => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) controller.abort();
