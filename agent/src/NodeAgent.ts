@@ -169,6 +169,7 @@ export class NodeAgent {
     const lifecycle = new NodeCertificateLifecycle(keeper, renewal, logger, now);
     const connection = new NodeConnection(holder, plugins, {
       ...options,
+      ...(config.labels === undefined ? {} : { labels: config.labels }),
       sessionHealth,
       lifecycle,
       onRegistered: (info) => {

@@ -22,6 +22,11 @@ export interface AgentConfig {
   plugins?: PluginConfigEntry[];
   /** Milliseconds a plugin's setup may take (default 10 s). */
   pluginSetupTimeoutMs?: number;
+  /**
+   * The node's own labels (`role: web`), sent at each registration; Kubernetes syntax and
+   * limits (@palyra/shared/labels), checked at load. Labels an operator sets win over these.
+   */
+  labels?: Record<string, string>;
 }
 
 export const AGENT_CONFIG_SCHEMA: JsonSchema = {
@@ -30,6 +35,7 @@ export const AGENT_CONFIG_SCHEMA: JsonSchema = {
   properties: {
     daemon: { type: 'string', minLength: 1 },
     pluginSetupTimeoutMs: { type: 'integer', minimum: 1, maximum: 600_000 },
+    labels: { type: 'object', maxProperties: 64, additionalProperties: { type: 'string', maxLength: 63 } },
     plugins: {
       type: 'array',
       items: {

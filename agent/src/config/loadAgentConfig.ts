@@ -1,4 +1,5 @@
 import { loadConfigFile } from '@palyra/shared/config';
+import { validateLabels } from '@palyra/shared/labels';
 import { AGENT_CONFIG_SCHEMA, type AgentConfig } from './AgentConfig.js';
 
 export interface LoadedAgentConfig {
@@ -16,5 +17,8 @@ export interface LoadedAgentConfig {
 export async function loadAgentConfig(
   { explicitPath, cwd }: { explicitPath?: string; cwd?: string } = {},
 ): Promise<LoadedAgentConfig> {
-  return loadConfigFile<AgentConfig>({ name: 'palyra-node', schema: AGENT_CONFIG_SCHEMA, explicitPath, envVar: 'PALYRA_NODE_CONFIG', cwd });
+  const loaded = await loadConfigFile<AgentConfig>({ name: 'palyra-node', schema: AGENT_CONFIG_SCHEMA, explicitPath, envVar: 'PALYRA_NODE_CONFIG', cwd });
+  // The schema bounds the shape; the label syntax (PALYRA_E_LABEL_INVALID naming the key) is checked here, once.
+  if (loaded.config.labels !== undefined) validateLabels(loaded.config.labels);
+  return loaded;
 }

@@ -27,6 +27,8 @@ export interface NodeConnectionEvents {
   sessionHealth?: SessionHealth;
   /** Certificate renewal and trust bundles (NodeAgent passes one; without it, no renewal). */
   lifecycle?: CertificateLifecycle;
+  /** The node's labels from its config, sent at each RegisterNode (validated at config load). */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** What the connection asks of the certificate lifecycle (agent/src/renewal/CertificateLifecycle). */
@@ -239,6 +241,7 @@ export class NodeConnection {
             outputSchemaJson: JSON.stringify(c.outputSchema),
           })),
           trustedCaFingerprints: safeTrustedCaFingerprints(identity.caCertPem),
+          labels: { ...(this.events.labels ?? {}) },
         },
         { deadline: Date.now() + 15_000 },
         (error, response) => {

@@ -1,4 +1,5 @@
 import { PalyraError } from '@palyra/shared/errors';
+import { mergeLabels } from '@palyra/shared/labels';
 import { matchesSelector, parseSelector, type NodeSelector, type SelectorSubject } from '@palyra/shared/selectors';
 import type { Actor } from './Actor.js';
 
@@ -49,10 +50,15 @@ function selectorOf(text: string): NodeSelector {
   return selector;
 }
 
+/** A node as a token's selector sees it: its merged labels (operator over node) and capabilities; no status (it changes under the token). */
+export type VisibleNode = SelectorSubject & { operatorLabels?: Readonly<Record<string, string>> };
+
 /** Whether the actor may see (and act on) a node: the local owner sees all, a token what its selector matches. */
-export function nodeVisible(actor: Actor, node: SelectorSubject | undefined): boolean {
+export function nodeVisible(actor: Actor, node: VisibleNode | undefined): boolean {
   if (actor.kind === 'local' || actor.nodes === '') return true;
-  return node !== undefined && matchesSelector(selectorOf(actor.nodes), node);
+  if (node === undefined) return false;
+  const { status: _status, ...stable } = node;
+  return matchesSelector(selectorOf(actor.nodes), { ...stable, labels: mergeLabels(node.labels ?? {}, node.operatorLabels ?? {}) });
 }
 
 /** True when the actor's reads are not narrowed by a node selector (nothing to filter). */
@@ -65,7 +71,7 @@ export function seesEveryNode(actor: Actor): boolean {
  * node outside its selector (an unknown node too: a narrowed token learns nothing by probing).
  * PALYRA_E_FORBIDDEN naming the permission (dispatch.invoke), the capability and the node.
  */
-export function assertDispatchAllowed(actor: Actor, deviceId: string, capability: string, node: SelectorSubject | undefined): void {
+export function assertDispatchAllowed(actor: Actor, deviceId: string, capability: string, node: VisibleNode | undefined): void {
   if (actor.kind === 'local') return;
   if (!scopesAllow(actor.scopes, capability)) {
     throw new PalyraError('PALYRA_E_FORBIDDEN', `token ${actor.tokenId} (${actor.tokenName}) may not invoke ${capability}: its scopes are ${actor.scopes.join(', ')}`, {

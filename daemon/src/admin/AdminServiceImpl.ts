@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError, type AdminServiceHandlers, type CaStatus, type DaemonStatus, type NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared/errors';
+import { MAX_LABELS, mergeLabels, validateLabels } from '@palyra/shared/labels';
 import type { Logger } from '@palyra/shared/logging';
 import { formatQrUri } from '@palyra/shared/pairing';
 import type { DispatchCoordinator, NodeCapabilities } from '../dispatch/index.js';
@@ -33,6 +34,9 @@ import type { AuditPage, AuditQuery } from '../audit/listAuditLog.js';
 import type { AuditVerificationReport } from '../audit/verifyAuditLog.js';
 import { auditActorOf } from '../access/auditDenied.js';
 import { auditedUnary } from './auditedUnary.js';
+import { pageOfNodes } from './nodePages.js';
+import type { Actor } from '../access/Actor.js';
+import { isDeviceIdReference, resolveDeviceId } from './nodeReference.js';
 import { listAuditHandler, verifyAuditHandler } from './auditHandlers.js';
 
 export interface AdminServiceDeps {
@@ -95,7 +99,10 @@ export function createAdminServiceHandlers(
     hostname: node.hostname,
     agentVersion: node.agentVersion,
     capabilities: node.capabilities,
-    labels: node.labels,
+    // Operator labels win over the node's own (the merged set is what selectors match).
+    labels: mergeLabels(node.labels, node.operatorLabels ?? {}),
+    nodeLabels: node.labels,
+    operatorLabels: node.operatorLabels ?? {},
     status: sessions.isOnline(node.deviceId) ? 'online' : 'offline',
     transport: deps.health?.transportOf(node.deviceId, sessions.isOnline(node.deviceId)) ?? '',
     healthRttMs: deps.health?.get(node.deviceId)?.rttMs ?? 0,
@@ -119,6 +126,18 @@ export function createAdminServiceHandlers(
   });
 
   const visibility = new NodeVisibility(registry, deps.dispatcher);
+  /**
+   * The device id a node reference names for this caller (nodeReference.ts). A full device id
+   * keeps its meaning for an unregistered device (NODE_NOT_FOUND from the registry) and, for
+   * a token, the checks that applied before references existed.
+   */
+  const deviceIdOf = (actor: Actor, reference: string): string => {
+    if (isDeviceIdReference(reference)) {
+      visibility.assertNode(actor, reference);
+      return reference;
+    }
+    return resolveDeviceId(registry, actor, reference);
+  };
   const invokeAccess: InvokeAccess = {
     authorize(call, request) {
       const actor = actorOf(call);
@@ -126,12 +145,16 @@ export function createAdminServiceHandlers(
       if (actor.kind === 'token' && actor.signal.aborted) {
         throw actor.signal.reason instanceof PalyraError ? actor.signal.reason : new PalyraError('PALYRA_E_UNAUTHENTICATED', 'the API token is no longer valid');
       }
+      // A full device id goes to the dispatch checks as before (a token outside its selector is
+      // FORBIDDEN, audited); a prefix or a name resolves among the nodes the caller sees.
+      const deviceId = isDeviceIdReference(request.deviceId) ? request.deviceId : resolveDeviceId(registry, actor, request.deviceId);
       try {
-        assertDispatchAllowed(actor, request.deviceId, request.capability, registry.getNode(request.deviceId));
+        assertDispatchAllowed(actor, deviceId, request.capability, registry.getNode(deviceId));
       } catch (error) {
         if (error instanceof PalyraError && error.code === 'PALYRA_E_FORBIDDEN') auditDenied(deps.audit, deps.logger, actor, 'Invoke', error);
         throw error;
       }
+      return deviceId === request.deviceId ? request : { ...request, deviceId };
     },
     charge(call) {
       deps.tokens?.charge(actorOf(call));
@@ -214,14 +237,19 @@ export function createAdminServiceHandlers(
       return toPendingRequest(decided, { identityChangeOf: () => change });
     }),
 
-    ListNodes: unary(async (_request, call) => {
+    ListNodes: unary(async (request, call) => {
       const actor = actorOf(call);
-      return { nodes: registry.listNodes().filter((node) => nodeVisible(actor, node)).map(toNodeInfo) };
+      const page = pageOfNodes(
+        registry.listNodes(),
+        { selector: request.selector, pageSize: request.pageSize, pageToken: request.pageToken },
+        { ...(seesEveryNode(actor) ? {} : { visible: (node: NodeRecord) => nodeVisible(actor, node) }), online: (deviceId) => sessions.isOnline(deviceId) },
+      );
+      return { nodes: page.nodes.map(toNodeInfo), nextPageToken: page.nextPageToken };
     }),
 
-    RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (request, call) => {
+    RemoveNode: auditedUnary({ audit, logger, action: 'node.remove', facts: (request, removed) => ({ node: removed?.deviceId ?? request.deviceId, ...(removed === undefined ? {} : { details: { name: removed.name ?? '' } }) }) }, async (named, call) => {
       // A token limited by a node selector acts only on its nodes: another node does not exist for it.
-      visibility.assertNode(actorOf(call), request.deviceId);
+      const request = { ...named, deviceId: deviceIdOf(actorOf(call), named.deviceId) };
       const forget = (deviceId: string): void => {
         sessions.closeDevice(deviceId, new PalyraError('PALYRA_E_PERMISSION_DENIED', 'this node was removed and its certificate revoked'));
         deps.capabilities.forget(deviceId);
@@ -252,8 +280,8 @@ export function createAdminServiceHandlers(
       },
       async (request, call) => {
         const actor = actorOf(call);
-        if (request.deviceId !== '') visibility.assertNode(actor, request.deviceId);
-        return renewNodes(request, deps, seesEveryNode(actor) ? undefined : (node) => nodeVisible(actor, node));
+        const resolved = request.deviceId === '' ? request : { ...request, deviceId: deviceIdOf(actor, request.deviceId) };
+        return renewNodes(resolved, deps, seesEveryNode(actor) ? undefined : (node) => nodeVisible(actor, node));
       },
     ),
 
@@ -286,7 +314,7 @@ export function createAdminServiceHandlers(
       const actor = actorOf(call);
       // Filtered after the page is read: a narrowed token may get fewer than --limit.
       const dispatches = await deps.dispatcher.list({
-        ...(request.deviceId === '' ? {} : { deviceId: request.deviceId }),
+        ...(request.deviceId === '' ? {} : { deviceId: deviceIdOf(actor, request.deviceId) }),
         ...(request.unfinished ? { unfinished: true } : {}),
         limit: listLimit(request.limit),
       });
@@ -371,14 +399,49 @@ export function createAdminServiceHandlers(
     ListAudit: listAuditHandler(deps.auditLog, (call) => visibility.nodeFilter(actorOf(call))),
     VerifyAudit: verifyAuditHandler(deps.auditLog, audit),
 
-    // Issue 17 foundation: filled in by the labels work.
-    LabelNode: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'node labels are not available in this daemon yet');
-    }),
-    DescribeNode: unary(async () => {
-      throw new PalyraError('PALYRA_E_INTERNAL', 'nodes describe is not available in this daemon yet');
+    LabelNode: auditedUnary(
+      {
+        audit,
+        logger,
+        action: 'node.label',
+        // Keys and values are validated (Kubernetes syntax) before anything is recorded.
+        facts: (request, node) => ({ node: node?.deviceId ?? request.node.slice(0, 128), details: { set: labelText(request.set ?? {}), remove: (request.remove ?? []).join(',') } }),
+      },
+      async (request, call) => {
+        const deviceId = deviceIdOf(actorOf(call), request.node);
+        const change = { set: validateLabels(request.set ?? {}), remove: request.remove ?? [] };
+        if (change.remove.length > MAX_LABELS) throw new PalyraError('PALYRA_E_LABEL_INVALID', `at most ${MAX_LABELS} labels removed at once`, { details: { key: '' } });
+        return toNodeInfo(await registry.labelNode(deviceId, change));
+      },
+    ),
+    DescribeNode: unary(async (request, call) => {
+      const actor = actorOf(call);
+      const node = registry.getNode(deviceIdOf(actor, request.node));
+      if (node === undefined) throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.node.slice(0, 64)}": list them with palyrad nodes list`);
+      const dispatches = await deps.dispatcher.list({ deviceId: node.deviceId, limit: describeDispatches(request.dispatches) });
+      const session = sessions.get(node.deviceId);
+      const info = toNodeInfo(node);
+      const transportDetail =
+        session === undefined
+          ? 'offline'
+          : `${info.transport === '' ? 'grpc' : info.transport}; session from ${session.remoteAddress} since ${session.openedAt.toISOString()}`;
+      return { node: info, lastDispatches: dispatches.map(toDispatchInfo), transportDetail };
     }),
   };
+}
+
+/** How many last dispatches DescribeNode shows: 0 is 10, at most 100. */
+function describeDispatches(requested: number): number {
+  if (requested === 0) return 10;
+  if (requested > 100) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'dispatches is at most 100');
+  return requested;
+}
+
+/** `k=v,k2=v2`: label changes as an audit detail (a flat string; the entry bounds its length). */
+function labelText(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
 }
 
 /** Adapts an async function to a grpc unary handler, mapping errors to PalyraError metadata. */

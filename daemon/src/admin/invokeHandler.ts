@@ -12,7 +12,8 @@ import type { InvocationAudit } from './dispatchAudit.js';
  * node its token does not cover; `caller` names it in the journal. Absent: the local owner.
  */
 export interface InvokeAccess {
-  authorize(call: object, request: InvokeRequest__Output): void;
+  /** Resolves the request's node reference (device id, unique prefix or name) and checks it: the request to start. */
+  authorize(call: object, request: InvokeRequest__Output): InvokeRequest__Output;
   /** Spends one call of the caller's rate (InvokeMany: per request). */
   charge(call: object): void;
   caller(call: object): string;
@@ -24,13 +25,14 @@ export interface InvokeAccess {
  */
 export function createInvokeHandler(dispatcher: DispatchCoordinator, access?: InvokeAccess, audit?: AuditSink): grpc.handleServerStreamingCall<InvokeRequest__Output, InvokeEvent> {
   return (call) => {
+    let request: InvokeRequest__Output;
     try {
-      access?.authorize(call, call.request);
+      request = access?.authorize(call, call.request) ?? call.request;
     } catch (error) {
       call.emit('error', toServiceError(error));
       return;
     }
-    const started: StartedInvocation = startInvocation(dispatcher, call.request, {
+    const started: StartedInvocation = startInvocation(dispatcher, request, {
       write: (event) => call.write(event),
       end: () => call.end(),
       fail: (error) => call.emit('error', toServiceError(error)),

@@ -64,16 +64,17 @@ export function createInvokeManyHandler(
         return;
       }
       // Each request counts against the token's rate, and is checked against its scopes.
+      let request = message.invoke;
       try {
         access?.charge(call);
-        access?.authorize(call, message.invoke);
+        request = access?.authorize(call, message.invoke) ?? message.invoke;
       } catch (error) {
         refuse(callId, error);
         return;
       }
       const started = startInvocation(
         dispatcher,
-        message.invoke,
+        request,
         {
           write: (event) => call.write({ callId, event }),
           end: () => {

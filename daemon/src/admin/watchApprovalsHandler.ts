@@ -7,6 +7,8 @@ import type { LiveSession, SessionManager } from '../sessions/SessionManager.js'
 import type { DaemonEventType } from '@palyra/shared/quic/protocol';
 import type { DaemonEvents } from '../events/DaemonEvents.js';
 import { toPendingRequest } from './pendingRequest.js';
+import { matchesSelector, parseSelector, type NodeSelector } from '@palyra/shared/selectors';
+import { nodePageSize, pageOfNodes, selectorSubjectOf } from './nodePages.js';
 
 type WatchCall = grpc.ServerWritableStream<WatchApprovalsRequest__Output, ApprovalsEvent>;
 
@@ -69,7 +71,25 @@ const CERTIFICATE_EVENTS: ReadonlySet<DaemonEventType> = new Set(['cert.renewed'
 export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.handleServerStreamingCall<WatchApprovalsRequest__Output, ApprovalsEvent> {
   const { registry, sessions } = deps;
   return (call) => {
-    const visible = deps.nodeVisibleTo?.(call);
+    let selector: NodeSelector;
+    let pageSize: number;
+    try {
+      selector = parseSelector(call.request.selector ?? '');
+      pageSize = nodePageSize(call.request.pageSize ?? 0);
+    } catch (error) {
+      endWithError(call, PalyraError.from(error));
+      return;
+    }
+    const byToken = deps.nodeVisibleTo?.(call);
+    // The caller's selector narrows the snapshot and the node events as a token's does.
+    const visible =
+      selector.requirements.length === 0
+        ? byToken
+        : (deviceId: string): boolean => {
+            if (byToken !== undefined && !byToken(deviceId)) return false;
+            const node = registry.getNode(deviceId);
+            return node !== undefined && matchesSelector(selector, selectorSubjectOf(node, sessions.isOnline(deviceId)));
+          };
     const requestVisible = deps.requestVisibleTo?.(call);
     const requestShown = (request: Readonly<PairingRequestRecord>): boolean => requestVisible === undefined || requestVisible(request.deviceId);
     const queued: ApprovalsEvent[] = [];
@@ -137,16 +157,28 @@ export function createWatchApprovalsHandler(deps: WatchApprovalsDeps): grpc.hand
     registry.pendingRequests().then(
       (pending) => {
         if (closed || call.cancelled) return;
-        call.write({
-          snapshot: {
-            requests: pending.filter(requestShown).map((r) => toPendingRequest(r, registry)),
-            nodes: registry
-              .listNodes()
-              .filter((node) => visible === undefined || visible(node.deviceId))
-              .map(deps.nodeInfo),
-          },
-          at: new Date().toISOString(),
-        });
+        // The nodes in pages of pageSize (more=true until the last): no message grows with the
+        // fleet. The pending requests ride the first message (bounded by the registry's cap).
+        const nodes = registry.listNodes();
+        const at = new Date().toISOString();
+        let pageToken = '';
+        let first = true;
+        do {
+          const page = pageOfNodes(nodes, { selector: '', pageSize, pageToken }, {
+            ...(visible === undefined ? {} : { visible: (node: Readonly<NodeRecord>) => visible(node.deviceId) }),
+            online: (deviceId) => sessions.isOnline(deviceId),
+          });
+          pageToken = page.nextPageToken;
+          call.write({
+            snapshot: {
+              requests: first ? pending.filter(requestShown).map((r) => toPendingRequest(r, registry)) : [],
+              nodes: page.nodes.map(deps.nodeInfo),
+              more: pageToken !== '',
+            },
+            at,
+          });
+          first = false;
+        } while (pageToken !== '');
         snapshotSent = true;
         for (const event of queued.splice(0)) call.write(event);
       },

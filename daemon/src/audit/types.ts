@@ -14,6 +14,8 @@ export type AuditAction =
   | 'cert.renew'
   | 'cert.revoke'
   | 'node.remove'
+  /** An operator set or removed node labels (LabelNode). */
+  | 'node.label'
   | 'node.renew.request'
   | 'ca.rotate'
   | 'ca.finish'

@@ -21,6 +21,8 @@ import { NodesInvokeCommand } from '../commands/NodesInvokeCommand.js';
 import { NodesListCommand } from '../commands/NodesListCommand.js';
 import { NodesPendingCommand } from '../commands/NodesPendingCommand.js';
 import { NodesRemoveCommand } from '../commands/NodesRemoveCommand.js';
+import { NodesLabelCommand } from '../commands/NodesLabelCommand.js';
+import { NodesDescribeCommand } from '../commands/NodesDescribeCommand.js';
 import { NodesRenewCommand } from '../commands/NodesRenewCommand.js';
 import { PairingCodeCommand } from '../commands/PairingCodeCommand.js';
 import { StartCommand } from '../commands/StartCommand.js';
@@ -43,6 +45,8 @@ for (const command of [
   NodesRejectCommand,
   NodesListCommand,
   NodesRemoveCommand,
+  NodesLabelCommand,
+  NodesDescribeCommand,
   NodesRenewCommand,
   NodesInvokeCommand,
   CaStatusCommand,

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AdminServiceClient, AuditVerification__Output, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output, WhoAmIResponse__Output } from '@palyra/proto';
+import type { AdminServiceClient, AuditVerification__Output, CreatedToken__Output, CreateTokenRequest, TokenInfo__Output, CaStatus__Output, DaemonStatus__Output, DispatchInfo__Output, FinishCaRotationResponse__Output, NodeDescription__Output, NodeInfo__Output, PairingCode__Output, PendingRequest__Output, RenewNodesResponse__Output, WhoAmIResponse__Output } from '@palyra/proto';
 import { MAX_ADMIN_MESSAGE_BYTES, UnaryHttp2Client } from '@palyra/proto/client';
 import { PalyraError } from '@palyra/shared/errors';
 import type { DaemonEvent, DaemonEventType } from '@palyra/shared/quic';
@@ -135,9 +135,38 @@ export class ControlClient {
     return this.unary('Decide', { id, approve, replaceIdentity }, callOptions);
   }
 
-  async listNodes(options?: CallOptions): Promise<NodeInfo__Output[]> {
-    const response = await this.unary<{ nodes: NodeInfo__Output[] }>('ListNodes', {}, options);
-    return response.nodes;
+  /**
+   * Every registered node the caller may see (matching `selector`, docs/cli.md "Selectors"),
+   * in device id order. The daemon answers in pages (`pageSize`, default 500): this asks for
+   * each in turn; the timeout applies per page.
+   */
+  async listNodes(options: CallOptions & { selector?: string; pageSize?: number } = {}): Promise<NodeInfo__Output[]> {
+    const nodes: NodeInfo__Output[] = [];
+    for await (const page of this.listNodePages(options)) for (const node of page) nodes.push(node);
+    return nodes;
+  }
+
+  /** The pages of ListNodes, one array per page (for callers that act on nodes as they come). */
+  async *listNodePages({ selector = '', pageSize = 0, ...options }: CallOptions & { selector?: string; pageSize?: number } = {}): AsyncGenerator<NodeInfo__Output[], void, undefined> {
+    let pageToken = '';
+    do {
+      const response = await this.unary<{ nodes: NodeInfo__Output[]; nextPageToken: string }>('ListNodes', { selector, pageSize, pageToken }, options);
+      yield response.nodes;
+      pageToken = response.nextPageToken;
+    } while (pageToken !== '');
+  }
+
+  /** Sets (`set`) and removes (`remove`) operator labels of a node (a device id, unique prefix or name); the node as it is now. */
+  labelNode(node: string, change: { set?: Record<string, string>; remove?: string[] }, options?: CallOptions): Promise<NodeInfo__Output> {
+    return this.unary('LabelNode', { node, set: change.set ?? {}, remove: change.remove ?? [] }, options);
+  }
+
+  /** Everything known about one node (a device id, unique prefix or name), with its last `dispatches` (default 10). */
+  async describeNode(node: string, options: CallOptions & { dispatches?: number } = {}): Promise<NodeDescriptionView> {
+    const { dispatches = 0, ...callOptions } = options;
+    const answer = await this.unary<NodeDescription__Output>('DescribeNode', { node, dispatches }, callOptions);
+    if (answer.node === null) throw new PalyraError('PALYRA_E_INTERNAL', 'the daemon described no node');
+    return { node: answer.node, lastDispatches: answer.lastDispatches.map(toDispatchView), transportDetail: answer.transportDetail };
   }
 
   /**
@@ -331,6 +360,13 @@ export class ControlClient {
   }
 }
 
+/** DescribeNode's answer: the node as ListNodes shows it, its last dispatches (newest first), its transport. */
+export interface NodeDescriptionView {
+  node: NodeInfo__Output;
+  lastDispatches: DispatchView[];
+  transportDetail: string;
+}
+
 type AdminUnaryMethod =
   | 'GetStatus'
   | 'CreatePairingCode'
@@ -338,6 +374,8 @@ type AdminUnaryMethod =
   | 'Decide'
   | 'ListNodes'
   | 'RemoveNode'
+  | 'LabelNode'
+  | 'DescribeNode'
   | 'RenewNodes'
   | 'CancelDispatch'
   | 'ListDispatches'
@@ -353,4 +391,4 @@ type AdminUnaryMethod =
   | 'RevokeToken';
 
 /** The unary calls that change nothing on the daemon: safe to send twice. */
-const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'WhoAmI', 'ListTokens', 'ListAudit']);
+const READ_ONLY_METHODS: ReadonlySet<AdminUnaryMethod> = new Set(['GetStatus', 'ListPending', 'ListNodes', 'ListDispatches', 'GetDispatch', 'GetCaStatus', 'WhoAmI', 'ListTokens', 'ListAudit', 'DescribeNode']);

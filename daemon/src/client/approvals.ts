@@ -59,7 +59,29 @@ export function readApprovals(
   call: grpc.ClientReadableStream<ApprovalsEvent__Output>,
   signal?: AbortSignal,
 ): AsyncGenerator<ApprovalsEvent, void, undefined> {
-  return readWatchStream(call, toApprovalsEvent, 'the approvals watch', signal);
+  return readWatchStream(call, snapshotAssembler(), 'the approvals watch', signal);
+}
+
+/**
+ * The daemon sends its snapshot in pages (ApprovalsSnapshot.more until the last): this joins
+ * them into the one snapshot event watchers (the TUI) expect, then converts events as they come.
+ */
+export function snapshotAssembler(): (message: ApprovalsEvent__Output) => ApprovalsEvent | undefined {
+  let parts: { requests: ApprovalRequest[]; nodes: ApprovalNode[] } | undefined;
+  return (message) => {
+    if (message.body !== 'snapshot' || !message.snapshot) return toApprovalsEvent(message);
+    const requests = message.snapshot.requests.map(toApprovalRequest);
+    const nodes = message.snapshot.nodes.map(toApprovalNode);
+    if (parts === undefined) parts = { requests, nodes };
+    else {
+      parts.requests.push(...requests);
+      for (const node of nodes) parts.nodes.push(node);
+    }
+    if (message.snapshot.more) return undefined;
+    const whole = parts;
+    parts = undefined;
+    return { type: 'snapshot', requests: whole.requests, nodes: whole.nodes, at: message.at };
+  };
 }
 
 export function toApprovalsEvent(message: ApprovalsEvent__Output): ApprovalsEvent | undefined {

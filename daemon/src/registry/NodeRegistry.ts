@@ -23,6 +23,8 @@ import { CommitThenThrow, Transaction, type Tables } from './RegistryTransaction
 import { checked, invalid } from './errors.js';
 import type { NewPairingCode } from './PairingCodes.js';
 import { SerialQueue } from '../store/SerialQueue.js';
+import type { LabelChange } from '@palyra/shared/labels';
+import { applyOperatorLabels } from './operatorLabels.js';
 
 export type { NewPairingCode } from './PairingCodes.js';
 
@@ -99,6 +101,8 @@ export interface NodeInfoUpdate {
   agentVersion: string;
   capabilities: string[];
   name?: string;
+  /** The node's own labels (already validated); absent: unchanged. */
+  labels?: Record<string, string>;
 }
 
 export type RequestListener = (request: Readonly<PairingRequestRecord>) => void;
@@ -377,6 +381,8 @@ export class NodeRegistry {
             agentVersion: request.agentVersion,
             capabilities: [...request.capabilities],
             labels: existing?.labels ?? {},
+            // An operator's labels belong to the device: a re-pair keeps them.
+            ...(existing?.operatorLabels === undefined ? {} : { operatorLabels: existing.operatorLabels }),
             ed25519PublicKey: request.ed25519PublicKey,
             x25519PublicKey: request.x25519PublicKey,
             certFingerprint: fingerprint,
@@ -502,6 +508,17 @@ export class NodeRegistry {
     return this.mutate(signal, (tx) => {
       const node = findNode(tx, deviceId);
       const updated = nodeInfoChanges(node, info);
+      if (updated === undefined) return this.nodes.withLastSeen(node);
+      tx.nodes.put(updated);
+      return this.nodes.withLastSeen(updated);
+    });
+  }
+
+  /** Applies an operator's label change (LabelNode); writes nothing when nothing changes. */
+  labelNode(deviceId: string, change: LabelChange, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
+    return this.mutate(signal, (tx) => {
+      const node = findNode(tx, deviceId);
+      const updated = applyOperatorLabels(node, change);
       if (updated === undefined) return this.nodes.withLastSeen(node);
       tx.nodes.put(updated);
       return this.nodes.withLastSeen(updated);
@@ -961,6 +978,7 @@ function nodeInfoChanges(node: Readonly<NodeRecord>, info: NodeInfoUpdate): Node
         hostname: info.hostname,
         agentVersion: info.agentVersion,
         capabilities: [...info.capabilities],
+        labels: info.labels === undefined ? node.labels : { ...info.labels },
       },
       'node',
     ),

@@ -59,7 +59,13 @@ export interface NodeRecord {
   agentVersion: string;
   /** Capability ids, as announced by RegisterNode (or requested at pairing). */
   capabilities: string[];
+  /** The node's own labels, as its last RegisterNode sent them (validated: @palyra/shared/labels). */
   labels: Record<string, string>;
+  /**
+   * Labels an operator set (LabelNode): they win over the node's own and survive its
+   * re-registration. Stored in the nodes table's operator_labels column (migration 4).
+   */
+  operatorLabels?: Record<string, string>;
   ed25519PublicKey: string;
   x25519PublicKey: string;
   /** SHA-256 of the certificate DER, lowercase hex. */

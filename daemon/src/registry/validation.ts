@@ -219,7 +219,7 @@ export function validateNode(value: unknown, path: string): NodeRecord {
     'deviceId', 'name', 'platform', 'hostname', 'agentVersion', 'capabilities', 'labels', 'ed25519PublicKey',
     'x25519PublicKey', 'certFingerprint', 'certExpiresAt', 'pairedAt', 'lastSeen',
   ], [
-    'certIssuedAt', 'certCaFingerprint', 'previousCertFingerprint', 'previousCertExpiresAt', 'previousCertCaFingerprint', 'lastRenewedAt', 'trustedCaFingerprints',
+    'certIssuedAt', 'certCaFingerprint', 'previousCertFingerprint', 'previousCertExpiresAt', 'previousCertCaFingerprint', 'lastRenewedAt', 'trustedCaFingerprints', 'operatorLabels',
   ]);
   deviceId(r.deviceId, at(path, 'deviceId'));
   string(r.name, at(path, 'name'));
@@ -228,6 +228,7 @@ export function validateNode(value: unknown, path: string): NodeRecord {
   string(r.agentVersion, at(path, 'agentVersion'));
   stringList(r.capabilities, at(path, 'capabilities'));
   labels(r.labels, at(path, 'labels'));
+  if (r.operatorLabels !== undefined) labels(r.operatorLabels, at(path, 'operatorLabels'));
   base64(r.ed25519PublicKey, at(path, 'ed25519PublicKey'), { bytes: 32 });
   base64(r.x25519PublicKey, at(path, 'x25519PublicKey'), { bytes: 32 });
   fingerprint(r.certFingerprint, at(path, 'certFingerprint'));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { toServiceError, type DaemonMessage, type HealthPing__Output, type NodeMessage__Output, type NodeServiceHandlers, type SessionHello__Output } from '@palyra/proto';
+import { validateLabels } from '@palyra/shared/labels';
 import { PalyraError } from '@palyra/shared/errors';
 import type { HealthParams } from '@palyra/shared/quic';
 import type { DispatchCoordinator, NodeCapabilities, SessionReport } from '../dispatch/index.js';
@@ -71,6 +72,9 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
       void (async () => {
         const request = call.request;
         const peer = authenticatePeer(call, request.deviceId, peers);
+        // The node's labels are its own input: refused as a whole (a coded error it sees, and
+        // nothing stored) when one breaks the syntax or the count limit.
+        const labels = validateLabels(request.labels ?? {});
         // The node presents its renewed certificate: the one it held before is deny-listed now
         // (closing the connections still on it) and no longer accepted. Unless the node's live
         // session still runs on that one: the agent switches make-before-break (RegisterNode,
@@ -95,6 +99,7 @@ export function createNodeServiceHandlers(deps: NodeServiceDeps): NodeServiceHan
             'capabilities',
             { maxItems: 1024, maxLength: 128 },
           ),
+          labels,
         });
         await deps.trust?.recordTrust(peer.deviceId, request.trustedCaFingerprints);
         return {

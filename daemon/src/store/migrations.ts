@@ -102,6 +102,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX api_tokens_by_created ON api_tokens (created_at, id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'node labels set by operators',
+    statements: [
+      // A JSON object of the labels operators set (LabelNode); NULL: none. Kept beside the
+      // record, which the node's re-registration rewrites, so the two never mix.
+      `ALTER TABLE nodes ADD COLUMN operator_labels TEXT`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -95,14 +95,29 @@ function pairingRequests(sql: SqlExecutor): PairingRequestRepository {
   };
 }
 
+/** The record column: everything but the operator labels, which have their own. */
+function recordOf(node: NodeRecord): Omit<NodeRecord, 'operatorLabels'> {
+  const { operatorLabels: _own, ...record } = node;
+  return record;
+}
+
+function operatorLabelsOf(node: NodeRecord): string | null {
+  return node.operatorLabels === undefined || Object.keys(node.operatorLabels).length === 0 ? null : JSON.stringify(node.operatorLabels);
+}
+
 function nodes(sql: SqlExecutor): NodeRepository {
   return {
     async all() {
-      const rows = await sql.all<{ device_id: string; record: string; last_seen: string | null }>(
-        'SELECT device_id, record, last_seen FROM nodes ORDER BY device_id',
+      const rows = await sql.all<{ device_id: string; record: string; last_seen: string | null; operator_labels: string | null }>(
+        'SELECT device_id, record, last_seen, operator_labels FROM nodes ORDER BY device_id',
       );
       // lastSeen lives in its own column (written often, alone); the record's copy may be older.
-      return rows.map((row) => ({ ...parseRecord<NodeRecord>(row.record, 'nodes', row.device_id), lastSeen: row.last_seen }));
+      // Operator labels live in theirs (migration 4); the registry validates both on load.
+      return rows.map((row) => {
+        const { operatorLabels: _inRecord, ...record } = parseRecord<NodeRecord>(row.record, 'nodes', row.device_id);
+        const operatorLabels = row.operator_labels === null ? undefined : parseRecord<Record<string, string>>(row.operator_labels, 'nodes.operator_labels', row.device_id);
+        return { ...record, lastSeen: row.last_seen, ...(operatorLabels === undefined ? {} : { operatorLabels }) };
+      });
     },
     async count() {
       const row = await sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM nodes');
@@ -110,9 +125,9 @@ function nodes(sql: SqlExecutor): NodeRepository {
     },
     async upsert(node) {
       await sql.run(
-        `INSERT INTO nodes (device_id, cert_fingerprint, name, record, last_seen) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (device_id) DO UPDATE SET cert_fingerprint = excluded.cert_fingerprint, name = excluded.name, record = excluded.record, last_seen = excluded.last_seen`,
-        [node.deviceId, node.certFingerprint, node.name, JSON.stringify(node), node.lastSeen],
+        `INSERT INTO nodes (device_id, cert_fingerprint, name, record, last_seen, operator_labels) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (device_id) DO UPDATE SET cert_fingerprint = excluded.cert_fingerprint, name = excluded.name, record = excluded.record, last_seen = excluded.last_seen, operator_labels = excluded.operator_labels`,
+        [node.deviceId, node.certFingerprint, node.name, JSON.stringify(recordOf(node)), node.lastSeen, operatorLabelsOf(node)],
       );
     },
     async delete(deviceId) {

@@ -1,13 +1,18 @@
 /**
- * Node selectors (`--nodes`): a comma-separated AND of requirements over a node's labels and
- * its built-in fields `name`, `deviceId` and `platform`, in the spirit of Kubernetes label
+ * Node selectors (`--nodes` of tokens, `nodes list -l`, fan-out): a comma-separated AND of
+ * requirements over a node's labels and its built-in fields, in the spirit of Kubernetes label
  * selectors:
  *
  *   key=value  key==value  key!=value  key in (a,b)  key notin (a,b)  key  !key
  *
- * The empty selector matches every node. A parse error is PALYRA_E_INVALID_ARGUMENT whose
+ * Built-in fields (they win over labels of the same name): `name`, `deviceId`, `platform`,
+ * `status` (online or offline) and `capability`, which is many-valued: `capability=fs.read`
+ * holds when the node has fs.read, `capability in (a,b)` when it has one of them,
+ * `capability!=x` / `notin` when it has none of them, `capability` when it has any.
+ *
+ * The empty selector matches every node. A parse error is PALYRA_E_SELECTOR_INVALID whose
  * message points at the offending character (its column and a caret line); details.column is
- * 1-based. Issue 17 extends this module (label management); keep the grammar here.
+ * 1-based. docs/cli.md's "Selectors" section documents this grammar.
  */
 import { PalyraError } from '../errors/index.js';
 
@@ -29,11 +34,18 @@ export interface SelectorSubject {
   name: string;
   deviceId: string;
   platform: string;
+  /** The merged labels (operator over node). */
   labels?: Readonly<Record<string, string>>;
+  /** online or offline; absent where the caller does not know it (then `status` is a missing key). */
+  status?: string;
+  /** Capability ids the node has (`capability`). */
+  capabilities?: readonly string[];
 }
 
 /** The fields every node has; other keys are labels. */
-export const SELECTOR_FIELDS = ['name', 'deviceId', 'platform'] as const;
+export const SELECTOR_FIELDS = ['name', 'deviceId', 'platform', 'status', 'capability'] as const;
+
+const SINGLE_FIELDS = ['name', 'deviceId', 'platform', 'status'] as const;
 
 /** Bounds: a selector is typed by an operator or stored with a token. */
 export const MAX_SELECTOR_LENGTH = 4096;
@@ -48,7 +60,7 @@ class Parser {
   fail(message: string, at = this.pos): never {
     const column = at + 1;
     // The selector is an operator's input, not a secret: show it with a caret under the character.
-    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `node selector: ${message} at column ${column}\n  ${this.text}\n  ${' '.repeat(at)}^`, {
+    throw new PalyraError('PALYRA_E_SELECTOR_INVALID', `node selector: ${message} at column ${column}\n  ${this.text}\n  ${' '.repeat(at)}^`, {
       details: { reason: 'selector-invalid', column },
     });
   }
@@ -69,7 +81,7 @@ class Parser {
 
   private key(): string {
     const key = this.word(KEY_CHAR);
-    if (key === '') this.fail(this.pos >= this.text.length ? 'expected a key (a label or name, deviceId, platform) but the selector ended' : `expected a key, found "${this.peek()}"`);
+    if (key === '') this.fail(this.pos >= this.text.length ? 'expected a key (a label, or name, deviceId, platform, status, capability) but the selector ended' : `expected a key, found "${this.peek()}"`);
     if (!/^[A-Za-z0-9]/.test(key) || !/[A-Za-z0-9]$/.test(key)) this.fail(`a key starts and ends with a letter or digit: "${key}"`, this.pos - key.length);
     if (key.length > 253) this.fail('a key is at most 253 characters', this.pos - key.length);
     return key;
@@ -174,14 +186,31 @@ export function normalizeSelector(text: string): string {
 }
 
 function fieldOf(subject: SelectorSubject, key: string): string | undefined {
-  if ((SELECTOR_FIELDS as readonly string[]).includes(key)) return subject[key as (typeof SELECTOR_FIELDS)[number]];
+  if ((SINGLE_FIELDS as readonly string[]).includes(key)) return subject[key as (typeof SINGLE_FIELDS)[number]];
   const labels = subject.labels ?? {};
   return Object.prototype.hasOwnProperty.call(labels, key) ? labels[key] : undefined;
+}
+
+/** `capability` holds many values: = and in ask for one of them, != and notin for none. */
+function matchesCapability(capabilities: readonly string[], operator: SelectorOperator, values: readonly string[]): boolean {
+  switch (operator) {
+    case 'exists':
+      return capabilities.length > 0;
+    case '!exists':
+      return capabilities.length === 0;
+    case '=':
+    case 'in':
+      return values.some((v) => capabilities.includes(v));
+    case '!=':
+    case 'notin':
+      return !values.some((v) => capabilities.includes(v));
+  }
 }
 
 /** Whether a node matches every requirement. A missing key fails =, in and exists; it passes !=, notin and !exists. */
 export function matchesSelector(selector: NodeSelector, subject: SelectorSubject): boolean {
   return selector.requirements.every(({ key, operator, values }) => {
+    if (key === 'capability') return matchesCapability(subject.capabilities ?? [], operator, values);
     const value = fieldOf(subject, key);
     switch (operator) {
       case 'exists':

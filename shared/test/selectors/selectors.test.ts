@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PalyraError } from '../../src/errors/index.js';
 import { formatSelector, matchesSelector, normalizeSelector, parseSelector, type NodeSelector, type SelectorRequirement, type SelectorSubject } from '../../src/selectors/index.js';
 
-const web: SelectorSubject = { name: 'web-1', deviceId: '01J0000000000000000000000A', platform: 'linux', labels: { env: 'prod', tier: 'web', gpu: 'yes' } };
-const db: SelectorSubject = { name: 'db-1', deviceId: '01J0000000000000000000000B', platform: 'darwin', labels: { env: 'staging' } };
+const web: SelectorSubject = { name: 'web-1', deviceId: '01J0000000000000000000000A', platform: 'linux', labels: { env: 'prod', tier: 'web', gpu: 'yes' }, status: 'online', capabilities: ['fs.read', 'shell.exec'] };
+const db: SelectorSubject = { name: 'db-1', deviceId: '01J0000000000000000000000B', platform: 'darwin', labels: { env: 'staging' }, status: 'offline', capabilities: [] };
 
 function matching(selector: string): string[] {
   const parsed = parseSelector(selector);
@@ -50,7 +50,26 @@ describe('node selectors', () => {
     expect(matching('name')).toEqual(['web-1', 'db-1']);
   });
 
-  it('errors are PALYRA_E_INVALID_ARGUMENT pointing at the offending character (column and caret)', () => {
+  it('built-in fields status and capability (many-valued)', () => {
+    expect(matching('status=online')).toEqual(['web-1']);
+    expect(matching('status!=online')).toEqual(['db-1']);
+    expect(matching('status in (offline)')).toEqual(['db-1']);
+    expect(matching('capability=fs.read')).toEqual(['web-1']);
+    expect(matching('capability=fs.write')).toEqual([]);
+    expect(matching('capability in (fs.write,shell.exec)')).toEqual(['web-1']);
+    expect(matching('capability notin (shell.exec)')).toEqual(['db-1']);
+    expect(matching('capability!=fs.read')).toEqual(['db-1']);
+    expect(matching('capability')).toEqual(['web-1']);
+    expect(matching('!capability')).toEqual(['db-1']);
+    expect(matching('env=prod,capability=shell.exec,status=online')).toEqual(['web-1']);
+    // A built-in wins over a label of the same name.
+    expect(matchesSelector(parseSelector('status=online'), { ...db, labels: { status: 'online' } })).toBe(false);
+    // Where the status is unknown (absent), status= fails and status!= holds.
+    expect(matchesSelector(parseSelector('status=online'), { name: 'n', deviceId: 'D', platform: 'p' })).toBe(false);
+    expect(matchesSelector(parseSelector('status!=online'), { name: 'n', deviceId: 'D', platform: 'p' })).toBe(true);
+  });
+
+  it('errors are PALYRA_E_SELECTOR_INVALID pointing at the offending character (column and caret)', () => {
     const cases: [string, number][] = [
       ['env=prod,,tier', 10],
       ['env=prod,', 10],
@@ -65,23 +84,23 @@ describe('node selectors', () => {
     ];
     for (const [selector, column] of cases) {
       const error = refusal(selector);
-      expect(error.code, selector).toBe('PALYRA_E_INVALID_ARGUMENT');
+      expect(error.code, selector).toBe('PALYRA_E_SELECTOR_INVALID');
       expect(error.details?.column, selector).toBe(column);
       const lines = error.message.split('\n');
       expect(lines[0], selector).toContain(`column ${column}`);
       expect(lines[1], selector).toBe(`  ${selector}`);
       expect(lines[2], selector).toBe(`  ${' '.repeat(column - 1)}^`);
     }
-    expect(refusal('x'.repeat(5000)).code).toBe('PALYRA_E_INVALID_ARGUMENT');
+    expect(refusal('x'.repeat(5000)).code).toBe('PALYRA_E_SELECTOR_INVALID');
   });
 
   it('property: any generated selector formats to text that parses back to itself, and matching agrees with a direct evaluation', () => {
     const random = prng(16);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-    const keys = ['env', 'tier', 'gpu', 'name', 'platform', 'deviceId', 'team.io/owner', 'a-b_c'];
-    const values = ['prod', 'staging', 'web', 'linux', 'db-1', 'x.y', 'v1:2', 'web-1'];
+    const keys = ['env', 'tier', 'gpu', 'name', 'platform', 'deviceId', 'team.io/owner', 'a-b_c', 'status', 'capability'];
+    const values = ['prod', 'staging', 'web', 'linux', 'db-1', 'x.y', 'v1:2', 'web-1', 'online', 'offline', 'fs.read', 'shell.exec'];
     const operators = ['=', '!=', 'in', 'notin', 'exists', '!exists'] as const;
-    const subjects: SelectorSubject[] = [web, db, { name: 'x.y', deviceId: 'D', platform: 'linux', labels: { 'team.io/owner': 'v1:2', 'a-b_c': 'prod' } }];
+    const subjects: SelectorSubject[] = [web, db, { name: 'x.y', deviceId: 'D', platform: 'linux', labels: { 'team.io/owner': 'v1:2', 'a-b_c': 'prod', status: 'online' }, capabilities: ['fs.read'] }];
     for (let n = 0; n < 500; n++) {
       const requirements: SelectorRequirement[] = Array.from({ length: Math.floor(random() * 4) }, () => {
         const operator = pick(operators);
@@ -96,8 +115,15 @@ describe('node selectors', () => {
       expect(parseSelector(spaced), spaced).toEqual(selector);
       expect(normalizeSelector(spaced)).toBe(text);
       for (const subject of subjects) {
-        const field = (key: string): string | undefined => (key === 'name' || key === 'deviceId' || key === 'platform' ? subject[key] : subject.labels?.[key]);
+        const field = (key: string): string | undefined => (key === 'name' || key === 'deviceId' || key === 'platform' || key === 'status' ? subject[key] : subject.labels?.[key]);
         const expected = requirements.every(({ key, operator, values: vs }) => {
+          if (key === 'capability') {
+            const has = subject.capabilities ?? [];
+            if (operator === 'exists') return has.length > 0;
+            if (operator === '!exists') return has.length === 0;
+            const any = vs.some((x) => has.includes(x));
+            return operator === '=' || operator === 'in' ? any : !any;
+          }
           const v = field(key);
           if (operator === 'exists') return v !== undefined;
           if (operator === '!exists') return v === undefined;
@@ -120,7 +146,7 @@ describe('node selectors', () => {
       } catch (error) {
         expect(error, text).toBeInstanceOf(PalyraError);
         const column = (error as PalyraError).details?.column as number;
-        expect((error as PalyraError).code).toBe('PALYRA_E_INVALID_ARGUMENT');
+        expect((error as PalyraError).code).toBe('PALYRA_E_SELECTOR_INVALID');
         expect(column, text).toBeGreaterThanOrEqual(1);
         expect(column, text).toBeLessThanOrEqual(text.length + 1);
       }
