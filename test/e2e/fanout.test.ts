@@ -236,7 +236,21 @@ describe('palyrad nodes invoke --all|-l: fan-out to 20 real agents', { timeout: 
     expect(pids.some(pidAlive)).toBe(false);
   });
 
-  it('usage errors and a selector matching nothing', async () => {
+  it('-l SELECTOR: only the matching nodes; none matching is PALYRA_E_NO_NODES_MATCH; a bad selector points at it', async () => {
+    const result = await fanout(['-l', 'name in (fan-00,fan-01,fan-14)', 'shell.exec', ...shell('echo picked'), '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    const { results, summary } = parseLines(result);
+    expect(results.map((r) => r.node).sort()).toEqual(['fan-00', 'fan-01', 'fan-14']);
+    for (const r of results) expect(r).toMatchObject({ status: 'succeeded', exitCode: 0, output: { stdout: 'picked\n' } });
+    expect(summary).toMatchObject({ total: 3, succeeded: 3, failed: 0, skipped: 0 });
+    const none = await fanout(['-l', 'name=nothing-here', 'shell.exec', '--json']);
+    expectErrorLine(none, 'PALYRA_E_NO_NODES_MATCH', 68);
+    expect(none.stdout).toBe('');
+    expectErrorLine(await fanout(['-l', 'name in (a', 'shell.exec']), 'PALYRA_E_SELECTOR_INVALID', 65);
+  });
+
+  it('usage errors', async () => {
     for (const args of [
       ['--all', 'fan-00', 'shell.exec'],
       ['--all', 'shell.exec', '--batch', '0'],

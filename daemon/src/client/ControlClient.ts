@@ -169,22 +169,6 @@ export class ControlClient {
     return { node: answer.node, lastDispatches: answer.lastDispatches.map(toDispatchView), transportDetail: answer.transportDetail };
   }
 
-  /**
-   * One page of the nodes `selector` matches ('' every node), at most `pageSize`;
-   * `nextPageToken` is '' after the last page.
-   */
-  async listNodesPage(
-    query: { selector?: string; pageSize?: number; pageToken?: string },
-    options?: CallOptions,
-  ): Promise<{ nodes: NodeInfo__Output[]; nextPageToken: string }> {
-    const response = await this.unary<{ nodes: NodeInfo__Output[]; nextPageToken?: string }>(
-      'ListNodes',
-      { selector: query.selector ?? '', pageSize: query.pageSize ?? 0, pageToken: query.pageToken ?? '' },
-      options,
-    );
-    return { nodes: response.nodes, nextPageToken: response.nextPageToken ?? '' };
-  }
-
   removeNode(deviceId: string, options?: CallOptions): Promise<NodeInfo__Output> {
     return this.unary('RemoveNode', { deviceId }, options);
   }

@@ -9,7 +9,7 @@ import { DEFAULT_FANOUT_CONCURRENCY, MAX_FANOUT_CONCURRENCY, type FanoutNodeResu
 
 /** What `ControlClient.invokeMany` needs of the client. */
 export interface FanoutClient {
-  listNodesPage(query: { selector: string; pageSize: number; pageToken: string }, options?: { signal?: AbortSignal }): Promise<{ nodes: NodeInfo__Output[]; nextPageToken: string }>;
+  listNodePages(options: { selector?: string; pageSize?: number; signal?: AbortSignal }): AsyncIterable<NodeInfo__Output[]>;
   invoke(request: InvokeRequestOptions): AsyncIterable<InvocationEvent>;
   cancelDispatch(dispatchId: string): Promise<boolean>;
   streamEvents(options: { types?: DaemonEventType[]; signal?: AbortSignal }): AsyncIterable<DaemonEvent>;
@@ -45,18 +45,15 @@ export async function selectTargets(client: FanoutClient, options: InvokeManyOpt
     for (const deviceId of new Set(options.deviceIds)) targets.push({ deviceId, name: deviceId });
   }
   const wanted = options.deviceIds === undefined ? undefined : new Map(targets.map((t) => [t.deviceId, t]));
-  let pageToken = '';
-  do {
-    const page = await client.listNodesPage({ selector: options.selector ?? '', pageSize: PAGE_SIZE, pageToken }, options.signal ? { signal: options.signal } : {});
-    for (const node of page.nodes) {
+  for await (const page of client.listNodePages({ selector: options.selector ?? '', pageSize: PAGE_SIZE, ...(options.signal ? { signal: options.signal } : {}) })) {
+    for (const node of page) {
       if (wanted === undefined) targets.push({ deviceId: node.deviceId, name: node.name });
       else {
         const target = wanted.get(node.deviceId);
         if (target) target.name = node.name;
       }
     }
-    pageToken = page.nextPageToken;
-  } while (pageToken !== '');
+  }
   if (targets.length === 0) {
     throw new PalyraError('PALYRA_E_NO_NODES_MATCH', options.selector ? `no node matches the selector ${JSON.stringify(options.selector)}: nothing was dispatched` : 'no node is registered: nothing was dispatched');
   }
