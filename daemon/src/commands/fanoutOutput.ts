@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { displayText } from '@palyra/shared/text';
 import type { FanoutNodeResult, FanoutStatus, FanoutTarget } from '../client/fanout/types.js';
 import { displayNodeNames } from './nodeNames.js';
@@ -39,7 +40,8 @@ export class FanoutPrinter {
   private names = new Map<string, string>();
   private colours = new Map<string, number>();
   private width = 0;
-  private readonly pending = new Map<string, string>();
+  /** Per running node: its partial last line, and a decoder (a chunk may end inside a UTF-8 character). */
+  private readonly pending = new Map<string, { decoder: StringDecoder; text: string }>();
   private readonly streamed = new Set<string>();
   private readonly rows: SummaryRow[] = [];
   private readonly started = Date.now();
@@ -60,7 +62,9 @@ export class FanoutPrinter {
   output(target: FanoutTarget, chunk: Buffer): void {
     if (this.json) return;
     this.streamed.add(target.deviceId);
-    let text = (this.pending.get(target.deviceId) ?? '') + chunk.toString('utf8');
+    const state = this.pending.get(target.deviceId) ?? { decoder: new StringDecoder('utf8'), text: '' };
+    this.pending.set(target.deviceId, state);
+    let text = state.text + state.decoder.write(chunk);
     let newline = text.indexOf('\n');
     while (newline !== -1) {
       this.line(target.deviceId, text.slice(0, newline));
@@ -71,8 +75,7 @@ export class FanoutPrinter {
       this.line(target.deviceId, text.slice(0, MAX_PENDING_LINE_BYTES));
       text = text.slice(MAX_PENDING_LINE_BYTES);
     }
-    if (text === '') this.pending.delete(target.deviceId);
-    else this.pending.set(target.deviceId, text);
+    state.text = text;
   }
 
   result(result: FanoutNodeResult): void {
@@ -82,9 +85,10 @@ export class FanoutPrinter {
       this.stdout.write(`${JSON.stringify(shown)}\n`);
       return;
     }
-    const rest = this.pending.get(result.deviceId);
+    const state = this.pending.get(result.deviceId);
     this.pending.delete(result.deviceId);
-    if (rest !== undefined) this.line(result.deviceId, rest);
+    const rest = state === undefined ? '' : state.text + state.decoder.end();
+    if (rest !== '') this.line(result.deviceId, rest);
     if (!this.streamed.delete(result.deviceId) && result.status === 'succeeded' && result.output !== null) {
       const text = JSON.stringify(result.output);
       this.line(result.deviceId, text.length > MAX_RESULT_TEXT ? `${text.slice(0, MAX_RESULT_TEXT)}...` : text);

@@ -7,15 +7,24 @@ export class ResultQueue<T> {
   private readonly items: T[] = [];
   private readonly spaceWaiters: Array<() => void> = [];
   private ended = false;
+  private closed = false;
   private failure: { error: unknown } | undefined;
   private wake: (() => void) | undefined;
 
   constructor(private readonly highWater = 64) {}
 
   async push(item: T): Promise<void> {
+    if (this.closed) return;
     this.items.push(item);
     this.wake?.();
-    while (this.items.length > this.highWater) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    while (this.items.length > this.highWater && !this.closed) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+  }
+
+  /** The reader left: items are dropped from now on and no worker waits for space any more. */
+  close(): void {
+    this.closed = true;
+    this.items.length = 0;
+    for (const wake of this.spaceWaiters.splice(0)) wake();
   }
 
   end(): void {

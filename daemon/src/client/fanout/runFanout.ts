@@ -57,7 +57,13 @@ export async function* runFanout(targets: readonly FanoutTarget[], plan: FanoutP
     () => queue.end(),
     (error: unknown) => queue.fail(error),
   );
-  yield* queue.drain();
+  try {
+    yield* queue.drain();
+  } finally {
+    // A reader that left early (break) must not leave workers waiting for it: the caller's
+    // abort (invokeMany's finally) cancels what runs; what they still report is dropped.
+    queue.close();
+  }
 }
 
 function skipped(target: FanoutTarget, error: PalyraErrorJson): FanoutNodeResult {
