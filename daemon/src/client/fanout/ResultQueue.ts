@@ -20,6 +20,10 @@ export class ResultQueue<T> {
     while (this.items.length > this.highWater && !this.closed) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** The reader left: items are dropped from now on and no worker waits for space any more. */
   close(): void {
     this.closed = true;

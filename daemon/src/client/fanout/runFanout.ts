@@ -31,7 +31,7 @@ export async function* runFanout(targets: readonly FanoutTarget[], plan: FanoutP
   const size = batchSize(plan.batch, targets.length);
   let failures = 0;
   const stopReason = (): PalyraErrorJson | undefined => {
-    if (signal.aborted) return { code: 'PALYRA_E_CANCELLED', message: 'not started: the fan-out was cancelled' };
+    if (signal.aborted || queue.isClosed) return { code: 'PALYRA_E_CANCELLED', message: 'not started: the fan-out was cancelled' };
     if (plan.maxFailures !== undefined && failures >= plan.maxFailures) {
       return { code: 'PALYRA_E_FANOUT_FAILED', message: `not started: ${failures} nodes did not succeed (--max-failures ${plan.maxFailures})` };
     }
