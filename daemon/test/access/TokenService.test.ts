@@ -142,12 +142,13 @@ describe('TokenService', () => {
       { name: 'x', role: 'viewer', permissions: ['dispatch.invoke'] },
       { name: 'x', role: 'viewer', scopes: ['fs.'] },
       { name: 'x', role: 'viewer', scopes: ['*'] },
-      { name: 'x', role: 'viewer', nodes: 'env=,,' },
       { name: 'x', role: 'viewer', ratePerSecond: 0 },
       { name: 'x', role: 'viewer', ttlMs: 10, neverExpires: false },
     ]) {
       await expect(tokens.create(localOwner(), input), JSON.stringify(input)).rejects.toMatchObject({ code: 'PALYRA_E_INVALID_ARGUMENT' });
     }
+    // A node selector that does not parse has its own code (issue 17), pointing at the column.
+    await expect(tokens.create(localOwner(), { name: 'x', role: 'viewer', nodes: 'env=,,' })).rejects.toMatchObject({ code: 'PALYRA_E_SELECTOR_INVALID', details: { column: 6 } });
     const { token } = await tokens.create(localOwner(), { name: 'x', role: 'viewer', neverExpires: true });
     const wrong = `${token.slice(0, -43)}${'Q'.repeat(42)}A`;
     expectError(() => tokens.authenticate(`Bearer ${wrong}`, '10.9.9.9:1'), 'PALYRA_E_UNAUTHENTICATED');

@@ -4,6 +4,8 @@ import type { ApprovalsEvent, NodeInfo } from '@palyra/proto';
 import { PalyraError } from '@palyra/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApprovalsWatchers, createWatchApprovalsHandler } from '../../src/admin/watchApprovalsHandler.js';
+import { snapshotAssembler } from '../../src/client/approvals.js';
+import type { ApprovalsEvent__Output } from '@palyra/proto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +21,7 @@ afterEach(async () => {
 
 /** The parts of a grpc ServerWritableStream the handler uses. */
 class FakeCall extends EventEmitter {
-  readonly request = {};
+  request: { pageSize?: number; selector?: string } = {};
   readonly written: ApprovalsEvent[] = [];
   cancelled = false;
   writableEnded = false;
@@ -64,8 +66,9 @@ async function setup() {
     watchers,
     nodeInfo: (node) => ({ deviceId: node.deviceId, name: node.name, status: sessions.isOnline(node.deviceId) ? 'online' : 'offline' }) as NodeInfo,
   });
-  const watch = (): FakeCall => {
+  const watch = (request: { pageSize?: number; selector?: string } = {}): FakeCall => {
     const call = new FakeCall();
+    call.request = request;
     handler(call as unknown as grpc.ServerWritableStream<never, ApprovalsEvent>);
     return call;
   };
@@ -84,6 +87,35 @@ async function until(call: FakeCall, count: number): Promise<void> {
 }
 
 describe('WatchApprovals handler', () => {
+  it('pages the snapshot (more until the last), filters it by selector; the client joins the pages into one snapshot', async () => {
+    const { registry, watch } = await setup();
+    for (let i = 1; i <= 5; i += 1) {
+      await registry.addRequest(newRequest(i));
+      await registry.approve(`req-${i}`, certificate(i));
+    }
+    const paged = watch({ pageSize: 2 });
+    await until(paged, 3);
+    expect(paged.written.map((e) => [e.snapshot?.nodes?.length, e.snapshot?.more])).toEqual([[2, true], [2, true], [1, false]]);
+    const assemble = snapshotAssembler();
+    const joined = paged.written.map((e) => assemble({ body: 'snapshot', snapshot: { requests: [], ...e.snapshot }, at: e.at } as unknown as ApprovalsEvent__Output));
+    expect(joined.slice(0, 2)).toEqual([undefined, undefined]);
+    expect(joined[2]).toMatchObject({ type: 'snapshot' });
+    expect(joined[2]?.type === 'snapshot' ? joined[2].nodes.map((n) => n.name).sort() : []).toEqual(['node-1', 'node-2', 'node-3', 'node-4', 'node-5']);
+
+    const some = watch({ selector: 'name in (node-2,node-4)' });
+    await until(some, 1);
+    expect(some.written[0]?.snapshot?.nodes?.map((n) => n.name).sort()).toEqual(['node-2', 'node-4']);
+    expect(some.written[0]?.snapshot?.more).toBe(false);
+
+    const bad = watch({ selector: 'name in (' });
+    await flush();
+    expect(bad.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(bad.written).toEqual([]);
+    const tooBig = watch({ pageSize: 5001 });
+    await flush();
+    expect(tooBig.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+
   it('sends the snapshot first; a change made while it was read follows it (nothing falls in between)', async () => {
     const { registry, watch } = await setup();
     const adding = registry.addRequest({ ...newRequest(1), sas: 'ABCD-EFGH' });

@@ -33,6 +33,7 @@ describe.each(STORE_ENGINES)('store migrations on %s', (engine) => {
     const location = await fixture.location();
     const store = await fixture.open(location);
     // Back to what a version-1 store looks like, with a revocation written then.
+    await store.db.run('ALTER TABLE nodes DROP COLUMN operator_labels');
     await store.db.run('DROP TABLE api_tokens');
     await store.db.run('ALTER TABLE revoked_certs DROP COLUMN expires_at');
     await store.db.run('DELETE FROM palyra_schema WHERE version >= 2');
@@ -52,6 +53,7 @@ describe.each(STORE_ENGINES)('store migrations on %s', (engine) => {
   it('migration 3 adds api_tokens to a version-2 store, its data kept', async () => {
     const location = await fixture.location();
     const store = await fixture.open(location);
+    await store.db.run('ALTER TABLE nodes DROP COLUMN operator_labels');
     await store.db.run('DROP TABLE api_tokens');
     await store.db.run('DELETE FROM palyra_schema WHERE version >= 3');
     await store.revocations.add({ fingerprint: 'f1', deviceId: 'A', revokedAt: '2026-01-01T00:00:00.000Z', reason: 'removed' });
@@ -62,6 +64,33 @@ describe.each(STORE_ENGINES)('store migrations on %s', (engine) => {
     expect(await schemaVersionOf(upgraded.db)).toBe(SCHEMA_VERSION);
     expect(await upgraded.revocations.all()).toHaveLength(1);
     expect(await upgraded.tokens.all()).toEqual([]);
+  });
+
+  it('migration 4 adds operator labels to a version-3 store: its nodes kept without any, then stored beside the record', async () => {
+    const location = await fixture.location();
+    const store = await fixture.open(location);
+    await store.db.run('ALTER TABLE nodes DROP COLUMN operator_labels');
+    await store.db.run('DELETE FROM palyra_schema WHERE version >= 4');
+    const node = {
+      deviceId: 'A', name: 'n', platform: 'linux', hostname: 'h', agentVersion: '1', capabilities: [], labels: { role: 'web' },
+      ed25519PublicKey: 'k', x25519PublicKey: 'x', certFingerprint: 'f', certExpiresAt: '2027-01-01T00:00:00.000Z',
+      pairedAt: '2026-01-01T00:00:00.000Z', lastSeen: null,
+    };
+    await store.db.run('INSERT INTO nodes (device_id, cert_fingerprint, name, record, last_seen) VALUES (?, ?, ?, ?, ?)', ['A', 'f', 'n', JSON.stringify(node), null]);
+    expect(await schemaVersionOf(store.db)).toBe(3);
+    await store.close();
+
+    const upgraded = await fixture.open(location);
+    expect(await schemaVersionOf(upgraded.db)).toBe(SCHEMA_VERSION);
+    expect(await upgraded.nodes.all()).toEqual([node]);
+    await upgraded.nodes.upsert({ ...node, operatorLabels: { env: 'prod' } });
+    expect(await upgraded.nodes.all()).toEqual([{ ...node, operatorLabels: { env: 'prod' } }]);
+    // Kept in their own column, not in the record a node's re-registration rewrites.
+    const [row] = await upgraded.db.all<{ record: string; operator_labels: string }>('SELECT record, operator_labels FROM nodes');
+    expect(JSON.parse(row!.record)).not.toHaveProperty('operatorLabels');
+    expect(JSON.parse(row!.operator_labels)).toEqual({ env: 'prod' });
+    await upgraded.nodes.upsert(node);
+    expect(await upgraded.nodes.all()).toEqual([node]);
   });
 
   it('a store of a newer schema is refused with PALYRA_E_STATE_VERSION and left untouched', async () => {
