@@ -74,9 +74,11 @@ describe('node labels, references and describe (real processes)', { timeout: E2E
     expect(described.certFingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(described.transportDetail).toMatch(/session from /);
     expect(described.lastDispatches.map((d) => d.capability)).toEqual(['fs.stat']);
-    const text = await daemon.cli('nodes', 'describe', first);
+    const text = await daemon.cli('nodes', 'describe', first, '--dispatches', '1');
     expect(text.stdout).toMatch(/team=a \(operator\)/);
     expect(text.stdout).toMatch(/role=api \(node\)/);
+    expect(text.stdout).toMatch(/fs\.stat/);
+    expectErrorLine(await daemon.cli('nodes', 'describe', first, '--dispatches', '101'), 'PALYRA_E_USAGE', 64);
 
     // The label changes are in the audit log, the refused ones as refused.
     const audit = parseOneJson<{ action: string; node?: string; outcome: string; details?: Record<string, string> }[]>(await daemon.cli('audit', '--action', 'node.label', '--json'));

@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { PalyraError } from '@palyra/shared/errors';
 import { displayText } from '@palyra/shared/text';
 import { DaemonCommand } from './DaemonCommand.js';
 import { nodeRow } from './nodeOutput.js';
@@ -12,9 +13,11 @@ export class NodesDescribeCommand extends DaemonCommand {
 
   node = Option.String({ name: 'node' });
   json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
+  dispatches = Option.String('--dispatches', { description: 'How many of its last dispatches (default 10, at most 100)' });
 
   async execute(): Promise<number> {
-    const { node, lastDispatches, transportDetail } = await this.withClient((client) => client.describeNode(this.node));
+    const count = parseCount(this.dispatches);
+    const { node, lastDispatches, transportDetail } = await this.withClient((client) => client.describeNode(this.node, count === undefined ? {} : { dispatches: count }));
     const row = nodeRow(node);
     const labels = Object.entries(node.labels).map(([key, value]) => ({
       key,
@@ -46,6 +49,13 @@ export class NodesDescribeCommand extends DaemonCommand {
     for (const d of dispatches) this.print(`    ${d.dispatchId}  ${displayText(d.capability)}  ${d.state}  ${d.createdAt}`);
     return 0;
   }
+}
+
+function parseCount(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || count < 1 || count > 100) throw new PalyraError('PALYRA_E_USAGE', `--dispatches must be a whole number from 1 to 100, not "${text.slice(0, 32)}"`);
+  return count;
 }
 
 /** A schema as the node sent it: JSON, else kept as the text (it is shown, never evaluated). */
