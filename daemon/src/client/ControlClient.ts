@@ -10,6 +10,8 @@ import { adminAccessDenied, isAccessDenied } from './adminAccessDenied.js';
 import { readApprovals, type ApprovalsEvent } from './approvals.js';
 import { readDispatchWatch, toDispatchView, type DispatchView } from './dispatches.js';
 import { readEvents } from './events.js';
+import type { FanoutNodeResult } from './fanout/types.js';
+import type { InvokeManyOptions } from './fanout/invokeMany.js';
 import { InvocationStream } from './InvocationStream.js';
 import type { InvocationEvent, InvocationResult, InvokeRequestOptions } from './invocation.js';
 import type { AdminTransport, RemoteOptions } from './remote/remoteTransport.js';
@@ -218,6 +220,20 @@ export class ControlClient {
    */
   invoke(request: InvokeRequestOptions): AsyncGenerator<InvocationEvent, void, undefined> {
     return this.invocations.invoke(request);
+  }
+
+  /**
+   * Fan-out: dispatches one capability request to every node `selector` matches (or to
+   * `deviceIds`) over the one InvokeMany stream, at most `concurrency` at once (default 50),
+   * in rolling batches, and yields each node's result as it finishes. Stops starting new
+   * dispatches after `maxFailures` nodes did not succeed (the rest yielded `skipped`); waits
+   * up to `waitOnlineMs` for offline nodes. Streamed output goes to `onOutput`, never into the
+   * results. Aborting `signal` (or leaving the loop) cancels every running dispatch.
+   * PALYRA_E_NO_NODES_MATCH when the selector matches nothing.
+   */
+  async *invokeMany(options: InvokeManyOptions): AsyncGenerator<FanoutNodeResult, void, undefined> {
+    const { invokeMany } = await import('./fanout/invokeMany.js');
+    yield* invokeMany(this, options);
   }
 
   /** Dispatches and waits for the result, collecting output chunks. */
