@@ -436,15 +436,19 @@ describe('palyrad nodes invoke: refusals (real processes)', { timeout: E2E_TEST_
     expect(refused[1]).toMatchObject({ type: 'result', result: { status: 'rejected', error: { code: 'PALYRA_E_INPUT_INVALID' } } });
   });
 
-  it('refuses a device id in lower case (invoke and remove) with PALYRA_E_INVALID_ARGUMENT, as isValidDeviceId does', async () => {
+  it('takes a device id in lower case as a reference to the node: the dispatch runs under its one spelling', async () => {
+    // Device ids are ULIDs (Crockford base32, case-insensitive): since issue 17 a reference in
+    // any case resolves on the daemon to the canonical id, so the node is never read as another
+    // (offline) one, as the lower-case id once was (issue 13).
     const lower = deviceId.toLowerCase();
-    const invoked = await runInvoke(running(), lower, 'fs.stat', { path: '.' });
-    expect(expectErrorLine(invoked, 'PALYRA_E_INVALID_ARGUMENT', 65)).toContain('upper case');
-    const removed = await running().cli('nodes', 'remove', lower);
-    expectErrorLine(removed, 'PALYRA_E_INVALID_ARGUMENT', 65);
-    // The node is untouched and still serves under its one spelling.
+    const invoked = await runInvoke(running(), lower, 'fs.stat', { path: '.' }, ['--json']);
+    expect(invoked.code, invoked.stderr).toBe(0);
+    const result = JSON.parse(invoked.stdout) as { status: string; dispatchId: string };
+    expect(result.status).toBe('succeeded');
+    const recorded = await control().getDispatch(result.dispatchId);
+    expect(recorded.deviceId).toBe(deviceId);
     const nodes = await running().json<NodeRow[]>('nodes', 'list');
-    expect(nodes.map((n) => n.deviceId)).toContain(deviceId);
+    expect(nodes.filter((n) => n.deviceId.toUpperCase() === deviceId)).toHaveLength(1);
     await expectNodeServes();
   });
 
