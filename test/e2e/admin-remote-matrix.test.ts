@@ -48,6 +48,8 @@ const REQUESTS: Record<AdminMethod, object> = {
   RevokeToken: { tokenId: UNKNOWN_ID },
   ListAudit: {},
   VerifyAudit: {},
+  LabelNode: { node: UNKNOWN_ID, set: { env: 'matrix' }, remove: [] },
+  DescribeNode: { node: UNKNOWN_ID },
 };
 
 const STREAMING = new Set<AdminMethod>(['Invoke', 'InvokeMany', 'WatchApprovals', 'StreamEvents', 'WatchDispatch']);
