@@ -55,4 +55,16 @@ describe('token node selectors and node-declared labels', { timeout: TEST_TIMEOU
     const after = await prod.unary<{ nodes?: { deviceId: string }[] }>('ListNodes', {});
     expect((after.nodes ?? []).map((n) => n.deviceId)).toContain(rogue.deviceId);
   });
+
+  it('a token selector on status or capability is refused (a token sees neither, so capability!=shell.exec would match every node)', async () => {
+    const d = await startDaemon(scope);
+    for (const nodes of ['capability!=shell.exec', 'env=prod,status=online', '!capability', 'capability notin (shell.exec)']) {
+      const refused = await d.control.createToken({ name: 'narrow', role: 'operator', nodes, ttlSeconds: '3600' }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: string },
+      );
+      expect(refused?.code, nodes).toBe('PALYRA_E_SELECTOR_INVALID');
+    }
+    expect((await d.control.createToken({ name: 'ok', role: 'operator', nodes: 'env=prod,name=web-1', ttlSeconds: '3600' })).token).toMatch(/^pyt_/);
+  });
 });
