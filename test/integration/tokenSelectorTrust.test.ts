@@ -67,4 +67,30 @@ describe('token node selectors and node-declared labels', { timeout: TEST_TIMEOU
     }
     expect((await d.control.createToken({ name: 'ok', role: 'operator', nodes: 'env=prod,name=web-1', ttlSeconds: '3600' })).token).toMatch(/^pyt_/);
   });
+
+  it("an admin token limited by a node selector cannot label its node into another token's scope", async () => {
+    const d = await startDaemon(scope, { daemon: { adminListen: { host: '127.0.0.1', port: 0 } } });
+    const node = await pairNode(scope, d, 'team-a-1');
+    await d.control.labelNode(node.deviceId, { set: { team: 'a' } });
+    const teamA = await d.control.createToken({ name: 'team-a-admin', role: 'admin', nodes: 'team=a', ttlSeconds: '3600' });
+    const prod = await d.control.createToken({ name: 'prod-ops', role: 'operator', nodes: 'env=prod', ttlSeconds: '3600' });
+    const a = await remoteAdminClient(d.daemon.info.adminTlsAddress ?? '', d.stateDir, teamA.token);
+    scope.defer(() => a.close());
+    const p = await remoteAdminClient(d.daemon.info.adminTlsAddress ?? '', d.stateDir, prod.token);
+    scope.defer(() => p.close());
+
+    const refused = await a.unary('LabelNode', { node: node.deviceId, set: { env: 'prod' }, remove: [] }).then(
+      () => undefined,
+      (e: unknown) => e as RemoteError,
+    );
+    expect(refused?.code).toBe('PALYRA_E_FORBIDDEN');
+    expect((await d.control.listNodes()).find((n) => n.deviceId === node.deviceId)?.operatorLabels).toEqual({ team: 'a' });
+    expect(((await p.unary<{ nodes?: { deviceId: string }[] }>('ListNodes', {})).nodes ?? []).map((n) => n.deviceId)).toEqual([]);
+    // An admin token that sees every node labels as the owner does.
+    const all = await d.control.createToken({ name: 'admin', role: 'admin', ttlSeconds: '3600' });
+    const admin = await remoteAdminClient(d.daemon.info.adminTlsAddress ?? '', d.stateDir, all.token);
+    scope.defer(() => admin.close());
+    await admin.unary('LabelNode', { node: node.deviceId, set: { env: 'prod' }, remove: [] });
+    expect(((await p.unary<{ nodes?: { deviceId: string }[] }>('ListNodes', {})).nodes ?? []).map((n) => n.deviceId)).toEqual([node.deviceId]);
+  });
 });
