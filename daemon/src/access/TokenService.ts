@@ -1,7 +1,7 @@
 import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
 import { RateLimitedLog } from '@palyra/shared/logging';
-import { normalizeSelector } from '@palyra/shared/selectors';
+import { normalizeSelector, parseSelector } from '@palyra/shared/selectors';
 import { mintToken, parseToken, tokenIdOf, tokenSecretMatches } from '@palyra/shared/tokens';
 import { TokenBuckets } from '../limits/TokenBuckets.js';
 import { addressKey, peerAddress } from '../rpc/PeerLimiter.js';
@@ -140,6 +140,7 @@ export class TokenService {
     let scopes = [...new Set(input.scopes ?? [])];
     assertScopes(scopes);
     let nodes = normalizeSelector(input.nodes ?? '');
+    assertTokenSelector(nodes);
     const nowMs = this.now().getTime();
     if (input.neverExpires === true && input.ttlMs !== undefined) throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', 'a token either expires after a ttl or never, not both');
     if (input.ttlMs !== undefined && (!Number.isFinite(input.ttlMs) || input.ttlMs < 1000 || input.ttlMs > MAX_TOKEN_TTL_MS)) {
@@ -410,4 +411,20 @@ export function hostOf(remoteAddress: string): string {
 /** Revoked, or expired, at or before `atMs`. */
 function ended(record: TokenRecord, atMs: number): boolean {
   return (record.revokedAt !== null && Date.parse(record.revokedAt) <= atMs) || (record.expiresAt !== null && Date.parse(record.expiresAt) <= atMs);
+}
+
+/**
+ * A token's selector cannot name `status` or `capability`: a token's scope does not see them
+ * (status changes under it; capabilities are what the node says), so they would be missing keys
+ * and `capability!=shell.exec` or `!status` would match every node. Refused instead of silently
+ * widening (PALYRA_E_SELECTOR_INVALID).
+ */
+function assertTokenSelector(nodes: string): void {
+  for (const { key } of parseSelector(nodes).requirements) {
+    if (key === 'status' || key === 'capability') {
+      throw new PalyraError('PALYRA_E_SELECTOR_INVALID', `a token's node selector cannot use "${key}": it matches operator labels, name, deviceId and platform only`, {
+        details: { reason: 'selector-invalid', key },
+      });
+    }
+  }
 }

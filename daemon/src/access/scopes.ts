@@ -1,5 +1,4 @@
 import { PalyraError } from '@palyra/shared/errors';
-import { mergeLabels } from '@palyra/shared/labels';
 import { matchesSelector, parseSelector, type NodeSelector, type SelectorSubject } from '@palyra/shared/selectors';
 import type { Actor } from './Actor.js';
 
@@ -50,15 +49,20 @@ function selectorOf(text: string): NodeSelector {
   return selector;
 }
 
-/** A node as a token's selector sees it: its merged labels (operator over node) and capabilities; no status (it changes under the token). */
+/**
+ * A node as a token's selector sees it. Only the operator's labels: a node's own labels (and its
+ * capabilities) are what the node says at RegisterNode, so any paired node could declare
+ * env=prod and put itself in the scope of a token limited by env=prod (Kubernetes keeps
+ * kubelet-set labels out of isolation decisions for the same reason). No status either (it
+ * changes under the token).
+ */
 export type VisibleNode = SelectorSubject & { operatorLabels?: Readonly<Record<string, string>> };
 
 /** Whether the actor may see (and act on) a node: the local owner sees all, a token what its selector matches. */
 export function nodeVisible(actor: Actor, node: VisibleNode | undefined): boolean {
   if (actor.kind === 'local' || actor.nodes === '') return true;
   if (node === undefined) return false;
-  const { status: _status, ...stable } = node;
-  return matchesSelector(selectorOf(actor.nodes), { ...stable, labels: mergeLabels(node.labels ?? {}, node.operatorLabels ?? {}) });
+  return matchesSelector(selectorOf(actor.nodes), { name: node.name, deviceId: node.deviceId, platform: node.platform, labels: node.operatorLabels ?? {} });
 }
 
 /** True when the actor's reads are not narrowed by a node selector (nothing to filter). */

@@ -408,7 +408,18 @@ export function createAdminServiceHandlers(
         facts: (request, node) => ({ node: node?.deviceId ?? request.node.slice(0, 128), details: { set: labelText(request.set ?? {}), remove: (request.remove ?? []).join(',') } }),
       },
       async (request, call) => {
-        const deviceId = deviceIdOf(actorOf(call), request.node);
+        const actor = actorOf(call);
+        // Operator labels decide tokens' scopes: a token limited by a node selector could label
+        // its node into another token's scope (env=prod) and receive that token's dispatches.
+        // Only callers that see every node label.
+        if (!seesEveryNode(actor) && actor.kind === 'token') {
+          const error = new PalyraError('PALYRA_E_FORBIDDEN', `token ${actor.tokenId} (${actor.tokenName}) may not label nodes: it is limited by the node selector "${actor.nodes}", and labels decide other tokens' scopes`, {
+            details: { permission: 'nodes.label' },
+          });
+          auditDenied(deps.audit, deps.logger, actor, 'LabelNode', error);
+          throw error;
+        }
+        const deviceId = deviceIdOf(actor, request.node);
         const change = { set: validateLabels(request.set ?? {}), remove: request.remove ?? [] };
         if (change.remove.length > MAX_LABELS) throw new PalyraError('PALYRA_E_LABEL_INVALID', `at most ${MAX_LABELS} labels removed at once`, { details: { key: '' } });
         return toNodeInfo(await registry.labelNode(deviceId, change));

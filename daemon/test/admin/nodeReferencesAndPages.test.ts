@@ -63,11 +63,13 @@ describe('node references', () => {
     expect(refused.message).toContain('and 40 more');
   });
 
-  it("a token's node selector: a node it may not see is not found and never a candidate (operator labels count)", () => {
+  it("a token's node selector: a node it may not see is not found and never a candidate (only operator labels count)", () => {
     const prod = token('env=prod');
     expect(resolveNodeReference(fleet, prod, 'web-2')).toBe(b);
-    // b is prod by its operator label: both are candidates for this token.
-    expect(refusal(() => resolveNodeReference(fleet, prod, '01J0AAA')).details).toMatchObject({ count: 2 });
+    // b is prod by its operator label; a only says so itself (a node's own labels are not
+    // trusted for a token's scope): b is the only candidate for this token.
+    expect(resolveNodeReference(fleet, prod, '01J0AAA')).toBe(b);
+    expect(refusal(() => resolveNodeReference(fleet, prod, a.deviceId)).code).toBe('PALYRA_E_NODE_NOT_FOUND');
     expect(refusal(() => resolveNodeReference(fleet, prod, 'twin')).code).toBe('PALYRA_E_NODE_NOT_FOUND');
     expect(refusal(() => resolveNodeReference(fleet, prod, c.deviceId)).code).toBe('PALYRA_E_NODE_NOT_FOUND');
     const onlyA = token('name=web-1');

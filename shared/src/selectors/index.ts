@@ -60,7 +60,13 @@ class Parser {
   fail(message: string, at = this.pos): never {
     const column = at + 1;
     // The selector is an operator's input, not a secret: show it with a caret under the character.
-    throw new PalyraError('PALYRA_E_SELECTOR_INVALID', `node selector: ${message} at column ${column}\n  ${this.text}\n  ${' '.repeat(at)}^`, {
+    // Only a window around that character: the input may be far past the bound (a remote
+    // caller's megabyte echoed back in the status trailers broke the answer itself).
+    const from = Math.max(0, at - 40);
+    const to = Math.min(this.text.length, at + 40);
+    const lead = from > 0 ? '…' : '';
+    const shown = `${lead}${this.text.slice(from, to)}${to < this.text.length ? '…' : ''}`.replace(/[^\x20-\x7e…]/g, '?');
+    throw new PalyraError('PALYRA_E_SELECTOR_INVALID', `node selector: ${message} at column ${column}\n  ${shown}\n  ${' '.repeat(at - from + lead.length)}^`, {
       details: { reason: 'selector-invalid', column },
     });
   }
