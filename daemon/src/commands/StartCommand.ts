@@ -182,7 +182,7 @@ export class StartCommand extends StateDirCommand {
     if (this.json) {
       this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ...(info.adminTlsAddress === undefined ? {} : { adminTls: info.adminTlsAddress }), ...(info.metricsAddress === undefined ? {} : { metrics: info.metricsAddress }), ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault, store: info.store })}\n`);
     } else {
-      this.print(`palyrad ready grpc=${info.grpcAddress} quic=${info.quicAddress} admin=${info.adminSocket}${info.adminTlsAddress === undefined ? '' : ` admin-tls=${info.adminTlsAddress}`} ca=${info.caFingerprint}`);
+      this.print(`palyrad ready grpc=${info.grpcAddress} quic=${info.quicAddress} admin=${info.adminSocket}${info.adminTlsAddress === undefined ? '' : ` admin-tls=${info.adminTlsAddress}`}${info.metricsAddress === undefined ? '' : ` metrics=${info.metricsAddress}`} ca=${info.caFingerprint}`);
     }
     await new Promise<void>((resolve) => {
       if (controller.signal.aborted) resolve();
