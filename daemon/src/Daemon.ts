@@ -288,7 +288,7 @@ export class Daemon {
         isRegistered: (deviceId) => registry.getNode(deviceId) !== undefined,
         onDispatch: (dispatch) => {
           publishDispatchEvents(events, dispatch);
-          if (metrics !== undefined) observeDispatch(metrics, dispatch);
+          if (metrics !== undefined) observeDispatch(metrics, dispatch, (deviceId, capability) => capabilities.get(deviceId, capability) !== undefined);
         },
         journal: new DispatchJournal(store),
         onJournalError: (error, what) => logFailure(options.logger, 'error', `dispatch journal: ${what} failed`, error),

@@ -86,12 +86,11 @@ export class DaemonMetrics {
     });
     new Gauge({
       name: 'palyra_node_cert_earliest_expiry_seconds',
-      help: 'Seconds until the earliest node certificate expires (negative: already expired); absent with no nodes.',
+      help: 'Seconds until the earliest node certificate expires (negative: already expired); NaN with no nodes.',
       registers,
       collect() {
-        const { earliestCertExpirySeconds } = current();
-        this.reset();
-        if (earliestCertExpirySeconds !== undefined) this.set(earliestCertExpirySeconds);
+        // NaN, not 0, with no nodes: a comparison in an alert rule is then false, never "expires now".
+        this.set(current().earliestCertExpirySeconds ?? Number.NaN);
       },
     });
     new Gauge({

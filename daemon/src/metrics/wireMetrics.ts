@@ -1,17 +1,22 @@
 import type { Dispatch } from '../dispatch/index.js';
 import type { DispatchStatus } from '../dispatch/types.js';
 import type { NodeRegistry } from '../registry/index.js';
+import { OTHER_LABEL } from './BoundedLabel.js';
 import type { PairingOutcome, DaemonMetrics } from './DaemonMetrics.js';
 
 /**
- * Counts a dispatch once it reaches its final state: one listener on the dispatch, one counter
+ * Counts a dispatch once it reaches its final state (its capability as the label only when its
+ * node announces it: a rejected unknown capability is the caller's text, counted as "other"):
+ * one listener on the dispatch, one counter
  * increment and one histogram observation at its end (nothing else on the dispatch path).
  */
-export function observeDispatch(metrics: DaemonMetrics, dispatch: Dispatch): void {
+export function observeDispatch(metrics: DaemonMetrics, dispatch: Dispatch, announced: (deviceId: string, capability: string) => boolean): void {
   const unsubscribe = dispatch.subscribe((event) => {
     if (event.type !== 'result') return;
     const finishedAt = dispatch.finishedAt ?? Date.now();
-    metrics.dispatchFinished(dispatch.capability, event.result.status as DispatchStatus, (finishedAt - dispatch.createdAt) / 1000);
+    // A capability the node does not announce is whatever the caller typed: never a label value.
+    const capability = announced(dispatch.deviceId, dispatch.capability) ? dispatch.capability : OTHER_LABEL;
+    metrics.dispatchFinished(capability, event.result.status as DispatchStatus, (finishedAt - dispatch.createdAt) / 1000);
     // A finished dispatch replays its result to a late subscriber: unsubscribe after the first.
     queueMicrotask(() => unsubscribe());
   });
