@@ -90,7 +90,8 @@ const HELLO = Buffer.from('hello');
 
 /**
  * The raw baseline's node: the same credentials and channel options, one bidi stream that
- * sends one message and is ready when the server echoes it. No RegisterNode, no protobuf.
+ * sends one message and is ready when the server echoes it, then echoes whatever the server
+ * sends (the fan-out floor). No RegisterNode, no protobuf.
  */
 export function connectRawNode(identity, address, { onLost, signal } = {}) {
   const client = new RawClient(address, createDaemonCredentials(identity), SIM_CHANNEL_OPTIONS);
@@ -102,7 +103,9 @@ export function connectRawNode(identity, address, { onLost, signal } = {}) {
   const ready = new Promise((resolve, reject) => {
     signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
     let echoed = false;
-    call.on('data', () => {
+    call.on('data', (message) => {
+      // After the first (the ready echo), every message is a fan-out message: echo it back.
+      if (echoed) call.write(message);
       echoed = true;
       resolve();
     });
