@@ -29,6 +29,8 @@ export class DaemonMetrics {
   private readonly dispatchDuration: Histogram<'state'>;
   private readonly pairings: Counter<'outcome'>;
   private readonly roundTrips: Histogram<'transport'>;
+  private renders = 0;
+  private scrapeSnapshot: FleetSnapshot | undefined;
 
   constructor(snapshot: () => FleetSnapshot, { processMetrics = true }: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -55,13 +57,9 @@ export class DaemonMetrics {
       buckets: RTT_BUCKETS,
       registers,
     });
-    let last: FleetSnapshot | undefined;
-    // One snapshot per scrape, shared by the gauges below (each collect() runs in the same scrape).
-    const current = (): FleetSnapshot => {
-      last ??= snapshot();
-      queueMicrotask(() => (last = undefined));
-      return last;
-    };
+    // One snapshot per scrape, shared by the gauges below (render() holds it while the registry
+    // collects; the registry awaits between metrics, so a microtask-scoped cache would not do).
+    const current = (): FleetSnapshot => (this.renders > 0 ? (this.scrapeSnapshot ??= snapshot()) : snapshot());
     new Gauge({
       name: 'palyra_nodes',
       help: 'Registered nodes by status (online, offline) and transport of their health channel (quic, grpc, none when offline).',
@@ -130,6 +128,12 @@ export class DaemonMetrics {
 
   /** The Prometheus text exposition. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    this.renders += 1;
+    try {
+      return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    } finally {
+      this.renders -= 1;
+      if (this.renders === 0) this.scrapeSnapshot = undefined;
+    }
   }
 }
