@@ -179,6 +179,10 @@ export class StartCommand extends StateDirCommand {
     this.context.stderr.write(`palyrad: keys encrypted at rest (vault ${info.vault.backend}): ${info.vault.description}\n`);
     if (info.quicDisabledReason !== undefined) this.context.stderr.write(`palyrad: QUIC is disabled (${info.quicDisabledReason}); nodes use gRPC only\n`);
     if (info.quicNotice !== undefined) this.context.stderr.write(`palyrad: ${info.quicNotice}\n`);
+    if (info.metricsAddress !== undefined && /^(0\.0\.0\.0|\[?::\]?):/.test(info.metricsAddress)) {
+      // Plain HTTP without authentication: on every interface, anyone who reaches the host reads it.
+      this.context.stderr.write(`palyrad: warning: the metrics endpoint ${info.metricsAddress} (plain HTTP, no authentication) listens on every interface: bind --metrics-listen to localhost or a private address\n`);
+    }
     if (this.json) {
       this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ...(info.adminTlsAddress === undefined ? {} : { adminTls: info.adminTlsAddress }), ...(info.metricsAddress === undefined ? {} : { metrics: info.metricsAddress }), ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault, store: info.store })}\n`);
     } else {
