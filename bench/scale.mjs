@@ -210,9 +210,9 @@ export async function runScale(opts = {}) {
         result.ratios.fanOutTimeDaemonToBaseline = round(result.fanOut.allResultsInSeconds / result.baseline.fanOut.allResultsInSeconds, 1);
         result.ratios.fanOutCpuPerNodeDaemonToBaseline = round(result.fanOut.daemonCpuUsPerNodeDispatch / result.baseline.fanOut.serverCpuUsPerMessage, 1);
       }
-      result.nodesList = await timeNodesList(daemon.stateDir, nodes);
       const afterFanOut = rss(daemon.pid);
       result.daemonRss.afterFanOutMiB = round(afterFanOut.rss / MiB, 1);
+      result.nodesList = await timeNodesList(daemon.stateDir, nodes);
 
       result.register.sessionsLostAndReconnected = await lostSessions(workers);
 
