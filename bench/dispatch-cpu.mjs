@@ -11,7 +11,8 @@
 // Flags: --quick, --rate N, --seconds S, --cli N (CLI dispatches, default 10),
 // --transport grpc|quic|both|none (none: the baseline only), --baseline off (skip the echo
 // baseline, e.g. for old/new A/B runs of the daemon alone), --store sqlite|postgres (the daemon's
-// store; postgres starts a server of the run's own, fsync on).
+// store; postgres starts a server of the run's own, fsync on), --metrics on|off (the daemon with
+// --metrics-listen, for the A/B of issue 17: results in dispatch-cpu-metrics-on|off.json).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,12 +57,13 @@ function cliInvoke(stateDir, deviceId) {
 async function measureTransport(transport, cfg, opts) {
   const { ControlClient } = await pkgs();
   const base = await tempDir(`dispatch-cpu-${transport}`);
-  const daemon = await startDaemon(`${base}/daemon`, [...(transport === 'quic' ? ['--quic-listen', '127.0.0.1:0'] : []), ...(await storeArgs(opts))]);
+  const daemon = await startDaemon(`${base}/daemon`, [...(transport === 'quic' ? ['--quic-listen', '127.0.0.1:0'] : []), ...(await storeArgs(opts)), ...(opts.metrics === 'on' ? ['--metrics-listen', '127.0.0.1:0'] : [])]);
   const client = await ControlClient.connect(daemon.stateDir);
   // What the daemon's CPU includes: since issue 14 every dispatch is journaled in its store
   // (SQLite in the state dir by default; --store postgres: a PostgreSQL of the run's own, fsync on).
   const out = {
     transport,
+    metrics: opts.metrics === 'on' ? 'on (--metrics-listen, not scraped)' : 'off',
     journal: !existsSync(join(ROOT, 'daemon', 'src', 'dispatch', 'DispatchJournal.ts'))
       ? 'none (a daemon without the dispatch journal)'
       : opts.store === 'postgres'
@@ -118,7 +120,8 @@ export async function runDispatchCpu(opts = {}) {
   const transports = opts.transport === 'grpc' || opts.transport === 'quic' ? [opts.transport] : opts.transport === 'none' ? [] : ['grpc', 'quic'];
   const result = { benchmark: 'dispatch-cpu', machine: machine(), config: cfg, baselineTwoHops: opts.baseline === 'off' ? null : await measureBaseline(cfg), transports: [] };
   for (const t of transports) result.transports.push(await measureTransport(t, cfg, opts));
-  await writeResult(opts.store === 'postgres' ? 'dispatch-cpu-postgres' : 'dispatch-cpu', result);
+  const name = opts.metrics === 'on' || opts.metrics === 'off' ? `dispatch-cpu-metrics-${opts.metrics}` : opts.store === 'postgres' ? 'dispatch-cpu-postgres' : 'dispatch-cpu';
+  await writeResult(name, result);
   return result;
 }
 

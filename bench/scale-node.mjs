@@ -1,6 +1,6 @@
 // A light simulated node for bench/scale: what a NodeAgent does on the wire and nothing else.
 // It uses the agent's own pieces from dist (mTLS credentials that accept only the daemon's
-// certificate, the channel options with keepalive, SessionDispatches that answer a dispatch
+// certificate, the channel options with keepalive, RunningDispatches that answer a dispatch
 // with `started` then `result`): RegisterNode announcing bench.noop, then one Session stream
 // (hello, welcome). No config, plugin host, schema compilation, QUIC or health pings.
 import * as grpc from '@grpc/grpc-js';
@@ -12,7 +12,7 @@ import { NOOP_CAPABILITY, SIM_NODE_INFO } from './scale-seed.mjs';
 const AGENT_DIST = `${ROOT}agent/dist`;
 const { createDaemonCredentials } = await import(`${AGENT_DIST}/connection/daemonCredentials.js`);
 const { CLIENT_CHANNEL_OPTIONS } = await import(`${AGENT_DIST}/connection/clientOptions.js`);
-const { SessionDispatches } = await import(`${AGENT_DIST}/connection/SessionDispatches.js`);
+const { RunningDispatches } = await import(`${AGENT_DIST}/connection/RunningDispatches.js`);
 
 /**
  * Every node its own channel, its own TCP+TLS connection: grpc-js already keeps channels with
@@ -55,9 +55,14 @@ export function connectLightNode(identity, address, { onLost, signal } = {}) {
       (error) => {
         if (error) return reject(error);
         call = client.Session();
-        const dispatches = new SessionDispatches(NOOP_EXECUTOR, (message) => {
+        const send = (message) => {
           if (!call.writableEnded && !call.destroyed) call.write(message);
-        });
+        };
+        // The agent's RunningDispatches (issue 14) with an outbox that only sends: a simulated
+        // node keeps no result on disk (the daemon's ResultAck is ignored).
+        const outbox = { has: () => false, add: (result) => send({ result }) };
+        const dispatches = new RunningDispatches(NOOP_EXECUTOR, outbox);
+        dispatches.attach(send);
         let welcomed = false;
         call.on('data', (message) => {
           if (message.body === 'welcome') {
@@ -67,7 +72,8 @@ export function connectLightNode(identity, address, { onLost, signal } = {}) {
           else if (message.body === 'cancel' && message.cancel) dispatches.cancel(message.cancel.dispatchId);
         });
         const end = (err) => {
-          dispatches.abortAll();
+          dispatches.detach(send);
+          void dispatches.stop();
           if (welcomed) onLost?.(err);
           else reject(err);
         };
@@ -90,7 +96,8 @@ const HELLO = Buffer.from('hello');
 
 /**
  * The raw baseline's node: the same credentials and channel options, one bidi stream that
- * sends one message and is ready when the server echoes it. No RegisterNode, no protobuf.
+ * sends one message and is ready when the server echoes it, then echoes whatever the server
+ * sends (the fan-out floor). No RegisterNode, no protobuf.
  */
 export function connectRawNode(identity, address, { onLost, signal } = {}) {
   const client = new RawClient(address, createDaemonCredentials(identity), SIM_CHANNEL_OPTIONS);
@@ -102,7 +109,9 @@ export function connectRawNode(identity, address, { onLost, signal } = {}) {
   const ready = new Promise((resolve, reject) => {
     signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
     let echoed = false;
-    call.on('data', () => {
+    call.on('data', (message) => {
+      // After the first (the ready echo), every message is a fan-out message: echo it back.
+      if (echoed) call.write(message);
       echoed = true;
       resolve();
     });

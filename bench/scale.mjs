@@ -7,13 +7,17 @@
 //      credentials, the same N client connections each holding one bidi stream;
 //   3. daemon: `palyrad start`; connect all (RegisterNode + Session), time until ListNodes
 //      shows all online, RSS idle and all online; fan-out of bench.noop to every node; SIGKILL
-//      one worker and time until its nodes show offline.
+//      one worker and time until its nodes show offline; `palyrad nodes list` at N nodes beside
+//      `node -e 0`.
+//   Fan-out (issue 17): time to all results, daemon CPU per node-dispatch and peak RSS during it,
+//   beside the raw server writing one message down each of its N held streams (echoed back).
 // Flags: --nodes N (default 1000), --workers W (default N/250, 2..16), --concurrency C
-// (connection attempts in flight per worker, default 128/W), --no-baseline.
-import { fork } from 'node:child_process';
+// (connection attempts in flight per worker, default 128/W), --no-baseline, --result NAME
+// (bench/results/NAME.json; default scale).
+import { fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { cleanupAll, machine, nowMs, onCleanup, parseArgs, pkgs, procCpuMs, round, startDaemon, stats, storeArgs, tempDir, writeResult } from './lib.mjs';
+import { PALYRAD, childEnv, cleanupAll, machine, nowMs, onCleanup, parseArgs, pkgs, procCpuMs, round, startDaemon, stats, storeArgs, tempDir, writeResult } from './lib.mjs';
 import { createCa, generateKeyPool, writeSeededState } from './scale-seed.mjs';
 
 const WORKER = fileURLToPath(new URL('./scale-worker.mjs', import.meta.url));
@@ -86,6 +90,19 @@ export async function runScale(opts = {}) {
           perConnectionKiB: round((all.rss - idle.rss) / 1024 / nodes, 1),
           perConnectionAnonKiB: round((all.anon - idle.anon) / 1024 / nodes, 1),
         };
+        // The fan-out floor: one 64-byte message down every held stream, echoed back.
+        const peak = peakRss(raw.pid);
+        const cpuF = procCpuMs(raw.pid);
+        const fanned = await raw.fanOut(64);
+        const fanCpuMs = procCpuMs(raw.pid) - cpuF;
+        result.baseline.fanOut = {
+          what: 'one 64-byte message written down every held stream, each echoed back by its client: the relay of N messages without Palyra code',
+          sent: fanned.sent,
+          answered: fanned.answered,
+          allResultsInSeconds: round(fanned.ms / 1000, 3),
+          serverCpuUsPerMessage: round((fanCpuMs * 1000) / Math.max(1, fanned.sent), 1),
+          peakRssMiB: round(peak.stop() / MiB, 1),
+        };
         result.baseline.sessionsLostAndReconnected = await closeWorkers(workers);
       } finally {
         await raw.stop();
@@ -153,6 +170,8 @@ export async function runScale(opts = {}) {
       const per = [];
       let failed = 0;
       let firstError;
+      const fanPeak = peakRss(daemon.pid);
+      const fanCpu0 = procCpuMs(daemon.pid);
       const tf = nowMs();
       const fanOutOne = async (deviceId) => {
         const t = nowMs();
@@ -174,9 +193,26 @@ export async function runScale(opts = {}) {
           }
         }),
       );
-      result.fanOut = { nodes: devices.length, allResultsInSeconds: round((nowMs() - tf) / 1000, 3), succeeded: per.length, failed, perDispatchMs: per.length > 0 ? stats(per) : null, ...(firstError ? { firstError } : {}) };
+      const fanSeconds = (nowMs() - tf) / 1000;
+      const fanCpuMs = procCpuMs(daemon.pid) - fanCpu0;
+      result.fanOut = {
+        how: `bench.noop to every node through one ControlClient (InvokeMany, one request per node, at most ${FAN_OUT_IN_FLIGHT} in flight); switch to ControlClient.invokeMany({ selector }) once i17-fanout lands (the wire path is the same)`,
+        nodes: devices.length,
+        allResultsInSeconds: round(fanSeconds, 3),
+        succeeded: per.length,
+        failed,
+        daemonCpuUsPerNodeDispatch: round((fanCpuMs * 1000) / Math.max(1, devices.length), 1),
+        daemonPeakRssMiB: round(fanPeak.stop() / MiB, 1),
+        perDispatchMs: per.length > 0 ? stats(per) : null,
+        ...(firstError ? { firstError } : {}),
+      };
+      if (result.baseline?.fanOut) {
+        result.ratios.fanOutTimeDaemonToBaseline = round(result.fanOut.allResultsInSeconds / result.baseline.fanOut.allResultsInSeconds, 1);
+        result.ratios.fanOutCpuPerNodeDaemonToBaseline = round(result.fanOut.daemonCpuUsPerNodeDispatch / result.baseline.fanOut.serverCpuUsPerMessage, 1);
+      }
       const afterFanOut = rss(daemon.pid);
       result.daemonRss.afterFanOutMiB = round(afterFanOut.rss / MiB, 1);
+      result.nodesList = await timeNodesList(daemon.stateDir, nodes);
 
       result.register.sessionsLostAndReconnected = await lostSessions(workers);
 
@@ -212,7 +248,7 @@ export async function runScale(opts = {}) {
     await sleep(500);
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
   }
-  await writeResult(opts.store === 'postgres' ? 'scale-postgres' : 'scale', result);
+  await writeResult(typeof opts.result === 'string' ? opts.result : opts.store === 'postgres' ? 'scale-postgres' : 'scale', result);
   return result;
 }
 
@@ -297,7 +333,72 @@ async function startBaselineServer(material) {
     child.on('message', (m) => m.type === 'listening' && resolve(m.port));
     child.once('exit', (code) => reject(new Error(`baseline server exited (${code}): ${stderr}`)));
   });
-  return { pid: child.pid, port, stop };
+  const fanOut = (bytes) =>
+    new Promise((resolve) => {
+      const onMessage = (m) => {
+        if (m.type !== 'fannedOut') return;
+        child.off('message', onMessage);
+        resolve(m);
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'fanout', bytes });
+    });
+  return { pid: child.pid, port, stop, fanOut };
+}
+
+/** Samples a process's RSS every 20 ms until stop(), which returns the highest seen (bytes). */
+function peakRss(pid) {
+  let peak = rss(pid).rss;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rss(pid).rss);
+    } catch {
+      // the process is gone: keep what was seen
+    }
+  }, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, rss(pid).rss);
+    },
+  };
+}
+
+/**
+ * Wall time of \`palyrad nodes list --json\` at N registered nodes (the CLI's start-up, the
+ * ListNodes call, printing), beside \`node -e 0\` (Node's own start-up), median of 3 each.
+ * Switch to \`nodes list -l SELECTOR\` (paged) once i17-labels lands.
+ */
+async function timeNodesList(stateDir, nodes) {
+  const run = (args) =>
+    new Promise((resolve, reject) => {
+      const t = nowMs();
+      const child = spawn(process.execPath, args, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let bytes = 0;
+      let err = '';
+      child.stdout.on('data', (d) => (bytes += d.length));
+      child.stderr.on('data', (d) => (err = (err + d).slice(-500)));
+      child.on('exit', (code) => resolve({ ms: nowMs() - t, code, bytes, err }));
+      child.on('error', reject);
+    });
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const list = [];
+  const bare = [];
+  let last;
+  for (let i = 0; i < 3; i += 1) {
+    last = await run([PALYRAD, 'nodes', 'list', '--json', '--state-dir', stateDir]);
+    list.push(last.ms);
+    bare.push((await run(['-e', '0'])).ms);
+  }
+  return {
+    nodes,
+    command: 'palyrad nodes list --json (all nodes; -l SELECTOR once i17-labels lands)',
+    exitCode: last.code,
+    ...(last.code === 0 ? { outputBytes: last.bytes } : { error: last.err }),
+    medianMs: round(median(list), 0),
+    nodeDashEZeroMedianMs: round(median(bare), 0),
+    ratioToNodeDashEZero: round(median(list) / median(bare), 1),
+  };
 }
 
 /**

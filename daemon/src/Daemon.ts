@@ -41,6 +41,10 @@ import { DEFAULT_QUIC_MAX_CONNECTIONS, QuicNodeServer } from './quic/QuicNodeSer
 import type { StoreEngine } from './store/SqlDatabase.js';
 import { AuditLog } from './audit/AuditLog.js';
 import { recordRegistryEvents } from './audit/recordRegistryEvents.js';
+import { DaemonMetrics } from './metrics/DaemonMetrics.js';
+import { fleetSnapshot } from './metrics/fleetSnapshot.js';
+import { MetricsServer, type MetricsServerLimits } from './metrics/MetricsServer.js';
+import { countPairingOutcomes, observeDispatch } from './metrics/wireMetrics.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -110,6 +114,13 @@ export interface DaemonOptions {
    * this address (port 0 picks one). Undefined: off; the Unix socket is always there.
    */
   adminListen?: HostPort;
+  /**
+   * The Prometheus endpoint (`--metrics-listen`): plain HTTP GET /metrics on this address (port
+   * 0 picks one). Undefined: off, and no metric is collected.
+   */
+  metricsListen?: HostPort;
+  /** Bounds of the metrics endpoint (tests: short timeouts). */
+  metricsLimits?: Partial<MetricsServerLimits>;
   signal?: AbortSignal;
 }
 
@@ -126,6 +137,8 @@ export interface DaemonInfo {
   adminSocket: string;
   /** HOST:PORT of the remote admin endpoint, when --admin-listen is on. */
   adminTlsAddress?: string;
+  /** HOST:PORT of the metrics endpoint, when --metrics-listen is on. */
+  metricsAddress?: string;
   caFingerprint: string;
   stateDir: string;
   /** Which backend holds the CA and server keys. */
@@ -245,7 +258,12 @@ export class Daemon {
       add('schema worker', schemaWorker);
       const capabilities = new NodeCapabilities(schemaWorker);
       const events = new DaemonEvents({ logger: options.logger });
-      const health = new NodeHealth(options.healthPingsPerSecond === undefined ? {} : { pingsPerSecond: options.healthPingsPerSecond });
+      // Off by default: then nothing is counted anywhere (the hooks below stay undefined).
+      let metrics: DaemonMetrics | undefined;
+      const health = new NodeHealth({
+        ...(options.healthPingsPerSecond === undefined ? {} : { pingsPerSecond: options.healthPingsPerSecond }),
+        onRoundTrip: (transport, rttMs) => metrics?.healthRoundTrip(transport, rttMs),
+      });
       const unwireEvents = wireDaemonEvents(events, sessions, registry);
       add('event wiring', { stop: async () => unwireEvents() });
       const renewalGraceMs = options.renewalGraceMs ?? DEFAULT_RENEWAL_GRACE_MS;
@@ -268,7 +286,10 @@ export class Daemon {
       const dispatcher = new DispatchCoordinator({
         capabilities,
         isRegistered: (deviceId) => registry.getNode(deviceId) !== undefined,
-        onDispatch: (dispatch) => publishDispatchEvents(events, dispatch),
+        onDispatch: (dispatch) => {
+          publishDispatchEvents(events, dispatch);
+          if (metrics !== undefined) observeDispatch(metrics, dispatch, (deviceId, capability) => capabilities.get(deviceId, capability) !== undefined);
+        },
         journal: new DispatchJournal(store),
         onJournalError: (error, what) => logFailure(options.logger, 'error', `dispatch journal: ${what} failed`, error),
       });
@@ -331,6 +352,20 @@ export class Daemon {
             : 'auto-approve is on for QR pairing: every node that completes a QR pairing is admitted without an operator',
         );
       }
+      if (options.metricsListen !== undefined) {
+        metrics = new DaemonMetrics(() =>
+          fleetSnapshot({
+            nodes: () => registry.listNodes(),
+            isOnline: (deviceId) => sessions.isOnline(deviceId),
+            transportOf: (deviceId, online) => health.transportOf(deviceId, online),
+            queue: () => dispatcher.queueDepth(),
+            now: certificateClock,
+            graceMs: renewalGraceMs,
+          }),
+        );
+        const stopCountingPairings = countPairingOutcomes(metrics, registry);
+        add('pairing outcome metrics', { stop: async () => stopCountingPairings() });
+      }
       const rpc = new NodeRpcServer(options.listen, provider, {
         registry,
         sessions,
@@ -345,6 +380,7 @@ export class Daemon {
         requestTtlMs: options.requestTtlMs ?? DEFAULT_REQUEST_TTL_MS,
         logger: options.logger,
         pairingLimits: { ...DEFAULT_PAIRING_LIMITS, ...options.pairingLimits },
+        onPairingFailed: () => metrics?.pairingOutcome('failed'),
         renewal: {
           certValidityMs,
           renewalGraceMs,
@@ -464,6 +500,13 @@ export class Daemon {
       await admin.start();
       adminTlsAddress = admin.remoteAddress ?? '';
       if (adminTlsAddress !== '') info.adminTlsAddress = adminTlsAddress;
+      if (metrics !== undefined && options.metricsListen !== undefined) {
+        const collected = metrics;
+        const metricsServer = new MetricsServer(options.metricsListen, () => collected.render(), options.metricsLimits);
+        add('metrics endpoint', metricsServer);
+        await metricsServer.start();
+        info.metricsAddress = formatHostPort(metricsServer.address);
+      }
       // Stopped first: watchers learn the daemon is stopping (never `cancelled`), and every
       // dispatch stays in the journal as it is, for the next run to reconcile.
       add('dispatch coordinator', { stop: () => dispatcher.stop() }, { untilDone: true });

@@ -10,7 +10,7 @@ export class StartCommand extends StateDirCommand {
     description: 'Run the daemon in the foreground',
     details: `
       The first start creates the certificate authority in the state directory. When the
-      daemon is ready it prints one line: \`palyrad ready grpc=HOST:PORT quic=... admin=SOCKET [admin-tls=HOST:PORT] ca=SHA256\`.
+      daemon is ready it prints one line: \`palyrad ready grpc=HOST:PORT quic=... admin=SOCKET [admin-tls=HOST:PORT] [metrics=HOST:PORT] ca=SHA256\`.
       SIGINT or SIGTERM stop it cleanly.
     `,
     examples: [
@@ -19,6 +19,7 @@ export class StartCommand extends StateDirCommand {
       ['QUIC on its own port, at most 1000 connections', 'palyrad start --quic-listen 0.0.0.0:9444 --quic-max-connections 1000'],
       ['gRPC only', 'palyrad start --quic-listen off'],
       ['The admin API for remote operators too (API tokens over TLS)', 'palyrad start --admin-listen 0.0.0.0:7445'],
+      ['Prometheus metrics on localhost (plain HTTP: keep it off public networks)', 'palyrad start --metrics-listen 127.0.0.1:9464'],
       ['Admit nodes that pair with a QR code without an operator (automation)', 'palyrad start --auto-approve qr'],
       ['State in PostgreSQL (the password from PGPASSWORD)', 'palyrad start --store postgres://palyra@db.example:5432/palyra'],
     ],
@@ -79,6 +80,11 @@ export class StartCommand extends StateDirCommand {
       'Serve the admin API remotely over TLS on HOST:PORT (the server certificate; callers present API tokens, see palyrad tokens create; ' +
       'env PALYRA_ADMIN_LISTEN; default off; port 0 picks a free port). The admin socket stays',
   });
+  metricsListen = Option.String('--metrics-listen', {
+    description:
+      'Serve Prometheus metrics (GET /metrics, plain HTTP, no authentication) on HOST:PORT: bind it to localhost or a private network ' +
+      '(env PALYRA_METRICS_LISTEN; default off; port 0 picks a free port; see docs/metrics.md)',
+  });
   auditMaxFileBytes = Option.String('--audit-max-file-bytes', {
     description: 'Rotate the audit log\'s audit.log at this size in bytes (env PALYRA_AUDIT_MAX_FILE_BYTES; default 67108864 = 64 MiB; at least 65536). Rotated files are never deleted by the daemon',
   });
@@ -116,6 +122,7 @@ export class StartCommand extends StateDirCommand {
         logLevel: this.logLevel,
         store: this.store,
         adminListen: this.adminListen,
+        metricsListen: this.metricsListen,
         auditMaxFileBytes: this.auditMaxFileBytes,
       },
       { configPath: this.config },
@@ -158,6 +165,7 @@ export class StartCommand extends StateDirCommand {
         pairingLimits: { total: settings.maxPairings.value, perAddress: settings.maxPairingsPerAddress.value },
         ...(settings.store.value === '' ? {} : { store: settings.store.value }),
         ...(settings.adminListen.value === '' ? {} : { adminListen: parseHostPort(settings.adminListen.value, '--admin-listen') }),
+        ...(settings.metricsListen.value === '' ? {} : { metricsListen: parseHostPort(settings.metricsListen.value, '--metrics-listen') }),
         auditMaxFileBytes: settings.auditMaxFileBytes.value,
         signal: controller.signal,
       });
@@ -171,10 +179,14 @@ export class StartCommand extends StateDirCommand {
     this.context.stderr.write(`palyrad: keys encrypted at rest (vault ${info.vault.backend}): ${info.vault.description}\n`);
     if (info.quicDisabledReason !== undefined) this.context.stderr.write(`palyrad: QUIC is disabled (${info.quicDisabledReason}); nodes use gRPC only\n`);
     if (info.quicNotice !== undefined) this.context.stderr.write(`palyrad: ${info.quicNotice}\n`);
+    if (info.metricsAddress !== undefined && /^(0\.0\.0\.0|\[?::\]?):/.test(info.metricsAddress)) {
+      // Plain HTTP without authentication: on every interface, anyone who reaches the host reads it.
+      this.context.stderr.write(`palyrad: warning: the metrics endpoint ${info.metricsAddress} (plain HTTP, no authentication) listens on every interface: bind --metrics-listen to localhost or a private address\n`);
+    }
     if (this.json) {
-      this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ...(info.adminTlsAddress === undefined ? {} : { adminTls: info.adminTlsAddress }), ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault, store: info.store })}\n`);
+      this.context.stdout.write(`${JSON.stringify({ event: 'ready', grpc: info.grpcAddress, quic: info.quicAddress, admin: info.adminSocket, ...(info.adminTlsAddress === undefined ? {} : { adminTls: info.adminTlsAddress }), ...(info.metricsAddress === undefined ? {} : { metrics: info.metricsAddress }), ca: info.caFingerprint, stateDir: info.stateDir, pid: process.pid, vault: info.vault, store: info.store })}\n`);
     } else {
-      this.print(`palyrad ready grpc=${info.grpcAddress} quic=${info.quicAddress} admin=${info.adminSocket}${info.adminTlsAddress === undefined ? '' : ` admin-tls=${info.adminTlsAddress}`} ca=${info.caFingerprint}`);
+      this.print(`palyrad ready grpc=${info.grpcAddress} quic=${info.quicAddress} admin=${info.adminSocket}${info.adminTlsAddress === undefined ? '' : ` admin-tls=${info.adminTlsAddress}`}${info.metricsAddress === undefined ? '' : ` metrics=${info.metricsAddress}`} ca=${info.caFingerprint}`);
     }
     await new Promise<void>((resolve) => {
       if (controller.signal.aborted) resolve();

@@ -39,6 +39,8 @@ export interface DaemonSettings {
   store: string;
   /** The remote admin endpoint (AdminService over TLS with API tokens), HOST:PORT; empty: off. */
   adminListen: string;
+  /** The Prometheus endpoint (plain HTTP GET /metrics), HOST:PORT; empty: off. */
+  metricsListen: string;
   /** Size at which the audit log's audit.log is rotated (bytes). */
   auditMaxFileBytes: number;
 }
@@ -158,6 +160,7 @@ export const DAEMON_SETTINGS: SettingsSpec<DaemonSettings> = {
     redact: (value) => redactPostgresUrl(value),
   },
   adminListen: { flag: '--admin-listen', env: 'PALYRA_ADMIN_LISTEN', default: '', parse: (t, from) => (t === '' ? t : hostPort(t, from)) },
+  metricsListen: { flag: '--metrics-listen', env: 'PALYRA_METRICS_LISTEN', default: '', parse: (t, from) => (t === '' ? t : hostPort(t, from)) },
   auditMaxFileBytes: {
     flag: '--audit-max-file-bytes',
     env: 'PALYRA_AUDIT_MAX_FILE_BYTES',
@@ -196,6 +199,7 @@ export const DAEMON_CONFIG_SCHEMA: JsonSchema = {
     logLevel: { enum: [...LOG_LEVELS] },
     store: { type: 'string', pattern: STORE_PATTERN },
     adminListen: { type: 'string', pattern: HOST_PORT_PATTERN },
+    metricsListen: { type: 'string', pattern: HOST_PORT_PATTERN },
     auditMaxFileBytes: { type: 'integer', minimum: MIN_AUDIT_MAX_FILE_BYTES, maximum: MAX_AUDIT_MAX_FILE_BYTES },
   },
 };

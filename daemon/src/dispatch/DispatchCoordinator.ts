@@ -316,6 +316,18 @@ export class DispatchCoordinator {
     return this.finish(dispatch, 'cancelled', new PalyraError('PALYRA_E_CANCELLED', reason));
   }
 
+  /** Dispatches waiting in every node's queue and in flight (the metrics' gauges; O(nodes with a queue)). */
+  queueDepth(): { waiting: number; inFlight: number } {
+    let waiting = 0;
+    let inFlight = 0;
+    for (const queue of this.queues.values()) {
+      const depth = queue.depth;
+      waiting += depth.waiting;
+      inFlight += depth.inFlight;
+    }
+    return { waiting, inFlight };
+  }
+
   get(dispatchId: string): Dispatch | undefined {
     return this.recent.get(dispatchId);
   }

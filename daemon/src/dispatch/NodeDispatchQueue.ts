@@ -36,6 +36,11 @@ export class NodeDispatchQueue {
     return this.queued.length + this.inFlight.size + this.sending.size;
   }
 
+  /** Waiting (not sent yet) and sent-not-finished, for the metrics. */
+  get depth(): { waiting: number; inFlight: number } {
+    return { waiting: this.queued.length, inFlight: this.inFlight.size + this.sending.size };
+  }
+
   /** The node's session's send, while one is attached (for ResultAck). */
   get sender(): ((message: DaemonMessage) => void) | undefined {
     return this.send;

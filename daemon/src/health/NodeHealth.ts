@@ -45,8 +45,12 @@ export class NodeHealth {
   private readonly pingBudgets: TokenBuckets;
   private readonly pingsPerSecond: number;
 
-  constructor({ pingsPerSecond = HEALTH_PINGS_PER_SECOND }: { pingsPerSecond?: number } = {}) {
+  private readonly onRoundTrip: ((transport: NodeTransport, rttMs: number) => void) | undefined;
+
+  /** @param onRoundTrip told every round trip a node reports (the metrics' histogram). */
+  constructor({ pingsPerSecond = HEALTH_PINGS_PER_SECOND, onRoundTrip }: { pingsPerSecond?: number; onRoundTrip?: (transport: NodeTransport, rttMs: number) => void } = {}) {
     this.pingsPerSecond = pingsPerSecond;
+    this.onRoundTrip = onRoundTrip;
     this.pingBudgets = new TokenBuckets(2 * pingsPerSecond, 1000 / pingsPerSecond);
   }
 
@@ -85,6 +89,7 @@ export class NodeHealth {
     const record = this.records.get(deviceId);
     if (record === undefined) return;
     this.records.set(deviceId, { ...record, rttMs: Math.round(rttMs * 1000) / 1000, transport });
+    this.onRoundTrip?.(transport, rttMs);
   }
 
   get(deviceId: string): Readonly<NodeHealthRecord> | undefined {

@@ -41,6 +41,8 @@ export interface PairingServiceDeps {
   pairingLimits?: PeerLimits;
   /** Lines a peer can trigger at will (refused and failed attempts) go through it, when given, instead of `logger`. */
   peerLog?: RateLimitedLog;
+  /** Told each exchange that broke off with an error (wrong PIN, timeout, protocol error): the metrics. */
+  onPairingFailed?: () => void;
 }
 
 type Stage = 'hello' | 'share' | 'confirm' | 'waiting' | 'done';
@@ -317,6 +319,7 @@ class PairingAttempt {
     const stage = this.stage;
     this.finish();
     if (this.call.writableEnded || this.call.destroyed) return;
+    this.deps.onPairingFailed?.();
     const palyra = PalyraError.from(error);
     const fields = { remoteAddress: this.call.getPeer(), method: this.code?.method, stage, errorCode: palyra.code, attempts: this.code?.attempts };
     if (this.deps.peerLog !== undefined) this.deps.peerLog.note('warn', `pairing-failed:${palyra.code}`, fields, 'pairing attempt failed');
