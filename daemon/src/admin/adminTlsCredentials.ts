@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import type { SecureContextOptions } from 'node:tls';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { derToPem, pemCertificates } from '@palyra/shared/x509';
-import { NODE_TLS_POLICY } from '../rpc/serverCredentials.js';
+import { NODE_TLS_POLICY, createPolicyServerCredentials } from '../rpc/serverCredentials.js';
 import type { TlsCertificateProvider, TlsMaterial } from '../rpc/TlsCertificateProvider.js';
 
 /**
@@ -13,19 +13,8 @@ import type { TlsCertificateProvider, TlsMaterial } from '../rpc/TlsCertificateP
  * server certificate with it. Every renewal of the server certificate (and CA rotation) is
  * applied to new connections without a restart.
  */
-class AdminTlsCredentials extends grpc.ServerCredentials {
-  constructor(provider: TlsCertificateProvider) {
-    super({ requestCert: false, rejectUnauthorized: false, ...NODE_TLS_POLICY }, adminContextOptions(provider.material));
-    provider.onUpdate((material) => this.updateSecureContextOptions(adminContextOptions(material)));
-  }
-
-  override _equals(other: grpc.ServerCredentials): boolean {
-    return this === other;
-  }
-}
-
 export function createAdminTlsCredentials(provider: TlsCertificateProvider): grpc.ServerCredentials {
-  return new AdminTlsCredentials(provider);
+  return createPolicyServerCredentials(provider, { requestCert: false, contextOf: adminContextOptions });
 }
 
 function adminContextOptions(material: TlsMaterial): SecureContextOptions {

@@ -36,10 +36,10 @@ export const NODE_TLS_POLICY = {
  * the first one included) resets anything left out, the cipher list and minimum version among
  * them, to Node's defaults. Here every context carries NODE_TLS_POLICY.
  */
-class NodeServerCredentials extends grpc.ServerCredentials {
-  constructor(provider: TlsCertificateProvider) {
-    super({ requestCert: true, rejectUnauthorized: false, ...NODE_TLS_POLICY }, contextOptions(provider.material));
-    provider.onUpdate((material) => this.updateSecureContextOptions(contextOptions(material)));
+class PolicyServerCredentials extends grpc.ServerCredentials {
+  constructor(provider: TlsCertificateProvider, requestCert: boolean, contextOf: (material: TlsMaterial) => SecureContextOptions) {
+    super({ requestCert, rejectUnauthorized: false, ...NODE_TLS_POLICY }, contextOf(provider.material));
+    provider.onUpdate((material) => this.updateSecureContextOptions(contextOf(material)));
   }
 
   override _equals(other: grpc.ServerCredentials): boolean {
@@ -52,7 +52,20 @@ function contextOptions(material: TlsMaterial): SecureContextOptions {
 }
 
 export function createNodeServerCredentials(provider: TlsCertificateProvider): grpc.ServerCredentials {
-  return new NodeServerCredentials(provider);
+  return new PolicyServerCredentials(provider, true, contextOptions);
+}
+
+/**
+ * Server credentials that follow `provider` (every certificate update, CA rotations included)
+ * with NODE_TLS_POLICY in every context: `contextOf` builds the certificate part from the
+ * material. Without a client certificate request (`requestCert` false) for endpoints whose
+ * callers authenticate otherwise (the remote admin endpoint's API tokens).
+ */
+export function createPolicyServerCredentials(
+  provider: TlsCertificateProvider,
+  { requestCert, contextOf }: { requestCert: boolean; contextOf: (material: TlsMaterial) => SecureContextOptions },
+): grpc.ServerCredentials {
+  return new PolicyServerCredentials(provider, requestCert, contextOf);
 }
 
 /**
