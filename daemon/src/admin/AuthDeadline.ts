@@ -1,5 +1,6 @@
 import type { Http2SecureServer, ServerHttp2Session } from 'node:http2';
 import type { RateLimitedLog } from '@palyra/shared/logging';
+import { connectionId } from '../rpc/ConnectionGuard.js';
 
 /**
  * Closes remote admin connections that make no authenticated call in time. The connection caps
@@ -26,7 +27,7 @@ export class AuthDeadline {
   authenticated(peer: string): void {
     const colon = peer.lastIndexOf(':');
     if (colon <= 0) return;
-    const id = `${peer.slice(0, colon)}|${peer.slice(colon + 1)}`;
+    const id = connectionId({ remoteAddress: peer.slice(0, colon), remotePort: Number(peer.slice(colon + 1)) });
     const timer = this.pending.get(id);
     if (timer === undefined) return;
     clearTimeout(timer);
@@ -34,8 +35,8 @@ export class AuthDeadline {
   }
 
   private onSession(session: ServerHttp2Session): void {
-    const { remoteAddress, remotePort } = session.socket;
-    const id = `${remoteAddress ?? '?'}|${remotePort ?? '?'}`;
+    const { remoteAddress } = session.socket;
+    const id = connectionId(session.socket);
     const timer = setTimeout(() => {
       this.pending.delete(id);
       session.destroy();

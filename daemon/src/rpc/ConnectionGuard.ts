@@ -114,6 +114,7 @@ export class ConnectionGuard {
   }
 }
 
-function connectionId(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
+/** One connection's key in the guards' maps: its peer address and port. */
+export function connectionId(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
   return `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? '?'}`;
 }
