@@ -24,6 +24,8 @@ export const PERMISSIONS = [
   'tokens.read',
   'tokens.revoke',
   'audit.read',
+  'compat.tools.list',
+  'compat.tools.call',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -31,14 +33,16 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const ROLES = ['owner', 'admin', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-const VIEWER: readonly Permission[] = ['status.read', 'nodes.read', 'requests.read', 'dispatch.read', 'events.read', 'ca.read'];
-const OPERATOR: readonly Permission[] = [...VIEWER, 'dispatch.invoke', 'dispatch.cancel'];
+const VIEWER: readonly Permission[] = ['status.read', 'nodes.read', 'requests.read', 'dispatch.read', 'events.read', 'ca.read', 'compat.tools.list'];
+const OPERATOR: readonly Permission[] = [...VIEWER, 'dispatch.invoke', 'dispatch.cancel', 'compat.tools.call'];
 const ADMIN: readonly Permission[] = [...OPERATOR, 'pairing.create', 'requests.decide', 'nodes.label', 'nodes.remove', 'nodes.renew', 'audit.read'];
 
 /**
  * The built-in roles, from most to least powerful: `owner` may do everything (tokens and CA
  * operations included); `admin` runs the fleet (pairing, approvals, removal, renewal, invoke,
- * the audit log); `operator` invokes and reads; `viewer` only reads.
+ * the audit log); `operator` invokes and reads; `viewer` only reads. The `compat.tools.*`
+ * permissions gate the tools layer for AI agents (MCP, the OpenAI-compatible endpoints): a
+ * tool call is a dispatch, so it needs `dispatch.invoke` (and the token's scopes) as well.
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   owner: new Set(PERMISSIONS),

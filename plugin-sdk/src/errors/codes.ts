@@ -94,6 +94,8 @@ export const ERROR_CODES = {
   PALYRA_E_SELECTOR_INVALID: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A node selector does not parse; the error points at the offending character.' },
   PALYRA_E_NO_NODES_MATCH: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'The selector matches no registered node: nothing was dispatched.' },
   PALYRA_E_FANOUT_FAILED: { exitCode: 2, grpc: 'FAILED_PRECONDITION', summary: 'A fan-out ran, but some of its nodes did not succeed; the summary names them.' },
+  PALYRA_E_TOOL_UNKNOWN: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No tool has that name among those the caller may see (palyrad tools list shows them); tools come and go with the nodes that announce them.' },
+  PALYRA_E_TOOL_ARGUMENTS: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A tool call\'s arguments are not a JSON object, or name no target, or both a node and a selector; the message says which.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =
