@@ -13,9 +13,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Progress, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectErrorLine } from '../helpers/cliAssertions.js';
 import { DaemonProcess, pairNode, type NodeRow } from '../helpers/daemonHarness.js';
 import { readPids, startAgent, waitForPidGone, writeNodeConfig } from '../helpers/dispatchHarness.js';
-import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRAD, TEST_ENV, TempDirs, pollUntil, stopProcesses, type RunningProcess } from '../helpers/processes.js';
+import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRAD, TEST_ENV, TempDirs, pollUntil, runBin, stopProcesses, type RunningProcess } from '../helpers/processes.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const HELLO_PLUGIN = join(REPO, 'examples', 'hello-plugin');
@@ -114,6 +115,21 @@ afterAll(async () => {
 }, E2E_HOOK_TIMEOUT_MS);
 
 describe('palyrad mcp (stdio) with the real MCP client', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
+  it('palyrad tools list shows the mapping: name, capability, kind, plugins, nodes (text and JSON)', async () => {
+    const listed = await daemon.json<Array<{ name: string; capability: string; kind: string; plugins: string[]; nodes: Array<{ deviceId: string; name: string; online: boolean }>; annotations: unknown; inputSchema: unknown }>>('tools', 'list');
+    const shell = listed.find((t) => t.name === 'shell_exec');
+    expect(shell).toMatchObject({ capability: 'shell.exec', kind: 'exec', plugins: ['shell'], annotations: { destructiveHint: true } });
+    expect(shell?.nodes).toEqual([
+      { deviceId: alphaId, name: 'alpha', online: true },
+      { deviceId: betaId, name: 'beta', online: true },
+    ]);
+    expect(listed.find((t) => t.name === 'hello_greet')).toMatchObject({ capability: 'hello.greet', kind: 'read', plugins: ['hello'], nodes: [{ name: 'beta' }] });
+    const text = await daemon.cli('tools', 'list');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^hello_greet\s+hello\.greet {2}read {2}hello {2}1 node \(1 online\): beta$/m);
+    expect(text.stdout).toMatch(/^shell_exec\s+shell\.exec {2}exec {2}shell {2}2 nodes \(2 online\): alpha, beta$/m);
+  });
+
   it('initializes, lists one tool per capability with target keys and annotations, and nothing but the protocol on stdout', async () => {
     const { client, errors } = await connect();
     expect(client.getServerCapabilities()?.tools).toEqual({ listChanged: true });
@@ -229,8 +245,13 @@ describe('palyrad mcp (stdio) with the real MCP client', { timeout: E2E_TEST_TIM
   });
 
   it('a token without compat.tools.list sees no tool; without compat.tools.call every call is PALYRA_E_FORBIDDEN', async () => {
+    // This one through a saved profile (auth login), as an operator's agent would use it.
     const bare = await mintToken('mcp-bare', 'operator', ['--permission', 'nodes.read,dispatch.invoke']);
-    const { client: bareClient } = await asToken(bare.token);
+    const configHome = await dirs.make('palyra-e2e-mcp-config-');
+    const adminTls = (daemon.ready as { adminTls?: string }).adminTls ?? '';
+    const login = await runBin(PALYRAD, ['auth', 'login', '--profile', 'bare', '--daemon', adminTls, '--ca-fingerprint', daemon.ready.ca], { XDG_CONFIG_HOME: configHome }, { stdin: `${bare.token}\n` });
+    expect(login.code, login.stderr).toBe(0);
+    const { client: bareClient } = await connect(['--profile', 'bare'], { XDG_CONFIG_HOME: configHome });
     expect((await bareClient.listTools()).tools).toEqual([]);
     const refused = await bareClient.callTool({ name: 'fs_read', arguments: { node: 'alpha', path: 'hello.txt' } });
     expect(refused.isError).toBe(true);
@@ -241,6 +262,13 @@ describe('palyrad mcp (stdio) with the real MCP client', { timeout: E2E_TEST_TIM
     expect(await toolNames(viewerClient)).toContain('fs_read');
     const viewerCall = await viewerClient.callTool({ name: 'fs_read', arguments: { node: 'alpha', path: 'hello.txt' } });
     expect(structured(viewerCall)).toMatchObject({ error: { code: 'PALYRA_E_FORBIDDEN', details: { permission: 'compat.tools.call' } } });
+
+    // palyrad tools list refuses the token without compat.tools.list, and lists for the viewer.
+    const refusedList = await runBin(PALYRAD, ['tools', 'list', '--profile', 'bare'], { XDG_CONFIG_HOME: configHome });
+    expectErrorLine(refusedList, 'PALYRA_E_FORBIDDEN', 77);
+    const viewerList = await runBin(PALYRAD, ['tools', 'list', '--json', '--daemon', adminTls], { PALYRA_TOKEN: viewer.token, PALYRA_CA_FINGERPRINT: daemon.ready.ca });
+    expect(viewerList.code, viewerList.stderr).toBe(0);
+    expect((JSON.parse(viewerList.stdout) as Array<{ name: string }>).map((t) => t.name)).toContain('fs_read');
 
     // Neither reached a node: no dispatch is audited for them.
     const audit = await daemon.json<AuditRow[]>('audit', '--action', 'dispatch');
