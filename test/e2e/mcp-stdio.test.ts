@@ -8,6 +8,7 @@
  * calling nothing, and an audit entry per call with the token as the actor.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -27,6 +28,9 @@ let alphaRoot = '';
 let alphaId = '';
 let betaId = '';
 const agents: RunningProcess[] = [];
+/** A local page for browser.screenshot. */
+let site: Server | undefined;
+let origin = '';
 const clients: Client[] = [];
 
 interface AuditRow {
@@ -97,7 +101,12 @@ beforeAll(async () => {
   await mkdir(betaRoot);
   await writeFile(join(alphaRoot, 'hello.txt'), 'hello from alpha');
   const shell = (root: string): unknown => ({ use: 'shell', grants: { commands: ['sh'], roots: [root], timeoutMs: 120_000 } });
-  const alphaConfig = await writeNodeConfig(base, { labels: { group: 'mcp' }, plugins: [{ use: 'filesystem', grants: { roots: [alphaRoot] } }, shell(alphaRoot)] }, 'alpha.json');
+  site = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<title>MCP page</title><h1>Seen through MCP</h1>'));
+  await new Promise<void>((resolveListen) => site?.listen(0, '127.0.0.1', resolveListen));
+  const address = site.address();
+  origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  const browser = { use: 'browser', grants: { allowUrls: ['http://127.0.0.1:*'], denyHosts: [daemon.ready.grpc], profilesDir: join(base, 'browser-profiles') } };
+  const alphaConfig = await writeNodeConfig(base, { labels: { group: 'mcp' }, plugins: [{ use: 'filesystem', grants: { roots: [alphaRoot] } }, shell(alphaRoot), browser] }, 'alpha.json');
   const betaConfig = await writeNodeConfig(base, { labels: { group: 'mcp' }, plugins: [shell(betaRoot), { use: HELLO_PLUGIN, grants: { maxSleepMs: 10_000 }, capabilities: ['hello.greet'] }] }, 'beta.json');
   // One after the other: a new PIN replaces the previous one.
   alphaId = await pairNode(daemon, join(base, 'alpha'), 'alpha');
@@ -111,6 +120,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await stopProcesses();
+  await new Promise<void>((resolveClose) => (site === undefined ? resolveClose() : site.close(() => resolveClose())));
   await dirs.cleanup();
 }, E2E_HOOK_TIMEOUT_MS);
 
@@ -164,6 +174,18 @@ describe('palyrad mcp (stdio) with the real MCP client', { timeout: E2E_TEST_TIM
     expect(missing.isError).toBe(true);
     expect(structured(missing)).toMatchObject({ error: { code: 'PALYRA_E_NODE_NOT_FOUND' } });
     await expect(client.callTool({ name: 'no_such_tool', arguments: { node: 'alpha' } })).rejects.toThrow(/PALYRA_E_TOOL_UNKNOWN/);
+  });
+
+  it('browser.screenshot: the PNG as image content, its base64 left out of the structured result', async () => {
+    const { client } = await connect();
+    const shot = await client.callTool({ name: 'browser_screenshot', arguments: { node: 'alpha', url: `${origin}/` } }, undefined, { timeout: 120_000 });
+    expect(shot.isError, JSON.stringify(shot).slice(0, 500)).toBe(false);
+    const content = shot.content as Array<{ type: string; text?: string; data?: string; mimeType?: string }>;
+    expect(content.map((c) => c.type)).toEqual(['text', 'image']);
+    expect(content[1]).toMatchObject({ mimeType: 'image/png', data: expect.stringMatching(/^iVBORw0KGgo/) });
+    expect(structured(shot)).toMatchObject({ mimeType: 'image/png', bytes: expect.any(Number) });
+    expect(structured(shot)).not.toHaveProperty('data');
+    expect(content[0]!.text).not.toContain(content[1]!.data!.slice(0, 100));
   });
 
   it('fans out by selector: one result per node and a summary', async () => {
