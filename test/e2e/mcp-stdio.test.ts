@@ -176,6 +176,15 @@ describe('palyrad mcp (stdio) with the real MCP client', { timeout: E2E_TEST_TIM
     await expect(client.callTool({ name: 'no_such_tool', arguments: { node: 'alpha' } })).rejects.toThrow(/PALYRA_E_TOOL_UNKNOWN/);
   });
 
+  it('exits 0 when stdin closes, and fails fast with PALYRA_E_DAEMON_UNREACHABLE and nothing on stdout when no daemon runs', async () => {
+    const ended = await runBin(PALYRAD, ['mcp', '--state-dir', daemon.stateDir], {}, { stdin: '' });
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stdout).toBe('');
+    const nowhere = await runBin(PALYRAD, ['mcp', '--state-dir', join(await dirs.make('palyra-e2e-mcp-none-'), 'state')], {}, { stdin: '' });
+    expectErrorLine(nowhere, 'PALYRA_E_DAEMON_UNREACHABLE', 69);
+    expect(nowhere.stdout).toBe('');
+  });
+
   it('browser.screenshot: the PNG as image content, its base64 left out of the structured result', async () => {
     const { client } = await connect();
     const shot = await client.callTool({ name: 'browser_screenshot', arguments: { node: 'alpha', url: `${origin}/` } }, undefined, { timeout: 120_000 });
