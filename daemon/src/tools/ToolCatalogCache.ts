@@ -7,6 +7,12 @@ export interface ToolCatalogCacheOptions {
   onChange?: (catalog: ToolCatalog) => void;
   /** Node events arrive in bursts (a fleet reconnecting): one recomputation per burst. */
   debounceMs?: number;
+  /**
+   * At least this long between two recomputations started by events: ListNodes reads the whole
+   * fleet the caller sees, and a fleet that keeps reconnecting must not turn into one read per
+   * node event per session. Default 2 s.
+   */
+  minIntervalMs?: number;
   /** Wait before following the events again after the stream failed (the daemon restarting). */
   retryMs?: number;
   logger?: Logger;
@@ -14,6 +20,7 @@ export interface ToolCatalogCacheOptions {
 
 const DEFAULT_DEBOUNCE_MS = 250;
 const DEFAULT_RETRY_MS = 2_000;
+const DEFAULT_MIN_INTERVAL_MS = 2_000;
 
 /**
  * The catalog of one caller, kept until a node event (a node online or offline: it registered
@@ -24,6 +31,7 @@ export class ToolCatalogCache {
   private current: Promise<ToolCatalog> | undefined;
   private digest: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private lastComputeAt = 0;
   private watching = false;
   private readonly controller = new AbortController();
 
@@ -57,6 +65,7 @@ export class ToolCatalogCache {
   }
 
   private compute(): Promise<ToolCatalog> {
+    this.lastComputeAt = Date.now();
     const computing = this.backend.listNodes({ signal: this.controller.signal }).then((nodes) => {
       const catalog = buildToolCatalog(nodes);
       const changed = this.digest !== undefined && this.digest !== catalog.digest;
@@ -72,10 +81,15 @@ export class ToolCatalogCache {
   }
 
   private stale(): void {
-    clearTimeout(this.timer);
+    // A recomputation already waiting covers this event too; never pushed back, so a fleet
+    // whose events never pause still gets its catalog refreshed.
+    if (this.timer !== undefined || this.controller.signal.aborted) return;
+    const debounce = this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    const throttle = this.lastComputeAt + (this.options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS) - Date.now();
     this.timer = setTimeout(() => {
+      this.timer = undefined;
       this.refresh().catch((error: unknown) => this.options.logger?.warn({ err: error }, 'tools: the node list could not be read to refresh the tool catalog'));
-    }, this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+    }, Math.max(debounce, throttle));
     this.timer.unref();
   }
 
