@@ -35,9 +35,7 @@ export interface ToolCallTarget {
  * not found, the dispatch failing) is a ToolCallOutcome with isError, which an agent reads.
  */
 export async function callTool(backend: ToolsBackend, catalog: ToolCatalog, name: string, args: unknown, options: CallToolOptions): Promise<ToolCallOutcome> {
-  if (!options.access.canCall) {
-    throw new PalyraError('PALYRA_E_FORBIDDEN', 'this token may not call tools: its role lacks compat.tools.call (operator and up)', { details: { permission: 'compat.tools.call' } });
-  }
+  assertCanCall(options.access);
   const tool = catalog.byName.get(name);
   if (tool === undefined) {
     throw new PalyraError('PALYRA_E_TOOL_UNKNOWN', `no tool is named ${JSON.stringify(cleanText(name, 80))} among those this caller may see: list the tools again (they come and go with the nodes)`);
@@ -49,6 +47,13 @@ export async function callTool(backend: ToolsBackend, catalog: ToolCatalog, name
     return fanoutOutcome(await invokeMany(backend, tool, target.selector ?? '', target.input, reporter, options.signal));
   } catch (error) {
     return errorOutcome(error);
+  }
+}
+
+/** PALYRA_E_FORBIDDEN (details.permission compat.tools.call) unless the caller may call tools: checked before anything is read. */
+export function assertCanCall(access: ToolsAccess): void {
+  if (!access.canCall) {
+    throw new PalyraError('PALYRA_E_FORBIDDEN', 'this token may not call tools: its role lacks compat.tools.call (operator and up)', { details: { permission: 'compat.tools.call' } });
   }
 }
 

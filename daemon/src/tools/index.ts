@@ -1,5 +1,5 @@
 export { buildToolCatalog, CATALOG_LIMITS, toolInputSchema } from './buildToolCatalog.js';
-export { callTool, parseToolArguments, type CallToolOptions, type ToolCallTarget } from './callTool.js';
+export { assertCanCall, callTool, parseToolArguments, type CallToolOptions, type ToolCallTarget } from './callTool.js';
 export { createToolsMcpServer, type ToolsMcpServer, type ToolsMcpServerOptions } from './mcp/createToolsMcpServer.js';
 export { ToolCatalogCache, type ToolCatalogCacheOptions } from './ToolCatalogCache.js';
 export { errorOutcome, fanoutOutcome, singleOutcome } from './toolOutcome.js';

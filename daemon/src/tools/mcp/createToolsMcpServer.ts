@@ -3,7 +3,7 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, typ
 import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
 import { DAEMON_VERSION } from '../../version.js';
-import { callTool } from '../callTool.js';
+import { assertCanCall, callTool } from '../callTool.js';
 import { ToolCatalogCache } from '../ToolCatalogCache.js';
 import { errorOutcome } from '../toolOutcome.js';
 import { toolsAccess } from '../toolsAccess.js';
@@ -81,6 +81,9 @@ export function createToolsMcpServer(backend: ToolsBackend, options: ToolsMcpSer
     running++;
     const signal = AbortSignal.any([extra.signal, closing.signal]);
     try {
+      const access = await accessOf();
+      // Refused before the node list is read: a caller that may not call learns nothing more.
+      assertCanCall(access);
       let current = await catalog.get();
       // A tool announced since the last listing: look once more before calling it unknown.
       // At most once a second: unknown names must not turn into a ListNodes each.
@@ -90,7 +93,7 @@ export function createToolsMcpServer(backend: ToolsBackend, options: ToolsMcpSer
       }
       const progressToken = request.params._meta?.progressToken;
       const outcome = await callTool(backend, current, request.params.name, request.params.arguments ?? {}, {
-        access: await accessOf(),
+        access,
         signal,
         ...(progressToken === undefined
           ? {}
