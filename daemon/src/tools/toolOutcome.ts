@@ -12,6 +12,16 @@ export const MAX_FANOUT_OUTPUT_CHARS = 8 * 1024 * 1024;
 const IMAGE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** The type the first bytes of an image are (its signature), or undefined when they are no image MCP clients render. */
+function sniffImageType(head: Buffer): string | undefined {
+  const ascii = (from: number, to: number): string => head.subarray(from, to).toString('latin1');
+  if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
+  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'image/gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  return undefined;
+}
+
 /** The code of a result that carries no error of its own (the daemon normally sets one). */
 const STATUS_CODES: Readonly<Record<string, string>> = {
   timed_out: 'PALYRA_E_TIMEOUT',
@@ -41,7 +51,10 @@ export function fanoutOutcome(results: readonly FanoutNodeResult[]): ToolCallOut
   // Node order, not completion order: the same call reads the same way each time.
   const ordered = [...results].sort((a, b) => a.node.localeCompare(b.node) || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
   const rows = ordered.map((r) => {
+    const before = images.length;
     const output = takeImage(r.output, images);
+    // Which image content is this node's (content[1 + image]): several nodes may send one.
+    const image = images.length > before ? { image: before } : {};
     const size = output === undefined ? 0 : (JSON.stringify(output) ?? '').length;
     const fits = size <= budget;
     if (fits) budget -= size;
@@ -53,6 +66,7 @@ export function fanoutOutcome(results: readonly FanoutNodeResult[]): ToolCallOut
       output: fits ? (output ?? null) : null,
       ...(fits ? {} : { outputOmitted: true }),
       error: r.error === null ? null : errorBody(r.error, r.status),
+      ...image,
     };
   });
   const succeeded = results.filter((r) => r.status === 'succeeded').length;
@@ -85,12 +99,18 @@ function outcome(isError: boolean, structured: Record<string, unknown>, images: 
  * A browser.screenshot-like output (`{ mimeType: "image/png", data: <base64>, ... }`) without
  * its base64, the image added to `images`: the agent gets the picture once, as an image, and
  * the rest of the output (URL, title, size) as JSON. Any other output is returned as is.
+ * The bytes must be an image (their signature), and the image content takes the type the
+ * bytes have: an MCP host hands image content to its model's API, which refuses the whole
+ * request for an image that does not decode or does not match its media type, so a node's
+ * fake or mislabelled image would otherwise break the agent's conversation.
  */
 function takeImage(output: unknown, images: Images): unknown {
   if (!isPlainObject(output)) return output;
   const { mimeType, data } = output;
-  if (typeof mimeType !== 'string' || !IMAGE_TYPES.has(mimeType) || typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data)) return output;
-  images.push({ data, mimeType });
+  if (typeof mimeType !== 'string' || !IMAGE_TYPES.has(mimeType) || typeof data !== 'string' || data.length === 0 || data.length % 4 !== 0 || !BASE64.test(data)) return output;
+  const sniffed = sniffImageType(Buffer.from(data.slice(0, 16), 'base64'));
+  if (sniffed === undefined) return output;
+  images.push({ data, mimeType: sniffed });
   const { data: _left, ...rest } = output;
   return rest;
 }

@@ -4,7 +4,10 @@ import type { FanoutNodeResult } from '../../src/client/fanout/types.js';
 import type { InvocationResult } from '../../src/client/invocation.js';
 import { errorOutcome, fanoutOutcome, MAX_FANOUT_OUTPUT_CHARS, singleOutcome } from '../../src/tools/toolOutcome.js';
 
-const PNG = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex').toString('base64');
+const JPEG = Buffer.from('ffd8ffe000104a4649460001', 'hex').toString('base64');
+const GIF = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00', 'latin1').toString('base64');
+const WEBP = Buffer.from('RIFF\x24\x00\x00\x00WEBPVP8 ', 'latin1').toString('base64');
 
 function result(status: InvocationResult['status'], output: unknown, error: InvocationResult['error'] = null): InvocationResult {
   return { dispatchId: '01DISPATCH', status, output, error, durationMs: 5 };
@@ -56,8 +59,36 @@ describe('tool call outcomes', () => {
       summary: { total: 3, succeeded: 1, failed: 2 },
     });
     expect(fanoutOutcome([nodeResult('a', 'timed_out', null)]).isError).toBe(true);
-    const shots = fanoutOutcome([nodeResult('a', 'succeeded', { mimeType: 'image/png', data: PNG }), nodeResult('b', 'succeeded', { mimeType: 'image/jpeg', data: PNG })]);
+    const shots = fanoutOutcome([nodeResult('a', 'succeeded', { mimeType: 'image/png', data: PNG }), nodeResult('b', 'succeeded', { mimeType: 'image/jpeg', data: JPEG })]);
     expect(shots.images.map((i) => i.mimeType)).toEqual(['image/png', 'image/jpeg']);
+  });
+
+  it('image content only for bytes that are that image: a node’s fake or mislabelled "image" never reaches the agent’s model as one', () => {
+    // Model APIs refuse a request whose image does not decode or does not match its media type:
+    // one hostile node would otherwise break the agent's whole conversation.
+    const fake = singleOutcome(result('succeeded', { mimeType: 'image/png', data: 'AAAAAAAAAAAA' }));
+    expect(fake.images).toEqual([]);
+    expect(fake.structured).toEqual({ mimeType: 'image/png', data: 'AAAAAAAAAAAA' });
+    expect(singleOutcome(result('succeeded', { mimeType: 'image/png', data: '' })).images).toEqual([]);
+    // Real JPEG bytes labelled PNG: the image, with the type its bytes have.
+    expect(singleOutcome(result('succeeded', { mimeType: 'image/png', data: JPEG })).images).toEqual([{ data: JPEG, mimeType: 'image/jpeg' }]);
+    for (const [data, mimeType] of [
+      [GIF, 'image/gif'],
+      [WEBP, 'image/webp'],
+    ] as const) {
+      expect(singleOutcome(result('succeeded', { mimeType, data })).images).toEqual([{ data, mimeType }]);
+    }
+  });
+
+  it('fan-out: each row says which image content is its own', () => {
+    const shots = fanoutOutcome([nodeResult('c', 'succeeded', { mimeType: 'image/png', data: PNG }), nodeResult('a', 'succeeded', { mimeType: 'image/jpeg', data: JPEG }), nodeResult('b', 'failed', null)]);
+    const rows = (shots.structured as { results: Array<{ node: string; image?: number }> }).results;
+    expect(rows.map((r) => [r.node, r.image])).toEqual([
+      ['a', 0],
+      ['b', undefined],
+      ['c', 1],
+    ]);
+    expect(shots.images.map((i) => i.mimeType)).toEqual(['image/jpeg', 'image/png']);
   });
 
   it('fan-out outputs are bounded in total: past the budget a node’s output is omitted and marked', () => {
