@@ -13,6 +13,14 @@ export const CATALOG_LIMITS = {
   maxCapabilitiesPerNode: 256,
   /** An input schema's JSON text, in characters: a larger one makes its announcement ignored. */
   maxSchemaChars: 64 * 1024,
+  /**
+   * The input schemas' JSON text one node's announcements may add up to; past it the node's
+   * further capabilities are ignored. The daemon accepts 1,024 capabilities of 64 KiB schemas
+   * per node: without this one node could make the listing larger than any agent's context.
+   */
+  maxSchemaCharsPerNode: 256 * 1024,
+  /** A whole listing (names, descriptions, schemas, annotations as JSON): tools past it, by name, are left out. */
+  maxListingChars: 2 * 1024 * 1024,
   /** A tool's whole description. */
   maxDescription: 1024,
   /** A plugin name as shown; and how many plugin names a description lists. */
@@ -60,8 +68,11 @@ export function buildToolCatalog(nodes: readonly NodeInfo__Output[]): ToolCatalo
   const parsed = new Map<string, string | undefined>();
   for (const node of nodes) {
     const online = node.status === 'online';
+    let schemaBudget = CATALOG_LIMITS.maxSchemaCharsPerNode;
     for (const capability of node.capabilityDetails.slice(0, CATALOG_LIMITS.maxCapabilitiesPerNode)) {
       if (toolName(capability.id) === undefined) continue;
+      if (capability.inputSchemaJson.length > schemaBudget) continue;
+      schemaBudget -= capability.inputSchemaJson.length;
       let schema = parsed.get(capability.inputSchemaJson);
       if (!parsed.has(capability.inputSchemaJson)) {
         schema = parseSchema(capability.inputSchemaJson);
@@ -87,7 +98,15 @@ export function buildToolCatalog(nodes: readonly NodeInfo__Output[]): ToolCatalo
   const perName = countBy(defined, (t) => t.name);
   const tools = defined.filter((t) => perName.get(t.name) === 1);
   tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const kept = tools.slice(0, CATALOG_LIMITS.maxTools);
+  const kept: ToolDefinition[] = [];
+  let listingChars = 2;
+  for (const tool of tools) {
+    if (kept.length >= CATALOG_LIMITS.maxTools) break;
+    const size = (canonicalJson(listedForm(tool)) ?? '').length + 1;
+    if (listingChars + size > CATALOG_LIMITS.maxListingChars) continue;
+    listingChars += size;
+    kept.push(tool);
+  }
   return { tools: kept, byName: new Map(kept.map((t) => [t.name, t])), digest: catalogDigest(kept) };
 }
 
@@ -233,9 +252,14 @@ function annotationsOf(capability: string, kinds: ReadonlySet<CapabilityKind | '
   };
 }
 
+/** What a listing shows of a tool. */
+function listedForm(t: ToolDefinition): Record<string, unknown> {
+  return { name: t.name, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations };
+}
+
 /** Changes exactly when what a listing shows (names, descriptions, schemas, annotations) changes. */
 function catalogDigest(tools: readonly ToolDefinition[]): string {
-  const listed = tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations }));
+  const listed = tools.map(listedForm);
   return createHash('sha256').update(canonicalJson(listed) ?? '').digest('hex');
 }
 

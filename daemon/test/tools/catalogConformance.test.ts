@@ -8,7 +8,7 @@ import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { compileSchema } from '@palyra/plugin-sdk/host';
 import type { NodeInfo__Output } from '@palyra/proto';
 import { describe, expect, it } from 'vitest';
-import { buildToolCatalog } from '../../src/tools/buildToolCatalog.js';
+import { buildToolCatalog, CATALOG_LIMITS } from '../../src/tools/buildToolCatalog.js';
 import { parseToolArguments } from '../../src/tools/callTool.js';
 import { toolName } from '../../src/tools/toolName.js';
 
@@ -84,5 +84,18 @@ describe('the catalog against the MCP SDK and the nodes’ schema compiler', () 
     expect(new Set(names).size).toBe(names.length);
     // Neither capability is reachable under the shared name: a call never runs a capability other than the one listed.
     expect(collided.byName.get(toolName(first)!)).toBeUndefined();
+  });
+
+  it('one node cannot flood the listing: its schemas count against a per-node budget, the listing against a total, and other nodes keep their tools', () => {
+    // The daemon accepts 1,024 capabilities of 64 KiB schemas per node: 256 of them would be a
+    // 16 MiB tools/list, more than any agent's context (the model request fails: every tool lost).
+    const padding = 'p'.repeat(60 * 1024);
+    const flood = Array.from({ length: 256 }, (_, i) => ({ id: `aaa.cap${i}`, schema: { type: 'object', description: padding } }));
+    const catalog = buildToolCatalog([node('evil', flood), node('good', [{ id: 'zz.read', schema: { type: 'object', properties: { path: { type: 'string' } } } }])]);
+    const listingChars = JSON.stringify(catalog.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations }))).length;
+    expect(listingChars).toBeLessThanOrEqual(CATALOG_LIMITS.maxListingChars);
+    const fromEvil = catalog.tools.filter((t) => t.capability.startsWith('aaa.'));
+    expect(fromEvil.reduce((sum, t) => sum + JSON.stringify(t.inputSchema).length, 0)).toBeLessThanOrEqual(CATALOG_LIMITS.maxSchemaCharsPerNode + 4096 * fromEvil.length);
+    expect(catalog.byName.has('zz_read')).toBe(true);
   });
 });
