@@ -32,8 +32,31 @@ const STATUS_CODES: Readonly<Record<string, string>> = {
 
 type Images = ToolCallOutcome['images'];
 
+/**
+ * Output nesting passed on: a node may send any JSON, JSON.parse reads 100,000 levels but
+ * JSON.stringify (this layer's, the MCP transport's) overflows the stack at a few thousand.
+ */
+export const MAX_OUTPUT_DEPTH = 256;
+
+/** True when `value` nests at most `max` levels of arrays and objects (iterative: no recursion to overflow). */
+function nestsWithin(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const [current, depth] = item;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(current)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+  }
+  return true;
+}
+
+const TOO_DEEP = { code: 'PALYRA_E_OUTPUT_INVALID', message: `the node's output nests deeper than ${MAX_OUTPUT_DEPTH} levels: it is not passed on` };
+
 /** One node's result: its output (an object, else `{ result }`), or `{ status, error }` when it did not succeed. */
 export function singleOutcome(result: InvocationResult): ToolCallOutcome {
+  if (!nestsWithin(result.output, MAX_OUTPUT_DEPTH)) {
+    return outcome(true, { status: result.status, error: result.status === 'succeeded' ? TOO_DEEP : errorBody(result.error, result.status) }, []);
+  }
   const images: Images = [];
   const output = takeImage(result.output, images);
   if (result.status === 'succeeded') {
@@ -52,11 +75,13 @@ export function fanoutOutcome(results: readonly FanoutNodeResult[]): ToolCallOut
   const ordered = [...results].sort((a, b) => a.node.localeCompare(b.node) || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
   const rows = ordered.map((r) => {
     const before = images.length;
-    const output = takeImage(r.output, images);
+    // One node's output nested too deep is left out, never the whole fan-out's results.
+    const usable = nestsWithin(r.output, MAX_OUTPUT_DEPTH);
+    const output = usable ? takeImage(r.output, images) : undefined;
     // Which image content is this node's (content[1 + image]): several nodes may send one.
     const image = images.length > before ? { image: before } : {};
     const size = output === undefined ? 0 : (JSON.stringify(output) ?? '').length;
-    const fits = size <= budget;
+    const fits = usable && size <= budget;
     if (fits) budget -= size;
     return {
       node: r.node,

@@ -109,4 +109,22 @@ describe('tool call outcomes', () => {
     });
     expect(errorOutcome(new Error('plain')).structured).toMatchObject({ error: { code: 'PALYRA_E_INTERNAL' } });
   });
+
+  it('an output nested too deep to serialize: one node’s never costs the other nodes of a fan-out their results', () => {
+    // A node may send any JSON: JSON.parse reads 10,000 levels, JSON.stringify overflows the stack.
+    const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
+    const fanout = fanoutOutcome([nodeResult('evil', 'succeeded', deep), nodeResult('good', 'succeeded', { stdout: 'ok' })]);
+    const rows = (fanout.structured as { results: Array<{ node: string; output: unknown; outputOmitted?: boolean }> }).results;
+    expect(rows).toMatchObject([
+      { node: 'evil', output: null, outputOmitted: true },
+      { node: 'good', output: { stdout: 'ok' } },
+    ]);
+    expect(fanout.isError).toBe(false);
+    expect(() => JSON.parse(fanout.text) as unknown).not.toThrow();
+    // One node: an error result saying why, not an internal stack overflow message.
+    const single = singleOutcome(result('succeeded', deep));
+    expect(single.isError).toBe(true);
+    expect(single.structured).toMatchObject({ status: 'succeeded', error: { code: 'PALYRA_E_OUTPUT_INVALID' } });
+    expect(single.text).not.toMatch(/call stack/i);
+  });
 });
