@@ -32,6 +32,9 @@ const STATUS_CODES: Readonly<Record<string, string>> = {
 
 type Images = ToolCallOutcome['images'];
 
+/** A fan-out result's output dropped as it arrived (past the budget): fanoutOutcome marks it `outputOmitted`. */
+export const OUTPUT_OMITTED: unique symbol = Symbol('palyra.tools.outputOmitted');
+
 /**
  * Output nesting passed on: a node may send any JSON, JSON.parse reads 100,000 levels but
  * JSON.stringify (this layer's, the MCP transport's) overflows the stack at a few thousand.
@@ -39,7 +42,7 @@ type Images = ToolCallOutcome['images'];
 export const MAX_OUTPUT_DEPTH = 256;
 
 /** True when `value` nests at most `max` levels of arrays and objects (iterative: no recursion to overflow). */
-function nestsWithin(value: unknown, max: number): boolean {
+export function nestsWithin(value: unknown, max: number): boolean {
   const pending: [unknown, number][] = [[value, 0]];
   for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
     const [current, depth] = item;
@@ -75,14 +78,15 @@ export function fanoutOutcome(results: readonly FanoutNodeResult[]): ToolCallOut
   const ordered = [...results].sort((a, b) => a.node.localeCompare(b.node) || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
   const rows = ordered.map((r) => {
     const before = images.length;
-    // One node's output nested too deep is left out, never the whole fan-out's results.
-    const usable = nestsWithin(r.output, MAX_OUTPUT_DEPTH);
-    const output = usable ? takeImage(r.output, images) : undefined;
-    // Which image content is this node's (content[1 + image]): several nodes may send one.
-    const image = images.length > before ? { image: before } : {};
-    const size = output === undefined ? 0 : (JSON.stringify(output) ?? '').length;
+    // One node's output nested too deep is left out, never the whole fan-out's results;
+    // so is one past the budget, which counts image data too (a screenshot per node adds up).
+    const usable = r.output !== OUTPUT_OMITTED && nestsWithin(r.output, MAX_OUTPUT_DEPTH);
+    const size = !usable || r.output === undefined ? 0 : (JSON.stringify(r.output) ?? '').length;
     const fits = usable && size <= budget;
     if (fits) budget -= size;
+    const output = fits ? takeImage(r.output, images) : undefined;
+    // Which image content is this node's (content[1 + image]): several nodes may send one.
+    const image = images.length > before ? { image: before } : {};
     return {
       node: r.node,
       deviceId: r.deviceId,

@@ -127,4 +127,20 @@ describe('tool call outcomes', () => {
     expect(single.structured).toMatchObject({ status: 'succeeded', error: { code: 'PALYRA_E_OUTPUT_INVALID' } });
     expect(single.text).not.toMatch(/call stack/i);
   });
+
+  it('fan-out images count against the output budget: many nodes’ screenshots never make one unbounded result', () => {
+    const third = Math.floor(MAX_FANOUT_OUTPUT_CHARS / 3 / 4) * 4 + 4096;
+    const head = Buffer.from('89504e470d0a1a0a0000000d494844520000', 'hex').toString('base64'); // 18 bytes: no padding
+    const big = head + 'A'.repeat(third - head.length);
+    const shots = fanoutOutcome(['a', 'b', 'c', 'd'].map((n) => nodeResult(n, 'succeeded', { mimeType: 'image/png', data: big })));
+    const total = shots.text.length + shots.images.reduce((sum, i) => sum + i.data.length, 0);
+    expect(total).toBeLessThanOrEqual(MAX_FANOUT_OUTPUT_CHARS + 64 * 1024);
+    const rows = (shots.structured as { results: Array<{ node: string; image?: number; outputOmitted?: boolean }> }).results;
+    expect(rows.map((r) => [r.node, r.image, r.outputOmitted === true])).toEqual([
+      ['a', 0, false],
+      ['b', 1, false],
+      ['c', undefined, true],
+      ['d', undefined, true],
+    ]);
+  });
 });
