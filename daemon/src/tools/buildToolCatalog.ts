@@ -41,6 +41,8 @@ const KIND_RISK: Record<CapabilityKind | 'unknown', number> = { read: 0, net: 1,
 const NOT_PLAIN_KEYWORDS = ['oneOf', 'anyOf', 'allOf', 'not', 'if', 'then', 'else', '$ref', '$dynamicRef', 'dependentSchemas', 'dependencies', 'unevaluatedProperties', 'maxProperties', 'propertyNames'];
 /** Keywords whose values are data, not schemas: a `$ref` inside them is not a reference. */
 const DATA_KEYWORDS: ReadonlySet<string> = new Set(['const', 'enum', 'default', 'examples']);
+/** Keywords whose value maps names to schemas. */
+const SCHEMA_MAP_KEYWORDS: ReadonlySet<string> = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 /** Keywords that would point an MCP client somewhere else or are meaningless once the schema is merged. */
 const DROPPED_KEYWORDS = ['$schema', '$id', '$anchor', '$dynamicAnchor'];
 
@@ -196,6 +198,8 @@ function rebaseReferences(schema: unknown, base: string): unknown {
     Object.entries(schema).map(([key, value]) => {
       if ((key === '$ref' || key === '$dynamicRef') && typeof value === 'string' && (value === '#' || value.startsWith('#/'))) return [key, `${base}${value.slice(1)}`];
       if (DATA_KEYWORDS.has(key)) return [key, value];
+      // A map of names to schemas: its keys are names (a property may be called `const` or `$ref`).
+      if (SCHEMA_MAP_KEYWORDS.has(key) && isRecord(value)) return [key, Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, rebaseReferences(sub, base)]))];
       return [key, rebaseReferences(value, base)];
     }),
   );

@@ -33,6 +33,12 @@ const CASES: { id: string; schema: Record<string, unknown>; input: Record<string
     schema: { $defs: { name: { type: 'string', minLength: 1 } }, anyOf: [{ type: 'object', required: ['who'], properties: { who: { $ref: '#/$defs/name' } } }, { type: 'string' }] },
     input: { who: 'x' },
   },
+  // Property names that are also keywords: `const` here is a property whose schema holds a reference.
+  {
+    id: 'conform.keyword-names',
+    schema: { $defs: { n: { type: 'integer' } }, anyOf: [{ type: 'object', properties: { const: { $ref: '#/$defs/n' }, $ref: { $ref: '#/$defs/n' } } }] },
+    input: { const: 1, $ref: 2 },
+  },
   { id: 'conform.self-ref', schema: { type: 'object', properties: { child: { $ref: '#' } }, additionalProperties: false, anyOf: [{ required: ['child'] }, { maxProperties: 0 }] }, input: { child: {} } },
   // A bound on the number or the names of the properties leaves no room for the target keys.
   { id: 'conform.max-properties', schema: { type: 'object', maxProperties: 1, properties: { a: { type: 'string' } } }, input: { a: 'x' } },
