@@ -145,4 +145,16 @@ describe('palyrad mcp against a node announcing odd or hostile things', { timeou
     const read = (await client.callTool({ name: 'fs_read', arguments: { node: 'odd', path: 'hello.txt' } })) as CallToolResult;
     expect(read.structuredContent).toMatchObject({ content: 'hello' });
   });
+
+  it('a fan-out forwards the nodes’ progress (ratio and message), not only their output, each marked with its node', async () => {
+    const { client } = await connect();
+    const seen: Progress[] = [];
+    const result = (await client.callTool({ name: 'odd_flood', arguments: { selector: 'name=odd' } }, undefined, { onprogress: (p) => seen.push(p), timeout: 120_000 })) as CallToolResult;
+    expect(result.isError, JSON.stringify(result).slice(0, 300)).toBe(false);
+    expect(result.structuredContent).toMatchObject({ summary: { total: 1, succeeded: 1 } });
+    expect(seen.some((p) => /^\[odd\] \d+% x/.test(p.message ?? '')), seen.slice(0, 3).map((p) => p.message?.slice(0, 40)).join(' | ')).toBe(true);
+    expect(seen.some((p) => /^\[odd\] y/.test(p.message ?? ''))).toBe(true);
+    expect(seen.length).toBeLessThanOrEqual(1_000);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThan(seen[i - 1]!.progress);
+  });
 });

@@ -113,7 +113,12 @@ async function invokeMany(backend: ToolsBackend, tool: ToolDefinition, selector:
     selector,
     capability: tool.capability,
     input,
-    ...(reporter ? { onOutput: (target: { name: string }, chunk: Buffer) => reporter.output(chunk, target.name) } : {}),
+    ...(reporter
+      ? {
+          onOutput: (target: { name: string }, chunk: Buffer) => reporter.output(chunk, target.name),
+          onProgress: (target: { name: string }, ratio: number, message: string) => reporter.progress(ratio, message, target.name),
+        }
+      : {}),
     ...(signal ? { signal } : {}),
   })) {
     // Outputs are kept only within the fan-out's budget as they arrive: a selector over many
