@@ -9,11 +9,13 @@ import { gateAdminHandlers, type GateOptions } from '../access/AccessGate.js';
 import { auditDenied } from '../access/auditDenied.js';
 import { localOwner } from '../access/callActor.js';
 import { ApprovalsWatchers } from './watchApprovalsHandler.js';
-import { createAdminTlsCredentials } from './adminTlsCredentials.js';
+import type { Actor } from '../access/Actor.js';
+import { FORWARDED_ADDRESS_HEADER, forwardedAddress } from '../access/forwardedAddress.js';
 import { AuthDeadline } from './AuthDeadline.js';
+import { createAdminHttpServer, type AdminHttpServer } from './http/createAdminHttpServer.js';
+import { RemoteAdminListener } from './RemoteAdminListener.js';
 import { closeGrpcServer } from '../rpc/closeGrpcServer.js';
-import { ConnectionGuard, type ConnectionLimits } from '../rpc/ConnectionGuard.js';
-import { grpcHttp2Servers } from '../rpc/grpcHttp2Servers.js';
+import type { ConnectionLimits } from '../rpc/ConnectionGuard.js';
 import type { TlsCertificateProvider } from '../rpc/TlsCertificateProvider.js';
 
 export { ADMIN_SOCKET_NAME } from './socketName.js';
@@ -61,7 +63,7 @@ export const ADMIN_TLS_SERVER_OPTIONS: grpc.ServerOptions = {
  */
 export class AdminServer {
   private server: grpc.Server | undefined;
-  private remoteServer: grpc.Server | undefined;
+  private remote_: { server: grpc.Server; listener: RemoteAdminListener; http: AdminHttpServer } | undefined;
   private remoteLog: RateLimitedLog | undefined;
   private remotePort = 0;
   private readonly watchers = new ApprovalsWatchers();
@@ -74,7 +76,7 @@ export class AdminServer {
 
   /** HOST:PORT of the remote endpoint once started, or undefined when it is off. */
   get remoteAddress(): string | undefined {
-    return this.remote === undefined || this.remoteServer === undefined ? undefined : formatHostPort({ host: this.remote.listen.host, port: this.remotePort });
+    return this.remote === undefined || this.remote_ === undefined ? undefined : formatHostPort({ host: this.remote.listen.host, port: this.remotePort });
   }
 
   async start(): Promise<void> {
@@ -84,9 +86,25 @@ export class AdminServer {
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
     const handlers = createAdminServiceHandlers(this.deps, { watchers: this.watchers });
     const gate: GateOptions = { onForbidden: (actor, method, error) => auditDenied(this.deps.audit, this.deps.logger, actor, String(method), error) };
-    // The socket's caller is the daemon's own user (0600 socket in a 0700 dir): the local owner.
+    // The socket's caller is the daemon's own user (0600 socket in a 0700 dir): the local owner,
+    // unless it presents an API token (the daemon's HTTP API calls as the token of its client):
+    // then exactly that token, charged and stream-counted as on the remote endpoint.
     const owner = localOwner();
-    server.addService(loadPalyraProto().AdminService.service, gateAdminHandlers(handlers, async () => owner, gate));
+    const tokens = this.deps.tokens;
+    server.addService(
+      loadPalyraProto().AdminService.service,
+      gateAdminHandlers(
+        handlers,
+        async (call, method) => {
+          const header = call.metadata.get('authorization')[0];
+          if (header === undefined || tokens === undefined) return owner;
+          const actor = tokens.authenticate(typeof header === 'string' ? header : undefined, forwardedAddress(call.metadata.get(FORWARDED_ADDRESS_HEADER)[0], 'unix'));
+          if (method !== 'InvokeMany') tokens.charge(actor);
+          return actor;
+        },
+        { ...gate, ...(tokens === undefined ? {} : { openStream: (actor: Actor) => tokens.openStream(actor) }) },
+      ),
+    );
     await new Promise<void>((resolve, reject) => {
       server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => {
         if (error) {
@@ -104,7 +122,6 @@ export class AdminServer {
     if (tokens === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'the remote admin endpoint needs the token service');
     const server = new grpc.Server(ADMIN_TLS_SERVER_OPTIONS);
     const log = this.deps.logger === undefined ? undefined : new RateLimitedLog({ logger: this.deps.logger });
-    const guard = new ConnectionGuard(remote.connectionLimits ?? ADMIN_CONNECTION_LIMITS, log);
     const deadline = new AuthDeadline(ADMIN_AUTH_TIMEOUT_MS, log);
     server.addService(
       loadPalyraProto().AdminService.service,
@@ -122,43 +139,40 @@ export class AdminServer {
         { ...gate, openStream: (actor) => tokens.openStream(actor) },
       ),
     );
-    this.remoteLog = log;
+    const http = createAdminHttpServer({ tokens, deadline, socketPath: this.socketPath, ...(this.deps.logger === undefined ? {} : { logger: this.deps.logger }) });
+    const listener = new RemoteAdminListener({
+      listen: remote.listen,
+      provider: remote.provider,
+      limits: remote.connectionLimits ?? ADMIN_CONNECTION_LIMITS,
+      deadline,
+      grpcServer: server,
+      httpServer: http.server,
+      ...(log === undefined ? {} : { log }),
+    });
     try {
-      this.remotePort = await new Promise<number>((resolve, reject) => {
-        server.bindAsync(formatHostPort(remote.listen), createAdminTlsCredentials(remote.provider), (error, port) => {
-          if (error) {
-            reject(new PalyraError('PALYRA_E_LISTEN_FAILED', `cannot listen on the admin endpoint ${formatHostPort(remote.listen)}: ${error.message}`, { cause: error }));
-            return;
-          }
-          try {
-            for (const http2Server of grpcHttp2Servers(server)) {
-              guard.attach(http2Server);
-              deadline.attach(http2Server);
-            }
-            resolve(port);
-          } catch (hookError) {
-            server.forceShutdown();
-            reject(hookError);
-          }
-        });
-      });
+      this.remotePort = await listener.start();
     } catch (error) {
+      await listener.close();
+      await http.close();
+      server.forceShutdown();
       log?.stop();
-      this.remoteLog = undefined;
       throw error;
     }
-    this.remoteServer = server;
+    this.remoteLog = log;
+    this.remote_ = { server, listener, http };
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    const remote = this.remoteServer;
+    const remote = this.remote_;
     this.server = undefined;
-    this.remoteServer = undefined;
+    this.remote_ = undefined;
     if (server === undefined) return;
     // Operators' watch streams would hold a graceful shutdown open until it is forced.
     this.watchers.closeAll(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon is shutting down'));
-    await Promise.all([closeGrpcServer(server), ...(remote === undefined ? [] : [closeGrpcServer(remote)])]);
+    // The HTTP API first: its MCP sessions are clients of the socket's server.
+    await remote?.http.close();
+    await Promise.all([closeGrpcServer(server), ...(remote === undefined ? [] : [closeGrpcServer(remote.server), remote.listener.close()])]);
     this.remoteLog?.stop();
     this.remoteLog = undefined;
     await rm(this.socketPath, { force: true });
