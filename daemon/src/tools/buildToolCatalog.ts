@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import type { NodeInfo__Output } from '@palyra/proto';
+import { canonicalJson } from './canonicalJson.js';
+import { cleanText, clip } from './toolText.js';
+import { toolName } from './toolName.js';
+import type { CapabilityKind, ToolAnnotations, ToolCatalog, ToolDefinition } from './types.js';
+
+/** Bounds on what nodes announce, applied before anything is listed (node text is attacker-controlled). */
+export const CATALOG_LIMITS = {
+  /** Tools in one listing: the first ones by name are kept. */
+  maxTools: 512,
+  /** Capabilities read per node (the daemon bounds them at registration too). */
+  maxCapabilitiesPerNode: 256,
+  /** An input schema's JSON text, in characters: a larger one makes its announcement ignored. */
+  maxSchemaChars: 64 * 1024,
+  /** A tool's whole description. */
+  maxDescription: 1024,
+  /** A plugin name as shown; and how many plugin names a description lists. */
+  maxPluginName: 64,
+  maxPluginsShown: 4,
+} as const;
+
+/** A reference as the daemon resolves it (nodeReference.ts bounds it at 256). */
+const MAX_NODE_REFERENCE = 256;
+/** A selector as the token selectors and `nodes list -l` take it. */
+export const MAX_SELECTOR_LENGTH = 1024;
+
+const KINDS: ReadonlySet<string> = new Set<CapabilityKind>(['read', 'mutate', 'exec', 'net']);
+/** When nodes disagree on a capability's kind the riskiest one describes the tool (unknown: assume the worst). */
+const KIND_RISK: Record<CapabilityKind | 'unknown', number> = { read: 0, net: 1, mutate: 2, exec: 3, unknown: 4 };
+/** JSON Schema keywords that make an object schema more than a plain list of properties: nested under `input`. */
+const NOT_PLAIN_KEYWORDS = ['oneOf', 'anyOf', 'allOf', 'not', 'if', 'then', 'else', '$ref', '$dynamicRef', 'dependentSchemas', 'dependencies', 'unevaluatedProperties'];
+/** Keywords that would point an MCP client somewhere else or are meaningless once the schema is merged. */
+const DROPPED_KEYWORDS = ['$schema', '$id', '$anchor', '$dynamicAnchor'];
+
+interface Announcement {
+  deviceId: string;
+  name: string;
+  online: boolean;
+  kind: CapabilityKind | 'unknown';
+  description: string;
+  plugin: string;
+  /** The input schema's canonical JSON. */
+  schema: string;
+}
+
+/**
+ * The tools the given nodes (those the caller may see, online and offline) announce: one per
+ * capability id whose name toolName gives, its input the schema most nodes announce plus the
+ * target keys, descriptions and plugin names sanitized and bounded. An announcement whose
+ * schema is not JSON, too large or too deep is ignored (the node keeps validating its input
+ * anyway); a capability left without one is not listed.
+ */
+export function buildToolCatalog(nodes: readonly NodeInfo__Output[]): ToolCatalog {
+  const byCapability = new Map<string, Announcement[]>();
+  // Most nodes announce byte-identical schemas: parse each distinct text once.
+  const parsed = new Map<string, string | undefined>();
+  for (const node of nodes) {
+    const online = node.status === 'online';
+    for (const capability of node.capabilityDetails.slice(0, CATALOG_LIMITS.maxCapabilitiesPerNode)) {
+      if (toolName(capability.id) === undefined) continue;
+      let schema = parsed.get(capability.inputSchemaJson);
+      if (!parsed.has(capability.inputSchemaJson)) {
+        schema = parseSchema(capability.inputSchemaJson);
+        parsed.set(capability.inputSchemaJson, schema);
+      }
+      if (schema === undefined) continue;
+      const list = byCapability.get(capability.id) ?? [];
+      if (list.length === 0) byCapability.set(capability.id, list);
+      list.push({
+        deviceId: node.deviceId,
+        name: node.name,
+        online,
+        kind: KINDS.has(capability.kind) ? (capability.kind as CapabilityKind) : 'unknown',
+        description: capability.description,
+        plugin: capability.plugin,
+        schema,
+      });
+    }
+  }
+  const tools = [...byCapability].map(([capability, announcements]) => defineTool(capability, announcements));
+  tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const kept = tools.slice(0, CATALOG_LIMITS.maxTools);
+  return { tools: kept, byName: new Map(kept.map((t) => [t.name, t])), digest: catalogDigest(kept) };
+}
+
+/** The canonical JSON of a schema text, or undefined when it is not a usable JSON object. */
+function parseSchema(text: string): string | undefined {
+  if (text.length > CATALOG_LIMITS.maxSchemaChars) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text === '' ? '{}' : text) as unknown;
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  return canonicalJson(value);
+}
+
+function defineTool(capability: string, announcements: Announcement[]): ToolDefinition {
+  const name = toolName(capability) as string;
+  const schemaCounts = countBy(announcements, (a) => a.schema);
+  const schema = pickMostCommon(schemaCounts);
+  const withSchema = announcements.filter((a) => a.schema === schema);
+  const description = pickMostCommon(countBy(withSchema, (a) => a.description));
+  const kind = announcements.reduce<CapabilityKind | 'unknown'>((worst, a) => (KIND_RISK[a.kind] > KIND_RISK[worst] ? a.kind : worst), 'read');
+  const plugins = [...new Set(announcements.map((a) => cleanText(a.plugin, CATALOG_LIMITS.maxPluginName)).filter((p) => p !== ''))].sort();
+  const { inputSchema, targetKeys, nestedInput } = toolInputSchema(JSON.parse(schema) as Record<string, unknown>);
+  const nodes = announcements
+    .map((a) => ({ deviceId: a.deviceId, name: a.name, online: a.online }))
+    .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name) || (a.deviceId < b.deviceId ? -1 : 1));
+  return {
+    name,
+    capability,
+    kind,
+    description: toolDescription({ capability, kind, description, plugins, schemasDiffer: schemaCounts.size > 1, targetKeys }),
+    inputSchema,
+    targetKeys,
+    nestedInput,
+    plugins,
+    nodes,
+    annotations: annotationsOf(capability, kind),
+  };
+}
+
+/** The capability's input with the target keys: merged into a plain object schema, else beside it under `input`. */
+export function toolInputSchema(schema: Record<string, unknown>): Pick<ToolDefinition, 'inputSchema' | 'targetKeys' | 'nestedInput'> {
+  const properties = isRecord(schema.properties) ? schema.properties : undefined;
+  const plain = schema.type === 'object' && (schema.properties === undefined || properties !== undefined) && NOT_PLAIN_KEYWORDS.every((k) => !(k in schema));
+  const taken = (key: string): boolean => properties !== undefined && Object.hasOwn(properties, key);
+  const renamed = taken('node') || taken('selector');
+  if (plain && !(renamed && (taken('palyra_node') || taken('palyra_selector')))) {
+    const targetKeys = renamed ? { node: 'palyra_node', selector: 'palyra_selector' } : { node: 'node', selector: 'selector' };
+    const kept = Object.fromEntries(Object.entries(schema).filter(([key]) => !DROPPED_KEYWORDS.includes(key)));
+    return {
+      inputSchema: { ...kept, type: 'object', properties: { ...properties, ...targetProperties(targetKeys) } },
+      targetKeys,
+      nestedInput: false,
+    };
+  }
+  const targetKeys = { node: 'node', selector: 'selector' };
+  const inner = Object.fromEntries(Object.entries(schema).filter(([key]) => !DROPPED_KEYWORDS.includes(key)));
+  return {
+    inputSchema: { type: 'object', properties: { input: inner, ...targetProperties(targetKeys) }, additionalProperties: false },
+    targetKeys,
+    nestedInput: true,
+  };
+}
+
+function targetProperties(keys: { node: string; selector: string }): Record<string, unknown> {
+  return {
+    [keys.node]: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_NODE_REFERENCE,
+      description: `The node to run on: its device id, a unique prefix of it (4+ characters) or its name. Give exactly one of ${keys.node} and ${keys.selector}.`,
+    },
+    [keys.selector]: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_SELECTOR_LENGTH,
+      description: `Run on every node this selector matches, at once (labels, name, deviceId, platform, status: "env=staging,role in (web,api)"); one result per node. Give exactly one of ${keys.node} and ${keys.selector}.`,
+    },
+  };
+}
+
+function toolDescription(parts: {
+  capability: string;
+  kind: CapabilityKind | 'unknown';
+  description: string;
+  plugins: string[];
+  schemasDiffer: boolean;
+  targetKeys: { node: string; selector: string };
+}): string {
+  const shown = parts.plugins.slice(0, CATALOG_LIMITS.maxPluginsShown);
+  const more = parts.plugins.length > shown.length ? ` and ${parts.plugins.length - shown.length} more` : '';
+  const plugin = shown.length === 0 ? '' : `; plugin ${shown.join(', ')}${more}`;
+  const differ = parts.schemasDiffer ? ' Some nodes announce a different input schema for it; each node checks the input against its own.' : '';
+  const suffix = ` (capability ${parts.capability}, kind ${parts.kind}${plugin}.)${differ} Target one node with ${parts.targetKeys.node} or many with ${parts.targetKeys.selector}.`;
+  // The node's own words are what gets cut when the whole does not fit.
+  const room = Math.max(0, CATALOG_LIMITS.maxDescription - suffix.length);
+  const own = cleanText(parts.description, room);
+  return clip(`${own}${suffix}`.trim(), CATALOG_LIMITS.maxDescription);
+}
+
+function annotationsOf(capability: string, kind: CapabilityKind | 'unknown'): ToolAnnotations {
+  return {
+    title: capability,
+    readOnlyHint: kind === 'read',
+    destructiveHint: kind === 'mutate' || kind === 'exec' || kind === 'unknown',
+    openWorldHint: kind === 'net' || kind === 'unknown',
+  };
+}
+
+/** Changes exactly when what a listing shows (names, descriptions, schemas, annotations) changes. */
+function catalogDigest(tools: readonly ToolDefinition[]): string {
+  const listed = tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations }));
+  return createHash('sha256').update(canonicalJson(listed) ?? '').digest('hex');
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+/** The most frequent value; ties: the shortest, then the smallest in code-unit order (stable whatever the node order). */
+function pickMostCommon(counts: ReadonlyMap<string, number>): string {
+  let best: [string, number] | undefined;
+  for (const entry of counts) {
+    if (best === undefined || entry[1] > best[1] || (entry[1] === best[1] && (entry[0].length < best[0].length || (entry[0].length === best[0].length && entry[0] < best[0])))) best = entry;
+  }
+  return best?.[0] ?? '';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

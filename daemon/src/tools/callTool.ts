@@ -1,0 +1,112 @@
+import { PalyraError } from '@palyra/shared/errors';
+import type { FanoutNodeResult } from '../client/fanout/types.js';
+import type { InvocationResult } from '../client/invocation.js';
+import { MAX_SELECTOR_LENGTH } from './buildToolCatalog.js';
+import { ToolProgressReporter } from './toolProgress.js';
+import { errorOutcome, fanoutOutcome, singleOutcome } from './toolOutcome.js';
+import { cleanText } from './toolText.js';
+import type { ToolCallOutcome, ToolCallProgress, ToolCatalog, ToolDefinition, ToolsAccess, ToolsBackend } from './types.js';
+
+export interface CallToolOptions {
+  /** From toolsAccess: without `canCall` every call is PALYRA_E_FORBIDDEN. */
+  access: ToolsAccess;
+  /** Aborting cancels the dispatch(es) on the node(s). */
+  signal?: AbortSignal;
+  /** Progress events and streamed output (bounded, see ToolProgressReporter). */
+  onProgress?: (progress: ToolCallProgress) => void;
+}
+
+/** Arguments as one JSON object: larger ones are refused before they reach the daemon (which bounds inputs too). */
+const MAX_ARGUMENTS_CHARS = 1024 * 1024;
+const MAX_NODE_REFERENCE = 256;
+
+/** The target and input a call's arguments name. */
+export interface ToolCallTarget {
+  node?: string;
+  selector?: string;
+  input: unknown;
+}
+
+/**
+ * Runs the tool `name` of `catalog` with `args`: on one node (`node`) through invoke, or on
+ * every node a selector matches through invokeMany. Throws PALYRA_E_FORBIDDEN (no
+ * compat.tools.call), PALYRA_E_TOOL_UNKNOWN and PALYRA_E_TOOL_ARGUMENTS: the caller's mistakes,
+ * before anything is dispatched. Everything after (the daemon refusing the dispatch, a node
+ * not found, the dispatch failing) is a ToolCallOutcome with isError, which an agent reads.
+ */
+export async function callTool(backend: ToolsBackend, catalog: ToolCatalog, name: string, args: unknown, options: CallToolOptions): Promise<ToolCallOutcome> {
+  if (!options.access.canCall) {
+    throw new PalyraError('PALYRA_E_FORBIDDEN', 'this token may not call tools: its role lacks compat.tools.call (operator and up)', { details: { permission: 'compat.tools.call' } });
+  }
+  const tool = catalog.byName.get(name);
+  if (tool === undefined) {
+    throw new PalyraError('PALYRA_E_TOOL_UNKNOWN', `no tool is named ${JSON.stringify(cleanText(name, 80))} among those this caller may see: list the tools again (they come and go with the nodes)`);
+  }
+  const target = parseToolArguments(tool, args);
+  const reporter = options.onProgress ? new ToolProgressReporter(options.onProgress) : undefined;
+  try {
+    if (target.node !== undefined) return singleOutcome(await invokeOne(backend, tool, target.node, target.input, reporter, options.signal));
+    return fanoutOutcome(await invokeMany(backend, tool, target.selector ?? '', target.input, reporter, options.signal));
+  } catch (error) {
+    return errorOutcome(error);
+  }
+}
+
+/** The target and the capability's input in a call's arguments (PALYRA_E_TOOL_ARGUMENTS when they do not name exactly one target). */
+export function parseToolArguments(tool: ToolDefinition, args: unknown): ToolCallTarget {
+  const given = args ?? {};
+  if (typeof given !== 'object' || Array.isArray(given)) {
+    throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `the arguments of ${tool.name} must be a JSON object`);
+  }
+  if ((JSON.stringify(given) ?? '').length > MAX_ARGUMENTS_CHARS) {
+    throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `the arguments of ${tool.name} exceed ${MAX_ARGUMENTS_CHARS} characters of JSON`);
+  }
+  const { [tool.targetKeys.node]: node, [tool.targetKeys.selector]: selector, ...rest } = given as Record<string, unknown>;
+  const { node: nodeKey, selector: selectorKey } = tool.targetKeys;
+  if (node !== undefined && selector !== undefined) {
+    throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `give either ${nodeKey} (one node) or ${selectorKey} (every node it matches), not both`);
+  }
+  if (node === undefined && selector === undefined) {
+    throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `name a target: ${nodeKey} (a device id, a unique prefix of it, or a node name) or ${selectorKey} (a node selector)`);
+  }
+  if (node !== undefined && (typeof node !== 'string' || node === '' || node.length > MAX_NODE_REFERENCE)) {
+    throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `${nodeKey} must be a non-empty string of at most ${MAX_NODE_REFERENCE} characters`);
+  }
+  if (selector !== undefined && (typeof selector !== 'string' || selector.trim() === '' || selector.length > MAX_SELECTOR_LENGTH)) {
+    throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `${selectorKey} must be a non-empty node selector of at most ${MAX_SELECTOR_LENGTH} characters`);
+  }
+  let input: unknown = rest;
+  if (tool.nestedInput) {
+    const { input: nested, ...unknown } = rest;
+    const extra = Object.keys(unknown);
+    if (extra.length > 0) {
+      throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `${tool.name} takes its capability's input under "input": unexpected ${extra.slice(0, 5).map((k) => JSON.stringify(cleanText(k, 64))).join(', ')}`);
+    }
+    input = nested;
+  }
+  return { ...(node === undefined ? {} : { node: node as string }), ...(selector === undefined ? {} : { selector: selector as string }), input };
+}
+
+async function invokeOne(backend: ToolsBackend, tool: ToolDefinition, node: string, input: unknown, reporter: ToolProgressReporter | undefined, signal: AbortSignal | undefined): Promise<InvocationResult> {
+  // The daemon resolves the reference (device id, unique prefix, name) among the nodes this token sees.
+  for await (const event of backend.invoke({ deviceId: node, capability: tool.capability, input, ...(signal ? { signal } : {}) })) {
+    if (event.type === 'output') reporter?.output(event.chunk);
+    else if (event.type === 'progress') reporter?.progress(event.ratio, event.message);
+    else if (event.type === 'result') return event.result;
+  }
+  throw new PalyraError(signal?.aborted === true ? 'PALYRA_E_CANCELLED' : 'PALYRA_E_INTERNAL', 'the invocation ended without a result');
+}
+
+async function invokeMany(backend: ToolsBackend, tool: ToolDefinition, selector: string, input: unknown, reporter: ToolProgressReporter | undefined, signal: AbortSignal | undefined): Promise<FanoutNodeResult[]> {
+  const results: FanoutNodeResult[] = [];
+  for await (const result of backend.invokeMany({
+    selector,
+    capability: tool.capability,
+    input,
+    ...(reporter ? { onOutput: (target: { name: string }, chunk: Buffer) => reporter.output(chunk, target.name) } : {}),
+    ...(signal ? { signal } : {}),
+  })) {
+    results.push(result);
+  }
+  return results;
+}
