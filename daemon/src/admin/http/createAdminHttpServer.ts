@@ -5,7 +5,9 @@ import type { TokenActor } from '../../access/Actor.js';
 import type { TokenService } from '../../access/TokenService.js';
 import { ControlClient } from '../../client/ControlClient.js';
 import type { AuthDeadline } from '../AuthDeadline.js';
+import { MCP_SESSION_LIMITS, McpSessions, type McpSessionLimits } from './McpSessions.js';
 import { sendError } from './openAiError.js';
+import { callOpenAiTools, listOpenAiTools } from './openAiTools.js';
 import { routeHttpRequest, type HttpRoutes } from './routes.js';
 
 /** How long a client may take to send a request's headers, and the whole request. */
@@ -31,6 +33,7 @@ export interface AdminHttpOptions {
   /** The admin socket the HTTP API calls through, as each request's token. */
   socketPath: string;
   logger?: Logger;
+  mcpLimits?: McpSessionLimits;
 }
 
 export interface AdminHttpServer {
@@ -86,8 +89,13 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
 }
 
 function createRoutes(options: AdminHttpOptions): HttpRoutes {
-  void options;
-  return { close: async () => undefined };
+  const sessions = new McpSessions(options.mcpLimits ?? MCP_SESSION_LIMITS, options.logger);
+  return {
+    mcp: (req, res, caller) => sessions.handle(req, res, caller),
+    listTools: listOpenAiTools,
+    callTools: callOpenAiTools,
+    close: () => sessions.closeAll(),
+  };
 }
 
 /** `address:port`, IPv6 bracketed, as the audit log shows remote peers. */

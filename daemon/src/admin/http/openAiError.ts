@@ -37,7 +37,7 @@ export function openAiError(error: unknown, param: string | null = null): { stat
   const retry = (palyra.details as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
   return {
     status,
-    body: { error: { message: palyra.message, type: typeOf(status), param, code: palyra.code } },
+    body: { error: { message: palyra.message, type: typeOf(status), param: param ?? paramOf(palyra), code: palyra.code } },
     ...(typeof retry === 'number' ? { retryAfterMs: retry } : {}),
   };
 }
@@ -59,4 +59,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store', ...headers });
   res.end(text);
+}
+
+/** The request field an invalid-argument error names (details.param), as OpenAI's `param`. */
+function paramOf(error: PalyraError): string | null {
+  const param = error.details?.param;
+  return typeof param === 'string' ? param : null;
 }
