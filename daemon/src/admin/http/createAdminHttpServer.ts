@@ -60,7 +60,7 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
       void handle(req, res).catch((error: unknown) => sendError(res, error));
     },
   );
-  // A request may be an MCP SSE stream held open for long: its idle bound is the session's.
+  // A keep-alive connection is recycled now and then; its requests are charged one by one anyway.
   server.maxRequestsPerSocket = 1000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PalyraError } from '@palyra/shared/errors';
+import { hasUnsafeText } from '@palyra/shared/text';
 import { buildToolCatalog } from '../../tools/buildToolCatalog.js';
 import { callTool } from '../../tools/callTool.js';
 import { errorOutcome } from '../../tools/toolOutcome.js';
@@ -10,8 +11,14 @@ import { sendError, sendJson } from './openAiError.js';
 import { readJsonBody } from './readJsonBody.js';
 
 /** Tool calls one POST /v1/tool_calls may carry, and how many of them run at once. */
-export const MAX_TOOL_CALLS_PER_REQUEST = 64;
+export const MAX_TOOL_CALLS_PER_REQUEST = 16;
 export const MAX_CONCURRENT_TOOL_CALLS = 8;
+/**
+ * The longest content of one tool message: a fan-out's outputs may reach megabytes each, and
+ * the answer is held whole before it is sent (at most 16 MiB in all); a model could not read
+ * more anyway.
+ */
+export const MAX_TOOL_MESSAGE_CHARS = 1024 * 1024;
 /** OpenAI's tool_call ids are short (`call_...`); anything longer is not one. */
 const MAX_TOOL_CALL_ID = 256;
 
@@ -62,7 +69,7 @@ export async function callOpenAiTools(req: IncomingMessage, res: ServerResponse,
         } catch (error) {
           outcome = errorOutcome(error);
         }
-        contents[index] = outcome.text;
+        contents[index] = clip(outcome.text);
       }
     };
     await Promise.all(Array.from({ length: Math.min(MAX_CONCURRENT_TOOL_CALLS, calls.length) }, worker));
@@ -113,7 +120,7 @@ export function parseToolCalls(body: unknown): FunctionToolCall[] {
     const param = `tool_calls[${i}]`;
     if (typeof entry !== 'object' || entry === null) throw invalid(`${param} must be an object`, param);
     const { id, type, function: fn } = entry as { id?: unknown; type?: unknown; function?: unknown };
-    if (typeof id !== 'string' || id === '' || id.length > MAX_TOOL_CALL_ID || /[\u0000-\u001f\u007f]/.test(id)) throw invalid(`${param}.id must be a tool call id (1-${MAX_TOOL_CALL_ID} characters)`, `${param}.id`);
+    if (typeof id !== 'string' || id === '' || id.length > MAX_TOOL_CALL_ID || hasUnsafeText(id)) throw invalid(`${param}.id must be a tool call id (1-${MAX_TOOL_CALL_ID} characters)`, `${param}.id`);
     if (seen.has(id)) throw invalid(`${param}.id repeats an earlier tool call's id`, `${param}.id`);
     seen.add(id);
     if (type !== undefined && type !== 'function') throw invalid(`${param}.type must be "function"`, `${param}.type`);
@@ -133,4 +140,9 @@ function parseArguments(text: string): unknown {
   } catch {
     throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', 'the arguments are not valid JSON');
   }
+}
+
+function clip(text: string): string {
+  if (text.length <= MAX_TOOL_MESSAGE_CHARS) return text;
+  return `${text.slice(0, MAX_TOOL_MESSAGE_CHARS)}\n[truncated: ${text.length - MAX_TOOL_MESSAGE_CHARS} more characters]`;
 }
