@@ -13,6 +13,7 @@ import type { Actor } from '../access/Actor.js';
 import { FORWARDED_ADDRESS_HEADER, forwardedAddress } from '../access/forwardedAddress.js';
 import { AuthDeadline } from './AuthDeadline.js';
 import { createAdminHttpServer, type AdminHttpServer } from './http/createAdminHttpServer.js';
+import type { McpSessionLimits } from './http/McpSessions.js';
 import { RemoteAdminListener } from './RemoteAdminListener.js';
 import { closeGrpcServer } from '../rpc/closeGrpcServer.js';
 import type { ConnectionLimits } from '../rpc/ConnectionGuard.js';
@@ -25,6 +26,8 @@ export interface AdminRemoteOptions {
   listen: HostPort;
   provider: TlsCertificateProvider;
   connectionLimits?: ConnectionLimits;
+  /** Bounds of the HTTP API's MCP sessions (default MCP_SESSION_LIMITS). */
+  mcpSessionLimits?: McpSessionLimits;
 }
 
 /**
@@ -139,7 +142,13 @@ export class AdminServer {
         { ...gate, openStream: (actor) => tokens.openStream(actor) },
       ),
     );
-    const http = createAdminHttpServer({ tokens, deadline, socketPath: this.socketPath, ...(this.deps.logger === undefined ? {} : { logger: this.deps.logger }) });
+    const http = createAdminHttpServer({
+      tokens,
+      deadline,
+      socketPath: this.socketPath,
+      ...(this.deps.logger === undefined ? {} : { logger: this.deps.logger }),
+      ...(remote.mcpSessionLimits === undefined ? {} : { mcpLimits: remote.mcpSessionLimits }),
+    });
     const listener = new RemoteAdminListener({
       listen: remote.listen,
       provider: remote.provider,
