@@ -66,6 +66,26 @@ describe('MCP sessions on the remote admin endpoint', () => {
   );
 
   it(
+    "a token's expiry ends its session: the open session stream ends, and the token is refused after",
+    async () => {
+      const { d, http, endpoint } = await setup();
+      const token = (await d.control.createToken({ name: 'sessions-expiring', role: 'viewer', ttlSeconds: 3 })).token;
+      const { id } = await open(http, endpoint, token);
+      const stream = await http.fetch(`${endpoint}/mcp`, { method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-session-id': id ?? '', 'mcp-protocol-version': '2025-06-18' } });
+      expect(stream.status).toBe(200);
+      const ended = stream.text().then(
+        () => 'ended',
+        () => 'ended',
+      );
+      expect(await within(ended, 15_000, 'the session stream to end at expiry')).toBe('ended');
+      const after = await http.fetch(`${endpoint}/mcp`, { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': id ?? '' } });
+      expect(after.status).toBe(401);
+      await after.text();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     "the daemon's stop ends an open session stream",
     async () => {
       const { d, http, endpoint, mint } = await setup();
