@@ -25,6 +25,7 @@ import { NodesLabelCommand } from '../commands/NodesLabelCommand.js';
 import { NodesDescribeCommand } from '../commands/NodesDescribeCommand.js';
 import { NodesRenewCommand } from '../commands/NodesRenewCommand.js';
 import { PairingCodeCommand } from '../commands/PairingCodeCommand.js';
+import { McpCommand } from '../commands/McpCommand.js';
 import { StartCommand } from '../commands/StartCommand.js';
 import { StateBackupCommand } from '../commands/StateBackupCommand.js';
 import { StateExportCommand } from '../commands/StateExportCommand.js';
@@ -33,6 +34,7 @@ import { StatusCommand } from '../commands/StatusCommand.js';
 import { TokensCreateCommand } from '../commands/TokensCreateCommand.js';
 import { TokensListCommand } from '../commands/TokensListCommand.js';
 import { TokensRevokeCommand } from '../commands/TokensRevokeCommand.js';
+import { ToolsListCommand } from '../commands/ToolsListCommand.js';
 import { DAEMON_VERSION } from '../version.js';
 
 const cli = new Cli({ binaryLabel: 'Palyra daemon', binaryName: 'palyrad', binaryVersion: DAEMON_VERSION });
@@ -66,6 +68,8 @@ for (const command of [
   AuthProfilesCommand,
   AuditCommand,
   AuditVerifyCommand,
+  ToolsListCommand,
+  McpCommand,
   ConfigShowCommand,
   StateExportCommand,
   StateImportCommand,

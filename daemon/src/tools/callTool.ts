@@ -89,11 +89,15 @@ export function parseToolArguments(tool: ToolDefinition, args: unknown): ToolCal
 
 async function invokeOne(backend: ToolsBackend, tool: ToolDefinition, node: string, input: unknown, reporter: ToolProgressReporter | undefined, signal: AbortSignal | undefined): Promise<InvocationResult> {
   // The daemon resolves the reference (device id, unique prefix, name) among the nodes this token sees.
+  let result: InvocationResult | undefined;
+  // Read to the end of the stream, not to the result: output and progress sent just before the
+  // result may arrive after it, and they belong to the call.
   for await (const event of backend.invoke({ deviceId: node, capability: tool.capability, input, ...(signal ? { signal } : {}) })) {
     if (event.type === 'output') reporter?.output(event.chunk);
     else if (event.type === 'progress') reporter?.progress(event.ratio, event.message);
-    else if (event.type === 'result') return event.result;
+    else if (event.type === 'result') result = event.result;
   }
+  if (result !== undefined) return result;
   throw new PalyraError(signal?.aborted === true ? 'PALYRA_E_CANCELLED' : 'PALYRA_E_INTERNAL', 'the invocation ended without a result');
 }
 
