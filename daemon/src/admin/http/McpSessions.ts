@@ -109,52 +109,59 @@ export class McpSessions {
     let session: McpSession | undefined;
     try {
       client = await caller.connect(caller.actor.signal);
-      const mcp = createToolsMcpServer(client, this.logger === undefined ? {} : { logger: this.logger });
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (sessionId) => {
-          if (session !== undefined) this.register(sessionId, session, caller.actor.signal);
-        },
-        onsessionclosed: () => void session?.close(),
-      });
-      const owned = client;
-      let closing: Promise<void> | undefined;
-      session = {
-        tokenId,
-        transport,
-        mcp,
-        client: owned,
-        open: 0,
-        idle: undefined,
-        close: () => {
-          closing ??= (async () => {
-            const current = session as McpSession;
-            clearTimeout(current.idle);
-            current.detach?.();
-            for (const [key, value] of this.sessions) if (value === current) this.sessions.delete(key);
-            await mcp.close().catch(() => undefined);
-            await transport.close().catch(() => undefined);
-            owned.close();
-          })();
-          return closing;
-        },
-      };
-      await mcp.server.connect(transport);
-    } catch (error) {
-      await session?.close();
-      client?.close();
-      throw error;
+      session = this.open(client, tokenId, caller.actor.signal);
+      await session.mcp.server.connect(session.transport);
+      // The session counts as `creating` until the transport has given it its id (during the
+      // initialize request): concurrent initializations cannot overshoot the limits.
+      await this.serve(session, req, res, body);
     } finally {
       const left = (this.creating.get(tokenId) ?? 1) - 1;
       if (left === 0) this.creating.delete(tokenId);
       else this.creating.set(tokenId, left);
+      // An initialize that failed or was refused leaves a session that never got an id.
+      const id = session?.transport.sessionId;
+      if (session === undefined) client?.close();
+      else if (id === undefined || this.sessions.get(id) !== session) await session.close();
     }
-    await this.serve(session, req, res, body);
-    // An initialize the transport refused leaves a session that never got an id.
-    if (session.transport.sessionId === undefined || !this.sessions.has(session.transport.sessionId)) await session.close();
+  }
+
+  /** A session's parts: its MCP server on `client`, its transport, and how it closes. */
+  private open(client: ControlClient, tokenId: string, signal: AbortSignal): McpSession {
+    const mcp = createToolsMcpServer(client, this.logger === undefined ? {} : { logger: this.logger });
+    let closing: Promise<void> | undefined;
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (sessionId) => this.register(sessionId, session, signal),
+      onsessionclosed: () => void session.close(),
+    });
+    const session: McpSession = {
+      tokenId,
+      transport,
+      mcp,
+      client,
+      open: 0,
+      idle: undefined,
+      close: () => {
+        closing ??= (async () => {
+          clearTimeout(session.idle);
+          session.detach?.();
+          for (const [key, value] of this.sessions) if (value === session) this.sessions.delete(key);
+          await mcp.close().catch(() => undefined);
+          await transport.close().catch(() => undefined);
+          client.close();
+        })();
+        return closing;
+      },
+    };
+    return session;
   }
 
   private register(sessionId: string, session: McpSession, signal: AbortSignal): void {
+    // Initialized while the daemon stops: closeAll has already run.
+    if (this.closed) {
+      void session.close();
+      return;
+    }
     this.sessions.set(sessionId, session);
     // Revocation or expiry of the token ends its sessions at once.
     const onAbort = (): void => void session.close();
