@@ -59,14 +59,16 @@ export const ADMIN_TLS_SERVER_OPTIONS: grpc.ServerOptions = {
 
 /**
  * The admin API. On a Unix socket in the state dir, always: access control is the file
- * system's (the socket is 0600 inside a 0700 directory), so its caller is the local owner. With
- * `remote`, also over TLS on a TCP port, where every call presents an API token (`authorization:
- * Bearer pyt_...`), is rate limited per token, and may do only what the token's role, scopes
- * and node selector allow.
+ * system's (the socket is 0600 inside a 0700 directory), so its caller is the local owner (or
+ * the API token it presents: the HTTP API calls so for its clients). With `remote`, also over
+ * TLS on a TCP port, where every call presents an API token (`authorization: Bearer pyt_...`),
+ * is rate limited per token, and may do only what the token's role, scopes and node selector
+ * allow; the same port serves the HTTP API (MCP, OpenAI formats) to clients that choose
+ * http/1.1 (RemoteAdminListener).
  */
 export class AdminServer {
   private server: grpc.Server | undefined;
-  private remote_: { server: grpc.Server; listener: RemoteAdminListener; http: AdminHttpServer } | undefined;
+  private remoteRuntime: { server: grpc.Server; listener: RemoteAdminListener; http: AdminHttpServer } | undefined;
   private remoteLog: RateLimitedLog | undefined;
   private remotePort = 0;
   private readonly watchers = new ApprovalsWatchers();
@@ -79,7 +81,7 @@ export class AdminServer {
 
   /** HOST:PORT of the remote endpoint once started, or undefined when it is off. */
   get remoteAddress(): string | undefined {
-    return this.remote === undefined || this.remote_ === undefined ? undefined : formatHostPort({ host: this.remote.listen.host, port: this.remotePort });
+    return this.remote === undefined || this.remoteRuntime === undefined ? undefined : formatHostPort({ host: this.remote.listen.host, port: this.remotePort });
   }
 
   async start(): Promise<void> {
@@ -100,7 +102,9 @@ export class AdminServer {
         handlers,
         async (call, method) => {
           const header = call.metadata.get('authorization')[0];
-          if (header === undefined || tokens === undefined) return owner;
+          if (header === undefined) return owner;
+          // A caller that presents a token asks for that token's rights: never the owner's instead.
+          if (tokens === undefined) throw new PalyraError('PALYRA_E_UNAUTHENTICATED', 'this daemon has no token service: call the socket without a token');
           const actor = tokens.authenticate(typeof header === 'string' ? header : undefined, forwardedAddress(call.metadata.get(FORWARDED_ADDRESS_HEADER)[0], 'unix'));
           if (method !== 'InvokeMany') tokens.charge(actor);
           return actor;
@@ -168,14 +172,14 @@ export class AdminServer {
       throw error;
     }
     this.remoteLog = log;
-    this.remote_ = { server, listener, http };
+    this.remoteRuntime = { server, listener, http };
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    const remote = this.remote_;
+    const remote = this.remoteRuntime;
     this.server = undefined;
-    this.remote_ = undefined;
+    this.remoteRuntime = undefined;
     if (server === undefined) return;
     // Operators' watch streams would hold a graceful shutdown open until it is forced.
     this.watchers.closeAll(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon is shutting down'));
