@@ -96,6 +96,8 @@ export const ERROR_CODES = {
   PALYRA_E_FANOUT_FAILED: { exitCode: 2, grpc: 'FAILED_PRECONDITION', summary: 'A fan-out ran, but some of its nodes did not succeed; the summary names them.' },
   PALYRA_E_TOOL_UNKNOWN: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No tool has that name among those the caller may see (palyrad tools list shows them); tools come and go with the nodes that announce them.' },
   PALYRA_E_TOOL_ARGUMENTS: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A tool call\'s arguments are not a JSON object, or name no target, or both a node and a selector; the message says which.' },
+  PALYRA_E_HTTP_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'The admin endpoint\'s HTTP API has no such route, or no MCP session with that Mcp-Session-Id belongs to this token (it ended, idled out, or is another token\'s).' },
+  PALYRA_E_BODY_TOO_LARGE: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'An HTTP API request body is larger than the 1 MiB limit (HTTP 413).' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =
