@@ -26,7 +26,7 @@ const SCOPE = '@palyra/';
 export const PUBLISHED = ['@palyra/agent', '@palyra/daemon', '@palyra/plugin-sdk'];
 export const CHECKSUM_FILE = 'SHA256SUMS';
 
-class ReleaseError extends Error {}
+export class ReleaseError extends Error {}
 
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 
@@ -49,7 +49,7 @@ function loadWorkspaces(rootManifest) {
 }
 
 /** Every version and every internal dependency range must be the root's version. */
-function checkVersionsInStep(rootManifest, workspaces) {
+export function checkVersionsInStep(rootManifest, workspaces) {
   const version = rootManifest.version;
   const problems = [];
   for (const ws of workspaces.values()) {
@@ -109,8 +109,7 @@ function internalClosure(name, workspaces) {
 
 /** A manifest as shipped: no scripts (the root's `prepare` builds; nothing builds on the target), no dev dependencies. */
 function shippedManifest(manifest) {
-  const { scripts: _scripts, devDependencies: _dev, ...rest } = manifest;
-  return rest;
+  return Object.fromEntries(Object.entries(manifest).filter(([key]) => key !== 'scripts' && key !== 'devDependencies'));
 }
 
 /**
