@@ -137,6 +137,10 @@ function stagePackage(ws, workspaces, files, stage) {
   const dependencies = { ...(ws.manifest.dependencies ?? {}) };
   for (const dep of bundled) {
     const inner = workspaces.get(dep);
+    for (const field of ['peerDependencies', 'optionalDependencies']) {
+      // Only `dependencies` are lifted below; anything else would stay behind in the bundle, unfetched.
+      if (Object.keys(inner.manifest[field] ?? {}).length > 0) throw new ReleaseError(`${dep} has ${field}, which a bundled package cannot have: use dependencies`);
+    }
     copyPackage(inner, files.get(dep), join(stage, 'node_modules', dep));
     // The bundled copy keeps only its internal dependencies (bundled beside it); its third-party
     // ones move up to the published package. npm counts a dependency of a bundled package that
