@@ -3,7 +3,8 @@
  * then the agent and daemon tarballs installed with `npm install -g --prefix DIR` into an empty
  * prefix (nothing but the tarballs and the npm registry: the @palyra scope is pointed at a dead
  * registry, so an internal package fetched instead of bundled fails the install), the daemon
- * started from that install, the agent from that install paired with it, and dispatches run.
+ * started from that install, the agent from that install paired with it, and dispatches run:
+ * built-in plugins, and a third-party plugin built on the plugin-sdk tarball.
  *
  * The pack runs once per test run (kept in PALYRA_TEST_CACHE_DIR); the install is the slow
  * part (better-sqlite3 compiles from source when no prebuilt binary can be fetched): see the
@@ -129,7 +130,7 @@ describe('npm run release', { timeout: INSTALL_TIMEOUT_MS }, () => {
     expect(manifest.dependencies).toMatchObject({ execa: expect.any(String), '@grpc/grpc-js': expect.any(String), '@matrixai/quic': expect.any(String) });
   });
 
-  it('installs agent and daemon globally into an empty prefix; they pair and run dispatches', async () => {
+  it('installs agent and daemon globally into an empty prefix; they pair and run dispatches, a third-party plugin on the plugin-sdk tarball too', async () => {
     const base = await dirs.make('palyra-install-');
     const prefix = join(base, 'prefix');
     const npmTmp = join(base, 'npm-tmp');
@@ -180,8 +181,25 @@ describe('npm run release', { timeout: INSTALL_TIMEOUT_MS }, () => {
     const root = join(base, 'root');
     await mkdir(root);
     await writeFile(join(root, 'hello.txt'), 'from the installed agent\n');
+    // A third-party plugin as its author ships it: examples/hello-plugin with @palyra/plugin-sdk
+    // installed from its own tarball (a copy apart from the one bundled in the agent).
+    const pluginDir = join(base, 'hello-plugin');
+    await mkdir(pluginDir);
+    for (const file of ['index.js', 'package.json']) await writeFile(join(pluginDir, file), await readFile(join(ROOT, 'examples', 'hello-plugin', file)));
+    const sdk = join(out, packages.find((p) => p.name === '@palyra/plugin-sdk')?.file ?? 'missing');
+    await succeed('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--@palyra:registry=http://127.0.0.1:9/', sdk], { TMPDIR: npmTmp }, pluginDir);
+
     const config = join(base, 'palyra-node.config.json');
-    await writeFile(config, JSON.stringify({ plugins: [{ use: 'filesystem', grants: { roots: [root] } }, { use: 'shell', grants: { commands: ['echo'], roots: [root] } }] }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        plugins: [
+          { use: 'filesystem', grants: { roots: [root] } },
+          { use: 'shell', grants: { commands: ['echo'], roots: [root] } },
+          { use: join(pluginDir, 'index.js'), grants: { maxSleepMs: 1000 } },
+        ],
+      }),
+    );
     const agent = start(palyraNode, ['run', '--state-dir', nodeDir, '--config', config]);
     const [, deviceId] = await agent.waitFor(/^palyra-node ready device=(\S+)$/m, 60_000);
     const nodes = parseOneJson<NodeRow[]>(await cli('nodes', 'list', '--json'));
@@ -193,6 +211,8 @@ describe('npm run release', { timeout: INSTALL_TIMEOUT_MS }, () => {
     expect(read).toMatchObject({ status: 'succeeded', output: { path: join(root, 'hello.txt'), content: 'from the installed agent\n' } });
     const echoed = await invoke('shell.exec', { command: 'echo', args: ['dispatched'] });
     expect(echoed).toMatchObject({ status: 'succeeded', output: { exitCode: 0, stdout: 'dispatched\n' } });
+    const greeted = await invoke('hello.greet', { name: 'Ada' });
+    expect(greeted).toMatchObject({ status: 'succeeded', output: { greeting: 'Hello, Ada!' } });
 
     await agent.stop();
     await daemon.stop();
