@@ -67,15 +67,16 @@ export function checkVersionsInStep(rootManifest, workspaces) {
   return version;
 }
 
-function run(command, args, cwd) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function run(command, args, cwd, shell = false) {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], shell });
   if (result.status !== 0) {
     throw new ReleaseError(`${[command, ...args].join(' ')} failed (${result.status ?? result.signal}) in ${cwd}:\n${result.stderr}${result.stdout}`);
   }
   return result.stdout;
 }
 
-const npm = (args, cwd) => run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, cwd);
+// Windows' npm is a .cmd file, which Node spawns only through a shell (the arguments here are ours, no user input).
+const npm = (args, cwd) => (process.platform === 'win32' ? run('npm.cmd', args, cwd, true) : run('npm', args, cwd));
 
 /** What `npm pack` would put in each workspace's tarball (its `files`, package.json, README...). */
 function packFileLists(workspaces) {
