@@ -7,7 +7,7 @@
  * built-in plugins, and a third-party plugin built on the plugin-sdk tarball.
  *
  * The pack runs once per test run (kept in PALYRA_TEST_CACHE_DIR); the install is the slow
- * part (better-sqlite3 compiles from source when no prebuilt binary can be fetched): see the
+ * part (better-sqlite3 takes this workspace's own build as its prebuilt binary; see localSqlitePrebuild): see the
  * figures this file prints and docs/install.md.
  */
 import { spawn } from 'node:child_process';
@@ -73,6 +73,21 @@ async function packOnce(): Promise<{ out: string; packages: Packed[]; seconds: n
   const { packages } = JSON.parse(result.stdout) as { packages: Packed[] };
   await writeFile(manifest, JSON.stringify({ packages }));
   return { out, packages, seconds: (performance.now() - began) / 1000 };
+}
+
+/**
+ * The environment that makes better-sqlite3's prebuild-install take this workspace's compiled
+ * binary as its prebuilt one: a `<name>-v<version>-node-v<abi>-<platform>-<arch>.tar.gz` holding
+ * build/Release/better_sqlite3.node, in the directory prebuild-install searches first.
+ */
+async function localSqlitePrebuild(base: string): Promise<NodeJS.ProcessEnv> {
+  const moduleDir = join(ROOT, 'node_modules', 'better-sqlite3');
+  const { version } = JSON.parse(await readFile(join(moduleDir, 'package.json'), 'utf8')) as { version: string };
+  const dir = join(base, 'prebuilds');
+  await mkdir(dir);
+  const file = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  await succeed('tar', ['-czf', join(dir, file), '-C', moduleDir, 'build/Release/better_sqlite3.node']);
+  return { npm_config_better_sqlite3_local_prebuilds: dir, npm_config_better_sqlite3_binary_host: 'http://127.0.0.1:9' };
 }
 
 const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
@@ -149,9 +164,12 @@ describe('npm run release', { timeout: INSTALL_TIMEOUT_MS }, () => {
         '--@palyra:registry=http://127.0.0.1:9/',
         ...tarballs,
       ],
-      // No network but the npm registry in CI: compile better-sqlite3 at once instead of first
-      // trying (and failing) to download its prebuilt binary from GitHub. npm's temp files stay in `base`.
-      { npm_config_build_from_source: 'true', TMPDIR: npmTmp },
+      // No network but the npm registry in CI: better-sqlite3's install script (prebuild-install)
+      // cannot fetch its prebuilt binary from GitHub, and compiling it takes minutes here. It finds
+      // this workspace's own build (the same version and Node ABI) as a local prebuild instead;
+      // should the registry resolve another version, the dead binary host fails at once and it
+      // compiles, slowly but just as a user without network would. npm's temp files stay in `base`.
+      { ...(await localSqlitePrebuild(base)), TMPDIR: npmTmp },
     );
     console.info(`release-install: npm install -g of agent and daemon ${((performance.now() - began) / 1000).toFixed(1)} s`);
 
