@@ -44,6 +44,11 @@ export function planService(program: ServiceProgram, options: PlanOptions = {}):
   if (user !== undefined && !USER_NAME.test(user)) {
     throw new PalyraError('PALYRA_E_USAGE', `--service-user must be a plain account name (lower-case letters, digits, _ and -), got ${JSON.stringify(user)}`);
   }
+  if (user === 'root' || user === 'nobody') {
+    // root would void the sandbox; nobody is shared by whatever else runs as nobody, so the
+    // service's files would be theirs too (systemd-analyze verify calls it unsafe).
+    throw new PalyraError('PALYRA_E_USAGE', `--service-user ${user} is not a service account: give the service an account of its own (the default ${program.systemUser} is created when missing)`);
+  }
   const vault = options.vault ?? (scope === 'system' ? 'file' : undefined);
   if (vault !== undefined && !VAULT_CHOICES.includes(vault)) {
     throw new PalyraError('PALYRA_E_USAGE', `--vault is one of ${VAULT_CHOICES.join(', ')} (got ${JSON.stringify(vault)})`);

@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { chmod, chown, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The uid/gid a root test run verifies as, to cover a non-root operator (Debian's nobody/nogroup). */
+export const NOBODY = 65534;
+
+export const isRoot = (): boolean => process.getuid?.() === 0;
+
+export interface VerifyResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `systemd-analyze [--user] verify FILE`, the real one (the Debian `systemd` package, which
+ * scripts/install-system-deps.sh installs), as this process or, from root, as nobody.
+ * A user-scope check needs a runtime directory of its own (no login session here).
+ * Exit 0 with an empty stderr means the unit parses without a single warning.
+ */
+export async function systemdVerify(file: string, options: { scope: 'user' | 'system'; asNobody?: boolean; runtimeDir: string }): Promise<VerifyResult> {
+  const runtime = join(options.runtimeDir, options.asNobody === true ? 'nobody' : 'self');
+  await mkdir(runtime, { recursive: true, mode: 0o700 });
+  if (options.asNobody === true) await chown(runtime, NOBODY, NOBODY);
+  await chmod(options.runtimeDir, 0o755);
+  const args = [...(options.scope === 'user' ? ['--user'] : []), 'verify', file];
+  const [bin, argv] = options.asNobody === true ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'systemd-analyze', ...args]] : ['systemd-analyze', args];
+  return new Promise((resolve) => {
+    execFile(bin, argv, { env: { PATH: process.env.PATH, XDG_RUNTIME_DIR: runtime, HOME: runtime, LC_ALL: 'C', SYSTEMD_LOG_COLOR: '0' } }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 127;
+      resolve({ code, stdout, stderr: error !== null && typeof error.code !== 'number' ? `${stderr}${error.message}` : stderr });
+    });
+  });
+}
