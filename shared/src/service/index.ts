@@ -1,7 +1,7 @@
 export type { ServicePlan, ServiceProgram, ServiceScope } from './types.js';
 export { planService, resolveScope, TEST_UNIT_DIR_ENV, type PlanOptions } from './planService.js';
 export { renderUnit, UNIT_MARKER } from './renderUnit.js';
-export { quoteEnvironment, quoteExecArg } from './systemdQuote.js';
+export { quoteEnvironment, quoteExecArg, quoteExecutable } from './systemdQuote.js';
 export { Systemctl, TEST_SYSTEMCTL_ENV } from './systemctl.js';
 export { installService, type InstallOutcome } from './installService.js';
 export { uninstallService } from './uninstallService.js';

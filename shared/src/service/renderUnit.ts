@@ -1,4 +1,4 @@
-import { quoteEnvironment, quoteExecArg } from './systemdQuote.js';
+import { quoteEnvironment, quoteExecArg, quoteExecutable } from './systemdQuote.js';
 import type { ServicePlan } from './types.js';
 
 /** The first line of every unit Palyra writes: uninstall removes only a file that starts with it. */
@@ -50,7 +50,7 @@ export function renderUnit(plan: ServicePlan, header: string): string {
     `StateDirectory=${program.stateDirectory}`,
     'StateDirectoryMode=0700',
     ...plan.environment.map((e) => `Environment=${quoteEnvironment(e.name, e.value, e.literal)}`),
-    `ExecStart=${plan.exec.map((arg) => quoteExecArg(arg)).join(' ')}`,
+    `ExecStart=${[quoteExecutable(plan.exec[0] ?? ''), ...plan.exec.slice(1).map((arg) => quoteExecArg(arg))].join(' ')}`,
     'Restart=on-failure',
     'RestartSec=5s',
     'UMask=0077',

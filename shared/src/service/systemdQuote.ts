@@ -26,6 +26,19 @@ export function quoteExecArg(value: string, what = 'an ExecStart argument'): str
 }
 
 /**
+ * The executable of an Exec line: systemd expands no `$` there, and refuses quotes and
+ * backslashes in it outright ("Executable name contains special characters"), so such a path
+ * is an error here rather than a unit that never starts.
+ */
+export function quoteExecutable(value: string): string {
+  assertPrintable(value, 'the executable');
+  if (/["'\\]/.test(value)) {
+    throw new PalyraError('PALYRA_E_USAGE', `systemd cannot start an executable whose path holds a quote or a backslash: ${JSON.stringify(value)} (install Node elsewhere)`);
+  }
+  return quoteWord(value.replaceAll('%', '%%'));
+}
+
+/**
  * One `Environment=` assignment. `literal` values get `%` doubled; the plan's own values may
  * use specifiers on purpose (`%S/palyra-node`) and pass `literal: false`.
  */
