@@ -191,7 +191,9 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
     expect(statusText.stdout).toContain('active    active (running) pid 4242');
 
     // Installing again replaces our own unit and restarts the service.
-    const again = parseOneJson<InstallJson>(await runBin(PALYRA_NODE, ['service', 'install', '--user', '--json', '--config', join(dir, 'node.json')], env));
+    const againResult = await runBin(PALYRA_NODE, ['service', 'install', '--user', '--json', '--config', join(dir, 'node.json')], env);
+    expect(againResult.stderr).toBe(`palyra-node: warning: --config ${join(dir, 'node.json')} does not exist (yet): the service fails to start until it does\n`);
+    const again = parseOneJson<InstallJson>(againResult);
     expect(again.replaced).toBe(true);
     expect(await readFile(unitPath, 'utf8')).toContain(`Environment=PALYRA_NODE_CONFIG=${join(dir, 'node.json')}`);
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Option } from 'clipanion';
 import { installService } from '../installService.js';
 import { renderUnit } from '../renderUnit.js';
@@ -22,7 +24,10 @@ export abstract class ServiceInstallCommandBase extends ServiceCommand {
       else this.context.stdout.write(unit);
       return 0;
     }
-    warnHiddenPaths(plan, (line) => this.context.stderr.write(`${this.program.binary}: warning: ${line}\n`));
+    const warn = (line: string): void => void this.context.stderr.write(`${this.program.binary}: warning: ${line}\n`);
+    warnHiddenPaths(plan, warn);
+    // The service reads it at every start: a missing file is a unit that fails later, unseen.
+    if (this.config !== undefined && !existsSync(resolve(this.config))) warn(`--config ${resolve(this.config)} does not exist (yet): the service fails to start until it does`);
     const outcome = await this.withSignal((signal) => installService(plan, unit, { signal }));
     const followUp = this.program.followUp.map((step) => ({ text: step.text, command: commandAsService(plan, step.args) }));
     if (this.json) {
