@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import { fakeSystemctl } from '../helpers/fakeSystemctl.js';
 import { E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, runBin, TempDirs } from '../helpers/processes.js';
-import { isRoot, systemdVerify } from '../helpers/systemdAnalyze.js';
+import { isRoot, systemdExposure, systemdVerify } from '../helpers/systemdAnalyze.js';
 
 const dirs = new TempDirs();
 afterAll(() => dirs.cleanup());
@@ -87,7 +87,7 @@ describe('service install --dry-run (real systemd-analyze)', { timeout: E2E_TEST
       });
     }
 
-    it(`${program.name} --system carries every sandbox directive of examples/systemd/${program.example}`, async () => {
+    it(`${program.name} --system carries every sandbox directive of examples/systemd/${program.example} and scores no worse in systemd-analyze security`, async () => {
       const generated = await runBin(program.bin, ['service', 'install', '--system', '--dry-run']);
       expect(generated.code, generated.stderr).toBe(0);
       // %S is /var/lib in a system unit.
@@ -99,6 +99,11 @@ describe('service install --dry-run (real systemd-analyze)', { timeout: E2E_TEST
       const missing = example.filter((d) => !differs(d) && !ours.has(d));
       expect(missing).toEqual([]);
       expect(ours).toContain('Environment=PALYRA_VAULT=file');
+      // systemd's own score of the sandbox: no more exposed than the example.
+      const dir = await dirs.make('palyra-service-security-');
+      const file = join(dir, program.unit);
+      await writeFile(file, generated.stdout);
+      expect(await systemdExposure(file)).toBeLessThanOrEqual(await systemdExposure(join(examples, program.example)));
     });
 
     it(`${program.name} --user keeps only the sandbox a user manager applies without user namespaces`, async () => {

@@ -33,3 +33,14 @@ export async function systemdVerify(file: string, options: { scope: 'user' | 'sy
     });
   });
 }
+
+/** `systemd-analyze security --offline=yes FILE`: the overall exposure level (0 safest, 10 worst). */
+export function systemdExposure(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile('systemd-analyze', ['security', '--offline=yes', '--no-pager', file], { env: { PATH: process.env.PATH, LC_ALL: 'C', SYSTEMD_COLORS: '0' } }, (error, stdout, stderr) => {
+      const level = /Overall exposure level for \S+: (\d+(?:\.\d+)?)/.exec(stdout)?.[1];
+      if (level === undefined) reject(new Error(`systemd-analyze security ${file}: ${error?.message ?? ''} ${stderr}`));
+      else resolve(Number(level));
+    });
+  });
+}
