@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parseOneJson } from '../helpers/cliAssertions.js';
 import { DaemonProcess, nodeCli, type PairingCodeJson, type PendingRow } from '../helpers/daemonHarness.js';
-import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRA_NODE, RunningProcess, stopProcesses, TempDirs } from '../helpers/processes.js';
+import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, RunningProcess, runBin, stopProcesses, TempDirs } from '../helpers/processes.js';
 
 const dirs = new TempDirs();
 let daemon: DaemonProcess | undefined;
@@ -100,10 +100,12 @@ describe('palyrad pairing code: the join command for the remote host', { timeout
     expect(await readFile(npmCalls, 'utf8')).toBe('install -g palyra-agent-9.9.9.tgz\n');
   });
 
-  it('refuses a malformed --address with PALYRA_E_USAGE before minting anything', async () => {
+  it('refuses a malformed --address with PALYRA_E_USAGE; PALYRA_JOIN_ADDRESS sets the address too', async () => {
     const d = await theDaemon();
     const result = await d.cli('pairing', 'code', '--address', 'no-port');
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/^error PALYRA_E_USAGE: --address "no-port" is not HOST:PORT/);
+    const fromEnv = await runBin(PALYRAD, ['pairing', 'code', '--json', '--state-dir', d.stateDir], { PALYRA_JOIN_ADDRESS: 'nodes-see-me.example:7443' });
+    expect(parseOneJson<{ joinCommand: string }>(fromEnv).joinCommand).toMatch(/ palyra-node join --daemon nodes-see-me\.example:7443$/);
   });
 });

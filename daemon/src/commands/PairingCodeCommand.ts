@@ -17,7 +17,7 @@ export class PairingCodeCommand extends DaemonCommand {
       Beside the code it prints the one command to run on the node's host: install the agent
       with npm when \`palyra-node\` is missing (\`--agent-package\`, default
       \`@palyra/agent@<this daemon's version>\`), then join with the code in PALYRA_PAIRING_CODE
-      (never in argv) and the daemon's address (\`--address\`, default the address the daemon
+      (never in argv) and the daemon's address (\`--address\` or PALYRA_JOIN_ADDRESS, default the address the daemon
       advertises: its --listen host, or this host's name when it listens on every interface).
       \`--json\` carries it as \`joinCommand\`.
 
@@ -35,7 +35,7 @@ export class PairingCodeCommand extends DaemonCommand {
 
   method = Option.String('--method', 'pin', { description: 'pin or qr' });
   ttl = Option.String('--ttl', { description: 'How long the code stays valid (default 10m)' });
-  address = Option.String('--address', { description: "HOST:PORT the printed join command dials (default: the daemon's advertised address)" });
+  address = Option.String('--address', { description: "HOST:PORT the printed join command dials (env PALYRA_JOIN_ADDRESS; default: the daemon's advertised address)" });
   agentPackage = Option.String('--agent-package', { description: 'What the join command installs with npm install -g when palyra-node is missing (env PALYRA_AGENT_PACKAGE; default @palyra/agent@<daemon version>)' });
   json = Option.Boolean('--json', false, { description: 'Print one JSON object' });
 
@@ -45,7 +45,8 @@ export class PairingCodeCommand extends DaemonCommand {
     }
     const method = this.method;
     const ttlMs = this.ttl === undefined ? undefined : parseDuration(this.ttl, '--ttl');
-    const address = this.address === undefined ? undefined : formatHostPort(parseHostPort(this.address, '--address'));
+    const addressText = nonEmpty(this.address) ?? nonEmpty(process.env.PALYRA_JOIN_ADDRESS);
+    const address = addressText === undefined ? undefined : formatHostPort(parseHostPort(addressText, this.address !== undefined ? '--address' : 'PALYRA_JOIN_ADDRESS'));
     const agentPackage = nonEmpty(this.agentPackage) ?? nonEmpty(process.env.PALYRA_AGENT_PACKAGE) ?? defaultAgentPackage(DAEMON_VERSION);
     const code = await this.withClient((client) => client.createPairingCode({ method, ttlMs }));
     const command = joinCommand({
