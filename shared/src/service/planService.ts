@@ -2,13 +2,13 @@ import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PalyraError } from '../errors/index.js';
+import { VAULT_CHOICES } from '../vault/types.js';
 import type { ServicePlan, ServiceProgram, ServiceScope } from './types.js';
 
 /** Test seam: where unit files go instead of /etc/systemd/system or ~/.config/systemd/user. */
 export const TEST_UNIT_DIR_ENV = 'PALYRA_TEST_SYSTEMD_UNIT_DIR';
 
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
-const VAULT_CHOICES = ['auto', 'os', 'file'];
 
 export interface PlanOptions {
   /** --user / --system; neither: system for root, else user. */
@@ -50,7 +50,7 @@ export function planService(program: ServiceProgram, options: PlanOptions = {}):
     throw new PalyraError('PALYRA_E_USAGE', `--service-user ${user} is not a service account: give the service an account of its own (the default ${program.systemUser} is created when missing)`);
   }
   const vault = options.vault ?? (scope === 'system' ? 'file' : undefined);
-  if (vault !== undefined && !VAULT_CHOICES.includes(vault)) {
+  if (vault !== undefined && !(VAULT_CHOICES as readonly string[]).includes(vault)) {
     throw new PalyraError('PALYRA_E_USAGE', `--vault is one of ${VAULT_CHOICES.join(', ')} (got ${JSON.stringify(vault)})`);
   }
   const environment: Array<{ name: string; value: string; literal: boolean }> = [
