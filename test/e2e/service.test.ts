@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import { fakeSystemctl } from '../helpers/fakeSystemctl.js';
 import { E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, runBin, TempDirs } from '../helpers/processes.js';
-import { isRoot, systemdExposure, systemdVerify } from '../helpers/systemdAnalyze.js';
+import { isRoot, systemdExpandPath, systemdExposure, systemdVerify } from '../helpers/systemdAnalyze.js';
 
 const dirs = new TempDirs();
 afterAll(() => dirs.cleanup());
@@ -73,10 +73,16 @@ describe('service install --dry-run (real systemd-analyze)', { timeout: E2E_TEST
         }
 
         const service = directives(text.stdout, 'Service');
-        expect(service).toContain(`StateDirectory=${program.state}`);
-        expect(service).toContain('StateDirectoryMode=0700');
         expect(service).toContain('UMask=0077');
-        expect(service).toContain(`Environment=PALYRA_STATE_DIR=%S/${program.state}`);
+        if (scope === 'system') {
+          expect(service).toContain(`StateDirectory=${program.state}`);
+          expect(service).toContain('StateDirectoryMode=0700');
+          expect(service).toContain(`Environment=PALYRA_STATE_DIR=%S/${program.state}`);
+        } else {
+          // A literal path (see the state dir test below); the program creates it 0700.
+          expect(service.filter((d) => d.startsWith('Environment=PALYRA_STATE_DIR='))).toHaveLength(1);
+          expect(service.some((d) => d.includes('%S'))).toBe(false);
+        }
         // This very installation: this Node and the program's script.
         expect(service).toContain(`ExecStart=${process.execPath} ${program.bin} ${program.args}`);
         expect(directives(text.stdout, 'Install')).toEqual([`WantedBy=${scope === 'system' ? 'multi-user.target' : 'default.target'}`]);
@@ -116,6 +122,24 @@ describe('service install --dry-run (real systemd-analyze)', { timeout: E2E_TEST
       expect(service.some((d) => d.startsWith('Environment=PALYRA_VAULT='))).toBe(false);
     });
   }
+
+  it('a --user unit hands the program the state dir install reports and the join follow-up uses, on this systemd', async () => {
+    // systemd before 254 (Debian 12: 252) expands %S to $XDG_CONFIG_HOME in a user manager,
+    // not $XDG_STATE_HOME: a unit saying %S/palyra-node would keep the service's identity in
+    // ~/.config/palyra-node while `palyra-node join` (and the printed follow-up) use
+    // ~/.local/state/palyra-node, and the service would never find the node it joined.
+    const dir = await dirs.make('palyra-service-statedir-');
+    const env = { HOME: join(dir, 'home'), XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state') };
+    for (const program of PROGRAMS) {
+      const json = parseOneJson<DryRunJson>(await runBin(program.bin, ['service', 'install', '--user', '--dry-run', '--json'], env));
+      expect(json.stateDir).toBe(join(dir, 'state', program.state));
+      const value = directives(json.unit, 'Service').find((d) => d.startsWith('Environment=PALYRA_STATE_DIR='))?.slice('Environment=PALYRA_STATE_DIR='.length);
+      expect(value).toBeDefined();
+      expect(await systemdExpandPath(value ?? '', { scope: 'user', dir, env })).toBe(json.stateDir);
+      // No StateDirectory= either: it would create a stray directory where %S points.
+      expect(directives(json.unit, 'Service').filter((d) => d.startsWith('StateDirectory'))).toEqual([]);
+    }
+  });
 
   it('--config, --vault and --service-user reach the unit, quoted for systemd', async () => {
     const dir = await dirs.make('palyra-service-quote-');

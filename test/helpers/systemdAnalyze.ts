@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir } from 'node:fs/promises';
+import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The uid/gid a root test run verifies as, to cover a non-root operator (Debian's nobody/nogroup). */
@@ -41,6 +41,26 @@ export function systemdExposure(file: string): Promise<number> {
       const level = /Overall exposure level for \S+: (\d+(?:\.\d+)?)/.exec(stdout)?.[1];
       if (level === undefined) reject(new Error(`systemd-analyze security ${file}: ${error?.message ?? ''} ${stderr}`));
       else resolve(Number(level));
+    });
+  });
+}
+
+/**
+ * What this host's systemd makes of a path with specifiers (`%S/palyra-node`) in a unit of
+ * `scope`, for a manager with `env` (HOME, XDG_*): `systemd-analyze verify` of a probe unit
+ * whose ExecStart is that path names the expanded path when it finds no executable there.
+ */
+export async function systemdExpandPath(path: string, options: { scope: 'user' | 'system'; dir: string; env: Record<string, string> }): Promise<string> {
+  const runtime = join(options.dir, 'probe-run');
+  await mkdir(runtime, { recursive: true, mode: 0o700 });
+  const file = join(options.dir, 'palyra-expand-probe.service');
+  await writeFile(file, `[Service]\nExecStart=${path}/palyra-expand-probe\n`);
+  const args = [...(options.scope === 'user' ? ['--user'] : []), 'verify', file];
+  return new Promise((resolve, reject) => {
+    execFile('systemd-analyze', args, { env: { PATH: process.env.PATH, XDG_RUNTIME_DIR: runtime, LC_ALL: 'C', SYSTEMD_LOG_COLOR: '0', ...options.env } }, (_error, stdout, stderr) => {
+      const expanded = /Command (\/\S*)\/palyra-expand-probe is not executable/.exec(`${stdout}${stderr}`)?.[1];
+      if (expanded === undefined) reject(new Error(`systemd-analyze did not name the probe's path: ${stdout}${stderr}`));
+      else resolve(expanded);
     });
   });
 }

@@ -53,10 +53,15 @@ export function planService(program: ServiceProgram, options: PlanOptions = {}):
   if (vault !== undefined && !(VAULT_CHOICES as readonly string[]).includes(vault)) {
     throw new PalyraError('PALYRA_E_USAGE', `--vault is one of ${VAULT_CHOICES.join(', ')} (got ${JSON.stringify(vault)})`);
   }
+  const stateDir = scope === 'system' ? join('/var/lib', program.stateDirectory) : join(xdgStateHome(env), program.stateDirectory);
   const environment: Array<{ name: string; value: string; literal: boolean }> = [
-    // %S is /var/lib in a system unit and $XDG_STATE_HOME (~/.local/state) in a user unit:
-    // the same directory `palyra-node`/`palyrad` use by default for that user.
-    { name: 'PALYRA_STATE_DIR', value: `%S/${program.stateDirectory}`, literal: false },
+    // A system unit: %S is /var/lib, where StateDirectory= creates it. A user unit names the
+    // directory `palyra-node`/`palyrad` use by default for that user ($XDG_STATE_HOME) as a
+    // literal path: %S in a user manager is $XDG_CONFIG_HOME before systemd 254 (Debian 12,
+    // Ubuntu 22.04), so `%S/...` would not be the directory `join` and the follow-up use.
+    scope === 'system'
+      ? { name: 'PALYRA_STATE_DIR', value: `%S/${program.stateDirectory}`, literal: false }
+      : { name: 'PALYRA_STATE_DIR', value: stateDir, literal: true },
   ];
   // A system service has no Secret Service to ask: its keys sit in the 0700 state directory.
   if (vault !== undefined) environment.push({ name: 'PALYRA_VAULT', value: vault, literal: true });
@@ -73,7 +78,7 @@ export function planService(program: ServiceProgram, options: PlanOptions = {}):
     user,
     exec: [process.execPath, programScript(options.script), ...program.args],
     environment,
-    stateDir: scope === 'system' ? join('/var/lib', program.stateDirectory) : join(xdgStateHome(env), program.stateDirectory),
+    stateDir,
   };
 }
 

@@ -46,9 +46,10 @@ export function renderUnit(plan: ServicePlan, header: string): string {
     '[Service]',
     'Type=simple',
     ...(plan.user === undefined ? [] : [`User=${plan.user}`]),
-    '# systemd creates the state directory owned by the service with mode 0700.',
-    `StateDirectory=${program.stateDirectory}`,
-    'StateDirectoryMode=0700',
+    ...(scope === 'system'
+      ? ['# systemd creates the state directory owned by the service with mode 0700.', `StateDirectory=${program.stateDirectory}`, 'StateDirectoryMode=0700']
+      : // Not StateDirectory=: in a user manager it lives under $XDG_CONFIG_HOME before systemd 254.
+        ['# The program creates its state directory (PALYRA_STATE_DIR) with mode 0700 and refuses a looser one.']),
     ...plan.environment.map((e) => `Environment=${quoteEnvironment(e.name, e.value, e.literal)}`),
     `ExecStart=${[quoteExecutable(plan.exec[0] ?? ''), ...plan.exec.slice(1).map((arg) => quoteExecArg(arg))].join(' ')}`,
     'Restart=on-failure',
