@@ -6,17 +6,28 @@
  * systemctl stand-in (systemd is not PID 1 in CI: PALYRA_TEST_SYSTEMCTL); a host without
  * systemd gets PALYRA_E_SYSTEMD_UNAVAILABLE naming what to run instead.
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import { fakeSystemctl } from '../helpers/fakeSystemctl.js';
 import { E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, runBin, TempDirs } from '../helpers/processes.js';
-import { isRoot, systemdExpandPath, systemdExposure, systemdVerify } from '../helpers/systemdAnalyze.js';
+import { isRoot, NOBODY, systemdExpandPath, systemdExposure, systemdVerify } from '../helpers/systemdAnalyze.js';
 
 const dirs = new TempDirs();
+
+/** A CLI run with a Node binary of our choice (runBin always uses this test's own). */
+function runNode(node: string, argv: string[], env: Record<string, string>): Promise<{ code: number | null; signal: null; stdout: string; stderr: string }> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PALYRA_')));
+  return new Promise((resolve) => {
+    execFile(node, argv, { env: { ...base, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, signal: null, stdout, stderr });
+    });
+  });
+}
 afterAll(() => dirs.cleanup());
 
 const examples = fileURLToPath(new URL('../../examples/systemd/', import.meta.url));
@@ -263,6 +274,48 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
     const removed = await runBin(PALYRAD, ['service', 'uninstall', '--system'], env);
     expect(removed.code, removed.stderr).toBe(0);
     expect(existsSync(join(unitDir, 'palyrad.service'))).toBe(false);
+  });
+
+  it('--system refuses a Node, script or config file that a user other than root could replace', async () => {
+    if (!isRoot()) return; // --system installs need root (covered above)
+    const dir = await dirs.make('palyra-service-untrusted-');
+    await chmod(dir, 0o755);
+    const systemctl = await fakeSystemctl(dir);
+    const unitDir = join(dir, 'units');
+    const env = { PALYRA_TEST_SYSTEMD_UNIT_DIR: unitDir, PALYRA_TEST_SYSTEMCTL: systemctl.bin };
+    // A wrapper like npm's bin script, in a directory a non-root user owns (a user's checkout
+    // or npm prefix): that user could rewrite what the service account runs at every start.
+    const userDir = join(dir, 'user-owned');
+    await mkdir(userDir, { mode: 0o755 });
+    await chown(userDir, NOBODY, NOBODY);
+    const wrapper = join(userDir, 'palyrad.js');
+    await writeFile(wrapper, `await import(${JSON.stringify(PALYRAD)});\n`, { mode: 0o755 });
+    // The same wrapper in a root-owned directory anyone may write to (no sticky bit).
+    const openDir = join(dir, 'world-writable');
+    await mkdir(openDir);
+    await chmod(openDir, 0o777);
+    const openWrapper = join(openDir, 'palyrad.js');
+    await writeFile(openWrapper, `await import(${JSON.stringify(PALYRAD)});\n`, { mode: 0o755 });
+    // Node itself in a user-owned directory (a hard link: the same binary, another path).
+    const nodeLink = join(userDir, 'node');
+    await link(process.execPath, nodeLink);
+    const config = join(userDir, 'palyra.config.json');
+    await writeFile(config, '{}\n');
+
+    const cases: Array<{ node: string; script: string; args: string[]; names: string }> = [
+      { node: process.execPath, script: wrapper, args: [], names: userDir },
+      { node: process.execPath, script: openWrapper, args: [], names: openDir },
+      { node: nodeLink, script: PALYRAD, args: [], names: userDir },
+      { node: process.execPath, script: PALYRAD, args: ['--config', config], names: userDir },
+    ];
+    for (const c of cases) {
+      const result = await runNode(c.node, [c.script, 'service', 'install', '--system', '--service-user', 'daemon', ...c.args], env);
+      const message = expectErrorLine(result, 'PALYRA_E_SERVICE_FAILED', 71);
+      expect(message).toContain('can be replaced by a user other than root');
+      expect(message).toContain(c.names);
+      expect(existsSync(join(unitDir, 'palyrad.service'))).toBe(false);
+    }
+    expect(await systemctl.calls()).toEqual([]);
   });
 
   it('leaves a unit it did not write alone', async () => {
