@@ -100,6 +100,25 @@ describe('palyrad pairing code: the join command for the remote host', { timeout
     expect(await readFile(npmCalls, 'utf8')).toBe('install -g palyra-agent-9.9.9.tgz\n');
   });
 
+  it('a bad --agent-package is PALYRA_E_USAGE before any code is minted: the unused PIN a node holds stays valid', async () => {
+    const d = await theDaemon();
+    const code = parseOneJson<PairingCodeJson & { joinCommand: string }>(await d.cli('pairing', 'code', '--method', 'pin', '--json'));
+    // Not printable ASCII; an option npm would obey instead of a package to install.
+    for (const spec of ['agent\u00e9', '--registry=http://mirror.invalid/']) {
+      const refused = await d.cli('pairing', 'code', '--method', 'pin', `--agent-package=${spec}`);
+      expect(refused.code, refused.stderr).toBe(64);
+      expect(refused.stderr).toMatch(/^error PALYRA_E_USAGE: --agent-package /);
+      const fromEnv = await runBin(PALYRAD, ['pairing', 'code', '--state-dir', d.stateDir], { PALYRA_AGENT_PACKAGE: spec });
+      expect(fromEnv.code, fromEnv.stderr).toBe(64);
+      expect(fromEnv.stderr).toMatch(/^error PALYRA_E_USAGE: PALYRA_AGENT_PACKAGE /);
+    }
+    // Had a refused call minted a PIN, this one would have been replaced by it.
+    const bin = await dirs.make('palyra-join-cmd-kept-');
+    await writeFile(join(bin, 'palyra-node'), agentLink());
+    await chmod(join(bin, 'palyra-node'), 0o755);
+    await approve(d, runJoinCommand(code.joinCommand, bin, join(bin, 'node-state')));
+  });
+
   it('refuses a malformed --address with PALYRA_E_USAGE; PALYRA_JOIN_ADDRESS sets the address too', async () => {
     const d = await theDaemon();
     const result = await d.cli('pairing', 'code', '--address', 'no-port');

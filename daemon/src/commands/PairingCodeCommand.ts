@@ -3,7 +3,7 @@ import { formatHostPort, parseDuration, parseHostPort } from '@palyra/shared/con
 import { PalyraError } from '@palyra/shared/errors';
 import { DAEMON_VERSION } from '../version.js';
 import { DaemonCommand } from './DaemonCommand.js';
-import { defaultAgentPackage, joinCommand } from './joinCommand.js';
+import { checkAgentPackage, defaultAgentPackage, joinCommand } from './joinCommand.js';
 
 export class PairingCodeCommand extends DaemonCommand {
   static override paths = [['pairing', 'code'], ['nodes', 'pairing-code']];
@@ -47,7 +47,9 @@ export class PairingCodeCommand extends DaemonCommand {
     const ttlMs = this.ttl === undefined ? undefined : parseDuration(this.ttl, '--ttl');
     const addressText = nonEmpty(this.address) ?? nonEmpty(process.env.PALYRA_JOIN_ADDRESS);
     const address = addressText === undefined ? undefined : formatHostPort(parseHostPort(addressText, this.address !== undefined ? '--address' : 'PALYRA_JOIN_ADDRESS'));
-    const agentPackage = nonEmpty(this.agentPackage) ?? nonEmpty(process.env.PALYRA_AGENT_PACKAGE) ?? defaultAgentPackage(DAEMON_VERSION);
+    const agentPackageChoice = nonEmpty(this.agentPackage) ?? nonEmpty(process.env.PALYRA_AGENT_PACKAGE);
+    if (agentPackageChoice !== undefined) checkAgentPackage(agentPackageChoice, nonEmpty(this.agentPackage) !== undefined ? '--agent-package' : 'PALYRA_AGENT_PACKAGE');
+    const agentPackage = agentPackageChoice ?? defaultAgentPackage(DAEMON_VERSION);
     const code = await this.withClient((client) => client.createPairingCode({ method, ttlMs }));
     const command = joinCommand({
       method: code.method === 'qr' ? 'qr' : 'pin',

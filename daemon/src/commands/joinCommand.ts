@@ -33,6 +33,21 @@ export function joinCommand(input: JoinCommandInput): string {
   return `${install} && PALYRA_PAIRING_CODE=${quoteShell(code)} palyra-node join${daemon}`;
 }
 
+/**
+ * What the operator chose for the command (--agent-package or PALYRA_AGENT_PACKAGE), checked
+ * before a code is minted: a refusal after minting would retire the unused PIN a node may be
+ * joining with, for nothing. `source` names the flag or variable in the message.
+ */
+export function checkAgentPackage(spec: string, source: string): void {
+  if (!/^[\x20-\x7e]+$/.test(spec)) {
+    throw new PalyraError('PALYRA_E_USAGE', `${source} holds characters a shell command line should not carry: ${JSON.stringify(spec)}`);
+  }
+  // `npm install -g --registry=...` would take it as an option, not as what to install.
+  if (spec.startsWith('-')) {
+    throw new PalyraError('PALYRA_E_USAGE', `${source} must name a package, a tarball or a URL, not an npm option: ${JSON.stringify(spec)}`);
+  }
+}
+
 /** The registry package of the agent in step with this daemon (release versions move together). */
 export function defaultAgentPackage(daemonVersion: string): string {
   return `@palyra/agent@${daemonVersion}`;
