@@ -14,10 +14,20 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import { fakeSystemctl } from '../helpers/fakeSystemctl.js';
-import { E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, runBin, TempDirs } from '../helpers/processes.js';
+import { type CommandResult, E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, runBin, TempDirs } from '../helpers/processes.js';
 import { isRoot, NOBODY, systemdExpandPath, systemdExposure, systemdVerify } from '../helpers/systemdAnalyze.js';
 
 const dirs = new TempDirs();
+
+/**
+ * A --user command as an unprivileged operator: root may not install a user unit (it would run
+ * as root), so a root test run runs it as nobody, in `dir` (made theirs).
+ */
+async function userRunner(dir: string): Promise<(bin: string, args: string[], env: Record<string, string>) => Promise<CommandResult>> {
+  if (!isRoot()) return (bin, args, env) => runBin(bin, args, env);
+  await chown(dir, NOBODY, NOBODY);
+  return (bin, args, env) => runNode('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, bin, ...args], { HOME: dir, PALYRA_VAULT: 'file', ...env });
+}
 
 /** A CLI run with a Node binary of our choice (runBin always uses this test's own). */
 function runNode(node: string, argv: string[], env: Record<string, string>): Promise<{ code: number | null; signal: null; stdout: string; stderr: string }> {
@@ -199,21 +209,22 @@ interface InstallJson {
 describe('service install/status/uninstall (a temp unit dir, a systemctl stand-in)', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
   it('palyra-node --user: writes the real unit, enables and restarts it, reports it, removes it', async () => {
     const dir = await dirs.make('palyra-service-user-');
+    const run = await userRunner(dir);
     const unitDir = join(dir, 'units');
     const systemctl = await fakeSystemctl(dir);
     const env = { PALYRA_TEST_SYSTEMD_UNIT_DIR: unitDir, PALYRA_TEST_SYSTEMCTL: systemctl.bin, XDG_STATE_HOME: join(dir, 'state') };
     const unitPath = join(unitDir, 'palyra-node.service');
 
-    const installed = parseOneJson<InstallJson>(await runBin(PALYRA_NODE, ['service', 'install', '--user', '--json'], env));
+    const installed = parseOneJson<InstallJson>(await run(PALYRA_NODE, ['service', 'install', '--user', '--json'], env));
     expect(installed).toMatchObject({ dryRun: false, scope: 'user', unitPath, user: null, userCreated: false, replaced: false, enabled: true, started: true, stateDir: join(dir, 'state', 'palyra-node') });
     // The unit on disk is exactly the one --dry-run prints, readable by systemd (0644).
-    const dry = await runBin(PALYRA_NODE, ['service', 'install', '--user', '--dry-run'], env);
+    const dry = await run(PALYRA_NODE, ['service', 'install', '--user', '--dry-run'], env);
     expect(await readFile(unitPath, 'utf8')).toBe(dry.stdout);
     expect((await stat(unitPath)).mode & 0o777).toBe(0o644);
     expect(await systemctl.calls()).toEqual(['--user show-environment', '--user daemon-reload', '--user enable palyra-node.service', '--user restart palyra-node.service']);
     expect(installed.followUp[0]?.command).toBe(`env PALYRA_STATE_DIR=${join(dir, 'state', 'palyra-node')} palyra-node join --pin - --daemon HOST:PORT`);
 
-    const status = parseOneJson<Record<string, unknown>>(await runBin(PALYRA_NODE, ['service', 'status', '--user', '--json'], env));
+    const status = parseOneJson<Record<string, unknown>>(await run(PALYRA_NODE, ['service', 'status', '--user', '--json'], env));
     expect(status).toEqual({
       scope: 'user',
       unitName: 'palyra-node.service',
@@ -227,27 +238,27 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
       activeSince: 'Mon 2026-12-07 05:00:00 UTC',
       stateDir: join(dir, 'state', 'palyra-node'),
     });
-    const statusText = await runBin(PALYRA_NODE, ['service', 'status', '--user'], env);
+    const statusText = await run(PALYRA_NODE, ['service', 'status', '--user'], env);
     expect(statusText.stdout).toContain('active    active (running) pid 4242');
 
     // Installing again replaces our own unit and restarts the service.
-    const againResult = await runBin(PALYRA_NODE, ['service', 'install', '--user', '--json', '--config', join(dir, 'node.json')], env);
+    const againResult = await run(PALYRA_NODE, ['service', 'install', '--user', '--json', '--config', join(dir, 'node.json')], env);
     expect(againResult.stderr).toBe(`palyra-node: warning: --config ${join(dir, 'node.json')} does not exist (yet): the service fails to start until it does\n`);
     const again = parseOneJson<InstallJson>(againResult);
     expect(again.replaced).toBe(true);
     expect(await readFile(unitPath, 'utf8')).toContain(`Environment=PALYRA_NODE_CONFIG=${join(dir, 'node.json')}`);
 
     const before = (await systemctl.calls()).length;
-    const removed = await runBin(PALYRA_NODE, ['service', 'uninstall', '--user'], env);
+    const removed = await run(PALYRA_NODE, ['service', 'uninstall', '--user'], env);
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toContain(`stopped, disabled and removed ${unitPath}`);
     expect(existsSync(unitPath)).toBe(false);
     expect((await systemctl.calls()).slice(before)).toEqual(['--user show-environment', '--user disable --now palyra-node.service', '--user daemon-reload']);
 
     // Nothing left: uninstall says so (exit 0), status is a coded error.
-    const twice = parseOneJson<{ removed: boolean }>(await runBin(PALYRA_NODE, ['service', 'uninstall', '--user', '--json'], env));
+    const twice = parseOneJson<{ removed: boolean }>(await run(PALYRA_NODE, ['service', 'uninstall', '--user', '--json'], env));
     expect(twice.removed).toBe(false);
-    expect(expectErrorLine(await runBin(PALYRA_NODE, ['service', 'status', '--user'], env), 'PALYRA_E_SERVICE_NOT_INSTALLED', 68)).toContain('palyra-node service install --user');
+    expect(expectErrorLine(await run(PALYRA_NODE, ['service', 'status', '--user'], env), 'PALYRA_E_SERVICE_NOT_INSTALLED', 68)).toContain('palyra-node service install --user');
   });
 
   it('palyrad --system: root only; runs as the account given, systemd-analyze accepts the unit written', async () => {
@@ -318,30 +329,48 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
     expect(await systemctl.calls()).toEqual([]);
   });
 
+  it('root may not install a --user unit: it would run as root without the system sandbox', async () => {
+    if (!isRoot()) return;
+    const dir = await dirs.make('palyra-service-root-user-');
+    const systemctl = await fakeSystemctl(dir);
+    const unitDir = join(dir, 'units');
+    const env = { PALYRA_TEST_SYSTEMD_UNIT_DIR: unitDir, PALYRA_TEST_SYSTEMCTL: systemctl.bin, XDG_STATE_HOME: join(dir, 'state') };
+    for (const program of PROGRAMS) {
+      const message = expectErrorLine(await runBin(program.bin, ['service', 'install', '--user'], env), 'PALYRA_E_USAGE', 64);
+      expect(message).toContain(`would run ${program.name} as root`);
+      expect(message).toContain(`sudo ${program.name} service install --system`);
+    }
+    expect(existsSync(unitDir)).toBe(false);
+    expect(await systemctl.calls()).toEqual([]);
+  });
+
   it('leaves a unit it did not write alone', async () => {
     const dir = await dirs.make('palyra-service-foreign-');
+    const run = await userRunner(dir);
     const unitDir = join(dir, 'units');
     const systemctl = await fakeSystemctl(dir);
     const env = { PALYRA_TEST_SYSTEMD_UNIT_DIR: unitDir, PALYRA_TEST_SYSTEMCTL: systemctl.bin };
     const handWritten = await readFile(join(examples, 'palyra-node.service'), 'utf8');
     await mkdir(unitDir, { recursive: true });
     await writeFile(join(unitDir, 'palyra-node.service'), handWritten);
-    expect(expectErrorLine(await runBin(PALYRA_NODE, ['service', 'install', '--user'], env), 'PALYRA_E_SERVICE_FAILED', 71)).toContain('was not written by palyra-node service install');
-    expect(expectErrorLine(await runBin(PALYRA_NODE, ['service', 'uninstall', '--user'], env), 'PALYRA_E_SERVICE_FAILED', 71)).toContain('remove it yourself');
+    expect(expectErrorLine(await run(PALYRA_NODE, ['service', 'install', '--user'], env), 'PALYRA_E_SERVICE_FAILED', 71)).toContain('was not written by palyra-node service install');
+    expect(expectErrorLine(await run(PALYRA_NODE, ['service', 'uninstall', '--user'], env), 'PALYRA_E_SERVICE_FAILED', 71)).toContain('remove it yourself');
     expect(await readFile(join(unitDir, 'palyra-node.service'), 'utf8')).toBe(handWritten);
     expect((await systemctl.calls()).filter((c) => !c.endsWith('show-environment'))).toEqual([]);
   });
 
   it('a systemctl step that fails is PALYRA_E_SERVICE_FAILED with its output', async () => {
     const dir = await dirs.make('palyra-service-fail-');
+    const run = await userRunner(dir);
     const systemctl = await fakeSystemctl(dir, { failOn: 'enable' });
     const env = { PALYRA_TEST_SYSTEMD_UNIT_DIR: join(dir, 'units'), PALYRA_TEST_SYSTEMCTL: systemctl.bin };
-    const message = expectErrorLine(await runBin(PALYRA_NODE, ['service', 'install', '--user'], env), 'PALYRA_E_SERVICE_FAILED', 71);
+    const message = expectErrorLine(await run(PALYRA_NODE, ['service', 'install', '--user'], env), 'PALYRA_E_SERVICE_FAILED', 71);
     expect(message).toContain('systemctl --user enable palyra-node.service failed (exit 1): Failed to enable unit: Access denied');
   });
 
   it('no systemd: PALYRA_E_SYSTEMD_UNAVAILABLE names the foreground command and --dry-run, and writes nothing', async () => {
     const dir = await dirs.make('palyra-service-nosystemd-');
+    const run = await userRunner(dir);
     const unitDir = join(dir, 'units');
     const hosts: Array<Record<string, string>> = [{ PALYRA_TEST_SYSTEMD_UNIT_DIR: unitDir, PALYRA_TEST_SYSTEMCTL: join(dir, 'no-such-systemctl') }];
     // The real systemctl, where systemd is not PID 1 (a container): it refuses by itself.
@@ -354,7 +383,7 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
             await mkdir(unitDir, { recursive: true });
             await writeFile(join(unitDir, program.unit), '# Written by Palyra: test\n');
           }
-          const message = expectErrorLine(await runBin(program.bin, args, env), 'PALYRA_E_SYSTEMD_UNAVAILABLE', 69);
+          const message = expectErrorLine(await run(program.bin, args, env), 'PALYRA_E_SYSTEMD_UNAVAILABLE', 69);
           expect(message).toContain(`run \`${program.foreground}\``);
           expect(message).toContain(`${program.name} service install --dry-run`);
           if (env.PALYRA_TEST_SYSTEMCTL === undefined) expect(message).toMatch(/systemctl: /);

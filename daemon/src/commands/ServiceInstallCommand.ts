@@ -12,7 +12,8 @@ export class ServiceInstallCommand extends ServiceInstallCommandBase {
       \`--system\` (the default for root): /etc/systemd/system/palyrad.service, run as a system account
       (created when missing), state in /var/lib/palyra (0700, created by systemd), keys in a
       key file there (PALYRA_VAULT=file). \`--user\`: ~/.config/systemd/user/palyrad.service in your own
-      systemd manager, state in ~/.local/state/palyra, the same directory palyrad uses by default.
+      systemd manager, state in ~/.local/state/palyra, the same directory palyrad uses by default (not as root:
+      it would run as root without the system sandbox).
       The unit starts this very installation (this Node, this script). \`--dry-run\` prints the
       unit instead (check it with \`systemd-analyze verify\`). A host without systemd gets
       PALYRA_E_SYSTEMD_UNAVAILABLE, naming what to run instead.

@@ -14,6 +14,22 @@ export function assertCanManage(plan: ServicePlan, verb: 'install' | 'uninstall'
   }
 }
 
+/**
+ * A user unit of root runs as root, in root's user manager, with only the user sandbox (no
+ * CapabilityBoundingSet=, no ProtectSystem=): the agent's shell plugin would run what the
+ * daemon's operators ask as root. (Under sudo keeping HOME it would also write root-owned
+ * directories into the invoking user's home.) Root installs the system unit: its own account,
+ * the full sandbox.
+ */
+export function assertNotRootUserUnit(plan: ServicePlan, uid = process.getuid?.() ?? -1): void {
+  if (plan.scope === 'user' && uid === 0) {
+    throw new PalyraError(
+      'PALYRA_E_USAGE',
+      `service install --user as root would run ${plan.program.binary} as root without the system sandbox: use sudo ${plan.program.binary} service install --system (a system account of its own), or run --user as the user the service should run as`,
+    );
+  }
+}
+
 /** The unit file as it is on disk: undefined when there is none. */
 export async function readUnit(path: string): Promise<string | undefined> {
   try {

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PalyraError } from '../errors/index.js';
 import { writeFileAtomic } from '../fs/index.js';
-import { assertCanManage, assertOurs, ensureServiceUser, readUnit } from './hostSteps.js';
+import { assertCanManage, assertNotRootUserUnit, assertOurs, ensureServiceUser, readUnit } from './hostSteps.js';
 import { Systemctl } from './systemctl.js';
 import { assertRootControlled } from './trustedCode.js';
 import type { ServicePlan } from './types.js';
@@ -18,6 +18,7 @@ export interface InstallOutcome {
 export async function installService(plan: ServicePlan, unit: string, options: { signal?: AbortSignal } = {}): Promise<InstallOutcome> {
   const { signal } = options;
   assertCanManage(plan, 'install');
+  assertNotRootUserUnit(plan);
   await assertRootControlled(plan);
   const systemctl = await Systemctl.connect(plan.program, plan.scope, signal);
   const existing = await readUnit(plan.unitPath);
