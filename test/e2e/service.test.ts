@@ -344,6 +344,23 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
     expect(await systemctl.calls()).toEqual([]);
   });
 
+  it('--system refuses a --service-user whose uid is 0 (root by another name)', async () => {
+    if (!isRoot()) return;
+    const dir = await dirs.make('palyra-service-uid0-');
+    const systemctl = await fakeSystemctl(dir);
+    const unitDir = join(dir, 'units');
+    // The host's account database as `id` reports it, with a uid-0 alias (BSD's toor) that
+    // this CI host does not have: every other name goes to the real id.
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'id'), `#!/bin/sh\nif [ "$*" = "-u toor" ]; then echo 0; exit 0; fi\nexec /usr/bin/id "$@"\n`, { mode: 0o755 });
+    const env = { PALYRA_TEST_SYSTEMD_UNIT_DIR: unitDir, PALYRA_TEST_SYSTEMCTL: systemctl.bin, PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+    const message = expectErrorLine(await runBin(PALYRAD, ['service', 'install', '--system', '--service-user', 'toor'], env), 'PALYRA_E_USAGE', 64);
+    expect(message).toContain('toor has uid 0');
+    expect(existsSync(unitDir)).toBe(false);
+    expect((await systemctl.calls()).filter((c) => c !== 'show-environment')).toEqual([]);
+  });
+
   it('leaves a unit it did not write alone', async () => {
     const dir = await dirs.make('palyra-service-foreign-');
     const run = await userRunner(dir);

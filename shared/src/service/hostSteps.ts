@@ -65,7 +65,13 @@ export async function ensureServiceUser(plan: ServicePlan, signal?: AbortSignal)
   const user = plan.user;
   if (user === undefined) return false;
   const known = await runStep('id', ['-u', user], signal);
-  if (known.code === 0) return false;
+  if (known.code === 0) {
+    // The name check refuses `root`; an alias with uid 0 (BSD's toor, a hand-made one) is root too.
+    if (known.stdout.trim() === '0') {
+      throw new PalyraError('PALYRA_E_USAGE', `--service-user ${user} has uid 0: the service would run as root; give it an account of its own (the default ${plan.program.systemUser} is created when missing)`);
+    }
+    return false;
+  }
   const created = await runStep('useradd', ['--system', '--user-group', '--home-dir', plan.stateDir, '--no-create-home', '--shell', '/usr/sbin/nologin', user], signal);
   if (created.code !== 0) {
     throw new PalyraError('PALYRA_E_SERVICE_FAILED', `the account ${user} does not exist and useradd could not create it (exit ${created.code}): ${firstLine(created)}; create it, or pick an existing one with --service-user`);
