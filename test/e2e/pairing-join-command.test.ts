@@ -68,6 +68,13 @@ describe('palyrad pairing code: the join command for the remote host', { timeout
       `on the node (installs palyra-node when missing, then joins):\n  command -v palyra-node >/dev/null 2>&1 || npm install -g @palyra/agent@${version} && PALYRA_PAIRING_CODE=${pin} palyra-node join --daemon ${d.ready.grpc}\n`,
     );
 
+    // This daemon listens on 127.0.0.1 only: a remote host would dial itself.
+    expect(text.stderr).toContain(`warning: the join command dials ${d.ready.grpc}, a loopback address a remote host cannot reach: give the address nodes reach this daemon at with --address HOST:PORT`);
+    const elsewhere = await d.cli('pairing', 'code', '--method', 'pin', '--address', 'palyra.example.net:7443');
+    expect(elsewhere.stderr).not.toContain('warning');
+    const wildcard = await d.cli('pairing', 'code', '--method', 'pin', '--address', '0.0.0.0:7443');
+    expect(wildcard.stderr).toContain('warning: the join command dials 0.0.0.0:7443, a wildcard address a remote host cannot reach');
+
     const code = parseOneJson<PairingCodeJson & { joinCommand: string }>(await d.cli('pairing', 'code', '--method', 'pin', '--json'));
     expect(code.joinCommand).toBe(`command -v palyra-node >/dev/null 2>&1 || npm install -g @palyra/agent@${version} && PALYRA_PAIRING_CODE=${code.code} palyra-node join --daemon ${code.daemon}`);
     expect(code.daemon).toBe(d.ready.grpc);

@@ -3,7 +3,7 @@ import { formatHostPort, parseDuration, parseHostPort } from '@palyra/shared/con
 import { PalyraError } from '@palyra/shared/errors';
 import { DAEMON_VERSION } from '../version.js';
 import { DaemonCommand } from './DaemonCommand.js';
-import { checkAgentPackage, defaultAgentPackage, joinCommand } from './joinCommand.js';
+import { checkAgentPackage, defaultAgentPackage, joinCommand, unreachableHost } from './joinCommand.js';
 
 export class PairingCodeCommand extends DaemonCommand {
   static override paths = [['pairing', 'code'], ['nodes', 'pairing-code']];
@@ -59,6 +59,12 @@ export class PairingCodeCommand extends DaemonCommand {
       daemon: address ?? (code.method === 'qr' ? undefined : code.daemon),
       agentPackage,
     });
+    // What the remote host will dial: --address, else the daemon's own (also inside a QR URI).
+    const dialed = address ?? code.daemon;
+    const why = dialed === '' ? undefined : unreachableHost(hostOf(dialed));
+    if (why !== undefined) {
+      this.context.stderr.write(`warning: the join command dials ${dialed}, ${why} a remote host cannot reach: give the address nodes reach this daemon at with --address HOST:PORT (or PALYRA_JOIN_ADDRESS)\n`);
+    }
     if (this.json) {
       this.printJson({
         method: code.method,
@@ -88,4 +94,13 @@ export class PairingCodeCommand extends DaemonCommand {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** The host of HOST:PORT; a malformed one is left for the node to report (the code is minted already). */
+function hostOf(address: string): string {
+  try {
+    return parseHostPort(address, 'the daemon address').host;
+  } catch {
+    return address;
+  }
 }

@@ -48,6 +48,18 @@ export function checkAgentPackage(spec: string, source: string): void {
   }
 }
 
+/**
+ * Why a remote host cannot dial `host`, or undefined: a loopback address (the daemon listens
+ * on loopback only, or --address named one) reaches the remote host itself, and a wildcard
+ * is no address to dial.
+ */
+export function unreachableHost(host: string): string | undefined {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h.endsWith('.localhost') || /^127\./.test(h) || /^::ffff:127\./.test(h) || h === '::1') return 'a loopback address';
+  if (h === '0.0.0.0' || h === '::' || h === '') return 'a wildcard address';
+  return undefined;
+}
+
 /** The registry package of the agent in step with this daemon (release versions move together). */
 export function defaultAgentPackage(daemonVersion: string): string {
   return `@palyra/agent@${daemonVersion}`;
