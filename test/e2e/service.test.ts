@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ async function userRunner(dir: string): Promise<(bin: string, args: string[], en
 function runNode(node: string, argv: string[], env: Record<string, string>): Promise<{ code: number | null; signal: null; stdout: string; stderr: string }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PALYRA_')));
   return new Promise((resolve) => {
-    execFile(node, argv, { env: { ...base, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(node, argv, { cwd: tmpdir(), env: { ...base, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, signal: null, stdout, stderr });
     });
   });
