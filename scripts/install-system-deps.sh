@@ -11,10 +11,12 @@
 #  - postgresql: the store's repository contract suite and the --store e2e test run against a
 #    real PostgreSQL server that scripts/postgres-server.mjs starts (initdb + pg_ctl from
 #    /usr/lib/postgresql/<version>/bin, in a temp dir, on a private socket and port).
+#  - systemd: `systemd-analyze verify` checks the units `palyra-node service install --dry-run` and
+#    `palyrad service install --dry-run` print (test/e2e/service.test.ts); systemd need not run.
 #  - python3, make, g++: `npm ci` builds better-sqlite3 (the daemon's SQLite store) from source
 #    with node-gyp when no prebuilt binary can be fetched (CI reaches only the npm registry).
 set -euo pipefail
-packages=(openssl procps tmux gnome-keyring dbus-daemon dbus-bin libsecret-tools chromium postgresql python3 make g++)
+packages=(openssl procps tmux gnome-keyring dbus-daemon dbus-bin libsecret-tools chromium postgresql systemd python3 make g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

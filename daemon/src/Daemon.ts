@@ -4,6 +4,7 @@ import { formatHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
 import type { OsKeyring, PassphraseSource, VaultBackendInfo, VaultSettings } from '@palyra/shared/vault';
 import { ADMIN_SOCKET_NAME, AdminServer } from './admin/AdminServer.js';
+import type { McpSessionLimits } from './admin/http/McpSessions.js';
 import { CertificateAuthority, StateDirectory, VaultKeyStore } from './ca/index.js';
 import { CaRotation } from './ca/CaRotation.js';
 import { DispatchCoordinator, DispatchJournal, NodeCapabilities, SchemaWorker } from './dispatch/index.js';
@@ -114,6 +115,8 @@ export interface DaemonOptions {
    * this address (port 0 picks one). Undefined: off; the Unix socket is always there.
    */
   adminListen?: HostPort;
+  /** Bounds of the remote admin endpoint's MCP sessions (tests: small ones, a short idle timeout). */
+  mcpSessionLimits?: McpSessionLimits;
   /**
    * The Prometheus endpoint (`--metrics-listen`): plain HTTP GET /metrics on this address (port
    * 0 picks one). Undefined: off, and no metric is collected.
@@ -493,7 +496,9 @@ export class Daemon {
           serverCertFingerprint: serverCertificate.current.fingerprint,
           adminTlsAddress,
         }),
-      }, options.adminListen === undefined ? undefined : { listen: options.adminListen, provider });
+      }, options.adminListen === undefined
+        ? undefined
+        : { listen: options.adminListen, provider, ...(options.mcpSessionLimits === undefined ? {} : { mcpSessionLimits: options.mcpSessionLimits }) });
       signal?.throwIfAborted();
       // Added before it starts: a remote endpoint that fails to bind must not leave the socket behind.
       add('admin server', admin);

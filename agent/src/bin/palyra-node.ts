@@ -9,6 +9,9 @@ import { SecretsDeleteCommand } from '../commands/SecretsDeleteCommand.js';
 import { SecretsGetCommand } from '../commands/SecretsGetCommand.js';
 import { SecretsListCommand } from '../commands/SecretsListCommand.js';
 import { SecretsSetCommand } from '../commands/SecretsSetCommand.js';
+import { ServiceInstallCommand } from '../commands/ServiceInstallCommand.js';
+import { ServiceStatusCommand } from '../commands/ServiceStatusCommand.js';
+import { ServiceUninstallCommand } from '../commands/ServiceUninstallCommand.js';
 import { StatusCommand } from '../commands/StatusCommand.js';
 import { AGENT_VERSION } from '../version.js';
 
@@ -23,6 +26,9 @@ for (const command of [
   SecretsGetCommand,
   SecretsListCommand,
   SecretsDeleteCommand,
+  ServiceInstallCommand,
+  ServiceStatusCommand,
+  ServiceUninstallCommand,
   Builtins.HelpCommand,
   Builtins.VersionCommand,
 ]) {

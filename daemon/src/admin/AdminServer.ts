@@ -9,11 +9,14 @@ import { gateAdminHandlers, type GateOptions } from '../access/AccessGate.js';
 import { auditDenied } from '../access/auditDenied.js';
 import { localOwner } from '../access/callActor.js';
 import { ApprovalsWatchers } from './watchApprovalsHandler.js';
-import { createAdminTlsCredentials } from './adminTlsCredentials.js';
+import type { Actor } from '../access/Actor.js';
+import { FORWARDED_ADDRESS_HEADER, forwardedAddress } from '../access/forwardedAddress.js';
 import { AuthDeadline } from './AuthDeadline.js';
+import { createAdminHttpServer, type AdminHttpServer } from './http/createAdminHttpServer.js';
+import type { McpSessionLimits } from './http/McpSessions.js';
+import { RemoteAdminListener } from './RemoteAdminListener.js';
 import { closeGrpcServer } from '../rpc/closeGrpcServer.js';
-import { ConnectionGuard, type ConnectionLimits } from '../rpc/ConnectionGuard.js';
-import { grpcHttp2Servers } from '../rpc/grpcHttp2Servers.js';
+import type { ConnectionLimits } from '../rpc/ConnectionGuard.js';
 import type { TlsCertificateProvider } from '../rpc/TlsCertificateProvider.js';
 
 export { ADMIN_SOCKET_NAME } from './socketName.js';
@@ -23,6 +26,8 @@ export interface AdminRemoteOptions {
   listen: HostPort;
   provider: TlsCertificateProvider;
   connectionLimits?: ConnectionLimits;
+  /** Bounds of the HTTP API's MCP sessions (default MCP_SESSION_LIMITS). */
+  mcpSessionLimits?: McpSessionLimits;
 }
 
 /**
@@ -54,14 +59,16 @@ export const ADMIN_TLS_SERVER_OPTIONS: grpc.ServerOptions = {
 
 /**
  * The admin API. On a Unix socket in the state dir, always: access control is the file
- * system's (the socket is 0600 inside a 0700 directory), so its caller is the local owner. With
- * `remote`, also over TLS on a TCP port, where every call presents an API token (`authorization:
- * Bearer pyt_...`), is rate limited per token, and may do only what the token's role, scopes
- * and node selector allow.
+ * system's (the socket is 0600 inside a 0700 directory), so its caller is the local owner (or
+ * the API token it presents: the HTTP API calls so for its clients). With `remote`, also over
+ * TLS on a TCP port, where every call presents an API token (`authorization: Bearer pyt_...`),
+ * is rate limited per token, and may do only what the token's role, scopes and node selector
+ * allow; the same port serves the HTTP API (MCP, OpenAI formats) to clients that choose
+ * http/1.1 (RemoteAdminListener).
  */
 export class AdminServer {
   private server: grpc.Server | undefined;
-  private remoteServer: grpc.Server | undefined;
+  private remoteRuntime: { server: grpc.Server; listener: RemoteAdminListener; http: AdminHttpServer } | undefined;
   private remoteLog: RateLimitedLog | undefined;
   private remotePort = 0;
   private readonly watchers = new ApprovalsWatchers();
@@ -74,7 +81,7 @@ export class AdminServer {
 
   /** HOST:PORT of the remote endpoint once started, or undefined when it is off. */
   get remoteAddress(): string | undefined {
-    return this.remote === undefined || this.remoteServer === undefined ? undefined : formatHostPort({ host: this.remote.listen.host, port: this.remotePort });
+    return this.remote === undefined || this.remoteRuntime === undefined ? undefined : formatHostPort({ host: this.remote.listen.host, port: this.remotePort });
   }
 
   async start(): Promise<void> {
@@ -84,9 +91,27 @@ export class AdminServer {
     const server = new grpc.Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
     const handlers = createAdminServiceHandlers(this.deps, { watchers: this.watchers });
     const gate: GateOptions = { onForbidden: (actor, method, error) => auditDenied(this.deps.audit, this.deps.logger, actor, String(method), error) };
-    // The socket's caller is the daemon's own user (0600 socket in a 0700 dir): the local owner.
+    // The socket's caller is the daemon's own user (0600 socket in a 0700 dir): the local owner,
+    // unless it presents an API token (the daemon's HTTP API calls as the token of its client):
+    // then exactly that token, charged and stream-counted as on the remote endpoint.
     const owner = localOwner();
-    server.addService(loadPalyraProto().AdminService.service, gateAdminHandlers(handlers, async () => owner, gate));
+    const tokens = this.deps.tokens;
+    server.addService(
+      loadPalyraProto().AdminService.service,
+      gateAdminHandlers(
+        handlers,
+        async (call, method) => {
+          const header = call.metadata.get('authorization')[0];
+          if (header === undefined) return owner;
+          // A caller that presents a token asks for that token's rights: never the owner's instead.
+          if (tokens === undefined) throw new PalyraError('PALYRA_E_UNAUTHENTICATED', 'this daemon has no token service: call the socket without a token');
+          const actor = tokens.authenticate(typeof header === 'string' ? header : undefined, forwardedAddress(call.metadata.get(FORWARDED_ADDRESS_HEADER)[0], 'unix'));
+          if (method !== 'InvokeMany') tokens.charge(actor);
+          return actor;
+        },
+        { ...gate, ...(tokens === undefined ? {} : { openStream: (actor: Actor) => tokens.openStream(actor) }) },
+      ),
+    );
     await new Promise<void>((resolve, reject) => {
       server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => {
         if (error) {
@@ -104,7 +129,6 @@ export class AdminServer {
     if (tokens === undefined) throw new PalyraError('PALYRA_E_INTERNAL', 'the remote admin endpoint needs the token service');
     const server = new grpc.Server(ADMIN_TLS_SERVER_OPTIONS);
     const log = this.deps.logger === undefined ? undefined : new RateLimitedLog({ logger: this.deps.logger });
-    const guard = new ConnectionGuard(remote.connectionLimits ?? ADMIN_CONNECTION_LIMITS, log);
     const deadline = new AuthDeadline(ADMIN_AUTH_TIMEOUT_MS, log);
     server.addService(
       loadPalyraProto().AdminService.service,
@@ -122,43 +146,46 @@ export class AdminServer {
         { ...gate, openStream: (actor) => tokens.openStream(actor) },
       ),
     );
-    this.remoteLog = log;
+    const http = createAdminHttpServer({
+      tokens,
+      deadline,
+      socketPath: this.socketPath,
+      ...(this.deps.logger === undefined ? {} : { logger: this.deps.logger }),
+      ...(remote.mcpSessionLimits === undefined ? {} : { mcpLimits: remote.mcpSessionLimits }),
+    });
+    const listener = new RemoteAdminListener({
+      listen: remote.listen,
+      provider: remote.provider,
+      limits: remote.connectionLimits ?? ADMIN_CONNECTION_LIMITS,
+      deadline,
+      grpcServer: server,
+      httpServer: http.server,
+      ...(log === undefined ? {} : { log }),
+    });
     try {
-      this.remotePort = await new Promise<number>((resolve, reject) => {
-        server.bindAsync(formatHostPort(remote.listen), createAdminTlsCredentials(remote.provider), (error, port) => {
-          if (error) {
-            reject(new PalyraError('PALYRA_E_LISTEN_FAILED', `cannot listen on the admin endpoint ${formatHostPort(remote.listen)}: ${error.message}`, { cause: error }));
-            return;
-          }
-          try {
-            for (const http2Server of grpcHttp2Servers(server)) {
-              guard.attach(http2Server);
-              deadline.attach(http2Server);
-            }
-            resolve(port);
-          } catch (hookError) {
-            server.forceShutdown();
-            reject(hookError);
-          }
-        });
-      });
+      this.remotePort = await listener.start();
     } catch (error) {
+      await listener.close();
+      await http.close();
+      server.forceShutdown();
       log?.stop();
-      this.remoteLog = undefined;
       throw error;
     }
-    this.remoteServer = server;
+    this.remoteLog = log;
+    this.remoteRuntime = { server, listener, http };
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    const remote = this.remoteServer;
+    const remote = this.remoteRuntime;
     this.server = undefined;
-    this.remoteServer = undefined;
+    this.remoteRuntime = undefined;
     if (server === undefined) return;
     // Operators' watch streams would hold a graceful shutdown open until it is forced.
     this.watchers.closeAll(new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', 'the daemon is shutting down'));
-    await Promise.all([closeGrpcServer(server), ...(remote === undefined ? [] : [closeGrpcServer(remote)])]);
+    // The HTTP API first: its MCP sessions are clients of the socket's server.
+    await remote?.http.close();
+    await Promise.all([closeGrpcServer(server), ...(remote === undefined ? [] : [closeGrpcServer(remote.server), remote.listener.close()])]);
     this.remoteLog?.stop();
     this.remoteLog = undefined;
     await rm(this.socketPath, { force: true });

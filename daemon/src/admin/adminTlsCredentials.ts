@@ -17,7 +17,7 @@ export function createAdminTlsCredentials(provider: TlsCertificateProvider): grp
   return createPolicyServerCredentials(provider, { requestCert: false, contextOf: adminContextOptions });
 }
 
-function adminContextOptions(material: TlsMaterial): SecureContextOptions {
+export function adminContextOptions(material: TlsMaterial): SecureContextOptions {
   return { ...NODE_TLS_POLICY, cert: serverChainPem(material), key: material.serverKeyPem };
 }
 

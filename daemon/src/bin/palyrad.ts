@@ -30,6 +30,9 @@ import { StartCommand } from '../commands/StartCommand.js';
 import { StateBackupCommand } from '../commands/StateBackupCommand.js';
 import { StateExportCommand } from '../commands/StateExportCommand.js';
 import { StateImportCommand } from '../commands/StateImportCommand.js';
+import { ServiceInstallCommand } from '../commands/ServiceInstallCommand.js';
+import { ServiceStatusCommand } from '../commands/ServiceStatusCommand.js';
+import { ServiceUninstallCommand } from '../commands/ServiceUninstallCommand.js';
 import { StatusCommand } from '../commands/StatusCommand.js';
 import { TokensCreateCommand } from '../commands/TokensCreateCommand.js';
 import { TokensListCommand } from '../commands/TokensListCommand.js';
@@ -74,6 +77,9 @@ for (const command of [
   StateExportCommand,
   StateImportCommand,
   StateBackupCommand,
+  ServiceInstallCommand,
+  ServiceStatusCommand,
+  ServiceUninstallCommand,
   Builtins.HelpCommand,
   Builtins.VersionCommand,
 ]) {

@@ -15,6 +15,7 @@ import type { InvokeManyOptions } from './fanout/invokeMany.js';
 import { InvocationStream } from './InvocationStream.js';
 import type { InvocationEvent, InvocationResult, InvokeRequestOptions } from './invocation.js';
 import type { AdminTransport, RemoteOptions } from './remote/remoteTransport.js';
+import { headersInterceptor, socketIdentityHeaders, type SocketIdentity } from './socketIdentity.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -50,11 +51,12 @@ export class ControlClient {
   }
 
   /**
-   * Connects to the daemon whose state dir is given; fails fast with
+   * Connects to the daemon whose state dir is given (as the local owner, or, with `as`, as an
+   * API token: the daemon's HTTP API calls for its clients this way); fails fast with
    * PALYRA_E_DAEMON_UNREACHABLE when none runs there, and with PALYRA_E_ADMIN_ACCESS_DENIED
    * when one may run but this user may not reach its socket.
    */
-  static async connect(stateDir: string, { signal, timeoutMs = 3_000 }: CallOptions = {}): Promise<ControlClient> {
+  static async connect(stateDir: string, { signal, timeoutMs = 3_000, as }: CallOptions & { as?: SocketIdentity } = {}): Promise<ControlClient> {
     const socketPath = join(stateDir, ADMIN_SOCKET_NAME);
     const unreachable = (detail: string): PalyraError =>
       new PalyraError(
@@ -70,7 +72,8 @@ export class ControlClient {
     }
     // A daemon that crashed (or a reboot) leaves its socket file behind: the connection is
     // refused at once (ECONNREFUSED), which is what the message names.
-    const unaryClient = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs, ...(signal ? { signal } : {}) }).catch(async (error: PalyraError) => {
+    const headers = as === undefined ? {} : socketIdentityHeaders(as);
+    const unaryClient = await UnaryHttp2Client.connectUnix(socketPath, { timeoutMs, headers, ...(signal ? { signal } : {}) }).catch(async (error: PalyraError) => {
       if (error.code === 'PALYRA_E_CANCELLED') throw error;
       // A 0600 socket of another user in a directory this user may enter.
       if (isAccessDenied(error.cause)) throw await adminAccessDenied(socketPath, error.cause);
@@ -84,6 +87,8 @@ export class ControlClient {
         return new (loadPalyraProto().AdminService)(`unix://${socketPath}`, grpc.credentials.createInsecure(), {
           // The approvals snapshot lists every node, as ListNodes does.
           'grpc.max_receive_message_length': MAX_ADMIN_MESSAGE_BYTES,
+          // grpc-js refuses call credentials on an insecure channel: the token goes as metadata.
+          ...(as === undefined ? {} : { interceptors: [headersInterceptor(grpc, headers)] }),
         });
       },
     });

@@ -1,5 +1,5 @@
 import type { Http2SecureServer, ServerHttp2Session } from 'node:http2';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import type { RateLimitedLog } from '@palyra/shared/logging';
 import { PeerLimiter } from './PeerLimiter.js';
 
@@ -57,9 +57,27 @@ export class ConnectionGuard {
 
   /** Hooks into one of grpc-js's http2 servers (see grpcHttp2Servers) before it accepts anything. */
   attach(server: Http2SecureServer): void {
+    this.attachListener(server);
+    server.on('session', (session: ServerHttp2Session) => this.onSession(session));
+  }
+
+  /**
+   * Counts and times the TCP connections of a listener whose owner decides when a connection's
+   * handshake is over (handshakeDone): the remote admin endpoint's own TLS listener, which
+   * routes each connection to gRPC or HTTP/1.1 once TLS is up.
+   */
+  attachListener(server: NetServer): void {
     // Prepended: the cap is checked before TLS spends anything on the socket.
     server.prependListener('connection', (socket: Socket) => this.onConnection(socket));
-    server.on('session', (session: ServerHttp2Session) => this.onSession(session));
+  }
+
+  /** The connection `socket` (or a TLS socket over it: same address and port) finished its handshake. */
+  handshakeDone(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): void {
+    const id = connectionId(socket);
+    const entry = this.handshaking.get(id);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    this.handshaking.delete(id);
   }
 
   private onConnection(socket: Socket): void {
@@ -104,13 +122,7 @@ export class ConnectionGuard {
    * reports the same remote address and port as the TCP socket underneath.
    */
   private onSession(session: ServerHttp2Session): void {
-    const id = connectionId(session.socket);
-    session.once('remoteSettings', () => {
-      const entry = this.handshaking.get(id);
-      if (entry === undefined) return;
-      clearTimeout(entry.timer);
-      this.handshaking.delete(id);
-    });
+    session.once('remoteSettings', () => this.handshakeDone(session.socket));
   }
 }
 

@@ -96,6 +96,11 @@ export const ERROR_CODES = {
   PALYRA_E_FANOUT_FAILED: { exitCode: 2, grpc: 'FAILED_PRECONDITION', summary: 'A fan-out ran, but some of its nodes did not succeed; the summary names them.' },
   PALYRA_E_TOOL_UNKNOWN: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'No tool has that name among those the caller may see (palyrad tools list shows them); tools come and go with the nodes that announce them.' },
   PALYRA_E_TOOL_ARGUMENTS: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'A tool call\'s arguments are not a JSON object, or name no target, or both a node and a selector; the message says which.' },
+  PALYRA_E_HTTP_NOT_FOUND: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'The admin endpoint\'s HTTP API has no such route, or no MCP session with that Mcp-Session-Id belongs to this token (it ended, idled out, or is another token\'s).' },
+  PALYRA_E_BODY_TOO_LARGE: { exitCode: 65, grpc: 'INVALID_ARGUMENT', summary: 'An HTTP API request body is larger than the 1 MiB limit (HTTP 413).' },
+  PALYRA_E_SYSTEMD_UNAVAILABLE: { exitCode: 69, grpc: 'UNAVAILABLE', summary: 'service install, status or uninstall found no usable systemd (no systemctl, a host not booted with systemd, or no user manager for --user); the message names what to run instead (the program in the foreground under another supervisor, --system, or --dry-run to print the unit).' },
+  PALYRA_E_SERVICE_FAILED: { exitCode: 71, grpc: 'INTERNAL', summary: 'A step of service install or uninstall failed (--system without root, a unit file Palyra did not write in the way, a Node binary, script or config file for a system unit that a user other than root could replace, useradd or systemctl refusing); the message has the step and its output.' },
+  PALYRA_E_SERVICE_NOT_INSTALLED: { exitCode: 68, grpc: 'NOT_FOUND', summary: 'service status found no unit file for this program in the scope asked for (--user or --system); service install writes one.' },
 } as const satisfies Record<string, { exitCode: number; grpc: GrpcStatusName; summary: string }>;
 
 export type GrpcStatusName =

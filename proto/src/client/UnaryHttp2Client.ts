@@ -96,7 +96,10 @@ export class UnaryHttp2Client {
   }
 
   /** Opens the HTTP/2 connection; rejects with PALYRA_E_DAEMON_UNREACHABLE when nothing answers. */
-  static async connectUnix(socketPath: string, { timeoutMs, signal, maxResponseBytes = MAX_ADMIN_MESSAGE_BYTES }: ConnectOptions): Promise<UnaryHttp2Client> {
+  static async connectUnix(
+    socketPath: string,
+    { timeoutMs, signal, maxResponseBytes = MAX_ADMIN_MESSAGE_BYTES, headers = {} }: ConnectOptions & { headers?: Readonly<Record<string, string>> },
+  ): Promise<UnaryHttp2Client> {
     const target = `the daemon at ${socketPath}`;
     const client = new UnaryHttp2Client(
       {
@@ -107,6 +110,8 @@ export class UnaryHttp2Client {
         failure: (error) => new PalyraError('PALYRA_E_DAEMON_UNREACHABLE', `cannot reach ${target}: ${error.message}`, { cause: error }),
       },
       maxResponseBytes,
+      // The daemon's HTTP API calls the socket as its client's token (`authorization`).
+      headers,
     );
     // Connecting now makes a caller fail fast when no daemon runs; later calls reuse it.
     await client.liveSession({ timeoutMs, ...(signal ? { signal } : {}) });

@@ -1,1 +1,2 @@
 export { displayText, hasUnsafeText } from '@palyra/plugin-sdk/host';
+export { quoteShell } from './quoteShell.js';

@@ -26,7 +26,7 @@ export interface ToolsMcpServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_CONCURRENT_CALLS = 16;
+export const DEFAULT_MAX_CONCURRENT_CALLS = 16;
 
 /**
  * The MCP server of the tools layer, for one client session: `palyrad mcp` (stdio) and each

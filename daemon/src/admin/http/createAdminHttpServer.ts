@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import type { Logger } from '@palyra/shared/logging';
+import type { TokenActor } from '../../access/Actor.js';
+import type { TokenService } from '../../access/TokenService.js';
+import { ControlClient } from '../../client/ControlClient.js';
+import type { AuthDeadline } from '../AuthDeadline.js';
+import { MCP_SESSION_LIMITS, McpSessions, type McpSessionLimits } from './McpSessions.js';
+import { sendError } from './openAiError.js';
+import { callOpenAiTools, listOpenAiTools } from './openAiTools.js';
+import { routeHttpRequest, type HttpRoutes } from './routes.js';
+
+/** How long a client may take to send a request's headers, and the whole request. */
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
+export const HTTP_REQUEST_TIMEOUT_MS = 60_000;
+/** An idle keep-alive connection goes after this. */
+export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+/** One authenticated HTTP request: its token (as presented, to call the admin socket as it) and peer. */
+export interface HttpCaller {
+  actor: TokenActor;
+  /** The bearer token presented; only ever sent back to the daemon's own socket. */
+  token: string;
+  /** `address:port` of the HTTP client. */
+  remoteAddress: string;
+  /** Opens an admin client on the daemon's socket acting as this token, for this peer. */
+  connect(signal?: AbortSignal): Promise<ControlClient>;
+}
+
+export interface AdminHttpOptions {
+  tokens: TokenService;
+  deadline: AuthDeadline;
+  /** The admin socket the HTTP API calls through, as each request's token. */
+  socketPath: string;
+  logger?: Logger;
+  mcpLimits?: McpSessionLimits;
+}
+
+export interface AdminHttpServer {
+  readonly server: Server;
+  /** Ends every MCP session and open request. */
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP API of the remote admin endpoint (the connections whose client chose http/1.1):
+ * `/mcp` (MCP Streamable HTTP), `GET /v1/tools` and `POST /v1/tool_calls`. Every request
+ * presents `Authorization: Bearer pyt_...`, checked by the TokenService (failed-auth throttle
+ * per address, the token's rate charged per request); the API then talks to the daemon's own
+ * admin socket as that token, so every permission, scope, node selector and audit entry is
+ * the admin API's own. The server never listens itself: RemoteAdminListener hands it
+ * connections.
+ */
+export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServer {
+  const stateDir = dirname(options.socketPath);
+  const routes: HttpRoutes = createRoutes(options);
+  const server = createServer(
+    { headersTimeout: HTTP_HEADERS_TIMEOUT_MS, requestTimeout: HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: 16 * 1024 },
+    (req, res) => {
+      void handle(req, res).catch((error: unknown) => sendError(res, error));
+    },
+  );
+  // A keep-alive connection is recycled now and then; its requests are charged one by one anyway.
+  server.maxRequestsPerSocket = 1000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const remoteAddress = formatPeer(req.socket.remoteAddress, req.socket.remotePort);
+    const header = req.headers.authorization;
+    const actor = options.tokens.authenticate(typeof header === 'string' ? header : undefined, remoteAddress);
+    options.deadline.authenticatedConnection(req.socket);
+    options.tokens.charge(actor);
+    const token = /^\s*bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '';
+    const caller: HttpCaller = {
+      actor,
+      token,
+      remoteAddress,
+      connect: (signal) => ControlClient.connect(stateDir, { as: { token, remoteAddress }, ...(signal ? { signal } : {}) }),
+    };
+    await routeHttpRequest(routes, req, res, caller);
+  }
+
+  return {
+    server,
+    async close() {
+      await routes.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+function createRoutes(options: AdminHttpOptions): HttpRoutes {
+  const sessions = new McpSessions(options.mcpLimits ?? MCP_SESSION_LIMITS, options.logger);
+  return {
+    mcp: (req, res, caller) => sessions.handle(req, res, caller),
+    listTools: listOpenAiTools,
+    callTools: callOpenAiTools,
+    close: () => sessions.closeAll(),
+  };
+}
+
+/** `address:port`, IPv6 bracketed, as the audit log shows remote peers. */
+function formatPeer(address: string | undefined, port: number | undefined): string {
+  const host = address ?? 'unknown';
+  return `${host.includes(':') ? `[${host}]` : host}:${port ?? 0}`;
+}
+

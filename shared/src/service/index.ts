@@ -1,0 +1,12 @@
+export type { ServicePlan, ServiceProgram, ServiceScope } from './types.js';
+export { planService, resolveScope, TEST_UNIT_DIR_ENV, type PlanOptions } from './planService.js';
+export { renderUnit, UNIT_MARKER } from './renderUnit.js';
+export { quoteEnvironment, quoteExecArg, quoteExecutable } from './systemdQuote.js';
+export { Systemctl, TEST_SYSTEMCTL_ENV } from './systemctl.js';
+export { installService, type InstallOutcome } from './installService.js';
+export { uninstallService } from './uninstallService.js';
+export { serviceStatus, type ServiceStatus } from './serviceStatus.js';
+export { ServiceCommand } from './commands/ServiceCommand.js';
+export { ServiceInstallCommandBase } from './commands/ServiceInstallCommandBase.js';
+export { ServiceStatusCommandBase } from './commands/ServiceStatusCommandBase.js';
+export { ServiceUninstallCommandBase } from './commands/ServiceUninstallCommandBase.js';
