@@ -308,6 +308,12 @@ describe('OpenAI-compatible tool endpoints', { timeout: E2E_TEST_TIMEOUT_MS }, (
     expect(read).toEqual({ type: 'function', function: { name: 'fs_read', description: expect.stringContaining('plugin filesystem'), parameters: expect.objectContaining({ type: 'object' }) } });
     expect(read?.function.parameters.properties).toMatchObject({ path: expect.any(Object), node: expect.any(Object), selector: expect.any(Object) });
     for (const tool of list.data) expect(tool.function.name).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+    // A token with scopes sees only the tools of the capabilities they admit, as over MCP.
+    const scoped = await mintToken('openai-scoped', 'viewer', ['--scope', 'fs.*']);
+    const narrowed = (await http('/v1/tools', { token: scoped.token })).body as typeof list;
+    const names = narrowed.data.map((t) => t.function.name);
+    expect(names).toContain('fs_read');
+    expect(names.filter((n) => !n.startsWith('fs_'))).toEqual([]);
   });
 
   it('POST /v1/tool_calls takes an assistant message and answers the tool messages, a failed call as a tool message', async () => {

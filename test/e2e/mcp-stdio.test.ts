@@ -309,10 +309,17 @@ describe('palyrad mcp (stdio) with the real MCP client', { timeout: E2E_TEST_TIM
   it('every call is audited with the token as the actor; scopes and node selectors are the daemon’s', async () => {
     const scoped = await mintToken('mcp-operator', 'operator', ['--scope', 'fs.*', '--nodes', 'name=alpha']);
     const { client } = await asToken(scoped.token);
-    // The token's node selector hides beta: its tools and targets are alpha's only.
+    // The token's node selector hides beta: its tools and targets are alpha's only. Its scopes
+    // (fs.*) hide the capabilities it may not dispatch: only what the token may do is listed.
     const names = await toolNames(client);
     expect(names).toContain('fs_read');
     expect(names).not.toContain('hello_greet');
+    expect(names.filter((n) => !n.startsWith('fs_'))).toEqual([]);
+    const adminTls = (daemon.ready as { adminTls?: string }).adminTls ?? '';
+    const listed = await runBin(PALYRAD, ['tools', 'list', '--json', '--daemon', adminTls], { PALYRA_TOKEN: scoped.token, PALYRA_CA_FINGERPRINT: daemon.ready.ca });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as Array<{ name: string }>).map((t) => t.name).filter((n) => !n.startsWith('fs_'))).toEqual([]);
+    // Calling an unlisted tool anyway is the daemon's to refuse, and to audit.
     const read = await client.callTool({ name: 'fs_read', arguments: { node: 'alpha', path: 'hello.txt' } });
     expect(structured(read)).toMatchObject({ content: 'hello from alpha' });
     const outOfScope = await client.callTool({ name: 'shell_exec', arguments: { node: 'alpha', command: 'sh', args: ['-c', 'true'] } });

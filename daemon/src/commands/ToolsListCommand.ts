@@ -22,16 +22,17 @@ export class ToolsListCommand extends DaemonCommand {
   json = Option.Boolean('--json', false, { description: 'Print one JSON array' });
 
   async execute(): Promise<number> {
-    const [{ buildToolCatalog }, { toolsAccess }] = await Promise.all([import('../tools/buildToolCatalog.js'), import('../tools/toolsAccess.js')]);
-    const catalog = await this.withClient(async (client) => {
-      if (!(await toolsAccess(client)).canList) {
+    const [{ buildToolCatalog }, { listedTools, toolsAccess }] = await Promise.all([import('../tools/buildToolCatalog.js'), import('../tools/toolsAccess.js')]);
+    const tools = await this.withClient(async (client) => {
+      const access = await toolsAccess(client);
+      if (!access.canList) {
         throw new PalyraError('PALYRA_E_FORBIDDEN', 'this token may not list tools: its role lacks compat.tools.list (viewer and up)', { details: { permission: 'compat.tools.list' } });
       }
-      return buildToolCatalog(await client.listNodes());
+      return listedTools(buildToolCatalog(await client.listNodes()), access);
     });
     if (this.json) {
       this.printJson(
-        catalog.tools.map((t) => ({
+        tools.map((t) => ({
           name: t.name,
           capability: t.capability,
           kind: t.kind,
@@ -44,12 +45,12 @@ export class ToolsListCommand extends DaemonCommand {
       );
       return 0;
     }
-    if (catalog.tools.length === 0) {
+    if (tools.length === 0) {
       this.print('no tools: no node this caller may see announces a capability');
       return 0;
     }
-    const width = Math.max(...catalog.tools.map((t) => t.name.length));
-    for (const t of catalog.tools) {
+    const width = Math.max(...tools.map((t) => t.name.length));
+    for (const t of tools) {
       const online = t.nodes.filter((n) => n.online).length;
       const shown = t.nodes.slice(0, 3).map((n) => displayText(n.name)).join(', ');
       const more = t.nodes.length > 3 ? `, … ${t.nodes.length - 3} more` : '';

@@ -13,13 +13,18 @@ export interface ToolCatalogCacheOptions {
    * node event per session. Default 2 s.
    */
   minIntervalMs?: number;
-  /** Wait before following the events again after the stream failed (the daemon restarting). */
+  /**
+   * Wait before following the events again after the stream failed (the daemon restarting),
+   * doubled after each failure in a row up to maxRetryMs.
+   */
   retryMs?: number;
+  maxRetryMs?: number;
   logger?: Logger;
 }
 
 const DEFAULT_DEBOUNCE_MS = 250;
 const DEFAULT_RETRY_MS = 2_000;
+const DEFAULT_MAX_RETRY_MS = 60_000;
 const DEFAULT_MIN_INTERVAL_MS = 2_000;
 
 /**
@@ -95,11 +100,20 @@ export class ToolCatalogCache {
 
   private async follow(): Promise<void> {
     const signal = this.controller.signal;
+    const retryMs = this.options.retryMs ?? DEFAULT_RETRY_MS;
+    const maxRetryMs = Math.max(retryMs, this.options.maxRetryMs ?? DEFAULT_MAX_RETRY_MS);
+    // Failures in a row: a daemon that stays away, or a token revoked while the session lives
+    // (each attempt then an authentication failure the daemon throttles and audits), is asked
+    // less and less often, not every retryMs forever.
+    let failures = 0;
     while (!signal.aborted) {
+      const openedAt = Date.now();
+      let received = false;
       try {
         // Every node event makes the catalog stale, whatever the node: which ones the caller
         // sees is the daemon's answer to ListNodes.
         for await (const event of this.backend.streamEvents({ types: ['node.online', 'node.offline'], signal })) {
+          received = true;
           if (event.type === 'node.online' || event.type === 'node.offline') this.stale();
         }
       } catch (error) {
@@ -107,10 +121,12 @@ export class ToolCatalogCache {
         this.options.logger?.warn({ err: error }, 'tools: the daemon event stream ended; following it again');
       }
       if (signal.aborted) return;
+      // A stream that delivered events or lived long was healthy: start over from retryMs.
+      failures = received || Date.now() - openedAt >= maxRetryMs ? 1 : failures + 1;
       // Events may have been missed while the stream was down.
       this.stale();
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.retryMs ?? DEFAULT_RETRY_MS);
+        const timer = setTimeout(resolve, Math.min(maxRetryMs, retryMs * 2 ** Math.min(failures - 1, 20)));
         signal.addEventListener('abort', () => {
           clearTimeout(timer);
           resolve();

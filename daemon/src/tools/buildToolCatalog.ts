@@ -13,6 +13,14 @@ export const CATALOG_LIMITS = {
   maxCapabilitiesPerNode: 256,
   /** An input schema's JSON text, in characters: a larger one makes its announcement ignored. */
   maxSchemaChars: 64 * 1024,
+  /**
+   * The input schemas' JSON text one node's announcements may add up to; past it the node's
+   * further capabilities are ignored. The daemon accepts 1,024 capabilities of 64 KiB schemas
+   * per node: without this one node could make the listing larger than any agent's context.
+   */
+  maxSchemaCharsPerNode: 256 * 1024,
+  /** A whole listing (names, descriptions, schemas, annotations as JSON): tools past it, by name, are left out. */
+  maxListingChars: 2 * 1024 * 1024,
   /** A tool's whole description. */
   maxDescription: 1024,
   /** A plugin name as shown; and how many plugin names a description lists. */
@@ -29,7 +37,12 @@ const KINDS: ReadonlySet<string> = new Set<CapabilityKind>(['read', 'mutate', 'e
 /** When nodes disagree on a capability's kind the riskiest one describes the tool (unknown: assume the worst). */
 const KIND_RISK: Record<CapabilityKind | 'unknown', number> = { read: 0, net: 1, mutate: 2, exec: 3, unknown: 4 };
 /** JSON Schema keywords that make an object schema more than a plain list of properties: nested under `input`. */
-const NOT_PLAIN_KEYWORDS = ['oneOf', 'anyOf', 'allOf', 'not', 'if', 'then', 'else', '$ref', '$dynamicRef', 'dependentSchemas', 'dependencies', 'unevaluatedProperties'];
+// `maxProperties` and `propertyNames` too: merged, they would refuse the target keys themselves.
+const NOT_PLAIN_KEYWORDS = ['oneOf', 'anyOf', 'allOf', 'not', 'if', 'then', 'else', '$ref', '$dynamicRef', 'dependentSchemas', 'dependencies', 'unevaluatedProperties', 'maxProperties', 'propertyNames'];
+/** Keywords whose values are data, not schemas: a `$ref` inside them is not a reference. */
+const DATA_KEYWORDS: ReadonlySet<string> = new Set(['const', 'enum', 'default', 'examples']);
+/** Keywords whose value maps names to schemas. */
+const SCHEMA_MAP_KEYWORDS: ReadonlySet<string> = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 /** Keywords that would point an MCP client somewhere else or are meaningless once the schema is merged. */
 const DROPPED_KEYWORDS = ['$schema', '$id', '$anchor', '$dynamicAnchor'];
 
@@ -57,8 +70,11 @@ export function buildToolCatalog(nodes: readonly NodeInfo__Output[]): ToolCatalo
   const parsed = new Map<string, string | undefined>();
   for (const node of nodes) {
     const online = node.status === 'online';
+    let schemaBudget = CATALOG_LIMITS.maxSchemaCharsPerNode;
     for (const capability of node.capabilityDetails.slice(0, CATALOG_LIMITS.maxCapabilitiesPerNode)) {
       if (toolName(capability.id) === undefined) continue;
+      if (capability.inputSchemaJson.length > schemaBudget) continue;
+      schemaBudget -= capability.inputSchemaJson.length;
       let schema = parsed.get(capability.inputSchemaJson);
       if (!parsed.has(capability.inputSchemaJson)) {
         schema = parseSchema(capability.inputSchemaJson);
@@ -78,9 +94,21 @@ export function buildToolCatalog(nodes: readonly NodeInfo__Output[]): ToolCatalo
       });
     }
   }
-  const tools = [...byCapability].map(([capability, announcements]) => defineTool(capability, announcements));
+  const defined = [...byCapability].map(([capability, announcements]) => defineTool(capability, announcements));
+  // Two long ids sharing a hashed name (40 bits: a node can search for one): neither is listed,
+  // so a call by that name never runs a capability other than the one the agent read about.
+  const perName = countBy(defined, (t) => t.name);
+  const tools = defined.filter((t) => perName.get(t.name) === 1);
   tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const kept = tools.slice(0, CATALOG_LIMITS.maxTools);
+  const kept: ToolDefinition[] = [];
+  let listingChars = 2;
+  for (const tool of tools) {
+    if (kept.length >= CATALOG_LIMITS.maxTools) break;
+    const size = (canonicalJson(listedForm(tool)) ?? '').length + 1;
+    if (listingChars + size > CATALOG_LIMITS.maxListingChars) continue;
+    listingChars += size;
+    kept.push(tool);
+  }
   return { tools: kept, byName: new Map(kept.map((t) => [t.name, t])), digest: catalogDigest(kept) };
 }
 
@@ -104,6 +132,7 @@ function defineTool(capability: string, announcements: Announcement[]): ToolDefi
   const withSchema = announcements.filter((a) => a.schema === schema);
   const description = pickMostCommon(countBy(withSchema, (a) => a.description));
   const kind = announcements.reduce<CapabilityKind | 'unknown'>((worst, a) => (KIND_RISK[a.kind] > KIND_RISK[worst] ? a.kind : worst), 'read');
+  const kinds = new Set(announcements.map((a) => a.kind));
   const plugins = [...new Set(announcements.map((a) => cleanText(a.plugin, CATALOG_LIMITS.maxPluginName)).filter((p) => p !== ''))].sort();
   const { inputSchema, targetKeys, nestedInput } = toolInputSchema(JSON.parse(schema) as Record<string, unknown>);
   const nodes = announcements
@@ -119,15 +148,24 @@ function defineTool(capability: string, announcements: Announcement[]): ToolDefi
     nestedInput,
     plugins,
     nodes,
-    annotations: annotationsOf(capability, kind),
+    annotations: annotationsOf(capability, kinds),
   };
 }
 
 /** The capability's input with the target keys: merged into a plain object schema, else beside it under `input`. */
 export function toolInputSchema(schema: Record<string, unknown>): Pick<ToolDefinition, 'inputSchema' | 'targetKeys' | 'nestedInput'> {
   const properties = isRecord(schema.properties) ? schema.properties : undefined;
-  const plain = schema.type === 'object' && (schema.properties === undefined || properties !== undefined) && NOT_PLAIN_KEYWORDS.every((k) => !(k in schema));
-  const taken = (key: string): boolean => properties !== undefined && Object.hasOwn(properties, key);
+  const required = Array.isArray(schema.required) && schema.required.every((k) => typeof k === 'string') ? (schema.required as string[]) : undefined;
+  // The MCP SDK's Tool type (what clients parse tools/list with) wants every top-level property
+  // schema an object and `required` a list of names: a boolean subschema (`"flag": true`, valid
+  // JSON Schema) left at the top would make a client refuse the whole listing, every tool lost.
+  const plain =
+    schema.type === 'object' &&
+    (schema.properties === undefined || (properties !== undefined && Object.values(properties).every(isRecord))) &&
+    (schema.required === undefined || required !== undefined) &&
+    NOT_PLAIN_KEYWORDS.every((k) => !(k in schema));
+  // A key the capability's input uses, as a property or only as a required name.
+  const taken = (key: string): boolean => (properties !== undefined && Object.hasOwn(properties, key)) || (required?.includes(key) ?? false);
   const renamed = taken('node') || taken('selector');
   if (plain && !(renamed && (taken('palyra_node') || taken('palyra_selector')))) {
     const targetKeys = renamed ? { node: 'palyra_node', selector: 'palyra_selector' } : { node: 'node', selector: 'selector' };
@@ -139,12 +177,32 @@ export function toolInputSchema(schema: Record<string, unknown>): Pick<ToolDefin
     };
   }
   const targetKeys = { node: 'node', selector: 'selector' };
-  const inner = Object.fromEntries(Object.entries(schema).filter(([key]) => !DROPPED_KEYWORDS.includes(key)));
+  // Moved under `properties.input`, its JSON pointers (`#`, `#/$defs/x`) must follow it.
+  const inner = rebaseReferences(Object.fromEntries(Object.entries(schema).filter(([key]) => !DROPPED_KEYWORDS.includes(key))), '#/properties/input') as Record<string, unknown>;
   return {
     inputSchema: { type: 'object', properties: { input: inner, ...targetProperties(targetKeys) }, additionalProperties: false },
     targetKeys,
     nestedInput: true,
   };
+}
+
+/**
+ * `schema` with every local JSON-pointer reference (`$ref`/`$dynamicRef` of `#` or `#/...`)
+ * rebased under `base`. Anchors (`#name`) and other documents are left as they are. Bounded:
+ * the schema went through canonicalJson (depth at most MAX_JSON_DEPTH).
+ */
+function rebaseReferences(schema: unknown, base: string): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => rebaseReferences(item, base));
+  if (!isRecord(schema)) return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => {
+      if ((key === '$ref' || key === '$dynamicRef') && typeof value === 'string' && (value === '#' || value.startsWith('#/'))) return [key, `${base}${value.slice(1)}`];
+      if (DATA_KEYWORDS.has(key)) return [key, value];
+      // A map of names to schemas: its keys are names (a property may be called `const` or `$ref`).
+      if (SCHEMA_MAP_KEYWORDS.has(key) && isRecord(value)) return [key, Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, rebaseReferences(sub, base)]))];
+      return [key, rebaseReferences(value, base)];
+    }),
+  );
 }
 
 function targetProperties(keys: { node: string; selector: string }): Record<string, unknown> {
@@ -183,18 +241,29 @@ function toolDescription(parts: {
   return clip(`${own}${suffix}`.trim(), CATALOG_LIMITS.maxDescription);
 }
 
-function annotationsOf(capability: string, kind: CapabilityKind | 'unknown'): ToolAnnotations {
+/**
+ * The hints of every kind the nodes announce, not of the riskiest alone: a capability that is
+ * `net` on one node and `mutate` on another may do both (destructive AND open-world); read-only
+ * only when every node says `read`.
+ */
+function annotationsOf(capability: string, kinds: ReadonlySet<CapabilityKind | 'unknown'>): ToolAnnotations {
+  const any = (...wanted: (CapabilityKind | 'unknown')[]): boolean => wanted.some((k) => kinds.has(k));
   return {
     title: capability,
-    readOnlyHint: kind === 'read',
-    destructiveHint: kind === 'mutate' || kind === 'exec' || kind === 'unknown',
-    openWorldHint: kind === 'net' || kind === 'unknown',
+    readOnlyHint: kinds.size > 0 && [...kinds].every((k) => k === 'read'),
+    destructiveHint: any('mutate', 'exec', 'unknown'),
+    openWorldHint: any('net', 'unknown'),
   };
+}
+
+/** What a listing shows of a tool. */
+function listedForm(t: ToolDefinition): Record<string, unknown> {
+  return { name: t.name, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations };
 }
 
 /** Changes exactly when what a listing shows (names, descriptions, schemas, annotations) changes. */
 function catalogDigest(tools: readonly ToolDefinition[]): string {
-  const listed = tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations }));
+  const listed = tools.map(listedForm);
   return createHash('sha256').update(canonicalJson(listed) ?? '').digest('hex');
 }
 

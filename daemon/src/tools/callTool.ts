@@ -3,7 +3,7 @@ import type { FanoutNodeResult } from '../client/fanout/types.js';
 import type { InvocationResult } from '../client/invocation.js';
 import { MAX_SELECTOR_LENGTH } from './buildToolCatalog.js';
 import { ToolProgressReporter } from './toolProgress.js';
-import { errorOutcome, fanoutOutcome, singleOutcome } from './toolOutcome.js';
+import { errorOutcome, fanoutOutcome, MAX_FANOUT_OUTPUT_CHARS, MAX_OUTPUT_DEPTH, nestsWithin, OUTPUT_OMITTED, singleOutcome } from './toolOutcome.js';
 import { cleanText } from './toolText.js';
 import type { ToolCallOutcome, ToolCallProgress, ToolCatalog, ToolDefinition, ToolsAccess, ToolsBackend } from './types.js';
 
@@ -108,14 +108,32 @@ async function invokeOne(backend: ToolsBackend, tool: ToolDefinition, node: stri
 
 async function invokeMany(backend: ToolsBackend, tool: ToolDefinition, selector: string, input: unknown, reporter: ToolProgressReporter | undefined, signal: AbortSignal | undefined): Promise<FanoutNodeResult[]> {
   const results: FanoutNodeResult[] = [];
-  for await (const result of backend.invokeMany({
+  let budget = MAX_FANOUT_OUTPUT_CHARS;
+  for await (let result of backend.invokeMany({
     selector,
     capability: tool.capability,
     input,
-    ...(reporter ? { onOutput: (target: { name: string }, chunk: Buffer) => reporter.output(chunk, target.name) } : {}),
+    ...(reporter
+      ? {
+          onOutput: (target: { name: string }, chunk: Buffer) => reporter.output(chunk, target.name),
+          onProgress: (target: { name: string }, ratio: number, message: string) => reporter.progress(ratio, message, target.name),
+        }
+      : {}),
     ...(signal ? { signal } : {}),
   })) {
+    // Outputs are kept only within the fan-out's budget as they arrive: a selector over many
+    // nodes (each output up to the daemon's 4 MiB) must not gather gigabytes in this process
+    // (the daemon's own, behind the HTTP endpoints) before any is dropped.
+    const size = outputSize(result.output);
+    if (size !== undefined && size <= budget) budget -= size;
+    else result = { ...result, output: OUTPUT_OMITTED };
     results.push(result);
   }
   return results;
+}
+
+/** The output's JSON length, undefined when it cannot be passed on (nested too deep to serialize). */
+function outputSize(output: unknown): number | undefined {
+  if (output === undefined) return 0;
+  return nestsWithin(output, MAX_OUTPUT_DEPTH) ? (JSON.stringify(output) ?? '').length : undefined;
 }

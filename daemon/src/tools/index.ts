@@ -4,5 +4,5 @@ export { createToolsMcpServer, type ToolsMcpServer, type ToolsMcpServerOptions }
 export { ToolCatalogCache, type ToolCatalogCacheOptions } from './ToolCatalogCache.js';
 export { errorOutcome, fanoutOutcome, singleOutcome } from './toolOutcome.js';
 export { toolName, TOOL_NAME_PATTERN } from './toolName.js';
-export { toolsAccess } from './toolsAccess.js';
+export { listedTools, toolsAccess } from './toolsAccess.js';
 export type * from './types.js';

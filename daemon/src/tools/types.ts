@@ -61,6 +61,12 @@ export interface ToolCatalog {
 export interface ToolsAccess {
   canList: boolean;
   canCall: boolean;
+  /**
+   * The capability patterns the token may dispatch (`fs.read`, `fs.*`; empty: every one), from
+   * WhoAmI: a listing shows only tools inside them (listedTools). Calls are still the daemon's
+   * to refuse (and audit).
+   */
+  scopes: readonly string[];
 }
 
 export interface ToolCallProgress {

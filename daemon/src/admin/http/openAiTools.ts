@@ -4,7 +4,7 @@ import { hasUnsafeText } from '@palyra/shared/text';
 import { buildToolCatalog } from '../../tools/buildToolCatalog.js';
 import { callTool } from '../../tools/callTool.js';
 import { errorOutcome } from '../../tools/toolOutcome.js';
-import { toolsAccess } from '../../tools/toolsAccess.js';
+import { listedTools, toolsAccess } from '../../tools/toolsAccess.js';
 import type { ToolCatalog, ToolsAccess, ToolsBackend } from '../../tools/types.js';
 import type { HttpCaller } from './createAdminHttpServer.js';
 import { sendError, sendJson } from './openAiError.js';
@@ -37,8 +37,9 @@ interface FunctionToolCall {
  */
 export async function listOpenAiTools(_req: IncomingMessage, res: ServerResponse, caller: HttpCaller): Promise<void> {
   await withBackend(res, caller, async (backend, signal) => {
-    const { catalog } = await catalogFor(backend, signal, 'list');
-    const data = catalog.tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.inputSchema } }));
+    const { catalog, access } = await catalogFor(backend, signal, 'list');
+    // The same filter as the MCP listing: compat.tools.list, then the token's scopes.
+    const data = listedTools(catalog, access).map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.inputSchema } }));
     sendJson(res, 200, { object: 'list', data });
   });
 }

@@ -29,6 +29,8 @@ export interface InvokeManyOptions {
   waitOnlineMs?: number;
   /** Streamed output of each node as it arrives (the results do not keep it). */
   onOutput?: (target: FanoutTarget, chunk: Buffer) => void;
+  /** Each node's progress reports (ratio 0..1 and message) as they arrive. */
+  onProgress?: (target: FanoutTarget, ratio: number, message: string) => void;
   /** Called once with the nodes chosen, before the first dispatch. */
   onTargets?: (targets: readonly FanoutTarget[]) => void;
   /** Aborting cancels every running dispatch (reported `cancelled`) and skips the rest. */
@@ -97,6 +99,7 @@ export async function* invokeMany(client: FanoutClient, options: InvokeManyOptio
           }),
         cancel: (dispatchId) => client.cancelDispatch(dispatchId),
         ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(online ? { online } : {}),
       },
       controller.signal,

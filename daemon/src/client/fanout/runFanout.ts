@@ -15,6 +15,8 @@ export interface FanoutDeps {
   cancel(dispatchId: string): Promise<unknown>;
   /** Streamed output of a node, as it arrives (not kept). */
   onOutput?(target: FanoutTarget, chunk: Buffer): void;
+  /** A node's progress reports (ratio 0..1 and message), as they arrive. */
+  onProgress?(target: FanoutTarget, ratio: number, message: string): void;
   /** Set with --wait-online: wakes waits for offline nodes. */
   online?: OnlineWatcher;
 }
@@ -92,6 +94,7 @@ async function dispatchOnce(target: FanoutTarget, deps: FanoutDeps, signal: Abor
     for await (const event of deps.invoke(target, signal)) {
       if (event.type === 'accepted') dispatchId = event.dispatchId;
       else if (event.type === 'output') deps.onOutput?.(target, event.chunk);
+      else if (event.type === 'progress') deps.onProgress?.(target, event.ratio, event.message);
       else if (event.type === 'result') {
         const { result } = event;
         const exitCode = shellExitCode(result.output);

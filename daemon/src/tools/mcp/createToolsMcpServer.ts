@@ -6,7 +6,7 @@ import { DAEMON_VERSION } from '../../version.js';
 import { assertCanCall, callTool } from '../callTool.js';
 import { ToolCatalogCache } from '../ToolCatalogCache.js';
 import { errorOutcome } from '../toolOutcome.js';
-import { toolsAccess } from '../toolsAccess.js';
+import { listedTools, toolsAccess } from '../toolsAccess.js';
 import type { ToolCallOutcome, ToolDefinition, ToolsAccess, ToolsBackend } from '../types.js';
 
 export interface ToolsMcpServerOptions {
@@ -68,10 +68,11 @@ export function createToolsMcpServer(backend: ToolsBackend, options: ToolsMcpSer
   let lastMissRefresh = 0;
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
-    if (!(await accessOf()).canList) return { tools: [] };
+    const access = await accessOf();
+    if (!access.canList) return { tools: [] };
     catalog.watch();
     const current = await catalog.get();
-    return { tools: current.tools.map(toMcpTool) };
+    return { tools: listedTools(current, access).map(toMcpTool) };
   });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
