@@ -95,8 +95,8 @@ export function parseToolArguments(tool: ToolDefinition, args: unknown): ToolCal
 async function invokeOne(backend: ToolsBackend, tool: ToolDefinition, node: string, input: unknown, reporter: ToolProgressReporter | undefined, signal: AbortSignal | undefined): Promise<InvocationResult> {
   // The daemon resolves the reference (device id, unique prefix, name) among the nodes this token sees.
   let result: InvocationResult | undefined;
-  // Read to the end of the stream, not to the result: output and progress sent just before the
-  // result may arrive after it, and they belong to the call.
+  // Read to the end of the stream, not just to the result: whatever the stream carries belongs
+  // to the call, and leaving early would cancel it.
   for await (const event of backend.invoke({ deviceId: node, capability: tool.capability, input, ...(signal ? { signal } : {}) })) {
     if (event.type === 'output') reporter?.output(event.chunk);
     else if (event.type === 'progress') reporter?.progress(event.ratio, event.message);

@@ -7,6 +7,7 @@ import { assertCanCall, callTool } from '../callTool.js';
 import { ToolCatalogCache } from '../ToolCatalogCache.js';
 import { errorOutcome } from '../toolOutcome.js';
 import { listedTools, toolsAccess } from '../toolsAccess.js';
+import { ProgressBarrier } from './ProgressBarrier.js';
 import type { ToolCallOutcome, ToolDefinition, ToolsAccess, ToolsBackend } from '../types.js';
 
 export interface ToolsMcpServerOptions {
@@ -66,6 +67,8 @@ export function createToolsMcpServer(backend: ToolsBackend, options: ToolsMcpSer
   };
   let running = 0;
   let lastMissRefresh = 0;
+  // Progress sent just before a result would be dropped by SDK clients (see ProgressBarrier).
+  const barrier = new ProgressBarrier(logger ? { logger } : {});
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     const access = await accessOf();
@@ -93,19 +96,19 @@ export function createToolsMcpServer(backend: ToolsBackend, options: ToolsMcpSer
         current = await catalog.refresh();
       }
       const progressToken = request.params._meta?.progressToken;
+      const progress = progressToken === undefined ? undefined : barrier.call(extra, signal);
       const outcome = await callTool(backend, current, request.params.name, request.params.arguments ?? {}, {
         access,
         signal,
-        ...(progressToken === undefined
+        ...(progress === undefined || progressToken === undefined
           ? {}
           : {
-              onProgress: (progress) => {
-                extra
-                  .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: progress.progress, ...(progress.total === undefined ? {} : { total: progress.total }), ...(progress.message === undefined ? {} : { message: progress.message }) } })
-                  .catch((error: unknown) => logger?.debug({ err: error }, 'mcp: progress not sent'));
+              onProgress: (update) => {
+                progress.notify({ progressToken, progress: update.progress, ...(update.total === undefined ? {} : { total: update.total }), ...(update.message === undefined ? {} : { message: update.message }) });
               },
             }),
       });
+      await progress?.settle();
       return toMcpResult(outcome);
     } catch (error) {
       if (error instanceof PalyraError && error.code === 'PALYRA_E_TOOL_UNKNOWN') throw new McpError(ErrorCode.InvalidParams, `${error.code}: ${error.message}`);
