@@ -15,6 +15,8 @@ export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
 export const HTTP_REQUEST_TIMEOUT_MS = 60_000;
 /** An idle keep-alive connection goes after this. */
 export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** How often node:http looks for requests over those timeouts. */
+const HTTP_TIMEOUT_CHECK_MS = 1_000;
 
 /** One authenticated HTTP request: its token (as presented, to call the admin socket as it) and peer. */
 export interface HttpCaller {
@@ -55,11 +57,22 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
   const stateDir = dirname(options.socketPath);
   const routes: HttpRoutes = createRoutes(options);
   const server = createServer(
-    { headersTimeout: HTTP_HEADERS_TIMEOUT_MS, requestTimeout: HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: 16 * 1024 },
+    {
+      headersTimeout: HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: HTTP_TIMEOUT_CHECK_MS,
+      maxHeaderSize: 16 * 1024,
+    },
     (req, res) => {
       void handle(req, res).catch((error: unknown) => sendError(res, error));
     },
   );
+  // node:http tracks its connections, and so enforces headersTimeout and requestTimeout (and
+  // closeAllConnections finds anything), only from its 'listening' event on. This server never
+  // listens (RemoteAdminListener hands it connections): without this, a token holder's request
+  // body could trickle in for ever and hold the connection.
+  server.emit('listening');
   // A keep-alive connection is recycled now and then; its requests are charged one by one anyway.
   server.maxRequestsPerSocket = 1000;
 
@@ -84,6 +97,8 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
     async close() {
       await routes.close();
       server.closeAllConnections();
+      // Stops the timeout checks started by 'listening' (the server itself never listened).
+      server.close();
     },
   };
 }

@@ -52,6 +52,10 @@ export function sendError(res: ServerResponse, error: unknown, param: string | n
   const headers: Record<string, string> = {};
   if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
   if (status === 401) headers['www-authenticate'] = 'Bearer';
+  // A request whose body was not read whole (a 413 on its declared length, a 401 before it):
+  // node:http would read and drop whatever the peer still sends, for as long as it sends.
+  // Closing the connection after the answer ends that.
+  if (res.req !== undefined && !res.req.complete) headers.connection = 'close';
   sendJson(res, status, body, headers);
 }
 

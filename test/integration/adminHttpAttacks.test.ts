@@ -1,0 +1,133 @@
+/**
+ * Attacks on the remote admin endpoint's HTTP API (issue 18 review) by a peer that holds a valid
+ * token, over raw TLS sockets against an in-process daemon: a request body that trickles in for
+ * ever, an endless body after a 413. Each must end with the connection closed by the daemon.
+ */
+import { connect, type TLSSocket } from 'node:tls';
+import { DAEMON_TLS_NAME, checkDaemonCertificate } from '@palyra/shared/x509/daemonIdentity';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HTTP_REQUEST_TIMEOUT_MS } from '../../daemon/src/admin/http/createAdminHttpServer.js';
+import { CA_SETUP_TIMEOUT_MS, Scope, TEST_TIMEOUT_MS, prepareCas, startDaemon, within, type RunningDaemon } from './harness.js';
+
+let scope: Scope;
+
+beforeAll(() => prepareCas('daemon'), CA_SETUP_TIMEOUT_MS);
+beforeEach(() => {
+  scope = new Scope();
+});
+afterEach(async () => {
+  await scope.dispose();
+});
+
+interface RawPeer {
+  socket: TLSSocket;
+  /** Everything the daemon sent so far. */
+  received(): string;
+  /** Resolves once the daemon sent something containing `text`. */
+  waitFor(text: string): Promise<void>;
+  /** Resolves when the connection is closed. */
+  closed: Promise<void>;
+}
+
+async function setup(): Promise<{ d: RunningDaemon; host: string; port: number; token: string }> {
+  const d = await startDaemon(scope, { daemon: { adminListen: { host: '127.0.0.1', port: 0 } } });
+  const address = d.daemon.info.adminTlsAddress ?? '';
+  const colon = address.lastIndexOf(':');
+  const token = (await d.control.createToken({ name: 'attacker', role: 'viewer', ttlSeconds: 600 })).token;
+  return { d, host: address.slice(0, colon), port: Number(address.slice(colon + 1)), token };
+}
+
+async function rawPeer(d: RunningDaemon, host: string, port: number): Promise<RawPeer> {
+  const socket = connect({ host, port, ca: [d.caCertPem], servername: DAEMON_TLS_NAME, ALPNProtocols: ['http/1.1'], checkServerIdentity: (_h, cert) => checkDaemonCertificate(cert) });
+  scope.defer(() => socket.destroy());
+  let text = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  socket.on('data', (chunk: Buffer) => {
+    text += chunk.toString('latin1');
+    for (const waiter of waiters.splice(0)) {
+      if (text.includes(waiter.text)) waiter.resolve();
+      else waiters.push(waiter);
+    }
+  });
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', () => resolve());
+    socket.once('error', reject);
+  });
+  return {
+    socket,
+    received: () => text,
+    waitFor: (wanted) => (text.includes(wanted) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ text: wanted, resolve }))),
+    closed,
+  };
+}
+
+describe('the HTTP API against a token holder that holds connections', () => {
+  it(
+    'closes a connection whose request body trickles in for ever (slow body after a valid token)',
+    async () => {
+      const { d, host, port, token } = await setup();
+      const peer = await rawPeer(d, host, port);
+      // Valid headers authenticate the connection (AuthDeadline no longer applies to it); the
+      // body then comes one byte a second: without a request timeout, a slot held for ever.
+      peer.socket.write(`POST /v1/tool_calls HTTP/1.1\r\nHost: palyra\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n`);
+      const drip = setInterval(() => {
+        if (!peer.socket.destroyed) peer.socket.write(' ');
+      }, 1_000);
+      try {
+        await within(peer.closed, HTTP_REQUEST_TIMEOUT_MS + 10_000, 'the daemon to close a request that never ends');
+      } finally {
+        clearInterval(drip);
+      }
+      expect(peer.received()).toMatch(/^HTTP\/1\.1 408 /);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'answers 413 to a body declared too large and closes the connection instead of reading the rest',
+    async () => {
+      const { d, host, port, token } = await setup();
+      const peer = await rawPeer(d, host, port);
+      peer.socket.write(
+        `POST /v1/tool_calls HTTP/1.1\r\nHost: palyra\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${1024 ** 4}\r\n\r\n`,
+      );
+      await within(peer.waitFor('PALYRA_E_BODY_TOO_LARGE'), 15_000, 'the 413');
+      expect(peer.received()).toMatch(/^HTTP\/1\.1 413 /);
+      // The peer goes on sending its terabyte: the daemon must not swallow it.
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = setInterval(() => {
+        if (!peer.socket.destroyed) peer.socket.write(chunk);
+      }, 20);
+      try {
+        await within(peer.closed, 5_000, 'the daemon to close the connection after the 413');
+      } finally {
+        clearInterval(pump);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'answers 413 (not a reset) to a chunked body that grows past the limit',
+    async () => {
+      const { d, host, port, token } = await setup();
+      const peer = await rawPeer(d, host, port);
+      peer.socket.write(`POST /v1/tool_calls HTTP/1.1\r\nHost: palyra\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+      const pump = setInterval(() => {
+        if (!peer.socket.destroyed) peer.socket.write(frame);
+      }, 5);
+      try {
+        await within(peer.closed, 15_000, 'the daemon to end the connection');
+      } finally {
+        clearInterval(pump);
+      }
+      expect(peer.received()).toMatch(/^HTTP\/1\.1 413 /);
+      expect(peer.received()).toContain('PALYRA_E_BODY_TOO_LARGE');
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
