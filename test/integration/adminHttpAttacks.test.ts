@@ -131,3 +131,47 @@ describe('the HTTP API against a token holder that holds connections', () => {
     TEST_TIMEOUT_MS,
   );
 });
+
+describe('the remote admin port against hostile connections', () => {
+  it(
+    'keeps serving after connections that close at once, lie about their protocol or send garbage',
+    async () => {
+      const { d, host, port, token } = await setup();
+      const open = (alpn: string[] | undefined): TLSSocket => {
+        const socket = connect({ host, port, ca: [d.caCertPem], servername: DAEMON_TLS_NAME, ...(alpn ? { ALPNProtocols: alpn } : {}), checkServerIdentity: (_h, cert) => checkDaemonCertificate(cert) });
+        socket.on('error', () => undefined);
+        // Read (and drop) what the daemon answers: a paused socket never sees its end.
+        socket.resume();
+        scope.defer(() => socket.destroy());
+        return socket;
+      };
+      const sends: [string[] | undefined, string | Buffer | undefined][] = [
+        [['h2'], undefined],
+        [['http/1.1'], undefined],
+        [['h2'], 'GET /v1/tools HTTP/1.1\r\nHost: x\r\n\r\n'],
+        [['http/1.1'], 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
+        [['h2'], Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x04\x08\x00\x00\x00\x00\x00', 'latin1')],
+        [undefined, `GET /v1/tools HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}x\r\n\r\n`],
+        [['http/1.1'], `GET /v1/tools HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nAuthorization: Bearer ${token}\r\n\r\n`],
+        [['http/1.1'], `CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nAuthorization: Bearer ${token}\r\n\r\n`],
+        [['http/1.1'], `GET /v1/tools HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n`],
+      ];
+      for (const [index, [alpn, data]] of sends.entries()) {
+        const socket = open(alpn);
+        await new Promise<void>((resolve) => {
+          socket.once('secureConnect', () => resolve());
+          socket.once('close', () => resolve());
+        });
+        if (data === undefined) socket.destroy();
+        else socket.end(data);
+        await within(new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))), 15_000, `hostile connection ${index} to end`);
+      }
+      // Still there: a token's request answers.
+      const peer = await rawPeer(d, host, port);
+      peer.socket.write(`GET /v1/tools HTTP/1.1\r\nHost: palyra\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      await within(peer.waitFor('"object":"list"'), 15_000, 'an answer after the hostile connections');
+      expect(await d.control.whoAmI()).toBeDefined();
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
