@@ -3,6 +3,7 @@
  * token, over raw TLS sockets against an in-process daemon: a request body that trickles in for
  * ever, an endless body after a 413. Each must end with the connection closed by the daemon.
  */
+import { connect as connectTcp } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { DAEMON_TLS_NAME, checkDaemonCertificate } from '@palyra/shared/x509/daemonIdentity';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -171,6 +172,47 @@ describe('the remote admin port against hostile connections', () => {
       peer.socket.write(`GET /v1/tools HTTP/1.1\r\nHost: palyra\r\nAuthorization: Bearer ${token}\r\n\r\n`);
       await within(peer.waitFor('"object":"list"'), 15_000, 'an answer after the hostile connections');
       expect(await d.control.whoAmI()).toBeDefined();
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("the daemon's stop", () => {
+  it(
+    'closes every connection of the remote admin port: before TLS, unauthenticated (either protocol), idle, mid-request',
+    async () => {
+      const { d, host, port, token } = await setup();
+      const peers: RawPeer[] = [];
+      // Unauthenticated, one of each protocol, and one that sent half a request.
+      peers.push(await rawPeer(d, host, port));
+      const h2 = connect({ host, port, ca: [d.caCertPem], servername: DAEMON_TLS_NAME, ALPNProtocols: ['h2'], checkServerIdentity: (_h, cert) => checkDaemonCertificate(cert) });
+      h2.on('error', () => undefined);
+      h2.resume();
+      scope.defer(() => h2.destroy());
+      const h2Closed = new Promise<void>((resolve) => h2.once('close', () => resolve()));
+      await new Promise<void>((resolve) => h2.once('secureConnect', () => resolve()));
+      const half = await rawPeer(d, host, port);
+      half.socket.write('GET /v1/tools HTTP/1.1\r\nHost: palyra\r\n');
+      peers.push(half);
+      // Authenticated: idle on keep-alive, and in the middle of a body.
+      const idle = await rawPeer(d, host, port);
+      idle.socket.write(`GET /v1/tools HTTP/1.1\r\nHost: palyra\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      await within(idle.waitFor('"object":"list"'), 15_000, 'the first response');
+      peers.push(idle);
+      const body = await rawPeer(d, host, port);
+      body.socket.write(`POST /v1/tool_calls HTTP/1.1\r\nHost: palyra\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+      peers.push(body);
+      // And one that never starts TLS.
+      const tcp = connectTcp({ host, port });
+      tcp.on('error', () => undefined);
+      tcp.resume();
+      scope.defer(() => tcp.destroy());
+      const tcpClosed = new Promise<void>((resolve) => tcp.once('close', () => resolve()));
+      await new Promise<void>((resolve) => tcp.once('connect', () => resolve()));
+      const started = Date.now();
+      await within(d.daemon.stop(), 10_000, 'the daemon to stop');
+      await within(Promise.all([...peers.map((peer) => peer.closed), h2Closed, tcpClosed]), 5_000, 'every connection to be closed');
+      expect(Date.now() - started).toBeLessThan(10_000);
     },
     TEST_TIMEOUT_MS,
   );
