@@ -156,6 +156,9 @@ describe('the remote admin port against hostile connections', () => {
         [['http/1.1'], `GET /v1/tools HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nAuthorization: Bearer ${token}\r\n\r\n`],
         [['http/1.1'], `CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nAuthorization: Bearer ${token}\r\n\r\n`],
         [['http/1.1'], `GET /v1/tools HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n`],
+        // Header floods: one header over the 16 KiB, and thousands of small ones.
+        [['http/1.1'], `GET /v1/tools HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`],
+        [['http/1.1'], `GET /v1/tools HTTP/1.1\r\nHost: x\r\n${'X-A: b\r\n'.repeat(5_000)}Authorization: Bearer ${token}\r\n\r\n`],
       ];
       for (const [index, [alpn, data]] of sends.entries()) {
         const socket = open(alpn);
