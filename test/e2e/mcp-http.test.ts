@@ -15,6 +15,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_WRITE_STALL_MS } from '../../daemon/src/admin/http/createAdminHttpServer.js';
 import { ControlClient } from '../../daemon/src/client/ControlClient.js';
 import { remoteAdminClient } from '../helpers/adminRemote.js';
 import { DaemonProcess, pairNode } from '../helpers/daemonHarness.js';
@@ -373,6 +374,36 @@ describe('OpenAI-compatible tool endpoints', { timeout: E2E_TEST_TIMEOUT_MS }, (
     expect(limited?.status).toBe(429);
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expectOpenAiError(limited?.body, 'rate_limit_error', 'PALYRA_E_RATE_LIMITED');
+  });
+});
+
+describe('a client that stops reading', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
+  it('loses its connection once its answer has not moved for HTTP_WRITE_STALL_MS (no slot held for ever)', async () => {
+    const operator = await mintToken('http-stall', 'operator');
+    await writeFile(join(alphaRoot, 'big.txt'), 'a'.repeat(400 * 1024));
+    const body = JSON.stringify({
+      tool_calls: Array.from({ length: 16 }, (_, i) => ({ id: `call_${i}`, type: 'function', function: { name: 'fs_read', arguments: JSON.stringify({ node: 'alpha', path: 'big.txt' }) } })),
+    });
+    const url = new URL(endpoint);
+    const socket = tlsConnect({ host: url.hostname, port: Number(url.port), ca: [caPem], servername: 'palyrad', ALPNProtocols: ['http/1.1'], checkServerIdentity: () => undefined });
+    socket.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolveConnect) => socket.once('secureConnect', () => resolveConnect()));
+      // Never read: the ~6.5 MB answer fills the socket buffers both ways and the daemon's writes stall.
+      socket.pause();
+      socket.write(`POST /v1/tool_calls HTTP/1.1\r\nHost: palyra\r\nAuthorization: Bearer ${operator.token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      await daemon.process.waitFor(/closed an admin HTTP connection whose client read nothing/, HTTP_WRITE_STALL_MS + 60_000, 'stderr');
+      // Reading now gets what was in flight, then the end: the answer is cut short.
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const ended = new Promise<void>((resolveEnd) => socket.once('close', () => resolveEnd()));
+      socket.resume();
+      await ended;
+      expect(received).toMatch(/^HTTP\/1\.1 200 /);
+      expect(received).not.toContain('call_15');
+    } finally {
+      socket.destroy();
+    }
   });
 });
 

@@ -151,6 +151,7 @@ export class AdminServer {
       deadline,
       socketPath: this.socketPath,
       ...(this.deps.logger === undefined ? {} : { logger: this.deps.logger }),
+      ...(log === undefined ? {} : { log }),
       ...(remote.mcpSessionLimits === undefined ? {} : { mcpLimits: remote.mcpSessionLimits }),
     });
     const listener = new RemoteAdminListener({

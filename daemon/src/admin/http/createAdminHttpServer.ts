@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
-import type { Logger } from '@palyra/shared/logging';
+import type { Logger, RateLimitedLog } from '@palyra/shared/logging';
 import type { TokenActor } from '../../access/Actor.js';
 import type { TokenService } from '../../access/TokenService.js';
 import { ControlClient } from '../../client/ControlClient.js';
@@ -9,12 +10,17 @@ import { MCP_SESSION_LIMITS, McpSessions, type McpSessionLimits } from './McpSes
 import { sendError } from './openAiError.js';
 import { callOpenAiTools, listOpenAiTools } from './openAiTools.js';
 import { routeHttpRequest, type HttpRoutes } from './routes.js';
+import { WriteStallGuard } from './WriteStallGuard.js';
 
 /** How long a client may take to send a request's headers, and the whole request. */
 export const HTTP_HEADERS_TIMEOUT_MS = 10_000;
 export const HTTP_REQUEST_TIMEOUT_MS = 60_000;
 /** An idle keep-alive connection goes after this. */
 export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** A connection whose pending answer has not moved for this long (its peer reads nothing) is closed. */
+export const HTTP_WRITE_STALL_MS = 30_000;
+/** How often node:http looks for requests over those timeouts. */
+const HTTP_TIMEOUT_CHECK_MS = 1_000;
 
 /** One authenticated HTTP request: its token (as presented, to call the admin socket as it) and peer. */
 export interface HttpCaller {
@@ -33,6 +39,8 @@ export interface AdminHttpOptions {
   /** The admin socket the HTTP API calls through, as each request's token. */
   socketPath: string;
   logger?: Logger;
+  /** The remote endpoint's rate-limited log (connections closed for a peer's behaviour). */
+  log?: RateLimitedLog;
   mcpLimits?: McpSessionLimits;
 }
 
@@ -55,11 +63,26 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
   const stateDir = dirname(options.socketPath);
   const routes: HttpRoutes = createRoutes(options);
   const server = createServer(
-    { headersTimeout: HTTP_HEADERS_TIMEOUT_MS, requestTimeout: HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: 16 * 1024 },
+    {
+      headersTimeout: HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: HTTP_TIMEOUT_CHECK_MS,
+      maxHeaderSize: 16 * 1024,
+    },
     (req, res) => {
       void handle(req, res).catch((error: unknown) => sendError(res, error));
     },
   );
+  // node:http tracks its connections, and so enforces headersTimeout and requestTimeout (and
+  // closeAllConnections finds anything), only from its 'listening' event on. This server never
+  // listens (RemoteAdminListener hands it connections): without this, a token holder's request
+  // body could trickle in for ever and hold the connection.
+  server.emit('listening');
+  const stalls = new WriteStallGuard(HTTP_WRITE_STALL_MS, (socket) =>
+    options.log?.note('info', 'admin-http-write-stall', { remoteAddress: socket.remoteAddress, stallMs: HTTP_WRITE_STALL_MS }, `closed an admin HTTP connection whose client read nothing for ${HTTP_WRITE_STALL_MS} ms`),
+  );
+  server.on('connection', (socket: Socket) => stalls.watch(socket));
   // A keep-alive connection is recycled now and then; its requests are charged one by one anyway.
   server.maxRequestsPerSocket = 1000;
 
@@ -84,6 +107,9 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
     async close() {
       await routes.close();
       server.closeAllConnections();
+      // Stops the timeout checks started by 'listening' (the server itself never listened).
+      server.close();
+      stalls.close();
     },
   };
 }

@@ -52,6 +52,10 @@ export function sendError(res: ServerResponse, error: unknown, param: string | n
   const headers: Record<string, string> = {};
   if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
   if (status === 401) headers['www-authenticate'] = 'Bearer';
+  // A request whose body was not read whole (a 413 on its declared length, a 401 before it):
+  // node:http would read and drop whatever the peer still sends, for as long as it sends.
+  // Closing the connection after the answer ends that.
+  if (bodyUnread(res)) headers.connection = 'close';
   sendJson(res, status, body, headers);
 }
 
@@ -59,6 +63,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store', ...headers });
   res.end(text);
+}
+
+/**
+ * The request announced a body (chunked, or a non-zero Content-Length) that has not come whole.
+ * A request without one is left alone: it may be answered before node:http marks it complete.
+ */
+function bodyUnread(res: ServerResponse): boolean {
+  const req = res.req as ServerResponse['req'] | undefined;
+  if (req === undefined || req.complete) return false;
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
 /** The request field an invalid-argument error names (details.param), as OpenAI's `param`. */
