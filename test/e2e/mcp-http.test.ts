@@ -44,6 +44,7 @@ interface AuditRow {
   node?: string;
   capability?: string;
   remoteAddress?: string;
+  details?: Record<string, unknown>;
 }
 interface DispatchRow {
   dispatchId: string;
@@ -273,6 +274,19 @@ describe('MCP over Streamable HTTP on the remote admin endpoint', { timeout: E2E
     expectOpenAiError(call.body, 'permission_error', 'PALYRA_E_FORBIDDEN');
     const audit = await daemon.json<AuditRow[]>('audit', '--actor', `token:${bare.id}`, '--action', 'dispatch');
     expect(audit.filter((e) => e.action === 'dispatch')).toEqual([]);
+    // Both refusals are on record (auth.denied, the token as actor, from the HTTP peer).
+    const denied = await pollUntil(
+      async () => {
+        const rows = await daemon.json<AuditRow[]>('audit', '--actor', `token:${bare.id}`, '--action', 'auth.denied');
+        return rows.length >= 2 ? rows : undefined;
+      },
+      { what: 'the auth.denied entries of both refused calls' },
+    );
+    expect(denied.map((e) => [e.details?.method, e.details?.permission, e.outcome])).toEqual([
+      ['tools/call', 'compat.tools.call', 'refused'],
+      ['POST /v1/tool_calls', 'compat.tools.call', 'refused'],
+    ]);
+    for (const entry of denied) expect(entry.remoteAddress).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
   it('every call is audited with the token as the actor and the HTTP peer as the address', async () => {

@@ -150,6 +150,7 @@ export class AdminServer {
       tokens,
       deadline,
       socketPath: this.socketPath,
+      ...(this.deps.audit === undefined ? {} : { audit: this.deps.audit }),
       ...(this.deps.logger === undefined ? {} : { logger: this.deps.logger }),
       ...(log === undefined ? {} : { log }),
       ...(remote.mcpSessionLimits === undefined ? {} : { mcpLimits: remote.mcpSessionLimits }),

@@ -109,7 +109,7 @@ export class McpSessions {
     let session: McpSession | undefined;
     try {
       client = await caller.connect(caller.actor.signal);
-      session = this.open(client, tokenId, caller.actor.signal);
+      session = this.open(client, caller);
       await session.mcp.server.connect(session.transport);
       // The session counts as `creating` until the transport has given it its id (during the
       // initialize request): concurrent initializations cannot overshoot the limits.
@@ -126,8 +126,9 @@ export class McpSessions {
   }
 
   /** A session's parts: its MCP server on `client`, its transport, and how it closes. */
-  private open(client: ControlClient, tokenId: string, signal: AbortSignal): McpSession {
-    const mcp = createToolsMcpServer(client, this.logger === undefined ? {} : { logger: this.logger });
+  private open(client: ControlClient, caller: HttpCaller): McpSession {
+    const { tokenId, signal } = caller.actor;
+    const mcp = createToolsMcpServer(client, { ...(this.logger === undefined ? {} : { logger: this.logger }), onRefused: (error) => caller.refused('tools/call', error) });
     let closing: Promise<void> | undefined;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

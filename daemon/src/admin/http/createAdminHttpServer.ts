@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
+import type { PalyraError } from '@palyra/shared/errors';
 import type { Logger, RateLimitedLog } from '@palyra/shared/logging';
 import type { TokenActor } from '../../access/Actor.js';
+import { auditDenied } from '../../access/auditDenied.js';
 import type { TokenService } from '../../access/TokenService.js';
+import type { AuditSink } from '../../audit/types.js';
 import { ControlClient } from '../../client/ControlClient.js';
 import type { AuthDeadline } from '../AuthDeadline.js';
 import { MCP_SESSION_LIMITS, McpSessions, type McpSessionLimits } from './McpSessions.js';
@@ -29,6 +32,8 @@ export interface HttpCaller {
   token: string;
   /** `address:port` of the HTTP client. */
   remoteAddress: string;
+  /** Records a refusal of the HTTP layer's own (auth.denied, the token as actor, this peer). */
+  refused(method: string, error: PalyraError): void;
   /** Opens an admin client on the daemon's socket acting as this token, for this peer. */
   connect(signal?: AbortSignal): Promise<ControlClient>;
 }
@@ -39,6 +44,8 @@ export interface AdminHttpOptions {
   /** The admin socket the HTTP API calls through, as each request's token. */
   socketPath: string;
   logger?: Logger;
+  /** Where the HTTP layer's own refusals are recorded (no compat.tools.call). */
+  audit?: AuditSink;
   /** The remote endpoint's rate-limited log (connections closed for a peer's behaviour). */
   log?: RateLimitedLog;
   mcpLimits?: McpSessionLimits;
@@ -97,6 +104,7 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
       actor,
       token,
       remoteAddress,
+      refused: (method, error) => auditDenied(options.audit, options.logger, actor, method, error),
       connect: (signal) => ControlClient.connect(stateDir, { as: { token, remoteAddress }, ...(signal ? { signal } : {}) }),
     };
     await routeHttpRequest(routes, req, res, caller);

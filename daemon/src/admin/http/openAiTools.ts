@@ -56,7 +56,9 @@ export async function callOpenAiTools(req: IncomingMessage, res: ServerResponse,
   await withBackend(res, caller, async (backend, signal) => {
     const { catalog, access } = await catalogFor(backend, signal, 'call');
     if (!access.canCall) {
-      throw new PalyraError('PALYRA_E_FORBIDDEN', `token ${caller.actor.tokenId} may not call tools: it needs the permission compat.tools.call`, { details: { permission: 'compat.tools.call' } });
+      const refusal = new PalyraError('PALYRA_E_FORBIDDEN', `token ${caller.actor.tokenId} may not call tools: it needs the permission compat.tools.call`, { details: { permission: 'compat.tools.call' } });
+      caller.refused('POST /v1/tool_calls', refusal);
+      throw refusal;
     }
     const contents = new Array<string>(calls.length);
     let next = 0;

@@ -14,6 +14,11 @@ export interface ToolsMcpServerOptions {
   /** Aborting closes the server (as close() does). */
   signal?: AbortSignal;
   logger?: Logger;
+  /**
+   * A tool call refused for want of compat.tools.call, before anything reached the daemon: the
+   * HTTP endpoint records it in the audit log (the daemon's own checks record the rest).
+   */
+  onRefused?: (error: PalyraError) => void;
   /** Tool calls running at once for this server (one client session); more are refused. Default 16. */
   maxConcurrentCalls?: number;
   /** How long node events are gathered before the catalog is recomputed (default 250 ms). */
@@ -87,7 +92,12 @@ export function createToolsMcpServer(backend: ToolsBackend, options: ToolsMcpSer
     try {
       const access = await accessOf();
       // Refused before the node list is read: a caller that may not call learns nothing more.
-      assertCanCall(access);
+      try {
+        assertCanCall(access);
+      } catch (error) {
+        options.onRefused?.(error as PalyraError);
+        throw error;
+      }
       let current = await catalog.get();
       // A tool announced since the last listing: look once more before calling it unknown.
       // At most once a second: unknown names must not turn into a ListNodes each.
