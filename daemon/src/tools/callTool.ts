@@ -63,7 +63,7 @@ export function parseToolArguments(tool: ToolDefinition, args: unknown): ToolCal
   if (typeof given !== 'object' || Array.isArray(given)) {
     throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `the arguments of ${tool.name} must be a JSON object`);
   }
-  if ((JSON.stringify(given) ?? '').length > MAX_ARGUMENTS_CHARS) {
+  if (argumentsJsonLength(given, tool) > MAX_ARGUMENTS_CHARS) {
     throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `the arguments of ${tool.name} exceed ${MAX_ARGUMENTS_CHARS} characters of JSON`);
   }
   const { [tool.targetKeys.node]: node, [tool.targetKeys.selector]: selector, ...rest } = given as Record<string, unknown>;
@@ -90,6 +90,16 @@ export function parseToolArguments(tool: ToolDefinition, args: unknown): ToolCal
     input = nested;
   }
   return { ...(node === undefined ? {} : { node: node as string }), ...(selector === undefined ? {} : { selector: selector as string }), input };
+}
+
+/** The arguments' JSON length; arguments nested too deeply to serialize are the caller's mistake, not an internal error. */
+function argumentsJsonLength(args: object, tool: ToolDefinition): number {
+  try {
+    return (JSON.stringify(args) ?? '').length;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `the arguments of ${tool.name} are nested too deeply`);
+  }
 }
 
 async function invokeOne(backend: ToolsBackend, tool: ToolDefinition, node: string, input: unknown, reporter: ToolProgressReporter | undefined, signal: AbortSignal | undefined): Promise<InvocationResult> {

@@ -31,6 +31,12 @@ describe('parseToolArguments', () => {
     expect(parseToolArguments(nested, { node: 'web-1', input: 'hello' })).toEqual({ node: 'web-1', input: 'hello' });
   });
 
+  it('PALYRA_E_TOOL_ARGUMENTS for arguments nested too deeply to serialize, not an internal error', () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 200_000; i++) deep = { d: deep };
+    expect(code(() => parseToolArguments(plain, { node: 'web-1', path: deep }))).toBe('PALYRA_E_TOOL_ARGUMENTS');
+  });
+
   it('PALYRA_E_TOOL_ARGUMENTS: not an object, no target, both targets, bad target values, stray keys beside a nested input', () => {
     for (const args of [[], 'x', 42, {}, { path: 'a' }, { node: 'a', selector: 'b' }, { node: '' }, { node: 5 }, { node: 'x'.repeat(257) }, { selector: '   ' }, { selector: 'x'.repeat(1025) }]) {
       expect(code(() => parseToolArguments(plain, args)), JSON.stringify(args).slice(0, 60)).toBe('PALYRA_E_TOOL_ARGUMENTS');
