@@ -1,11 +1,10 @@
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, readlink, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { lstat, mkdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { PalyraError } from '../errors/index.js';
 import { POSIX, assertTrustedOwner, isTrustedOwner, octalMode } from './ownership.js';
+import { walkPath } from './walkPath.js';
 
-/** As many symbolic links as Linux follows in one path. */
-const MAX_LINKS = 40;
 const STICKY = 0o1000;
 
 export interface PrivateDirectoryOptions {
@@ -46,58 +45,35 @@ export async function checkPrivateDirectory(path: string, options: PrivateDirect
 }
 
 /**
- * Resolves `dir` one component at a time from `/` with lstat and readlink, checking each
- * directory and link as it goes. `missing` is the real path it would have, when some part
- * of it does not exist.
+ * Walks the way to `dir` (walkPath), checking each directory and link as it goes. `missing` is
+ * the real path it would have, when some part of it does not exist.
  */
 async function walk(dir: string, what: string): Promise<{ missing?: string }> {
-  const pending = components(dir);
-  let current = '/';
-  let links = 0;
-  while (pending.length > 0) {
-    const name = pending.shift() as string;
-    if (name === '..') {
-      // `current` holds no symbolic link, so its parent is the one the kernel would take.
-      current = dirname(current);
-      continue;
-    }
-    const next = join(current, name);
-    let info: Stats;
-    try {
-      info = await lstat(next);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: join(next, ...pending) };
-      throw ioError(`cannot check ${what} ${dir} (at ${next})`, error);
-    }
-    if (info.isSymbolicLink()) {
-      if (!isTrustedOwner(info.uid)) {
-        throw new PalyraError(
-          'PALYRA_E_STATE_PERMISSIONS',
-          `${what} ${dir} is reached through the symbolic link ${next}, which belongs to uid ${info.uid} (not to this user or root): ` +
-            'that user chooses where it leads; give the path of a directory of your own',
-          { details: { path: dir, link: next, uid: info.uid } },
-        );
+  const walked = await walkPath(dir, {
+    what,
+    visit: ({ path: next, info, more }) => {
+      if (info.isSymbolicLink()) {
+        if (!isTrustedOwner(info.uid)) {
+          throw new PalyraError(
+            'PALYRA_E_STATE_PERMISSIONS',
+            `${what} ${dir} is reached through the symbolic link ${next}, which belongs to uid ${info.uid} (not to this user or root): ` +
+              'that user chooses where it leads; give the path of a directory of your own',
+            { details: { path: dir, link: next, uid: info.uid } },
+          );
+        }
+        return;
       }
-      links += 1;
-      if (links > MAX_LINKS) throw new PalyraError('PALYRA_E_STATE_IO', `${what} ${dir}: too many levels of symbolic links`);
-      const target = await readlink(next);
-      pending.unshift(...components(target));
-      if (isAbsolute(target)) current = '/';
-      continue;
-    }
-    if (!info.isDirectory()) {
-      throw new PalyraError('PALYRA_E_STATE_IO', pending.length === 0 ? `${what} ${dir} exists and is not a directory` : `${next} (on the way to ${what} ${dir}) is not a directory`);
-    }
-    if (pending.length > 0) checkAncestor(dir, what, next, info);
-    current = next;
-  }
+      if (!info.isDirectory()) {
+        throw new PalyraError('PALYRA_E_STATE_IO', more ? `${next} (on the way to ${what} ${dir}) is not a directory` : `${what} ${dir} exists and is not a directory`);
+      }
+      if (more) checkAncestor(dir, what, next, info);
+    },
+    error: (message, cause) => new PalyraError('PALYRA_E_STATE_IO', message, cause === undefined ? {} : { cause }),
+  });
+  if (walked.missing !== undefined) return { missing: walked.missing };
   // Named by its real path: when a link led there, that is the directory to look at.
-  checkTarget(current, what, await lstat(current));
+  checkTarget(walked.real, what, await lstat(walked.real));
   return {};
-}
-
-function components(path: string): string[] {
-  return path.split('/').filter((part) => part !== '' && part !== '.');
 }
 
 function checkAncestor(dir: string, what: string, ancestor: string, info: Stats): void {

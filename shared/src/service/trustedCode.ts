@@ -1,13 +1,9 @@
-import type { Stats } from 'node:fs';
-import { lstat, readlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { PalyraError } from '../errors/index.js';
 import { octalMode } from '../fs/ownership.js';
+import { walkPath } from '../fs/walkPath.js';
 import type { ServicePlan } from './types.js';
 
 const STICKY = 0o1000;
-/** As many symbolic links as Linux follows in one path. */
-const MAX_LINKS = 40;
 
 /**
  * A system unit runs what it names as the service's account at every start: the Node binary,
@@ -28,42 +24,18 @@ export async function assertRootControlled(plan: ServicePlan): Promise<void> {
 }
 
 async function checkPath(plan: ServicePlan, what: string, path: string): Promise<void> {
-  const pending = components(resolve(path));
-  let current = '/';
-  let links = 0;
-  while (pending.length > 0) {
-    const name = pending.shift() as string;
-    if (name === '..') {
-      current = dirname(current);
-      continue;
-    }
-    const next = join(current, name);
-    let info: Stats;
-    try {
-      info = await lstat(next);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new PalyraError('PALYRA_E_SERVICE_FAILED', `cannot check ${what} ${path} (at ${next}): ${(error as Error).message}`, { cause: error });
-    }
-    if (info.uid !== 0) refuse(plan, what, path, `${next} belongs to uid ${info.uid}`, `chown root ${next}`);
-    if (info.isSymbolicLink()) {
-      links += 1;
-      if (links > MAX_LINKS) throw new PalyraError('PALYRA_E_SERVICE_FAILED', `${what} ${path}: too many levels of symbolic links`);
-      const target = await readlink(next);
-      pending.unshift(...components(target));
-      if (isAbsolute(target)) current = '/';
-      continue;
-    }
-    // A sticky directory (/tmp) lets nobody else rename or replace root's entries in it.
-    if ((info.mode & 0o022) !== 0 && !(info.isDirectory() && (info.mode & STICKY) !== 0)) {
-      refuse(plan, what, path, `${next} is writable by group or others (mode ${octalMode(info.mode)})`, `chmod go-w ${next}`);
-    }
-    current = next;
-  }
-}
-
-function components(path: string): string[] {
-  return path.split('/').filter((part) => part !== '' && part !== '.');
+  // A path that does not exist (yet) has been checked as far as it exists.
+  await walkPath(path, {
+    what,
+    visit: ({ path: next, info }) => {
+      if (info.uid !== 0) refuse(plan, what, path, `${next} belongs to uid ${info.uid}`, `chown root ${next}`);
+      // A sticky directory (/tmp) lets nobody else rename or replace root's entries in it.
+      if (!info.isSymbolicLink() && (info.mode & 0o022) !== 0 && !(info.isDirectory() && (info.mode & STICKY) !== 0)) {
+        refuse(plan, what, path, `${next} is writable by group or others (mode ${octalMode(info.mode)})`, `chmod go-w ${next}`);
+      }
+    },
+    error: (message, cause) => new PalyraError('PALYRA_E_SERVICE_FAILED', message, cause === undefined ? {} : { cause }),
+  });
 }
 
 function refuse(plan: ServicePlan, what: string, path: string, why: string, fix: string): never {
