@@ -18,6 +18,7 @@ import { expectErrorLine } from '../helpers/cliAssertions.js';
 import { DaemonProcess, pairNode, type NodeRow } from '../helpers/daemonHarness.js';
 import { readPids, startAgent, waitForPidGone, writeNodeConfig } from '../helpers/dispatchHarness.js';
 import { E2E_HOOK_TIMEOUT_MS, E2E_TEST_TIMEOUT_MS, PALYRAD, TEST_ENV, TempDirs, pollUntil, runBin, stopProcesses, type RunningProcess } from '../helpers/processes.js';
+import { TIMEOUT_GRACE_MS } from '../../daemon/src/tools/callTool.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const HELLO_PLUGIN = join(REPO, 'examples', 'hello-plugin');
@@ -44,6 +45,8 @@ interface DispatchRow {
   dispatchId: string;
   capability: string;
   state: string;
+  createdAt: string;
+  deadlineAt: string;
 }
 
 /** A connected MCP client running `palyrad mcp` with these arguments and environment. */
@@ -250,6 +253,15 @@ describe('palyrad mcp (stdio) with the real MCP client', { timeout: E2E_TEST_TIM
     );
     expect(cancelled.state).toBe('cancelled');
     await waitForPidGone(pid!, 'the cancelled command');
+  });
+
+  it("gives a dispatch the input's own timeoutMs plus the grace, not the daemon's 30 s default", async () => {
+    const { client } = await connect();
+    const result = await client.callTool({ name: 'shell_exec', arguments: { node: 'alpha', command: 'sh', args: ['-c', 'echo long'], timeoutMs: 90_000 } });
+    expect(structured(result)).toMatchObject({ stdout: 'long\n' });
+    const [row] = await daemon.json<DispatchRow[]>('dispatches', 'list', '--node', alphaId, '--limit', '1');
+    expect(row?.capability).toBe('shell.exec');
+    expect(Date.parse(row!.deadlineAt) - Date.parse(row!.createdAt)).toBe(90_000 + TIMEOUT_GRACE_MS);
   });
 
   it('sends list_changed when an agent with a new capability joins, and when it is removed', async () => {

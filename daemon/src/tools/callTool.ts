@@ -102,12 +102,32 @@ function argumentsJsonLength(args: object, tool: ToolDefinition): number {
   }
 }
 
+/** What a dispatch may be given beyond the input's own `timeoutMs`: the node's start-up and the answer's way back. */
+export const TIMEOUT_GRACE_MS = 10_000;
+/** The daemon's bound on a dispatch's timeout (DispatchCoordinator). */
+const MAX_DISPATCH_TIMEOUT_MS = 24 * 60 * 60_000;
+
+/**
+ * The dispatch timeout of a tool call. An agent has no `--timeout`: a capability input with its
+ * own `timeoutMs` (shell.exec's convention: kill the command after this long) gets a dispatch
+ * deadline that long plus TIMEOUT_GRACE_MS, so the capability's own limit ends it with its
+ * answer rather than the daemon's 30 s default cutting it off. Anything else: the default
+ * (undefined). The plugin's grants still bound what the capability itself allows.
+ */
+export function dispatchTimeoutOf(input: unknown): number | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const requested = (input as { timeoutMs?: unknown }).timeoutMs;
+  if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested <= 0) return undefined;
+  return Math.min(requested + TIMEOUT_GRACE_MS, MAX_DISPATCH_TIMEOUT_MS);
+}
+
 async function invokeOne(backend: ToolsBackend, tool: ToolDefinition, node: string, input: unknown, reporter: ToolProgressReporter | undefined, signal: AbortSignal | undefined): Promise<InvocationResult> {
   // The daemon resolves the reference (device id, unique prefix, name) among the nodes this token sees.
   let result: InvocationResult | undefined;
   // Read to the end of the stream, not just to the result: whatever the stream carries belongs
   // to the call, and leaving early would cancel it.
-  for await (const event of backend.invoke({ deviceId: node, capability: tool.capability, input, ...(signal ? { signal } : {}) })) {
+  const timeoutMs = dispatchTimeoutOf(input);
+  for await (const event of backend.invoke({ deviceId: node, capability: tool.capability, input, ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(signal ? { signal } : {}) })) {
     if (event.type === 'output') reporter?.output(event.chunk);
     else if (event.type === 'progress') reporter?.progress(event.ratio, event.message);
     else if (event.type === 'result') result = event.result;
@@ -119,10 +139,12 @@ async function invokeOne(backend: ToolsBackend, tool: ToolDefinition, node: stri
 async function invokeMany(backend: ToolsBackend, tool: ToolDefinition, selector: string, input: unknown, reporter: ToolProgressReporter | undefined, signal: AbortSignal | undefined): Promise<FanoutNodeResult[]> {
   const results: FanoutNodeResult[] = [];
   let budget = MAX_FANOUT_OUTPUT_CHARS;
+  const timeoutMs = dispatchTimeoutOf(input);
   for await (let result of backend.invokeMany({
     selector,
     capability: tool.capability,
     input,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(reporter
       ? {
           onOutput: (target: { name: string }, chunk: Buffer) => reporter.output(chunk, target.name),

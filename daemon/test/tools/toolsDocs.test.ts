@@ -7,6 +7,7 @@ import { CATALOG_LIMITS } from '../../src/tools/buildToolCatalog.js';
 import { DEFAULT_MAX_CONCURRENT_CALLS } from '../../src/tools/mcp/createToolsMcpServer.js';
 import { PROGRESS_LIMITS } from '../../src/tools/toolProgress.js';
 import { MAX_TOOL_NAME_LENGTH, toolName } from '../../src/tools/toolName.js';
+import { TIMEOUT_GRACE_MS } from '../../src/tools/callTool.js';
 
 const TOOLS_DOC = new URL('../../../docs/tools.md', import.meta.url);
 
@@ -33,6 +34,7 @@ describe('docs/tools.md and the code', () => {
       `At most ${MAX_TOOL_CALLS_PER_REQUEST} calls per request, ${MAX_CONCURRENT_TOOL_CALLS} running at once`,
       `at most ${mib(MAX_TOOL_MESSAGE_CHARS)}`,
       `413 (body over ${mib(MAX_HTTP_BODY_BYTES)})`,
+      `then that plus ${TIMEOUT_GRACE_MS / 1000} s`,
     ];
     for (const phrase of phrases) expect(doc, phrase).toContain(phrase);
   });
