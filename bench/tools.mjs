@@ -16,6 +16,7 @@
 // many-plugin.js) beside ListNodes (what the catalog is built from), and POST /v1/tool_calls
 // again with that larger catalog (it rebuilds the catalog per request).
 // Flags: --quick, --rounds N (default 2), --capabilities N (default 200, 0 to skip the listing).
+/* global Request, Headers, Response */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
