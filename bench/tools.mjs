@@ -122,11 +122,11 @@ export async function runTools(opts = {}) {
   const cfg = {
     rounds: Number(opts.rounds ?? 2),
     warmup: quick ? 60 : 150,
-    sequential: quick ? 100 : 300,
-    concurrent: quick ? 240 : 800,
+    sequential: quick ? 100 : 200,
+    concurrent: quick ? 240 : 480,
     inFlight: 8,
     capabilities: Number(opts.capabilities ?? 200),
-    listCalls: quick ? 40 : 100,
+    listCalls: quick ? 40 : 60,
   };
   const { ControlClient } = await pkgs();
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
