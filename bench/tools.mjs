@@ -15,7 +15,8 @@
 // Then tools/list with a second real agent announcing --capabilities N (bench/fixtures/
 // many-plugin.js) beside ListNodes (what the catalog is built from), and POST /v1/tool_calls
 // again with that larger catalog (it rebuilds the catalog per request).
-// Flags: --quick, --rounds N (default 2), --capabilities N (default 200, 0 to skip the listing).
+// Flags: --quick, --rounds N (default 2), --capabilities N (default 200, 0 to skip the listing),
+// --paths remoteGrpc,mcpStdio,mcpHttp,openAi (a subset; the baseline always runs).
 /* global Request, Headers, Response */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
@@ -188,13 +189,16 @@ export async function runTools(opts = {}) {
     };
 
     const pids = { daemon: daemon.pid, agent: agent.proc.pid };
-    const paths = [
+    const allPaths = [
       { name: 'baseline', fn: invokeWith(local, 'baseline'), pids },
       { name: 'remoteGrpc', fn: invokeWith(remote, 'remoteGrpc'), pids },
       { name: 'mcpStdio', fn: callMcp(stdio, 'mcpStdio'), pids: { ...pids, palyradMcp: mcpPid } },
       { name: 'mcpHttp', fn: callMcp(http, 'mcpHttp'), pids },
       { name: 'openAi', fn: openAi, pids },
     ];
+    // --paths baseline,mcpHttp: a subset (e.g. to profile one path); the baseline always runs.
+    const only = typeof opts.paths === 'string' ? new Set(['baseline', ...opts.paths.split(',')]) : undefined;
+    const paths = allPaths.filter((p) => only === undefined || only.has(p.name));
     const t0 = nowMs();
     for (const p of paths) await measure(p.fn, { ops: cfg.warmup, inFlight: cfg.inFlight, pids: p.pids });
     const runs = Object.fromEntries(paths.map((p) => [p.name, { sequential: [], inFlight8: [] }]));
@@ -268,7 +272,7 @@ export async function runTools(opts = {}) {
         listingBytes: bytes,
         sequential: lists,
         ratios: Object.fromEntries(Object.keys(lists).filter((k) => k !== 'baselineListNodes').map((k) => [k, { medianLatency: round(lists[k].latencyMs.median / lists.baselineListNodes.latencyMs.median, 2), daemonCpu: round(lists[k].cpuUsPerCall.daemon / Math.max(1, lists.baselineListNodes.cpuUsPerCall.daemon), 2) }])),
-        openAiToolCallWithThisCatalog: { latencyMs: { median: openAiLarge.latencyMs.median, p95: openAiLarge.latencyMs.p95 }, cpuUsPerCall: openAiLarge.cpuUsPerCall, toSmallCatalogDaemonCpu: round(openAiLarge.cpuUsPerCall.daemon / calls.openAi.sequential.cpuUsPerCall.daemon, 2) },
+        openAiToolCallWithThisCatalog: { latencyMs: { median: openAiLarge.latencyMs.median, p95: openAiLarge.latencyMs.p95 }, cpuUsPerCall: openAiLarge.cpuUsPerCall, toSmallCatalogDaemonCpu: calls.openAi === undefined ? null : round(openAiLarge.cpuUsPerCall.daemon / calls.openAi.sequential.cpuUsPerCall.daemon, 2) },
       };
       await many.proc.stop();
     }
