@@ -1,7 +1,7 @@
 // `npm run bench`: quick versions of every benchmark, one after another (each starts and
 // stops its own daemon, agents and servers, in temp dirs, on 127.0.0.1). Writes
 // bench/results/<name>.json and bench/results/summary.json, prints the summary as JSON.
-// Flags: --only dispatch,quic,cli,pairing,renewal,remote-dispatch,audit,scale,store   --nodes N (scale, default 300 here, ~30 s on
+// Flags: --only dispatch,quic,cli,pairing,renewal,remote-dispatch,audit,scale,store,tools   --nodes N (scale, default 300 here, ~30 s on
 // the loaded 2-core machine, where the simulated nodes' TLS handshakes share the cores with the
 // daemon; bench/scale.mjs alone defaults to 1,000, ~90 s)
 import { runAudit } from './audit.mjs';
@@ -14,6 +14,7 @@ import { runRemoteDispatch } from './remote-dispatch.mjs';
 import { runRenewal } from './renewal.mjs';
 import { runScale } from './scale.mjs';
 import { runStore } from './store.mjs';
+import { runTools } from './tools.mjs';
 
 const args = parseArgs();
 const only = typeof args.only === 'string' ? new Set(args.only.split(',')) : undefined;
@@ -97,6 +98,12 @@ await step('scale', () => runScale({ nodes: Number(args.nodes ?? 300) }), (r) =>
 await step('store', () => runStore({ nodes: '1000,10000', changes: 30, engines: 'sqlite,postgres' }), (r) => r.summary);
 
 await step('audit', () => runAudit({ entries: 3000 }), (r) => r.summary);
+
+await step('tools', () => runTools({ quick: true }), (r) => ({
+  calls: Object.fromEntries(Object.entries(r.calls).map(([name, levels]) => [name, Object.fromEntries(Object.entries(levels).map(([level, m]) => [level, { medianMs: m.latencyMs.median, p95Ms: m.latencyMs.p95, daemonCpuUs: m.cpuUsPerCall.daemon, ...(m.cpuUsPerCall.palyradMcp === undefined ? {} : { palyradMcpCpuUs: m.cpuUsPerCall.palyradMcp }) }]))])),
+  ratios: r.ratios,
+  listing: r.listing.ratios,
+}));
 
 summary.totalSeconds = round((nowMs() - t0) / 1000, 1);
 summary.machine.loadavgAtEnd = machine().loadavg;

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { Server as TlsServer, type TLSSocket } from 'node:tls';
+import { Server as TlsServer, type SecureContextOptions, type TLSSocket, type TlsOptions } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { formatHostPort, type HostPort } from '@palyra/shared/config';
 import { PalyraError } from '@palyra/shared/errors';
@@ -34,6 +34,17 @@ export function chooseAdminProtocol(offered: readonly string[]): string | undefi
 }
 
 /**
+ * The options of the endpoint's TLS server around the admin TLS context: no client
+ * certificate, ALPN routing, and TCP_NODELAY on every accepted connection. An HTTP answer
+ * leaves in several small writes (an MCP answer is an SSE event, then the end of the chunked
+ * body): with Nagle's algorithm each write after the first waits for the client's delayed ACK,
+ * 40 ms per MCP request on Linux (bench/tools.mjs: 44 ms median per tools/call, 7 ms without).
+ */
+export function adminListenerOptions(context: SecureContextOptions): TlsOptions {
+  return { ...context, requestCert: false, noDelay: true, ALPNCallback: ({ protocols }) => chooseAdminProtocol(protocols) };
+}
+
+/**
  * The remote admin endpoint's TCP port: one TLS listener (the admin certificate chain,
  * NODE_TLS_POLICY, following every certificate renewal) that routes each connection by ALPN to
  * the gRPC admin API or to the HTTP API. The listener is ours, not grpc-js's, so the connection
@@ -52,11 +63,7 @@ export class RemoteAdminListener {
     const guard = new ConnectionGuard(options.limits, options.log);
     // TLS is done here: grpc-js gets a connection that is already secure (public API since 1.11).
     this.injector = options.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    this.server = new TlsServer({
-      ...adminContextOptions(provider.material),
-      requestCert: false,
-      ALPNCallback: ({ protocols }) => chooseAdminProtocol(protocols),
-    });
+    this.server = new TlsServer(adminListenerOptions(adminContextOptions(provider.material)));
     // setSecureContext replaces the whole context: adminContextOptions carries the policy too.
     this.unsubscribe = provider.onUpdate((material) => this.server.setSecureContext(adminContextOptions(material)));
     guard.attachListener(this.server);

@@ -57,10 +57,15 @@ export class ToolCatalogCache {
     return this.current;
   }
 
-  /** Follows the node events from now on (idempotent). */
+  /**
+   * Follows the node events from now on (idempotent). A catalog computed before (a session
+   * that called tools before listing them) saw none of the events until now: it is dropped, so
+   * the next get() reads the node list again instead of serving it for ever.
+   */
   watch(): void {
     if (this.watching || this.controller.signal.aborted) return;
     this.watching = true;
+    this.current = undefined;
     void this.follow();
   }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { forwardedAddress } from '../../src/access/forwardedAddress.js';
 import { openAiError } from '../../src/admin/http/openAiError.js';
 import { MAX_TOOL_CALLS_PER_REQUEST, parseToolCalls } from '../../src/admin/http/openAiTools.js';
-import { chooseAdminProtocol } from '../../src/admin/RemoteAdminListener.js';
+import { adminListenerOptions, chooseAdminProtocol } from '../../src/admin/RemoteAdminListener.js';
 
 describe('chooseAdminProtocol (ALPN of the remote admin port)', () => {
   it('gives http/1.1 whenever it is offered, h2 to gRPC clients, nothing else', () => {
@@ -11,6 +11,17 @@ describe('chooseAdminProtocol (ALPN of the remote admin port)', () => {
     expect(chooseAdminProtocol(['http/1.1'])).toBe('http/1.1');
     expect(chooseAdminProtocol(['h2'])).toBe('h2');
     expect(chooseAdminProtocol(['spdy/3', 'h3'])).toBeUndefined();
+  });
+});
+
+describe('adminListenerOptions (the remote admin port\'s TLS server)', () => {
+  it('keeps the TLS context, asks no client certificate, routes by ALPN and turns Nagle off', () => {
+    const options = adminListenerOptions({ minVersion: 'TLSv1.2', ciphers: 'X', cert: 'C', key: 'K' });
+    expect(options).toMatchObject({ minVersion: 'TLSv1.2', ciphers: 'X', cert: 'C', key: 'K', requestCert: false });
+    // Without TCP_NODELAY every MCP answer over HTTP waited for the client's delayed ACK (bench/tools.mjs).
+    expect(options.noDelay).toBe(true);
+    expect(options.ALPNCallback?.({ servername: 'palyrad', protocols: ['h2', 'http/1.1'] })).toBe('http/1.1');
+    expect(options.ALPNCallback?.({ servername: 'palyrad', protocols: ['h2'] })).toBe('h2');
   });
 });
 

@@ -9,6 +9,7 @@ import type { TokenService } from '../../access/TokenService.js';
 import type { AuditSink } from '../../audit/types.js';
 import { ControlClient } from '../../client/ControlClient.js';
 import type { AuthDeadline } from '../AuthDeadline.js';
+import { ConnectionClients, type AdminClientLease } from './ConnectionClients.js';
 import { MCP_SESSION_LIMITS, McpSessions, type McpSessionLimits } from './McpSessions.js';
 import { sendError } from './openAiError.js';
 import { callOpenAiTools, listOpenAiTools } from './openAiTools.js';
@@ -34,8 +35,10 @@ export interface HttpCaller {
   remoteAddress: string;
   /** Records a refusal of the HTTP layer's own (auth.denied, the token as actor, this peer). */
   refused(method: string, error: PalyraError): void;
-  /** Opens an admin client on the daemon's socket acting as this token, for this peer. */
+  /** Opens an admin client on the daemon's socket acting as this token, for this peer (the caller closes it). */
   connect(signal?: AbortSignal): Promise<ControlClient>;
+  /** This connection's admin client as this token, kept for its next requests (ConnectionClients): for one request's calls. */
+  lease(): Promise<AdminClientLease>;
 }
 
 export interface AdminHttpOptions {
@@ -69,6 +72,7 @@ export interface AdminHttpServer {
 export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServer {
   const stateDir = dirname(options.socketPath);
   const routes: HttpRoutes = createRoutes(options);
+  const clients = new ConnectionClients();
   const server = createServer(
     {
       headersTimeout: HTTP_HEADERS_TIMEOUT_MS,
@@ -106,6 +110,7 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
       remoteAddress,
       refused: (method, error) => auditDenied(options.audit, options.logger, actor, method, error),
       connect: (signal) => ControlClient.connect(stateDir, { as: { token, remoteAddress }, ...(signal ? { signal } : {}) }),
+      lease: () => clients.lease(req.socket, token, remoteAddress, actor.signal, (signal) => ControlClient.connect(stateDir, { as: { token, remoteAddress }, signal })),
     };
     await routeHttpRequest(routes, req, res, caller);
   }
@@ -114,6 +119,7 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
     server,
     async close() {
       await routes.close();
+      clients.closeAll();
       server.closeAllConnections();
       // Stops the timeout checks started by 'listening' (the server itself never listened).
       server.close();

@@ -81,7 +81,11 @@ export async function callOpenAiTools(req: IncomingMessage, res: ServerResponse,
   });
 }
 
-/** Opens the caller's admin client for one request; the request's end (client gone) aborts the work. */
+/**
+ * Runs one request's work on the caller's admin client (its connection's, kept across its
+ * requests); the request's end (client gone) aborts the work. A request that failed does not
+ * leave its client for the next one.
+ */
 async function withBackend(res: ServerResponse, caller: HttpCaller, work: (backend: ToolsBackend, signal: AbortSignal) => Promise<void>): Promise<void> {
   const controller = new AbortController();
   const onClose = (): void => {
@@ -89,14 +93,18 @@ async function withBackend(res: ServerResponse, caller: HttpCaller, work: (backe
   };
   res.once('close', onClose);
   const signal = AbortSignal.any([controller.signal, caller.actor.signal]);
-  const client = await caller.connect(signal);
+  let failed = false;
+  let lease;
   try {
-    await work(client, signal);
+    lease = await caller.lease();
+    signal.throwIfAborted();
+    await work(lease.client, signal);
   } catch (error) {
+    failed = true;
     if (!res.destroyed) sendError(res, error);
   } finally {
     res.off('close', onClose);
-    client.close();
+    lease?.done(failed);
   }
 }
 
