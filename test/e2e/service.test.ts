@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -286,6 +286,26 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
     const removed = await runBin(PALYRAD, ['service', 'uninstall', '--system'], env);
     expect(removed.code, removed.stderr).toBe(0);
     expect(existsSync(join(unitDir, 'palyrad.service'))).toBe(false);
+  });
+
+  it('--system warns when the unit names a file under /tmp, which PrivateTmp= hides from the service', async () => {
+    if (!isRoot()) return; // --system installs need root (covered above)
+    // Explicitly /tmp (not tmpdir(), which TMPDIR may move): the service's own /tmp is empty.
+    const dir = await mkdtemp('/tmp/palyra-service-tmp-');
+    try {
+      await chmod(dir, 0o755);
+      const systemctl = await fakeSystemctl(dir);
+      const unitDir = join(dir, 'units');
+      const env = { PALYRA_TEST_SYSTEMD_UNIT_DIR: unitDir, PALYRA_TEST_SYSTEMCTL: systemctl.bin };
+      const config = join(dir, 'palyra.config.json');
+      await writeFile(config, '{}\n');
+      const result = await runBin(PALYRAD, ['service', 'install', '--system', '--service-user', 'daemon', '--config', config], env);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe(`palyrad: warning: ${config} is under /tmp or /var/tmp, which the system unit's sandbox replaces with an empty directory of its own (PrivateTmp=): install with npm install -g as root (Node and the package under /usr) and keep the config file outside /tmp\n`);
+      expect(existsSync(join(unitDir, 'palyrad.service'))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('--system refuses a Node, script or config file that a user other than root could replace', async () => {

@@ -63,14 +63,18 @@ function commandAsService(plan: ServicePlan, args: string): string {
 }
 
 /**
- * ProtectHome= hides /home and /root from a system service: a Node or a package installed
- * there (nvm, a user's npm prefix) would make the service fail at its first start.
+ * ProtectHome= hides /home and /root from a system service, and PrivateTmp= gives it its own
+ * empty /tmp and /var/tmp: a Node, a package or a config file there (nvm, a user's npm prefix,
+ * an `npm install -g --prefix /tmp/...` tried out first) would make the service fail at its
+ * first start, long after install said it was running.
  */
 function warnHiddenPaths(plan: ServicePlan, warn: (line: string) => void): void {
   if (plan.scope !== 'system') return;
   for (const path of [...plan.exec.slice(0, 2), ...plan.environment.filter((e) => e.literal && e.value.startsWith('/')).map((e) => e.value)]) {
     if (/^\/(home|root|run\/user)(\/|$)/.test(path)) {
       warn(`${path} is under a home directory, which the system unit's sandbox hides (ProtectHome=): install with npm install -g as root (Node and the package under /usr) or use --user`);
+    } else if (/^\/(var\/)?tmp(\/|$)/.test(path)) {
+      warn(`${path} is under /tmp or /var/tmp, which the system unit's sandbox replaces with an empty directory of its own (PrivateTmp=): install with npm install -g as root (Node and the package under /usr) and keep the config file outside /tmp`);
     }
   }
 }
