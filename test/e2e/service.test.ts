@@ -303,6 +303,11 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toBe(`palyrad: warning: ${config} is under /tmp or /var/tmp, which the system unit's sandbox replaces with an empty directory of its own (PrivateTmp=): install with npm install -g as root (Node and the package under /usr) and keep the config file outside /tmp\n`);
       expect(existsSync(join(unitDir, 'palyrad.service'))).toBe(true);
+      // --dry-run, where an operator checks the unit first, warns the same way (stdout stays the unit).
+      const dry = await runBin(PALYRAD, ['service', 'install', '--system', '--service-user', 'daemon', '--config', config, '--dry-run'], env);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stderr).toBe(result.stderr);
+      expect(dry.stdout).toBe(await readFile(join(unitDir, 'palyrad.service'), 'utf8'));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -342,7 +347,10 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
     ];
     for (const c of cases) {
       const result = await runNode(c.node, [c.script, 'service', 'install', '--system', '--service-user', 'daemon', ...c.args], env);
-      const message = expectErrorLine(result, 'PALYRA_E_SERVICE_FAILED', 71);
+      // Under /tmp (the usual tmpdir()) the PrivateTmp= warning comes first, rightly: set it aside.
+      const warnings = result.stderr.split('\n').filter((line) => line.startsWith('palyrad: warning: '));
+      expect(warnings.every((line) => line.includes('is under /tmp or /var/tmp'))).toBe(true);
+      const message = expectErrorLine({ ...result, stderr: result.stderr.split('\n').filter((line) => !line.startsWith('palyrad: warning: ')).join('\n') }, 'PALYRA_E_SERVICE_FAILED', 71);
       expect(message).toContain('can be replaced by a user other than root');
       expect(message).toContain(c.names);
       expect(existsSync(join(unitDir, 'palyrad.service'))).toBe(false);

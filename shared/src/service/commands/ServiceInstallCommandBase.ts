@@ -19,13 +19,14 @@ export abstract class ServiceInstallCommandBase extends ServiceCommand {
   async execute(): Promise<number> {
     const plan = this.plan({ config: this.config, serviceUser: this.serviceUser, vault: this.vault });
     const unit = renderUnit(plan, `${this.program.binary} ${this.version} service install --${plan.scope}; remove with ${this.program.binary} service uninstall --${plan.scope}`);
+    const warn = (line: string): void => void this.context.stderr.write(`${this.program.binary}: warning: ${line}\n`);
+    // On stderr with --dry-run too: that is where an operator checks a unit before installing it.
+    warnHiddenPaths(plan, warn);
     if (this.dryRun) {
       if (this.json) this.printJson({ dryRun: true, scope: plan.scope, unitName: plan.unitName, unitPath: plan.unitPath, user: plan.user ?? null, stateDir: plan.stateDir, unit });
       else this.context.stdout.write(unit);
       return 0;
     }
-    const warn = (line: string): void => void this.context.stderr.write(`${this.program.binary}: warning: ${line}\n`);
-    warnHiddenPaths(plan, warn);
     // The service reads it at every start: a missing file is a unit that fails later, unseen.
     if (this.config !== undefined && !existsSync(resolve(this.config))) warn(`--config ${resolve(this.config)} does not exist (yet): the service fails to start until it does`);
     const outcome = await this.withSignal((signal) => installService(plan, unit, { signal }));
