@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Option } from 'clipanion';
 import { installService } from '../installService.js';
 import { renderUnit } from '../renderUnit.js';
@@ -30,7 +30,7 @@ export abstract class ServiceInstallCommandBase extends ServiceCommand {
     // The service reads it at every start: a missing file is a unit that fails later, unseen.
     if (this.config !== undefined && !existsSync(resolve(this.config))) warn(`--config ${resolve(this.config)} does not exist (yet): the service fails to start until it does`);
     const outcome = await this.withSignal((signal) => installService(plan, unit, { signal }));
-    const followUp = this.program.followUp.map((step) => ({ text: step.text, command: commandAsService(plan, step.args) }));
+    const followUp = this.program.followUp.map((step) => ({ text: step.text, command: commandAsService(plan, step.args, step.createsVault === true) }));
     if (this.json) {
       this.printJson({
         dryRun: false,
@@ -56,9 +56,17 @@ export abstract class ServiceInstallCommandBase extends ServiceCommand {
   }
 }
 
-/** A command line that runs the program as the service does: its account, its environment. */
-function commandAsService(plan: ServicePlan, args: string): string {
-  const env = plan.environment.map((e) => quoteShell(`${e.name}=${e.literal ? e.value : e.value.replace(`%S/${plan.program.stateDirectory}`, plan.stateDir)}`));
+/**
+ * A command line that runs the program as the service does: its account, its environment.
+ * For a step that creates the vault (join) with PALYRA_VAULT=file it also names the key file: typed at a terminal, `--vault file` would
+ * otherwise ask for a passphrase and key the new vault with it, which the service (no terminal)
+ * can never open. The key file it names is the one the service would have generated.
+ */
+function commandAsService(plan: ServicePlan, args: string, createsVault: boolean): string {
+  const assignments = plan.environment.map((e) => `${e.name}=${e.literal ? e.value : e.value.replace(`%S/${plan.program.stateDirectory}`, plan.stateDir)}`);
+  const vaultFile = plan.environment.some((e) => e.name === 'PALYRA_VAULT' && e.value === 'file');
+  if (createsVault && vaultFile && !plan.environment.some((e) => e.name === 'PALYRA_VAULT_KEY_FILE')) assignments.push(`PALYRA_VAULT_KEY_FILE=${join(plan.stateDir, 'vault.key')}`);
+  const env = assignments.map((a) => quoteShell(a));
   const sudo = plan.user === undefined ? '' : `sudo -u ${plan.user} `;
   return `${sudo}env ${env.join(' ')} ${plan.program.binary} ${args}`;
 }
