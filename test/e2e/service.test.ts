@@ -8,14 +8,15 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectErrorLine, parseOneJson } from '../helpers/cliAssertions.js';
 import { fakeSystemctl } from '../helpers/fakeSystemctl.js';
-import { type CommandResult, E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, runBin, TempDirs } from '../helpers/processes.js';
+import { DaemonProcess } from '../helpers/daemonHarness.js';
+import { type CommandResult, E2E_TEST_TIMEOUT_MS, PALYRA_NODE, PALYRAD, runBin, spawnBin, TempDirs } from '../helpers/processes.js';
 import { isRoot, NOBODY, systemdExpandPath, systemdExposure, systemdVerify } from '../helpers/systemdAnalyze.js';
 
 const dirs = new TempDirs();
@@ -288,6 +289,68 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
     expect(existsSync(join(unitDir, 'palyrad.service'))).toBe(false);
   });
 
+  it('--system warns when the unit names a file under /tmp, which PrivateTmp= hides from the service', async () => {
+    if (!isRoot()) return; // --system installs need root (covered above)
+    // Explicitly /tmp (not tmpdir(), which TMPDIR may move): the service's own /tmp is empty.
+    const dir = await mkdtemp('/tmp/palyra-service-tmp-');
+    try {
+      await chmod(dir, 0o755);
+      const systemctl = await fakeSystemctl(dir);
+      const unitDir = join(dir, 'units');
+      const env = { PALYRA_TEST_SYSTEMD_UNIT_DIR: unitDir, PALYRA_TEST_SYSTEMCTL: systemctl.bin };
+      const config = join(dir, 'palyra.config.json');
+      await writeFile(config, '{}\n');
+      const result = await runBin(PALYRAD, ['service', 'install', '--system', '--service-user', 'daemon', '--config', config], env);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe(`palyrad: warning: ${config} is under /tmp or /var/tmp, which the system unit's sandbox replaces with an empty directory of its own (PrivateTmp=): install with npm install -g as root (Node and the package under /usr) and keep the config file outside /tmp\n`);
+      expect(existsSync(join(unitDir, 'palyrad.service'))).toBe(true);
+      // --dry-run, where an operator checks the unit first, warns the same way (stdout stays the unit).
+      const dry = await runBin(PALYRAD, ['service', 'install', '--system', '--service-user', 'daemon', '--config', config, '--dry-run'], env);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stderr).toBe(result.stderr);
+      expect(dry.stdout).toBe(await readFile(join(unitDir, 'palyrad.service'), 'utf8'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('palyra-node --system: the printed join makes a vault the service opens without a terminal', async () => {
+    if (!isRoot()) return; // --system installs need root (covered above)
+    const dir = await dirs.make('palyra-service-join-');
+    await chmod(dir, 0o755);
+    const systemctl = await fakeSystemctl(dir);
+    const env = { PALYRA_TEST_SYSTEMD_UNIT_DIR: join(dir, 'units'), PALYRA_TEST_SYSTEMCTL: systemctl.bin };
+    const installed = parseOneJson<InstallJson>(await runBin(PALYRA_NODE, ['service', 'install', '--system', '--service-user', 'daemon', '--json'], env));
+    const command = installed.followUp[0]?.command ?? '';
+    expect(command).toBe('sudo -u daemon env PALYRA_STATE_DIR=/var/lib/palyra-node PALYRA_VAULT=file PALYRA_VAULT_KEY_FILE=/var/lib/palyra-node/vault.key palyra-node join --pin - --daemon HOST:PORT');
+    // Run it as printed, the state dir moved into the test's temp dir, with a passphrase at
+    // hand, as the terminal's prompt would give one: the key file it names must win.
+    const stateDir = join(dir, 'node-state');
+    const assignments = Object.fromEntries(
+      [...command.matchAll(/(PALYRA_[A-Z_]+)=(\S+)/g)].map(([, name, value]) => [name, (value ?? '').replace('/var/lib/palyra-node', stateDir)]),
+    );
+    const daemon = await DaemonProcess.start(join(dir, 'daemon'));
+    try {
+      const joinEnv = { ...assignments, PALYRA_VAULT_PASSPHRASE: 'typed at the terminal' };
+      const pin = await daemon.mintPin();
+      const joining = spawnBin(PALYRA_NODE, ['join', '--pin', '-', '--daemon', daemon.ready.grpc, '--name', 'svc'], joinEnv, { stdin: `${pin}\n` });
+      const [, requestId] = await joining.waitFor(/\(request (\S+?)[,)]/);
+      expect((await daemon.cli('nodes', 'approve', requestId ?? '')).code).toBe(0);
+      const joined = await joining.waitForExit();
+      expect(joined.code, joined.stderr).toBe(0);
+      expect(joined.stdout).toContain('key file');
+      // The service's own environment (the unit's: no passphrase, no terminal) opens it and registers.
+      const run = spawnBin(PALYRA_NODE, ['run'], { PALYRA_STATE_DIR: stateDir, PALYRA_VAULT: 'file' });
+      try {
+        await run.waitFor(/^palyra-node ready device=\S+$/m);
+      } finally {
+        await run.stop();
+      }
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   it('--system refuses a Node, script or config file that a user other than root could replace', async () => {
     if (!isRoot()) return; // --system installs need root (covered above)
     const dir = await dirs.make('palyra-service-untrusted-');
@@ -322,7 +385,10 @@ describe('service install/status/uninstall (a temp unit dir, a systemctl stand-i
     ];
     for (const c of cases) {
       const result = await runNode(c.node, [c.script, 'service', 'install', '--system', '--service-user', 'daemon', ...c.args], env);
-      const message = expectErrorLine(result, 'PALYRA_E_SERVICE_FAILED', 71);
+      // Under /tmp (the usual tmpdir()) the PrivateTmp= warning comes first, rightly: set it aside.
+      const warnings = result.stderr.split('\n').filter((line) => line.startsWith('palyrad: warning: '));
+      expect(warnings.every((line) => line.includes('is under /tmp or /var/tmp'))).toBe(true);
+      const message = expectErrorLine({ ...result, stderr: result.stderr.split('\n').filter((line) => !line.startsWith('palyrad: warning: ')).join('\n') }, 'PALYRA_E_SERVICE_FAILED', 71);
       expect(message).toContain('can be replaced by a user other than root');
       expect(message).toContain(c.names);
       expect(existsSync(join(unitDir, 'palyrad.service'))).toBe(false);

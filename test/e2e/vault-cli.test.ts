@@ -116,6 +116,16 @@ describe('palyra-node and its vault', { timeout: E2E_TEST_TIMEOUT_MS }, () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('leave removes a passphrase vault it cannot open (no passphrase, no terminal) and says so', async () => {
+    const dir = await stateDir();
+    await new VaultIdentityStore({ stateDir: dir, choice: 'file', env: { PALYRA_VAULT_PASSPHRASE: 'typed once at join' } }).save(identity());
+    const leave = await node(['leave', '--state-dir', dir, '--vault', 'file']);
+    expect(leave.code, leave.stderr).toBe(0);
+    // Not "identity  deleted", a blank where the device id goes.
+    expect(leave.stdout).toBe('identity deleted (its vault was removed unopened: the device id is unknown, find the node with palyrad nodes list)\n');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('migrates a first-slice identity.v1.json on first start', async () => {
     const dir = await stateDir();
     await new FileIdentityStore(dir).save(identity());

@@ -19,7 +19,10 @@ export class LeaveCommand extends AgentCommand {
     const identity = await store.load({ migrate: false }).catch(() => undefined);
     const removed = await store.remove();
     if (this.json) this.printJson({ removed, deviceId: identity?.deviceId ?? null });
-    else this.print(removed ? `identity ${identity?.deviceId ?? ''} deleted` : 'no identity to delete');
+    // A passphrase vault left without its passphrase (no terminal) is removed unopened: say so
+    // rather than print a blank where the device id goes.
+    else if (!removed) this.print('no identity to delete');
+    else this.print(identity === undefined ? 'identity deleted (its vault was removed unopened: the device id is unknown, find the node with palyrad nodes list)' : `identity ${identity.deviceId} deleted`);
     return 0;
   }
 }

@@ -18,6 +18,6 @@ export const AGENT_SERVICE: ServiceProgram = {
   systemSandbox: ['ProtectHome=read-only'],
   foreground: 'palyra-node run',
   followUp: [
-    { text: 'pair it once, with a PIN from `palyrad pairing code` (the service retries every 5 s until then)', args: 'join --pin - --daemon HOST:PORT' },
+    { text: 'pair it once, with a PIN from `palyrad pairing code` (the service retries every 5 s until then)', args: 'join --pin - --daemon HOST:PORT', createsVault: true },
   ],
 };

@@ -26,7 +26,8 @@ export interface ServiceProgram {
   /** The foreground command to suggest when there is no systemd. */
   readonly foreground: string;
   /** What to run next, printed after install: each command runs as the service would (its account, its environment). */
-  readonly followUp: ReadonlyArray<{ readonly text: string; readonly args: string }>;
+  /** `createsVault`: the step makes the program's vault (pair), so it must not key it with a terminal's passphrase. */
+  readonly followUp: ReadonlyArray<{ readonly text: string; readonly args: string; readonly createsVault?: boolean }>;
 }
 
 /** Everything install, status and uninstall decide before they touch the host. */
