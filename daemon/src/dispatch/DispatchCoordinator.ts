@@ -15,6 +15,7 @@ import {
   idempotencyMismatch,
 } from './dispatchRequestRules.js';
 import { outcomeOfNodeResult } from './nodeResultOutcome.js';
+import { RecentDispatches } from './RecentDispatches.js';
 import type { DispatchStatus, DispatchRequest, DispatchSummary, SessionReport } from './types.js';
 
 export interface DispatchCoordinatorOptions extends Partial<QueueLimits> {
@@ -59,8 +60,7 @@ export class DispatchCoordinator {
   private readonly queues = new Map<string, NodeDispatchQueue>();
   private readonly online = new Set<string>();
   /** Recent dispatches by id and by (device, idempotency key), oldest first. */
-  private readonly recent = new Map<string, Dispatch>();
-  private readonly byIdempotencyKey = new Map<string, Dispatch>();
+  private readonly recent: RecentDispatches;
   private readonly limits: QueueLimits;
   /** Input checks under way, by dispatch (a deduplicated submit waits for the same one). */
   private readonly checks = new Map<Dispatch, Promise<void>>();
@@ -79,6 +79,7 @@ export class DispatchCoordinator {
     this.limits = { maxQueued: options.maxQueued ?? 1024, maxInFlight: options.maxInFlight ?? 64 };
     this.journal = options.journal;
     this.retention = { ...DEFAULT_JOURNAL_RETENTION, ...options.retention };
+    this.recent = new RecentDispatches(options.maxRetained ?? 10_000, (dispatch) => this.unrecorded.delete(dispatch.id));
   }
 
   /**
@@ -107,7 +108,7 @@ export class DispatchCoordinator {
       waiting += 1;
       const dispatch = dispatchOfRecord(row);
       dispatch.advance(row.state === 'running' ? 'running' : 'sent');
-      this.remember(dispatch, idempotencyKeyOf(row.deviceId, row.idempotencyKey ?? undefined));
+      this.recent.remember(dispatch, idempotencyKeyOf(row.deviceId, row.idempotencyKey ?? undefined));
       this.options.onDispatch?.(dispatch);
       this.awaitingOf(row.deviceId).set(dispatch.id, dispatch);
       this.armDeadline(dispatch, row.capability, row.deadlineAt - row.createdAt);
@@ -145,7 +146,7 @@ export class DispatchCoordinator {
     }
     const inputJson = JSON.stringify(request.input) ?? 'null';
     const key = idempotencyKeyOf(request.deviceId, request.idempotencyKey || undefined);
-    const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
+    const existing = key === undefined ? undefined : this.recent.withKey(key);
     if (existing !== undefined) return this.join(existing, request, inputJson);
     // Only a key needs the hash (a retry's input is checked against it): ~3 us saved per unkeyed dispatch.
     const inputHash = key === undefined || this.journal === undefined ? '' : DispatchJournal.inputHash(request.capability, inputJson);
@@ -153,12 +154,12 @@ export class DispatchCoordinator {
       // Keys outlive the daemon's memory: an older dispatch with this key is in the journal.
       const record = await this.lookUpKey(key, request.deviceId, request.idempotencyKey ?? '');
       if (this.stopped) throw daemonStoppingError();
-      const raced = this.byIdempotencyKey.get(key);
+      const raced = this.recent.withKey(key);
       if (raced !== undefined) return this.join(raced, request, inputJson);
       if (record !== undefined) {
         if (record.capability !== request.capability || record.inputHash !== inputHash) throw idempotencyMismatch(request.idempotencyKey ?? '', record.id);
         const recorded = restoreFinished(record);
-        this.remember(recorded, key);
+        this.recent.remember(recorded, key);
         return { dispatch: recorded, deduplicated: true, checked: DONE };
       }
     }
@@ -172,7 +173,7 @@ export class DispatchCoordinator {
     );
     dispatch.caller = request.caller ?? 'local';
     dispatch.inputHash = inputHash;
-    this.remember(dispatch, key);
+    this.recent.remember(dispatch, key);
     // The row is written first (in the same transaction as what follows this turn: an
     // immediate refusal, the `sent` of a dispatch that can go at once).
     const accepted = this.journal?.accept({
@@ -216,7 +217,7 @@ export class DispatchCoordinator {
         const failure = PalyraError.from(error);
         dispatch.finish('rejected', { error: failure });
         this.queues.get(dispatch.deviceId)?.release(dispatch);
-        this.forget(dispatch);
+        this.recent.forget(dispatch);
         throw failure;
       }
     }
@@ -612,25 +613,5 @@ export class DispatchCoordinator {
       this.queues.set(deviceId, queue);
     }
     return queue;
-  }
-
-  private remember(dispatch: Dispatch, key: string | undefined): void {
-    this.recent.set(dispatch.id, dispatch);
-    if (key !== undefined) this.byIdempotencyKey.set(key, dispatch);
-    const maxRetained = this.options.maxRetained ?? 10_000;
-    // Evict the oldest finished dispatches beyond the bound; running ones stay reachable
-    // (the journal keeps the rest answerable).
-    for (const old of this.recent.values()) {
-      if (this.recent.size <= maxRetained) break;
-      if (!old.finished) continue;
-      this.forget(old);
-    }
-  }
-
-  private forget(dispatch: Dispatch): void {
-    this.recent.delete(dispatch.id);
-    this.unrecorded.delete(dispatch.id);
-    const key = idempotencyKeyOf(dispatch.deviceId, dispatch.idempotencyKey);
-    if (key !== undefined && this.byIdempotencyKey.get(key) === dispatch) this.byIdempotencyKey.delete(key);
   }
 }
