@@ -1,19 +1,22 @@
 import type { NodeMessage__Output, DispatchResult__Output as DispatchResultMessage } from '@palyra/proto';
-import { PalyraError, parseErrorDetails } from '@palyra/shared/errors';
+import { PalyraError } from '@palyra/shared/errors';
 import { assertDeviceId, newDispatchId } from '@palyra/shared/ids';
 import type { DispatchRecord } from '../store/types.js';
 import { Dispatch } from './Dispatch.js';
 import { DEFAULT_JOURNAL_RETENTION, DispatchJournal, type JournalRetention } from './DispatchJournal.js';
 import type { KnownCapability, NodeCapabilities } from './NodeCapabilities.js';
 import { NodeDispatchQueue, type QueueLimits } from './NodeDispatchQueue.js';
+import { dispatchOfRecord, restoreFinished, summaryOfDispatch, summaryOfRecord } from './dispatchRecords.js';
 import {
-  DISPATCH_STATUSES,
-  NODE_REPORTED_STATUSES,
-  type DispatchStatus,
-  type DispatchRequest,
-  type DispatchSummary,
-  type SessionReport,
-} from './types.js';
+  assertJournalText,
+  daemonStoppingError,
+  dispatchNotFound,
+  idempotencyKeyOf,
+  idempotencyMismatch,
+} from './dispatchRequestRules.js';
+import { outcomeOfNodeResult } from './nodeResultOutcome.js';
+import { RecentDispatches } from './RecentDispatches.js';
+import type { DispatchStatus, DispatchRequest, DispatchSummary, SessionReport } from './types.js';
 
 export interface DispatchCoordinatorOptions extends Partial<QueueLimits> {
   capabilities: NodeCapabilities;
@@ -39,9 +42,7 @@ export interface Submitted {
   checked: Promise<void>;
 }
 
-const MAX_OUTPUT_JSON_BYTES = 4 * 1024 * 1024;
 const DONE: Promise<void> = Promise.resolve();
-const MAX_ERROR_DETAILS_JSON_BYTES = 64 * 1024;
 /** How often finished journal rows past their retention are deleted. */
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 
@@ -59,8 +60,7 @@ export class DispatchCoordinator {
   private readonly queues = new Map<string, NodeDispatchQueue>();
   private readonly online = new Set<string>();
   /** Recent dispatches by id and by (device, idempotency key), oldest first. */
-  private readonly recent = new Map<string, Dispatch>();
-  private readonly byIdempotencyKey = new Map<string, Dispatch>();
+  private readonly recent: RecentDispatches;
   private readonly limits: QueueLimits;
   /** Input checks under way, by dispatch (a deduplicated submit waits for the same one). */
   private readonly checks = new Map<Dispatch, Promise<void>>();
@@ -79,6 +79,7 @@ export class DispatchCoordinator {
     this.limits = { maxQueued: options.maxQueued ?? 1024, maxInFlight: options.maxInFlight ?? 64 };
     this.journal = options.journal;
     this.retention = { ...DEFAULT_JOURNAL_RETENTION, ...options.retention };
+    this.recent = new RecentDispatches(options.maxRetained ?? 10_000, (dispatch) => this.unrecorded.delete(dispatch.id));
   }
 
   /**
@@ -107,7 +108,7 @@ export class DispatchCoordinator {
       waiting += 1;
       const dispatch = dispatchOfRecord(row);
       dispatch.advance(row.state === 'running' ? 'running' : 'sent');
-      this.remember(dispatch, keyOf(row.deviceId, row.idempotencyKey ?? undefined));
+      this.recent.remember(dispatch, idempotencyKeyOf(row.deviceId, row.idempotencyKey ?? undefined));
       this.options.onDispatch?.(dispatch);
       this.awaitingOf(row.deviceId).set(dispatch.id, dispatch);
       this.armDeadline(dispatch, row.capability, row.deadlineAt - row.createdAt);
@@ -131,7 +132,7 @@ export class DispatchCoordinator {
    */
   async submit(request: DispatchRequest): Promise<Submitted> {
     assertDeviceId(request.deviceId);
-    if (this.stopped) throw stoppingError();
+    if (this.stopped) throw daemonStoppingError();
     if (!this.options.isRegistered(request.deviceId)) {
       throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node "${request.deviceId}": list them with palyrad nodes list`);
     }
@@ -144,21 +145,21 @@ export class DispatchCoordinator {
       throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `the timeout must be between 1 ms and ${maxTimeoutMs / 60_000} minutes`);
     }
     const inputJson = JSON.stringify(request.input) ?? 'null';
-    const key = keyOf(request.deviceId, request.idempotencyKey || undefined);
-    const existing = key === undefined ? undefined : this.byIdempotencyKey.get(key);
+    const key = idempotencyKeyOf(request.deviceId, request.idempotencyKey || undefined);
+    const existing = key === undefined ? undefined : this.recent.withKey(key);
     if (existing !== undefined) return this.join(existing, request, inputJson);
     // Only a key needs the hash (a retry's input is checked against it): ~3 us saved per unkeyed dispatch.
     const inputHash = key === undefined || this.journal === undefined ? '' : DispatchJournal.inputHash(request.capability, inputJson);
     if (key !== undefined && this.journal !== undefined) {
       // Keys outlive the daemon's memory: an older dispatch with this key is in the journal.
       const record = await this.lookUpKey(key, request.deviceId, request.idempotencyKey ?? '');
-      if (this.stopped) throw stoppingError();
-      const raced = this.byIdempotencyKey.get(key);
+      if (this.stopped) throw daemonStoppingError();
+      const raced = this.recent.withKey(key);
       if (raced !== undefined) return this.join(raced, request, inputJson);
       if (record !== undefined) {
-        if (record.capability !== request.capability || record.inputHash !== inputHash) throw mismatch(request.idempotencyKey ?? '', record.id);
-        const recorded = this.restoreFinished(record);
-        this.remember(recorded, key);
+        if (record.capability !== request.capability || record.inputHash !== inputHash) throw idempotencyMismatch(request.idempotencyKey ?? '', record.id);
+        const recorded = restoreFinished(record);
+        this.recent.remember(recorded, key);
         return { dispatch: recorded, deduplicated: true, checked: DONE };
       }
     }
@@ -172,7 +173,7 @@ export class DispatchCoordinator {
     );
     dispatch.caller = request.caller ?? 'local';
     dispatch.inputHash = inputHash;
-    this.remember(dispatch, key);
+    this.recent.remember(dispatch, key);
     // The row is written first (in the same transaction as what follows this turn: an
     // immediate refusal, the `sent` of a dispatch that can go at once).
     const accepted = this.journal?.accept({
@@ -216,7 +217,7 @@ export class DispatchCoordinator {
         const failure = PalyraError.from(error);
         dispatch.finish('rejected', { error: failure });
         this.queues.get(dispatch.deviceId)?.release(dispatch);
-        this.forget(dispatch);
+        this.recent.forget(dispatch);
         throw failure;
       }
     }
@@ -232,7 +233,7 @@ export class DispatchCoordinator {
     const same =
       existing.capability === request.capability &&
       (existing.inputHash !== '' ? existing.inputHash === DispatchJournal.inputHash(request.capability, inputJson) : existing.inputJson === inputJson);
-    if (!same) throw mismatch(request.idempotencyKey ?? '', existing.id);
+    if (!same) throw idempotencyMismatch(request.idempotencyKey ?? '', existing.id);
     return { dispatch: existing, deduplicated: true, checked: this.checks.get(existing) ?? DONE };
   }
 
@@ -340,12 +341,12 @@ export class DispatchCoordinator {
     const live = this.recent.get(dispatchId);
     if (live !== undefined) return live;
     const record = await this.journal?.get(dispatchId);
-    if (record === undefined) throw notFound(dispatchId);
+    if (record === undefined) throw dispatchNotFound(dispatchId);
     if (record.finishedAt === null) {
       // Unfinished rows are all in memory (recover()); one that is not was accepted by another daemon.
       throw new PalyraError('PALYRA_E_DISPATCH_NOT_FOUND', `dispatch "${dispatchId}" is not held by this daemon`);
     }
-    return this.restoreFinished(record);
+    return restoreFinished(record);
   }
 
   /** One dispatch as `palyrad dispatches get` shows it. */
@@ -353,7 +354,7 @@ export class DispatchCoordinator {
     const live = this.recent.get(dispatchId);
     if (live !== undefined) return summaryOfDispatch(live);
     const record = await this.journal?.get(dispatchId);
-    if (record === undefined) throw notFound(dispatchId);
+    if (record === undefined) throw dispatchNotFound(dispatchId);
     return summaryOfRecord(record);
   }
 
@@ -458,7 +459,7 @@ export class DispatchCoordinator {
       case 'result': {
         const result = message.result;
         if (result === null || result === undefined) return;
-        const outcome = this.outcomeOf(dispatch.capability, result);
+        const outcome = outcomeOfNodeResult(dispatch.capability, result);
         this.finish(dispatch, outcome.status, outcome.error, outcome.output, outcome.outputJson);
         this.acknowledge(deviceId, dispatch.id, this.recorded.get(dispatch.id));
         return;
@@ -477,7 +478,7 @@ export class DispatchCoordinator {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.pruneTimer);
-    const error = stoppingError();
+    const error = daemonStoppingError();
     for (const dispatch of this.recent.values()) dispatch.interrupt(error);
     await this.journal?.flush();
   }
@@ -493,7 +494,7 @@ export class DispatchCoordinator {
     const id = result.dispatchId;
     const waiting = this.awaiting.get(deviceId)?.get(id);
     if (waiting !== undefined) {
-      const outcome = this.outcomeOf(waiting.capability, result);
+      const outcome = outcomeOfNodeResult(waiting.capability, result);
       this.finish(waiting, outcome.status, outcome.error, outcome.output, outcome.outputJson);
       this.acknowledge(deviceId, id, this.recorded.get(id));
       return;
@@ -502,7 +503,7 @@ export class DispatchCoordinator {
     if (known !== undefined) {
       if (known.deviceId !== deviceId || !known.finished) return;
       if (known.result?.status === 'unknown') {
-        const outcome = this.outcomeOf(known.capability, result);
+        const outcome = outcomeOfNodeResult(known.capability, result);
         known.replaceUnknown(outcome.status, { output: outcome.output, error: outcome.error });
         this.acknowledge(deviceId, id, this.record(known, outcome.outputJson));
         return;
@@ -522,7 +523,7 @@ export class DispatchCoordinator {
     const stored = journal.get(id).then(async (row) => {
       if (row === undefined || row.deviceId !== deviceId) return;
       if (row.finishedAt !== null && row.state !== 'unknown') return;
-      const outcome = this.outcomeOf(row.capability, result);
+      const outcome = outcomeOfNodeResult(row.capability, result);
       const now = Date.now();
       await journal.finish(
         id,
@@ -541,23 +542,6 @@ export class DispatchCoordinator {
       () => this.queues.get(deviceId)?.sender?.({ resultAck: { dispatchId } }),
       (error: unknown) => this.options.onJournalError?.(error, 'recording a result'),
     );
-  }
-
-  private outcomeOf(
-    capability: string,
-    result: DispatchResultMessage,
-  ): { status: DispatchStatus; error?: PalyraError; output?: unknown; outputJson?: string } {
-    // A node reports how its run ended; the daemon's own statuses are not its to claim.
-    const status = NODE_REPORTED_STATUSES.includes(result.status as DispatchStatus) ? (result.status as DispatchStatus) : 'failed';
-    if (status === 'succeeded') {
-      const output = parseOutput(result.outputJson);
-      if (output instanceof PalyraError) return { status: 'failed', error: output };
-      return { status, output: output.value, outputJson: result.outputJson === '' ? 'null' : result.outputJson };
-    }
-    const error = result.error
-      ? PalyraError.fromJSON({ code: result.error.code, message: result.error.message, details: parseErrorDetails(result.error.detailsJson, MAX_ERROR_DETAILS_JSON_BYTES) })
-      : new PalyraError('PALYRA_E_PLUGIN_FAILED', `${capability} ended with status ${status}`);
-    return { status, error };
   }
 
   /** The journal writes of finishes under way, by dispatch id (a ResultAck waits for its own). */
@@ -605,20 +589,6 @@ export class DispatchCoordinator {
     }
   }
 
-  /** A finished Dispatch carrying what the journal recorded (for keys and watchers after a restart). */
-  private restoreFinished(record: DispatchRecord): Dispatch {
-    const dispatch = dispatchOfRecord(record);
-    const summary = summaryOfRecord(record);
-    const result = summary.result;
-    if (result !== null) {
-      dispatch.restoreResult(
-        { dispatchId: record.id, status: result.status, output: result.output, error: result.error, durationMs: result.durationMs },
-        record.finishedAt ?? Date.now(),
-      );
-    }
-    return dispatch;
-  }
-
   private awaitingOf(deviceId: string): Map<string, Dispatch> {
     let waiting = this.awaiting.get(deviceId);
     if (waiting === undefined) {
@@ -637,119 +607,11 @@ export class DispatchCoordinator {
           ? new NodeDispatchQueue(this.limits)
           : new NodeDispatchQueue(
               this.limits,
-              (dispatch) => (this.stopped ? Promise.reject(stoppingError()) : journal.sent(dispatch.id)),
+              (dispatch) => (this.stopped ? Promise.reject(daemonStoppingError()) : journal.sent(dispatch.id)),
               (dispatch, error) => this.finish(dispatch, 'failed', PalyraError.from(error)),
             );
       this.queues.set(deviceId, queue);
     }
     return queue;
-  }
-
-  private remember(dispatch: Dispatch, key: string | undefined): void {
-    this.recent.set(dispatch.id, dispatch);
-    if (key !== undefined) this.byIdempotencyKey.set(key, dispatch);
-    const maxRetained = this.options.maxRetained ?? 10_000;
-    // Evict the oldest finished dispatches beyond the bound; running ones stay reachable
-    // (the journal keeps the rest answerable).
-    for (const old of this.recent.values()) {
-      if (this.recent.size <= maxRetained) break;
-      if (!old.finished) continue;
-      this.forget(old);
-    }
-  }
-
-  private forget(dispatch: Dispatch): void {
-    this.recent.delete(dispatch.id);
-    this.unrecorded.delete(dispatch.id);
-    const key = keyOf(dispatch.deviceId, dispatch.idempotencyKey);
-    if (key !== undefined && this.byIdempotencyKey.get(key) === dispatch) this.byIdempotencyKey.delete(key);
-  }
-}
-
-/** Longest capability name or idempotency key a request may carry. */
-const MAX_REQUEST_TEXT = 1024;
-
-function assertJournalText(value: string, what: string): void {
-  if (value.length > MAX_REQUEST_TEXT || value.includes('\u0000')) {
-    throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `${what} must be at most ${MAX_REQUEST_TEXT} characters, without NUL`);
-  }
-}
-
-function keyOf(deviceId: string, idempotencyKey: string | undefined): string | undefined {
-  return idempotencyKey ? `${deviceId}\u0000${idempotencyKey}` : undefined;
-}
-
-function mismatch(idempotencyKey: string, dispatchId: string): PalyraError {
-  return new PalyraError(
-    'PALYRA_E_IDEMPOTENCY_MISMATCH',
-    `idempotency key "${idempotencyKey}" was used for dispatch ${dispatchId} with another capability or input: use a new key`,
-    { details: { dispatchId } },
-  );
-}
-
-function notFound(dispatchId: string): PalyraError {
-  return new PalyraError('PALYRA_E_DISPATCH_NOT_FOUND', `no dispatch "${dispatchId}": list them with palyrad dispatches list`);
-}
-
-function stoppingError(): PalyraError {
-  return new PalyraError(
-    'PALYRA_E_DAEMON_UNREACHABLE',
-    'the daemon is stopping; the dispatch stays in its journal: once the daemon is back, palyrad dispatches get <id> shows how it ended',
-  );
-}
-
-function summaryOfDispatch(dispatch: Dispatch): DispatchSummary {
-  return {
-    id: dispatch.id,
-    deviceId: dispatch.deviceId,
-    capability: dispatch.capability,
-    caller: dispatch.caller,
-    idempotencyKey: dispatch.idempotencyKey ?? null,
-    inputHash: dispatch.inputHash,
-    state: dispatch.state,
-    createdAt: dispatch.createdAt,
-    deadlineAt: dispatch.deadline.getTime(),
-    sentAt: dispatch.sentAt ?? null,
-    finishedAt: dispatch.finishedAt ?? null,
-    result: dispatch.result ?? null,
-  };
-}
-
-/** A journal row as a Dispatch object, in state queued (callers move it on): after a restart, or to answer a key. */
-function dispatchOfRecord(record: DispatchRecord): Dispatch {
-  const dispatch = new Dispatch(record.id, record.deviceId, record.capability, record.inputJson ?? 'null', new Date(record.deadlineAt), record.idempotencyKey ?? undefined, record.createdAt);
-  dispatch.caller = record.caller;
-  dispatch.inputHash = record.inputHash;
-  dispatch.sentAt = record.sentAt ?? undefined;
-  return dispatch;
-}
-
-function summaryOfRecord(record: DispatchRecord): DispatchSummary {
-  let result: DispatchSummary['result'] = null;
-  if (record.resultJson !== null) {
-    try {
-      const parsed = JSON.parse(record.resultJson) as NonNullable<DispatchSummary['result']>;
-      result = { ...parsed, dispatchId: record.id, status: record.state as DispatchStatus };
-    } catch {
-      result = { dispatchId: record.id, status: record.state as DispatchStatus, output: null, error: null, durationMs: 0, truncated: true };
-    }
-  }
-  // The row without its input and raw result (the input is gone once finished anyway).
-  const { inputJson: _inputJson, resultJson: _resultJson, ...row } = record;
-  return {
-    ...row,
-    state: DISPATCH_STATUSES.includes(record.state as DispatchStatus) || ['queued', 'sent', 'running'].includes(record.state) ? record.state : 'unknown',
-    result,
-  };
-}
-
-function parseOutput(json: string): { value: unknown } | PalyraError {
-  if (json.length > MAX_OUTPUT_JSON_BYTES) {
-    return new PalyraError('PALYRA_E_LIMIT_EXCEEDED', `the node returned more than ${MAX_OUTPUT_JSON_BYTES} bytes of output`);
-  }
-  try {
-    return { value: json === '' ? null : (JSON.parse(json) as unknown) };
-  } catch {
-    return new PalyraError('PALYRA_E_OUTPUT_INVALID', 'the node returned output that is not JSON');
   }
 }

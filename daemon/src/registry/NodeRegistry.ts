@@ -1,185 +1,57 @@
-import { PalyraError } from '@palyra/shared/errors';
-import { assertDeviceId } from '@palyra/shared/ids';
 import type { Store } from '../store/types.js';
-import type {
-  NodeRecord,
-  PairingCodeRecord,
-  PairingRequestRecord,
-  RevokedCertRecord,
-  UsablePairingCode,
-} from './types.js';
-import { identityChangeError, identityChangeOf, type IdentityChange } from './identityChange.js';
-import { heldCertificate } from './heldCertificate.js';
-import { expired, isoAfter, timeOf } from './utils.js';
-import { deepFreeze, throwIfAborted } from '@palyra/plugin-sdk';
-import { validateNode, validatePairingRequest } from './validation.js';
+import type { NodeRecord, PairingCodeRecord, PairingRequestRecord, UsablePairingCode } from './types.js';
+import { identityChangeOf, type IdentityChange } from './identityChange.js';
+import { expired } from './utils.js';
+import { throwIfAborted } from '@palyra/plugin-sdk';
 import { loadRegistryState, type RegistryRows } from './loadRegistryState.js';
-import { PairingCodes } from './PairingCodes.js';
+import { PairingCodes, type NewPairingCode } from './PairingCodes.js';
 import { PairingRequests } from './PairingRequests.js';
 import { RegisteredNodes } from './RegisteredNodes.js';
-import { isEmpty, writeChanges, type RegistryChanges } from './RegistryChanges.js';
-import { RowTable } from './RowTable.js';
-import { CommitThenThrow, Transaction, type Tables } from './RegistryTransaction.js';
-import { checked, invalid } from './errors.js';
-import type { NewPairingCode } from './PairingCodes.js';
-import { SerialQueue } from '../store/SerialQueue.js';
+import { RevokedCertificates } from './RevokedCertificates.js';
+import { CommitThenThrow } from './RegistryTransaction.js';
+import { RegistryWriter } from './RegistryWriter.js';
+import { UnsavedRows } from './UnsavedRows.js';
+import { RegistryListeners, type RenewalListener, type RequestListener, type RevocationListener } from './RegistryListeners.js';
 import type { LabelChange } from '@palyra/shared/labels';
 import { applyOperatorLabels } from './operatorLabels.js';
-
-export type { NewPairingCode } from './PairingCodes.js';
-
-export interface NodeRegistryOptions {
-  /** Clock; inject one in tests. */
-  now?: () => Date;
-  /** A code without `expiresAt`/`ttlMs` lives this long. Default 10 min. */
-  codeTtlMs?: number;
-  /** A request without `expiresAt`/`ttlMs` waits this long for a decision. Default 15 min. */
-  requestTtlMs?: number;
-  /** lastSeen updates are written at most this often (and on flush). Default 5 s. */
-  lastSeenFlushMs?: number;
-  /** Decided requests and spent codes are kept this long... Default 7 days. */
-  retentionMs?: number;
-  /** ...and at most this many of each. Default 1000. */
-  maxRetained?: number;
-  /** Errors nobody awaits: a background lastSeen write, a throwing listener. Default: a process warning. */
-  onError?: (error: unknown) => void;
-}
-
-export interface SignalOption {
-  signal?: AbortSignal;
-}
-
-export interface WithdrawOptions extends SignalOption {
-  /**
-   * Withdraw in memory even when the store cannot record it (the error is still thrown): for
-   * requests left pending by a previous run, which must never be approved (see Daemon).
-   */
-  evenIfUnsaved?: boolean;
-}
-
-export interface ApproveOptions extends SignalOption {
-  /**
-   * The operator knows the request is an identity change (identityChangeOf) and wants the
-   * registered node replaced. Without it, approving one fails with PALYRA_E_IDENTITY_CHANGE.
-   */
-  replaceIdentity?: boolean;
-}
-
-/** A new request. The registry computes `repair` and sets `state` to 'pending_approval'. */
-export type NewPairingRequest = Omit<
-  PairingRequestRecord,
-  'repair' | 'requestedAt' | 'expiresAt' | 'state' | 'decidedAt' | 'certificate'
-> & {
-  /** Default: now. */
-  requestedAt?: string;
-  /** Default: requestedAt + ttlMs. */
-  expiresAt?: string;
-  ttlMs?: number;
-  /** Ignored: the registry decides. */
-  repair?: boolean;
-  state?: 'pending_approval';
-};
-
-export interface IssuedCertificate {
-  /** base64 DER */
-  certDer: string;
-  /** SHA-256 of the DER, hex. */
-  fingerprint: string;
-  notAfter: string | Date;
-  /** SHA-256 (hex) of the CA certificate that issued it (recorded as the node's certCaFingerprint). */
-  caFingerprint?: string;
-  /**
-   * When it was issued (not the back-dated notBefore): the start of the lifetime that
-   * certificate states and the agent's schedule measure. Default: when the registry records it.
-   */
-  issuedAt?: string | Date;
-}
-
-export interface NodeInfoUpdate {
-  platform: string;
-  hostname: string;
-  agentVersion: string;
-  capabilities: string[];
-  name?: string;
-  /** The node's own labels (already validated); absent: unchanged. */
-  labels?: Record<string, string>;
-}
-
-export type RequestListener = (request: Readonly<PairingRequestRecord>) => void;
-export type RevocationListener = (record: Readonly<RevokedCertRecord>) => void;
-
-/** A certificate issued by a renewal (RenewCertificate). */
-export interface RenewedCertificate extends IssuedCertificate {
-  /** notBefore of the new certificate. */
-  issuedAt: string | Date;
-  /** SHA-256 of the CA certificate that signed it. */
-  caFingerprint?: string;
-}
-
-/** What renewCertificate recorded; also what onCertificateRenewed listeners receive. */
-export interface CertificateRenewal {
-  deviceId: string;
-  /** How the node authenticated: its client certificate, or (expired) its identity key within the grace. */
-  path: 'mtls' | 'grace';
-  /** The certificate the node proved it holds (kept as `previous` until the node presents the new one). */
-  presentedFingerprint: string;
-  certFingerprint: string;
-  certIssuedAt: string;
-  certExpiresAt: string;
-  renewedAt: string;
-  /** Fingerprints this renewal deny-listed (an older previous, or a current one never presented). */
-  revokedFingerprints: string[];
-}
-export type RenewalListener = (renewal: Readonly<CertificateRenewal>) => void;
-
-export interface RenewOptions extends SignalOption {
-  path: 'mtls' | 'grace';
-}
+import type { ApproveOptions, NodeRegistryOptions, RenewOptions, SignalOption, WithdrawOptions } from './registryOptions.js';
+import type { IssuedCertificate, NewPairingRequest, NodeInfoUpdate, RenewedCertificate } from './registryInputs.js';
+import { addPairingRequest } from './addPairingRequest.js';
+import { approvePairingRequest } from './approvePairingRequest.js';
+import { decide, pendingRequest } from './requestDecisions.js';
+import { findNode, nodeInfoChanges, normalizeTrustedCas, trustedCasUnchanged, withTrustedCas } from './nodeUpdates.js';
+import { awaitsConfirmation, confirmRenewal, recordRenewal, type CertificateRenewal } from './renewCertificate.js';
+import { pruneExpiredRevocations, revokeAll } from './denyList.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-
-/** Rows memory holds but the store may not (a write that failed yet had to take effect), by table. */
-interface Unsaved {
-  codes: Set<string>;
-  requests: Set<string>;
-  nodes: Set<string>;
-  revoked: Set<string>;
-}
 
 /**
  * The daemon's pairing codes, pairing requests, registered nodes and revoked certificates:
  * in memory, indexed, over the store's repositories. Mutations run one at a time; each writes
  * only the rows it changed, in one store transaction, and takes effect (in memory, for
- * readers, for listeners) only once that committed: a failed write changes nothing, except
- * for a node removal (see removeNode). Reads are synchronous; the per-RPC ones are O(1).
+ * readers, for listeners) only once that committed (RegistryWriter): a failed write changes
+ * nothing, except for a node removal (see removeNode). Reads are synchronous; the per-RPC
+ * ones are O(1).
+ *
+ * This class is the registry's one entry point: each method picks the rows it needs and hands
+ * the work to the module that owns it (pairing codes, requests, node updates, renewals, the
+ * deny list), inside one mutation.
  */
 export class NodeRegistry {
   private readonly now: () => Date;
   private readonly codeTtlMs: number;
   private readonly requestTtlMs: number;
   private readonly lastSeenFlushMs: number;
-  private readonly retentionMs: number;
-  private readonly maxRetained: number;
   private readonly onError: (error: unknown) => void;
 
   private readonly codes = new PairingCodes();
   private readonly requests = new PairingRequests();
   private readonly nodes = new RegisteredNodes();
-  private readonly revoked = new RowTable<RevokedCertRecord>((record) => record.fingerprint);
-  private readonly unsaved: Unsaved = { codes: new Set(), requests: new Set(), nodes: new Set(), revoked: new Set() };
+  private readonly revoked = new RevokedCertificates();
+  private readonly listeners: RegistryListeners;
+  private readonly writer: RegistryWriter;
   private lastSeenTimer: NodeJS.Timeout | undefined;
-  private readonly queue = new SerialQueue();
-  /** Mutations queued or running: while there are any, the committed state may be about to change. */
-  private pendingMutations = 0;
-  private readonly requestListeners = new Set<{ listener: RequestListener }>();
-  private readonly revocationListeners = new Set<{ listener: RevocationListener }>();
-  private readonly renewalListeners = new Set<{ listener: RenewalListener }>();
-  /**
-   * The earliest expiresAt of a deny-list entry (ms), so that the periodic prune costs nothing
-   * until an entry can actually go; Infinity when no entry carries one.
-   */
-  private nextRevocationExpiry = Number.POSITIVE_INFINITY;
 
   /**
    * Loads the registry from the store (once; every row validated: PALYRA_E_STATE_CORRUPT
@@ -191,25 +63,32 @@ export class NodeRegistry {
     return new NodeRegistry(store, rows, options);
   }
 
-  private constructor(
-    private readonly store: Store,
-    rows: RegistryRows,
-    options: NodeRegistryOptions,
-  ) {
+  private constructor(store: Store, rows: RegistryRows, options: NodeRegistryOptions) {
     this.now = options.now ?? (() => new Date());
     this.codeTtlMs = options.codeTtlMs ?? 10 * MINUTE;
     this.requestTtlMs = options.requestTtlMs ?? 15 * MINUTE;
     this.lastSeenFlushMs = options.lastSeenFlushMs ?? 5_000;
-    this.retentionMs = options.retentionMs ?? 7 * DAY;
-    this.maxRetained = options.maxRetained ?? 1000;
     this.onError =
       options.onError ??
       ((error) => process.emitWarning(`node registry: ${error instanceof Error ? error.message : String(error)}`));
-    for (const id of this.codes.load(rows.codes, this.now())) this.unsaved.codes.add(id);
+    const unsaved = new UnsavedRows();
+    for (const id of this.codes.load(rows.codes, this.now())) unsaved.codes.add(id);
     this.requests.table.apply(new Map(rows.requests.map((r) => [r.requestId, r])));
     this.nodes.table.apply(new Map(rows.nodes.map((n) => [n.deviceId, n])));
-    this.revoked.apply(new Map(rows.revoked.map((r) => [r.fingerprint, r])));
-    this.nextRevocationExpiry = earliestExpiry(this.revoked.values());
+    this.revoked.load(rows.revoked);
+    this.listeners = new RegistryListeners(this.onError);
+    this.writer = new RegistryWriter(
+      store,
+      { codes: this.codes, requests: this.requests, nodes: this.nodes, revoked: this.revoked },
+      {
+        now: this.now,
+        retentionMs: options.retentionMs ?? 7 * DAY,
+        maxRetained: options.maxRetained ?? 1000,
+        onError: this.onError,
+        listeners: this.listeners,
+        unsaved,
+      },
+    );
   }
 
   // ---------------------------------------------------------------- pairing codes
@@ -222,7 +101,7 @@ export class NodeRegistry {
     input: NewPairingCode,
     { signal }: SignalOption = {},
   ): Promise<{ code: Readonly<PairingCodeRecord>; superseded: boolean }> {
-    return this.mutate(signal, (tx) => this.codes.add(tx, input, this.codeTtlMs));
+    return this.writer.mutate(signal, (tx) => this.codes.add(tx, input, this.codeTtlMs));
   }
 
   /**
@@ -231,7 +110,7 @@ export class NodeRegistry {
    * marked so (persisted) first.
    */
   activePinCode({ signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
-    return this.mutate(signal, (tx) => this.codes.activePin(tx));
+    return this.writer.mutate(signal, (tx) => this.codes.activePin(tx));
   }
 
   /**
@@ -240,7 +119,7 @@ export class NodeRegistry {
    * only. Otherwise the error for its state ("replaced by a newer one" for a superseded PIN).
    */
   pinCodeForExchange(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
-    return this.mutate(signal, (tx) => this.codes.forExchange(tx, id));
+    return this.writer.mutate(signal, (tx) => this.codes.forExchange(tx, id));
   }
 
   /**
@@ -255,7 +134,7 @@ export class NodeRegistry {
 
   /** The code `id` if it is active; otherwise the error for its state (see activePinCode). */
   findActiveCode(id: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
-    return this.mutate(signal, (tx) => this.codes.findActive(tx, id));
+    return this.writer.mutate(signal, (tx) => this.codes.findActive(tx, id));
   }
 
   /**
@@ -264,7 +143,7 @@ export class NodeRegistry {
    * attempt that burned it may still complete (see consumeCode). Returns the updated code.
    */
   recordAttempt(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<UsablePairingCode>> {
-    return this.mutate(signal, (tx) => this.codes.recordAttempt(tx, codeId));
+    return this.writer.mutate(signal, (tx) => this.codes.recordAttempt(tx, codeId));
   }
 
   /**
@@ -273,7 +152,7 @@ export class NodeRegistry {
    * burn (the last allowed guess) that proved the code.
    */
   consumeCode(codeId: string, { signal }: SignalOption = {}): Promise<Readonly<PairingCodeRecord>> {
-    return this.mutate(signal, (tx) => this.codes.consume(tx, codeId));
+    return this.writer.mutate(signal, (tx) => this.codes.consume(tx, codeId));
   }
 
   // ---------------------------------------------------------------- requests
@@ -284,45 +163,9 @@ export class NodeRegistry {
    * is expired: the newer one replaces it.
    */
   addRequest(input: NewPairingRequest, { signal }: SignalOption = {}): Promise<Readonly<PairingRequestRecord>> {
-    return this.mutate(signal, (tx) => {
-      const requestedAt = input.requestedAt ?? tx.now.toISOString();
-      const key = input.ed25519PublicKey;
-      const request = checked('pairing request', () =>
-        validatePairingRequest(
-          {
-            requestId: input.requestId,
-            deviceId: input.deviceId,
-            codeId: input.codeId,
-            method: input.method,
-            name: input.name,
-            platform: input.platform,
-            hostname: input.hostname,
-            agentVersion: input.agentVersion,
-            capabilities: [...input.capabilities],
-            remoteAddress: input.remoteAddress,
-            ed25519PublicKey: key,
-            x25519PublicKey: input.x25519PublicKey,
-            csr: input.csr,
-            sas: input.sas,
-            // Indexes of the committed rows: this mutation changed none yet.
-            repair: this.nodes.hasKey(key) || this.requests.wasApproved(key),
-            requestedAt,
-            expiresAt: input.expiresAt ?? isoAfter(new Date(requestedAt), input.ttlMs ?? this.requestTtlMs),
-            state: 'pending_approval',
-          },
-          'request',
-        ),
-      );
-      if ((input.state ?? 'pending_approval') !== 'pending_approval') throw invalid('a new request must be pending_approval');
-      if (expired(request.expiresAt, tx.now)) throw invalid(`request expiresAt ${request.expiresAt} is not in the future`);
-      if (tx.requests.get(request.requestId) !== undefined) {
-        throw invalid(`a pairing request with id ${request.requestId} exists already`);
-      }
-      const older = this.requests.pendingOf(request.deviceId);
-      if (older !== undefined) decide(tx, older.requestId, 'expired');
-      tx.requests.put(request);
-      return request;
-    });
+    return this.writer.mutate(signal, (tx) =>
+      addPairingRequest(tx, input, { nodes: this.nodes, requests: this.requests, requestTtlMs: this.requestTtlMs }),
+    );
   }
 
   /** Pending requests, oldest first; stale ones are expired (and persisted) first. */
@@ -361,61 +204,15 @@ export class NodeRegistry {
     certificate: IssuedCertificate,
     { signal, replaceIdentity = false }: ApproveOptions = {},
   ): Promise<Readonly<PairingRequestRecord>> {
-    return this.mutate(signal, (tx) => {
-      const request = this.pendingRequest(tx, id);
-      if (request instanceof CommitThenThrow) return request;
-      const fingerprint = certificate.fingerprint.toLowerCase();
-      const notAfter = certificate.notAfter instanceof Date ? certificate.notAfter.toISOString() : certificate.notAfter;
-      const existing = tx.nodes.get(request.deviceId);
-      // Checked here, in the same transaction that would register the node: whatever a caller
-      // looked at before, the registry never swaps an identity key unless told to.
-      const change = identityChangeOf(existing, request);
-      if (change !== undefined && !replaceIdentity) throw identityChangeError(request, change);
-      const node = checked('certificate', () =>
-        validateNode(
-          {
-            deviceId: request.deviceId,
-            name: request.name,
-            platform: request.platform,
-            hostname: request.hostname,
-            agentVersion: request.agentVersion,
-            capabilities: [...request.capabilities],
-            labels: existing?.labels ?? {},
-            // An operator's labels belong to the device: a re-pair keeps them.
-            ...(existing?.operatorLabels === undefined ? {} : { operatorLabels: existing.operatorLabels }),
-            ed25519PublicKey: request.ed25519PublicKey,
-            x25519PublicKey: request.x25519PublicKey,
-            certFingerprint: fingerprint,
-            certExpiresAt: notAfter,
-            // Without it a 24-hour certificate would be measured against the 30 days assumed for
-            // records older than renewal, and look expiring from the start.
-            certIssuedAt: isoOf(certificate.issuedAt ?? tx.now),
-            pairedAt: tx.now.toISOString(),
-            lastSeen: existing?.lastSeen ?? null,
-            ...(certificate.caFingerprint === undefined ? {} : { certCaFingerprint: certificate.caFingerprint.toLowerCase() }),
-          },
-          'node',
-        ),
-      );
-      if (tx.revoked.get(fingerprint) !== undefined) throw invalid(`certificate ${fingerprint} is revoked`);
-      const holder = this.nodes.byCertFingerprint(fingerprint);
-      if (holder !== undefined && holder.deviceId !== request.deviceId) throw invalid(`certificate ${fingerprint} belongs to another node`);
-      const approved = checked('certificate', () =>
-        validatePairingRequest({ ...request, state: 'approved', decidedAt: tx.now.toISOString(), certificate: certificate.certDer }, 'request'),
-      );
-      tx.requests.put(approved);
-      if (existing !== undefined && existing.certFingerprint !== fingerprint) {
-        revokeAll(tx, existing, change === undefined ? 'replaced by a new pairing' : 'replaced by a new identity key (--replace-identity)');
-      }
-      tx.nodes.put(node);
-      return approved;
-    });
+    return this.writer.mutate(signal, (tx) =>
+      approvePairingRequest(tx, { nodes: this.nodes, requests: this.requests }, id, certificate, replaceIdentity),
+    );
   }
 
   /** Rejects a pending request (requestId or deviceId). */
   reject(id: string, { signal }: SignalOption = {}): Promise<Readonly<PairingRequestRecord>> {
-    return this.mutate(signal, (tx) => {
-      const request = this.pendingRequest(tx, id);
+    return this.writer.mutate(signal, (tx) => {
+      const request = pendingRequest(tx, this.requests, id);
       if (request instanceof CommitThenThrow) return request;
       return decide(tx, request.requestId, 'rejected');
     });
@@ -425,7 +222,7 @@ export class NodeRegistry {
   async expireRequests({ signal }: SignalOption = {}): Promise<readonly Readonly<PairingRequestRecord>[]> {
     const stale = (now: Date) => (r: Readonly<PairingRequestRecord>) => expired(r.expiresAt, now);
     if (!this.requests.pending().some(stale(this.now()))) return [];
-    return this.mutate(signal, (tx) =>
+    return this.writer.mutate(signal, (tx) =>
       this.requests
         .pending()
         .filter(stale(tx.now))
@@ -447,7 +244,7 @@ export class NodeRegistry {
     const wanted = requestIds === undefined ? undefined : new Set(requestIds);
     const matches = (r: Readonly<PairingRequestRecord>): boolean => wanted === undefined || wanted.has(r.requestId);
     if (!this.requests.pending().some(matches)) return Promise.resolve([]);
-    return this.mutate(
+    return this.writer.mutate(
       signal,
       (tx) =>
         this.requests
@@ -463,20 +260,12 @@ export class NodeRegistry {
    * expired (and persisted). Returns the function that removes it.
    */
   onRequestChange(listener: RequestListener): () => void {
-    const entry = { listener };
-    this.requestListeners.add(entry);
-    return () => {
-      this.requestListeners.delete(entry);
-    };
+    return this.listeners.onRequestChange(listener);
   }
 
   /** Calls `listener` when a certificate is revoked (node removed or re-paired): close its connections. */
   onRevoked(listener: RevocationListener): () => void {
-    const entry = { listener };
-    this.revocationListeners.add(entry);
-    return () => {
-      this.revocationListeners.delete(entry);
-    };
+    return this.listeners.onRevoked(listener);
   }
 
   // ---------------------------------------------------------------- nodes
@@ -496,7 +285,7 @@ export class NodeRegistry {
    * each connect, mostly unchanged.
    */
   updateNodeInfo(deviceId: string, info: NodeInfoUpdate, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
-    if (this.pendingMutations === 0) {
+    if (this.writer.idle) {
       try {
         throwIfAborted(signal);
         const node = this.nodes.table.get(deviceId) ?? findNode(undefined, deviceId);
@@ -505,7 +294,7 @@ export class NodeRegistry {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
     }
-    return this.mutate(signal, (tx) => {
+    return this.writer.mutate(signal, (tx) => {
       const node = findNode(tx, deviceId);
       const updated = nodeInfoChanges(node, info);
       if (updated === undefined) return this.nodes.withLastSeen(node);
@@ -516,7 +305,7 @@ export class NodeRegistry {
 
   /** Applies an operator's label change (LabelNode); writes nothing when nothing changes. */
   labelNode(deviceId: string, change: LabelChange, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
-    return this.mutate(signal, (tx) => {
+    return this.writer.mutate(signal, (tx) => {
       const node = findNode(tx, deviceId);
       const updated = applyOperatorLabels(node, change);
       if (updated === undefined) return this.nodes.withLastSeen(node);
@@ -549,7 +338,7 @@ export class NodeRegistry {
   flush({ signal }: SignalOption = {}): Promise<void> {
     clearTimeout(this.lastSeenTimer);
     this.lastSeenTimer = undefined;
-    return this.mutate(signal, (tx) => {
+    return this.writer.mutate(signal, (tx) => {
       tx.flushLastSeen = true;
     });
   }
@@ -562,7 +351,7 @@ export class NodeRegistry {
    * next successful write (flush() on stop at the latest) records it.
    */
   removeNode(deviceId: string, reason: string, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
-    return this.mutate(
+    return this.writer.mutate(
       signal,
       (tx) => {
         const node = findNode(tx, deviceId);
@@ -579,20 +368,21 @@ export class NodeRegistry {
    * 8 (validation refuses more). Writes nothing when they did not change.
    */
   recordTrustedCas(deviceId: string, fingerprints: readonly string[], { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
-    const trusted = [...new Set(fingerprints.map((fp) => fp.toLowerCase()))].sort();
-    const unchanged = (node: Readonly<NodeRecord>): boolean => JSON.stringify(node.trustedCaFingerprints ?? null) === JSON.stringify(trusted);
-    if (this.pendingMutations === 0) {
+    const trusted = normalizeTrustedCas(fingerprints);
+    if (this.writer.idle) {
       const node = this.nodes.table.get(deviceId);
-      if (node !== undefined && unchanged(node)) return Promise.resolve(this.nodes.withLastSeen(node));
+      if (node !== undefined && trustedCasUnchanged(node, trusted)) return Promise.resolve(this.nodes.withLastSeen(node));
     }
-    return this.mutate(signal, (tx) => {
+    return this.writer.mutate(signal, (tx) => {
       const node = findNode(tx, deviceId);
-      if (unchanged(node)) return this.nodes.withLastSeen(node);
-      const updated = checked('trusted CAs', () => validateNode({ ...node, trustedCaFingerprints: trusted }, 'node'));
+      if (trustedCasUnchanged(node, trusted)) return this.nodes.withLastSeen(node);
+      const updated = withTrustedCas(node, trusted);
       tx.nodes.put(updated);
       return this.nodes.withLastSeen(updated);
     });
   }
+
+  // ---------------------------------------------------------------- certificates
 
   /**
    * Deny-lists a node's certificates (current and previous) without unregistering it: a CA
@@ -600,7 +390,7 @@ export class NodeRegistry {
    * CA. Their live connections close (revocation listeners); the node must pair again.
    */
   revokeCertificates(deviceId: string, reason: string, { signal }: SignalOption = {}): Promise<Readonly<NodeRecord>> {
-    return this.mutate(signal, (tx) => {
+    return this.writer.mutate(signal, (tx) => {
       const node = findNode(tx, deviceId);
       revokeAll(tx, node, reason);
       return this.nodes.withLastSeen(node);
@@ -609,7 +399,7 @@ export class NodeRegistry {
 
   /** O(1); `fingerprint` is the SHA-256 of the certificate DER in hex. */
   isRevoked(fingerprint: string): boolean {
-    return this.revoked.has(fingerprint.toLowerCase());
+    return this.revoked.table.has(fingerprint.toLowerCase());
   }
 
   /**
@@ -628,66 +418,8 @@ export class NodeRegistry {
     { signal, path }: RenewOptions,
   ): Promise<Readonly<CertificateRenewal>> {
     const presented = presentedFingerprint.toLowerCase();
-    const renewal = await this.mutate(signal, (tx): CertificateRenewal => {
-      if (tx.revoked.get(presented) !== undefined) {
-        throw new PalyraError('PALYRA_E_NODE_REVOKED', 'this node certificate was revoked (the node was removed or paired again): pair it again with palyra-node join');
-      }
-      const node = tx.nodes.get(deviceId);
-      if (node === undefined) {
-        throw new PalyraError('PALYRA_E_NODE_REVOKED', `node ${deviceId} is not registered (it was removed): pair it again with palyra-node join`);
-      }
-      const held = heldCertificate(node, presented);
-      if (held === undefined) {
-        throw new PalyraError('PALYRA_E_RENEWAL_REFUSED', `certificate ${presented.slice(0, 16)}… is not one of node ${deviceId}'s certificates`);
-      }
-      const fingerprint = certificate.fingerprint.toLowerCase();
-      if (tx.revoked.get(fingerprint) !== undefined || (this.nodes.byCertFingerprint(fingerprint) ?? node).deviceId !== deviceId) {
-        throw invalid(`certificate ${fingerprint} is revoked or belongs to another node`);
-      }
-      const revokedFingerprints: string[] = [];
-      const deny = (fp: string, expiresAt: string, reason: string): void => {
-        if (fp === fingerprint) return;
-        revokeFingerprint(tx, { fingerprint: fp, deviceId, expiresAt }, reason);
-        revokedFingerprints.push(fp);
-      };
-      if (held.role === 'previous') deny(node.certFingerprint, node.certExpiresAt, 'superseded by a renewal before the node presented it');
-      else if (node.previousCertFingerprint !== undefined && node.previousCertExpiresAt !== undefined) {
-        deny(node.previousCertFingerprint, node.previousCertExpiresAt, 'superseded by a second renewal');
-      }
-      const renewedAt = tx.now.toISOString();
-      // The CA of the certificate kept as previous (ca finish must not retire it while the node may still run on it).
-      const heldCa = held.role === 'previous' ? node.previousCertCaFingerprint : node.certCaFingerprint;
-      const base: NodeRecord = { ...node };
-      delete base.previousCertCaFingerprint;
-      const updated = checked('renewed certificate', () =>
-        validateNode(
-          {
-            ...base,
-            ...(heldCa === undefined ? {} : { previousCertCaFingerprint: heldCa }),
-            certFingerprint: fingerprint,
-            certExpiresAt: isoOf(certificate.notAfter),
-            certIssuedAt: isoOf(certificate.issuedAt),
-            ...(certificate.caFingerprint === undefined ? {} : { certCaFingerprint: certificate.caFingerprint }),
-            previousCertFingerprint: held.fingerprint,
-            previousCertExpiresAt: held.expiresAt,
-            lastRenewedAt: renewedAt,
-          },
-          'node',
-        ),
-      );
-      tx.nodes.put(updated);
-      return {
-        deviceId,
-        path,
-        presentedFingerprint: presented,
-        certFingerprint: updated.certFingerprint,
-        certIssuedAt: updated.certIssuedAt ?? renewedAt,
-        certExpiresAt: updated.certExpiresAt,
-        renewedAt,
-        revokedFingerprints,
-      };
-    });
-    for (const { listener } of [...this.renewalListeners]) this.call(() => listener(renewal));
+    const renewal = await this.writer.mutate(signal, (tx) => recordRenewal(tx, this.nodes, deviceId, presented, certificate, path));
+    this.listeners.renewed(renewal);
     return renewal;
   }
 
@@ -699,29 +431,13 @@ export class NodeRegistry {
    */
   async confirmCertificate(deviceId: string, fingerprint: string, { signal }: SignalOption = {}): Promise<boolean> {
     const fp = fingerprint.toLowerCase();
-    const pending = (node: Readonly<NodeRecord> | undefined): node is Readonly<NodeRecord> =>
-      node !== undefined && node.certFingerprint === fp && node.previousCertFingerprint !== undefined;
-    if (!pending(this.nodes.table.get(deviceId))) return false;
-    return this.mutate(signal, (tx) => {
-      const node = tx.nodes.get(deviceId);
-      if (!pending(node) || node.previousCertFingerprint === undefined || node.previousCertExpiresAt === undefined) return false;
-      revokeFingerprint(tx, { fingerprint: node.previousCertFingerprint, deviceId, expiresAt: node.previousCertExpiresAt }, 'superseded by a renewal the node has presented');
-      const confirmed: NodeRecord = { ...node };
-      delete confirmed.previousCertFingerprint;
-      delete confirmed.previousCertExpiresAt;
-      delete confirmed.previousCertCaFingerprint;
-      tx.nodes.put(confirmed);
-      return true;
-    });
+    if (!awaitsConfirmation(this.nodes.table.get(deviceId), fp)) return false;
+    return this.writer.mutate(signal, (tx) => confirmRenewal(tx, deviceId, fp));
   }
 
   /** Calls `listener` after each renewal was recorded (e.g. to publish a `cert.renewed` event). */
   onCertificateRenewed(listener: RenewalListener): () => void {
-    const entry = { listener };
-    this.renewalListeners.add(entry);
-    return () => {
-      this.renewalListeners.delete(entry);
-    };
+    return this.listeners.onCertificateRenewed(listener);
   }
 
   /**
@@ -735,22 +451,13 @@ export class NodeRegistry {
    * Returns how many went.
    */
   async pruneRevocations({ signal }: SignalOption = {}): Promise<number> {
-    if (this.now().getTime() < this.nextRevocationExpiry) return 0;
-    return this.mutate(signal, (tx) => {
-      let pruned = 0;
-      for (const record of tx.revoked.values()) {
-        if (record.expiresAt !== undefined && expired(record.expiresAt, tx.now) && !stillHeld(tx, record)) {
-          tx.revoked.delete(record.fingerprint);
-          pruned += 1;
-        }
-      }
-      return pruned;
-    });
+    if (!this.revoked.mayHaveExpired(this.now())) return 0;
+    return this.writer.mutate(signal, (tx) => pruneExpiredRevocations(tx));
   }
 
   /** Deny-list entries held now. */
   get revocationCount(): number {
-    return this.revoked.size;
+    return this.revoked.table.size;
   }
 
   /** O(1): the node whose current or previous certificate has this fingerprint (see heldCertificate). */
@@ -758,242 +465,4 @@ export class NodeRegistry {
     const node = this.nodes.byCertFingerprint(fingerprint.toLowerCase());
     return node === undefined ? undefined : this.nodes.withLastSeen(node);
   }
-
-  // ---------------------------------------------------------------- internals
-
-  /**
-   * Runs `body` after every earlier mutation, on a Transaction; writes the rows it changed
-   * (pruned, with the rows memory holds unsaved) in one store transaction, and only then makes
-   * them current and tells listeners. A throw discards the changes; CommitThenThrow writes,
-   * then throws. With `evenIfUnsaved`, a failed write still takes effect in memory (the rows
-   * stay marked unsaved) and the call rejects with PALYRA_E_STATE_IO saying `what` happened.
-   */
-  private mutate<T>(
-    signal: AbortSignal | undefined,
-    body: (tx: Transaction) => T | CommitThenThrow,
-    { evenIfUnsaved = false, what = '' }: { evenIfUnsaved?: boolean; what?: string } = {},
-  ): Promise<T> {
-    const run = async (): Promise<T> => {
-      throwIfAborted(signal);
-      const tx = new Transaction(this.tables(), this.now());
-      const outcome = body(tx);
-      const changes = this.changesOf(tx);
-      // flush() writes the unsaved rows even when nothing else changed.
-      const written = isEmpty(changes) && !tx.flushLastSeen ? changes : this.withUnsaved(changes);
-      if (!isEmpty(written)) {
-        try {
-          await this.store.transaction((repos) => writeChanges(repos, written), { signal });
-        } catch (error) {
-          if (!evenIfUnsaved || (error instanceof PalyraError && error.code === 'PALYRA_E_CANCELLED')) throw error;
-          this.markUnsaved(changes);
-          this.commit(changes, tx.now);
-          const failure = new PalyraError(
-            'PALYRA_E_STATE_IO',
-            `${what} in memory, but the state store could not record it (${error instanceof Error ? error.message : String(error)}): it is enforced until the daemon stops, and written at the next successful write; free disk space now, or it is undone by a restart`,
-            { cause: error },
-          );
-          this.onError(failure);
-          throw failure;
-        }
-        this.clearUnsaved();
-        this.commit(changes, tx.now);
-      }
-      if (outcome instanceof CommitThenThrow) throw outcome.error;
-      return deepFreeze(outcome);
-    };
-    this.pendingMutations += 1;
-    return this.queue.run(run).finally(() => {
-      this.pendingMutations -= 1;
-    });
-  }
-
-  private tables(): Tables {
-    return { codes: this.codes.table, requests: this.requests.table, nodes: this.nodes.table, revoked: this.revoked };
-  }
-
-  /** The rows `tx` changed, pruned, with newer lastSeen values folded into node rows written anyway. */
-  private changesOf(tx: Transaction): RegistryChanges {
-    const cutoff = tx.now.getTime() - this.retentionMs;
-    // Pruning runs with a change of its table: its cost is that of the retained rows (at most
-    // maxRetained spent ones), whatever the number of nodes.
-    if (tx.codes.changed().size > 0) this.codes.prune(tx.codes, cutoff, this.maxRetained);
-    if (tx.requests.changed().size > 0) this.requests.prune(tx.requests, cutoff, this.maxRetained);
-    const nodes = tx.nodes.changed();
-    for (const node of nodes.values()) {
-      const seen = node === undefined ? undefined : this.nodes.pendingLastSeen(node.deviceId);
-      if (node !== undefined && seen !== undefined && (node.lastSeen === null || timeOf(seen) > timeOf(node.lastSeen))) node.lastSeen = seen;
-    }
-    return {
-      codes: tx.codes.changed(),
-      requests: tx.requests.changed(),
-      nodes,
-      revoked: tx.revoked.changed(),
-      lastSeen: tx.flushLastSeen ? this.nodes.unwrittenLastSeen() : [],
-    };
-  }
-
-  /** `changes` plus the current state of the rows memory holds unsaved (flush() writes only those). */
-  private withUnsaved(changes: RegistryChanges): RegistryChanges {
-    const merge = <R>(changed: ReadonlyMap<string, R | undefined>, keys: Set<string>, current: (key: string) => R | undefined) => {
-      if (keys.size === 0) return changed;
-      const merged = new Map(changed);
-      for (const key of keys) if (!merged.has(key)) merged.set(key, current(key));
-      return merged;
-    };
-    return {
-      codes: merge(changes.codes, this.unsaved.codes, (k) => this.codes.table.get(k)),
-      requests: merge(changes.requests, this.unsaved.requests, (k) => this.requests.table.get(k)),
-      nodes: merge(changes.nodes, this.unsaved.nodes, (k) => this.nodes.table.get(k)),
-      revoked: merge(changes.revoked, this.unsaved.revoked, (k) => this.revoked.get(k)),
-      lastSeen: changes.lastSeen,
-    };
-  }
-
-  private markUnsaved(changes: RegistryChanges): void {
-    for (const key of changes.codes.keys()) this.unsaved.codes.add(key);
-    for (const key of changes.requests.keys()) this.unsaved.requests.add(key);
-    for (const key of changes.nodes.keys()) this.unsaved.nodes.add(key);
-    for (const key of changes.revoked.keys()) this.unsaved.revoked.add(key);
-  }
-
-  private clearUnsaved(): void {
-    for (const keys of Object.values(this.unsaved)) keys.clear();
-  }
-
-  /** Makes committed `changes` current, then tells the listeners. */
-  private commit(changes: RegistryChanges, now: Date): void {
-    this.codes.table.apply(changes.codes);
-    if (changes.codes.size > 0) this.codes.forgetSpent(now);
-    this.requests.table.apply(changes.requests);
-    this.nodes.table.apply(changes.nodes);
-    for (const [deviceId, node] of changes.nodes) {
-      if (node === undefined) this.nodes.forgetLastSeen(deviceId);
-      else if (node.lastSeen !== null) this.nodes.lastSeenWritten([{ deviceId, lastSeen: node.lastSeen }]);
-    }
-    this.nodes.lastSeenWritten(changes.lastSeen);
-    this.revoked.apply(changes.revoked);
-    // An added entry can only bring the earliest expiry forward (O(1) per revocation); only a
-    // prune, which removes entries, rescans (it scanned them all anyway).
-    let pruned = false;
-    for (const record of changes.revoked.values()) {
-      if (record === undefined) pruned = true;
-      else if (record.expiresAt !== undefined) this.nextRevocationExpiry = Math.min(this.nextRevocationExpiry, timeOf(record.expiresAt));
-    }
-    if (pruned) this.nextRevocationExpiry = earliestExpiry(this.revoked.values());
-    for (const [id, request] of changes.requests) {
-      const current = this.requests.table.get(id);
-      if (request === undefined || current === undefined) continue;
-      for (const { listener } of [...this.requestListeners]) this.call(() => listener(current));
-    }
-    for (const fingerprint of changes.revoked.keys()) {
-      const record = this.revoked.get(fingerprint);
-      if (record === undefined) continue;
-      for (const { listener } of [...this.revocationListeners]) this.call(() => listener(record));
-    }
-  }
-
-  private call(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.onError(error);
-    }
-  }
-
-  /** The pending request `id` names (edited in `tx`), or the error to raise (an expiry flip is committed first). */
-  private pendingRequest(tx: Transaction, id: string): PairingRequestRecord | CommitThenThrow {
-    const found = tx.requests.get(id) ?? this.requests.pendingOf(id);
-    if (found === undefined) {
-      throw new PalyraError(
-        'PALYRA_E_REQUEST_NOT_FOUND',
-        `no pending pairing request matches "${id}": list them with palyrad nodes pending`,
-      );
-    }
-    const request = tx.requests.edit(found.requestId) as PairingRequestRecord;
-    if (request.state === 'pending_approval' && expired(request.expiresAt, tx.now)) {
-      decide(tx, request.requestId, 'expired');
-      return new CommitThenThrow(
-        new PalyraError(
-          'PALYRA_E_REQUEST_NOT_FOUND',
-          `pairing request ${request.requestId} expired at ${request.expiresAt} before a decision: the node must pair again`,
-        ),
-      );
-    }
-    if (request.state !== 'pending_approval') {
-      throw new PalyraError(
-        'PALYRA_E_REQUEST_NOT_FOUND',
-        `pairing request ${request.requestId} is no longer pending: it was ${request.state} at ${request.decidedAt ?? '?'}`,
-      );
-    }
-    return request;
-  }
 }
-
-/** Decides the request `requestId` in `tx`; returns the decided record. */
-function decide(tx: Transaction, requestId: string, state: 'rejected' | 'expired'): PairingRequestRecord {
-  const request = tx.requests.edit(requestId) as PairingRequestRecord;
-  request.state = state;
-  request.decidedAt = tx.now.toISOString();
-  return request;
-}
-
-/** Deny-lists every certificate of `node`: its current one and a previous one not yet confirmed. */
-/** A registered node still holds the revoked certificate (as current or previous). */
-function stillHeld(tx: Transaction, record: Readonly<RevokedCertRecord>): boolean {
-  const node = tx.nodes.get(record.deviceId);
-  return node !== undefined && heldCertificate(node, record.fingerprint) !== undefined;
-}
-
-function revokeAll(tx: Transaction, node: Readonly<NodeRecord>, reason: string): void {
-  revokeFingerprint(tx, { fingerprint: node.certFingerprint, deviceId: node.deviceId, expiresAt: node.certExpiresAt }, reason);
-  if (node.previousCertFingerprint !== undefined && node.previousCertExpiresAt !== undefined) {
-    revokeFingerprint(tx, { fingerprint: node.previousCertFingerprint, deviceId: node.deviceId, expiresAt: node.previousCertExpiresAt }, reason);
-  }
-}
-
-function revokeFingerprint(tx: Transaction, cert: { fingerprint: string; deviceId: string; expiresAt: string }, reason: string): void {
-  if (tx.revoked.get(cert.fingerprint) !== undefined) return;
-  tx.revoked.put({ fingerprint: cert.fingerprint, deviceId: cert.deviceId, revokedAt: tx.now.toISOString(), reason, expiresAt: cert.expiresAt });
-}
-
-/** The earliest expiresAt (ms) among deny-list entries; Infinity when none carries one. */
-function earliestExpiry(records: Iterable<Readonly<RevokedCertRecord>>): number {
-  let earliest = Number.POSITIVE_INFINITY;
-  for (const record of records) if (record.expiresAt !== undefined) earliest = Math.min(earliest, timeOf(record.expiresAt));
-  return earliest;
-}
-
-function isoOf(value: string | Date): string {
-  return value instanceof Date ? value.toISOString() : value;
-}
-
-/** The node record with `info` applied (validated), or undefined when it changes nothing. */
-function nodeInfoChanges(node: Readonly<NodeRecord>, info: NodeInfoUpdate): NodeRecord | undefined {
-  const updated = checked('node info', () =>
-    validateNode(
-      {
-        ...node,
-        name: info.name ?? node.name,
-        platform: info.platform,
-        hostname: info.hostname,
-        agentVersion: info.agentVersion,
-        capabilities: [...info.capabilities],
-        labels: info.labels === undefined ? node.labels : { ...info.labels },
-      },
-      'node',
-    ),
-  );
-  return JSON.stringify(updated) === JSON.stringify(node) ? undefined : updated;
-}
-
-/** The node `deviceId` as `tx` sees it (committed, without one). */
-function findNode(tx: Transaction | undefined, deviceId: string): Readonly<NodeRecord> {
-  const node = tx === undefined ? undefined : tx.nodes.get(deviceId);
-  if (node === undefined) {
-    // Device ids have one spelling (canonical upper case): a lower-case one is refused, as everywhere.
-    assertDeviceId(deviceId);
-    throw new PalyraError('PALYRA_E_NODE_NOT_FOUND', `no registered node ${deviceId}: list them with palyrad nodes list`);
-  }
-  return node;
-}
-

@@ -1,21 +1,10 @@
 export * from './types.js';
 export { NodeRegistry } from './NodeRegistry.js';
-export type {
-  ApproveOptions,
-  CertificateRenewal,
-  RenewalListener,
-  RenewedCertificate,
-  RenewOptions,
-  IssuedCertificate,
-  NewPairingCode,
-  NewPairingRequest,
-  NodeInfoUpdate,
-  NodeRegistryOptions,
-  RequestListener,
-  RevocationListener,
-  SignalOption,
-  WithdrawOptions,
-} from './NodeRegistry.js';
+export type { ApproveOptions, NodeRegistryOptions, RenewOptions, SignalOption, WithdrawOptions } from './registryOptions.js';
+export type { IssuedCertificate, NewPairingRequest, NodeInfoUpdate, RenewedCertificate } from './registryInputs.js';
+export type { NewPairingCode } from './PairingCodes.js';
+export type { CertificateRenewal } from './renewCertificate.js';
+export type { RenewalListener, RequestListener, RevocationListener } from './RegistryListeners.js';
 export { RuntimeStateStore, emptyRuntimeState } from './RuntimeStateStore.js';
 export { parseRuntimeState, readRuntimeStateFile } from './runtimeStateFile.js';
 export type { RuntimeStateStoreOptions, StateFs } from './RuntimeStateStore.js';

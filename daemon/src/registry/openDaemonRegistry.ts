@@ -2,7 +2,8 @@ import { PalyraError } from '@palyra/shared/errors';
 import type { Logger } from '@palyra/shared/logging';
 import { logFailure } from '../logging/logFailure.js';
 import type { Store } from '../store/types.js';
-import { NodeRegistry, type NodeRegistryOptions } from './NodeRegistry.js';
+import { NodeRegistry } from './NodeRegistry.js';
+import type { NodeRegistryOptions } from './registryOptions.js';
 
 /**
  * The daemon's registry over its store, with what a previous run left settled:

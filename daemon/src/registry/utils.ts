@@ -11,3 +11,8 @@ export function isoAfter(now: Date, ms: number): string {
 export function expired(expiresAt: string, now: Date): boolean {
   return timeOf(expiresAt) <= now.getTime();
 }
+
+/** An ISO-8601 timestamp of a value callers may give as either. */
+export function isoOf(value: string | Date): string {
+  return value instanceof Date ? value.toISOString() : value;
+}
