@@ -319,7 +319,9 @@ describe('DispatchJournal: review of cross-node reports', () => {
     const first = await daemon();
     first.node.connect({ runningDispatchIds: [], finishedDispatchIds: [], reconciles: true });
     const waiting = await first.world.submit(A, { text: 'w' }, { timeoutMs: 60_000 });
-    const soon = await first.world.submit(A, { text: 's' }, { timeoutMs: 300 });
+    // Long enough to be sent before it runs out on a loaded machine (300 ms was not, once), short
+    // enough that its end (unknown: its node left with it) comes soon.
+    const soon = await first.world.submit(A, { text: 's' }, { timeoutMs: 1_500 });
     await waitFor(async () => (await rowState(first.store, soon.id)) === 'sent', 'both to be sent');
     first.node.disconnect();
     const intruder = await first.world.node(B);
