@@ -10,7 +10,7 @@ export const MIN_PREFIX_LENGTH = 4;
 /** How many candidates an ambiguous reference lists (the error stays small at any fleet size). */
 export const MAX_CANDIDATES = 10;
 /** Longer than any device id or node name (128): refused before it is looked at. */
-const MAX_REFERENCE_LENGTH = 256;
+export const MAX_REFERENCE_LENGTH = 256;
 
 /** What the resolver reads of the registry. */
 export interface NodeLookup {

@@ -1,3 +1,4 @@
+import { CAPABILITY_ID_PATTERN } from '@palyra/plugin-sdk';
 import { PalyraError } from '@palyra/shared/errors';
 import { hasUnsafeText } from '@palyra/shared/text';
 import type { Capability__Output } from '@palyra/proto';
@@ -45,7 +46,7 @@ export class NodeCapabilities {
     // Everything that needs no compiling is checked first, before any work in the worker.
     const ids = new Set<string>();
     for (const capability of announced) {
-      if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(capability.id) || ids.has(capability.id)) {
+      if (!CAPABILITY_ID_PATTERN.test(capability.id) || ids.has(capability.id)) {
         throw new PalyraError('PALYRA_E_INVALID_ARGUMENT', `capability id "${capability.id.slice(0, 64)}" is malformed or repeated`);
       }
       ids.add(capability.id);

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NodeInfo__Output } from '@palyra/proto';
+import { MAX_SELECTOR_LENGTH } from '@palyra/shared/selectors';
+import { MAX_REFERENCE_LENGTH } from '../admin/nodeReference.js';
 import { canonicalJson } from './canonicalJson.js';
 import { cleanText, clip } from './toolText.js';
 import { toolName } from './toolName.js';
@@ -28,10 +30,6 @@ export const CATALOG_LIMITS = {
   maxPluginsShown: 4,
 } as const;
 
-/** A reference as the daemon resolves it (nodeReference.ts bounds it at 256). */
-const MAX_NODE_REFERENCE = 256;
-/** A selector as the token selectors and `nodes list -l` take it. */
-export const MAX_SELECTOR_LENGTH = 1024;
 
 const KINDS: ReadonlySet<string> = new Set<CapabilityKind>(['read', 'mutate', 'exec', 'net']);
 /** When nodes disagree on a capability's kind the riskiest one describes the tool (unknown: assume the worst). */
@@ -210,7 +208,7 @@ function targetProperties(keys: { node: string; selector: string }): Record<stri
     [keys.node]: {
       type: 'string',
       minLength: 1,
-      maxLength: MAX_NODE_REFERENCE,
+      maxLength: MAX_REFERENCE_LENGTH,
       description: `The node to run on: its device id, a unique prefix of it (4+ characters) or its name. Give exactly one of ${keys.node} and ${keys.selector}.`,
     },
     [keys.selector]: {

@@ -1,7 +1,8 @@
 import { PalyraError } from '@palyra/shared/errors';
+import { MAX_SELECTOR_LENGTH } from '@palyra/shared/selectors';
+import { MAX_REFERENCE_LENGTH } from '../admin/nodeReference.js';
 import type { FanoutNodeResult } from '../client/fanout/types.js';
 import type { InvocationResult } from '../client/invocation.js';
-import { MAX_SELECTOR_LENGTH } from './buildToolCatalog.js';
 import { ToolProgressReporter } from './toolProgress.js';
 import { errorOutcome, fanoutOutcome, MAX_FANOUT_OUTPUT_CHARS, MAX_OUTPUT_DEPTH, nestsWithin, OUTPUT_OMITTED, singleOutcome } from './toolOutcome.js';
 import { cleanText } from './toolText.js';
@@ -18,7 +19,6 @@ export interface CallToolOptions {
 
 /** Arguments as one JSON object: larger ones are refused before they reach the daemon (which bounds inputs too). */
 const MAX_ARGUMENTS_CHARS = 1024 * 1024;
-const MAX_NODE_REFERENCE = 256;
 
 /** The target and input a call's arguments name. */
 export interface ToolCallTarget {
@@ -74,8 +74,8 @@ export function parseToolArguments(tool: ToolDefinition, args: unknown): ToolCal
   if (node === undefined && selector === undefined) {
     throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `name a target: ${nodeKey} (a device id, a unique prefix of it, or a node name) or ${selectorKey} (a node selector)`);
   }
-  if (node !== undefined && (typeof node !== 'string' || node === '' || node.length > MAX_NODE_REFERENCE)) {
-    throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `${nodeKey} must be a non-empty string of at most ${MAX_NODE_REFERENCE} characters`);
+  if (node !== undefined && (typeof node !== 'string' || node === '' || node.length > MAX_REFERENCE_LENGTH)) {
+    throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `${nodeKey} must be a non-empty string of at most ${MAX_REFERENCE_LENGTH} characters`);
   }
   if (selector !== undefined && (typeof selector !== 'string' || selector.trim() === '' || selector.length > MAX_SELECTOR_LENGTH)) {
     throw new PalyraError('PALYRA_E_TOOL_ARGUMENTS', `${selectorKey} must be a non-empty node selector of at most ${MAX_SELECTOR_LENGTH} characters`);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
+import { CAPABILITY_ID_PATTERN } from '@palyra/plugin-sdk';
 
-/** A capability id as the plugin contract allows it (validatePluginManifest's CAPABILITY_ID_PATTERN). */
-export const CAPABILITY_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 /** What both MCP and OpenAI function calling accept as a tool name. */
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_TOOL_NAME_LENGTH = 64;

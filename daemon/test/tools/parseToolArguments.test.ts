@@ -1,5 +1,7 @@
 import type { NodeInfo__Output } from '@palyra/proto';
 import { describe, expect, it } from 'vitest';
+import { MAX_SELECTOR_LENGTH } from '@palyra/shared/selectors';
+import { MAX_REFERENCE_LENGTH } from '../../src/admin/nodeReference.js';
 import { buildToolCatalog } from '../../src/tools/buildToolCatalog.js';
 import { parseToolArguments } from '../../src/tools/callTool.js';
 import { PROGRESS_LIMITS, ToolProgressReporter } from '../../src/tools/toolProgress.js';
@@ -38,7 +40,7 @@ describe('parseToolArguments', () => {
   });
 
   it('PALYRA_E_TOOL_ARGUMENTS: not an object, no target, both targets, bad target values, stray keys beside a nested input', () => {
-    for (const args of [[], 'x', 42, {}, { path: 'a' }, { node: 'a', selector: 'b' }, { node: '' }, { node: 5 }, { node: 'x'.repeat(257) }, { selector: '   ' }, { selector: 'x'.repeat(1025) }]) {
+    for (const args of [[], 'x', 42, {}, { path: 'a' }, { node: 'a', selector: 'b' }, { node: '' }, { node: 5 }, { node: 'x'.repeat(MAX_REFERENCE_LENGTH + 1) }, { selector: '   ' }, { selector: 'x'.repeat(MAX_SELECTOR_LENGTH + 1) }]) {
       expect(code(() => parseToolArguments(plain, args)), JSON.stringify(args).slice(0, 60)).toBe('PALYRA_E_TOOL_ARGUMENTS');
     }
     expect(code(() => parseToolArguments(renamed, { node: 'web-1' }))).toBe('PALYRA_E_TOOL_ARGUMENTS');

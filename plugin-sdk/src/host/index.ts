@@ -6,7 +6,6 @@
  */
 export {
   validatePluginManifest,
-  CAPABILITY_ID_PATTERN,
   CAPABILITY_KINDS,
   PLUGIN_NAME_PATTERN,
   PLUGIN_VERSION_PATTERN,
@@ -14,6 +13,7 @@ export {
   type ValidatedCapability,
   type ValidatedPlugin,
 } from './validatePluginManifest.js';
+export { CAPABILITY_ID_PATTERN } from '../plugins/capabilityId.js';
 export { CapabilityExecution, type CapabilityExecutionOptions } from './CapabilityExecution.js';
 export { ScopedLogger } from './ScopedLogger.js';
 export { freezeGrants } from './freezeGrants.js';

@@ -1,10 +1,10 @@
 import { PalyraError } from '../errors/index.js';
 import { PLUGIN_API_VERSION, type CapabilityDefinition, type CapabilityKind, type JsonSchema, type PluginDefinition } from '../plugins/index.js';
+import { CAPABILITY_ID_PATTERN } from '../plugins/capabilityId.js';
 import { compileSchema, type Validate } from '../schema/SchemaValidator.js';
 import { hasUnsafeText } from '../text/peerText.js';
 
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
-export const CAPABILITY_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 /** `MAJOR.MINOR.PATCH` with an optional `-prerelease` and `+build`. */
 export const PLUGIN_VERSION_PATTERN = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 export const CAPABILITY_KINDS: readonly CapabilityKind[] = ['read', 'mutate', 'exec', 'net'];

@@ -11,6 +11,7 @@ export {
   type ProgressUpdate,
   type SecretInfo,
 } from './types.js';
+export { CAPABILITY_ID_PATTERN } from './capabilityId.js';
 export { defineCapability, definePlugin } from './definePlugin.js';
 export { dispatchAbortError } from './abortError.js';
 export { throwIfAborted } from './throwIfAborted.js';
