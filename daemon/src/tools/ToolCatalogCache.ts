@@ -1,5 +1,5 @@
 import type { Logger } from '@palyra/shared/logging';
-import { buildToolCatalog } from './buildToolCatalog.js';
+import { memoizedToolCatalog } from './memoizedToolCatalog.js';
 import type { ToolCatalog, ToolsBackend } from './types.js';
 
 export interface ToolCatalogCacheOptions {
@@ -77,7 +77,7 @@ export class ToolCatalogCache {
   private compute(): Promise<ToolCatalog> {
     this.lastComputeAt = Date.now();
     const computing = this.backend.listNodes({ signal: this.controller.signal }).then((nodes) => {
-      const catalog = buildToolCatalog(nodes);
+      const catalog = memoizedToolCatalog(nodes);
       const changed = this.digest !== undefined && this.digest !== catalog.digest;
       this.digest = catalog.digest;
       if (changed && !this.controller.signal.aborted) this.options.onChange?.(catalog);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PalyraError } from '@palyra/shared/errors';
 import { hasUnsafeText } from '@palyra/shared/text';
 import { buildToolCatalog } from '../../tools/buildToolCatalog.js';
+import { memoizedToolCatalog } from '../../tools/memoizedToolCatalog.js';
 import { callTool } from '../../tools/callTool.js';
 import { errorOutcome } from '../../tools/toolOutcome.js';
 import { listedTools, toolsAccess } from '../../tools/toolsAccess.js';
@@ -113,7 +114,7 @@ async function catalogFor(backend: ToolsBackend, signal: AbortSignal, purpose: '
   // Without compat.tools.list nothing is listed; a call still needs the catalog to find its tool.
   if (purpose === 'list' && !access.canList) return { catalog: buildToolCatalog([]), access };
   if (purpose === 'call' && !access.canCall) return { catalog: buildToolCatalog([]), access };
-  return { catalog: buildToolCatalog(await backend.listNodes({ signal })), access };
+  return { catalog: memoizedToolCatalog(await backend.listNodes({ signal })), access };
 }
 
 function invalid(message: string, param: string): PalyraError {
