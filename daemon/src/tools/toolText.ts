@@ -2,10 +2,13 @@
  * Node-supplied text (descriptions, plugin names, error messages) as the tools layer passes it
  * to an AI agent: controls, format characters (bidi overrides, zero-width), surrogates and
  * line/paragraph separators removed (the same classes peerText.ts refuses at registration: a
- * node registered before that rule, or a result's error message, may still hold them), runs of
- * whitespace made one space, clipped to `max` characters with an ellipsis.
+ * node registered before that rule, or a result's error message, may still hold them), and
+ * every other character Unicode says to render as nothing (Default_Ignorable_Code_Point:
+ * variation selectors, Hangul fillers, tags), in which a node could hide words a person reading
+ * the listing does not see but a model does; runs of whitespace made one space, clipped to
+ * `max` characters with an ellipsis.
  */
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
 
 export function cleanText(text: string, max: number): string {
   // Clip a bounded slice first: a hostile megabyte is never run through the regexes whole.
@@ -23,7 +26,7 @@ export function clip(text: string, max: number): string {
 }
 
 /** Like UNSAFE, but keeps line feeds and tabs: streamed output is lines of text. */
-const UNSAFE_IN_OUTPUT = /(?![\n\t])[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+const UNSAFE_IN_OUTPUT = /(?![\n\t])[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;
 
 /** A node's streamed output as text an agent may read: escape sequences and invisible characters removed. */
 export function cleanOutput(text: string): string {

@@ -117,6 +117,13 @@ describe('buildToolCatalog', () => {
     expect(read.plugins).toEqual(['file system']);
   });
 
+  it('strips the characters Unicode renders as nothing (variation selectors, Hangul fillers, tags), in which a node could hide words', () => {
+    const hidden = `Lists files.\u3164\uFE0F\u115F\u{E0049}\u{E0067}\u{E006E}\u00AD done`;
+    const [tool] = buildToolCatalog([node('n', [{ id: 'fs.list', description: hidden }])]).tools;
+    expect(tool?.description).not.toMatch(/\p{Default_Ignorable_Code_Point}/u);
+    expect(tool?.description.startsWith('Lists files. done')).toBe(true);
+  });
+
   it('bounds the number of tools and keeps the first by name', () => {
     const caps = Array.from({ length: CATALOG_LIMITS.maxTools + 20 }, (_, i) => ({ id: `p.c${String(i).padStart(4, '0')}` }));
     const catalog = buildToolCatalog([node('n', caps.slice(0, 256)), node('m', caps.slice(256))]);
