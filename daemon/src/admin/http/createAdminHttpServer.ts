@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { formatHostPort } from '@palyra/shared/config';
 import type { PalyraError } from '@palyra/shared/errors';
 import type { Logger, RateLimitedLog } from '@palyra/shared/logging';
 import type { TokenActor } from '../../access/Actor.js';
@@ -98,7 +99,8 @@ export function createAdminHttpServer(options: AdminHttpOptions): AdminHttpServe
   server.maxRequestsPerSocket = 1000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const remoteAddress = formatPeer(req.socket.remoteAddress, req.socket.remotePort);
+    // `address:port`, IPv6 bracketed, as the audit log shows remote peers.
+    const remoteAddress = formatHostPort({ host: req.socket.remoteAddress ?? 'unknown', port: req.socket.remotePort ?? 0 });
     const header = req.headers.authorization;
     const actor = options.tokens.authenticate(typeof header === 'string' ? header : undefined, remoteAddress);
     options.deadline.authenticatedConnection(req.socket);
@@ -137,10 +139,3 @@ function createRoutes(options: AdminHttpOptions): HttpRoutes {
     close: () => sessions.closeAll(),
   };
 }
-
-/** `address:port`, IPv6 bracketed, as the audit log shows remote peers. */
-function formatPeer(address: string | undefined, port: number | undefined): string {
-  const host = address ?? 'unknown';
-  return `${host.includes(':') ? `[${host}]` : host}:${port ?? 0}`;
-}
-
